@@ -1,0 +1,456 @@
+//! The ARM deployment of one compiled playbook: API connections, the Logic App with a
+//! system-assigned identity, and the Sentinel role its identity needs; plus the
+//! parameters file with Key Vault references for secrets.
+
+use indexmap::IndexMap;
+use serde_json::json;
+
+use super::{
+    Author, Expr, Identity, KeyVaultId, KeyVaultReference, Metadata, Output, Parameter, ParameterMetadata,
+    ParameterType, ParameterValue, ParametersFile, Resource, Support, Template, escape_json, ex, lit,
+};
+use crate::compile::{CompiledPlaybook, ConnectionKind, ConnectionUse, TriggerKind};
+use crate::diagnostics::Diagnostic;
+use crate::spec::{Deployment, Located, Secret};
+
+pub const LOGIC_API_VERSION: &str = "2017-07-01";
+pub const CONNECTIONS_API_VERSION: &str = "2016-06-01";
+pub const DEPLOYMENTS_API_VERSION: &str = "2022-09-01";
+pub const ROLE_ASSIGNMENTS_API_VERSION: &str = "2022-04-01";
+/// Built-in role "Microsoft Sentinel Responder": read and update incidents, add comments.
+pub const SENTINEL_RESPONDER_ROLE: &str = "3e150937-b8fe-4cfb-8069-0eaf05ecd056";
+
+/// Template and parameters file of a playbook.
+#[derive(Debug, Clone)]
+pub struct PlaybookDeployment {
+    pub template: Template,
+    pub parameters: ParametersFile,
+}
+
+/// Build the deployment; errors only for spec facts the parameters file needs.
+pub fn build(playbook: &CompiledPlaybook, deployment: Option<&Located<Deployment>>) -> Result<PlaybookDeployment, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let mut parameters = IndexMap::new();
+    let mut values = IndexMap::new();
+    let mut variables = IndexMap::new();
+    let mut resources = Vec::new();
+
+    parameters.insert(
+        "PlaybookName".to_string(),
+        Parameter {
+            kind: ParameterType::String,
+            default_value: Some(lit(&playbook.name)),
+            min_length: Some(1),
+            max_length: Some(80),
+            metadata: ParameterMetadata {
+                description: "Name of the Logic App (playbook)".into(),
+            },
+        },
+    );
+    values.insert("PlaybookName".to_string(), ParameterValue::Value { value: json!(playbook.name) });
+
+    let location = || ex(Expr::call("resourceGroup", vec![]).member("location"));
+    let mut connection_ids = Vec::new();
+    let mut connections_value = serde_json::Map::new();
+    for connection in &playbook.connections {
+        let variable = connection_variable(connection);
+        let prefix = match connection.kind {
+            ConnectionKind::Sentinel => "azuresentinel".to_string(),
+            _ => connection.spec_name.clone(),
+        };
+        variables.insert(
+            variable.clone(),
+            ex(Expr::concat(vec![Expr::str(format!("{prefix}-")), Expr::parameters("PlaybookName")])),
+        );
+        let api_id = Expr::call(
+            "subscriptionResourceId",
+            vec![
+                Expr::str("Microsoft.Web/locations/managedApis"),
+                Expr::call("resourceGroup", vec![]).member("location"),
+                Expr::str(connection.kind.api()),
+            ],
+        );
+        let connection_id = Expr::resource_id("Microsoft.Web/connections", vec![Expr::variables(&variable)]);
+        let mut properties = json!({
+            "displayName": ex(Expr::variables(&variable)),
+            "customParameterValues": {},
+            "api": { "id": ex(api_id.clone()) },
+        });
+        let mut entry = json!({
+            "connectionId": ex(connection_id.clone()),
+            "connectionName": ex(Expr::variables(&variable)),
+            "id": ex(api_id),
+        });
+        match &connection.kind {
+            ConnectionKind::Sentinel => {
+                properties["parameterValueType"] = json!("Alternative");
+                entry["connectionProperties"] = json!({ "authentication": { "type": "ManagedServiceIdentity" } });
+            }
+            ConnectionKind::ServiceNow(snow) => {
+                let password = format!("{}Password", pascal(&connection.spec_name));
+                parameters.insert(
+                    password.clone(),
+                    Parameter {
+                        kind: ParameterType::SecureString,
+                        default_value: None,
+                        min_length: None,
+                        max_length: None,
+                        metadata: ParameterMetadata {
+                            description: format!(
+                                "Password of ServiceNow user {} (connection `{}`); pass it from Key Vault",
+                                snow.username.value, connection.spec_name
+                            ),
+                        },
+                    },
+                );
+                match key_vault_reference(&snow.password, deployment) {
+                    Ok(reference) => {
+                        values.insert(password.clone(), ParameterValue::KeyVault { reference });
+                    }
+                    Err(e) => errors.push(e),
+                }
+                properties["parameterValues"] = json!({
+                    "instance": lit(snow.instance.value.trim_end_matches('/')),
+                    "username": lit(&snow.username.value),
+                    "password": ex(Expr::parameters(&password)),
+                });
+            }
+        }
+        resources.push(Resource {
+            kind: "Microsoft.Web/connections".into(),
+            api_version: CONNECTIONS_API_VERSION.into(),
+            name: ex(Expr::variables(&variable)),
+            scope: None,
+            resource_group: None,
+            location: Some(location()),
+            tags: IndexMap::new(),
+            identity: None,
+            depends_on: Vec::new(),
+            properties,
+        });
+        connection_ids.push(ex(connection_id));
+        connections_value.insert(connection.key.clone(), entry);
+    }
+
+    let definition = serde_json::to_value(&playbook.definition).expect("definitions serialize");
+    let mut workflow_properties = json!({
+        "state": "Enabled",
+        "definition": escape_json(definition),
+    });
+    if !connections_value.is_empty() {
+        workflow_properties["parameters"] = json!({ "$connections": { "value": connections_value } });
+    }
+    let mut tags = IndexMap::from([
+        ("hidden-SentinelTemplateName".to_string(), lit(&playbook.name)),
+        ("hidden-SentinelTemplateVersion".to_string(), lit("1.0")),
+    ]);
+    for (key, value) in &playbook.tags {
+        tags.insert(key.clone(), lit(value));
+    }
+    let workflow_id = Expr::resource_id("Microsoft.Logic/workflows", vec![Expr::parameters("PlaybookName")]);
+    resources.push(Resource {
+        kind: "Microsoft.Logic/workflows".into(),
+        api_version: LOGIC_API_VERSION.into(),
+        name: ex(Expr::parameters("PlaybookName")),
+        scope: None,
+        resource_group: None,
+        location: Some(location()),
+        tags,
+        identity: Some(Identity {
+            kind: "SystemAssigned".into(),
+        }),
+        depends_on: connection_ids,
+        properties: workflow_properties,
+    });
+
+    if playbook.uses_sentinel() {
+        let workspace = deployment.map(|d| &d.workspace);
+        parameters.insert(
+            "WorkspaceName".to_string(),
+            Parameter {
+                kind: ParameterType::String,
+                default_value: None,
+                min_length: Some(4),
+                max_length: Some(63),
+                metadata: ParameterMetadata {
+                    description: "Log Analytics workspace of Microsoft Sentinel; the playbook gets Microsoft Sentinel Responder on it".into(),
+                },
+            },
+        );
+        parameters.insert(
+            "WorkspaceResourceGroup".to_string(),
+            Parameter {
+                kind: ParameterType::String,
+                default_value: Some(ex(Expr::call("resourceGroup", vec![]).member("name"))),
+                min_length: None,
+                max_length: None,
+                metadata: ParameterMetadata {
+                    description: "Resource group of the Sentinel workspace (default: the playbook's)".into(),
+                },
+            },
+        );
+        match workspace {
+            Some(workspace) => {
+                values.insert("WorkspaceName".into(), ParameterValue::Value { value: json!(workspace.name.value) });
+                if let Some(group) = &workspace.resource_group {
+                    values.insert("WorkspaceResourceGroup".into(), ParameterValue::Value { value: json!(group.value) });
+                }
+            }
+            None => errors.push(
+                Diagnostic::error(
+                    "SPEC070",
+                    format!("playbook `{}` uses Sentinel, but the spec has no `deployment.workspace`", playbook.name),
+                )
+                .help("add `deployment: { workspace: { name: <Sentinel workspace> } }` so the playbook can be granted Microsoft Sentinel Responder"),
+            ),
+        }
+        resources.push(responder_role_deployment(&workflow_id));
+    }
+
+    let mut outputs = IndexMap::new();
+    outputs.insert(
+        "playbookResourceId".to_string(),
+        Output {
+            kind: ParameterType::String,
+            value: ex(workflow_id.clone()),
+        },
+    );
+    outputs.insert(
+        "playbookPrincipalId".to_string(),
+        Output {
+            kind: ParameterType::String,
+            value: ex(principal_id(&workflow_id)),
+        },
+    );
+
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(PlaybookDeployment {
+        template: Template {
+            schema: super::TEMPLATE_SCHEMA.into(),
+            content_version: "1.0.0.0".into(),
+            metadata: Some(metadata(playbook)),
+            parameters,
+            variables,
+            resources,
+            outputs,
+        },
+        parameters: ParametersFile {
+            schema: super::PARAMETERS_SCHEMA.into(),
+            content_version: "1.0.0.0".into(),
+            parameters: values,
+        },
+    })
+}
+
+/// `reference(workflow, api, 'full').identity.principalId`
+fn principal_id(workflow_id: &Expr) -> Expr {
+    Expr::call(
+        "reference",
+        vec![workflow_id.clone(), Expr::str(LOGIC_API_VERSION), Expr::str("full")],
+    )
+    .member("identity")
+    .member("principalId")
+}
+
+/// Microsoft Sentinel Responder for the playbook's identity on the workspace. A nested
+/// deployment reaches the workspace's resource group, which may differ from the
+/// playbook's; the assignment name is a `guid()` of workspace, playbook and role so a
+/// redeployment finds the same assignment.
+fn responder_role_deployment(workflow_id: &Expr) -> Resource {
+    let inner = Template {
+        schema: super::TEMPLATE_SCHEMA.into(),
+        content_version: "1.0.0.0".into(),
+        metadata: None,
+        parameters: IndexMap::from([
+            ("workspaceName".to_string(), plain_parameter("Sentinel workspace name")),
+            ("playbookId".to_string(), plain_parameter("Resource id of the playbook")),
+            ("principalId".to_string(), plain_parameter("Object id of the playbook's managed identity")),
+        ]),
+        variables: IndexMap::new(),
+        resources: vec![Resource {
+            kind: "Microsoft.Authorization/roleAssignments".into(),
+            api_version: ROLE_ASSIGNMENTS_API_VERSION.into(),
+            name: ex(Expr::call(
+                "guid",
+                vec![
+                    Expr::resource_id("Microsoft.OperationalInsights/workspaces", vec![Expr::parameters("workspaceName")]),
+                    Expr::parameters("playbookId"),
+                    Expr::str(SENTINEL_RESPONDER_ROLE),
+                ],
+            )),
+            scope: Some(ex(Expr::call(
+                "format",
+                vec![Expr::str("Microsoft.OperationalInsights/workspaces/{0}"), Expr::parameters("workspaceName")],
+            ))),
+            resource_group: None,
+            location: None,
+            tags: IndexMap::new(),
+            identity: None,
+            depends_on: Vec::new(),
+            properties: json!({
+                "roleDefinitionId": ex(Expr::call("subscriptionResourceId", vec![
+                    Expr::str("Microsoft.Authorization/roleDefinitions"),
+                    Expr::str(SENTINEL_RESPONDER_ROLE),
+                ])),
+                "principalId": ex(Expr::parameters("principalId")),
+                "principalType": "ServicePrincipal",
+                "description": "soarc: lets the playbook read and update Microsoft Sentinel incidents",
+            }),
+        }],
+        outputs: IndexMap::new(),
+    };
+    let value = |e: Expr| json!({ "value": ex(e) });
+    Resource {
+        kind: "Microsoft.Resources/deployments".into(),
+        api_version: DEPLOYMENTS_API_VERSION.into(),
+        name: ex(Expr::call(
+            "take",
+            vec![
+                Expr::concat(vec![Expr::str("sentinel-responder-"), Expr::parameters("PlaybookName")]),
+                Expr::int(64),
+            ],
+        )),
+        scope: None,
+        resource_group: Some(ex(Expr::parameters("WorkspaceResourceGroup"))),
+        location: None,
+        tags: IndexMap::new(),
+        identity: None,
+        depends_on: vec![ex(workflow_id.clone())],
+        properties: json!({
+            "mode": "Incremental",
+            "expressionEvaluationOptions": { "scope": "inner" },
+            "parameters": {
+                "workspaceName": value(Expr::parameters("WorkspaceName")),
+                "playbookId": value(workflow_id.clone()),
+                "principalId": value(principal_id(workflow_id)),
+            },
+            "template": serde_json::to_value(inner).expect("templates serialize"),
+        }),
+    }
+}
+
+fn plain_parameter(description: &str) -> Parameter {
+    Parameter {
+        kind: ParameterType::String,
+        default_value: None,
+        min_length: None,
+        max_length: None,
+        metadata: ParameterMetadata {
+            description: description.into(),
+        },
+    }
+}
+
+/// ARM variable holding a connection's resource name.
+fn connection_variable(connection: &ConnectionUse) -> String {
+    match connection.kind {
+        ConnectionKind::Sentinel => "AzureSentinelConnectionName".into(),
+        _ => format!("{}ConnectionName", pascal(&connection.spec_name)),
+    }
+}
+
+/// `snow-prod` -> `SnowProd`
+fn pascal(name: &str) -> String {
+    name.split(['-', '_'])
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut chars = p.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Parameters-file reference to a Key Vault secret: needs the vault's full resource id.
+fn key_vault_reference(secret: &Located<Secret>, deployment: Option<&Located<Deployment>>) -> Result<KeyVaultReference, Diagnostic> {
+    let kv = &secret.key_vault;
+    let subscription = kv
+        .subscription_id
+        .as_ref()
+        .or_else(|| deployment.and_then(|d| d.subscription_id.as_ref()));
+    let group = kv
+        .resource_group
+        .as_ref()
+        .or_else(|| deployment.and_then(|d| d.resource_group.as_ref()));
+    let (Some(subscription), Some(group)) = (subscription, group) else {
+        return Err(Diagnostic::error(
+            "SPEC071",
+            format!("Key Vault secret `{}` needs the vault's subscription and resource group", kv.secret.value),
+        )
+        .at(secret.span)
+        .help("set `deployment.subscription_id` and `deployment.resource_group`, or `subscription_id` and `resource_group` on the key_vault reference"));
+    };
+    Ok(KeyVaultReference {
+        key_vault: KeyVaultId {
+            id: format!(
+                "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.KeyVault/vaults/{}",
+                subscription.value, group.value, kv.vault.value
+            ),
+        },
+        secret_name: kv.secret.value.clone(),
+    })
+}
+
+fn metadata(playbook: &CompiledPlaybook) -> Metadata {
+    let mut prerequisites = Vec::new();
+    for connection in &playbook.connections {
+        if let ConnectionKind::ServiceNow(snow) = &connection.kind {
+            prerequisites.push(format!(
+                "ServiceNow instance {} with integration user {} (role itil); its password in Key Vault {} as secret {}",
+                snow.instance.value, snow.username.value, snow.password.key_vault.vault.value, snow.password.key_vault.secret.value
+            ));
+        }
+    }
+    if playbook.uses_sentinel() {
+        prerequisites.push(
+            "The deploying identity can create role assignments on the Sentinel workspace (Owner or User Access Administrator)".into(),
+        );
+    }
+    let trigger = match playbook.trigger {
+        TriggerKind::Incident => "Incident trigger",
+        TriggerKind::Alert => "Alert trigger",
+        TriggerKind::Entity => "Entity trigger",
+        TriggerKind::Recurrence => "Recurrence",
+        TriggerKind::HttpRequest => "HTTP request",
+    };
+    Metadata {
+        title: playbook.name.clone(),
+        description: playbook
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("{trigger} playbook generated by soarc")),
+        prerequisites,
+        post_deployment: match playbook.trigger {
+            TriggerKind::Incident | TriggerKind::Alert => {
+                vec!["Attach the playbook to an automation rule so Sentinel runs it".into()]
+            }
+            _ => Vec::new(),
+        },
+        tags: vec![trigger.to_string()],
+        support: Support { tier: "community".into() },
+        author: Author { name: "soarc".into() },
+        generated_by: "soarc".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pascal_case_names() {
+        assert_eq!(pascal("snow"), "Snow");
+        assert_eq!(pascal("snow-prod_eu"), "SnowProdEu");
+    }
+
+    #[test]
+    fn escaped_definitions_keep_wdl_text() {
+        let value = escape_json(json!({"a": "[Sentinel] x]", "b": "[not escaped", "[k]": 1}));
+        assert_eq!(value, json!({"a": "[[Sentinel] x]", "b": "[not escaped", "[[k]": 1}));
+    }
+}
+

@@ -1,0 +1,95 @@
+//! The whole pipeline: load → model → compile (WDL) → ARM → files, each output checked
+//! against the project's schemas before anything is written.
+
+use std::path::Path;
+
+use crate::diagnostics::{Diagnostic, Sources};
+use crate::output::FileSet;
+use crate::schema::{self, OutputKind};
+use crate::spec::load;
+use crate::{arm, compile, model};
+
+/// A failed build: every problem found, and the sources to render them against.
+#[derive(Debug)]
+pub struct Failure {
+    pub sources: Sources,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A successful build: the files to write and any warnings.
+#[derive(Debug)]
+pub struct Built {
+    pub files: FileSet,
+    pub warnings: Vec<Diagnostic>,
+    pub sources: Sources,
+    pub playbooks: usize,
+}
+
+/// Build spec files into the output file set (nothing is written here).
+pub fn build(paths: &[impl AsRef<Path>]) -> Result<Built, Failure> {
+    let loaded = load::load_files(paths).map_err(|(sources, diagnostics)| Failure { sources, diagnostics })?;
+    build_loaded(loaded)
+}
+
+/// Build an already loaded spec.
+pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
+    let load::Loaded { spec, sources } = loaded;
+    let mut diagnostics = Vec::new();
+    let model = model::check(&spec, &mut diagnostics);
+    let compiled = match compile::compile(&model, &sources) {
+        Ok(compiled) if diagnostics.is_empty() => compiled,
+        Ok(_) => return Err(Failure { sources, diagnostics }),
+        Err(errors) => {
+            diagnostics.extend(errors);
+            return Err(Failure { sources, diagnostics });
+        }
+    };
+    if compiled.is_empty() {
+        diagnostics.push(
+            Diagnostic::error("SPEC005", "the spec defines no playbooks")
+                .help("add a `playbooks:` list; `soarc init` writes a starter spec"),
+        );
+        return Err(Failure { sources, diagnostics });
+    }
+
+    let mut files = FileSet::default();
+    for playbook in &compiled {
+        let deployment = match arm::playbook::build(playbook, spec.deployment.as_ref()) {
+            Ok(deployment) => deployment,
+            Err(errors) => {
+                diagnostics.extend(errors);
+                continue;
+            }
+        };
+        let dir = Path::new("playbooks").join(&playbook.name);
+        let documents = [
+            ("workflow.json", OutputKind::Workflow, to_json(&playbook.definition)),
+            ("azuredeploy.json", OutputKind::Template, to_json(&deployment.template)),
+            ("azuredeploy.parameters.json", OutputKind::Parameters, to_json(&deployment.parameters)),
+        ];
+        for (file, kind, document) in documents {
+            let path = dir.join(file);
+            // A schema violation here is a soarc bug, not a user error: say so.
+            for violation in schema::check(kind, &document) {
+                diagnostics.push(
+                    Diagnostic::error("OUT001", format!("generated {} violates its schema: {violation}", path.display()))
+                        .help("this is a bug in soarc; please report it with the spec"),
+                );
+            }
+            files.insert(path, schema::pretty(&document));
+        }
+    }
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(Failure { sources, diagnostics });
+    }
+    Ok(Built {
+        files,
+        warnings: diagnostics,
+        sources,
+        playbooks: compiled.len(),
+    })
+}
+
+fn to_json(value: &impl serde::Serialize) -> serde_json::Value {
+    serde_json::to_value(value).expect("generated documents serialize")
+}

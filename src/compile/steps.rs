@@ -1,0 +1,453 @@
+//! Each spec step kind to its workflow action(s).
+
+use indexmap::IndexMap;
+use serde_json::{Value, json};
+
+use crate::diagnostics::{Diagnostic, Span};
+use crate::model::SENTINEL;
+use crate::spec::{self, FieldValue, Located, Predicate, Step};
+use crate::wdl::{self, Action, ActionKind, Expr, Template};
+
+use super::{LoopScope, PlaybookCompiler, StepInfo, StepOutputs, TriggerKind, chain};
+
+/// Run the action as soon as its block starts (no predecessor).
+fn action(kind: ActionKind) -> Action {
+    Action {
+        kind,
+        run_after: IndexMap::new(),
+        description: None,
+        runtime_configuration: None,
+    }
+}
+
+impl PlaybookCompiler<'_> {
+    /// Compile a sequence; each action runs after the previous one succeeded.
+    pub(super) fn steps(&mut self, steps: &[Located<Step>], mut previous: Option<String>) -> IndexMap<String, Action> {
+        let mut actions = IndexMap::new();
+        for step in steps {
+            if let Some((name, compiled)) = self.step(step) {
+                chain(&mut actions, name.clone(), compiled, previous.as_deref());
+                previous = Some(name);
+            }
+        }
+        actions
+    }
+
+    fn step(&mut self, step: &Located<Step>) -> Option<(String, Action)> {
+        let span = step.span;
+        match &step.value {
+            Step::ServiceNowCreateIncident(s) => self.servicenow_create_incident(s, span),
+            Step::SentinelAddComment(s) => self.add_comment(s, span),
+            Step::Http(s) => self.http(s, span),
+            Step::Compose(s) => {
+                let name = self.action_name(s.name.as_ref(), "Compose", span);
+                let value = self.json(&s.value, s.value.span.or(span));
+                self.register(s.id.as_ref(), &name, StepOutputs::Compose, span);
+                Some((name, action(ActionKind::Compose { inputs: value })))
+            }
+            Step::SetVariable(s) => self.variable_action(s, span, false),
+            Step::AppendVariable(s) => self.variable_action(s, span, true),
+            Step::If(s) => {
+                let name = self.action_name(s.name.as_ref(), "Condition", span);
+                let expression = self.predicate(&s.condition, span);
+                let then = self.steps(&s.then, None);
+                let otherwise = self.steps(&s.otherwise, None);
+                Some((
+                    name,
+                    action(ActionKind::If {
+                        expression,
+                        actions: then,
+                        otherwise: Some(wdl::Branch { actions: otherwise }),
+                    }),
+                ))
+            }
+            Step::Switch(s) => {
+                let name = self.action_name(s.name.as_ref(), "Switch", span);
+                let on = self.string_text(&s.on, s.on.span.or(span));
+                if s.cases.is_empty() || s.cases.len() > 25 {
+                    self.error(
+                        Diagnostic::error("SPEC034", format!("switch `{name}` has {} cases; Logic Apps allows 1 to 25", s.cases.len()))
+                            .at(span),
+                    );
+                }
+                let mut cases = IndexMap::new();
+                for (value, steps) in &s.cases {
+                    let case_name = self.action_name(None, &format!("Case_{}", value.value), value.span.or(span));
+                    let actions = self.steps(steps, None);
+                    cases.insert(case_name, wdl::SwitchCase { case: value.value.clone(), actions });
+                }
+                let default = self.steps(&s.default, None);
+                Some((
+                    name,
+                    action(ActionKind::Switch {
+                        expression: on.to_wdl_string(),
+                        cases,
+                        default: Some(wdl::Branch { actions: default }),
+                    }),
+                ))
+            }
+            Step::Foreach(s) => {
+                let name = self.action_name(s.name.as_ref(), &format!("For_each_{}", s.item_name.value), span);
+                let items = self.text(&s.items, s.items.span.or(span));
+                if !matches!(items, Template::Expr(_)) {
+                    self.error(
+                        Diagnostic::error("SPEC035", "foreach `items` must be a single reference to an array")
+                            .at(s.items.span.or(span))
+                            .help("write e.g. `items: \"{{incident.alerts}}\"`"),
+                    );
+                }
+                self.loops.push(LoopScope {
+                    item_name: s.item_name.value.clone(),
+                    action: name.clone(),
+                });
+                let body = self.steps(&s.steps, None);
+                self.loops.pop();
+                let mut foreach = action(ActionKind::Foreach {
+                    foreach: items.to_wdl_string(),
+                    actions: body,
+                });
+                if s.sequential {
+                    foreach.runtime_configuration = Some(wdl::RuntimeConfiguration {
+                        secure_data: None,
+                        concurrency: Some(wdl::Concurrency { repetitions: 1 }),
+                    });
+                }
+                Some((name, foreach))
+            }
+            Step::Scope(s) => {
+                let name = self.action_name(s.name.as_ref(), "Scope", span);
+                let actions = self.steps(&s.steps, None);
+                Some((name, action(ActionKind::Scope { actions })))
+            }
+            Step::Terminate(s) => {
+                let name = self.action_name(s.name.as_ref(), "Terminate", span);
+                let status = match s.status {
+                    spec::RunStatus::Succeeded => "Succeeded",
+                    spec::RunStatus::Failed => "Failed",
+                    spec::RunStatus::Cancelled => "Cancelled",
+                };
+                let run_error = match (&s.message, s.status) {
+                    (Some(message), spec::RunStatus::Failed) => Some(wdl::RunError {
+                        message: self.string_text(message, message.span.or(span)).to_wdl_string(),
+                    }),
+                    (Some(message), _) => {
+                        self.error(
+                            Diagnostic::error("SPEC036", "a terminate `message` is only allowed with `status: Failed`")
+                                .at(message.span.or(span)),
+                        );
+                        None
+                    }
+                    (None, _) => None,
+                };
+                Some((
+                    name,
+                    action(ActionKind::Terminate {
+                        inputs: wdl::TerminateInputs {
+                            run_status: status.to_string(),
+                            run_error,
+                        },
+                    }),
+                ))
+            }
+        }
+    }
+
+    /// Make a step's outputs referable by its id.
+    fn register(&mut self, id: Option<&Located<String>>, action: &str, kind: StepOutputs, span: Span) {
+        let Some(id) = id else { return };
+        let reserved = ["incident", "alert", "entity", "workspace", "request", "variables", "run"];
+        if reserved.contains(&id.value.as_str()) || self.loops.iter().any(|l| l.item_name == id.value) {
+            self.error(
+                Diagnostic::error("SPEC037", format!("step id `{}` is a reserved name", id.value))
+                    .at(id.span.or(span))
+                    .help(format!("choose another id; reserved: {}", reserved.join(", "))),
+            );
+            return;
+        }
+        let info = StepInfo {
+            action: action.to_string(),
+            kind,
+            loops: self.loops.iter().map(|l| l.action.clone()).collect(),
+            span: id.span.or(span),
+        };
+        if let Some(first) = self.steps.insert(id.value.clone(), info) {
+            self.error(
+                Diagnostic::error("SPEC037", format!("step id `{}` is used twice", id.value))
+                    .at(id.span.or(span))
+                    .help(format!("the first use is at line {}", first.span.line)),
+            );
+        }
+    }
+
+    fn field_value(&mut self, value: &Located<FieldValue>, span: Span) -> Value {
+        let span = value.span.or(span);
+        match &value.value {
+            FieldValue::Text(text) => Value::String(self.string_text(text, span).to_wdl_string()),
+            FieldValue::Bool(b) => Value::Bool(*b),
+            FieldValue::Int(i) => Value::from(*i),
+            FieldValue::Map { map } => {
+                let at = self.locate_word(map, span);
+                match self.mapping(map, at) {
+                    Some(t) => Value::String(t.to_wdl_string()),
+                    None => Value::Null,
+                }
+            }
+        }
+    }
+
+    fn locate_word(&self, word: &str, span: Span) -> Span {
+        self.locate(word, 0, word.len(), span)
+    }
+
+    fn servicenow_create_incident(&mut self, s: &spec::ServiceNowCreateIncident, span: Span) -> Option<(String, Action)> {
+        let key = self.use_connection_named(&s.connection, s.connection.span.or(span), "servicenow");
+        let name = self.action_name(s.name.as_ref(), "Create_ServiceNow_incident", span);
+        let mut body = serde_json::Map::new();
+        for (field, value) in s.fields.standard() {
+            let v = self.field_value(value, span);
+            body.insert(field.to_string(), v);
+        }
+        // The ticket carries the Sentinel incident id so that status sync can find it.
+        if s.fields.correlation_id.is_none() && self.trigger_kind == TriggerKind::Incident {
+            let arm_id = Expr::call("triggerBody", vec![]).prop("object").prop("id");
+            body.insert("correlation_id".into(), Value::String(Template::Expr(arm_id).to_wdl_string()));
+            if s.fields.correlation_display.is_none() {
+                body.insert("correlation_display".into(), Value::String("Microsoft Sentinel".into()));
+            }
+        }
+        for (field, value) in &s.fields.custom {
+            let v = self.field_value(value, field.span.or(span));
+            if body.insert(field.value.clone(), v).is_some() {
+                self.error(
+                    Diagnostic::error("SPEC038", format!("field `{}` is set twice", field.value))
+                        .at(field.span.or(span))
+                        .help("set standard fields directly, not under `custom`"),
+                );
+            }
+        }
+        let instance = self
+            .model
+            .connections
+            .get(s.connection.value.as_str())
+            .and_then(|c| match &c.value {
+                spec::Connection::ServiceNow(snow) => Some(snow.instance.value.clone()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        self.register(s.id.as_ref(), &name, StepOutputs::ServiceNowIncident { instance }, span);
+        let key = key?;
+        Some((
+            name,
+            action(ActionKind::ApiConnection {
+                inputs: wdl::ApiConnectionInputs {
+                    host: wdl::Host::connection(&key),
+                    method: Some("post".into()),
+                    path: "/api/now/v2/table/incident".into(),
+                    queries: Some(IndexMap::from([
+                        ("sysparm_display_value".to_string(), Value::Bool(false)),
+                        ("sysparm_exclude_reference_link".to_string(), Value::Bool(true)),
+                    ])),
+                    body: Some(Value::Object(body)),
+                    retry_policy: None,
+                },
+            }),
+        ))
+    }
+
+    fn add_comment(&mut self, s: &spec::AddComment, span: Span) -> Option<(String, Action)> {
+        let (user_name, message, connection) = match s {
+            spec::AddComment::Message(m) => (None, m.as_str(), SENTINEL),
+            spec::AddComment::Full(full) => (
+                full.name.as_ref().map(|n| Located::new(n.clone(), span)),
+                full.message.as_str(),
+                full.connection.as_deref().unwrap_or(SENTINEL),
+            ),
+        };
+        let incident = match self.trigger_kind {
+            TriggerKind::Incident => Expr::call("triggerBody", vec![]).prop("object").prop("id"),
+            TriggerKind::Entity => Expr::call("triggerBody", vec![]).prop("IncidentArmID"),
+            _ => {
+                self.error(
+                    Diagnostic::error("SPEC039", "sentinel.add_comment needs an incident, but this playbook's trigger has none")
+                        .at(span)
+                        .help("use `trigger: incident` (or `entity`) for playbooks that comment on incidents"),
+                );
+                return None;
+            }
+        };
+        let key = self.use_connection_named(connection, span, "sentinel")?;
+        let name = self.action_name(user_name.as_ref(), "Add_comment_to_incident", span);
+        let message = self.string_text(message, span);
+        Some((
+            name,
+            action(ActionKind::ApiConnection {
+                inputs: wdl::ApiConnectionInputs {
+                    host: wdl::Host::connection(&key),
+                    method: Some("post".into()),
+                    path: "/Incidents/Comment".into(),
+                    queries: None,
+                    body: Some(json!({
+                        "incidentArmId": Template::Expr(incident).to_wdl_string(),
+                        "message": message.to_wdl_string(),
+                    })),
+                    retry_policy: None,
+                },
+            }),
+        ))
+    }
+
+    fn http(&mut self, s: &spec::HttpStep, span: Span) -> Option<(String, Action)> {
+        let name = self.action_name(s.name.as_ref(), "HTTP", span);
+        let uri_span = s.uri.span.or(span);
+        if !s.uri.value.starts_with("https://") && !s.uri.value.starts_with("{{") {
+            self.error(
+                Diagnostic::error("SPEC042", format!("HTTP step `{name}` calls `{}`, which is not https", s.uri.value))
+                    .at(uri_span.with_len(s.uri.value.chars().count()))
+                    .help("use an https:// URL; credentials and incident data must not travel in clear text"),
+            );
+        }
+        let uri = self.string_text(&s.uri, uri_span).to_wdl_string();
+        let mut headers = IndexMap::new();
+        for (header, value) in &s.headers {
+            headers.insert(header.clone(), self.string_text(value, value.span.or(span)).to_wdl_string());
+        }
+        let mut queries = IndexMap::new();
+        for (query, value) in &s.query {
+            queries.insert(query.clone(), self.string_text(value, value.span.or(span)).to_wdl_string());
+        }
+        let body = s.body.as_ref().map(|b| self.json(b, b.span.or(span)));
+        let authentication = s.authentication.as_ref().map(|auth| match auth {
+            spec::HttpAuthentication::ManagedIdentity { audience } => json!({
+                "type": "ManagedServiceIdentity",
+                "audience": audience,
+            }),
+        });
+        let method = s.method.as_str().to_string();
+        self.register(s.id.as_ref(), &name, StepOutputs::Http, span);
+        let mut http = action(ActionKind::Http {
+            inputs: wdl::HttpInputs {
+                method,
+                uri,
+                headers,
+                queries,
+                body,
+                authentication,
+                retry_policy: None,
+            },
+        });
+        if s.secure {
+            http.runtime_configuration = Some(wdl::RuntimeConfiguration {
+                secure_data: Some(wdl::SecureData {
+                    properties: vec!["inputs".into(), "outputs".into()],
+                }),
+                concurrency: None,
+            });
+        }
+        Some((name, http))
+    }
+
+    fn variable_action(&mut self, s: &spec::VariableValue, span: Span, append: bool) -> Option<(String, Action)> {
+        let Some(kind) = self.variables.get(&s.variable.value).copied() else {
+            let help = crate::diagnostics::did_you_mean(&s.variable, self.variables.keys().map(String::as_str))
+                .map(|v| format!("did you mean `{v}`?"))
+                .unwrap_or_else(|| "declare it under the playbook's `variables:`".into());
+            self.error(
+                Diagnostic::error("SPEC043", format!("unknown variable `{}`", s.variable.value))
+                    .at(s.variable.span.or(span))
+                    .help(help),
+            );
+            return None;
+        };
+        let default = if append {
+            format!("Append_to_{}", s.variable.value)
+        } else {
+            format!("Set_{}", s.variable.value)
+        };
+        let name = self.action_name(s.name.as_ref(), &default, span);
+        let value = self.json(&s.value, s.value.span.or(span));
+        let inputs = wdl::VariableInputs {
+            name: s.variable.value.clone(),
+            value,
+        };
+        let kind = match (append, kind) {
+            (false, _) => ActionKind::SetVariable { inputs },
+            (true, spec::VariableType::String) => ActionKind::AppendToStringVariable { inputs },
+            (true, spec::VariableType::Array) => ActionKind::AppendToArrayVariable { inputs },
+            (true, other) => {
+                self.error(
+                    Diagnostic::error("SPEC043", format!("cannot append to variable `{}` of type {other:?}", s.variable.value))
+                        .at(s.variable.span.or(span))
+                        .help("append works on string and array variables"),
+                );
+                return None;
+            }
+        };
+        Some((name, action(kind)))
+    }
+
+    pub(super) fn initialize_variable(&mut self, name: &Located<String>, decl: &Located<spec::VariableDecl>) -> Option<Action> {
+        let kind = decl.kind;
+        let type_name = match kind {
+            spec::VariableType::String => "string",
+            spec::VariableType::Integer => "integer",
+            spec::VariableType::Float => "float",
+            spec::VariableType::Boolean => "boolean",
+            spec::VariableType::Array => "array",
+            spec::VariableType::Object => "object",
+        };
+        let value = match &decl.initial {
+            Some(v) => Some(self.json(v, decl.span)),
+            None => Some(match kind {
+                spec::VariableType::String => json!(""),
+                spec::VariableType::Integer => json!(0),
+                spec::VariableType::Float => json!(0.0),
+                spec::VariableType::Boolean => json!(false),
+                spec::VariableType::Array => json!([]),
+                spec::VariableType::Object => json!({}),
+            }),
+        };
+        if self.variables.insert(name.value.clone(), kind).is_some() {
+            self.error(Diagnostic::error("SPEC043", format!("variable `{}` is declared twice", name.value)).at(name.span));
+            return None;
+        }
+        Some(action(ActionKind::InitializeVariable {
+            inputs: wdl::InitializeVariableInputs {
+                variables: vec![wdl::VariableDeclaration {
+                    name: name.value.clone(),
+                    kind: type_name.to_string(),
+                    value,
+                }],
+            },
+        }))
+    }
+
+    /// A spec predicate to the If action's expression object.
+    fn predicate(&mut self, predicate: &Located<Predicate>, span: Span) -> Value {
+        let span = predicate.span.or(span);
+        let binary = |this: &mut Self, op: &str, operands: &[Located<Value>]| -> Value {
+            if operands.len() != 2 {
+                this.error(
+                    Diagnostic::error("SPEC044", format!("`{op}` takes two operands, got {}", operands.len()))
+                        .at(span)
+                        .help(format!("write `{op}: [\"{{{{incident.severity}}}}\", High]`")),
+                );
+            }
+            let values: Vec<Value> = operands.iter().map(|o| this.json(o, o.span.or(span))).collect();
+            json!({ op: values })
+        };
+        match &predicate.value {
+            Predicate::Equals(o) => binary(self, "equals", o),
+            Predicate::NotEquals(o) => json!({ "not": binary(self, "equals", o) }),
+            Predicate::Contains(o) => binary(self, "contains", o),
+            Predicate::StartsWith(o) => binary(self, "startsWith", o),
+            Predicate::EndsWith(o) => binary(self, "endsWith", o),
+            Predicate::Greater(o) => binary(self, "greater", o),
+            Predicate::GreaterOrEquals(o) => binary(self, "greaterOrEquals", o),
+            Predicate::Less(o) => binary(self, "less", o),
+            Predicate::LessOrEquals(o) => binary(self, "lessOrEquals", o),
+            Predicate::All(all) => json!({ "and": all.iter().map(|p| self.predicate(p, span)).collect::<Vec<_>>() }),
+            Predicate::Any(any) => json!({ "or": any.iter().map(|p| self.predicate(p, span)).collect::<Vec<_>>() }),
+            Predicate::Not(inner) => json!({ "not": self.predicate(inner, span) }),
+        }
+    }
+}

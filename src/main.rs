@@ -1,0 +1,141 @@
+//! `soarc` command line: a thin layer over the library.
+//!
+//! Exit codes: 0 success, 1 the input has errors (or `--check` found stale files),
+//! 2 usage errors and I/O failures.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use soarc::build::{self, Failure};
+use soarc::diagnostics::{Diagnostic, Sources};
+
+#[derive(Parser)]
+#[command(name = "soarc", version, about = "Compile Microsoft Sentinel SOAR playbook specs into Logic App workflows and ARM templates")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write a commented starter spec.
+    Init {
+        /// Where to write it.
+        #[arg(default_value = "sentinel-soar.yaml")]
+        path: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Compile spec files into OUT/playbooks/<name>/{workflow.json, azuredeploy.json, azuredeploy.parameters.json}.
+    Build {
+        /// Spec files (YAML or JSON); their contents are merged.
+        #[arg(required = true)]
+        specs: Vec<PathBuf>,
+        /// Output directory.
+        #[arg(long, short, default_value = "out")]
+        out: PathBuf,
+        /// Write nothing; exit 1 if OUT differs from what the specs produce.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Print the JSON Schema of the spec format (for editor completion).
+    Schema,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Init { path, force } => init(&path, force),
+        Command::Build { specs, out, check } => run_build(&specs, &out, check),
+        Command::Schema => {
+            print!("{}", soarc::schema::pretty(&soarc::schema::spec_schema()));
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn init(path: &Path, force: bool) -> ExitCode {
+    if path.exists() && !force {
+        eprintln!(
+            "error: {} already exists; pass --force to overwrite it",
+            path.display()
+        );
+        return ExitCode::from(2);
+    }
+    match std::fs::write(path, soarc::init::STARTER) {
+        Ok(()) => {
+            println!("wrote {}", path.display());
+            println!("next: soarc build {} --out out/", path.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run_build(specs: &[PathBuf], out: &Path, check: bool) -> ExitCode {
+    let built = match build::build(specs) {
+        Ok(built) => built,
+        Err(Failure { sources, diagnostics }) => {
+            report(&sources, &diagnostics);
+            let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+            eprintln!("error: build failed with {errors} error(s); nothing was written");
+            return ExitCode::from(1);
+        }
+    };
+    report(&built.sources, &built.warnings);
+    if check {
+        return match built.files.check(out) {
+            Ok(stale) if stale.is_empty() => {
+                println!("{} is up to date ({} files)", out.display(), built.files.files.len());
+                ExitCode::SUCCESS
+            }
+            Ok(stale) => {
+                for file in &stale {
+                    println!("{file}");
+                }
+                eprintln!(
+                    "error: {} file(s) in {} are stale; run `soarc build` and commit the result",
+                    stale.len(),
+                    out.display()
+                );
+                ExitCode::from(1)
+            }
+            Err(e) => {
+                eprintln!("error: cannot read {}: {e}", out.display());
+                ExitCode::from(2)
+            }
+        };
+    }
+    match built.files.write(out) {
+        Ok(removed) => {
+            for path in removed {
+                println!("removed {}", out.join(path).display());
+            }
+            println!(
+                "built {} playbook(s) into {} ({} files)",
+                built.playbooks,
+                out.display(),
+                built.files.files.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", out.display());
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn report(sources: &Sources, diagnostics: &[Diagnostic]) {
+    let mut stderr = std::io::stderr().lock();
+    for diagnostic in diagnostics {
+        let _ = writeln!(stderr, "{}", diagnostic.render(sources));
+    }
+}

@@ -1,0 +1,186 @@
+//! Reading spec files: YAML or JSON, one or many, into one merged [`Spec`].
+//!
+//! Both formats go through serde-saphyr (JSON is YAML 1.2 flow syntax), so errors in
+//! either carry a line and column. Sections of several files are merged; a name defined
+//! twice is an error that points at both places.
+
+use std::path::Path;
+
+use indexmap::IndexMap;
+
+use super::located::FileScope;
+use super::{Located, Spec};
+use crate::diagnostics::{Diagnostic, Sources, Span};
+
+/// Specs read from files, merged, with the sources for error rendering.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub spec: Spec,
+    pub sources: Sources,
+}
+
+/// Read and merge the given spec files. All errors are collected, not just the first.
+pub fn load_files(paths: &[impl AsRef<Path>]) -> Result<Loaded, (Sources, Vec<Diagnostic>)> {
+    let mut sources = Sources::default();
+    let mut errors = Vec::new();
+    let mut specs = Vec::new();
+    if paths.is_empty() {
+        errors.push(Diagnostic::error("SPEC001", "no spec file given").help("soarc build sentinel-soar.yaml --out out/"));
+    }
+    for path in paths {
+        let path = path.as_ref();
+        let text = match std::fs::read(path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => text,
+                Err(_) => {
+                    errors.push(
+                        Diagnostic::error("SPEC001", "spec file is not UTF-8 text").in_file(path),
+                    );
+                    continue;
+                }
+            },
+            Err(e) => {
+                errors.push(
+                    Diagnostic::error("SPEC001", format!("cannot read spec file: {e}"))
+                        .in_file(path),
+                );
+                continue;
+            }
+        };
+        let file = sources.add(path.to_path_buf(), text);
+        match parse_spec(&sources, file) {
+            Ok(spec) => specs.push(spec),
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err((sources, errors));
+    }
+    match merge(specs) {
+        Ok(spec) => Ok(Loaded { spec, sources }),
+        Err(errors) => Err((sources, errors)),
+    }
+}
+
+/// Parse one file already added to `sources`.
+pub fn parse_spec(sources: &Sources, file: crate::diagnostics::FileId) -> Result<Spec, Diagnostic> {
+    let source = sources.get(file).expect("file was just added");
+    let _scope = FileScope::enter(file);
+    let text = source.text.strip_prefix('\u{feff}').unwrap_or(&source.text);
+    if text.trim().is_empty() {
+        return Ok(Spec::default());
+    }
+    serde_saphyr::from_str::<Spec>(text).map_err(|e| {
+        let mut diagnostic = Diagnostic::error("SPEC002", describe(&e));
+        if let Some(location) = e.location() {
+            if location.line() > 0 {
+                diagnostic = diagnostic.at(Span {
+                    file,
+                    line: location.line() as usize,
+                    column: location.column() as usize,
+                    len: 1,
+                });
+            }
+        }
+        if diagnostic.span.is_none() {
+            diagnostic = diagnostic.in_file(&source.path);
+        }
+        diagnostic.help_opt(suggest_for(&e.to_string()))
+    })
+}
+
+/// The parser's message without its own snippet (we render ours) and location suffix.
+fn describe(error: &serde_saphyr::Error) -> String {
+    let text = error.without_snippet().to_string();
+    let first = text.lines().next().unwrap_or("invalid spec").trim();
+    // serde-saphyr appends " at line X, column Y"; the span already says that.
+    match first.find(" at line ") {
+        Some(i) => first[..i].to_string(),
+        None => first.to_string(),
+    }
+}
+
+/// "unknown field `titel`, expected one of `a`, `b`" -> "did you mean `title`?"
+fn suggest_for(message: &str) -> Option<String> {
+    let unknown = ["unknown field `", "unknown variant `"]
+        .iter()
+        .find_map(|p| message.find(p).map(|i| i + p.len()))?;
+    let name_end = message[unknown..].find('`')? + unknown;
+    let name = &message[unknown..name_end];
+    let expected = message[name_end..].find("expected")? + name_end;
+    let candidates: Vec<&str> = message[expected..]
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .collect();
+    crate::diagnostics::did_you_mean(name, candidates.iter().copied())
+        .map(|c| format!("did you mean `{c}`?"))
+}
+
+/// Merge files: maps and lists are concatenated; duplicate names are errors.
+fn merge(specs: Vec<Spec>) -> Result<Spec, Vec<Diagnostic>> {
+    let mut merged = Spec::default();
+    let mut errors = Vec::new();
+    for spec in specs {
+        if let Some(deployment) = spec.deployment {
+            if let Some(first) = &merged.deployment {
+                errors.push(
+                    Diagnostic::error("SPEC003", "`deployment` is defined more than once")
+                        .at(deployment.span)
+                        .help(format!(
+                            "keep one `deployment` block (the first is at line {})",
+                            first.span.line
+                        )),
+                );
+            } else {
+                merged.deployment = Some(deployment);
+            }
+        }
+        merge_map(&mut merged.mappings, spec.mappings, "mapping", &mut errors);
+        merge_map(&mut merged.connections, spec.connections, "connection", &mut errors);
+        merged.playbooks.extend(spec.playbooks);
+    }
+    if errors.is_empty() {
+        Ok(merged)
+    } else {
+        Err(errors)
+    }
+}
+
+fn merge_map<T>(
+    into: &mut IndexMap<Located<String>, T>,
+    from: IndexMap<Located<String>, T>,
+    what: &str,
+    errors: &mut Vec<Diagnostic>,
+) {
+    for (name, value) in from {
+        if let Some((first, _)) = into.get_key_value(&name) {
+            errors.push(duplicate(what, &name, first.span));
+        } else {
+            into.insert(name, value);
+        }
+    }
+}
+
+/// "X is defined twice" pointing at the second definition, naming the first.
+pub fn duplicate(what: &str, name: &Located<String>, first: Span) -> Diagnostic {
+    Diagnostic::error("SPEC003", format!("{what} `{}` is defined more than once", name.value))
+        .at(name.span.with_len(name.value.chars().count()))
+        .label("defined again here")
+        .help(format!(
+            "names must be unique across all spec files; the first definition is at line {}, column {}",
+            first.line, first.column
+        ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestion_from_unknown_field_message() {
+        let message = "unknown field `sumary`, expected one of `summary`, `description`";
+        assert_eq!(suggest_for(message).as_deref(), Some("did you mean `summary`?"));
+        assert_eq!(suggest_for("invalid type: string"), None);
+    }
+}

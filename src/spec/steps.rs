@@ -1,0 +1,385 @@
+//! Playbook steps as written in the spec.
+//!
+//! A step is a one-key mapping: the key names the kind (`servicenow.create_incident`,
+//! `sentinel.add_comment`, `http`, `if`, ...), the value configures it. Text values are
+//! templates: `{{incident.title}}`, `{{ticket.number}}`, `{{variables.x}}`, `{{item.x}}`.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::Located;
+
+/// One step of a playbook.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub enum Step {
+    /// Create an incident in ServiceNow (`incident` table, Table API through the
+    /// `service-now` managed connector). Outputs: `number`, `sys_id`, `url`, `state`.
+    #[serde(rename = "servicenow.create_incident")]
+    ServiceNowCreateIncident(ServiceNowCreateIncident),
+    /// Add a comment to the Sentinel incident that triggered the run. Short form: the message.
+    #[serde(rename = "sentinel.add_comment")]
+    SentinelAddComment(AddComment),
+    /// Call an HTTP endpoint. Outputs: `status`, `body`, `headers`.
+    #[serde(rename = "http")]
+    Http(HttpStep),
+    /// Compute a value once and refer to it later as `{{id.value}}`.
+    #[serde(rename = "compose")]
+    Compose(ComposeStep),
+    /// Set a variable declared under `variables`.
+    #[serde(rename = "set_variable")]
+    SetVariable(VariableValue),
+    /// Append to a string or array variable declared under `variables`.
+    #[serde(rename = "append_variable")]
+    AppendVariable(VariableValue),
+    /// Run steps when a condition holds, others when it does not.
+    #[serde(rename = "if")]
+    If(IfStep),
+    /// Run the steps of the case that matches a value.
+    #[serde(rename = "switch")]
+    Switch(SwitchStep),
+    /// Run steps for each element of an array.
+    #[serde(rename = "foreach")]
+    Foreach(ForeachStep),
+    /// Group steps.
+    #[serde(rename = "scope")]
+    Scope(ScopeStep),
+    /// End the run with a status.
+    #[serde(rename = "terminate")]
+    Terminate(TerminateStep),
+}
+
+impl Step {
+    /// The kind as written in the spec, for messages.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Step::ServiceNowCreateIncident(_) => "servicenow.create_incident",
+            Step::SentinelAddComment(_) => "sentinel.add_comment",
+            Step::Http(_) => "http",
+            Step::Compose(_) => "compose",
+            Step::SetVariable(_) => "set_variable",
+            Step::AppendVariable(_) => "append_variable",
+            Step::If(_) => "if",
+            Step::Switch(_) => "switch",
+            Step::Foreach(_) => "foreach",
+            Step::Scope(_) => "scope",
+            Step::Terminate(_) => "terminate",
+        }
+    }
+}
+
+/// A field value: a text template, a number or boolean, or a mapping lookup.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum FieldValue {
+    /// Look the value up in a mapping: `{ map: snow_urgency }`.
+    Map {
+        /// Name of a mapping under `mappings`.
+        map: String,
+    },
+    Bool(bool),
+    Int(i64),
+    /// Text; may contain `{{...}}` references.
+    Text(String),
+}
+
+/// Create a ServiceNow incident.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceNowCreateIncident {
+    /// Name later steps use to refer to the outputs: `{{ticket.number}}`.
+    #[serde(default)]
+    pub id: Option<Located<String>>,
+    /// Action name in the Logic App (default: `Create_ServiceNow_incident`).
+    #[serde(default)]
+    pub name: Option<Located<String>>,
+    /// A `servicenow` connection.
+    pub connection: Located<String>,
+    /// Incident fields.
+    pub fields: ServiceNowIncidentFields,
+}
+
+/// Fields of a ServiceNow incident (`incident` table). `correlation_id` defaults to the
+/// Sentinel incident ARM id so status sync can find the Sentinel incident again.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceNowIncidentFields {
+    /// One-line summary.
+    pub short_description: Located<FieldValue>,
+    #[serde(default)]
+    pub description: Option<Located<FieldValue>>,
+    /// 1 (High), 2 (Medium) or 3 (Low).
+    #[serde(default)]
+    pub urgency: Option<Located<FieldValue>>,
+    /// 1 (High), 2 (Medium) or 3 (Low).
+    #[serde(default)]
+    pub impact: Option<Located<FieldValue>>,
+    #[serde(default)]
+    pub category: Option<Located<FieldValue>>,
+    #[serde(default)]
+    pub subcategory: Option<Located<FieldValue>>,
+    /// Assignment group name or sys_id.
+    #[serde(default)]
+    pub assignment_group: Option<Located<FieldValue>>,
+    /// User name or sys_id.
+    #[serde(default)]
+    pub assigned_to: Option<Located<FieldValue>>,
+    /// Caller user name or sys_id.
+    #[serde(default)]
+    pub caller_id: Option<Located<FieldValue>>,
+    #[serde(default)]
+    pub contact_type: Option<Located<FieldValue>>,
+    #[serde(default)]
+    pub cmdb_ci: Option<Located<FieldValue>>,
+    #[serde(default)]
+    pub business_service: Option<Located<FieldValue>>,
+    /// Journal entry visible to the caller.
+    #[serde(default)]
+    pub comments: Option<Located<FieldValue>>,
+    /// Internal journal entry.
+    #[serde(default)]
+    pub work_notes: Option<Located<FieldValue>>,
+    /// Defaults to `{{incident.arm_id}}` for incident-triggered playbooks.
+    #[serde(default)]
+    pub correlation_id: Option<Located<FieldValue>>,
+    /// Defaults to `Microsoft Sentinel` when `correlation_id` is set by default.
+    #[serde(default)]
+    pub correlation_display: Option<Located<FieldValue>>,
+    /// Other columns of the incident table, e.g. `u_sentinel_tactics`.
+    #[serde(default)]
+    pub custom: IndexMap<Located<String>, Located<FieldValue>>,
+}
+
+impl ServiceNowIncidentFields {
+    /// The standard fields in the order they are written, with their ServiceNow names.
+    pub fn standard(&self) -> Vec<(&'static str, &Located<FieldValue>)> {
+        let fields: [(&'static str, Option<&Located<FieldValue>>); 16] = [
+            ("short_description", Some(&self.short_description)),
+            ("description", self.description.as_ref()),
+            ("urgency", self.urgency.as_ref()),
+            ("impact", self.impact.as_ref()),
+            ("category", self.category.as_ref()),
+            ("subcategory", self.subcategory.as_ref()),
+            ("assignment_group", self.assignment_group.as_ref()),
+            ("assigned_to", self.assigned_to.as_ref()),
+            ("caller_id", self.caller_id.as_ref()),
+            ("contact_type", self.contact_type.as_ref()),
+            ("cmdb_ci", self.cmdb_ci.as_ref()),
+            ("business_service", self.business_service.as_ref()),
+            ("comments", self.comments.as_ref()),
+            ("work_notes", self.work_notes.as_ref()),
+            ("correlation_id", self.correlation_id.as_ref()),
+            ("correlation_display", self.correlation_display.as_ref()),
+        ];
+        fields
+            .into_iter()
+            .filter_map(|(name, value)| value.map(|v| (name, v)))
+            .collect()
+    }
+}
+
+/// `sentinel.add_comment`: either the message text, or the full form.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum AddComment {
+    /// The comment text; may contain `{{...}}` references and simple HTML.
+    Message(String),
+    Full(AddCommentFull),
+}
+
+/// Full form of `sentinel.add_comment`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddCommentFull {
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Action name in the Logic App (default: `Add_comment_to_incident`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The comment text.
+    pub message: String,
+    /// Sentinel connection (default `sentinel`).
+    #[serde(default)]
+    pub connection: Option<String>,
+}
+
+/// HTTP methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum HttpMethod {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl HttpMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Delete => "DELETE",
+        }
+    }
+}
+
+/// An HTTP call.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HttpStep {
+    #[serde(default)]
+    pub id: Option<Located<String>>,
+    /// Action name in the Logic App (default: `HTTP`).
+    #[serde(default)]
+    pub name: Option<Located<String>>,
+    pub method: HttpMethod,
+    /// URL; may contain references. Must be https.
+    pub uri: Located<String>,
+    #[serde(default)]
+    pub headers: IndexMap<String, Located<String>>,
+    #[serde(default)]
+    pub query: IndexMap<String, Located<String>>,
+    /// JSON body; text anywhere in it may contain references.
+    #[serde(default)]
+    pub body: Option<Located<serde_json::Value>>,
+    /// How to authenticate; none by default.
+    #[serde(default)]
+    pub authentication: Option<HttpAuthentication>,
+    /// Hide inputs and outputs from run history (secureData).
+    #[serde(default)]
+    pub secure: bool,
+}
+
+/// HTTP authentication.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum HttpAuthentication {
+    /// The playbook's system-assigned managed identity.
+    ManagedIdentity {
+        /// Token audience, e.g. `https://management.azure.com/`.
+        audience: String,
+    },
+}
+
+/// Compute a value.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComposeStep {
+    #[serde(default)]
+    pub id: Option<Located<String>>,
+    #[serde(default)]
+    pub name: Option<Located<String>>,
+    /// Any JSON value; text may contain references.
+    pub value: Located<serde_json::Value>,
+}
+
+/// Set or append to a variable.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VariableValue {
+    /// Action name in the Logic App.
+    #[serde(default)]
+    pub name: Option<Located<String>>,
+    /// The variable, declared under the playbook's `variables`.
+    pub variable: Located<String>,
+    /// The value; text may contain references.
+    pub value: Located<serde_json::Value>,
+}
+
+/// A condition over values. Operands are text templates or scalars.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Predicate {
+    Equals(Vec<Located<serde_json::Value>>),
+    NotEquals(Vec<Located<serde_json::Value>>),
+    /// Text contains text, or array contains element.
+    Contains(Vec<Located<serde_json::Value>>),
+    StartsWith(Vec<Located<serde_json::Value>>),
+    EndsWith(Vec<Located<serde_json::Value>>),
+    Greater(Vec<Located<serde_json::Value>>),
+    GreaterOrEquals(Vec<Located<serde_json::Value>>),
+    Less(Vec<Located<serde_json::Value>>),
+    LessOrEquals(Vec<Located<serde_json::Value>>),
+    /// All hold.
+    All(Vec<Located<Predicate>>),
+    /// At least one holds.
+    Any(Vec<Located<Predicate>>),
+    Not(Box<Located<Predicate>>),
+}
+
+/// Conditional steps.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IfStep {
+    #[serde(default)]
+    pub name: Option<Located<String>>,
+    pub condition: Located<Predicate>,
+    #[serde(default)]
+    pub then: Vec<Located<Step>>,
+    #[serde(default, rename = "else")]
+    pub otherwise: Vec<Located<Step>>,
+}
+
+/// Steps by case.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SwitchStep {
+    #[serde(default)]
+    pub name: Option<Located<String>>,
+    /// The value to switch on, e.g. `"{{incident.severity}}"`.
+    pub on: Located<String>,
+    /// Case value to steps.
+    pub cases: IndexMap<Located<String>, Vec<Located<Step>>>,
+    #[serde(default)]
+    pub default: Vec<Located<Step>>,
+}
+
+/// A loop.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForeachStep {
+    #[serde(default)]
+    pub name: Option<Located<String>>,
+    /// The array, e.g. `"{{incident.alerts}}"`.
+    pub items: Located<String>,
+    /// Name of the current element inside the loop: `{{alert.properties.x}}` with `as: alert`.
+    #[serde(rename = "as")]
+    pub item_name: Located<String>,
+    /// Run one element at a time (needed when the body sets variables).
+    #[serde(default)]
+    pub sequential: bool,
+    pub steps: Vec<Located<Step>>,
+}
+
+/// A group of steps.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeStep {
+    #[serde(default)]
+    pub name: Option<Located<String>>,
+    pub steps: Vec<Located<Step>>,
+}
+
+/// Final run status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum RunStatus {
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+/// End the run.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TerminateStep {
+    #[serde(default)]
+    pub name: Option<Located<String>>,
+    pub status: RunStatus,
+    /// Error message (status Failed only); may contain references.
+    #[serde(default)]
+    pub message: Option<Located<String>>,
+}

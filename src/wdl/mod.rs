@@ -1,0 +1,347 @@
+//! Typed Logic Apps Workflow Definition Language (schema 2016-06-01).
+//!
+//! Workflow JSON is produced by serializing these types; expressions inside string
+//! values are built as [`expr::Template`] ASTs and printed. The same types read
+//! workflow JSON back for the schema check of `build`.
+
+pub mod expr;
+pub mod functions;
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use expr::{Expr, Part, Template};
+
+/// `$schema` of a workflow definition.
+pub const SCHEMA_URL: &str =
+    "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#";
+
+/// A Logic Apps workflow definition (`properties.definition` of `Microsoft.Logic/workflows`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(title = "Logic Apps workflow definition (as soarc generates it)")]
+pub struct Definition {
+    #[serde(rename = "$schema")]
+    pub schema: String,
+    #[serde(rename = "contentVersion")]
+    pub content_version: String,
+    /// Workflow parameters; `$connections` carries the API connections.
+    #[serde(default)]
+    pub parameters: IndexMap<String, ParameterDecl>,
+    pub triggers: IndexMap<String, Trigger>,
+    pub actions: IndexMap<String, Action>,
+    #[serde(default)]
+    pub outputs: IndexMap<String, Value>,
+}
+
+/// A workflow parameter declaration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ParameterDecl {
+    #[serde(rename = "type")]
+    pub kind: ParameterType,
+    #[serde(rename = "defaultValue", default, skip_serializing_if = "Option::is_none")]
+    pub default_value: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<ParameterMetadata>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ParameterMetadata {
+    pub description: String,
+}
+
+/// Parameter types. Logic Apps reads them case-insensitively; soarc writes PascalCase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum ParameterType {
+    String,
+    SecureString,
+    Int,
+    Float,
+    Bool,
+    Array,
+    Object,
+    SecureObject,
+}
+
+/// A trigger.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Trigger {
+    #[serde(flatten)]
+    pub kind: TriggerKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// Trigger types soarc generates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type")]
+pub enum TriggerKind {
+    /// Managed-connector webhook (the Sentinel incident, alert and entity triggers).
+    ApiConnectionWebhook { inputs: ApiConnectionInputs },
+    Recurrence { recurrence: Recurrence },
+    /// HTTP request trigger (`kind: Http`).
+    Request { kind: String, inputs: RequestInputs },
+}
+
+/// `recurrence` of a Recurrence trigger.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Recurrence {
+    pub frequency: String,
+    pub interval: u32,
+}
+
+/// Inputs of the HTTP request trigger.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RequestInputs {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    pub schema: Value,
+}
+
+/// Inputs of ApiConnection actions and ApiConnectionWebhook triggers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ApiConnectionInputs {
+    pub host: Host,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queries: Option<IndexMap<String, Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+    #[serde(rename = "retryPolicy", default, skip_serializing_if = "Option::is_none")]
+    pub retry_policy: Option<RetryPolicy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Host {
+    pub connection: HostConnection,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct HostConnection {
+    /// `@parameters('$connections')['name']['connectionId']`
+    pub name: String,
+}
+
+impl Host {
+    /// The host block that points at the `$connections` entry `key`.
+    pub fn connection(key: &str) -> Host {
+        let expr = Expr::call("parameters", vec![Expr::str("$connections")])
+            .at(key)
+            .at("connectionId");
+        Host {
+            connection: HostConnection {
+                name: Template::Expr(expr).to_wdl_string(),
+            },
+        }
+    }
+}
+
+/// Retry policy of an outbound action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RetryPolicy {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<String>,
+    #[serde(rename = "minimumInterval", default, skip_serializing_if = "Option::is_none")]
+    pub minimum_interval: Option<String>,
+    #[serde(rename = "maximumInterval", default, skip_serializing_if = "Option::is_none")]
+    pub maximum_interval: Option<String>,
+}
+
+/// Statuses a `runAfter` entry waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum RunAfterStatus {
+    Succeeded,
+    Failed,
+    Skipped,
+    TimedOut,
+}
+
+/// An action with its position in the run graph.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Action {
+    #[serde(flatten)]
+    pub kind: ActionKind,
+    #[serde(rename = "runAfter", default)]
+    pub run_after: IndexMap<String, Vec<RunAfterStatus>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "runtimeConfiguration", default, skip_serializing_if = "Option::is_none")]
+    pub runtime_configuration: Option<RuntimeConfiguration>,
+}
+
+/// Action types soarc generates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type")]
+pub enum ActionKind {
+    ApiConnection {
+        inputs: ApiConnectionInputs,
+    },
+    Http {
+        inputs: HttpInputs,
+    },
+    Compose {
+        inputs: Value,
+    },
+    InitializeVariable {
+        inputs: InitializeVariableInputs,
+    },
+    SetVariable {
+        inputs: VariableInputs,
+    },
+    AppendToStringVariable {
+        inputs: VariableInputs,
+    },
+    AppendToArrayVariable {
+        inputs: VariableInputs,
+    },
+    Foreach {
+        foreach: String,
+        actions: IndexMap<String, Action>,
+    },
+    If {
+        expression: Value,
+        actions: IndexMap<String, Action>,
+        #[serde(rename = "else", default, skip_serializing_if = "Option::is_none")]
+        otherwise: Option<Branch>,
+    },
+    Switch {
+        expression: String,
+        cases: IndexMap<String, SwitchCase>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        default: Option<Branch>,
+    },
+    Scope {
+        actions: IndexMap<String, Action>,
+    },
+    Terminate {
+        inputs: TerminateInputs,
+    },
+}
+
+impl ActionKind {
+    /// Nested action lists (branches, loop bodies), for walking the graph.
+    pub fn children(&self) -> Vec<&IndexMap<String, Action>> {
+        match self {
+            ActionKind::Foreach { actions, .. } | ActionKind::Scope { actions } => vec![actions],
+            ActionKind::If {
+                actions, otherwise, ..
+            } => {
+                let mut all = vec![actions];
+                all.extend(otherwise.iter().map(|b| &b.actions));
+                all
+            }
+            ActionKind::Switch { cases, default, .. } => {
+                let mut all: Vec<_> = cases.values().map(|c| &c.actions).collect();
+                all.extend(default.iter().map(|b| &b.actions));
+                all
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Branch {
+    pub actions: IndexMap<String, Action>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SwitchCase {
+    pub case: String,
+    pub actions: IndexMap<String, Action>,
+}
+
+/// Inputs of the Http action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct HttpInputs {
+    pub method: String,
+    pub uri: String,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub headers: IndexMap<String, String>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub queries: IndexMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authentication: Option<Value>,
+    #[serde(rename = "retryPolicy", default, skip_serializing_if = "Option::is_none")]
+    pub retry_policy: Option<RetryPolicy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct InitializeVariableInputs {
+    pub variables: Vec<VariableDeclaration>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct VariableDeclaration {
+    pub name: String,
+    /// `string`, `integer`, `float`, `boolean`, `array` or `object`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct VariableInputs {
+    pub name: String,
+    pub value: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TerminateInputs {
+    #[serde(rename = "runStatus")]
+    pub run_status: String,
+    #[serde(rename = "runError", default, skip_serializing_if = "Option::is_none")]
+    pub run_error: Option<RunError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RunError {
+    pub message: String,
+}
+
+/// `runtimeConfiguration` of an action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RuntimeConfiguration {
+    #[serde(rename = "secureData", default, skip_serializing_if = "Option::is_none")]
+    pub secure_data: Option<SecureData>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<Concurrency>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SecureData {
+    /// `inputs` and/or `outputs`.
+    pub properties: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Concurrency {
+    pub repetitions: u32,
+}
+
+impl Definition {
+    /// Every action, depth first, with its name.
+    pub fn all_actions(&self) -> Vec<(&str, &Action)> {
+        fn walk<'a>(actions: &'a IndexMap<String, Action>, out: &mut Vec<(&'a str, &'a Action)>) {
+            for (name, action) in actions {
+                out.push((name, action));
+                for child in action.kind.children() {
+                    walk(child, out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.actions, &mut out);
+        out
+    }
+}
