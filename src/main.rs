@@ -13,7 +13,11 @@ use soarc::build::{self, Failure};
 use soarc::diagnostics::{Diagnostic, Sources};
 
 #[derive(Parser)]
-#[command(name = "soarc", version, about = "Compile Microsoft Sentinel SOAR playbook specs into Logic App workflows and ARM templates")]
+#[command(
+    name = "soarc",
+    version,
+    about = "Compile Microsoft Sentinel SOAR playbook specs into Logic App workflows and ARM templates"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -66,9 +70,17 @@ fn init(path: &Path, force: bool) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    match std::fs::write(path, soarc::init::STARTER) {
+    // The starter's first line points editors at the schema written beside it.
+    let schema = path.with_file_name("soarc.schema.json");
+    let written = std::fs::write(path, soarc::init::STARTER).and_then(|()| {
+        std::fs::write(
+            &schema,
+            soarc::schema::pretty(&soarc::schema::spec_schema()),
+        )
+    });
+    match written {
         Ok(()) => {
-            println!("wrote {}", path.display());
+            println!("wrote {} and {}", path.display(), schema.display());
             println!("next: soarc build {} --out out/", path.display());
             ExitCode::SUCCESS
         }
@@ -82,7 +94,10 @@ fn init(path: &Path, force: bool) -> ExitCode {
 fn run_build(specs: &[PathBuf], out: &Path, check: bool) -> ExitCode {
     let built = match build::build(specs) {
         Ok(built) => built,
-        Err(Failure { sources, diagnostics }) => {
+        Err(Failure {
+            sources,
+            diagnostics,
+        }) => {
             report(&sources, &diagnostics);
             let errors = diagnostics.iter().filter(|d| d.is_error()).count();
             eprintln!("error: build failed with {errors} error(s); nothing was written");
@@ -93,7 +108,11 @@ fn run_build(specs: &[PathBuf], out: &Path, check: bool) -> ExitCode {
     if check {
         return match built.files.check(out) {
             Ok(stale) if stale.is_empty() => {
-                println!("{} is up to date ({} files)", out.display(), built.files.files.len());
+                println!(
+                    "{} is up to date ({} files)",
+                    out.display(),
+                    built.files.files.len()
+                );
                 ExitCode::SUCCESS
             }
             Ok(stale) => {
