@@ -36,11 +36,15 @@ pub fn build(paths: &[impl AsRef<Path>]) -> Result<Built, Failure> {
 
 /// Build an already loaded spec.
 pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
-    let load::Loaded { spec, sources } = loaded;
-    let mut diagnostics = Vec::new();
+    let load::Loaded {
+        spec,
+        sources,
+        errors,
+    } = loaded;
+    let mut diagnostics = errors;
     let model = model::check(&spec, &mut diagnostics);
     let compiled = match compile::compile(&model, &sources) {
-        Ok(compiled) if diagnostics.is_empty() => compiled,
+        Ok(compiled) if !diagnostics.iter().any(Diagnostic::is_error) => compiled,
         Ok(_) => {
             return Err(Failure {
                 sources,

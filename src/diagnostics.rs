@@ -214,10 +214,7 @@ impl Diagnostic {
             .sum::<usize>();
         let report = Report {
             diagnostic: self,
-            source: NamedSource::new(
-                format!("{}:{}:{}", file.path.display(), span.line, span.column),
-                file.text.clone(),
-            ),
+            source: NamedSource::new(file.path.display().to_string(), file.text.clone()),
             span: SourceSpan::new(offset.into(), len),
         };
         let mut out = String::new();

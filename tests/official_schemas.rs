@@ -380,6 +380,11 @@ fn example_output_matches_official_schemas() {
         }
     }
     let files: Vec<_> = built.files.files.keys().collect();
+    for (p, t) in &built.files.files {
+        let d = std::path::Path::new("/tmp/soarc-dump").join(p);
+        std::fs::create_dir_all(d.parent().unwrap()).unwrap();
+        std::fs::write(d, t).unwrap();
+    } //DUMP
     assert!(workflows > 0, "no workflow.json among {files:?}");
     assert!(templates > 0, "no azuredeploy.json among {files:?}");
     assert!(

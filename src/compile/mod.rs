@@ -84,7 +84,9 @@ pub fn compile(model: &Model, sources: &Sources) -> Result<Vec<CompiledPlaybook>
         let name = &playbook.name;
         check_playbook_name(name, &mut errors);
         if let Some(first) = seen.insert(&name.value, name.span) {
-            errors.push(crate::spec::load::duplicate("playbook", name, first));
+            errors.push(crate::spec::load::duplicate(
+                "playbook", name, first, sources,
+            ));
             continue;
         }
         let mut compiler = PlaybookCompiler::new(model, sources, playbook);

@@ -17,6 +17,9 @@ use crate::diagnostics::{Diagnostic, Sources, Span};
 pub struct Loaded {
     pub spec: Spec,
     pub sources: Sources,
+    /// Problems found while merging files (duplicate names); later stages still run so
+    /// that one build reports everything.
+    pub errors: Vec<Diagnostic>,
 }
 
 /// Read and merge the given spec files. All errors are collected, not just the first.
@@ -59,10 +62,12 @@ pub fn load_files(paths: &[impl AsRef<Path>]) -> Result<Loaded, (Sources, Vec<Di
     if !errors.is_empty() {
         return Err((sources, errors));
     }
-    match merge(specs) {
-        Ok(spec) => Ok(Loaded { spec, sources }),
-        Err(errors) => Err((sources, errors)),
-    }
+    let (spec, errors) = merge(specs, &sources);
+    Ok(Loaded {
+        spec,
+        sources,
+        errors,
+    })
 }
 
 /// Parse one file already added to `sources`.
@@ -88,7 +93,7 @@ pub fn parse_spec(sources: &Sources, file: crate::diagnostics::FileId) -> Result
         if diagnostic.span.is_none() {
             diagnostic = diagnostic.in_file(&source.path);
         }
-        diagnostic.help_opt(suggest_for(&e.to_string()))
+        diagnostic.help_opt(suggest_for(&e.without_snippet().to_string()))
     })
 }
 
@@ -97,10 +102,11 @@ fn describe(error: &serde_saphyr::Error) -> String {
     let text = error.without_snippet().to_string();
     let first = text.lines().next().unwrap_or("invalid spec").trim();
     // serde-saphyr appends " at line X, column Y"; the span already says that.
-    match first.find(" at line ") {
-        Some(i) => first[..i].to_string(),
-        None => first.to_string(),
-    }
+    let message = match first.find(" at line ") {
+        Some(i) => &first[..i],
+        None => first,
+    };
+    plain_message(message)
 }
 
 /// "unknown field `titel`, expected one of `a`, `b`" -> "did you mean `title`?"
@@ -111,13 +117,45 @@ fn suggest_for(message: &str) -> Option<String> {
     let name_end = message[unknown..].find('`')? + unknown;
     let name = &message[unknown..name_end];
     let expected = message[name_end..].find("expected")? + name_end;
-    let candidates: Vec<&str> = message[expected..].split('`').skip(1).step_by(2).collect();
+    let list = message[expected..]
+        .trim_start_matches("expected")
+        .trim_start()
+        .trim_start_matches("one of");
+    let candidates: Vec<&str> = list
+        .split([',', ' '])
+        .map(|c| c.trim().trim_matches('`'))
+        .filter(|c| !c.is_empty() && *c != "or")
+        .collect();
     crate::diagnostics::did_you_mean(name, candidates.iter().copied())
+        .filter(|c| *c != name)
         .map(|c| format!("did you mean `{c}`?"))
 }
 
+/// Parser messages that name serde internals, said in the spec's terms.
+fn plain_message(message: &str) -> String {
+    const REWRITES: &[(&str, &str)] = &[
+        (
+            "expected mapping start",
+            "expected a mapping (`key: value` lines) here",
+        ),
+        (
+            "expected sequence start",
+            "expected a list (`- item` lines) here",
+        ),
+        (
+            "externally tagged enum expected scalar or mapping",
+            "expected a name (e.g. `incident`) or a one-key mapping (e.g. `recurrence: {...}`) here",
+        ),
+    ];
+    REWRITES
+        .iter()
+        .find(|(from, _)| message.starts_with(from))
+        .map(|(_, to)| to.to_string())
+        .unwrap_or_else(|| message.to_string())
+}
+
 /// Merge files: maps and lists are concatenated; duplicate names are errors.
-fn merge(specs: Vec<Spec>) -> Result<Spec, Vec<Diagnostic>> {
+fn merge(specs: Vec<Spec>, sources: &Sources) -> (Spec, Vec<Diagnostic>) {
     let mut merged = Spec::default();
     let mut errors = Vec::new();
     for spec in specs {
@@ -127,39 +165,46 @@ fn merge(specs: Vec<Spec>) -> Result<Spec, Vec<Diagnostic>> {
                     Diagnostic::error("SPEC003", "`deployment` is defined more than once")
                         .at(deployment.span)
                         .help(format!(
-                            "keep one `deployment` block (the first is at line {})",
-                            first.span.line
+                            "keep one `deployment` block (the first is in {})",
+                            sources
+                                .get(first.span.file)
+                                .map(|f| f.path.display().to_string())
+                                .unwrap_or_default()
                         )),
                 );
             } else {
                 merged.deployment = Some(deployment);
             }
         }
-        merge_map(&mut merged.mappings, spec.mappings, "mapping", &mut errors);
+        merge_map(
+            &mut merged.mappings,
+            spec.mappings,
+            "mapping",
+            sources,
+            &mut errors,
+        );
         merge_map(
             &mut merged.connections,
             spec.connections,
             "connection",
+            sources,
             &mut errors,
         );
         merged.playbooks.extend(spec.playbooks);
     }
-    if errors.is_empty() {
-        Ok(merged)
-    } else {
-        Err(errors)
-    }
+    (merged, errors)
 }
 
 fn merge_map<T>(
     into: &mut IndexMap<Located<String>, T>,
     from: IndexMap<Located<String>, T>,
     what: &str,
+    sources: &Sources,
     errors: &mut Vec<Diagnostic>,
 ) {
     for (name, value) in from {
         if let Some((first, _)) = into.get_key_value(&name) {
-            errors.push(duplicate(what, &name, first.span));
+            errors.push(duplicate(what, &name, first.span, sources));
         } else {
             into.insert(name, value);
         }
@@ -167,7 +212,11 @@ fn merge_map<T>(
 }
 
 /// "X is defined twice" pointing at the second definition, naming the first.
-pub fn duplicate(what: &str, name: &Located<String>, first: Span) -> Diagnostic {
+pub fn duplicate(what: &str, name: &Located<String>, first: Span, sources: &Sources) -> Diagnostic {
+    let file = sources
+        .get(first.file)
+        .map(|f| f.path.display().to_string())
+        .unwrap_or_default();
     Diagnostic::error(
         "SPEC003",
         format!("{what} `{}` is defined more than once", name.value),
@@ -175,7 +224,7 @@ pub fn duplicate(what: &str, name: &Located<String>, first: Span) -> Diagnostic 
     .at(name.span.with_len(name.value.chars().count()))
     .label("defined again here")
     .help(format!(
-        "names must be unique across all spec files; the first definition is at line {}, column {}",
+        "names must be unique across all spec files; the first definition is at {file}:{}:{}",
         first.line, first.column
     ))
 }
@@ -192,5 +241,15 @@ mod tests {
             Some("did you mean `summary`?")
         );
         assert_eq!(suggest_for("invalid type: string"), None);
+        let message = "unknown field `stepz`, expected one of name, description, trigger, steps";
+        assert_eq!(
+            suggest_for(message).as_deref(),
+            Some("did you mean `steps`?")
+        );
+        let message = "unknown variant `incidnet`, expected one of incident, alert";
+        assert_eq!(
+            suggest_for(message).as_deref(),
+            Some("did you mean `incident`?")
+        );
     }
 }
