@@ -1,1 +1,103 @@
-fn main() {}
+//! Build benchmark: a generated spec of N playbooks compiled into every target, in
+//! memory (no disk I/O), timed over several runs. Reports wall time per size and the
+//! process's peak resident memory, and shows whether cost grows linearly.
+//!
+//! Run: `cargo bench --bench build` (sizes from SOARC_BENCH_SIZES, default 100,1000).
+
+use std::time::{Duration, Instant};
+
+fn spec(playbooks: usize) -> String {
+    let mut text = String::from(
+        r#"deployment:
+  subscription_id: 00000000-0000-0000-0000-000000000000
+  resource_group: rg-soc
+  workspace: { name: law-sentinel }
+mappings:
+  snow_urgency:
+    from: incident.severity
+    values: { High: "1", Medium: "2", Low: "3", Informational: "3" }
+connections:
+  snow:
+    kind: servicenow
+    instance: https://contoso.service-now.com
+    username: sentinel.integration
+    password: { key_vault: { vault: kv-soc, secret: snow-password } }
+playbooks:
+"#,
+    );
+    for i in 0..playbooks {
+        text.push_str(&format!(
+            r#"  - name: snow-playbook-{i}
+    trigger: incident
+    variables:
+      notes: {{ type: string }}
+    steps:
+      - servicenow.create_incident:
+          id: ticket
+          connection: snow
+          fields:
+            short_description: "Sentinel {i}: {{{{incident.title}}}}"
+            description: "{{{{incident.description}}}}\n\nSeverity: {{{{incident.severity}}}}\nURL: {{{{incident.url}}}}"
+            urgency: {{ map: snow_urgency }}
+            impact: {{ map: snow_urgency }}
+            category: Security
+            assignment_group: Security Operations
+      - if:
+          condition: {{ equals: ["{{{{incident.severity}}}}", High] }}
+          then:
+            - append_variable: {{ variable: notes, value: "escalated {{{{ticket.number}}}}" }}
+      - sentinel.add_comment: "ServiceNow incident created: {{{{ticket.number}}}} {{{{ticket.url}}}}"
+"#
+        ));
+    }
+    text
+}
+
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::var("SOARC_BENCH_SIZES")
+        .unwrap_or_else(|_| "100,1000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut per_playbook = Vec::new();
+    for &n in &sizes {
+        let path = dir.path().join(format!("bench-{n}.yaml"));
+        std::fs::write(&path, spec(n)).expect("write spec");
+        // Warm-up (schema compilation happens once per process).
+        let built = soarc::build::build(&[&path]).expect("bench spec builds");
+        assert_eq!(built.playbooks, n);
+        let runs = if n >= 1000 { 5 } else { 10 };
+        let mut times = Vec::new();
+        for _ in 0..runs {
+            let start = Instant::now();
+            let built = soarc::build::build(&[&path]).expect("bench spec builds");
+            times.push(start.elapsed());
+            std::hint::black_box(built.files.files.len());
+        }
+        times.sort();
+        let median = times[times.len() / 2];
+        let min: Duration = times[0];
+        per_playbook.push(median.as_secs_f64() / n as f64);
+        println!(
+            "build {n:>5} playbooks ({} files): median {:>8.1} ms, min {:>8.1} ms, {:.1} µs/playbook",
+            n * 3,
+            median.as_secs_f64() * 1e3,
+            min.as_secs_f64() * 1e3,
+            median.as_secs_f64() * 1e6 / n as f64
+        );
+    }
+    if let Some(kib) = peak_rss_kib() {
+        println!("peak resident memory: {:.1} MiB", kib as f64 / 1024.0);
+    }
+    if per_playbook.len() >= 2 {
+        let ratio = per_playbook[per_playbook.len() - 1] / per_playbook[0];
+        println!("cost per playbook, largest vs smallest size: {ratio:.2}x (1.0 = linear)");
+    }
+}

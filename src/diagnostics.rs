@@ -15,32 +15,45 @@ use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, S
 pub struct SourceFile {
     pub path: PathBuf,
     pub text: String,
+    /// Byte offset where each line starts, so positions cost O(log n), not O(n):
+    /// references are located once per use, and specs can hold thousands of playbooks.
+    line_starts: Vec<usize>,
 }
 
 impl SourceFile {
+    pub fn new(path: PathBuf, text: String) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        SourceFile {
+            path,
+            text,
+            line_starts,
+        }
+    }
+
     /// Byte offset of a 1-based line/column (columns count characters).
     pub fn offset_of(&self, line: usize, column: usize) -> Option<usize> {
-        let mut offset = 0;
-        for (index, text) in self.text.split_inclusive('\n').enumerate() {
-            if index + 1 == line {
-                let within = text
-                    .char_indices()
-                    .nth(column.saturating_sub(1))
-                    .map(|(byte, _)| byte)
-                    .unwrap_or(text.len());
-                return Some(offset + within);
-            }
-            offset += text.len();
-        }
-        None
+        let start = *self.line_starts.get(line.checked_sub(1)?)?;
+        let end = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len());
+        let within = self.text[start..end]
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map(|(byte, _)| byte)
+            .unwrap_or(end - start);
+        Some(start + within)
     }
 
     /// 1-based line/column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let before = &self.text[..offset.min(self.text.len())];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-        (line, before[line_start..].chars().count() + 1)
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let start = self.line_starts[line - 1];
+        (line, self.text[start..offset].chars().count() + 1)
     }
 }
 
@@ -56,7 +69,7 @@ pub struct Sources {
 
 impl Sources {
     pub fn add(&mut self, path: PathBuf, text: String) -> FileId {
-        self.files.push(Arc::new(SourceFile { path, text }));
+        self.files.push(Arc::new(SourceFile::new(path, text)));
         FileId(self.files.len() as u32 - 1)
     }
 
@@ -314,10 +327,7 @@ mod tests {
 
     #[test]
     fn offsets_round_trip() {
-        let file = SourceFile {
-            path: "x.yaml".into(),
-            text: "a: 1\nbé: 2\nc: 3".into(),
-        };
+        let file = SourceFile::new("x.yaml".into(), "a: 1\nbé: 2\nc: 3".into());
         let offset = file.offset_of(2, 3).unwrap();
         assert_eq!(&file.text[offset..offset + 1], ":");
         assert_eq!(file.line_col(offset), (2, 3));
