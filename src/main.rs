@@ -13,7 +13,11 @@ use soarc::build::{self, Failure};
 use soarc::diagnostics::{Diagnostic, Sources};
 
 #[derive(Parser)]
-#[command(name = "soarc", version, about = "Compile Microsoft Sentinel SOAR playbook specs into Logic App workflows and ARM templates")]
+#[command(
+    name = "soarc",
+    version,
+    about = "Compile Microsoft Sentinel SOAR playbook specs into Logic App workflows and ARM templates"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -82,7 +86,10 @@ fn init(path: &Path, force: bool) -> ExitCode {
 fn run_build(specs: &[PathBuf], out: &Path, check: bool) -> ExitCode {
     let built = match build::build(specs) {
         Ok(built) => built,
-        Err(Failure { sources, diagnostics }) => {
+        Err(Failure {
+            sources,
+            diagnostics,
+        }) => {
             report(&sources, &diagnostics);
             let errors = diagnostics.iter().filter(|d| d.is_error()).count();
             eprintln!("error: build failed with {errors} error(s); nothing was written");
@@ -93,7 +100,11 @@ fn run_build(specs: &[PathBuf], out: &Path, check: bool) -> ExitCode {
     if check {
         return match built.files.check(out) {
             Ok(stale) if stale.is_empty() => {
-                println!("{} is up to date ({} files)", out.display(), built.files.files.len());
+                println!(
+                    "{} is up to date ({} files)",
+                    out.display(),
+                    built.files.files.len()
+                );
                 ExitCode::SUCCESS
             }
             Ok(stale) => {

@@ -47,7 +47,8 @@ fn built_files() -> Vec<(PathBuf, String)> {
         .collect();
     specs.sort();
     for spec in specs {
-        let built = soarc::build::build(&[&spec]).unwrap_or_else(|f| panic!("{} fails: {:?}", spec.display(), f.diagnostics));
+        let built = soarc::build::build(&[&spec])
+            .unwrap_or_else(|f| panic!("{} fails: {:?}", spec.display(), f.diagnostics));
         out.extend(built.files.files);
     }
     out
@@ -92,7 +93,10 @@ fn to_json(node: Node, src: &str) -> Value {
     match node.kind() {
         "object" => {
             let mut map = serde_json::Map::new();
-            for property in node.named_children(&mut cursor).filter(|n| n.kind() == "object_property") {
+            for property in node
+                .named_children(&mut cursor)
+                .filter(|n| n.kind() == "object_property")
+            {
                 let mut c = property.walk();
                 let parts: Vec<Node> = property.named_children(&mut c).collect();
                 let [key, value] = parts.as_slice() else {
@@ -108,8 +112,14 @@ fn to_json(node: Node, src: &str) -> Value {
             }
             Value::Object(map)
         }
-        "array" => Value::Array(node.named_children(&mut cursor).map(|n| to_json(n, src)).collect()),
-        "string" => unescape(text).map(Value::String).unwrap_or_else(|| json!({ "$expr": text })),
+        "array" => Value::Array(
+            node.named_children(&mut cursor)
+                .map(|n| to_json(n, src))
+                .collect(),
+        ),
+        "string" => unescape(text)
+            .map(Value::String)
+            .unwrap_or_else(|| json!({ "$expr": text })),
         "number" => json!(text.parse::<i64>().unwrap()),
         "boolean" => json!(text == "true"),
         "null" => Value::Null,
@@ -150,7 +160,9 @@ fn unescape_arm(value: &Value) -> Value {
     match value {
         Value::String(v) => Value::String(s(v)),
         Value::Array(items) => Value::Array(items.iter().map(unescape_arm).collect()),
-        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (s(k), unescape_arm(v))).collect()),
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (s(k), unescape_arm(v))).collect())
+        }
         other => other.clone(),
     }
 }
@@ -160,9 +172,15 @@ fn every_bicep_file_parses_without_errors() {
     let files = built_files();
     let bicep: Vec<_> = files
         .iter()
-        .filter(|(p, _)| p.extension().is_some_and(|e| e == "bicep" || e == "bicepparam"))
+        .filter(|(p, _)| {
+            p.extension()
+                .is_some_and(|e| e == "bicep" || e == "bicepparam")
+        })
         .collect();
-    assert!(bicep.len() >= 3, "main.bicep, a module and main.bicepparam per playbook");
+    assert!(
+        bicep.len() >= 3,
+        "main.bicep, a module and main.bicepparam per playbook"
+    );
     for (path, text) in bicep {
         if path.extension().is_some_and(|e| e == "bicepparam") {
             // tree-sitter-bicep 1.1 parses `using`, but its `param` rule always wants a type,
@@ -171,19 +189,39 @@ fn every_bicep_file_parses_without_errors() {
             // same expression grammar. Every assigned name must be a `param` of main.bicep.
             let rewritten = text.replace("\nparam ", "\nvar ");
             let tree = parse(&rewritten);
-            assert_eq!(problems(&tree, &rewritten), Vec::<String>::new(), "{}", path.display());
+            assert_eq!(
+                problems(&tree, &rewritten),
+                Vec::<String>::new(),
+                "{}",
+                path.display()
+            );
             let root = tree.root_node();
             let mut cursor = root.walk();
-            let first = root.named_children(&mut cursor).find(|n| n.kind() != "comment").unwrap();
+            let first = root
+                .named_children(&mut cursor)
+                .find(|n| n.kind() != "comment")
+                .unwrap();
             assert_eq!(first.kind(), "using_statement", "{}", path.display());
-            let main = &files.iter().find(|(p, _)| p == &path.with_file_name("main.bicep")).unwrap().1;
+            let main = &files
+                .iter()
+                .find(|(p, _)| p == &path.with_file_name("main.bicep"))
+                .unwrap()
+                .1;
             for line in text.lines().filter_map(|l| l.strip_prefix("param ")) {
                 let name = line.split(' ').next().unwrap();
-                assert!(main.contains(&format!("\nparam {name} ")), "{name} is not a param of main.bicep");
+                assert!(
+                    main.contains(&format!("\nparam {name} ")),
+                    "{name} is not a param of main.bicep"
+                );
             }
         } else {
             let tree = parse(text);
-            assert_eq!(problems(&tree, text), Vec::<String>::new(), "{}", path.display());
+            assert_eq!(
+                problems(&tree, text),
+                Vec::<String>::new(),
+                "{}",
+                path.display()
+            );
         }
     }
 }
@@ -193,7 +231,9 @@ fn bicep_deploys_what_arm_deploys() {
     let files = built_files();
     for (path, text) in files.iter().filter(|(p, _)| p.ends_with("main.bicep")) {
         let dir = path.parent().unwrap();
-        let get = |name: &str| -> &String { &files.iter().find(|(p, _)| p == &dir.join(name)).unwrap().1 };
+        let get = |name: &str| -> &String {
+            &files.iter().find(|(p, _)| p == &dir.join(name)).unwrap().1
+        };
         let arm: Value = serde_json::from_str(get("azuredeploy.json")).unwrap();
         let tree = parse(text);
         let decls = declarations(&tree, text);
@@ -201,19 +241,35 @@ fn bicep_deploys_what_arm_deploys() {
 
         // The workflow: identity, and the definition loaded from workflow.json, which equals
         // the ARM template's definition once ARM's `[[` escapes are undone.
-        let workflow_arm = arm_resources.iter().find(|r| r["type"] == "Microsoft.Logic/workflows").unwrap();
+        let workflow_arm = arm_resources
+            .iter()
+            .find(|r| r["type"] == "Microsoft.Logic/workflows")
+            .unwrap();
         let (_, _, _, workflow) = decls
             .iter()
             .find(|(_, _, target, _)| target.starts_with("Microsoft.Logic/workflows@"))
             .unwrap();
         let workflow = to_json(*workflow, text);
         assert_eq!(workflow["identity"], workflow_arm["identity"]);
-        assert_eq!(workflow["properties"]["definition"], json!({"$expr": "loadJsonContent('workflow.json')"}));
+        assert_eq!(
+            workflow["properties"]["definition"],
+            json!({"$expr": "loadJsonContent('workflow.json')"})
+        );
         let definition: Value = serde_json::from_str(get("workflow.json")).unwrap();
-        assert_eq!(definition, unescape_arm(&workflow_arm["properties"]["definition"]));
-        let connections_bicep = workflow["properties"]["parameters"]["$connections"]["value"].as_object().unwrap();
-        let connections_arm = workflow_arm["properties"]["parameters"]["$connections"]["value"].as_object().unwrap();
-        assert_eq!(connections_bicep.keys().collect::<Vec<_>>(), connections_arm.keys().collect::<Vec<_>>());
+        assert_eq!(
+            definition,
+            unescape_arm(&workflow_arm["properties"]["definition"])
+        );
+        let connections_bicep = workflow["properties"]["parameters"]["$connections"]["value"]
+            .as_object()
+            .unwrap();
+        let connections_arm = workflow_arm["properties"]["parameters"]["$connections"]["value"]
+            .as_object()
+            .unwrap();
+        assert_eq!(
+            connections_bicep.keys().collect::<Vec<_>>(),
+            connections_arm.keys().collect::<Vec<_>>()
+        );
 
         // Connections: same count, managed API, parameter value names and literals.
         let connections: Vec<_> = decls
@@ -221,18 +277,38 @@ fn bicep_deploys_what_arm_deploys() {
             .filter(|(_, _, target, _)| target.starts_with("Microsoft.Web/connections@"))
             .map(|(_, _, _, body)| to_json(*body, text))
             .collect();
-        let arm_connections: Vec<_> = arm_resources.iter().filter(|r| r["type"] == "Microsoft.Web/connections").collect();
+        let arm_connections: Vec<_> = arm_resources
+            .iter()
+            .filter(|r| r["type"] == "Microsoft.Web/connections")
+            .collect();
         assert_eq!(connections.len(), arm_connections.len());
         for (bicep, arm) in connections.iter().zip(arm_connections) {
             let bicep_api = bicep["properties"]["api"]["id"]["$expr"].as_str().unwrap();
             let arm_api = arm["properties"]["api"]["id"].as_str().unwrap();
             let api_name = arm_api.rsplit_once(", ").unwrap().1.trim_end_matches(")]");
-            assert!(bicep_api.starts_with("subscriptionResourceId('Microsoft.Web/locations/managedApis'"));
-            assert!(bicep_api.ends_with(&format!(", {api_name})")), "{bicep_api} vs {arm_api}");
-            assert_eq!(bicep["properties"]["parameterValueType"], arm["properties"]["parameterValueType"]);
-            let keys = |v: &Value| v["properties"]["parameterValues"].as_object().map(|m| m.keys().cloned().collect::<Vec<_>>());
+            assert!(
+                bicep_api
+                    .starts_with("subscriptionResourceId('Microsoft.Web/locations/managedApis'")
+            );
+            assert!(
+                bicep_api.ends_with(&format!(", {api_name})")),
+                "{bicep_api} vs {arm_api}"
+            );
+            assert_eq!(
+                bicep["properties"]["parameterValueType"],
+                arm["properties"]["parameterValueType"]
+            );
+            let keys = |v: &Value| {
+                v["properties"]["parameterValues"]
+                    .as_object()
+                    .map(|m| m.keys().cloned().collect::<Vec<_>>())
+            };
             assert_eq!(keys(bicep), keys(arm));
-            for (key, value) in arm["properties"]["parameterValues"].as_object().into_iter().flatten() {
+            for (key, value) in arm["properties"]["parameterValues"]
+                .as_object()
+                .into_iter()
+                .flatten()
+            {
                 if !value.as_str().unwrap().starts_with('[') {
                     assert_eq!(&bicep["properties"]["parameterValues"][key], value);
                 }
@@ -240,24 +316,53 @@ fn bicep_deploys_what_arm_deploys() {
         }
 
         // The role assignment, in its module: role definition, principal type, scope.
-        let (_, _, module_path, module) = decls.iter().find(|(kind, ..)| kind == "module_declaration").unwrap();
+        let (_, _, module_path, module) = decls
+            .iter()
+            .find(|(kind, ..)| kind == "module_declaration")
+            .unwrap();
         let module = to_json(*module, text);
-        assert_eq!(module["scope"], json!({"$expr": "resourceGroup(WorkspaceResourceGroup)"}));
-        assert_eq!(module["params"]["principalId"], json!({"$expr": "playbook.identity.principalId"}));
+        assert_eq!(
+            module["scope"],
+            json!({"$expr": "resourceGroup(WorkspaceResourceGroup)"})
+        );
+        assert_eq!(
+            module["params"]["principalId"],
+            json!({"$expr": "playbook.identity.principalId"})
+        );
         let module_text = get(module_path);
         let module_tree = parse(module_text);
-        let inner_arm = &arm_resources.iter().find(|r| r["type"] == "Microsoft.Resources/deployments").unwrap()["properties"]["template"]["resources"][0];
+        let inner_arm = &arm_resources
+            .iter()
+            .find(|r| r["type"] == "Microsoft.Resources/deployments")
+            .unwrap()["properties"]["template"]["resources"][0];
         let module_decls = declarations(&module_tree, module_text);
         let (_, _, _, assignment) = module_decls
             .iter()
-            .find(|(_, _, target, _)| target.starts_with("Microsoft.Authorization/roleAssignments@"))
+            .find(|(_, _, target, _)| {
+                target.starts_with("Microsoft.Authorization/roleAssignments@")
+            })
             .unwrap();
         let assignment = to_json(*assignment, module_text);
-        let role = inner_arm["properties"]["roleDefinitionId"].as_str().unwrap();
-        assert_eq!(format!("[{}]", assignment["properties"]["roleDefinitionId"]["$expr"].as_str().unwrap()), role);
-        assert_eq!(assignment["properties"]["principalType"], inner_arm["properties"]["principalType"]);
+        let role = inner_arm["properties"]["roleDefinitionId"]
+            .as_str()
+            .unwrap();
+        assert_eq!(
+            format!(
+                "[{}]",
+                assignment["properties"]["roleDefinitionId"]["$expr"]
+                    .as_str()
+                    .unwrap()
+            ),
+            role
+        );
+        assert_eq!(
+            assignment["properties"]["principalType"],
+            inner_arm["properties"]["principalType"]
+        );
         assert_eq!(assignment["scope"], json!({"$expr": "workspace"}));
-        assert!(module_text.contains("resource workspace 'Microsoft.OperationalInsights/workspaces@"));
+        assert!(
+            module_text.contains("resource workspace 'Microsoft.OperationalInsights/workspaces@")
+        );
     }
 }
 
@@ -265,11 +370,22 @@ fn bicep_deploys_what_arm_deploys() {
 /// literal parses cleanly and converts back to the same JSON.
 #[test]
 fn definitions_survive_as_bicep_literals() {
-    for (path, text) in built_files().iter().filter(|(p, _)| p.ends_with("workflow.json")) {
+    for (path, text) in built_files()
+        .iter()
+        .filter(|(p, _)| p.ends_with("workflow.json"))
+    {
         let definition: Value = serde_json::from_str(text).unwrap();
-        let source = format!("var definition = {}\n", soarc::bicep::value::from_json(&definition).print(0));
+        let source = format!(
+            "var definition = {}\n",
+            soarc::bicep::value::from_json(&definition).print(0)
+        );
         let tree = parse(&source);
-        assert_eq!(problems(&tree, &source), Vec::<String>::new(), "{}", path.display());
+        assert_eq!(
+            problems(&tree, &source),
+            Vec::<String>::new(),
+            "{}",
+            path.display()
+        );
         let declaration = tree.root_node().named_child(0).unwrap();
         let literal = declaration.named_child(1).unwrap();
         assert_eq!(to_json(literal, &source), definition, "{}", path.display());
@@ -292,11 +408,17 @@ fn bicepparam_uses_key_vault_for_secrets() {
                 let parts: Vec<&str> = id.split('/').collect();
                 let expected = format!(
                     "param {name} = getSecret('{}', '{}', '{}', {})",
-                    parts[2], parts[4], parts[8], reference["secretName"].to_string().replace('"', "'")
+                    parts[2],
+                    parts[4],
+                    parts[8],
+                    reference["secretName"].to_string().replace('"', "'")
                 );
                 assert!(text.contains(&expected), "{expected} in\n{text}");
             } else {
-                assert!(text.contains(&format!("param {name} = ")), "{name} in\n{text}");
+                assert!(
+                    text.contains(&format!("param {name} = ")),
+                    "{name} in\n{text}"
+                );
             }
         }
     }
@@ -305,7 +427,11 @@ fn bicepparam_uses_key_vault_for_secrets() {
 /// The parse check is not vacuous: broken Bicep is reported.
 #[test]
 fn the_parse_check_catches_broken_bicep() {
-    for broken in ["param x string = 'it's'", "var x = {\n  a: 'b'\n", "resource r 'T@v' = {\n  name: 'a' 'b'\n}"] {
+    for broken in [
+        "param x string = 'it's'",
+        "var x = {\n  a: 'b'\n",
+        "resource r 'T@v' = {\n  name: 'a' 'b'\n}",
+    ] {
         assert!(!problems(&parse(broken), broken).is_empty(), "{broken}");
     }
 }

@@ -26,7 +26,10 @@ impl std::fmt::Display for Unsupported {
 
 impl Symbols {
     fn resource(&self, e: &arm::Expr) -> Option<&str> {
-        self.resources.iter().find(|(id, _)| id == e).map(|(_, s)| s.as_str())
+        self.resources
+            .iter()
+            .find(|(id, _)| id == e)
+            .map(|(_, s)| s.as_str())
     }
 
     /// An ARM JSON string value (literal or `[expression]`).
@@ -42,16 +45,24 @@ impl Symbols {
     pub fn json(&self, value: &Value) -> Result<Expr, Unsupported> {
         match value {
             Value::String(s) => {
-                let parsed = ArmString::parse(s).map_err(|e| Unsupported(format!("ARM expression {s:?}: {e}")))?;
+                let parsed = ArmString::parse(s)
+                    .map_err(|e| Unsupported(format!("ARM expression {s:?}: {e}")))?;
                 self.string(&parsed)
             }
-            Value::Array(items) => Ok(Expr::Array(items.iter().map(|i| self.json(i)).collect::<Result<_, _>>()?)),
+            Value::Array(items) => Ok(Expr::Array(
+                items
+                    .iter()
+                    .map(|i| self.json(i))
+                    .collect::<Result<_, _>>()?,
+            )),
             Value::Object(map) => {
                 let mut props = Vec::with_capacity(map.len());
                 for (key, v) in map {
                     let key = match ArmString::parse(key) {
                         Ok(ArmString::Literal(k)) => k,
-                        _ => return Err(Unsupported(format!("expression as property name: {key}"))),
+                        _ => {
+                            return Err(Unsupported(format!("expression as property name: {key}")));
+                        }
                     };
                     props.push((key, self.json(v)?));
                 }
@@ -81,7 +92,9 @@ impl Symbols {
     fn call(&self, name: &str, args: &[arm::Expr]) -> Result<Expr, Unsupported> {
         let lower = name.to_ascii_lowercase();
         match (lower.as_str(), args) {
-            ("parameters" | "variables", [arm::Expr::Str(symbol)]) => Ok(Expr::ident(symbol.as_str())),
+            ("parameters" | "variables", [arm::Expr::Str(symbol)]) => {
+                Ok(Expr::ident(symbol.as_str()))
+            }
             ("if", _) => Err(Unsupported("if() (Bicep writes it as a ternary)".into())),
             ("true", []) => Ok(Expr::Bool(true)),
             ("false", []) => Ok(Expr::Bool(false)),
@@ -103,19 +116,21 @@ impl Symbols {
                 }
                 Ok(Expr::Str(parts))
             }
-            ("format", [arm::Expr::Str(pattern), rest @ ..]) => match format_parts(pattern, rest.len()) {
-                Some(pieces) => {
-                    let mut parts = Vec::new();
-                    for piece in pieces {
-                        match piece {
-                            Piece::Lit(s) => push_part(&mut parts, Expr::str(s)),
-                            Piece::Arg(i) => push_part(&mut parts, self.expr(&rest[i])?),
+            ("format", [arm::Expr::Str(pattern), rest @ ..]) => {
+                match format_parts(pattern, rest.len()) {
+                    Some(pieces) => {
+                        let mut parts = Vec::new();
+                        for piece in pieces {
+                            match piece {
+                                Piece::Lit(s) => push_part(&mut parts, Expr::str(s)),
+                                Piece::Arg(i) => push_part(&mut parts, self.expr(&rest[i])?),
+                            }
                         }
+                        Ok(Expr::Str(parts))
                     }
-                    Ok(Expr::Str(parts))
+                    None => self.plain_call(name, args),
                 }
-                None => self.plain_call(name, args),
-            },
+            }
             _ => self.plain_call(name, args),
         }
     }
@@ -124,7 +139,10 @@ impl Symbols {
     fn plain_call(&self, name: &str, args: &[arm::Expr]) -> Result<Expr, Unsupported> {
         Ok(Expr::Call {
             name: name.to_string(),
-            args: args.iter().map(|a| self.expr(a)).collect::<Result<_, _>>()?,
+            args: args
+                .iter()
+                .map(|a| self.expr(a))
+                .collect::<Result<_, _>>()?,
         })
     }
 }
@@ -196,28 +214,50 @@ mod tests {
     fn translations() {
         let mut symbols = Symbols::default();
         symbols.resources.push((
-            parse_expr("resourceId('Microsoft.Logic/workflows', parameters('PlaybookName'))").unwrap(),
+            parse_expr("resourceId('Microsoft.Logic/workflows', parameters('PlaybookName'))")
+                .unwrap(),
             "playbook".into(),
         ));
         let cases = [
             ("parameters('PlaybookName')", "PlaybookName"),
             ("variables('x')", "x"),
-            ("concat('azuresentinel-', parameters('PlaybookName'))", "'azuresentinel-${PlaybookName}'"),
+            (
+                "concat('azuresentinel-', parameters('PlaybookName'))",
+                "'azuresentinel-${PlaybookName}'",
+            ),
             ("resourceGroup().location", "resourceGroup().location"),
-            ("resourceId('Microsoft.Logic/workflows', parameters('PlaybookName'))", "playbook.id"),
+            (
+                "resourceId('Microsoft.Logic/workflows', parameters('PlaybookName'))",
+                "playbook.id",
+            ),
             (
                 "reference(resourceId('Microsoft.Logic/workflows', parameters('PlaybookName')), '2017-07-01', 'full').identity.principalId",
                 "playbook.identity.principalId",
             ),
-            ("reference(resourceId('Microsoft.Logic/workflows', parameters('PlaybookName'))).state", "playbook.properties.state"),
-            ("take(concat('sentinel-responder-', parameters('PlaybookName')), 64)", "take('sentinel-responder-${PlaybookName}', 64)"),
-            ("format('a/{0}/{{b}}/{1}', parameters('x'), 'y''s')", "'a/${x}/{b}/y\\'s'"),
+            (
+                "reference(resourceId('Microsoft.Logic/workflows', parameters('PlaybookName'))).state",
+                "playbook.properties.state",
+            ),
+            (
+                "take(concat('sentinel-responder-', parameters('PlaybookName')), 64)",
+                "take('sentinel-responder-${PlaybookName}', 64)",
+            ),
+            (
+                "format('a/{0}/{{b}}/{1}', parameters('x'), 'y''s')",
+                "'a/${x}/{b}/y\\'s'",
+            ),
             ("format('{0:D}', parameters('x'))", "format('{0:D}', x)"),
-            ("subscriptionResourceId('A/b', 'c')", "subscriptionResourceId('A/b', 'c')"),
+            (
+                "subscriptionResourceId('A/b', 'c')",
+                "subscriptionResourceId('A/b', 'c')",
+            ),
             ("guid(parameters('a'), 'b')", "guid(a, 'b')"),
             ("concat(parameters('a'), parameters('b'))", "concat(a, b)"),
             ("parameters('o')['odata.type']", "o['odata.type']"),
-            ("createArray(true(), null(), 1)", "createArray(true, null, 1)"),
+            (
+                "createArray(true(), null(), 1)",
+                "createArray(true, null, 1)",
+            ),
         ];
         for (arm, expected) in cases {
             assert_eq!(bicep(arm, &symbols), expected, "{arm}");
@@ -226,8 +266,12 @@ mod tests {
 
     #[test]
     fn arm_json_undoes_bracket_escapes() {
-        let value = serde_json::json!({"a": "[[Sentinel] x]", "b": "[parameters('p')]", "c": "@{x}'"});
+        let value =
+            serde_json::json!({"a": "[[Sentinel] x]", "b": "[parameters('p')]", "c": "@{x}'"});
         let e = Symbols::default().json(&value).unwrap();
-        assert_eq!(e.print(0), "{\n  a: '[Sentinel] x]'\n  b: p\n  c: '@{x}\\''\n}");
+        assert_eq!(
+            e.print(0),
+            "{\n  a: '[Sentinel] x]'\n  b: p\n  c: '@{x}\\''\n}"
+        );
     }
 }

@@ -31,7 +31,10 @@ fn registry() -> &'static Handlebars<'static> {
         hb.register_escape_fn(handlebars::no_escape);
         for (name, text) in [
             ("bicep", include_str!("../../templates/playbook.bicep.hbs")),
-            ("bicepparam", include_str!("../../templates/playbook.bicepparam.hbs")),
+            (
+                "bicepparam",
+                include_str!("../../templates/playbook.bicepparam.hbs"),
+            ),
         ] {
             hb.register_template_string(name, text)
                 .unwrap_or_else(|e| panic!("template {name} is invalid: {e}"));

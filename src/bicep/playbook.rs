@@ -21,11 +21,26 @@ pub fn files(deployment: &PlaybookDeployment) -> Result<Vec<(String, String)>, U
             .then(|| Expr::call("loadJsonContent", vec![Expr::str(DEFINITION_FILE)]))
     })?;
     let mut out = Vec::new();
-    out.push(("main.bicep".to_string(), render_file(&main, "The playbook: API connections, the Logic App and its role on Sentinel.")?));
+    out.push((
+        "main.bicep".to_string(),
+        render_file(
+            &main,
+            "The playbook: API connections, the Logic App and its role on Sentinel.",
+        )?,
+    ));
     for (path, module) in &main.module_files {
-        out.push((path.clone(), render_file(module, "Module of main.bicep, deployed to the Sentinel workspace's resource group.")?));
+        out.push((
+            path.clone(),
+            render_file(
+                module,
+                "Module of main.bicep, deployed to the Sentinel workspace's resource group.",
+            )?,
+        ));
     }
-    out.push(("main.bicepparam".to_string(), bicepparam(&deployment.parameters)?));
+    out.push((
+        "main.bicepparam".to_string(),
+        bicepparam(&deployment.parameters)?,
+    ));
     Ok(out)
 }
 
@@ -81,17 +96,27 @@ fn get_secret(reference: &KeyVaultReference) -> Result<Expr, Unsupported> {
     let id = &reference.key_vault.id;
     let segments: Vec<&str> = id.trim_start_matches('/').split('/').collect();
     match segments.as_slice() {
-        ["subscriptions", subscription, "resourceGroups", group, "providers", provider, "vaults", vault]
-            if provider.eq_ignore_ascii_case("Microsoft.KeyVault") =>
-        {
-            Ok(Expr::call(
-                "getSecret",
-                [*subscription, *group, *vault, reference.secret_name.as_str()]
-                    .into_iter()
-                    .map(Expr::str)
-                    .collect(),
-            ))
-        }
+        [
+            "subscriptions",
+            subscription,
+            "resourceGroups",
+            group,
+            "providers",
+            provider,
+            "vaults",
+            vault,
+        ] if provider.eq_ignore_ascii_case("Microsoft.KeyVault") => Ok(Expr::call(
+            "getSecret",
+            [
+                *subscription,
+                *group,
+                *vault,
+                reference.secret_name.as_str(),
+            ]
+            .into_iter()
+            .map(Expr::str)
+            .collect(),
+        )),
         _ => Err(Unsupported(format!("Key Vault id {id}"))),
     }
 }

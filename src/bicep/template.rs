@@ -12,7 +12,8 @@ use super::value::{Expr, from_json, string_literal};
 use crate::arm::{self, ArmString, ParameterType, Resource, Template};
 
 /// API versions of resources only referenced with `existing` (read, never deployed).
-const EXISTING_API_VERSIONS: &[(&str, &str)] = &[("Microsoft.OperationalInsights/workspaces", "2022-10-01")];
+const EXISTING_API_VERSIONS: &[(&str, &str)] =
+    &[("Microsoft.OperationalInsights/workspaces", "2022-10-01")];
 
 /// One Bicep file, as printed fragments in declaration order.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -62,9 +63,17 @@ pub struct Output {
 
 /// Translate a template. `overrides` replaces properties of resources by JSON path before
 /// translation (used to load the workflow definition from `workflow.json`).
-pub fn translate(template: &Template, overrides: &dyn Fn(&Resource, &str) -> Option<Expr>) -> Result<File, Unsupported> {
+pub fn translate(
+    template: &Template,
+    overrides: &dyn Fn(&Resource, &str) -> Option<Expr>,
+) -> Result<File, Unsupported> {
     let mut file = File::default();
-    let mut taken: Vec<String> = template.parameters.keys().chain(template.variables.keys()).cloned().collect();
+    let mut taken: Vec<String> = template
+        .parameters
+        .keys()
+        .chain(template.variables.keys())
+        .cloned()
+        .collect();
     let mut symbols = Symbols::default();
 
     if let Some(metadata) = &template.metadata {
@@ -79,10 +88,19 @@ pub fn translate(template: &Template, overrides: &dyn Fn(&Resource, &str) -> Opt
 
     for (name, parameter) in &template.parameters {
         let mut decorators = Vec::new();
-        if matches!(parameter.kind, ParameterType::SecureString | ParameterType::SecureObject) {
+        if matches!(
+            parameter.kind,
+            ParameterType::SecureString | ParameterType::SecureObject
+        ) {
             decorators.push("secure()".to_string());
         }
-        decorators.push(Expr::call("description", vec![Expr::str(parameter.metadata.description.as_str())]).print(0));
+        decorators.push(
+            Expr::call(
+                "description",
+                vec![Expr::str(parameter.metadata.description.as_str())],
+            )
+            .print(0),
+        );
         if let Some(min) = parameter.min_length {
             decorators.push(format!("minLength({min})"));
         }
@@ -112,7 +130,9 @@ pub fn translate(template: &Template, overrides: &dyn Fn(&Resource, &str) -> Opt
     for resource in &template.resources {
         let symbol = unique(symbol_for(resource), &mut taken);
         if resource.kind != "Microsoft.Resources/deployments" {
-            symbols.resources.push((resource_id(resource)?, symbol.clone()));
+            symbols
+                .resources
+                .push((resource_id(resource)?, symbol.clone()));
         }
         declared.push(symbol);
     }
@@ -121,7 +141,8 @@ pub fn translate(template: &Template, overrides: &dyn Fn(&Resource, &str) -> Opt
         if let Some(ArmString::Expr(scope)) = &resource.scope
             && symbols.expr(scope).is_err_or_not_symbol()
         {
-            let (kind, name) = scope_target(scope).ok_or_else(|| Unsupported(format!("resource scope {scope}")))?;
+            let (kind, name) = scope_target(scope)
+                .ok_or_else(|| Unsupported(format!("resource scope {scope}")))?;
             let id = arm::Expr::resource_id(&kind, vec![name.clone()]);
             if symbols.resources.iter().any(|(known, _)| *known == id) {
                 continue;
@@ -131,7 +152,10 @@ pub fn translate(template: &Template, overrides: &dyn Fn(&Resource, &str) -> Opt
                 .find(|(k, _)| *k == kind)
                 .map(|(_, v)| *v)
                 .ok_or_else(|| Unsupported(format!("no API version known for existing {kind}")))?;
-            let symbol = unique(singular(kind.rsplit('/').next().unwrap_or("resource")), &mut taken);
+            let symbol = unique(
+                singular(kind.rsplit('/').next().unwrap_or("resource")),
+                &mut taken,
+            );
             file.resources.push(Declaration {
                 symbol: symbol.clone(),
                 target: string_literal(&format!("{kind}@{api}")),
@@ -158,7 +182,9 @@ pub fn translate(template: &Template, overrides: &dyn Fn(&Resource, &str) -> Opt
         if let Some(scope) = &resource.scope {
             let scope = match scope {
                 ArmString::Expr(e) => match scope_target(e) {
-                    Some((kind, name)) => symbols.expr(&arm::Expr::resource_id(&kind, vec![name]))?,
+                    Some((kind, name)) => {
+                        symbols.expr(&arm::Expr::resource_id(&kind, vec![name]))?
+                    }
                     None => symbols.expr(e)?,
                 },
                 literal => symbols.string(literal)?,
@@ -171,7 +197,9 @@ pub fn translate(template: &Template, overrides: &dyn Fn(&Resource, &str) -> Opt
             props.push(("scope".into(), scope));
         }
         if resource.resource_group.is_some() {
-            return Err(Unsupported("resourceGroup on a resource other than a deployment".into()));
+            return Err(Unsupported(
+                "resourceGroup on a resource other than a deployment".into(),
+            ));
         }
         if let Some(location) = &resource.location {
             props.push(("location".into(), symbols.string(location)?));
@@ -185,9 +213,15 @@ pub fn translate(template: &Template, overrides: &dyn Fn(&Resource, &str) -> Opt
             props.push(("tags".into(), Expr::Object(tags)));
         }
         if let Some(identity) = &resource.identity {
-            props.push(("identity".into(), Expr::Object(vec![("type".into(), Expr::str(identity.kind.as_str()))])));
+            props.push((
+                "identity".into(),
+                Expr::Object(vec![("type".into(), Expr::str(identity.kind.as_str()))]),
+            ));
         }
-        props.push(("properties".into(), properties(resource, &symbols, overrides)?));
+        props.push((
+            "properties".into(),
+            properties(resource, &symbols, overrides)?,
+        ));
         add_explicit_dependencies(&mut props, &resource.depends_on, &symbols)?;
         file.resources.push(Declaration {
             symbol,
@@ -219,7 +253,11 @@ impl SymbolCheck for Result<Expr, Unsupported> {
 }
 
 /// The resource's `properties`, JSON paths in `overrides` replaced.
-fn properties(resource: &Resource, symbols: &Symbols, overrides: &dyn Fn(&Resource, &str) -> Option<Expr>) -> Result<Expr, Unsupported> {
+fn properties(
+    resource: &Resource,
+    symbols: &Symbols,
+    overrides: &dyn Fn(&Resource, &str) -> Option<Expr>,
+) -> Result<Expr, Unsupported> {
     let Value::Object(map) = &resource.properties else {
         return symbols.json(&resource.properties);
     };
@@ -235,7 +273,11 @@ fn properties(resource: &Resource, symbols: &Symbols, overrides: &dyn Fn(&Resour
 }
 
 /// Keep a `dependsOn` only when no symbolic reference in the body already implies it.
-fn add_explicit_dependencies(props: &mut Vec<(String, Expr)>, depends_on: &[ArmString], symbols: &Symbols) -> Result<(), Unsupported> {
+fn add_explicit_dependencies(
+    props: &mut Vec<(String, Expr)>,
+    depends_on: &[ArmString],
+    symbols: &Symbols,
+) -> Result<(), Unsupported> {
     let mut used = Vec::new();
     for (_, value) in props.iter() {
         value.idents(&mut used);
@@ -243,7 +285,9 @@ fn add_explicit_dependencies(props: &mut Vec<(String, Expr)>, depends_on: &[ArmS
     let mut explicit = Vec::new();
     for dependency in depends_on {
         let Expr::Member { base, .. } = symbols.string(dependency)? else {
-            return Err(Unsupported(format!("dependsOn {dependency:?} is not a resource of this file")));
+            return Err(Unsupported(format!(
+                "dependsOn {dependency:?} is not a resource of this file"
+            )));
         };
         let Expr::Ident(symbol) = *base else {
             return Err(Unsupported(format!("dependsOn {dependency:?}")));
@@ -259,12 +303,21 @@ fn add_explicit_dependencies(props: &mut Vec<(String, Expr)>, depends_on: &[ArmS
 }
 
 /// A nested deployment (inner expression scope) as a module: its path, file and body.
-fn module(resource: &Resource, symbol: &str, symbols: &Symbols) -> Result<(String, File, Expr), Unsupported> {
+fn module(
+    resource: &Resource,
+    symbol: &str,
+    symbols: &Symbols,
+) -> Result<(String, File, Expr), Unsupported> {
     let props = &resource.properties;
-    let inner_scope = props.pointer("/expressionEvaluationOptions/scope").and_then(Value::as_str) == Some("inner");
+    let inner_scope = props
+        .pointer("/expressionEvaluationOptions/scope")
+        .and_then(Value::as_str)
+        == Some("inner");
     let incremental = props.get("mode").and_then(Value::as_str) == Some("Incremental");
     if !inner_scope || !incremental {
-        return Err(Unsupported("nested deployment other than incremental with inner scope".into()));
+        return Err(Unsupported(
+            "nested deployment other than incremental with inner scope".into(),
+        ));
     }
     let inner: Template = props
         .get("template")
@@ -276,10 +329,18 @@ fn module(resource: &Resource, symbol: &str, symbols: &Symbols) -> Result<(Strin
     let file = translate(&inner, &|_, _| None)?;
     let mut body = vec![("name".to_string(), symbols.string(&resource.name)?)];
     if let Some(group) = &resource.resource_group {
-        body.push(("scope".into(), Expr::call("resourceGroup", vec![symbols.string(group)?])));
+        body.push((
+            "scope".into(),
+            Expr::call("resourceGroup", vec![symbols.string(group)?]),
+        ));
     }
     let mut params = Vec::new();
-    for (name, value) in props.get("parameters").and_then(Value::as_object).into_iter().flatten() {
+    for (name, value) in props
+        .get("parameters")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         let value = value
             .get("value")
             .ok_or_else(|| Unsupported(format!("module parameter {name} without value")))?;
@@ -287,7 +348,11 @@ fn module(resource: &Resource, symbol: &str, symbols: &Symbols) -> Result<(Strin
     }
     body.push(("params".into(), Expr::Object(params)));
     add_explicit_dependencies(&mut body, &resource.depends_on, symbols)?;
-    Ok((format!("modules/{}.bicep", kebab(symbol)), file, Expr::Object(body)))
+    Ok((
+        format!("modules/{}.bicep", kebab(symbol)),
+        file,
+        Expr::Object(body),
+    ))
 }
 
 /// `format('Ns/type/{0}', name)` or `resourceId('Ns/type', name)` → (type, name).
@@ -298,7 +363,8 @@ fn scope_target(e: &arm::Expr) -> Option<(String, arm::Expr)> {
     match (name.to_ascii_lowercase().as_str(), args.as_slice()) {
         ("format", [arm::Expr::Str(pattern), target]) => {
             let kind = pattern.strip_suffix("/{0}")?;
-            (kind.matches('/').count() == 1 && !kind.contains('{')).then(|| (kind.to_string(), target.clone()))
+            (kind.matches('/').count() == 1 && !kind.contains('{'))
+                .then(|| (kind.to_string(), target.clone()))
         }
         ("resourceid", [arm::Expr::Str(kind), target]) => Some((kind.clone(), target.clone())),
         _ => None,
@@ -312,7 +378,10 @@ fn resource_id(resource: &Resource) -> Result<arm::Expr, Unsupported> {
         ArmString::Literal(s) => arm::Expr::str(s.as_str()),
     };
     if resource.kind.matches('/').count() != 1 {
-        return Err(Unsupported(format!("child resource type {}", resource.kind)));
+        return Err(Unsupported(format!(
+            "child resource type {}",
+            resource.kind
+        )));
     }
     Ok(arm::Expr::resource_id(&resource.kind, vec![name]))
 }
@@ -325,11 +394,17 @@ fn symbol_for(resource: &Resource) -> String {
         && matches!(name.as_str(), "parameters" | "variables")
         && let [arm::Expr::Str(symbol)] = args.as_slice()
     {
-        return lower_first(symbol.strip_suffix("Name").filter(|s| !s.is_empty()).unwrap_or(symbol));
+        return lower_first(
+            symbol
+                .strip_suffix("Name")
+                .filter(|s| !s.is_empty())
+                .unwrap_or(symbol),
+        );
     }
     let mut first_literal = None;
     if let ArmString::Expr(e) = &resource.name
-        && e.call_name().is_none_or(|name| !name.eq_ignore_ascii_case("guid"))
+        && e.call_name()
+            .is_none_or(|name| !name.eq_ignore_ascii_case("guid"))
     {
         e.walk(&mut |e| {
             if let (None, arm::Expr::Str(s)) = (&first_literal, e) {
@@ -353,11 +428,14 @@ fn lower_first(s: &str) -> String {
 
 /// `sentinel-responder-` → `sentinelResponder`
 fn camel(s: &str) -> String {
-    let words: Vec<&str> = s.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> = s
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
     let mut out = String::new();
     for (i, word) in words.iter().enumerate() {
         if i == 0 {
-            out.push_str(&word.to_ascii_lowercase());
+            out.push_str(&lower_first(word));
         } else {
             let mut chars = word.chars();
             if let Some(c) = chars.next() {
@@ -422,6 +500,7 @@ mod tests {
         assert_eq!(camel("sentinel-responder-"), "sentinelResponder");
         assert_eq!(kebab("sentinelResponder"), "sentinel-responder");
         assert_eq!(singular("workspaces"), "workspace");
+        assert_eq!(singular("roleAssignments"), "roleAssignment");
         let mut taken = vec!["Playbook".to_string()];
         assert_eq!(unique("playbook".into(), &mut taken), "playbook2");
     }

@@ -188,8 +188,22 @@ fn pad(out: &mut String, indent: usize) {
 /// Words the Bicep grammar reads as literals or statement keywords; quoted when used as
 /// object keys so no parser can mistake them.
 const RESERVED: &[&str] = &[
-    "true", "false", "null", "if", "for", "in", "import", "using", "with", "as", "from", "func", "assert", "test",
-    "extends", "targetScope",
+    "true",
+    "false",
+    "null",
+    "if",
+    "for",
+    "in",
+    "import",
+    "using",
+    "with",
+    "as",
+    "from",
+    "func",
+    "assert",
+    "test",
+    "extends",
+    "targetScope",
 ];
 
 /// Bicep's identifier rule: `[a-zA-Z_][a-zA-Z0-9_]*`.
@@ -248,7 +262,9 @@ pub fn from_json(value: &serde_json::Value) -> Expr {
         },
         Value::String(s) => Expr::str(s.as_str()),
         Value::Array(items) => Expr::Array(items.iter().map(from_json).collect()),
-        Value::Object(map) => Expr::Object(map.iter().map(|(k, v)| (k.clone(), from_json(v))).collect()),
+        Value::Object(map) => {
+            Expr::Object(map.iter().map(|(k, v)| (k.clone(), from_json(v))).collect())
+        }
     }
 }
 
@@ -324,7 +340,10 @@ mod tests {
     fn keys_are_bare_only_when_legal() {
         assert_eq!(property_key("runAfter"), "runAfter");
         assert_eq!(property_key("$connections"), "'$connections'");
-        assert_eq!(property_key("hidden-SentinelTemplateName"), "'hidden-SentinelTemplateName'");
+        assert_eq!(
+            property_key("hidden-SentinelTemplateName"),
+            "'hidden-SentinelTemplateName'"
+        );
         assert_eq!(property_key("null"), "'null'");
         assert_eq!(property_key("1a"), "'1a'");
     }
@@ -332,6 +351,9 @@ mod tests {
     #[test]
     fn json_prints_multi_line() {
         let e = from_json(&json!({"a": [1, true, null], "b-c": {}, "d": [], "e": 1.5}));
-        assert_eq!(e.print(0), "{\n  a: [\n    1\n    true\n    null\n  ]\n  'b-c': {}\n  d: []\n  e: json('1.5')\n}");
+        assert_eq!(
+            e.print(0),
+            "{\n  a: [\n    1\n    true\n    null\n  ]\n  'b-c': {}\n  d: []\n  e: json('1.5')\n}"
+        );
     }
 }
