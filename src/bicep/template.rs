@@ -139,7 +139,7 @@ pub fn translate(
     // `existing` resources for scopes written as `format('Type/{0}', name)`.
     for resource in &template.resources {
         if let Some(ArmString::Expr(scope)) = &resource.scope
-            && symbols.expr(scope).is_err_or_not_symbol()
+            && !is_symbol_id(&symbols.expr(scope))
         {
             let (kind, name) = scope_target(scope)
                 .ok_or_else(|| Unsupported(format!("resource scope {scope}")))?;
@@ -241,15 +241,9 @@ pub fn translate(
     Ok(file)
 }
 
-trait SymbolCheck {
-    fn is_err_or_not_symbol(&self) -> bool;
-}
-
-impl SymbolCheck for Result<Expr, Unsupported> {
-    /// True unless the expression is already `<symbol>.id`.
-    fn is_err_or_not_symbol(&self) -> bool {
-        !matches!(self, Ok(Expr::Member { base, name }) if name == "id" && matches!(**base, Expr::Ident(_)))
-    }
+/// Whether a translated expression is already `<symbol>.id`.
+fn is_symbol_id(e: &Result<Expr, Unsupported>) -> bool {
+    matches!(e, Ok(Expr::Member { base, name }) if name == "id" && matches!(**base, Expr::Ident(_)))
 }
 
 /// The resource's `properties`, JSON paths in `overrides` replaced.
