@@ -7,7 +7,7 @@ use crate::diagnostics::{Diagnostic, Sources};
 use crate::output::FileSet;
 use crate::schema::{self, OutputKind};
 use crate::spec::load;
-use crate::{arm, compile, model};
+use crate::{arm, bicep, compile, model};
 
 /// A failed build: every problem found, and the sources to render them against.
 #[derive(Debug)]
@@ -113,6 +113,23 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
                 );
             }
             files.insert(path, schema::pretty(&document));
+        }
+        match bicep::playbook::files(&deployment) {
+            Ok(bicep_files) => {
+                for (file, text) in bicep_files {
+                    files.insert(dir.join(file), text);
+                }
+            }
+            Err(e) => diagnostics.push(
+                Diagnostic::error(
+                    "OUT002",
+                    format!(
+                        "cannot write the Bicep of playbook `{}`: {e}",
+                        playbook.name
+                    ),
+                )
+                .help("this is a bug in soarc; please report it with the spec"),
+            ),
         }
     }
     if diagnostics.iter().any(Diagnostic::is_error) {

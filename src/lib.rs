@@ -4,12 +4,13 @@
 //! [`spec`] (YAML/JSON as typed serde values, with positions) →
 //! [`model`] (connections, mappings and reference catalogues checked) →
 //! [`compile`] (playbooks to typed [`wdl`] workflow definitions) →
-//! [`arm`] (deployment templates and parameters files) →
+//! [`arm`] (deployment templates and parameters files) and [`bicep`] (the same deployments) →
 //! [`output`] (deterministic files, written all or nothing).
 //! [`schema`] generates the JSON Schemas of the spec and of the outputs from these
 //! types and checks every build output against them.
 
 pub mod arm;
+pub mod bicep;
 pub mod build;
 pub mod compile;
 pub mod diagnostics;
