@@ -219,30 +219,7 @@ pub fn lookup(name: &str) -> Option<&'static FunctionSig> {
 /// Closest built-in name for a did-you-mean hint, if one is near enough to be a plausible typo
 /// (edit distance at most a third of the name, minimum 1, compared case-insensitively).
 pub fn suggest(name: &str) -> Option<&'static str> {
-    let lower = name.to_lowercase();
-    let limit = (lower.chars().count() / 3).max(1);
-    FUNCTIONS
-        .iter()
-        .map(|s| (edit_distance(&lower, &s.name.to_lowercase()), s.name))
-        .filter(|&(d, _)| d <= limit)
-        .min_by_key(|&(d, _)| d)
-        .map(|(_, name)| name)
-}
-
-/// Levenshtein distance over chars.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
+    crate::diagnostics::did_you_mean(name, FUNCTIONS.iter().map(|f| f.name))
 }
 
 #[cfg(test)]
@@ -327,6 +304,5 @@ mod tests {
         assert_eq!(suggest("paramters"), Some("parameters"));
         assert_eq!(suggest("uniquestrin"), Some("uniqueString"));
         assert_eq!(suggest("completelydifferent"), None);
-        assert_eq!(edit_distance("", "abc"), 3);
     }
 }

@@ -225,30 +225,7 @@ pub fn lookup(name: &str) -> Option<&'static FunctionSig> {
 /// ties broken by catalogue order. `None` when nothing is close (distance above a third of the
 /// name's length, at least 2).
 pub fn suggest(name: &str) -> Option<&'static str> {
-    let wanted = name.to_ascii_lowercase();
-    let limit = (wanted.chars().count() / 3).max(2);
-    FUNCTIONS
-        .iter()
-        .map(|f| (edit_distance(&wanted, &f.name.to_ascii_lowercase()), f.name))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, n)| n)
-}
-
-/// Levenshtein distance over chars.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
+    crate::diagnostics::did_you_mean(name, FUNCTIONS.iter().map(|f| f.name))
 }
 
 #[cfg(test)]
