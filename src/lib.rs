@@ -14,6 +14,7 @@ pub mod bicep;
 pub mod build;
 pub mod compile;
 pub mod diagnostics;
+pub mod docs;
 pub mod init;
 pub mod model;
 pub mod output;
