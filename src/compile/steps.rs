@@ -20,6 +20,14 @@ fn action(kind: ActionKind) -> Action {
     }
 }
 
+/// `Compose_summary` for `compose` with `id: summary`: readable in the designer and run history.
+fn default_name(kind: &str, id: Option<&Located<String>>) -> String {
+    match id {
+        Some(id) => format!("{kind}_{}", id.value),
+        None => kind.to_string(),
+    }
+}
+
 impl PlaybookCompiler<'_> {
     /// Compile a sequence; each action runs after the previous one succeeded.
     pub(super) fn steps(
@@ -44,7 +52,7 @@ impl PlaybookCompiler<'_> {
             Step::SentinelAddComment(s) => self.add_comment(s, span),
             Step::Http(s) => self.http(s, span),
             Step::Compose(s) => {
-                let name = self.action_name(s.name.as_ref(), "Compose", span);
+                let name = self.action_name(s.name.as_ref(), &default_name("Compose", s.id.as_ref()), span);
                 let value = self.json(&s.value, s.value.span.or(span));
                 self.register(s.id.as_ref(), &name, StepOutputs::Compose, span);
                 Some((name, action(ActionKind::Compose { inputs: value })))
@@ -370,7 +378,7 @@ impl PlaybookCompiler<'_> {
     }
 
     fn http(&mut self, s: &spec::HttpStep, span: Span) -> Option<(String, Action)> {
-        let name = self.action_name(s.name.as_ref(), "HTTP", span);
+        let name = self.action_name(s.name.as_ref(), &default_name("HTTP", s.id.as_ref()), span);
         let uri_span = s.uri.span.or(span);
         if !s.uri.value.starts_with("https://") && !s.uri.value.starts_with("{{") {
             self.error(
