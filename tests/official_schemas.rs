@@ -84,7 +84,7 @@ struct Quirk {
     source: &'static str,
 }
 
-/// Known schema quirks that soarc's example output triggers. Each must occur, and no other
+/// Known schema quirks that soarc's example outputs trigger. Each must occur, and no other
 /// violation may. There are none today: the example output passes every official schema as
 /// is. (It stays clear of the documented quirks: workflow parameter types are PascalCase,
 /// the lowercase `"method": "post"` is only used on `ApiConnection`, where the schema takes
@@ -427,15 +427,28 @@ fn example_output_matches_official_schemas() {
     };
     let retriever = OfflineAzureSchemas::new(&reference);
 
-    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sentinel-soar.yaml");
-    let built = soarc::build::build(&[spec])
-        .unwrap_or_else(|failure| panic!("the example does not build: {failure:?}"));
+    let mut examples: Vec<_> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"))
+            .expect("examples/ exists")
+            .map(|e| e.expect("readable entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+            .collect();
+    examples.sort();
+    let mut all = soarc::output::FileSet::default();
+    for spec in &examples {
+        let stem = spec.file_stem().unwrap().to_string_lossy().to_string();
+        let built = soarc::build::build(&[spec])
+            .unwrap_or_else(|failure| panic!("{} does not build: {failure:?}", spec.display()));
+        for (path, text) in all.files {
+            all.insert(Path::new(&stem).join(path), text);
+        }
+    }
 
     let workflow_validator = validator(&retriever, WORKFLOW_SCHEMA);
     let parameters_validator = validator(&retriever, PARAMETERS_SCHEMA);
     let mut violations = Vec::new();
     let (mut workflows, mut templates, mut parameters) = (0, 0, 0);
-    for (path, text) in &built.files.files {
+    for (path, text) in &all.files {
         let file = path.to_string_lossy().replace('\\', "/");
         match path
             .file_name()
@@ -471,7 +484,7 @@ fn example_output_matches_official_schemas() {
             _ => {}
         }
     }
-    let files: Vec<_> = built.files.files.keys().collect();
+    let files: Vec<_> = all.files.keys().collect();
     assert!(
         workflows > 0 && templates > 0 && parameters > 0,
         "expected outputs missing among {files:?}"

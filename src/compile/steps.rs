@@ -52,7 +52,11 @@ impl PlaybookCompiler<'_> {
             Step::SentinelAddComment(s) => self.add_comment(s, span),
             Step::Http(s) => self.http(s, span),
             Step::Compose(s) => {
-                let name = self.action_name(s.name.as_ref(), &default_name("Compose", s.id.as_ref()), span);
+                let name = self.action_name(
+                    s.name.as_ref(),
+                    &default_name("Compose", s.id.as_ref()),
+                    span,
+                );
                 let value = self.json(&s.value, s.value.span.or(span));
                 self.register(s.id.as_ref(), &name, StepOutputs::Compose, span);
                 Some((name, action(ActionKind::Compose { inputs: value })))
@@ -496,12 +500,13 @@ impl PlaybookCompiler<'_> {
     ) -> Option<Action> {
         let kind = decl.kind;
         let type_name = match kind {
-            spec::VariableType::String => "string",
-            spec::VariableType::Integer => "integer",
-            spec::VariableType::Float => "float",
-            spec::VariableType::Boolean => "boolean",
-            spec::VariableType::Array => "array",
-            spec::VariableType::Object => "object",
+            // PascalCase: the runtime reads any case, Microsoft's schema only this one.
+            spec::VariableType::String => "String",
+            spec::VariableType::Integer => "Integer",
+            spec::VariableType::Float => "Float",
+            spec::VariableType::Boolean => "Boolean",
+            spec::VariableType::Array => "Array",
+            spec::VariableType::Object => "Object",
         };
         let value = match &decl.initial {
             Some(v) => Some(self.json(v, decl.span)),

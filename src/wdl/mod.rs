@@ -313,7 +313,7 @@ pub struct InitializeVariableInputs {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct VariableDeclaration {
     pub name: String,
-    /// `string`, `integer`, `float`, `boolean`, `array` or `object`.
+    /// `String`, `Integer`, `Float`, `Boolean`, `Array` or `Object` (any case at run time).
     #[serde(rename = "type")]
     pub kind: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
