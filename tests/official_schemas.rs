@@ -439,7 +439,7 @@ fn example_output_matches_official_schemas() {
         let stem = spec.file_stem().unwrap().to_string_lossy().to_string();
         let built = soarc::build::build(&[spec])
             .unwrap_or_else(|failure| panic!("{} does not build: {failure:?}", spec.display()));
-        for (path, text) in all.files {
+        for (path, text) in built.files.files {
             all.insert(Path::new(&stem).join(path), text);
         }
     }
