@@ -391,3 +391,30 @@ fn schema_command_prints_the_committed_schema() {
     .unwrap();
     assert_eq!(String::from_utf8_lossy(&output.stdout), committed);
 }
+
+#[test]
+fn variable_updates_in_parallel_loops() {
+    let spec = GOOD.replace(
+        "    steps:\n      - servicenow.create_incident:",
+        "    variables: { names: { type: string } }\n    steps:\n      - foreach:\n          items: \"{{incident.alerts}}\"\n          as: alert\n          steps:\n            - append_variable: { variable: names, value: \"{{alert.name}}\" }\n      - servicenow.create_incident:",
+    );
+    fails_with(
+        &spec,
+        &[
+            "SPEC045",
+            "inside foreach `For_each_alert`",
+            "add `sequential: true`",
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "spec.yaml",
+        &spec.replace(
+            "          as: alert\n",
+            "          as: alert\n          sequential: true\n",
+        ),
+    );
+    let output = soarc(&["build", "spec.yaml", "--out", "out"], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+}

@@ -161,6 +161,9 @@ enum StepOutputs {
 struct LoopScope {
     item_name: String,
     action: String,
+    /// Iterations run one at a time (required for variable updates inside the loop).
+    sequential: bool,
+    span: Span,
 }
 
 pub(crate) struct PlaybookCompiler<'a> {

@@ -138,6 +138,8 @@ impl PlaybookCompiler<'_> {
                 self.loops.push(LoopScope {
                     item_name: s.item_name.value.clone(),
                     action: name.clone(),
+                    sequential: s.sequential,
+                    span,
                 });
                 let body = self.steps(&s.steps, None);
                 self.loops.pop();
@@ -465,6 +467,17 @@ impl PlaybookCompiler<'_> {
         } else {
             format!("Set_{}", s.variable.value)
         };
+        // Parallel iterations would race on the variable (Logic Apps runs 20 at a time).
+        if let Some(parallel) = self.loops.iter().find(|l| !l.sequential).cloned() {
+            self.error(
+                Diagnostic::error(
+                    "SPEC045",
+                    format!("variable `{}` is changed inside foreach `{}`, whose iterations run in parallel", s.variable.value, parallel.action),
+                )
+                .at(s.variable.span.or(span))
+                .help(format!("add `sequential: true` to the foreach at line {}", parallel.span.line)),
+            );
+        }
         let name = self.action_name(s.name.as_ref(), &default, span);
         let value = self.json(&s.value, s.value.span.or(span));
         let inputs = wdl::VariableInputs {
