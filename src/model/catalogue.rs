@@ -163,10 +163,12 @@ mod tests {
 
     #[test]
     fn lookup_finds_dotted_and_object_subpaths() {
-        let (f, rest) = lookup(INCIDENT, &path("owner.email")).unwrap();
+        let owner = path("owner.email");
+        let (f, rest) = lookup(INCIDENT, &owner).unwrap();
         assert_eq!(f.name, "owner.email");
         assert!(rest.is_empty());
-        let (f, rest) = lookup(INCIDENT, &path("properties.customField")).unwrap();
+        let custom = path("properties.customField");
+        let (f, rest) = lookup(INCIDENT, &custom).unwrap();
         assert_eq!(f.name, "properties");
         assert_eq!(rest, &["customField".to_string()]);
         assert!(lookup(INCIDENT, &path("title.x")).is_none());
