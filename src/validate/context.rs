@@ -466,7 +466,16 @@ fn connections_of<'a>(props: &'a Node, pointer: &str, in_arm: bool) -> Option<Co
         .get_ci("parameters")?
         .get_ci("$connections")?
         .get_ci("value")?;
-    let names = value.as_object()?.iter().map(|m| {
+    let members = value.as_object()?;
+    // ARM evaluates property names too: a computed name cannot be known offline.
+    if in_arm
+        && members
+            .iter()
+            .any(|m| arm_expr::classify(&m.key) == StringKind::Expression)
+    {
+        return None;
+    }
+    let names = members.iter().map(|m| {
         if in_arm && arm_expr::classify(&m.key) == StringKind::EscapedLiteral {
             &m.key[1..]
         } else {

@@ -48,6 +48,8 @@ fn check_resource_id(scope: &ArmScope, args: &[Expr]) -> Option<String> {
     let Expr::Str(rtype) = &args[type_at] else {
         return None;
     };
+    // ARM tolerates a trailing slash (`'Microsoft.Web/connections/'`), seen in real templates.
+    let rtype = rtype.trim_end_matches('/');
     if type_at > 2 {
         return None;
     }
