@@ -8,12 +8,18 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 fn main() {
-    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference/corpus"));
+    let dir = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/reference/corpus"
+    ));
     if !dir.is_dir() {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("reference corpus missing at {}", dir.display());
         }
-        eprintln!("NOTICE: reference corpus not found at {}; benchmark not run", dir.display());
+        eprintln!(
+            "NOTICE: reference corpus not found at {}; benchmark not run",
+            dir.display()
+        );
         return;
     }
     let paths = [dir.to_path_buf()];

@@ -16,9 +16,15 @@ fn corpus() -> Option<PathBuf> {
         return Some(dir);
     }
     if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("reference corpus missing at {} (required when CI=true)", dir.display());
+        panic!(
+            "reference corpus missing at {} (required when CI=true)",
+            dir.display()
+        );
     }
-    eprintln!("NOTICE: reference corpus not found at {}; test not run", dir.display());
+    eprintln!(
+        "NOTICE: reference corpus not found at {}; test not run",
+        dir.display()
+    );
     None
 }
 
@@ -32,45 +38,156 @@ fn json_files(dir: &Path) -> Vec<PathBuf> {
 /// have no error. Each entry was checked by hand against the template (see docs/validate.md).
 const KNOWN_DEFECTS: &[(&str, &str, usize)] = &[
     // README: uses connection `azuremonitorlogs` it never declares.
-    ("sentinel/general/Playbooks__AD4IoT-AutoCloseIncidents__azuredeploy.json", "WDL011", 1),
+    (
+        "sentinel/general/Playbooks__AD4IoT-AutoCloseIncidents__azuredeploy.json",
+        "WDL011",
+        1,
+    ),
     // README: trigger nested in a trigger named `triggers`, without type.
-    ("Workflow automation__Open-DevOpsTaskRecommendation__azuredeploy.json", "WDL018", 1),
+    (
+        "Workflow automation__Open-DevOpsTaskRecommendation__azuredeploy.json",
+        "WDL018",
+        1,
+    ),
     // Found by soarc: ARM expression with WDL inside quotes: parameters('workspaces_@{variables('WorkspaceName')}_externalid').
-    ("Remediation scripts__Enable auditing for the SQL server__Logic App__azuredeploy.json", "ARM001", 2),
+    (
+        "Remediation scripts__Enable auditing for the SQL server__Logic App__azuredeploy.json",
+        "ARM001",
+        2,
+    ),
     // encodeURIComponent(concat(...), '/extensions/...'): 2 arguments, fails at run time.
-    ("Workflow automation__Configure-MDE__Source__azuredeploy.json", "WDL003", 4),
-    ("Workflow automation__Enable-NSG-OnSubnet__azureDeploy.json", "WDL003", 2),
+    (
+        "Workflow automation__Configure-MDE__Source__azuredeploy.json",
+        "WDL003",
+        4,
+    ),
+    (
+        "Workflow automation__Enable-NSG-OnSubnet__azureDeploy.json",
+        "WDL003",
+        2,
+    ),
     // variables('armConnectionName') with an empty variables section.
-    ("Workflow automation__Create-MDEDeviceTagArc__azuredeploy.json", "ARM005", 1),
+    (
+        "Workflow automation__Create-MDEDeviceTagArc__azuredeploy.json",
+        "ARM005",
+        1,
+    ),
     // Connections used but not passed in $connections (typos such as `ascassement`, `_1` suffixes).
-    ("Workflow automation__Create-SNOWIncfromASCAlert__azuredeploy.json", "WDL011", 1),
-    ("Workflow automation__Export-ASCRecommendationsToCSV__azuredeploy.json", "WDL011", 1),
-    ("Workflow automation__Open-JIRA-Ticket__azuredeploy.json", "WDL011", 1),
-    ("Workflow automation__Open-JIRAIssueAlert__azuredeploy.json", "WDL011", 1),
-    ("Workflow automation__Post-SlackMessageAlert__azuredeploy.json", "WDL011", 1),
-    ("Workflow automation__Send-O365EmailRecommendation__azuredeploy.json", "WDL011", 1),
-    ("Workflow automation__SubscriptionManagement__azuredeploy.json", "WDL011", 2),
-    ("swiftsolves-msft__Azure-Sentinel-Playbooks/Dismiss-AADRiskyUser__azuredeploy.json", "WDL011", 1),
-    ("swiftsolves-msft__Azure-Sentinel-Playbooks/Submit-RoleAssignment__azuredeploy.json", "WDL011", 1),
-    ("Sebmolendijk__ARMLogicApps/ReportedEmailInvestigation__azuredeploy.json", "WDL011", 2),
+    (
+        "Workflow automation__Create-SNOWIncfromASCAlert__azuredeploy.json",
+        "WDL011",
+        1,
+    ),
+    (
+        "Workflow automation__Export-ASCRecommendationsToCSV__azuredeploy.json",
+        "WDL011",
+        1,
+    ),
+    (
+        "Workflow automation__Open-JIRA-Ticket__azuredeploy.json",
+        "WDL011",
+        1,
+    ),
+    (
+        "Workflow automation__Open-JIRAIssueAlert__azuredeploy.json",
+        "WDL011",
+        1,
+    ),
+    (
+        "Workflow automation__Post-SlackMessageAlert__azuredeploy.json",
+        "WDL011",
+        1,
+    ),
+    (
+        "Workflow automation__Send-O365EmailRecommendation__azuredeploy.json",
+        "WDL011",
+        1,
+    ),
+    (
+        "Workflow automation__SubscriptionManagement__azuredeploy.json",
+        "WDL011",
+        2,
+    ),
+    (
+        "swiftsolves-msft__Azure-Sentinel-Playbooks/Dismiss-AADRiskyUser__azuredeploy.json",
+        "WDL011",
+        1,
+    ),
+    (
+        "swiftsolves-msft__Azure-Sentinel-Playbooks/Submit-RoleAssignment__azuredeploy.json",
+        "WDL011",
+        1,
+    ),
+    (
+        "Sebmolendijk__ARMLogicApps/ReportedEmailInvestigation__azuredeploy.json",
+        "WDL011",
+        2,
+    ),
     // Template parameters mcas-apiToken / mcas-tenantUrl are not declared.
-    ("Sebmolendijk__ARMLogicApps/ReportedEmailInvestigation__azuredeploy.json", "ARM004", 2),
+    (
+        "Sebmolendijk__ARMLogicApps/ReportedEmailInvestigation__azuredeploy.json",
+        "ARM004",
+        2,
+    ),
     // Workflow parameters used but not declared in the definition.
-    ("Workflow automation__Notify-ASCRecommendationsResourceTag__azuredeploy.json", "WDL007", 1),
-    ("Workflow automation__Protect Azure VM Backup from Ransomware__azuredeploy.json", "WDL007", 1),
-    ("Azure__logicapps/scripts__recurrence-jobs__schedulesWithConn.json", "WDL007", 1),
-    ("swiftsolves-msft__Azure-Sentinel-Playbooks/IncidentClosed-Sync-ASCAlertDismiss__azuredeploy.json", "WDL007", 3),
+    (
+        "Workflow automation__Notify-ASCRecommendationsResourceTag__azuredeploy.json",
+        "WDL007",
+        1,
+    ),
+    (
+        "Workflow automation__Protect Azure VM Backup from Ransomware__azuredeploy.json",
+        "WDL007",
+        1,
+    ),
+    (
+        "Azure__logicapps/scripts__recurrence-jobs__schedulesWithConn.json",
+        "WDL007",
+        1,
+    ),
+    (
+        "swiftsolves-msft__Azure-Sentinel-Playbooks/IncidentClosed-Sync-ASCAlertDismiss__azuredeploy.json",
+        "WDL007",
+        3,
+    ),
     // Test fixtures of other tools, deliberately or accidentally broken.
-    ("Azure__azure-resource-manager-schemas/tools__templateTests__Template_2.2019-04-01.json", "ARM001", 2),
-    ("Azure__azure-resource-manager-schemas/tools__templateTests__Template_2.2019-04-01.json", "ARM004", 58),
-    ("Azure__azure-resource-manager-schemas/tools__templateTests__Template_2.2019-04-01.json", "ARM005", 12),
-    ("jeffhollan__LogicAppTemplateCreator/LogicAppTemplate__Templates__starterTemplateCreated.json", "ARM001", 6),
-    ("jeffhollan__LogicAppTemplateCreator/LogicAppTemplate.Test__TestFiles__paramGeneratorLogicAppTemplate.json", "WDL004", 2),
-    ("jeffhollan__LogicAppTemplateCreator/LogicAppTemplate.Test__TestFiles__paramGeneratorLogicAppTemplate.json", "WDL008", 1),
+    (
+        "Azure__azure-resource-manager-schemas/tools__templateTests__Template_2.2019-04-01.json",
+        "ARM001",
+        2,
+    ),
+    (
+        "Azure__azure-resource-manager-schemas/tools__templateTests__Template_2.2019-04-01.json",
+        "ARM004",
+        58,
+    ),
+    (
+        "Azure__azure-resource-manager-schemas/tools__templateTests__Template_2.2019-04-01.json",
+        "ARM005",
+        12,
+    ),
+    (
+        "jeffhollan__LogicAppTemplateCreator/LogicAppTemplate__Templates__starterTemplateCreated.json",
+        "ARM001",
+        6,
+    ),
+    (
+        "jeffhollan__LogicAppTemplateCreator/LogicAppTemplate.Test__TestFiles__paramGeneratorLogicAppTemplate.json",
+        "WDL004",
+        2,
+    ),
+    (
+        "jeffhollan__LogicAppTemplateCreator/LogicAppTemplate.Test__TestFiles__paramGeneratorLogicAppTemplate.json",
+        "WDL008",
+        1,
+    ),
 ];
 
 fn errors(findings: &[Finding]) -> Vec<&Finding> {
-    findings.iter().filter(|f| f.severity == Severity::Error).collect()
+    findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect()
 }
 
 #[test]
@@ -90,11 +207,18 @@ fn corpus_has_no_false_errors_and_known_defects_are_caught() {
                 .position(|(suffix, code, _)| shown.ends_with(suffix) && f.code == *code)
             {
                 Some(i) => seen[i] += 1,
-                None => unexpected.push(format!("{shown}:{}:{}: {} {}", f.line, f.column, f.code, f.message)),
+                None => unexpected.push(format!(
+                    "{shown}:{}:{}: {} {}",
+                    f.line, f.column, f.code, f.message
+                )),
             }
         }
     }
-    assert!(unexpected.is_empty(), "unexpected errors:\n{}", unexpected.join("\n"));
+    assert!(
+        unexpected.is_empty(),
+        "unexpected errors:\n{}",
+        unexpected.join("\n")
+    );
     for ((suffix, code, count), got) in KNOWN_DEFECTS.iter().zip(&seen) {
         assert_eq!(got, count, "{suffix}: expected {count} x {code}");
     }
@@ -103,9 +227,15 @@ fn corpus_has_no_false_errors_and_known_defects_are_caught() {
 #[test]
 fn open_jira_ticket_case_mismatch_is_only_a_warning() {
     let Some(dir) = corpus() else { return };
-    let report = validate::validate_file(&dir.join("sentinel/jira/Playbooks__Open-JIRA-Ticket__azuredeploy.json"));
+    let report = validate::validate_file(
+        &dir.join("sentinel/jira/Playbooks__Open-JIRA-Ticket__azuredeploy.json"),
+    );
     assert!(errors(&report.findings).is_empty(), "{:?}", report.findings);
-    let warnings: Vec<_> = report.findings.iter().filter(|f| f.code == "WDL012").collect();
+    let warnings: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.code == "WDL012")
+        .collect();
     assert_eq!(warnings.len(), 1, "{:?}", report.findings);
     assert!(warnings[0].message.contains("'jira'") && warnings[0].message.contains("'Jira'"));
 }
@@ -118,7 +248,9 @@ fn workflows(template: &mut Value) -> Vec<&mut Value> {
         .map(|r| {
             r.iter_mut()
                 .filter(|r| {
-                    r["type"].as_str().is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Logic/workflows"))
+                    r["type"]
+                        .as_str()
+                        .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Logic/workflows"))
                         && r["properties"]["definition"].is_object()
                 })
                 .collect()
@@ -129,9 +261,13 @@ fn workflows(template: &mut Value) -> Vec<&mut Value> {
 /// Remove a top-level action that another top-level action runs after.
 fn remove_run_after_target(t: &mut Value) -> bool {
     for wf in workflows(t) {
-        let actions = wf["properties"]["definition"]["actions"].as_object_mut().unwrap();
+        let actions = wf["properties"]["definition"]["actions"]
+            .as_object_mut()
+            .unwrap();
         let target = actions.values().find_map(|a| {
-            a["runAfter"].as_object().and_then(|r| r.keys().next().cloned())
+            a["runAfter"]
+                .as_object()
+                .and_then(|r| r.keys().next().cloned())
         });
         if let Some(target) = target
             && actions.shift_remove(&target).is_some()
@@ -164,7 +300,11 @@ fn break_wdl_expression(t: &mut Value) -> bool {
 fn undefined_arm_parameter(t: &mut Value) -> bool {
     fn visit(v: &mut Value) -> bool {
         match v {
-            Value::String(s) if s.starts_with('[') && s.contains("parameters('") && !s.contains("parameters('$") => {
+            Value::String(s)
+                if s.starts_with('[')
+                    && s.contains("parameters('")
+                    && !s.contains("parameters('$") =>
+            {
                 *s = s.replacen("parameters('", "parameters('undeclared_", 1);
                 true
             }
@@ -173,7 +313,9 @@ fn undefined_arm_parameter(t: &mut Value) -> bool {
             _ => false,
         }
     }
-    t["resources"].as_array_mut().is_some_and(|r| r.iter_mut().any(visit))
+    t["resources"]
+        .as_array_mut()
+        .is_some_and(|r| r.iter_mut().any(visit))
 }
 
 /// Remove every connection from the workflow's `$connections` value.
@@ -212,12 +354,19 @@ fn unknown_arm_function(t: &mut Value) -> bool {
 fn uninitialized_variable(t: &mut Value) -> bool {
     for wf in workflows(t) {
         let text = wf["properties"]["definition"].to_string();
-        let actions = wf["properties"]["definition"]["actions"].as_object_mut().unwrap();
+        let actions = wf["properties"]["definition"]["actions"]
+            .as_object_mut()
+            .unwrap();
         for action in actions.values_mut() {
-            if !action["type"].as_str().is_some_and(|t| t.eq_ignore_ascii_case("InitializeVariable")) {
+            if !action["type"]
+                .as_str()
+                .is_some_and(|t| t.eq_ignore_ascii_case("InitializeVariable"))
+            {
                 continue;
             }
-            if let Some(Value::String(name)) = action["inputs"]["variables"].get_mut(0).map(|v| &mut v["name"])
+            if let Some(Value::String(name)) = action["inputs"]["variables"]
+                .get_mut(0)
+                .map(|v| &mut v["name"])
                 && text.contains(&format!("variables('{name}')"))
             {
                 name.push_str("_renamed");
@@ -233,12 +382,20 @@ fn seeded_defects_are_caught() {
     let Some(dir) = corpus() else { return };
     type Mutation = fn(&mut Value) -> bool;
     let mutations: &[(&str, Mutation, &[&str])] = &[
-        ("remove runAfter target", remove_run_after_target, &["WDL008"]),
+        (
+            "remove runAfter target",
+            remove_run_after_target,
+            &["WDL008"],
+        ),
         ("break expression", break_wdl_expression, &["WDL001"]),
         ("undefined parameter", undefined_arm_parameter, &["ARM004"]),
         ("undeclared connection", undeclared_connection, &["WDL011"]),
         ("unknown ARM function", unknown_arm_function, &["ARM002"]),
-        ("uninitialized variable", uninitialized_variable, &["WDL006"]),
+        (
+            "uninitialized variable",
+            uninitialized_variable,
+            &["WDL006"],
+        ),
     ];
     let files = json_files(&dir.join("sentinel"));
     let mut applied = vec![0usize; mutations.len()];
@@ -246,7 +403,9 @@ fn seeded_defects_are_caught() {
     for path in &files {
         let text = std::fs::read_to_string(path).unwrap();
         let text = text.trim_start_matches('\u{feff}');
-        let Ok(original) = serde_json::from_str::<Value>(text) else { continue };
+        let Ok(original) = serde_json::from_str::<Value>(text) else {
+            continue;
+        };
         for (i, (what, mutate, codes)) in mutations.iter().enumerate() {
             let mut t = original.clone();
             if !mutate(&mut t) {
@@ -292,7 +451,10 @@ fn build_output_validates_clean() {
 // ---- CLI ------------------------------------------------------------------------------
 
 fn soarc(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_soarc")).args(args).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_soarc"))
+        .args(args)
+        .output()
+        .unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -340,7 +502,10 @@ fn cli_exit_codes_and_formats() {
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["summary"]["errors"], 1);
     assert_eq!(v["files"][0]["diagnostics"][0]["code"], "ARM004");
-    assert_eq!(v["files"][0]["diagnostics"][0]["pointer"], "/outputs/o/value");
+    assert_eq!(
+        v["files"][0]["diagnostics"][0]["pointer"],
+        "/outputs/o/value"
+    );
     assert_eq!(v["files"][0]["diagnostics"][0]["line"], 3);
 
     let (_, out, _) = soarc(&["validate", "--format", "github", b]);

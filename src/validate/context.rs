@@ -62,9 +62,9 @@ impl Kind {
         }
         if let Some(params) = root.get_ci("parameters").and_then(Node::as_object)
             && !params.is_empty()
-            && params.iter().all(|m| {
-                m.value.get_ci("value").is_some() || m.value.get_ci("reference").is_some()
-            })
+            && params
+                .iter()
+                .all(|m| m.value.get_ci("value").is_some() || m.value.get_ci("reference").is_some())
         {
             return Kind::Parameters;
         }
@@ -274,7 +274,9 @@ impl<'a> Context<'a> {
             })
             .collect();
         for resource in &resources {
-            if resource.full_type.eq_ignore_ascii_case("Microsoft.Logic/workflows")
+            if resource
+                .full_type
+                .eq_ignore_ascii_case("Microsoft.Logic/workflows")
                 && let Some(def) = resource
                     .node
                     .get_ci("properties")
@@ -449,10 +451,7 @@ fn collect_actions<'a>(
         if let Some(cases) = nested("cases").and_then(Node::as_object) {
             for case in cases {
                 if let Some(actions) = case.value.get_ci("actions") {
-                    let p = format!(
-                        "{action_pointer}/cases/{}/actions",
-                        escape_token(&case.key)
-                    );
+                    let p = format!("{action_pointer}/cases/{}/actions", escape_token(&case.key));
                     collect_actions(out, actions, &p, Some(index), depth + 1, groups);
                 }
             }

@@ -292,7 +292,8 @@ impl Parser<'_> {
             let value = self.value(pointer)?;
             pointer.truncate(len);
             if members.iter().any(|m| m.key == key) {
-                self.duplicates.push((pointer.clone(), key.clone(), key_start));
+                self.duplicates
+                    .push((pointer.clone(), key.clone(), key_start));
             }
             members.push(Member {
                 key,

@@ -139,7 +139,9 @@ pub fn json_document(reports: &[FileReport]) -> Value {
 /// GitHub Actions workflow commands; property values escaped as the runner expects.
 fn github(reports: &[FileReport]) -> String {
     fn escape_data(s: &str) -> String {
-        s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
     }
     fn escape_property(s: &str) -> String {
         escape_data(s).replace(':', "%3A").replace(',', "%2C")
@@ -148,7 +150,11 @@ fn github(reports: &[FileReport]) -> String {
     for r in reports {
         let path = escape_property(&path_of(r));
         if let Some(why) = &r.skipped {
-            let _ = writeln!(out, "::warning file={path},title=skipped::{}", escape_data(why));
+            let _ = writeln!(
+                out,
+                "::warning file={path},title=skipped::{}",
+                escape_data(why)
+            );
             continue;
         }
         for f in &r.findings {
@@ -286,7 +292,10 @@ fn junit(reports: &[FileReport]) -> String {
                 xml_escape(why)
             );
         } else if r.findings.is_empty() {
-            let _ = writeln!(out, "    <testcase classname=\"{path}\" name=\"validate\"/>");
+            let _ = writeln!(
+                out,
+                "    <testcase classname=\"{path}\" name=\"validate\"/>"
+            );
         }
         for f in &r.findings {
             let name = xml_escape(&format!("{} {}:{}", f.code, f.line, f.column));
@@ -329,7 +338,11 @@ pub fn rules_markdown() -> String {
         let _ = writeln!(out, "| {} | {} | {} |", r.code, r.severity, r.title);
     }
     for r in rules::ALL {
-        let _ = write!(out, "\n### {} — {}\n\nSeverity: {}.\n\n{}\n", r.code, r.title, r.severity, r.doc);
+        let _ = write!(
+            out,
+            "\n### {} — {}\n\nSeverity: {}.\n\n{}\n",
+            r.code, r.title, r.severity, r.doc
+        );
     }
     out
 }
@@ -358,7 +371,10 @@ mod tests {
     #[test]
     fn json_has_the_documented_shape() {
         let v = json_document(&sample());
-        assert_eq!(v["summary"], json!({"files": 1, "errors": 1, "warnings": 0}));
+        assert_eq!(
+            v["summary"],
+            json!({"files": 1, "errors": 1, "warnings": 0})
+        );
         let d = &v["files"][0]["diagnostics"][0];
         assert_eq!(d["code"], "WDL008");
         assert_eq!(d["line"], 3);
@@ -368,17 +384,31 @@ mod tests {
     #[test]
     fn github_escapes_properties() {
         let s = render(Format::Github, &sample());
-        assert_eq!(s, "::error file=t/a%2Cb.json,line=3,col=7,title=WDL008::x <y> & 'z'\n");
+        assert_eq!(
+            s,
+            "::error file=t/a%2Cb.json,line=3,col=7,title=WDL008::x <y> & 'z'\n"
+        );
     }
 
     #[test]
     fn sarif_and_junit_are_well_formed() {
         let v = sarif(&sample());
         assert_eq!(v["version"], "2.1.0");
-        assert_eq!(v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"], 3);
-        assert_eq!(v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap().len(), rules::ALL.len());
+        assert_eq!(
+            v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"],
+            3
+        );
+        assert_eq!(
+            v["runs"][0]["tool"]["driver"]["rules"]
+                .as_array()
+                .unwrap()
+                .len(),
+            rules::ALL.len()
+        );
         let x = render(Format::Junit, &sample());
-        assert!(x.contains("<failure type=\"WDL008\" message=\"x &lt;y&gt; &amp; &apos;z&apos;\">"));
+        assert!(
+            x.contains("<failure type=\"WDL008\" message=\"x &lt;y&gt; &amp; &apos;z&apos;\">")
+        );
         assert_eq!(x.matches("<testsuite ").count(), 1);
     }
 }

@@ -58,7 +58,11 @@ mod tests {
 
     #[test]
     fn passes_on_valid_and_escaped() {
-        let t = arm("{}", r#"{"a": "[concat('x', 'y')]", "b": "[[concat(", "c": "[ toLower( 'A' ) ]"}"#, "[]");
+        let t = arm(
+            "{}",
+            r#"{"a": "[concat('x', 'y')]", "b": "[[concat(", "c": "[ toLower( 'A' ) ]"}"#,
+            "[]",
+        );
         assert!(run("ARM001", &t).is_empty());
     }
 }

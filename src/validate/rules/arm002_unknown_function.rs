@@ -48,12 +48,20 @@ mod tests {
         let t = arm("{}", r#"{"a": "[concatt('x', 'y')]"}"#, "[]");
         let f = run("ARM002", &t);
         assert_eq!(f.len(), 1);
-        assert!(f[0].message.contains("did you mean 'concat'"), "{}", f[0].message);
+        assert!(
+            f[0].message.contains("did you mean 'concat'"),
+            "{}",
+            f[0].message
+        );
     }
 
     #[test]
     fn passes_case_insensitive_and_list() {
-        let t = arm("{}", r#"{"a": "[CONCAT(listKeys('r', '2020-01-01').k, ns.f())]"}"#, "[]");
+        let t = arm(
+            "{}",
+            r#"{"a": "[CONCAT(listKeys('r', '2020-01-01').k, ns.f())]"}"#,
+            "[]",
+        );
         assert!(run("ARM002", &t).is_empty());
     }
 }

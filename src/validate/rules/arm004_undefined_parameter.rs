@@ -67,7 +67,9 @@ pub(crate) fn check_refs(
 }
 
 fn check(ctx: &Context, sink: &mut Sink) {
-    check_refs(ctx, sink, "parameters", "parameter", |s| s.parameter_names());
+    check_refs(ctx, sink, "parameters", "parameter", |s| {
+        s.parameter_names()
+    });
 }
 
 #[cfg(test)]
@@ -76,15 +78,27 @@ mod tests {
 
     #[test]
     fn fails_on_undeclared() {
-        let t = arm(r#"{"PlaybookName": {"type": "string"}}"#, r#"{"a": "[parameters('PlaybookNam')]"}"#, "[]");
+        let t = arm(
+            r#"{"PlaybookName": {"type": "string"}}"#,
+            r#"{"a": "[parameters('PlaybookNam')]"}"#,
+            "[]",
+        );
         let f = run("ARM004", &t);
         assert_eq!(f.len(), 1);
-        assert!(f[0].message.contains("did you mean 'PlaybookName'"), "{}", f[0].message);
+        assert!(
+            f[0].message.contains("did you mean 'PlaybookName'"),
+            "{}",
+            f[0].message
+        );
     }
 
     #[test]
     fn passes_case_insensitively() {
-        let t = arm(r#"{"PlaybookName": {"type": "string"}}"#, r#"{"a": "[parameters('playbookname')]"}"#, "[]");
+        let t = arm(
+            r#"{"PlaybookName": {"type": "string"}}"#,
+            r#"{"a": "[parameters('playbookname')]"}"#,
+            "[]",
+        );
         assert!(run("ARM004", &t).is_empty());
     }
 

@@ -32,12 +32,16 @@ fn name_key(name: &str) -> Option<String> {
 fn arg_key(e: &Expr) -> (String, bool) {
     match e {
         Expr::Str(s) => (s.to_ascii_lowercase(), true),
-        other => (format!("[{}]", other.to_string().to_ascii_lowercase()), false),
+        other => (
+            format!("[{}]", other.to_string().to_ascii_lowercase()),
+            false,
+        ),
     }
 }
 
 fn is_literal_name(r: &Resource) -> bool {
-    r.name.is_some_and(|n| classify(n) != StringKind::Expression)
+    r.name
+        .is_some_and(|n| classify(n) != StringKind::Expression)
 }
 
 fn check_resource_id(scope: &ArmScope, args: &[Expr]) -> Option<String> {
@@ -60,7 +64,9 @@ fn check_resource_id(scope: &ArmScope, args: &[Expr]) -> Option<String> {
         .filter(|r| r.full_type.eq_ignore_ascii_case(rtype))
         .collect();
     if candidates.is_empty() {
-        return Some(format!("the template defines no resource of type '{rtype}'"));
+        return Some(format!(
+            "the template defines no resource of type '{rtype}'"
+        ));
     }
     let joined = names
         .iter()
@@ -106,7 +112,9 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 let Some(text) = entry.as_str() else { continue };
                 let problem = match classify(text) {
                     StringKind::Expression => match parse_expr(&text[1..text.len() - 1]) {
-                        Ok(Expr::Call { name, args }) if name.eq_ignore_ascii_case("resourceId") => {
+                        Ok(Expr::Call { name, args })
+                            if name.eq_ignore_ascii_case("resourceId") =>
+                        {
                             check_resource_id(scope, &args)
                         }
                         _ => None,
@@ -152,7 +160,11 @@ mod tests {
 
     #[test]
     fn fails_on_plain_name() {
-        let t = arm("{}", "{}", r#"[{"type": "A/b", "name": "x"}, {"type": "A/c", "name": "y", "dependsOn": ["z"]}]"#);
+        let t = arm(
+            "{}",
+            "{}",
+            r#"[{"type": "A/b", "name": "x"}, {"type": "A/c", "name": "y", "dependsOn": ["z"]}]"#,
+        );
         assert_eq!(run("ARM006", &t).len(), 1);
     }
 

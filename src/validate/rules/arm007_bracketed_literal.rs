@@ -55,7 +55,11 @@ mod tests {
 
     #[test]
     fn passes_on_escaped_or_open_literal() {
-        let t = arm("{}", r#"{"a": "[[Sentinel] x [High]", "b": "[Sentinel] x"}"#, "[]");
+        let t = arm(
+            "{}",
+            r#"{"a": "[[Sentinel] x [High]", "b": "[Sentinel] x"}"#,
+            "[]",
+        );
         assert!(run("ARM007", &t).is_empty());
     }
 }

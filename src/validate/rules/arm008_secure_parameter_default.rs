@@ -25,7 +25,9 @@ fn check(ctx: &Context, sink: &mut Sink) {
             let secure = m.value.str_ci("type").is_some_and(|t| {
                 t.eq_ignore_ascii_case("securestring") || t.eq_ignore_ascii_case("secureobject")
             });
-            let Some(default) = m.value.get_ci("defaultValue") else { continue };
+            let Some(default) = m.value.get_ci("defaultValue") else {
+                continue;
+            };
             let literal = match &default.value {
                 Value::String(s) => !s.is_empty() && classify(s) != StringKind::Expression,
                 Value::Object(o) => !o.is_empty(),
@@ -34,7 +36,11 @@ fn check(ctx: &Context, sink: &mut Sink) {
             };
             if secure && literal {
                 sink.report(
-                    &format!("{}/parameters/{}/defaultValue", scope.pointer, escape_token(&m.key)),
+                    &format!(
+                        "{}/parameters/{}/defaultValue",
+                        scope.pointer,
+                        escape_token(&m.key)
+                    ),
                     default.start,
                     format!("secure parameter '{}' has a literal default value", m.key),
                 );
@@ -49,13 +55,21 @@ mod tests {
 
     #[test]
     fn warns_on_default() {
-        let t = arm(r#"{"token": {"type": "SecureString", "defaultValue": "hunter2"}}"#, "{}", "[]");
+        let t = arm(
+            r#"{"token": {"type": "SecureString", "defaultValue": "hunter2"}}"#,
+            "{}",
+            "[]",
+        );
         assert_eq!(run("ARM008", &t).len(), 1);
     }
 
     #[test]
     fn passes_on_empty_default() {
-        let t = arm(r#"{"token": {"type": "securestring", "defaultValue": ""}, "n": {"type": "string", "defaultValue": "x"}}"#, "{}", "[]");
+        let t = arm(
+            r#"{"token": {"type": "securestring", "defaultValue": ""}, "n": {"type": "string", "defaultValue": "x"}}"#,
+            "{}",
+            "[]",
+        );
         assert!(run("ARM008", &t).is_empty());
     }
 }

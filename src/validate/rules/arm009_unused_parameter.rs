@@ -31,12 +31,18 @@ pub(crate) fn unused(ctx: &Context, sink: &mut Sink, function: &str, what: &str)
             if function == "variables" && m.key.eq_ignore_ascii_case("copy") {
                 continue;
             }
-            let used = refs
-                .iter()
-                .any(|(_, arg)| arg.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(&m.key)));
+            let used = refs.iter().any(|(_, arg)| {
+                arg.as_deref()
+                    .is_some_and(|a| a.eq_ignore_ascii_case(&m.key))
+            });
             if !used {
                 sink.report(
-                    &format!("{}/{}/{}", scope.pointer, function, crate::validate::json::escape_token(&m.key)),
+                    &format!(
+                        "{}/{}/{}",
+                        scope.pointer,
+                        function,
+                        crate::validate::json::escape_token(&m.key)
+                    ),
                     m.key_start,
                     format!("{what} '{}' is declared but never used", m.key),
                 );
@@ -51,7 +57,11 @@ mod tests {
 
     #[test]
     fn warns_on_unused() {
-        let t = arm(r#"{"a": {"type": "string"}, "b": {"type": "string"}}"#, r#"{"v": "[parameters('A')]"}"#, "[]");
+        let t = arm(
+            r#"{"a": {"type": "string"}, "b": {"type": "string"}}"#,
+            r#"{"v": "[parameters('A')]"}"#,
+            "[]",
+        );
         let f = run("ARM009", &t);
         assert_eq!(f.len(), 1);
         assert!(f[0].message.contains("'b'"));
@@ -59,7 +69,11 @@ mod tests {
 
     #[test]
     fn passes_when_all_used() {
-        let t = arm(r#"{"a": {"type": "string"}}"#, r#"{"v": "[parameters('a')]"}"#, "[]");
+        let t = arm(
+            r#"{"a": {"type": "string"}}"#,
+            r#"{"v": "[parameters('a')]"}"#,
+            "[]",
+        );
         assert!(run("ARM009", &t).is_empty());
     }
 }

@@ -31,7 +31,11 @@ mod tests {
 
     #[test]
     fn passes_when_used() {
-        let t = arm("{}", r#"{"a": "x"}"#, r#"[{"type": "T/x", "name": "[variables('a')]"}]"#);
+        let t = arm(
+            "{}",
+            r#"{"a": "x"}"#,
+            r#"[{"type": "T/x", "name": "[variables('a')]"}]"#,
+        );
         assert!(run("ARM010", &t).is_empty());
     }
 }

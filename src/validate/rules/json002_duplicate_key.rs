@@ -30,13 +30,22 @@ mod tests {
 
     #[test]
     fn fails_on_duplicate() {
-        let f = run("JSON002", r#"{"resources": [], "parameters": {"a": {"type": "string"}, "a": {"type": "int"}}}"#);
+        let f = run(
+            "JSON002",
+            r#"{"resources": [], "parameters": {"a": {"type": "string"}, "a": {"type": "int"}}}"#,
+        );
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].pointer, "/parameters");
     }
 
     #[test]
     fn passes_on_distinct_keys() {
-        assert!(run("JSON002", r#"{"resources": [], "parameters": {"a": {}, "A ": {}}}"#).is_empty());
+        assert!(
+            run(
+                "JSON002",
+                r#"{"resources": [], "parameters": {"a": {}, "A ": {}}}"#
+            )
+            .is_empty()
+        );
     }
 }

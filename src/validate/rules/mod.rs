@@ -7,8 +7,8 @@
 
 use std::fmt;
 
-use super::context::{Context, WdlExpr, Workflow};
 use super::Sink;
+use super::context::{Context, WdlExpr, Workflow};
 use crate::wdl::expr::Expr as WExpr;
 
 pub mod json001_invalid_json;
@@ -120,7 +120,9 @@ pub static ALL: &[&Rule] = &[
 
 /// The rule with this code.
 pub fn find(code: &str) -> Option<&'static Rule> {
-    ALL.iter().copied().find(|r| r.code.eq_ignore_ascii_case(code))
+    ALL.iter()
+        .copied()
+        .find(|r| r.code.eq_ignore_ascii_case(code))
 }
 
 /// Every WDL function call in every parsed expression of every workflow:
@@ -259,7 +261,11 @@ mod tests {
         unique.dedup();
         assert_eq!(codes.len(), unique.len());
         for rule in ALL {
-            assert!(!rule.title.is_empty() && rule.doc.len() > 40, "{}", rule.code);
+            assert!(
+                !rule.title.is_empty() && rule.doc.len() > 40,
+                "{}",
+                rule.code
+            );
             assert!(!rule.title.ends_with('.'), "{}", rule.code);
         }
     }

@@ -40,7 +40,8 @@ mod tests {
 
     #[test]
     fn fails_on_unbalanced() {
-        let t = workflow(r#"{"c": {"type": "Compose", "inputs": "@concat('a', 'b'", "runAfter": {}}}"#);
+        let t =
+            workflow(r#"{"c": {"type": "Compose", "inputs": "@concat('a', 'b'", "runAfter": {}}}"#);
         let f = run("WDL001", &t);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].pointer, "/actions/c/inputs");

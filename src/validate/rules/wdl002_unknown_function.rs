@@ -37,7 +37,8 @@ mod tests {
 
     #[test]
     fn fails_with_suggestion() {
-        let t = workflow(r#"{"c": {"type": "Compose", "inputs": "@triggerBdy()", "runAfter": {}}}"#);
+        let t =
+            workflow(r#"{"c": {"type": "Compose", "inputs": "@triggerBdy()", "runAfter": {}}}"#);
         let f = run("WDL002", &t);
         assert_eq!(f.len(), 1);
         assert!(f[0].message.contains("triggerBody"), "{}", f[0].message);
@@ -45,7 +46,9 @@ mod tests {
 
     #[test]
     fn passes_case_insensitive() {
-        let t = workflow(r#"{"c": {"type": "Compose", "inputs": "@{tolower(utcnow())}", "runAfter": {}}}"#);
+        let t = workflow(
+            r#"{"c": {"type": "Compose", "inputs": "@{tolower(utcnow())}", "runAfter": {}}}"#,
+        );
         assert!(run("WDL002", &t).is_empty());
     }
 }

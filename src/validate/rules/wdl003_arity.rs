@@ -44,7 +44,8 @@ mod tests {
 
     #[test]
     fn passes_on_right_count() {
-        let t = workflow(r#"{"c": {"type": "Compose", "inputs": "@equals(1, 2)", "runAfter": {}}}"#);
+        let t =
+            workflow(r#"{"c": {"type": "Compose", "inputs": "@equals(1, 2)", "runAfter": {}}}"#);
         assert!(run("WDL003", &t).is_empty());
     }
 }

@@ -30,9 +30,14 @@ fn check(ctx: &Context, sink: &mut Sink) {
         if !FUNCTIONS.iter().any(|f| f.eq_ignore_ascii_case(name)) {
             return;
         }
-        let Some(target) = first_str(args) else { return };
+        let Some(target) = first_str(args) else {
+            return;
+        };
         let exists = wf.find_action(target).is_some()
-            || wf.triggers.iter().any(|t| t.name.eq_ignore_ascii_case(target));
+            || wf
+                .triggers
+                .iter()
+                .any(|t| t.name.eq_ignore_ascii_case(target));
         if !exists {
             let names = wf.actions.iter().map(|a| a.name);
             sink.report(
@@ -53,10 +58,16 @@ mod tests {
 
     #[test]
     fn fails_on_missing_action() {
-        let t = workflow(r#"{"Get_x": {"type": "Compose", "inputs": 1}, "c": {"type": "Compose", "inputs": "@body('Get_y')", "runAfter": {"Get_x": ["Succeeded"]}}}"#);
+        let t = workflow(
+            r#"{"Get_x": {"type": "Compose", "inputs": 1}, "c": {"type": "Compose", "inputs": "@body('Get_y')", "runAfter": {"Get_x": ["Succeeded"]}}}"#,
+        );
         let f = run("WDL004", &t);
         assert_eq!(f.len(), 1);
-        assert!(f[0].message.contains("did you mean 'Get_x'"), "{}", f[0].message);
+        assert!(
+            f[0].message.contains("did you mean 'Get_x'"),
+            "{}",
+            f[0].message
+        );
     }
 
     #[test]

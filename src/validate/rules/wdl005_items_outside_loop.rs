@@ -20,7 +20,9 @@ fn check(ctx: &Context, sink: &mut Sink) {
         if !name.eq_ignore_ascii_case("items") {
             return;
         }
-        let Some(target) = first_str(args) else { return };
+        let Some(target) = first_str(args) else {
+            return;
+        };
         let enclosing = e.action.is_some_and(|a| {
             wf.ancestors(a).into_iter().any(|i| {
                 let action = &wf.actions[i];
@@ -36,7 +38,11 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 Some(_) => "names an action that is not a Foreach",
                 None => "names no action of the workflow",
             };
-            sink.report(&e.at.pointer, e.at.offset, format!("items('{target}') {why}"));
+            sink.report(
+                &e.at.pointer,
+                e.at.offset,
+                format!("items('{target}') {why}"),
+            );
         }
     });
 }

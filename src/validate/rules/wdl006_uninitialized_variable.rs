@@ -56,13 +56,17 @@ fn check(ctx: &Context, sink: &mut Sink) {
         if !name.eq_ignore_ascii_case("variables") {
             return;
         }
-        let Some(target) = first_str(args) else { return };
+        let Some(target) = first_str(args) else {
+            return;
+        };
         let index = ctx
             .workflows
             .iter()
             .position(|w| std::ptr::eq(w, wf))
             .expect("workflow of this context");
-        let Some(names) = &declared[index] else { return };
+        let Some(names) = &declared[index] else {
+            return;
+        };
         if !names.iter().any(|n| n.eq_ignore_ascii_case(target)) {
             sink.report(
                 &e.at.pointer,
@@ -95,7 +99,9 @@ fn check(ctx: &Context, sink: &mut Sink) {
             else {
                 continue;
             };
-            let Some(text) = target.as_str() else { continue };
+            let Some(text) = target.as_str() else {
+                continue;
+            };
             if text.starts_with('@') || text.starts_with('[') {
                 continue;
             }

@@ -20,7 +20,9 @@ fn check(ctx: &Context, sink: &mut Sink) {
         if !name.eq_ignore_ascii_case("parameters") {
             return;
         }
-        let Some(target) = first_str(args) else { return };
+        let Some(target) = first_str(args) else {
+            return;
+        };
         let names = wf.parameter_names();
         if !names.iter().any(|n| n.eq_ignore_ascii_case(target)) {
             sink.report(
@@ -41,13 +43,19 @@ mod tests {
 
     #[test]
     fn fails_on_undeclared() {
-        let t = workflow_with(r#"{"c": {"type": "Compose", "inputs": "@parameters('tenant')"}}"#, r#"{"tenantId": {"type": "String"}}"#);
+        let t = workflow_with(
+            r#"{"c": {"type": "Compose", "inputs": "@parameters('tenant')"}}"#,
+            r#"{"tenantId": {"type": "String"}}"#,
+        );
         assert_eq!(run("WDL007", &t).len(), 1);
     }
 
     #[test]
     fn passes_on_declared() {
-        let t = workflow_with(r#"{"c": {"type": "Compose", "inputs": "@parameters('TenantId')"}}"#, r#"{"tenantId": {"type": "String"}}"#);
+        let t = workflow_with(
+            r#"{"c": {"type": "Compose", "inputs": "@parameters('TenantId')"}}"#,
+            r#"{"tenantId": {"type": "String"}}"#,
+        );
         assert!(run("WDL007", &t).is_empty());
     }
 }

@@ -26,7 +26,11 @@ fn check(ctx: &Context, sink: &mut Sink) {
             for m in run_after {
                 let pointer = format!("{}/runAfter/{}", action.pointer, escape_token(&m.key));
                 let Value::Array(items) = &m.value.value else {
-                    sink.report(&pointer, m.value.start, format!("runAfter '{}' must be an array of statuses", m.key));
+                    sink.report(
+                        &pointer,
+                        m.value.start,
+                        format!("runAfter '{}' must be an array of statuses", m.key),
+                    );
                     continue;
                 };
                 for (i, item) in items.iter().enumerate() {
@@ -59,13 +63,17 @@ mod tests {
 
     #[test]
     fn fails_on_bad_status() {
-        let t = workflow(r#"{"a": {"type": "Compose", "inputs": 1}, "b": {"type": "Compose", "inputs": 1, "runAfter": {"a": ["Success"]}}}"#);
+        let t = workflow(
+            r#"{"a": {"type": "Compose", "inputs": 1}, "b": {"type": "Compose", "inputs": 1, "runAfter": {"a": ["Success"]}}}"#,
+        );
         assert_eq!(run("WDL009", &t).len(), 1);
     }
 
     #[test]
     fn passes_case_insensitively() {
-        let t = workflow(r#"{"a": {"type": "Compose", "inputs": 1}, "b": {"type": "Compose", "inputs": 1, "runAfter": {"a": ["succeeded", "TIMEDOUT", "Skipped", "Failed"]}}}"#);
+        let t = workflow(
+            r#"{"a": {"type": "Compose", "inputs": 1}, "b": {"type": "Compose", "inputs": 1, "runAfter": {"a": ["succeeded", "TIMEDOUT", "Skipped", "Failed"]}}}"#,
+        );
         assert!(run("WDL009", &t).is_empty());
     }
 }

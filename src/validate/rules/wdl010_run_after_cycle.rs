@@ -55,17 +55,15 @@ fn check(ctx: &Context, sink: &mut Sink) {
                         }
                         1 => {
                             let at = stack.iter().position(|(s, _)| *s == to).unwrap_or(0);
-                            let cycle: Vec<&str> =
-                                stack[at..].iter().map(|(s, _)| wf.actions[*s].name).collect();
+                            let cycle: Vec<&str> = stack[at..]
+                                .iter()
+                                .map(|(s, _)| wf.actions[*s].name)
+                                .collect();
                             let first = &wf.actions[to];
                             sink.report(
                                 &format!("{}/runAfter", first.pointer),
                                 first.key_offset,
-                                format!(
-                                    "runAfter cycle: {} -> {}",
-                                    cycle.join(" -> "),
-                                    first.name
-                                ),
+                                format!("runAfter cycle: {} -> {}", cycle.join(" -> "), first.name),
                             );
                         }
                         _ => {}

@@ -18,9 +18,15 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &Context, sink: &mut Sink) {
     for wf in &ctx.workflows {
-        let Some(connections) = &wf.connections else { continue };
+        let Some(connections) = &wf.connections else {
+            continue;
+        };
         for (e, name) in connection_refs(wf) {
-            if !connections.names.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
+            if !connections
+                .names
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(&name))
+            {
                 let provided = if connections.names.is_empty() {
                     "none".to_string()
                 } else {

@@ -17,7 +17,9 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &Context, sink: &mut Sink) {
     for wf in &ctx.workflows {
-        let Some(connections) = &wf.connections else { continue };
+        let Some(connections) = &wf.connections else {
+            continue;
+        };
         for (e, name) in connection_refs(wf) {
             if connections.names.iter().any(|n| *n == name) {
                 continue;

@@ -36,13 +36,19 @@ mod tests {
 
     #[test]
     fn fails_on_long_name() {
-        let t = workflow(&format!(r#"{{"{}": {{"type": "Compose", "inputs": 1}}}}"#, "a".repeat(81)));
+        let t = workflow(&format!(
+            r#"{{"{}": {{"type": "Compose", "inputs": 1}}}}"#,
+            "a".repeat(81)
+        ));
         assert_eq!(run("WDL013", &t).len(), 1);
     }
 
     #[test]
     fn passes_at_limit() {
-        let t = workflow(&format!(r#"{{"{}": {{"type": "Compose", "inputs": 1}}}}"#, "a".repeat(80)));
+        let t = workflow(&format!(
+            r#"{{"{}": {{"type": "Compose", "inputs": 1}}}}"#,
+            "a".repeat(80)
+        ));
         assert!(run("WDL013", &t).is_empty());
     }
 }

@@ -19,9 +19,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
     for wf in &ctx.workflows {
         for action in &wf.actions {
             let containers = action.depth - 1;
-            let parent_ok = action
-                .parent
-                .is_none_or(|p| wf.actions[p].depth - 1 <= MAX);
+            let parent_ok = action.parent.is_none_or(|p| wf.actions[p].depth - 1 <= MAX);
             if containers > MAX && parent_ok {
                 sink.report(
                     &action.pointer,

@@ -20,7 +20,10 @@ fn check(ctx: &Context, sink: &mut Sink) {
             sink.report(
                 &wf.pointer,
                 wf.node.start,
-                format!("the workflow has {} actions (limit {MAX})", wf.actions.len()),
+                format!(
+                    "the workflow has {} actions (limit {MAX})",
+                    wf.actions.len()
+                ),
             );
         }
     }

@@ -62,7 +62,11 @@ fn is_expression(node: &Node) -> bool {
 fn check(ctx: &Context, sink: &mut Sink) {
     for wf in &ctx.workflows {
         for action in wf.triggers.iter().chain(&wf.actions) {
-            let Some(policy) = action.node.get_ci("inputs").and_then(|i| i.get_ci("retryPolicy")) else {
+            let Some(policy) = action
+                .node
+                .get_ci("inputs")
+                .and_then(|i| i.get_ci("retryPolicy"))
+            else {
                 continue;
             };
             let base = format!("{}/inputs/retryPolicy", action.pointer);
@@ -98,7 +102,9 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 }
             }
             for key in ["interval", "minimumInterval", "maximumInterval"] {
-                let Some(node) = policy.get_ci(key) else { continue };
+                let Some(node) = policy.get_ci(key) else {
+                    continue;
+                };
                 if is_expression(node) {
                     continue;
                 }

@@ -41,13 +41,19 @@ mod tests {
 
     #[test]
     fn fails_when_too_long() {
-        let t = workflow(&format!(r#"{{"c": {{"type": "Compose", "inputs": "@concat('{}')"}}}}"#, "x".repeat(8200)));
+        let t = workflow(&format!(
+            r#"{{"c": {{"type": "Compose", "inputs": "@concat('{}')"}}}}"#,
+            "x".repeat(8200)
+        ));
         assert_eq!(run("WDL017", &t).len(), 1);
     }
 
     #[test]
     fn passes_for_long_text_with_short_expressions() {
-        let t = workflow(&format!(r#"{{"c": {{"type": "Compose", "inputs": "{} @{{utcNow()}}"}}}}"#, "x".repeat(9000)));
+        let t = workflow(&format!(
+            r#"{{"c": {{"type": "Compose", "inputs": "{} @{{utcNow()}}"}}}}"#,
+            "x".repeat(9000)
+        ));
         assert!(run("WDL017", &t).is_empty());
     }
 }
