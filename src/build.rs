@@ -27,7 +27,10 @@ pub struct Built {
 
 /// Build spec files into the output file set (nothing is written here).
 pub fn build(paths: &[impl AsRef<Path>]) -> Result<Built, Failure> {
-    let loaded = load::load_files(paths).map_err(|(sources, diagnostics)| Failure { sources, diagnostics })?;
+    let loaded = load::load_files(paths).map_err(|(sources, diagnostics)| Failure {
+        sources,
+        diagnostics,
+    })?;
     build_loaded(loaded)
 }
 
@@ -38,10 +41,18 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
     let model = model::check(&spec, &mut diagnostics);
     let compiled = match compile::compile(&model, &sources) {
         Ok(compiled) if diagnostics.is_empty() => compiled,
-        Ok(_) => return Err(Failure { sources, diagnostics }),
+        Ok(_) => {
+            return Err(Failure {
+                sources,
+                diagnostics,
+            });
+        }
         Err(errors) => {
             diagnostics.extend(errors);
-            return Err(Failure { sources, diagnostics });
+            return Err(Failure {
+                sources,
+                diagnostics,
+            });
         }
     };
     if compiled.is_empty() {
@@ -49,7 +60,10 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
             Diagnostic::error("SPEC005", "the spec defines no playbooks")
                 .help("add a `playbooks:` list; `soarc init` writes a starter spec"),
         );
-        return Err(Failure { sources, diagnostics });
+        return Err(Failure {
+            sources,
+            diagnostics,
+        });
     }
 
     let mut files = FileSet::default();
@@ -63,17 +77,35 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
         };
         let dir = Path::new("playbooks").join(&playbook.name);
         let documents = [
-            ("workflow.json", OutputKind::Workflow, to_json(&playbook.definition)),
-            ("azuredeploy.json", OutputKind::Template, to_json(&deployment.template)),
-            ("azuredeploy.parameters.json", OutputKind::Parameters, to_json(&deployment.parameters)),
+            (
+                "workflow.json",
+                OutputKind::Workflow,
+                to_json(&playbook.definition),
+            ),
+            (
+                "azuredeploy.json",
+                OutputKind::Template,
+                to_json(&deployment.template),
+            ),
+            (
+                "azuredeploy.parameters.json",
+                OutputKind::Parameters,
+                to_json(&deployment.parameters),
+            ),
         ];
         for (file, kind, document) in documents {
             let path = dir.join(file);
             // A schema violation here is a soarc bug, not a user error: say so.
             for violation in schema::check(kind, &document) {
                 diagnostics.push(
-                    Diagnostic::error("OUT001", format!("generated {} violates its schema: {violation}", path.display()))
-                        .help("this is a bug in soarc; please report it with the spec"),
+                    Diagnostic::error(
+                        "OUT001",
+                        format!(
+                            "generated {} violates its schema: {violation}",
+                            path.display()
+                        ),
+                    )
+                    .help("this is a bug in soarc; please report it with the spec"),
                 );
             }
             let text = schema::pretty(&document);
@@ -83,7 +115,10 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
         }
     }
     if diagnostics.iter().any(Diagnostic::is_error) {
-        return Err(Failure { sources, diagnostics });
+        return Err(Failure {
+            sources,
+            diagnostics,
+        });
     }
     Ok(Built {
         files,
@@ -103,7 +138,11 @@ fn self_check(path: &Path, text: &str) -> Vec<Diagnostic> {
             let message = format!(
                 "generated {} fails validation at {} (line {}): {}",
                 path.display(),
-                if f.pointer.is_empty() { "/" } else { &f.pointer },
+                if f.pointer.is_empty() {
+                    "/"
+                } else {
+                    &f.pointer
+                },
                 f.line,
                 f.message
             );

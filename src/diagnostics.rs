@@ -189,7 +189,10 @@ impl Diagnostic {
             line.push_str(&location);
             line.push_str(": ");
         }
-        line.push_str(&format!("{}[{}]: {}", self.severity, self.code, self.message));
+        line.push_str(&format!(
+            "{}[{}]: {}",
+            self.severity, self.code, self.message
+        ));
         if let Some(help) = &self.help {
             line.push_str(&format!(" (help: {help})"));
         }
@@ -290,11 +293,19 @@ impl miette::Diagnostic for Report<'_> {
 }
 
 /// The closest candidate by edit distance, if it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let input_lower = input.to_ascii_lowercase();
     candidates
         .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(&input_lower, &c.to_ascii_lowercase()), c))
+        .map(|c| {
+            (
+                strsim::damerau_levenshtein(&input_lower, &c.to_ascii_lowercase()),
+                c,
+            )
+        })
         .filter(|(distance, c)| *distance <= (c.len().max(input.len()) / 3).max(2))
         .min_by_key(|(distance, c)| (*distance, c.len()))
         .map(|(_, c)| c)

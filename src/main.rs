@@ -14,7 +14,11 @@ use soarc::diagnostics::{Diagnostic, Sources};
 use soarc::validate::report::{self, Format, Summary};
 
 #[derive(Parser)]
-#[command(name = "soarc", version, about = "Compile Microsoft Sentinel SOAR playbook specs into Logic App workflows and ARM templates")]
+#[command(
+    name = "soarc",
+    version,
+    about = "Compile Microsoft Sentinel SOAR playbook specs into Logic App workflows and ARM templates"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -84,7 +88,10 @@ fn validate(format: Format, paths: &[PathBuf]) -> ExitCode {
     if summary.files == 0 {
         eprintln!("error: no *.json files found in the given paths");
     } else if summary.checked == 0 {
-        eprintln!("error: none of the {} file(s) could be checked", summary.files);
+        eprintln!(
+            "error: none of the {} file(s) could be checked",
+            summary.files
+        );
     }
     ExitCode::from(summary.exit_code())
 }
@@ -113,7 +120,10 @@ fn init(path: &Path, force: bool) -> ExitCode {
 fn run_build(specs: &[PathBuf], out: &Path, check: bool) -> ExitCode {
     let built = match build::build(specs) {
         Ok(built) => built,
-        Err(Failure { sources, diagnostics }) => {
+        Err(Failure {
+            sources,
+            diagnostics,
+        }) => {
             report(&sources, &diagnostics);
             let errors = diagnostics.iter().filter(|d| d.is_error()).count();
             eprintln!("error: build failed with {errors} error(s); nothing was written");
@@ -124,7 +134,11 @@ fn run_build(specs: &[PathBuf], out: &Path, check: bool) -> ExitCode {
     if check {
         return match built.files.check(out) {
             Ok(stale) if stale.is_empty() => {
-                println!("{} is up to date ({} files)", out.display(), built.files.files.len());
+                println!(
+                    "{} is up to date ({} files)",
+                    out.display(),
+                    built.files.files.len()
+                );
                 ExitCode::SUCCESS
             }
             Ok(stale) => {

@@ -50,7 +50,9 @@ impl FileSet {
             match fs::read(out.join(path)) {
                 Ok(existing) if existing == contents.as_bytes() => {}
                 Ok(_) => stale.push(Staleness::Changed(path.clone())),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => stale.push(Staleness::Missing(path.clone())),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    stale.push(Staleness::Missing(path.clone()))
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -67,7 +69,10 @@ impl FileSet {
             let root = out.join(dir);
             if root.is_dir() {
                 walk(&root, &mut |file| {
-                    let relative = file.strip_prefix(out).expect("walked under out").to_path_buf();
+                    let relative = file
+                        .strip_prefix(out)
+                        .expect("walked under out")
+                        .to_path_buf();
                     if !self.files.contains_key(&relative) {
                         extra.push(relative);
                     }
@@ -81,7 +86,9 @@ impl FileSet {
     /// Write everything under `out`, all or nothing. Returns the files removed.
     pub fn write(&self, out: &Path) -> io::Result<Vec<PathBuf>> {
         fs::create_dir_all(out)?;
-        let staging = tempfile::Builder::new().prefix(".soarc-staging-").tempdir_in(out)?;
+        let staging = tempfile::Builder::new()
+            .prefix(".soarc-staging-")
+            .tempdir_in(out)?;
         for (path, contents) in &self.files {
             let staged = staging.path().join(path);
             if let Some(parent) = staged.parent() {
@@ -151,7 +158,10 @@ mod tests {
         assert!(!dir.path().join("playbooks/b").exists());
         assert!(fewer.check(dir.path()).unwrap().is_empty());
         // No staging folder is left behind.
-        let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(leftovers, vec![std::ffi::OsString::from("playbooks")]);
     }
 }

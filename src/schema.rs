@@ -14,9 +14,18 @@ use crate::{arm, spec, wdl};
 pub fn all() -> Vec<(&'static str, Value)> {
     vec![
         ("soarc.schema.json", spec_schema()),
-        ("workflow-definition.schema.json", to_value(schemars::schema_for!(wdl::Definition))),
-        ("arm-template.schema.json", to_value(schemars::schema_for!(arm::Template))),
-        ("arm-parameters.schema.json", to_value(schemars::schema_for!(arm::ParametersFile))),
+        (
+            "workflow-definition.schema.json",
+            to_value(schemars::schema_for!(wdl::Definition)),
+        ),
+        (
+            "arm-template.schema.json",
+            to_value(schemars::schema_for!(arm::Template)),
+        ),
+        (
+            "arm-parameters.schema.json",
+            to_value(schemars::schema_for!(arm::ParametersFile)),
+        ),
     ]
 }
 
@@ -55,7 +64,8 @@ fn validators() -> &'static Validators {
     static VALIDATORS: OnceLock<Validators> = OnceLock::new();
     VALIDATORS.get_or_init(|| {
         let compile = |schema: schemars::Schema| {
-            jsonschema::validator_for(&schema.to_value()).expect("generated schemas are valid JSON Schema")
+            jsonschema::validator_for(&schema.to_value())
+                .expect("generated schemas are valid JSON Schema")
         };
         Validators {
             workflow: compile(schemars::schema_for!(wdl::Definition)),

@@ -18,8 +18,10 @@ use serde_json::Value;
 
 pub use expr::{ArmString, Expr};
 
-pub const TEMPLATE_SCHEMA: &str = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
-pub const PARAMETERS_SCHEMA: &str = "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#";
+pub const TEMPLATE_SCHEMA: &str =
+    "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
+pub const PARAMETERS_SCHEMA: &str =
+    "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#";
 
 impl Serialize for ArmString {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -134,7 +136,11 @@ pub enum ParameterType {
 pub struct Parameter {
     #[serde(rename = "type")]
     pub kind: ParameterType,
-    #[serde(rename = "defaultValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "defaultValue",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub default_value: Option<ArmString>,
     #[serde(rename = "minLength", default, skip_serializing_if = "Option::is_none")]
     pub min_length: Option<u32>,
@@ -166,7 +172,11 @@ pub struct Resource {
     pub name: ArmString,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<ArmString>,
-    #[serde(rename = "resourceGroup", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "resourceGroup",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub resource_group: Option<ArmString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<ArmString>,

@@ -6,8 +6,9 @@ use indexmap::IndexMap;
 use serde_json::json;
 
 use super::{
-    Author, Expr, Identity, KeyVaultId, KeyVaultReference, Metadata, Output, Parameter, ParameterMetadata,
-    ParameterType, ParameterValue, ParametersFile, Resource, Support, Template, escape_json, ex, lit,
+    Author, Expr, Identity, KeyVaultId, KeyVaultReference, Metadata, Output, Parameter,
+    ParameterMetadata, ParameterType, ParameterValue, ParametersFile, Resource, Support, Template,
+    escape_json, ex, lit,
 };
 use crate::compile::{CompiledPlaybook, ConnectionKind, ConnectionUse, TriggerKind};
 use crate::diagnostics::Diagnostic;
@@ -28,7 +29,10 @@ pub struct PlaybookDeployment {
 }
 
 /// Build the deployment; errors only for spec facts the parameters file needs.
-pub fn build(playbook: &CompiledPlaybook, deployment: Option<&Located<Deployment>>) -> Result<PlaybookDeployment, Vec<Diagnostic>> {
+pub fn build(
+    playbook: &CompiledPlaybook,
+    deployment: Option<&Located<Deployment>>,
+) -> Result<PlaybookDeployment, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut parameters = IndexMap::new();
     let mut values = IndexMap::new();
@@ -47,7 +51,12 @@ pub fn build(playbook: &CompiledPlaybook, deployment: Option<&Located<Deployment
             },
         },
     );
-    values.insert("PlaybookName".to_string(), ParameterValue::Value { value: json!(playbook.name) });
+    values.insert(
+        "PlaybookName".to_string(),
+        ParameterValue::Value {
+            value: json!(playbook.name),
+        },
+    );
 
     let location = || ex(Expr::call("resourceGroup", vec![]).member("location"));
     let mut connection_ids = Vec::new();
@@ -60,7 +69,10 @@ pub fn build(playbook: &CompiledPlaybook, deployment: Option<&Located<Deployment
         };
         variables.insert(
             variable.clone(),
-            ex(Expr::concat(vec![Expr::str(format!("{prefix}-")), Expr::parameters("PlaybookName")])),
+            ex(Expr::concat(vec![
+                Expr::str(format!("{prefix}-")),
+                Expr::parameters("PlaybookName"),
+            ])),
         );
         let api_id = Expr::call(
             "subscriptionResourceId",
@@ -70,7 +82,10 @@ pub fn build(playbook: &CompiledPlaybook, deployment: Option<&Located<Deployment
                 Expr::str(connection.kind.api()),
             ],
         );
-        let connection_id = Expr::resource_id("Microsoft.Web/connections", vec![Expr::variables(&variable)]);
+        let connection_id = Expr::resource_id(
+            "Microsoft.Web/connections",
+            vec![Expr::variables(&variable)],
+        );
         let mut properties = json!({
             "displayName": ex(Expr::variables(&variable)),
             "customParameterValues": {},
@@ -84,7 +99,8 @@ pub fn build(playbook: &CompiledPlaybook, deployment: Option<&Located<Deployment
         match &connection.kind {
             ConnectionKind::Sentinel => {
                 properties["parameterValueType"] = json!("Alternative");
-                entry["connectionProperties"] = json!({ "authentication": { "type": "ManagedServiceIdentity" } });
+                entry["connectionProperties"] =
+                    json!({ "authentication": { "type": "ManagedServiceIdentity" } });
             }
             ConnectionKind::ServiceNow(snow) => {
                 let password = format!("{}Password", pascal(&connection.spec_name));
@@ -138,16 +154,23 @@ pub fn build(playbook: &CompiledPlaybook, deployment: Option<&Located<Deployment
         "definition": escape_json(definition),
     });
     if !connections_value.is_empty() {
-        workflow_properties["parameters"] = json!({ "$connections": { "value": connections_value } });
+        workflow_properties["parameters"] =
+            json!({ "$connections": { "value": connections_value } });
     }
     let mut tags = IndexMap::from([
-        ("hidden-SentinelTemplateName".to_string(), lit(&playbook.name)),
+        (
+            "hidden-SentinelTemplateName".to_string(),
+            lit(&playbook.name),
+        ),
         ("hidden-SentinelTemplateVersion".to_string(), lit("1.0")),
     ]);
     for (key, value) in &playbook.tags {
         tags.insert(key.clone(), lit(value));
     }
-    let workflow_id = Expr::resource_id("Microsoft.Logic/workflows", vec![Expr::parameters("PlaybookName")]);
+    let workflow_id = Expr::resource_id(
+        "Microsoft.Logic/workflows",
+        vec![Expr::parameters("PlaybookName")],
+    );
     resources.push(Resource {
         kind: "Microsoft.Logic/workflows".into(),
         api_version: LOGIC_API_VERSION.into(),
@@ -185,7 +208,8 @@ pub fn build(playbook: &CompiledPlaybook, deployment: Option<&Located<Deployment
                 min_length: None,
                 max_length: None,
                 metadata: ParameterMetadata {
-                    description: "Resource group of the Sentinel workspace (default: the playbook's)".into(),
+                    description:
+                        "Resource group of the Sentinel workspace (default: the playbook's)".into(),
                 },
             },
         );
@@ -248,7 +272,11 @@ pub fn build(playbook: &CompiledPlaybook, deployment: Option<&Located<Deployment
 fn principal_id(workflow_id: &Expr) -> Expr {
     Expr::call(
         "reference",
-        vec![workflow_id.clone(), Expr::str(LOGIC_API_VERSION), Expr::str("full")],
+        vec![
+            workflow_id.clone(),
+            Expr::str(LOGIC_API_VERSION),
+            Expr::str("full"),
+        ],
     )
     .member("identity")
     .member("principalId")
@@ -264,9 +292,18 @@ fn responder_role_deployment(workflow_id: &Expr) -> Resource {
         content_version: "1.0.0.0".into(),
         metadata: None,
         parameters: IndexMap::from([
-            ("workspaceName".to_string(), plain_parameter("Sentinel workspace name")),
-            ("playbookId".to_string(), plain_parameter("Resource id of the playbook")),
-            ("principalId".to_string(), plain_parameter("Object id of the playbook's managed identity")),
+            (
+                "workspaceName".to_string(),
+                plain_parameter("Sentinel workspace name"),
+            ),
+            (
+                "playbookId".to_string(),
+                plain_parameter("Resource id of the playbook"),
+            ),
+            (
+                "principalId".to_string(),
+                plain_parameter("Object id of the playbook's managed identity"),
+            ),
         ]),
         variables: IndexMap::new(),
         resources: vec![Resource {
@@ -275,14 +312,20 @@ fn responder_role_deployment(workflow_id: &Expr) -> Resource {
             name: ex(Expr::call(
                 "guid",
                 vec![
-                    Expr::resource_id("Microsoft.OperationalInsights/workspaces", vec![Expr::parameters("workspaceName")]),
+                    Expr::resource_id(
+                        "Microsoft.OperationalInsights/workspaces",
+                        vec![Expr::parameters("workspaceName")],
+                    ),
                     Expr::parameters("playbookId"),
                     Expr::str(SENTINEL_RESPONDER_ROLE),
                 ],
             )),
             scope: Some(ex(Expr::call(
                 "format",
-                vec![Expr::str("Microsoft.OperationalInsights/workspaces/{0}"), Expr::parameters("workspaceName")],
+                vec![
+                    Expr::str("Microsoft.OperationalInsights/workspaces/{0}"),
+                    Expr::parameters("workspaceName"),
+                ],
             ))),
             resource_group: None,
             location: None,
@@ -308,7 +351,10 @@ fn responder_role_deployment(workflow_id: &Expr) -> Resource {
         name: ex(Expr::call(
             "take",
             vec![
-                Expr::concat(vec![Expr::str("sentinel-responder-"), Expr::parameters("PlaybookName")]),
+                Expr::concat(vec![
+                    Expr::str("sentinel-responder-"),
+                    Expr::parameters("PlaybookName"),
+                ]),
                 Expr::int(64),
             ],
         )),
@@ -366,7 +412,10 @@ fn pascal(name: &str) -> String {
 }
 
 /// Parameters-file reference to a Key Vault secret: needs the vault's full resource id.
-fn key_vault_reference(secret: &Located<Secret>, deployment: Option<&Located<Deployment>>) -> Result<KeyVaultReference, Diagnostic> {
+fn key_vault_reference(
+    secret: &Located<Secret>,
+    deployment: Option<&Located<Deployment>>,
+) -> Result<KeyVaultReference, Diagnostic> {
     let kv = &secret.key_vault;
     let subscription = kv
         .subscription_id
@@ -431,8 +480,12 @@ fn metadata(playbook: &CompiledPlaybook) -> Metadata {
             _ => Vec::new(),
         },
         tags: vec![trigger.to_string()],
-        support: Support { tier: "community".into() },
-        author: Author { name: "soarc".into() },
+        support: Support {
+            tier: "community".into(),
+        },
+        author: Author {
+            name: "soarc".into(),
+        },
         generated_by: "soarc".into(),
     }
 }
@@ -450,7 +503,9 @@ mod tests {
     #[test]
     fn escaped_definitions_keep_wdl_text() {
         let value = escape_json(json!({"a": "[Sentinel] x]", "b": "[not escaped", "[k]": 1}));
-        assert_eq!(value, json!({"a": "[[Sentinel] x]", "b": "[not escaped", "[[k]": 1}));
+        assert_eq!(
+            value,
+            json!({"a": "[[Sentinel] x]", "b": "[not escaped", "[[k]": 1})
+        );
     }
 }
-

@@ -101,7 +101,11 @@ pub fn compile(model: &Model, sources: &Sources) -> Result<Vec<CompiledPlaybook>
         }
         errors.extend(compiler.errors);
     }
-    if errors.is_empty() { Ok(compiled) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(compiled)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Playbook names become folder names and Logic App names (at most 80 characters, and
@@ -206,16 +210,25 @@ impl<'a> PlaybookCompiler<'a> {
         let mut previous: Option<String> = None;
         for (name, decl) in &self.playbook.variables {
             if let Some(action) = self.initialize_variable(name, decl) {
-                let action_name = self.action_name(None, &format!("Initialize_{}", name.value), name.span);
-                chain(&mut actions, action_name.clone(), action, previous.as_deref());
+                let action_name =
+                    self.action_name(None, &format!("Initialize_{}", name.value), name.span);
+                chain(
+                    &mut actions,
+                    action_name.clone(),
+                    action,
+                    previous.as_deref(),
+                );
                 previous = Some(action_name);
             }
         }
         if self.playbook.steps.is_empty() {
             self.error(
-                Diagnostic::error("SPEC031", format!("playbook `{}` has no steps", self.playbook.name.value))
-                    .at(self.playbook.name.span)
-                    .help("add at least one step under `steps:`"),
+                Diagnostic::error(
+                    "SPEC031",
+                    format!("playbook `{}` has no steps", self.playbook.name.value),
+                )
+                .at(self.playbook.name.span)
+                .help("add at least one step under `steps:`"),
             );
         }
         let steps = self.steps(&self.playbook.steps, previous);
@@ -245,7 +258,10 @@ impl<'a> PlaybookCompiler<'a> {
                     kind: ParameterType::Object,
                     default_value: Some(Value::Object(table)),
                     metadata: Some(wdl::ParameterMetadata {
-                        description: format!("soarc mapping `{name}`: {} to target value", mapping.field.name),
+                        description: format!(
+                            "soarc mapping `{name}`: {} to target value",
+                            mapping.field.name
+                        ),
                     }),
                 },
             );
@@ -287,9 +303,15 @@ impl<'a> PlaybookCompiler<'a> {
             ),
             Trigger::Entity { kind } => (
                 "Microsoft_Sentinel_entity",
-                sentinel_webhook(self, format!("/entity/@{{encodeURIComponent('{}')}}", kind.trigger_name())),
+                sentinel_webhook(
+                    self,
+                    format!("/entity/@{{encodeURIComponent('{}')}}", kind.trigger_name()),
+                ),
             ),
-            Trigger::Recurrence { frequency, interval } => {
+            Trigger::Recurrence {
+                frequency,
+                interval,
+            } => {
                 if *interval == 0 {
                     self.error(
                         Diagnostic::error("SPEC032", "recurrence interval must be at least 1")
@@ -312,7 +334,9 @@ impl<'a> PlaybookCompiler<'a> {
                     kind: "Http".to_string(),
                     inputs: wdl::RequestInputs {
                         method: Some("POST".to_string()),
-                        schema: schema.clone().unwrap_or_else(|| Value::Object(Default::default())),
+                        schema: schema
+                            .clone()
+                            .unwrap_or_else(|| Value::Object(Default::default())),
                     },
                 },
             ),
@@ -347,7 +371,12 @@ impl<'a> PlaybookCompiler<'a> {
                     .collect();
                 let help = crate::diagnostics::did_you_mean(name, names.iter().copied())
                     .map(|s| format!("did you mean `{s}`?"))
-                    .unwrap_or_else(|| format!("declare it under `connections:` (known: {})", names.join(", ")));
+                    .unwrap_or_else(|| {
+                        format!(
+                            "declare it under `connections:` (known: {})",
+                            names.join(", ")
+                        )
+                    });
                 self.error(
                     Diagnostic::error("SPEC040", format!("unknown connection `{name}`"))
                         .at(span.with_len(name.chars().count()))
@@ -374,11 +403,13 @@ impl<'a> PlaybookCompiler<'a> {
             ConnectionKind::Sentinel => "azuresentinel".to_string(),
             _ => name.to_string(),
         };
-        self.connections.entry(key.clone()).or_insert(ConnectionUse {
-            key: key.clone(),
-            spec_name: name.to_string(),
-            kind,
-        });
+        self.connections
+            .entry(key.clone())
+            .or_insert(ConnectionUse {
+                key: key.clone(),
+                spec_name: name.to_string(),
+                kind,
+            });
         Some(key)
     }
 
@@ -389,15 +420,24 @@ impl<'a> PlaybookCompiler<'a> {
             let name = sanitize_action_name(&user.value);
             if name.is_empty() || name.len() > 80 {
                 self.error(
-                    Diagnostic::error("SPEC033", format!("action name `{}` is not valid", user.value))
-                        .at(user.span.or(span))
-                        .help("use 1 to 80 letters, digits, spaces, `_` or `-`"),
+                    Diagnostic::error(
+                        "SPEC033",
+                        format!("action name `{}` is not valid", user.value),
+                    )
+                    .at(user.span.or(span))
+                    .help("use 1 to 80 letters, digits, spaces, `_` or `-`"),
                 );
             } else if !self.action_names.insert(name.clone()) {
                 self.error(
-                    Diagnostic::error("SPEC033", format!("action name `{name}` is used twice in playbook `{}`", self.playbook.name.value))
-                        .at(user.span.or(span))
-                        .help("action names must be unique in a playbook, nested steps included"),
+                    Diagnostic::error(
+                        "SPEC033",
+                        format!(
+                            "action name `{name}` is used twice in playbook `{}`",
+                            self.playbook.name.value
+                        ),
+                    )
+                    .at(user.span.or(span))
+                    .help("action names must be unique in a playbook, nested steps included"),
                 );
             }
             return name;
@@ -419,7 +459,11 @@ impl<'a> PlaybookCompiler<'a> {
             Ok(pieces) => pieces,
             Err(e) => {
                 let at = self.locate(text, e.offset, e.len, span);
-                self.error(Diagnostic::error("SPEC050", e.message).at(at).help_opt(e.help));
+                self.error(
+                    Diagnostic::error("SPEC050", e.message)
+                        .at(at)
+                        .help_opt(e.help),
+                );
                 return Template::Literal(text.to_string());
             }
         };
@@ -476,7 +520,12 @@ impl<'a> PlaybookCompiler<'a> {
         match file.text[start..].find(needle) {
             Some(found) => {
                 let (line, column) = file.line_col(start + found);
-                Span { file: span.file, line, column, len: chars }
+                Span {
+                    file: span.file,
+                    line,
+                    column,
+                    len: chars,
+                }
             }
             None => span.with_len(chars),
         }
@@ -485,9 +534,12 @@ impl<'a> PlaybookCompiler<'a> {
     /// `{{ map }}` lookups: the table is a workflow parameter; the source value indexes it.
     fn mapping(&mut self, name: &str, span: Span) -> Option<Template> {
         let Some(mapping) = self.model.mappings.get(name).cloned() else {
-            let help = crate::diagnostics::did_you_mean(name, self.model.mappings.keys().map(String::as_str))
-                .map(|s| format!("did you mean `{s}`?"))
-                .unwrap_or_else(|| "declare it under `mappings:`".to_string());
+            let help = crate::diagnostics::did_you_mean(
+                name,
+                self.model.mappings.keys().map(String::as_str),
+            )
+            .map(|s| format!("did you mean `{s}`?"))
+            .unwrap_or_else(|| "declare it under `mappings:`".to_string());
             self.error(
                 Diagnostic::error("SPEC060", format!("unknown mapping `{name}`"))
                     .at(span)
@@ -520,7 +572,12 @@ fn mapping_parameter(name: &str) -> String {
 }
 
 /// Append `action` to `actions`, running after `previous` succeeded.
-fn chain(actions: &mut IndexMap<String, wdl::Action>, name: String, mut action: wdl::Action, previous: Option<&str>) {
+fn chain(
+    actions: &mut IndexMap<String, wdl::Action>,
+    name: String,
+    mut action: wdl::Action,
+    previous: Option<&str>,
+) {
     if let Some(previous) = previous {
         action
             .run_after
@@ -532,7 +589,13 @@ fn chain(actions: &mut IndexMap<String, wdl::Action>, name: String, mut action: 
 /// Logic Apps action names: letters, digits, `_`, `-`; spaces become `_` as the designer does.
 fn sanitize_action_name(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -546,4 +609,3 @@ fn frequency_name(frequency: Frequency) -> &'static str {
         Frequency::Month => "Month",
     }
 }
-

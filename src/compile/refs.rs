@@ -25,19 +25,38 @@ impl PlaybookCompiler<'_> {
 
         if root == "variables" {
             let Some(name) = rest.first() else {
-                return self.unknown(&shown, span, "name the variable: `{{variables.NAME}}`".into());
+                return self.unknown(
+                    &shown,
+                    span,
+                    "name the variable: `{{variables.NAME}}`".into(),
+                );
             };
             if !self.variables.contains_key(name) {
-                let help = self.suggest_in(name, self.variables.keys().map(String::as_str), "declare it under the playbook's `variables:`");
+                let help = self.suggest_in(
+                    name,
+                    self.variables.keys().map(String::as_str),
+                    "declare it under the playbook's `variables:`",
+                );
                 return self.unknown(&shown, span, help);
             }
             let expr = Expr::call("variables", vec![Expr::str(name)]);
             let expr = rest[1..].iter().fold(expr, |e, key| e.prop(key));
-            return Some((expr, if rest.len() > 1 { ValueType::Object } else { ValueType::Text }));
+            return Some((
+                expr,
+                if rest.len() > 1 {
+                    ValueType::Object
+                } else {
+                    ValueType::Text
+                },
+            ));
         }
 
         if let Some(step) = self.steps.get(root).cloned() {
-            if let Some(outer) = step.loops.iter().find(|l| !self.loops.iter().any(|s| &s.action == *l)) {
+            if let Some(outer) = step
+                .loops
+                .iter()
+                .find(|l| !self.loops.iter().any(|s| &s.action == *l))
+            {
                 self.error(
                     Diagnostic::error("SPEC052", format!("`{{{{{shown}}}}}` refers to step `{root}` inside loop `{outer}` from outside the loop"))
                         .at(span)
@@ -48,14 +67,25 @@ impl PlaybookCompiler<'_> {
             return self.step_output(root, &step.action, &step.kind, rest, span, &shown);
         }
 
-        let trigger_fields: Option<(&'static [Field], Expr)> = match (root.as_str(), self.trigger_kind) {
-            ("incident", TriggerKind::Incident) => Some((catalogue::INCIDENT, Expr::call("triggerBody", vec![]).prop("object"))),
-            ("workspace", TriggerKind::Incident) => Some((catalogue::INCIDENT_WORKSPACE, Expr::call("triggerBody", vec![]))),
-            ("alert", TriggerKind::Alert) => Some((catalogue::ALERT, Expr::call("triggerBody", vec![]))),
-            ("entity", TriggerKind::Entity) => Some((catalogue::ENTITY, Expr::call("triggerBody", vec![]))),
-            ("run", _) => Some((catalogue::RUN, Expr::call("workflow", vec![]))),
-            _ => None,
-        };
+        let trigger_fields: Option<(&'static [Field], Expr)> =
+            match (root.as_str(), self.trigger_kind) {
+                ("incident", TriggerKind::Incident) => Some((
+                    catalogue::INCIDENT,
+                    Expr::call("triggerBody", vec![]).prop("object"),
+                )),
+                ("workspace", TriggerKind::Incident) => Some((
+                    catalogue::INCIDENT_WORKSPACE,
+                    Expr::call("triggerBody", vec![]),
+                )),
+                ("alert", TriggerKind::Alert) => {
+                    Some((catalogue::ALERT, Expr::call("triggerBody", vec![])))
+                }
+                ("entity", TriggerKind::Entity) => {
+                    Some((catalogue::ENTITY, Expr::call("triggerBody", vec![])))
+                }
+                ("run", _) => Some((catalogue::RUN, Expr::call("workflow", vec![]))),
+                _ => None,
+            };
         if let Some((fields, base)) = trigger_fields {
             let Some((field, deeper)) = catalogue::lookup(fields, rest) else {
                 let help = did_you_mean(&rest.join("."), fields.iter().map(|f| f.name))
@@ -74,9 +104,15 @@ impl PlaybookCompiler<'_> {
         }
         if root == "request" && self.trigger_kind == TriggerKind::HttpRequest {
             if rest.first().map(String::as_str) != Some("body") {
-                return self.unknown(&shown, span, "use `{{request.body}}` or `{{request.body.FIELD}}`".into());
+                return self.unknown(
+                    &shown,
+                    span,
+                    "use `{{request.body}}` or `{{request.body.FIELD}}`".into(),
+                );
             }
-            let expr = rest[1..].iter().fold(Expr::call("triggerBody", vec![]), |e, key| e.prop(key));
+            let expr = rest[1..]
+                .iter()
+                .fold(Expr::call("triggerBody", vec![]), |e, key| e.prop(key));
             return Some((expr, ValueType::Object));
         }
 
@@ -91,12 +127,26 @@ impl PlaybookCompiler<'_> {
         if ["incident", "alert", "entity", "workspace", "request"].contains(&root.as_str()) {
             let help = format!(
                 "this playbook's trigger provides {}",
-                if trigger_roots.is_empty() { "no payload".to_string() } else { trigger_roots.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ") }
+                if trigger_roots.is_empty() {
+                    "no payload".to_string()
+                } else {
+                    trigger_roots
+                        .iter()
+                        .map(|r| format!("`{r}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
             );
             self.error(
-                Diagnostic::error("SPEC051", format!("`{{{{{shown}}}}}` is not available: the playbook's trigger is not {}", article(root)))
-                    .at(span)
-                    .help(help),
+                Diagnostic::error(
+                    "SPEC051",
+                    format!(
+                        "`{{{{{shown}}}}}` is not available: the playbook's trigger is not {}",
+                        article(root)
+                    ),
+                )
+                .at(span)
+                .help(help),
             );
             return None;
         }
@@ -132,7 +182,9 @@ impl PlaybookCompiler<'_> {
             StepOutputs::Compose => &["value"],
         };
         let resolved = match (kind, first) {
-            (StepOutputs::ServiceNowIncident { .. }, Some(f @ ("number" | "sys_id" | "state"))) if rest.len() == 1 => {
+            (StepOutputs::ServiceNowIncident { .. }, Some(f @ ("number" | "sys_id" | "state")))
+                if rest.len() == 1 =>
+            {
                 Some((body().prop("result").prop(f), ValueType::Text))
             }
             (StepOutputs::ServiceNowIncident { instance }, Some("url")) if rest.len() == 1 => {
@@ -140,18 +192,33 @@ impl PlaybookCompiler<'_> {
                 let url = Expr::call(
                     "concat",
                     vec![
-                        Expr::str(format!("{}/nav_to.do?uri=incident.do%3Fsys_id%3D", instance.trim_end_matches('/'))),
+                        Expr::str(format!(
+                            "{}/nav_to.do?uri=incident.do%3Fsys_id%3D",
+                            instance.trim_end_matches('/')
+                        )),
                         sys_id,
                     ],
                 );
                 Some((url, ValueType::Text))
             }
-            (StepOutputs::ServiceNowIncident { .. }, Some("body")) | (StepOutputs::Http, Some("body")) => {
-                Some((rest[1..].iter().fold(body(), |e, k| e.prop(k)), ValueType::Object))
+            (StepOutputs::ServiceNowIncident { .. }, Some("body"))
+            | (StepOutputs::Http, Some("body")) => Some((
+                rest[1..].iter().fold(body(), |e, k| e.prop(k)),
+                ValueType::Object,
+            )),
+            (StepOutputs::Http, Some("status")) if rest.len() == 1 => {
+                Some((outputs().prop("statusCode"), ValueType::Int))
             }
-            (StepOutputs::Http, Some("status")) if rest.len() == 1 => Some((outputs().prop("statusCode"), ValueType::Int)),
-            (StepOutputs::Http, Some("headers")) => Some((rest[1..].iter().fold(outputs().prop("headers"), |e, k| e.prop(k)), ValueType::Object)),
-            (StepOutputs::Compose, Some("value")) => Some((rest[1..].iter().fold(outputs(), |e, k| e.prop(k)), ValueType::Object)),
+            (StepOutputs::Http, Some("headers")) => Some((
+                rest[1..]
+                    .iter()
+                    .fold(outputs().prop("headers"), |e, k| e.prop(k)),
+                ValueType::Object,
+            )),
+            (StepOutputs::Compose, Some("value")) => Some((
+                rest[1..].iter().fold(outputs(), |e, k| e.prop(k)),
+                ValueType::Object,
+            )),
             _ => None,
         };
         if resolved.is_none() {
@@ -164,7 +231,12 @@ impl PlaybookCompiler<'_> {
         resolved
     }
 
-    fn suggest_in<'n>(&self, name: &str, candidates: impl IntoIterator<Item = &'n str>, otherwise: &str) -> String {
+    fn suggest_in<'n>(
+        &self,
+        name: &str,
+        candidates: impl IntoIterator<Item = &'n str>,
+        otherwise: &str,
+    ) -> String {
         did_you_mean(name, candidates)
             .map(|s| format!("did you mean `{s}`?"))
             .unwrap_or_else(|| otherwise.to_string())

@@ -22,7 +22,11 @@ fn action(kind: ActionKind) -> Action {
 
 impl PlaybookCompiler<'_> {
     /// Compile a sequence; each action runs after the previous one succeeded.
-    pub(super) fn steps(&mut self, steps: &[Located<Step>], mut previous: Option<String>) -> IndexMap<String, Action> {
+    pub(super) fn steps(
+        &mut self,
+        steps: &[Located<Step>],
+        mut previous: Option<String>,
+    ) -> IndexMap<String, Action> {
         let mut actions = IndexMap::new();
         for step in steps {
             if let Some((name, compiled)) = self.step(step) {
@@ -66,15 +70,31 @@ impl PlaybookCompiler<'_> {
                 let on = self.string_text(&s.on, s.on.span.or(span));
                 if s.cases.is_empty() || s.cases.len() > 25 {
                     self.error(
-                        Diagnostic::error("SPEC034", format!("switch `{name}` has {} cases; Logic Apps allows 1 to 25", s.cases.len()))
-                            .at(span),
+                        Diagnostic::error(
+                            "SPEC034",
+                            format!(
+                                "switch `{name}` has {} cases; Logic Apps allows 1 to 25",
+                                s.cases.len()
+                            ),
+                        )
+                        .at(span),
                     );
                 }
                 let mut cases = IndexMap::new();
                 for (value, steps) in &s.cases {
-                    let case_name = self.action_name(None, &format!("Case_{}", value.value), value.span.or(span));
+                    let case_name = self.action_name(
+                        None,
+                        &format!("Case_{}", value.value),
+                        value.span.or(span),
+                    );
                     let actions = self.steps(steps, None);
-                    cases.insert(case_name, wdl::SwitchCase { case: value.value.clone(), actions });
+                    cases.insert(
+                        case_name,
+                        wdl::SwitchCase {
+                            case: value.value.clone(),
+                            actions,
+                        },
+                    );
                 }
                 let default = self.steps(&s.default, None);
                 Some((
@@ -87,13 +107,20 @@ impl PlaybookCompiler<'_> {
                 ))
             }
             Step::Foreach(s) => {
-                let name = self.action_name(s.name.as_ref(), &format!("For_each_{}", s.item_name.value), span);
+                let name = self.action_name(
+                    s.name.as_ref(),
+                    &format!("For_each_{}", s.item_name.value),
+                    span,
+                );
                 let items = self.text(&s.items, s.items.span.or(span));
                 if !matches!(items, Template::Expr(_)) {
                     self.error(
-                        Diagnostic::error("SPEC035", "foreach `items` must be a single reference to an array")
-                            .at(s.items.span.or(span))
-                            .help("write e.g. `items: \"{{incident.alerts}}\"`"),
+                        Diagnostic::error(
+                            "SPEC035",
+                            "foreach `items` must be a single reference to an array",
+                        )
+                        .at(s.items.span.or(span))
+                        .help("write e.g. `items: \"{{incident.alerts}}\"`"),
                     );
                 }
                 self.loops.push(LoopScope {
@@ -128,12 +155,17 @@ impl PlaybookCompiler<'_> {
                 };
                 let run_error = match (&s.message, s.status) {
                     (Some(message), spec::RunStatus::Failed) => Some(wdl::RunError {
-                        message: self.string_text(message, message.span.or(span)).to_wdl_string(),
+                        message: self
+                            .string_text(message, message.span.or(span))
+                            .to_wdl_string(),
                     }),
                     (Some(message), _) => {
                         self.error(
-                            Diagnostic::error("SPEC036", "a terminate `message` is only allowed with `status: Failed`")
-                                .at(message.span.or(span)),
+                            Diagnostic::error(
+                                "SPEC036",
+                                "a terminate `message` is only allowed with `status: Failed`",
+                            )
+                            .at(message.span.or(span)),
                         );
                         None
                     }
@@ -153,14 +185,36 @@ impl PlaybookCompiler<'_> {
     }
 
     /// Make a step's outputs referable by its id.
-    fn register(&mut self, id: Option<&Located<String>>, action: &str, kind: StepOutputs, span: Span) {
+    fn register(
+        &mut self,
+        id: Option<&Located<String>>,
+        action: &str,
+        kind: StepOutputs,
+        span: Span,
+    ) {
         let Some(id) = id else { return };
-        let reserved = ["incident", "alert", "entity", "workspace", "request", "variables", "run"];
-        if reserved.contains(&id.value.as_str()) || self.loops.iter().any(|l| l.item_name == id.value) {
+        let reserved = [
+            "incident",
+            "alert",
+            "entity",
+            "workspace",
+            "request",
+            "variables",
+            "run",
+        ];
+        if reserved.contains(&id.value.as_str())
+            || self.loops.iter().any(|l| l.item_name == id.value)
+        {
             self.error(
-                Diagnostic::error("SPEC037", format!("step id `{}` is a reserved name", id.value))
-                    .at(id.span.or(span))
-                    .help(format!("choose another id; reserved: {}", reserved.join(", "))),
+                Diagnostic::error(
+                    "SPEC037",
+                    format!("step id `{}` is a reserved name", id.value),
+                )
+                .at(id.span.or(span))
+                .help(format!(
+                    "choose another id; reserved: {}",
+                    reserved.join(", ")
+                )),
             );
             return;
         }
@@ -199,8 +253,13 @@ impl PlaybookCompiler<'_> {
         self.locate(word, 0, word.len(), span)
     }
 
-    fn servicenow_create_incident(&mut self, s: &spec::ServiceNowCreateIncident, span: Span) -> Option<(String, Action)> {
-        let key = self.use_connection_named(&s.connection, s.connection.span.or(span), "servicenow");
+    fn servicenow_create_incident(
+        &mut self,
+        s: &spec::ServiceNowCreateIncident,
+        span: Span,
+    ) -> Option<(String, Action)> {
+        let key =
+            self.use_connection_named(&s.connection, s.connection.span.or(span), "servicenow");
         let name = self.action_name(s.name.as_ref(), "Create_ServiceNow_incident", span);
         let mut body = serde_json::Map::new();
         for (field, value) in s.fields.standard() {
@@ -210,9 +269,15 @@ impl PlaybookCompiler<'_> {
         // The ticket carries the Sentinel incident id so that status sync can find it.
         if s.fields.correlation_id.is_none() && self.trigger_kind == TriggerKind::Incident {
             let arm_id = Expr::call("triggerBody", vec![]).prop("object").prop("id");
-            body.insert("correlation_id".into(), Value::String(Template::Expr(arm_id).to_wdl_string()));
+            body.insert(
+                "correlation_id".into(),
+                Value::String(Template::Expr(arm_id).to_wdl_string()),
+            );
             if s.fields.correlation_display.is_none() {
-                body.insert("correlation_display".into(), Value::String("Microsoft Sentinel".into()));
+                body.insert(
+                    "correlation_display".into(),
+                    Value::String("Microsoft Sentinel".into()),
+                );
             }
         }
         for (field, value) in &s.fields.custom {
@@ -234,7 +299,12 @@ impl PlaybookCompiler<'_> {
                 _ => None,
             })
             .unwrap_or_default();
-        self.register(s.id.as_ref(), &name, StepOutputs::ServiceNowIncident { instance }, span);
+        self.register(
+            s.id.as_ref(),
+            &name,
+            StepOutputs::ServiceNowIncident { instance },
+            span,
+        );
         let key = key?;
         Some((
             name,
@@ -245,7 +315,10 @@ impl PlaybookCompiler<'_> {
                     path: "/api/now/v2/table/incident".into(),
                     queries: Some(IndexMap::from([
                         ("sysparm_display_value".to_string(), Value::Bool(false)),
-                        ("sysparm_exclude_reference_link".to_string(), Value::Bool(true)),
+                        (
+                            "sysparm_exclude_reference_link".to_string(),
+                            Value::Bool(true),
+                        ),
                     ])),
                     body: Some(Value::Object(body)),
                     retry_policy: None,
@@ -309,11 +382,17 @@ impl PlaybookCompiler<'_> {
         let uri = self.string_text(&s.uri, uri_span).to_wdl_string();
         let mut headers = IndexMap::new();
         for (header, value) in &s.headers {
-            headers.insert(header.clone(), self.string_text(value, value.span.or(span)).to_wdl_string());
+            headers.insert(
+                header.clone(),
+                self.string_text(value, value.span.or(span)).to_wdl_string(),
+            );
         }
         let mut queries = IndexMap::new();
         for (query, value) in &s.query {
-            queries.insert(query.clone(), self.string_text(value, value.span.or(span)).to_wdl_string());
+            queries.insert(
+                query.clone(),
+                self.string_text(value, value.span.or(span)).to_wdl_string(),
+            );
         }
         let body = s.body.as_ref().map(|b| self.json(b, b.span.or(span)));
         let authentication = s.authentication.as_ref().map(|auth| match auth {
@@ -346,15 +425,26 @@ impl PlaybookCompiler<'_> {
         Some((name, http))
     }
 
-    fn variable_action(&mut self, s: &spec::VariableValue, span: Span, append: bool) -> Option<(String, Action)> {
+    fn variable_action(
+        &mut self,
+        s: &spec::VariableValue,
+        span: Span,
+        append: bool,
+    ) -> Option<(String, Action)> {
         let Some(kind) = self.variables.get(&s.variable.value).copied() else {
-            let help = crate::diagnostics::did_you_mean(&s.variable, self.variables.keys().map(String::as_str))
-                .map(|v| format!("did you mean `{v}`?"))
-                .unwrap_or_else(|| "declare it under the playbook's `variables:`".into());
+            let help = crate::diagnostics::did_you_mean(
+                &s.variable,
+                self.variables.keys().map(String::as_str),
+            )
+            .map(|v| format!("did you mean `{v}`?"))
+            .unwrap_or_else(|| "declare it under the playbook's `variables:`".into());
             self.error(
-                Diagnostic::error("SPEC043", format!("unknown variable `{}`", s.variable.value))
-                    .at(s.variable.span.or(span))
-                    .help(help),
+                Diagnostic::error(
+                    "SPEC043",
+                    format!("unknown variable `{}`", s.variable.value),
+                )
+                .at(s.variable.span.or(span))
+                .help(help),
             );
             return None;
         };
@@ -375,9 +465,15 @@ impl PlaybookCompiler<'_> {
             (true, spec::VariableType::Array) => ActionKind::AppendToArrayVariable { inputs },
             (true, other) => {
                 self.error(
-                    Diagnostic::error("SPEC043", format!("cannot append to variable `{}` of type {other:?}", s.variable.value))
-                        .at(s.variable.span.or(span))
-                        .help("append works on string and array variables"),
+                    Diagnostic::error(
+                        "SPEC043",
+                        format!(
+                            "cannot append to variable `{}` of type {other:?}",
+                            s.variable.value
+                        ),
+                    )
+                    .at(s.variable.span.or(span))
+                    .help("append works on string and array variables"),
                 );
                 return None;
             }
@@ -385,7 +481,11 @@ impl PlaybookCompiler<'_> {
         Some((name, action(kind)))
     }
 
-    pub(super) fn initialize_variable(&mut self, name: &Located<String>, decl: &Located<spec::VariableDecl>) -> Option<Action> {
+    pub(super) fn initialize_variable(
+        &mut self,
+        name: &Located<String>,
+        decl: &Located<spec::VariableDecl>,
+    ) -> Option<Action> {
         let kind = decl.kind;
         let type_name = match kind {
             spec::VariableType::String => "string",
@@ -407,7 +507,13 @@ impl PlaybookCompiler<'_> {
             }),
         };
         if self.variables.insert(name.value.clone(), kind).is_some() {
-            self.error(Diagnostic::error("SPEC043", format!("variable `{}` is declared twice", name.value)).at(name.span));
+            self.error(
+                Diagnostic::error(
+                    "SPEC043",
+                    format!("variable `{}` is declared twice", name.value),
+                )
+                .at(name.span),
+            );
             return None;
         }
         Some(action(ActionKind::InitializeVariable {
@@ -427,12 +533,20 @@ impl PlaybookCompiler<'_> {
         let binary = |this: &mut Self, op: &str, operands: &[Located<Value>]| -> Value {
             if operands.len() != 2 {
                 this.error(
-                    Diagnostic::error("SPEC044", format!("`{op}` takes two operands, got {}", operands.len()))
-                        .at(span)
-                        .help(format!("write `{op}: [\"{{{{incident.severity}}}}\", High]`")),
+                    Diagnostic::error(
+                        "SPEC044",
+                        format!("`{op}` takes two operands, got {}", operands.len()),
+                    )
+                    .at(span)
+                    .help(format!(
+                        "write `{op}: [\"{{{{incident.severity}}}}\", High]`"
+                    )),
                 );
             }
-            let values: Vec<Value> = operands.iter().map(|o| this.json(o, o.span.or(span))).collect();
+            let values: Vec<Value> = operands
+                .iter()
+                .map(|o| this.json(o, o.span.or(span)))
+                .collect();
             json!({ op: values })
         };
         match &predicate.value {
@@ -445,8 +559,12 @@ impl PlaybookCompiler<'_> {
             Predicate::GreaterOrEquals(o) => binary(self, "greaterOrEquals", o),
             Predicate::Less(o) => binary(self, "less", o),
             Predicate::LessOrEquals(o) => binary(self, "lessOrEquals", o),
-            Predicate::All(all) => json!({ "and": all.iter().map(|p| self.predicate(p, span)).collect::<Vec<_>>() }),
-            Predicate::Any(any) => json!({ "or": any.iter().map(|p| self.predicate(p, span)).collect::<Vec<_>>() }),
+            Predicate::All(all) => {
+                json!({ "and": all.iter().map(|p| self.predicate(p, span)).collect::<Vec<_>>() })
+            }
+            Predicate::Any(any) => {
+                json!({ "or": any.iter().map(|p| self.predicate(p, span)).collect::<Vec<_>>() })
+            }
             Predicate::Not(inner) => json!({ "not": self.predicate(inner, span) }),
         }
     }

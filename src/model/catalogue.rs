@@ -39,10 +39,25 @@ pub struct Field {
 
 pub const SEVERITIES: &[&str] = &["High", "Medium", "Low", "Informational"];
 pub const INCIDENT_STATUSES: &[&str] = &["New", "Active", "Closed"];
-pub const CLASSIFICATIONS: &[&str] = &["Undetermined", "TruePositive", "BenignPositive", "FalsePositive"];
+pub const CLASSIFICATIONS: &[&str] = &[
+    "Undetermined",
+    "TruePositive",
+    "BenignPositive",
+    "FalsePositive",
+];
 
-const fn field(name: &'static str, path: &'static [&'static str], ty: ValueType, doc: &'static str) -> Field {
-    Field { name, path, ty, doc }
+const fn field(
+    name: &'static str,
+    path: &'static [&'static str],
+    ty: ValueType,
+    doc: &'static str,
+) -> Field {
+    Field {
+        name,
+        path,
+        ty,
+        doc,
+    }
 }
 
 use ValueType::*;
@@ -52,40 +67,190 @@ pub const INCIDENT: &[Field] = &[
     field("arm_id", &["id"], Text, "ARM resource id of the incident"),
     field("name", &["name"], Text, "incident GUID (resource name)"),
     field("title", &["properties", "title"], Text, "title"),
-    field("description", &["properties", "description"], Text, "description"),
-    field("severity", &["properties", "severity"], Enum(SEVERITIES), "High, Medium, Low or Informational"),
-    field("status", &["properties", "status"], Enum(INCIDENT_STATUSES), "New, Active or Closed"),
-    field("classification", &["properties", "classification"], Enum(CLASSIFICATIONS), "classification when closed"),
-    field("classification_reason", &["properties", "classificationReason"], Text, "classification reason"),
-    field("classification_comment", &["properties", "classificationComment"], Text, "classification comment"),
-    field("number", &["properties", "incidentNumber"], Int, "incident number shown in the portal"),
-    field("url", &["properties", "incidentUrl"], Text, "link to the incident in the portal"),
-    field("owner.email", &["properties", "owner", "email"], Text, "owner e-mail"),
-    field("owner.assigned_to", &["properties", "owner", "assignedTo"], Text, "owner display name"),
-    field("owner.upn", &["properties", "owner", "userPrincipalName"], Text, "owner user principal name"),
-    field("owner.object_id", &["properties", "owner", "objectId"], Text, "owner Entra object id"),
-    field("labels", &["properties", "labels"], Array, "tags (objects with labelName)"),
-    field("tactics", &["properties", "additionalData", "tactics"], Array, "MITRE ATT&CK tactics"),
-    field("techniques", &["properties", "additionalData", "techniques"], Array, "MITRE ATT&CK techniques"),
-    field("alert_product_names", &["properties", "additionalData", "alertProductNames"], Array, "products that raised the alerts"),
-    field("alerts_count", &["properties", "additionalData", "alertsCount"], Int, "number of alerts"),
-    field("created_time", &["properties", "createdTimeUtc"], DateTime, "creation time (UTC)"),
-    field("first_activity_time", &["properties", "firstActivityTimeUtc"], DateTime, "first activity (UTC)"),
-    field("last_activity_time", &["properties", "lastActivityTimeUtc"], DateTime, "last activity (UTC)"),
-    field("last_modified_time", &["properties", "lastModifiedTimeUtc"], DateTime, "last change (UTC)"),
-    field("provider_name", &["properties", "providerName"], Text, "provider, e.g. Azure Sentinel"),
-    field("provider_incident_id", &["properties", "providerIncidentId"], Text, "provider's incident id"),
-    field("analytics_rule_ids", &["properties", "relatedAnalyticRuleIds"], Array, "analytics rules that created the alerts"),
-    field("alerts", &["properties", "Alerts"], Array, "the incident's alerts"),
-    field("entities", &["properties", "relatedEntities"], Array, "the incident's entities"),
-    field("properties", &["properties"], Object, "all incident properties"),
+    field(
+        "description",
+        &["properties", "description"],
+        Text,
+        "description",
+    ),
+    field(
+        "severity",
+        &["properties", "severity"],
+        Enum(SEVERITIES),
+        "High, Medium, Low or Informational",
+    ),
+    field(
+        "status",
+        &["properties", "status"],
+        Enum(INCIDENT_STATUSES),
+        "New, Active or Closed",
+    ),
+    field(
+        "classification",
+        &["properties", "classification"],
+        Enum(CLASSIFICATIONS),
+        "classification when closed",
+    ),
+    field(
+        "classification_reason",
+        &["properties", "classificationReason"],
+        Text,
+        "classification reason",
+    ),
+    field(
+        "classification_comment",
+        &["properties", "classificationComment"],
+        Text,
+        "classification comment",
+    ),
+    field(
+        "number",
+        &["properties", "incidentNumber"],
+        Int,
+        "incident number shown in the portal",
+    ),
+    field(
+        "url",
+        &["properties", "incidentUrl"],
+        Text,
+        "link to the incident in the portal",
+    ),
+    field(
+        "owner.email",
+        &["properties", "owner", "email"],
+        Text,
+        "owner e-mail",
+    ),
+    field(
+        "owner.assigned_to",
+        &["properties", "owner", "assignedTo"],
+        Text,
+        "owner display name",
+    ),
+    field(
+        "owner.upn",
+        &["properties", "owner", "userPrincipalName"],
+        Text,
+        "owner user principal name",
+    ),
+    field(
+        "owner.object_id",
+        &["properties", "owner", "objectId"],
+        Text,
+        "owner Entra object id",
+    ),
+    field(
+        "labels",
+        &["properties", "labels"],
+        Array,
+        "tags (objects with labelName)",
+    ),
+    field(
+        "tactics",
+        &["properties", "additionalData", "tactics"],
+        Array,
+        "MITRE ATT&CK tactics",
+    ),
+    field(
+        "techniques",
+        &["properties", "additionalData", "techniques"],
+        Array,
+        "MITRE ATT&CK techniques",
+    ),
+    field(
+        "alert_product_names",
+        &["properties", "additionalData", "alertProductNames"],
+        Array,
+        "products that raised the alerts",
+    ),
+    field(
+        "alerts_count",
+        &["properties", "additionalData", "alertsCount"],
+        Int,
+        "number of alerts",
+    ),
+    field(
+        "created_time",
+        &["properties", "createdTimeUtc"],
+        DateTime,
+        "creation time (UTC)",
+    ),
+    field(
+        "first_activity_time",
+        &["properties", "firstActivityTimeUtc"],
+        DateTime,
+        "first activity (UTC)",
+    ),
+    field(
+        "last_activity_time",
+        &["properties", "lastActivityTimeUtc"],
+        DateTime,
+        "last activity (UTC)",
+    ),
+    field(
+        "last_modified_time",
+        &["properties", "lastModifiedTimeUtc"],
+        DateTime,
+        "last change (UTC)",
+    ),
+    field(
+        "provider_name",
+        &["properties", "providerName"],
+        Text,
+        "provider, e.g. Azure Sentinel",
+    ),
+    field(
+        "provider_incident_id",
+        &["properties", "providerIncidentId"],
+        Text,
+        "provider's incident id",
+    ),
+    field(
+        "analytics_rule_ids",
+        &["properties", "relatedAnalyticRuleIds"],
+        Array,
+        "analytics rules that created the alerts",
+    ),
+    field(
+        "alerts",
+        &["properties", "Alerts"],
+        Array,
+        "the incident's alerts",
+    ),
+    field(
+        "entities",
+        &["properties", "relatedEntities"],
+        Array,
+        "the incident's entities",
+    ),
+    field(
+        "properties",
+        &["properties"],
+        Object,
+        "all incident properties",
+    ),
 ];
 
 /// `{{workspace.*}}` for incident-triggered playbooks: below `triggerBody()`.
 pub const INCIDENT_WORKSPACE: &[Field] = &[
-    field("name", &["workspaceInfo", "WorkspaceName"], Text, "workspace name"),
-    field("resource_group", &["workspaceInfo", "ResourceGroupName"], Text, "workspace resource group"),
-    field("subscription_id", &["workspaceInfo", "SubscriptionId"], Text, "workspace subscription"),
+    field(
+        "name",
+        &["workspaceInfo", "WorkspaceName"],
+        Text,
+        "workspace name",
+    ),
+    field(
+        "resource_group",
+        &["workspaceInfo", "ResourceGroupName"],
+        Text,
+        "workspace resource group",
+    ),
+    field(
+        "subscription_id",
+        &["workspaceInfo", "SubscriptionId"],
+        Text,
+        "workspace subscription",
+    ),
     field("id", &["workspaceId"], Text, "workspace id (GUID)"),
 ];
 
@@ -93,39 +258,119 @@ pub const INCIDENT_WORKSPACE: &[Field] = &[
 pub const ALERT: &[Field] = &[
     field("display_name", &["AlertDisplayName"], Text, "alert title"),
     field("description", &["Description"], Text, "description"),
-    field("severity", &["Severity"], Enum(SEVERITIES), "High, Medium, Low or Informational"),
+    field(
+        "severity",
+        &["Severity"],
+        Enum(SEVERITIES),
+        "High, Medium, Low or Informational",
+    ),
     field("system_alert_id", &["SystemAlertId"], Text, "alert id"),
     field("uri", &["AlertUri"], Text, "link to the alert"),
     field("type", &["AlertType"], Text, "alert type"),
-    field("compromised_entity", &["CompromisedEntity"], Text, "main entity"),
+    field(
+        "compromised_entity",
+        &["CompromisedEntity"],
+        Text,
+        "main entity",
+    ),
     field("provider_name", &["ProviderName"], Text, "provider"),
     field("product_name", &["ProductName"], Text, "product"),
     field("status", &["Status"], Text, "status"),
     field("start_time", &["StartTimeUtc"], DateTime, "start (UTC)"),
     field("end_time", &["EndTimeUtc"], DateTime, "end (UTC)"),
-    field("time_generated", &["TimeGenerated"], DateTime, "generated (UTC)"),
+    field(
+        "time_generated",
+        &["TimeGenerated"],
+        DateTime,
+        "generated (UTC)",
+    ),
     field("entities", &["Entities"], Text, "entities (JSON text)"),
-    field("extended_properties", &["ExtendedProperties"], Object, "extended properties"),
+    field(
+        "extended_properties",
+        &["ExtendedProperties"],
+        Object,
+        "extended properties",
+    ),
     field("tactics", &["Tactics"], Text, "tactics"),
     field("workspace.id", &["WorkspaceId"], Text, "workspace id"),
-    field("workspace.subscription_id", &["WorkspaceSubscriptionId"], Text, "workspace subscription"),
-    field("workspace.resource_group", &["WorkspaceResourceGroup"], Text, "workspace resource group"),
+    field(
+        "workspace.subscription_id",
+        &["WorkspaceSubscriptionId"],
+        Text,
+        "workspace subscription",
+    ),
+    field(
+        "workspace.resource_group",
+        &["WorkspaceResourceGroup"],
+        Text,
+        "workspace resource group",
+    ),
 ];
 
 /// `{{entity.*}}` for entity-triggered playbooks: below `triggerBody()`.
 pub const ENTITY: &[Field] = &[
-    field("properties", &["Entity", "properties"], Object, "all entity properties"),
-    field("incident_arm_id", &["IncidentArmID"], Text, "ARM id of the incident the entity belongs to"),
+    field(
+        "properties",
+        &["Entity", "properties"],
+        Object,
+        "all entity properties",
+    ),
+    field(
+        "incident_arm_id",
+        &["IncidentArmID"],
+        Text,
+        "ARM id of the incident the entity belongs to",
+    ),
     field("workspace.id", &["WorkspaceId"], Text, "workspace id"),
-    field("name", &["Entity", "properties", "Name"], Text, "account name"),
-    field("upn_suffix", &["Entity", "properties", "UPNSuffix"], Text, "account UPN suffix"),
-    field("aad_user_id", &["Entity", "properties", "AadUserId"], Text, "account Entra object id"),
-    field("host_name", &["Entity", "properties", "HostName"], Text, "host name"),
-    field("dns_domain", &["Entity", "properties", "DnsDomain"], Text, "host DNS domain"),
-    field("address", &["Entity", "properties", "Address"], Text, "IP address"),
+    field(
+        "name",
+        &["Entity", "properties", "Name"],
+        Text,
+        "account name",
+    ),
+    field(
+        "upn_suffix",
+        &["Entity", "properties", "UPNSuffix"],
+        Text,
+        "account UPN suffix",
+    ),
+    field(
+        "aad_user_id",
+        &["Entity", "properties", "AadUserId"],
+        Text,
+        "account Entra object id",
+    ),
+    field(
+        "host_name",
+        &["Entity", "properties", "HostName"],
+        Text,
+        "host name",
+    ),
+    field(
+        "dns_domain",
+        &["Entity", "properties", "DnsDomain"],
+        Text,
+        "host DNS domain",
+    ),
+    field(
+        "address",
+        &["Entity", "properties", "Address"],
+        Text,
+        "IP address",
+    ),
     field("url", &["Entity", "properties", "Url"], Text, "URL"),
-    field("hash", &["Entity", "properties", "Value"], Text, "file hash value"),
-    field("algorithm", &["Entity", "properties", "Algorithm"], Text, "file hash algorithm"),
+    field(
+        "hash",
+        &["Entity", "properties", "Value"],
+        Text,
+        "file hash value",
+    ),
+    field(
+        "algorithm",
+        &["Entity", "properties", "Algorithm"],
+        Text,
+        "file hash algorithm",
+    ),
 ];
 
 /// `{{run.*}}`: the current run.
@@ -136,7 +381,10 @@ pub const RUN: &[Field] = &[
 
 /// Find a field by the dotted path after the root. Returns the field and the rest of the
 /// path (non-empty only for Object fields).
-pub fn lookup<'a>(fields: &'static [Field], path: &'a [String]) -> Option<(&'static Field, &'a [String])> {
+pub fn lookup<'a>(
+    fields: &'static [Field],
+    path: &'a [String],
+) -> Option<(&'static Field, &'a [String])> {
     // Longest dotted name first: `owner.email` before a hypothetical `owner`.
     (1..=path.len()).rev().find_map(|take| {
         let name = path[..take].join(".");

@@ -43,9 +43,12 @@ pub fn check<'a>(spec: &'a Spec, errors: &mut Vec<Diagnostic>) -> Model<'a> {
             let instance = snow.instance.value.trim_end_matches('/');
             if !instance.starts_with("https://") || instance.len() <= "https://".len() {
                 errors.push(
-                    Diagnostic::error("SPEC020", format!("ServiceNow instance `{instance}` is not an https URL"))
-                        .at(snow.instance.span.with_len(instance.chars().count()))
-                        .help("write the instance URL, e.g. `https://contoso.service-now.com`"),
+                    Diagnostic::error(
+                        "SPEC020",
+                        format!("ServiceNow instance `{instance}` is not an https URL"),
+                    )
+                    .at(snow.instance.span.with_len(instance.chars().count()))
+                    .help("write the instance URL, e.g. `https://contoso.service-now.com`"),
                 );
             }
         }
@@ -69,16 +72,23 @@ pub fn check<'a>(spec: &'a Spec, errors: &mut Vec<Diagnostic>) -> Model<'a> {
 fn check_name(name: &Located<String>, what: &str, errors: &mut Vec<Diagnostic>) {
     let ok = !name.value.is_empty()
         && name.value.len() <= 64
-        && name.value.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name
+            .value
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
         && name
             .value
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     if !ok {
         errors.push(
-            Diagnostic::error("SPEC021", format!("{what} name `{}` is not valid", name.value))
-                .at(name.span.with_len(name.value.chars().count()))
-                .help("use a letter followed by letters, digits, `_` or `-` (at most 64 characters)"),
+            Diagnostic::error(
+                "SPEC021",
+                format!("{what} name `{}` is not valid", name.value),
+            )
+            .at(name.span.with_len(name.value.chars().count()))
+            .help("use a letter followed by letters, digits, `_` or `-` (at most 64 characters)"),
         );
     }
 }
@@ -89,7 +99,10 @@ fn check_mapping(
     errors: &mut Vec<Diagnostic>,
 ) -> Option<CheckedMapping> {
     let from = &mapping.from;
-    let from_span = from.span.or(mapping.span).with_len(from.value.chars().count());
+    let from_span = from
+        .span
+        .or(mapping.span)
+        .with_len(from.value.chars().count());
     let path: Vec<String> = from
         .value
         .trim_start_matches("{{")
@@ -113,12 +126,15 @@ fn check_mapping(
     };
     let Some((field, [])) = catalogue::lookup(fields, rest) else {
         let names = fields.iter().map(|f| f.name);
-        let suggestion = did_you_mean(&rest.join("."), names)
-            .map(|s| format!("did you mean `{root}.{s}`?"));
+        let suggestion =
+            did_you_mean(&rest.join("."), names).map(|s| format!("did you mean `{root}.{s}`?"));
         errors.push(
-            Diagnostic::error("SPEC022", format!("unknown field `{}` in mapping `{}`", from.value, name.value))
-                .at(from_span)
-                .help_opt(suggestion),
+            Diagnostic::error(
+                "SPEC022",
+                format!("unknown field `{}` in mapping `{}`", from.value, name.value),
+            )
+            .at(from_span)
+            .help_opt(suggestion),
         );
         return None;
     };
@@ -144,7 +160,10 @@ fn check_mapping(
                     "SPEC023",
                     format!("`{}` is not a value of `{}`", source.value, from.value),
                 )
-                .at(source.span.or(mapping.span).with_len(source.value.chars().count()))
+                .at(source
+                    .span
+                    .or(mapping.span)
+                    .with_len(source.value.chars().count()))
                 .help(format!("{suggestion}values are: {}", allowed.join(", "))),
             );
             continue;
@@ -163,11 +182,18 @@ fn check_mapping(
                 format!(
                     "mapping `{}` does not cover {} of `{}`",
                     name.value,
-                    missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
+                    missing
+                        .iter()
+                        .map(|m| format!("`{m}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     from.value
                 ),
             )
-            .at(name.span.or(mapping.span).with_len(name.value.chars().count()))
+            .at(name
+                .span
+                .or(mapping.span)
+                .with_len(name.value.chars().count()))
             .help("add the missing values under `values`, or a `default:`"),
         );
     }

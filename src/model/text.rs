@@ -103,6 +103,9 @@ mod tests {
         assert!(parse("{{ }}").is_err());
         assert!(parse("{{incident..title}}").is_err());
         assert!(parse("{{incident.title + 1}}").is_err());
-        assert_eq!(parse("plain } { text").unwrap(), vec![Piece::Text("plain } { text".into())]);
+        assert_eq!(
+            parse("plain } { text").unwrap(),
+            vec![Piece::Text("plain } { text".into())]
+        );
     }
 }

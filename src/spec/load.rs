@@ -25,7 +25,10 @@ pub fn load_files(paths: &[impl AsRef<Path>]) -> Result<Loaded, (Sources, Vec<Di
     let mut errors = Vec::new();
     let mut specs = Vec::new();
     if paths.is_empty() {
-        errors.push(Diagnostic::error("SPEC001", "no spec file given").help("soarc build sentinel-soar.yaml --out out/"));
+        errors.push(
+            Diagnostic::error("SPEC001", "no spec file given")
+                .help("soarc build sentinel-soar.yaml --out out/"),
+        );
     }
     for path in paths {
         let path = path.as_ref();
@@ -108,11 +111,7 @@ fn suggest_for(message: &str) -> Option<String> {
     let name_end = message[unknown..].find('`')? + unknown;
     let name = &message[unknown..name_end];
     let expected = message[name_end..].find("expected")? + name_end;
-    let candidates: Vec<&str> = message[expected..]
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .collect();
+    let candidates: Vec<&str> = message[expected..].split('`').skip(1).step_by(2).collect();
     crate::diagnostics::did_you_mean(name, candidates.iter().copied())
         .map(|c| format!("did you mean `{c}`?"))
 }
@@ -137,7 +136,12 @@ fn merge(specs: Vec<Spec>) -> Result<Spec, Vec<Diagnostic>> {
             }
         }
         merge_map(&mut merged.mappings, spec.mappings, "mapping", &mut errors);
-        merge_map(&mut merged.connections, spec.connections, "connection", &mut errors);
+        merge_map(
+            &mut merged.connections,
+            spec.connections,
+            "connection",
+            &mut errors,
+        );
         merged.playbooks.extend(spec.playbooks);
     }
     if errors.is_empty() {
@@ -164,13 +168,16 @@ fn merge_map<T>(
 
 /// "X is defined twice" pointing at the second definition, naming the first.
 pub fn duplicate(what: &str, name: &Located<String>, first: Span) -> Diagnostic {
-    Diagnostic::error("SPEC003", format!("{what} `{}` is defined more than once", name.value))
-        .at(name.span.with_len(name.value.chars().count()))
-        .label("defined again here")
-        .help(format!(
-            "names must be unique across all spec files; the first definition is at line {}, column {}",
-            first.line, first.column
-        ))
+    Diagnostic::error(
+        "SPEC003",
+        format!("{what} `{}` is defined more than once", name.value),
+    )
+    .at(name.span.with_len(name.value.chars().count()))
+    .label("defined again here")
+    .help(format!(
+        "names must be unique across all spec files; the first definition is at line {}, column {}",
+        first.line, first.column
+    ))
 }
 
 #[cfg(test)]
@@ -180,7 +187,10 @@ mod tests {
     #[test]
     fn suggestion_from_unknown_field_message() {
         let message = "unknown field `sumary`, expected one of `summary`, `description`";
-        assert_eq!(suggest_for(message).as_deref(), Some("did you mean `summary`?"));
+        assert_eq!(
+            suggest_for(message).as_deref(),
+            Some("did you mean `summary`?")
+        );
         assert_eq!(suggest_for("invalid type: string"), None);
     }
 }

@@ -15,8 +15,7 @@ use serde_json::Value;
 pub use expr::{Expr, Part, Template};
 
 /// `$schema` of a workflow definition.
-pub const SCHEMA_URL: &str =
-    "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#";
+pub const SCHEMA_URL: &str = "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#";
 
 /// A Logic Apps workflow definition (`properties.definition` of `Microsoft.Logic/workflows`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -40,7 +39,11 @@ pub struct Definition {
 pub struct ParameterDecl {
     #[serde(rename = "type")]
     pub kind: ParameterType,
-    #[serde(rename = "defaultValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "defaultValue",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub default_value: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<ParameterMetadata>,
@@ -78,10 +81,17 @@ pub struct Trigger {
 #[serde(tag = "type")]
 pub enum TriggerKind {
     /// Managed-connector webhook (the Sentinel incident, alert and entity triggers).
-    ApiConnectionWebhook { inputs: ApiConnectionInputs },
-    Recurrence { recurrence: Recurrence },
+    ApiConnectionWebhook {
+        inputs: ApiConnectionInputs,
+    },
+    Recurrence {
+        recurrence: Recurrence,
+    },
     /// HTTP request trigger (`kind: Http`).
-    Request { kind: String, inputs: RequestInputs },
+    Request {
+        kind: String,
+        inputs: RequestInputs,
+    },
 }
 
 /// `recurrence` of a Recurrence trigger.
@@ -110,7 +120,11 @@ pub struct ApiConnectionInputs {
     pub queries: Option<IndexMap<String, Value>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<Value>,
-    #[serde(rename = "retryPolicy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "retryPolicy",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub retry_policy: Option<RetryPolicy>,
 }
 
@@ -148,9 +162,17 @@ pub struct RetryPolicy {
     pub count: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<String>,
-    #[serde(rename = "minimumInterval", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "minimumInterval",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub minimum_interval: Option<String>,
-    #[serde(rename = "maximumInterval", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "maximumInterval",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub maximum_interval: Option<String>,
 }
 
@@ -172,7 +194,11 @@ pub struct Action {
     pub run_after: IndexMap<String, Vec<RunAfterStatus>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(rename = "runtimeConfiguration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "runtimeConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub runtime_configuration: Option<RuntimeConfiguration>,
 }
 
@@ -271,7 +297,11 @@ pub struct HttpInputs {
     pub body: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authentication: Option<Value>,
-    #[serde(rename = "retryPolicy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "retryPolicy",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub retry_policy: Option<RetryPolicy>,
 }
 
@@ -312,7 +342,11 @@ pub struct RunError {
 /// `runtimeConfiguration` of an action.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RuntimeConfiguration {
-    #[serde(rename = "secureData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "secureData",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub secure_data: Option<SecureData>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<Concurrency>,
