@@ -524,3 +524,13 @@ fn cli_exit_codes_and_formats() {
         assert!(out.contains(rule.code));
     }
 }
+
+#[test]
+fn docs_list_every_rule() {
+    let docs =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/validate.md")).unwrap();
+    assert!(
+        docs.ends_with(&soarc::validate::report::rules_markdown()),
+        "docs/validate.md is stale: regenerate its Rules section with `soarc rules`"
+    );
+}

@@ -501,6 +501,17 @@ mod tests {
         assert_eq!(doc.root.get("a").unwrap().value, Value::Number("2".into()));
     }
 
+    proptest::proptest! {
+        /// The reader and the whole validator never panic, whatever the input.
+        #[test]
+        fn never_panics(text in "[\\[\\]{}\",:@' a-z0-9/*\n\\\\]{0,80}") {
+            let _ = parse(&text);
+            let _ = crate::validate::validate_text(&text);
+            let wrapped = format!("{{\"resources\": [{{\"type\": \"Microsoft.Logic/workflows\", \"properties\": {{\"definition\": {{\"actions\": {{\"a\": {{\"type\": \"Compose\", \"inputs\": \"{}\"}}}}}}}}}}]}}", text.replace(['"', '\\', '\n'], ""));
+            let _ = crate::validate::validate_text(&wrapped);
+        }
+    }
+
     #[test]
     fn errors_have_offsets() {
         let e = parse("{\"a\": 1,}").unwrap_err();
