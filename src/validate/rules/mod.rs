@@ -44,6 +44,9 @@ pub mod wdl015_action_count;
 pub mod wdl016_retry_policy;
 pub mod wdl017_expression_length;
 pub mod wdl018_missing_type;
+pub mod wdl019_unknown_type;
+pub mod wdl020_authentication_type;
+pub mod wdl021_required_inputs;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -116,6 +119,9 @@ pub static ALL: &[&Rule] = &[
     &wdl016_retry_policy::RULE,
     &wdl017_expression_length::RULE,
     &wdl018_missing_type::RULE,
+    &wdl019_unknown_type::RULE,
+    &wdl020_authentication_type::RULE,
+    &wdl021_required_inputs::RULE,
 ];
 
 /// The rule with this code.
