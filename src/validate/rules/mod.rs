@@ -25,6 +25,8 @@ pub mod arm007_bracketed_literal;
 pub mod arm008_secure_parameter_default;
 pub mod arm009_unused_parameter;
 pub mod arm010_unused_variable;
+pub mod arm011_parameter_value;
+pub mod arm012_secret_in_output;
 
 pub mod wdl001_expression_syntax;
 pub mod wdl002_unknown_function;
@@ -47,6 +49,7 @@ pub mod wdl018_missing_type;
 pub mod wdl019_unknown_type;
 pub mod wdl020_authentication_type;
 pub mod wdl021_required_inputs;
+pub mod wdl022_credentials_without_secure_data;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -101,6 +104,8 @@ pub static ALL: &[&Rule] = &[
     &arm008_secure_parameter_default::RULE,
     &arm009_unused_parameter::RULE,
     &arm010_unused_variable::RULE,
+    &arm011_parameter_value::RULE,
+    &arm012_secret_in_output::RULE,
     &wdl001_expression_syntax::RULE,
     &wdl002_unknown_function::RULE,
     &wdl003_arity::RULE,
@@ -122,6 +127,7 @@ pub static ALL: &[&Rule] = &[
     &wdl019_unknown_type::RULE,
     &wdl020_authentication_type::RULE,
     &wdl021_required_inputs::RULE,
+    &wdl022_credentials_without_secure_data::RULE,
 ];
 
 /// The rule with this code.
