@@ -108,8 +108,6 @@ pub struct ArmScope<'a> {
     pub pointer: String,
     pub root: &'a Node,
     pub exprs: Vec<ArmExpr<'a>>,
-    /// Every string value in the scope (to find near-expressions).
-    pub strings: Vec<StrAt<'a>>,
     pub resources: Vec<Resource<'a>>,
 }
 
@@ -264,13 +262,12 @@ impl<'a> Context<'a> {
         }
         let mut strings = Vec::new();
         let mut p = pointer.clone();
-        collect_strings(root, &mut p, &inner, &mut strings);
+        collect_strings(root, &mut p, &inner, is_arm_expression, &mut strings);
         let exprs = strings
-            .iter()
-            .filter(|s| arm_expr::classify(s.text) == StringKind::Expression)
+            .into_iter()
             .map(|s| ArmExpr {
-                at: s.clone(),
                 parsed: arm_expr::parse_expr(&s.text[1..s.text.len() - 1]),
+                at: s,
             })
             .collect();
         for resource in &resources {
@@ -293,7 +290,6 @@ impl<'a> Context<'a> {
             pointer,
             root,
             exprs,
-            strings,
             resources,
         });
         for (template, template_pointer) in inner {
@@ -356,14 +352,14 @@ impl<'a> Context<'a> {
                             for inner in obj {
                                 if !inner.key.eq_ignore_ascii_case("actions") {
                                     let mut p = child(&child(&action.pointer, &m.key), &inner.key);
-                                    collect_strings(&inner.value, &mut p, &[], &mut out);
+                                    collect_strings(&inner.value, &mut p, &[], has_at, &mut out);
                                 }
                             }
                         }
                         continue;
                     }
                     let mut p = child(&action.pointer, &m.key);
-                    collect_strings(&m.value, &mut p, &[], &mut out);
+                    collect_strings(&m.value, &mut p, &[], has_at, &mut out);
                 }
             }
             found.extend(out.into_iter().map(|s| (Some(i), s)));
@@ -371,13 +367,13 @@ impl<'a> Context<'a> {
         for trigger in &wf.triggers {
             let mut out = Vec::new();
             let mut p = trigger.pointer.clone();
-            collect_strings(trigger.node, &mut p, &[], &mut out);
+            collect_strings(trigger.node, &mut p, &[], has_at, &mut out);
             found.extend(out.into_iter().map(|s| (None, s)));
         }
         if let Some(outputs) = def.get_ci("outputs") {
             let mut out = Vec::new();
             let mut p = child(&pointer, "outputs");
-            collect_strings(outputs, &mut p, &[], &mut out);
+            collect_strings(outputs, &mut p, &[], has_at, &mut out);
             found.extend(out.into_iter().map(|s| (None, s)));
         }
         for (action, mut at) in found {
@@ -549,18 +545,28 @@ fn collect_resources<'a>(
     }
 }
 
-/// Every string value under `node`, except under the pointers in `skip`.
+fn is_arm_expression(s: &str) -> bool {
+    arm_expr::classify(s) == StringKind::Expression
+}
+
+/// May contain a workflow expression.
+fn has_at(s: &str) -> bool {
+    s.contains('@')
+}
+
+/// Every string value under `node` that `keep` accepts, except under the pointers in `skip`.
 fn collect_strings<'a>(
     node: &'a Node,
     pointer: &mut String,
     skip: &[(&'a Node, String)],
+    keep: fn(&str) -> bool,
     out: &mut Vec<StrAt<'a>>,
 ) {
     if !skip.is_empty() && skip.iter().any(|(_, p)| p == pointer) {
         return;
     }
     match &node.value {
-        Value::String(s) => out.push(StrAt {
+        Value::String(s) if keep(s) => out.push(StrAt {
             pointer: pointer.clone(),
             offset: node.start,
             text: s,
@@ -570,7 +576,7 @@ fn collect_strings<'a>(
                 let len = pointer.len();
                 pointer.push('/');
                 pointer.push_str(&i.to_string());
-                collect_strings(item, pointer, skip, out);
+                collect_strings(item, pointer, skip, keep, out);
                 pointer.truncate(len);
             }
         }
@@ -579,7 +585,7 @@ fn collect_strings<'a>(
                 let len = pointer.len();
                 pointer.push('/');
                 pointer.push_str(&escape_token(&m.key));
-                collect_strings(&m.value, pointer, skip, out);
+                collect_strings(&m.value, pointer, skip, keep, out);
                 pointer.truncate(len);
             }
         }
