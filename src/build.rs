@@ -1,5 +1,5 @@
 //! The whole pipeline: load → model → compile (WDL) → ARM → files, each output checked
-//! against the project's schemas before anything is written.
+//! against the project's schemas and by `soarc validate`'s rules before anything is written.
 
 use std::path::Path;
 
@@ -7,7 +7,7 @@ use crate::diagnostics::{Diagnostic, Sources};
 use crate::output::FileSet;
 use crate::schema::{self, OutputKind};
 use crate::spec::load;
-use crate::{arm, bicep, compile, model};
+use crate::{arm, bicep, compile, model, validate};
 
 /// A failed build: every problem found, and the sources to render them against.
 #[derive(Debug)]
@@ -112,7 +112,10 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
                     .help("this is a bug in soarc; please report it with the spec"),
                 );
             }
-            files.insert(path, schema::pretty(&document));
+            let text = schema::pretty(&document);
+            // The same checker users run on hand-written templates (`soarc validate`).
+            diagnostics.extend(self_check(&path, &text));
+            files.insert(path, text);
         }
         match bicep::playbook::files(&deployment) {
             Ok(bicep_files) => {
@@ -146,6 +149,49 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
     })
 }
 
+/// Run `soarc validate` on a generated document; its findings are soarc bugs.
+fn self_check(path: &Path, text: &str) -> Vec<Diagnostic> {
+    let (_, findings) = validate::validate_text(text);
+    findings
+        .into_iter()
+        .filter(|f| f.severity != validate::Severity::Info)
+        .map(|f| {
+            let message = format!(
+                "generated {} fails validation at {} (line {}): {}",
+                path.display(),
+                if f.pointer.is_empty() {
+                    "/"
+                } else {
+                    &f.pointer
+                },
+                f.line,
+                f.message
+            );
+            let diagnostic = match f.severity {
+                validate::Severity::Error => Diagnostic::error(f.code, message),
+                _ => Diagnostic::warning(f.code, message),
+            };
+            diagnostic.help("this is a bug in soarc; please report it with the spec")
+        })
+        .collect()
+}
+
 fn to_json(value: &impl serde::Serialize) -> serde_json::Value {
     serde_json::to_value(value).expect("generated documents serialize")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn self_check_turns_findings_into_diagnostics() {
+        let text = r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+            "resources": [], "outputs": {"o": {"type": "string", "value": "[parameters('x')]"}}}"#;
+        let diagnostics = self_check(Path::new("playbooks/p/azuredeploy.json"), text);
+        assert_eq!(diagnostics.len(), 1);
+        assert!(diagnostics[0].is_error());
+        assert_eq!(diagnostics[0].code, "ARM004");
+        assert!(self_check(Path::new("x.json"), r#"{"resources": []}"#).is_empty());
+    }
 }

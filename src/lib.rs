@@ -20,4 +20,5 @@ pub mod model;
 pub mod output;
 pub mod schema;
 pub mod spec;
+pub mod validate;
 pub mod wdl;

@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 use soarc::build::{self, Failure};
 use soarc::diagnostics::{Diagnostic, Sources};
+use soarc::validate::report::{self, Format, Summary};
 
 #[derive(Parser)]
 #[command(
@@ -48,6 +49,18 @@ enum Command {
     },
     /// Print the JSON Schema of the spec format (for editor completion).
     Schema,
+    /// Check ARM templates, parameters files and workflow definitions (files or directories,
+    /// recursively `*.json`). Exit 0: no errors; 1: errors; 2: nothing could be checked.
+    Validate {
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+        /// Files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// List every validation rule with its code, severity and documentation (Markdown).
+    Rules,
 }
 
 fn main() -> ExitCode {
@@ -55,11 +68,32 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Init { path, force } => init(&path, force),
         Command::Build { specs, out, check } => run_build(&specs, &out, check),
+        Command::Validate { format, paths } => validate(format, &paths),
+        Command::Rules => {
+            print!("{}", report::rules_markdown());
+            ExitCode::SUCCESS
+        }
         Command::Schema => {
             print!("{}", soarc::schema::pretty(&soarc::schema::spec_schema()));
             ExitCode::SUCCESS
         }
     }
+}
+
+fn validate(format: Format, paths: &[PathBuf]) -> ExitCode {
+    let reports = soarc::validate::validate_paths(paths);
+    let summary = Summary::of(&reports);
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(report::render(format, &reports).as_bytes());
+    if summary.files == 0 {
+        eprintln!("error: no *.json files found in the given paths");
+    } else if summary.checked == 0 {
+        eprintln!(
+            "error: none of the {} file(s) could be checked",
+            summary.files
+        );
+    }
+    ExitCode::from(summary.exit_code())
 }
 
 fn init(path: &Path, force: bool) -> ExitCode {

@@ -1,0 +1,261 @@
+//! `soarc validate`: an offline checker for ARM deployment templates, parameters files and
+//! Logic Apps workflow definitions, hand-written or generated.
+//!
+//! Pipeline per file: [`json::parse`] (positions for every value) → input kind detection
+//! ([`Kind`]) → one shared analysis ([`context::Context`]: every ARM expression parsed once,
+//! every workflow definition found and its actions, scopes and WDL expressions indexed) → the
+//! rules of [`rules::ALL`], one per file, each with a stable code. Output formats are in
+//! [`report`].
+
+pub mod context;
+pub mod json;
+pub mod report;
+pub mod rules;
+
+use std::path::{Path, PathBuf};
+
+pub use context::{Context, Kind};
+pub use rules::{Rule, Severity};
+
+/// Files larger than this are not read (a clear per-file message instead).
+pub const MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
+
+/// One problem found in a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    /// JSON pointer of the value concerned ("" for the whole document).
+    pub pointer: String,
+    /// 1-based; 0 when unknown.
+    pub line: usize,
+    pub column: usize,
+}
+
+/// The result for one file.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    pub path: PathBuf,
+    /// What the file was recognised as; `None` if it could not be checked at all.
+    pub kind: Option<Kind>,
+    /// Why the file was not checked (unreadable, not a template, too large).
+    pub skipped: Option<String>,
+    pub findings: Vec<Finding>,
+}
+
+impl FileReport {
+    pub fn errors(&self) -> usize {
+        self.count(Severity::Error)
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.count(Severity::Warning)
+    }
+
+    fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+
+    pub fn checked(&self) -> bool {
+        self.skipped.is_none()
+    }
+}
+
+/// A finding before positions are resolved: what a rule reports.
+#[derive(Debug, Clone)]
+pub struct Raw {
+    pub pointer: String,
+    /// Byte offset into the file.
+    pub offset: usize,
+    pub message: String,
+}
+
+/// Collects what rules report.
+#[derive(Debug, Default)]
+pub struct Sink {
+    pub raw: Vec<Raw>,
+}
+
+impl Sink {
+    pub fn report(&mut self, pointer: &str, offset: usize, message: impl Into<String>) {
+        self.raw.push(Raw {
+            pointer: pointer.to_string(),
+            offset,
+            message: message.into(),
+        });
+    }
+}
+
+/// Validate JSON text as it would be read from `path` (the path is only used for messages
+/// and for kind detection by file name; nothing is read from disk).
+pub fn validate_text(text: &str) -> (Option<Kind>, Vec<Finding>) {
+    let index = json::LineIndex::new(text);
+    let position = |offset| index.line_col(text, offset);
+    let doc = match json::parse(text) {
+        Ok(doc) => doc,
+        Err(e) => {
+            let (line, column) = position(e.offset);
+            return (
+                Some(Kind::Unknown),
+                vec![Finding {
+                    code: rules::json001_invalid_json::RULE.code,
+                    severity: rules::json001_invalid_json::RULE.severity,
+                    message: format!("invalid JSON: {}", e.message),
+                    pointer: String::new(),
+                    line,
+                    column,
+                }],
+            );
+        }
+    };
+    let kind = Kind::detect(&doc.root);
+    if kind == Kind::Unknown {
+        return (None, Vec::new());
+    }
+    let ctx = Context::new(&doc, kind);
+    let mut findings = Vec::new();
+    for rule in rules::ALL {
+        let mut sink = Sink::default();
+        (rule.check)(&ctx, &mut sink);
+        for raw in sink.raw {
+            let (line, column) = position(raw.offset);
+            findings.push(Finding {
+                code: rule.code,
+                severity: rule.severity,
+                message: raw.message,
+                pointer: raw.pointer,
+                line,
+                column,
+            });
+        }
+    }
+    findings.sort_by(|a, b| {
+        (a.line, a.column, a.code, &a.message).cmp(&(b.line, b.column, b.code, &b.message))
+    });
+    findings.dedup();
+    (Some(kind), findings)
+}
+
+/// Validate one file on disk. Never panics on bad input.
+pub fn validate_file(path: &Path) -> FileReport {
+    let skipped = |why: String| FileReport {
+        path: path.to_path_buf(),
+        kind: None,
+        skipped: Some(why),
+        findings: Vec::new(),
+    };
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.len() > MAX_FILE_SIZE => {
+            return skipped(format!(
+                "file is {} MiB, larger than the {} MiB limit (ARM accepts 4 MiB templates)",
+                meta.len() / (1024 * 1024),
+                MAX_FILE_SIZE / (1024 * 1024)
+            ));
+        }
+        Ok(_) => {}
+        Err(e) => return skipped(format!("cannot read: {e}")),
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) => return skipped(format!("cannot read: {e}")),
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            return FileReport {
+                path: path.to_path_buf(),
+                kind: Some(Kind::Unknown),
+                skipped: None,
+                findings: vec![Finding {
+                    code: rules::json001_invalid_json::RULE.code,
+                    severity: Severity::Error,
+                    message: format!(
+                        "invalid JSON: not UTF-8 (byte {})",
+                        e.utf8_error().valid_up_to()
+                    ),
+                    pointer: String::new(),
+                    line: 0,
+                    column: 0,
+                }],
+            };
+        }
+    };
+    let (kind, findings) = validate_text(&text);
+    match kind {
+        None => skipped(
+            "not an ARM template, parameters file or workflow definition (no known $schema or shape)"
+                .into(),
+        ),
+        Some(kind) => FileReport {
+            path: path.to_path_buf(),
+            kind: Some(kind),
+            skipped: None,
+            findings,
+        },
+    }
+}
+
+/// Expand paths: files as given, directories recursively to their `*.json` files (sorted).
+/// Paths that do not exist become skipped reports.
+pub fn collect(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileReport>) {
+    let mut files = Vec::new();
+    let mut missing = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found = Vec::new();
+            walk_dir(path, &mut found, &mut missing);
+            found.sort();
+            files.extend(found);
+        } else if path.exists() {
+            files.push(path.clone());
+        } else {
+            missing.push(FileReport {
+                path: path.clone(),
+                kind: None,
+                skipped: Some("no such file or directory".into()),
+                findings: Vec::new(),
+            });
+        }
+    }
+    (files, missing)
+}
+
+fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<FileReport>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            errors.push(FileReport {
+                path: dir.to_path_buf(),
+                kind: None,
+                skipped: Some(format!("cannot read directory: {e}")),
+                findings: Vec::new(),
+            });
+            return;
+        }
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(file_type) = entry.file_type() else {
+            continue;
+        };
+        if file_type.is_dir() {
+            walk_dir(&path, out, errors);
+        } else if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        {
+            out.push(path);
+        }
+    }
+}
+
+/// Validate files and directories.
+pub fn validate_paths(paths: &[PathBuf]) -> Vec<FileReport> {
+    let (files, mut reports) = collect(paths);
+    reports.extend(files.iter().map(|p| validate_file(p)));
+    reports
+}
