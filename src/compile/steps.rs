@@ -11,7 +11,7 @@ use crate::wdl::{self, Action, ActionKind, Expr, Template};
 use super::{LoopScope, PlaybookCompiler, StepInfo, StepOutputs, TriggerKind, chain};
 
 /// Run the action as soon as its block starts (no predecessor).
-fn action(kind: ActionKind) -> Action {
+pub(super) fn action(kind: ActionKind) -> Action {
     Action {
         kind,
         run_after: IndexMap::new(),
@@ -29,7 +29,12 @@ impl PlaybookCompiler<'_> {
     ) -> IndexMap<String, Action> {
         let mut actions = IndexMap::new();
         for step in steps {
-            if let Some((name, compiled)) = self.step(step) {
+            let compiled = self.step(step);
+            for (name, before) in std::mem::take(&mut self.before) {
+                chain(&mut actions, name.clone(), before, previous.as_deref());
+                previous = Some(name);
+            }
+            if let Some((name, compiled)) = compiled {
                 chain(&mut actions, name.clone(), compiled, previous.as_deref());
                 previous = Some(name);
             }
@@ -42,6 +47,8 @@ impl PlaybookCompiler<'_> {
         match &step.value {
             Step::ServiceNowCreateIncident(s) => self.servicenow_create_incident(s, span),
             Step::SentinelAddComment(s) => self.add_comment(s, span),
+            Step::JiraCreateIssue(s) => self.jira_create_issue(s, span),
+            Step::SentinelGetEntities(s) => self.get_entities(s, span),
             Step::Http(s) => self.http(s, span),
             Step::Compose(s) => {
                 let name = self.action_name(s.name.as_ref(), "Compose", span);
@@ -185,7 +192,7 @@ impl PlaybookCompiler<'_> {
     }
 
     /// Make a step's outputs referable by its id.
-    fn register(
+    pub(super) fn register(
         &mut self,
         id: Option<&Located<String>>,
         action: &str,
@@ -233,7 +240,7 @@ impl PlaybookCompiler<'_> {
         }
     }
 
-    fn field_value(&mut self, value: &Located<FieldValue>, span: Span) -> Value {
+    pub(super) fn field_value(&mut self, value: &Located<FieldValue>, span: Span) -> Value {
         let span = value.span.or(span);
         match &value.value {
             FieldValue::Text(text) => Value::String(self.string_text(text, span).to_wdl_string()),
@@ -249,7 +256,7 @@ impl PlaybookCompiler<'_> {
         }
     }
 
-    fn locate_word(&self, word: &str, span: Span) -> Span {
+    pub(super) fn locate_word(&self, word: &str, span: Span) -> Span {
         self.locate(word, 0, word.len(), span)
     }
 
