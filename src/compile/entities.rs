@@ -168,8 +168,8 @@ impl PlaybookCompiler<'_> {
             }
             let init = self.action_name(None, &format!("Initialize_{var}"), id.span.or(span));
             let (type_name, value) = match kind {
-                spec::VariableType::String => ("string", json!("")),
-                _ => ("array", json!([])),
+                spec::VariableType::String => ("String", json!("")),
+                _ => ("Array", json!([])),
             };
             self.step_variables.push((
                 init,

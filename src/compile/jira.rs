@@ -291,7 +291,7 @@ impl PlaybookCompiler<'_> {
         let vault = self.use_key_vault(&secret.key_vault);
         let read = self.action_name(
             None,
-            &format!("Get_secret_{}", secret.key_vault.secret.value),
+            &format!("Get_token_for_{name}"),
             span,
         );
         let path = Template::Interpolated(vec![

@@ -495,12 +495,14 @@ impl PlaybookCompiler<'_> {
     ) -> Option<Action> {
         let kind = decl.kind;
         let type_name = match kind {
-            spec::VariableType::String => "string",
-            spec::VariableType::Integer => "integer",
-            spec::VariableType::Float => "float",
-            spec::VariableType::Boolean => "boolean",
-            spec::VariableType::Array => "array",
-            spec::VariableType::Object => "object",
+            // PascalCase, as Microsoft's workflow schema enumerates them (the designer writes
+            // lowercase; the runtime accepts both).
+            spec::VariableType::String => "String",
+            spec::VariableType::Integer => "Integer",
+            spec::VariableType::Float => "Float",
+            spec::VariableType::Boolean => "Boolean",
+            spec::VariableType::Array => "Array",
+            spec::VariableType::Object => "Object",
         };
         let value = match &decl.initial {
             Some(v) => Some(self.json(v, decl.span)),
@@ -532,6 +534,28 @@ impl PlaybookCompiler<'_> {
                 }],
             },
         }))
+    }
+
+    /// `@toLower(string(<incident field>))` for a predicate that needs the incident trigger.
+    fn incident_array(&mut self, field: &str, predicate: &str, span: Span) -> Value {
+        if self.trigger_kind != TriggerKind::Incident {
+            self.error(
+                Diagnostic::error(
+                    "SPEC039",
+                    format!("`{predicate}` needs an incident, but this playbook's trigger is not the incident trigger"),
+                )
+                .at(span)
+                .help("use `trigger: incident`"),
+            );
+            return Value::Null;
+        }
+        let path = ["incident".to_string(), field.to_string()];
+        let expr = self
+            .reference(&path, span)
+            .map(|(e, _)| e)
+            .unwrap_or(Expr::Null);
+        let text = Expr::call("toLower", vec![Expr::call("string", vec![expr])]);
+        Value::String(Template::Expr(text).to_wdl_string())
     }
 
     /// A spec predicate to the If action's expression object.
@@ -566,6 +590,50 @@ impl PlaybookCompiler<'_> {
             Predicate::GreaterOrEquals(o) => binary(self, "greaterOrEquals", o),
             Predicate::Less(o) => binary(self, "less", o),
             Predicate::LessOrEquals(o) => binary(self, "lessOrEquals", o),
+            Predicate::HasLabel(label) => {
+                let labels = self.incident_array("labels", "has_label", label.span.or(span));
+                // Labels are objects (`labelName`, `labelType`); their JSON text, lower-cased,
+                // has `"labelname":"<tag>"` (tags match case-insensitively).
+                let needle = format!(
+                    "\"labelname\":{}",
+                    Value::String(label.value.to_lowercase())
+                );
+                json!({ "contains": [labels, needle] })
+            }
+            Predicate::FromAnalyticsRule(rules) => {
+                let ids = self.incident_array(
+                    "analytics_rule_ids",
+                    "from_analytics_rule",
+                    span,
+                );
+                if rules.is_empty() {
+                    self.error(
+                        Diagnostic::error("SPEC044", "`from_analytics_rule` needs at least one rule id")
+                            .at(span)
+                            .help("write `from_analytics_rule: [<rule id>]`, the GUID at the end of the rule's resource id"),
+                    );
+                }
+                for rule in rules {
+                    let ok = rule.value.len() == 36
+                        && rule.value.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+                    if !ok {
+                        self.error(
+                            Diagnostic::error("SPEC044", format!("`{}` is not an analytics rule id", rule.value))
+                                .at(rule.span.or(span).with_len(rule.value.chars().count()))
+                                .help("use the rule's id, the GUID at the end of its resource id (Analytics, rule, `id`)"),
+                        );
+                    }
+                }
+                // Related rule ids are full resource ids: match their ending, case-insensitively.
+                let tests: Vec<Value> = rules
+                    .iter()
+                    .map(|rule| json!({ "contains": [ids.clone(), rule.value.to_ascii_lowercase()] }))
+                    .collect();
+                match tests.len() {
+                    1 => tests.into_iter().next().expect("one test"),
+                    _ => json!({ "or": tests }),
+                }
+            }
             Predicate::All(all) => {
                 json!({ "and": all.iter().map(|p| self.predicate(p, span)).collect::<Vec<_>>() })
             }

@@ -420,6 +420,11 @@ pub enum Predicate {
     GreaterOrEquals(Vec<Located<serde_json::Value>>),
     Less(Vec<Located<serde_json::Value>>),
     LessOrEquals(Vec<Located<serde_json::Value>>),
+    /// The incident has this tag (label), e.g. `has_label: vulnerability`. Incident trigger.
+    HasLabel(Located<String>),
+    /// The incident comes from one of these analytics rules: rule ids (the GUID that ends
+    /// the rule's resource id, as in the portal). Incident trigger.
+    FromAnalyticsRule(Vec<Located<String>>),
     /// All hold.
     All(Vec<Located<Predicate>>),
     /// At least one holds.
