@@ -151,6 +151,7 @@ impl PlaybookCompiler<'_> {
         let id = &s.id;
         let text_var = format!("{}_text", id.value);
         let items_var = format!("{}_items", id.value);
+        let mut list_builders = Vec::new();
         for (var, kind) in [
             (&text_var, spec::VariableType::String),
             (&items_var, spec::VariableType::Array),
@@ -167,6 +168,9 @@ impl PlaybookCompiler<'_> {
                 return None;
             }
             let init = self.action_name(None, &format!("Initialize_{var}"), id.span.or(span));
+            if kind == spec::VariableType::Array {
+                list_builders.push(init.clone());
+            }
             let (type_name, value) = match kind {
                 spec::VariableType::String => ("String", json!("")),
                 _ => ("Array", json!([])),
@@ -245,6 +249,7 @@ impl PlaybookCompiler<'_> {
             append_text(line_text(formatted())),
             Some(&format_name),
         );
+        list_builders.push(item_name.clone());
         super::chain(
             &mut body,
             item_name,
@@ -271,15 +276,17 @@ impl PlaybookCompiler<'_> {
             append_text(line_text(Template::Literal("No entities".into()))),
             None,
         );
+        list_builders.push(none_item.clone());
         super::chain(
             &mut none,
             none_item,
             append_item(adf_list_item("No entities".into())),
             Some(&none_text),
         );
-        let count = Expr::call("length", vec![Expr::call("variables", vec![Expr::str(&items_var)])]);
+        // Tested on the text, which every playbook keeps (the items may be dropped).
+        let text = Expr::call("variables", vec![Expr::str(&text_var)]);
         let condition = action(ActionKind::If {
-            expression: json!({ "equals": [Template::Expr(count).to_wdl_string(), 0] }),
+            expression: json!({ "equals": [Template::Expr(text).to_wdl_string(), ""] }),
             actions: none,
             otherwise: None,
         });
@@ -287,6 +294,7 @@ impl PlaybookCompiler<'_> {
         let mut actions = IndexMap::new();
         super::chain(&mut actions, loop_name.clone(), foreach, None);
         super::chain(&mut actions, none_name, condition, Some(&loop_name));
+        self.entity_lists.push((items_var.clone(), list_builders));
         self.register(
             Some(id),
             &scope_name,

@@ -516,6 +516,7 @@ impl PlaybookCompiler<'_> {
             && let Some(StepOutputs::Entities { text, items }) =
                 self.steps.get(id).map(|info| info.kind.clone())
         {
+            self.lists_used.insert(items.clone());
             return Some((text, items));
         }
         let help = if entities.is_empty() {

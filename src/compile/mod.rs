@@ -197,6 +197,11 @@ pub(crate) struct PlaybookCompiler<'a> {
     before: Vec<(String, wdl::Action)>,
     /// Variables steps declare; initialised at the top level after the playbook's own.
     step_variables: Vec<(String, wdl::Action)>,
+    /// ADF list items of entity steps: (variable, actions that only build it). Dropped
+    /// when no Jira description uses `{{id.list}}`.
+    entity_lists: Vec<(String, Vec<String>)>,
+    /// Variables read by `{{id.list}}`.
+    lists_used: IndexSet<String>,
 }
 
 impl<'a> PlaybookCompiler<'a> {
@@ -222,6 +227,8 @@ impl<'a> PlaybookCompiler<'a> {
             mappings_used: IndexSet::new(),
             before: Vec::new(),
             step_variables: Vec::new(),
+            entity_lists: Vec::new(),
+            lists_used: IndexSet::new(),
         }
     }
 
@@ -257,6 +264,15 @@ impl<'a> PlaybookCompiler<'a> {
             );
         }
         let mut steps = self.steps(&self.playbook.steps, None);
+        // Entity list items nobody shows (ServiceNow-only playbooks) are not built.
+        for (variable, builders) in std::mem::take(&mut self.entity_lists) {
+            if !self.lists_used.contains(&variable) {
+                for builder in &builders {
+                    wdl::remove_action(&mut steps, builder);
+                }
+                self.step_variables.retain(|(name, _)| !builders.contains(name));
+            }
+        }
         // Variables of steps (entity enrichment) are initialised at the top level, before
         // the first step, as Logic Apps requires, whatever block the step is in.
         for (action_name, action) in std::mem::take(&mut self.step_variables) {
