@@ -150,7 +150,12 @@ pub fn build(
                         },
                     },
                 );
-                values.insert(name.clone(), ParameterValue::Value { value: json!(kv.vault.value) });
+                values.insert(
+                    name.clone(),
+                    ParameterValue::Value {
+                        value: json!(kv.vault.value),
+                    },
+                );
                 parameters.insert(
                     group.clone(),
                     Parameter {
@@ -167,7 +172,12 @@ pub fn build(
                     },
                 );
                 if let Some(resource_group) = &kv.resource_group {
-                    values.insert(group.clone(), ParameterValue::Value { value: json!(resource_group.value) });
+                    values.insert(
+                        group.clone(),
+                        ParameterValue::Value {
+                            value: json!(resource_group.value),
+                        },
+                    );
                 }
                 properties["parameterValueType"] = json!("Alternative");
                 properties["alternativeParameterValues"] =

@@ -29,7 +29,9 @@ pub fn files(deployment: &PlaybookDeployment) -> Result<Vec<(String, String)>, U
         )?,
     ));
     for (path, module) in &main.module_files {
-        let purpose = if path.starts_with("modules/kvSecretsUser") || path.starts_with("modules/kv-secrets-user") {
+        let purpose = if path.starts_with("modules/kvSecretsUser")
+            || path.starts_with("modules/kv-secrets-user")
+        {
             "Module of main.bicep, deployed to the Key Vault's resource group."
         } else {
             "Module of main.bicep, deployed to the Sentinel workspace's resource group."

@@ -90,10 +90,7 @@ fn details(item: &Expr) -> Expr {
             Expr::call(
                 "if",
                 vec![
-                    Expr::call(
-                        "equals",
-                        vec![item.clone().prop("kind"), Expr::str(*kind)],
-                    ),
+                    Expr::call("equals", vec![item.clone().prop("kind"), Expr::str(*kind)]),
                     shown,
                     otherwise,
                 ],
@@ -160,7 +157,10 @@ impl PlaybookCompiler<'_> {
                 self.error(
                     Diagnostic::error(
                         "SPEC043",
-                        format!("variable `{var}` of step `{}` is already declared", id.value),
+                        format!(
+                            "variable `{var}` of step `{}` is already declared",
+                            id.value
+                        ),
                     )
                     .at(id.span.or(span))
                     .help("give the step another `id`, or rename the playbook variable"),

@@ -118,7 +118,10 @@ fn adf_inline(parts: Vec<Part>) -> Vec<Value> {
             Part::Text(text) => {
                 let mut pieces = text.split('\n');
                 if let Some(first) = pieces.next() {
-                    lines.last_mut().expect("a line").push(Part::Text(first.into()));
+                    lines
+                        .last_mut()
+                        .expect("a line")
+                        .push(Part::Text(first.into()));
                 }
                 for piece in pieces {
                     lines.push(vec![Part::Text(piece.into())]);
@@ -170,10 +173,12 @@ impl PlaybookCompiler<'_> {
                 .value
                 .to_ascii_uppercase()
                 .chars()
-                .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
                 .collect();
             let help = if valid_project_key(&suggestion) {
-                format!("Jira project keys are an upper-case letter followed by upper-case letters, digits or `_`: did you mean `{suggestion}`?")
+                format!(
+                    "Jira project keys are an upper-case letter followed by upper-case letters, digits or `_`: did you mean `{suggestion}`?"
+                )
             } else {
                 "Jira project keys are an upper-case letter followed by upper-case letters, digits or `_`, e.g. `SEC`".into()
             };
@@ -233,7 +238,9 @@ impl PlaybookCompiler<'_> {
                         )),
                     );
                 }
-                labels.push(Value::String(self.string_text(&label.value, at).to_wdl_string()));
+                labels.push(Value::String(
+                    self.string_text(&label.value, at).to_wdl_string(),
+                ));
             }
             fields.insert("labels".into(), Value::Array(labels));
         }
@@ -289,11 +296,7 @@ impl PlaybookCompiler<'_> {
         // The credential, read at run time.
         let secret = jira.secret();
         let vault = self.use_key_vault(&secret.key_vault);
-        let read = self.action_name(
-            None,
-            &format!("Get_token_for_{name}"),
-            span,
-        );
+        let read = self.action_name(None, &format!("Get_token_for_{name}"), span);
         let path = Template::Interpolated(vec![
             Part::Text("/secrets/".into()),
             Part::Expr(Expr::call(
@@ -394,6 +397,7 @@ impl PlaybookCompiler<'_> {
                 }
                 DescriptionBlock::Bullets(Bullets::From(reference)) => {
                     if let Some((_, items)) = self.entity_list(reference, at) {
+                        self.lists_used.insert(items.clone());
                         let items = Expr::call("variables", vec![Expr::str(items)]);
                         content.push(json!({
                             "type": "bulletList",
@@ -508,7 +512,7 @@ impl PlaybookCompiler<'_> {
             .steps
             .iter()
             .filter(|(_, info)| matches!(info.kind, StepOutputs::Entities { .. }))
-            .map(|(id, _)| format!("{{{{{id}.list}}}}"))
+            .map(|(id, _)| format!("`bullets: \"{{{{{id}.list}}}}\"`"))
             .collect();
         if let Some([Piece::Ref { path, .. }]) = pieces.as_deref()
             && let [id, field] = path.as_slice()
@@ -516,7 +520,6 @@ impl PlaybookCompiler<'_> {
             && let Some(StepOutputs::Entities { text, items }) =
                 self.steps.get(id).map(|info| info.kind.clone())
         {
-            self.lists_used.insert(items.clone());
             return Some((text, items));
         }
         let help = if entities.is_empty() {

@@ -165,10 +165,17 @@ struct StepInfo {
 /// Output shapes of step kinds.
 #[derive(Debug, Clone)]
 enum StepOutputs {
-    ServiceNowIncident { instance: String },
-    JiraIssue { browse: String },
+    ServiceNowIncident {
+        instance: String,
+    },
+    JiraIssue {
+        browse: String,
+    },
     /// `sentinel.get_entities`: text and ADF list items in these variables.
-    Entities { text: String, items: String },
+    Entities {
+        text: String,
+        items: String,
+    },
     Http,
     Compose,
 }
@@ -270,7 +277,8 @@ impl<'a> PlaybookCompiler<'a> {
                 for builder in &builders {
                     wdl::remove_action(&mut steps, builder);
                 }
-                self.step_variables.retain(|(name, _)| !builders.contains(name));
+                self.step_variables
+                    .retain(|(name, _)| !builders.contains(name));
             }
         }
         // Variables of steps (entity enrichment) are initialised at the top level, before

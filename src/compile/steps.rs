@@ -601,11 +601,7 @@ impl PlaybookCompiler<'_> {
                 json!({ "contains": [labels, needle] })
             }
             Predicate::FromAnalyticsRule(rules) => {
-                let ids = self.incident_array(
-                    "analytics_rule_ids",
-                    "from_analytics_rule",
-                    span,
-                );
+                let ids = self.incident_array("analytics_rule_ids", "from_analytics_rule", span);
                 if rules.is_empty() {
                     self.error(
                         Diagnostic::error("SPEC044", "`from_analytics_rule` needs at least one rule id")
@@ -615,7 +611,10 @@ impl PlaybookCompiler<'_> {
                 }
                 for rule in rules {
                     let ok = rule.value.len() == 36
-                        && rule.value.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+                        && rule
+                            .value
+                            .chars()
+                            .all(|c| c.is_ascii_hexdigit() || c == '-');
                     if !ok {
                         self.error(
                             Diagnostic::error("SPEC044", format!("`{}` is not an analytics rule id", rule.value))

@@ -300,9 +300,12 @@ pub fn remove_action(actions: &mut IndexMap<String, Action>, name: &str) -> bool
     if actions.shift_remove(name).is_some() {
         return true;
     }
-    actions
-        .values_mut()
-        .any(|a| a.kind.children_mut().into_iter().any(|c| remove_action(c, name)))
+    actions.values_mut().any(|a| {
+        a.kind
+            .children_mut()
+            .into_iter()
+            .any(|c| remove_action(c, name))
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
