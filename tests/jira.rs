@@ -434,3 +434,19 @@ fn enrichment_needs_an_incident_or_alert() {
         ],
     );
 }
+
+#[test]
+fn key_vault_in_another_subscription_is_refused() {
+    let text = spec(CLOUD_STEPS).replace(
+        "secret: jira-api-token }",
+        "secret: jira-api-token, subscription_id: 11111111-1111-1111-1111-111111111111 }",
+    );
+    fails_with(
+        &text,
+        &[
+            "SPEC083",
+            "in another subscription",
+            "remove `subscription_id`",
+        ],
+    );
+}

@@ -569,8 +569,8 @@ fn metadata(playbook: &CompiledPlaybook) -> Metadata {
                 snow.instance.value, snow.username.value, snow.password.key_vault.vault.value, snow.password.key_vault.secret.value
             )),
             ConnectionKind::KeyVault(kv) => prerequisites.push(format!(
-                "Key Vault {} holds the Jira credential (secret {}) and uses the Azure RBAC permission model: the template grants the playbook's identity Key Vault Secrets User on it, so the deploying identity must be able to create role assignments there (for a vault with access policies, grant the identity Get on secrets instead)",
-                kv.vault.value, kv.secret.value
+                "Key Vault {} holds the Jira credentials the playbook reads at run time and uses the Azure RBAC permission model: the template grants the playbook's identity Key Vault Secrets User on it, so the deploying identity must be able to create role assignments there (for a vault with access policies, grant the identity Get on secrets instead)",
+                kv.vault.value
             )),
             ConnectionKind::Sentinel => {}
         }

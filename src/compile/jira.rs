@@ -295,6 +295,28 @@ impl PlaybookCompiler<'_> {
 
         // The credential, read at run time.
         let secret = jira.secret();
+        let deployment_subscription = self
+            .model
+            .spec
+            .deployment
+            .as_ref()
+            .and_then(|d| d.subscription_id.as_ref())
+            .map(|s| s.value.as_str());
+        if let Some(subscription) = &secret.key_vault.subscription_id
+            && deployment_subscription != Some(subscription.value.as_str())
+        {
+            self.error(
+                Diagnostic::error(
+                    "SPEC083",
+                    format!(
+                        "Key Vault `{}` of connection `{}` is in another subscription",
+                        secret.key_vault.vault.value, s.connection.value
+                    ),
+                )
+                .at(subscription.span.or(secret.span))
+                .help("the playbook reads Jira credentials at run time from a vault in its own subscription (its identity gets Key Vault Secrets User there); move or copy the secret, or remove `subscription_id`"),
+            );
+        }
         let vault = self.use_key_vault(&secret.key_vault);
         let read = self.action_name(None, &format!("Get_token_for_{name}"), span);
         let path = Template::Interpolated(vec![

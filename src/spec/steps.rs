@@ -290,7 +290,8 @@ pub struct GetEntities {
     /// Name later steps use: `{{enrichment.text}}`, `{{enrichment.list}}`. The step keeps its
     /// results in the workflow variables `<id>_text` and `<id>_items`.
     pub id: Located<String>,
-    /// Name of the loop action in the Logic App (default: `For_each_entity`).
+    /// Name of the step's Scope action in the Logic App (default: `Get_entities`); it holds
+    /// the loop over the entities.
     #[serde(default)]
     pub name: Option<Located<String>>,
 }
