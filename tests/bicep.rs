@@ -294,6 +294,15 @@ fn bicep_deploys_what_arm_deploys() {
                 bicep["properties"]["parameterValueType"],
                 arm["properties"]["parameterValueType"]
             );
+            // Managed-identity Key Vault connections name their vault.
+            assert_eq!(
+                bicep["properties"]["alternativeParameterValues"]
+                    .as_object()
+                    .map(|m| m.keys().cloned().collect::<Vec<_>>()),
+                arm["properties"]["alternativeParameterValues"]
+                    .as_object()
+                    .map(|m| m.keys().cloned().collect::<Vec<_>>())
+            );
             let keys = |v: &Value| {
                 v["properties"]["parameterValues"]
                     .as_object()
@@ -311,63 +320,72 @@ fn bicep_deploys_what_arm_deploys() {
             }
         }
 
-        // The role assignment, in its module (only playbooks that use Sentinel have one).
-        let module = decls.iter().find(|(kind, ..)| kind == "module_declaration");
-        let has_nested = arm_resources
+        // Each role assignment, in its module, in the order of the ARM nested deployments:
+        // resource group, role definition, principal type, scope (Sentinel Responder on the
+        // workspace; Key Vault Secrets User on each vault the playbook reads at run time).
+        let modules: Vec<_> = decls
             .iter()
-            .any(|r| r["type"] == "Microsoft.Resources/deployments");
-        assert_eq!(
-            module.is_some(),
-            has_nested,
-            "{}: module vs nested deployment",
-            path.display()
-        );
-        let Some((_, _, module_path, module)) = module else {
-            continue;
-        };
-        let module = to_json(*module, text);
-        assert_eq!(
-            module["scope"],
-            json!({"$expr": "resourceGroup(WorkspaceResourceGroup)"})
-        );
-        assert_eq!(
-            module["params"]["principalId"],
-            json!({"$expr": "playbook.identity.principalId"})
-        );
-        let module_text = get(module_path);
-        let module_tree = parse(module_text);
-        let inner_arm = &arm_resources
+            .filter(|(kind, ..)| kind == "module_declaration")
+            .collect();
+        let deployments: Vec<&Value> = arm_resources
             .iter()
-            .find(|r| r["type"] == "Microsoft.Resources/deployments")
-            .unwrap()["properties"]["template"]["resources"][0];
-        let module_decls = declarations(&module_tree, module_text);
-        let (_, _, _, assignment) = module_decls
-            .iter()
-            .find(|(_, _, target, _)| {
-                target.starts_with("Microsoft.Authorization/roleAssignments@")
-            })
-            .unwrap();
-        let assignment = to_json(*assignment, module_text);
-        let role = inner_arm["properties"]["roleDefinitionId"]
-            .as_str()
-            .unwrap();
-        assert_eq!(
-            format!(
-                "[{}]",
-                assignment["properties"]["roleDefinitionId"]["$expr"]
-                    .as_str()
-                    .unwrap()
-            ),
-            role
-        );
-        assert_eq!(
-            assignment["properties"]["principalType"],
-            inner_arm["properties"]["principalType"]
-        );
-        assert_eq!(assignment["scope"], json!({"$expr": "workspace"}));
-        assert!(
-            module_text.contains("resource workspace 'Microsoft.OperationalInsights/workspaces@")
-        );
+            .filter(|r| r["type"] == "Microsoft.Resources/deployments")
+            .collect();
+        assert_eq!(modules.len(), deployments.len(), "{}", path.display());
+        for ((_, _, module_path, module), deployment) in modules.into_iter().zip(deployments) {
+            let module = to_json(*module, text);
+            let group = deployment["resourceGroup"].as_str().unwrap();
+            let group = group
+                .strip_prefix("[parameters('")
+                .and_then(|g| g.strip_suffix("')]"))
+                .unwrap();
+            assert_eq!(
+                module["scope"],
+                json!({"$expr": format!("resourceGroup({group})")})
+            );
+            assert_eq!(
+                module["params"]["principalId"],
+                json!({"$expr": "playbook.identity.principalId"})
+            );
+            let module_text = get(module_path);
+            let module_tree = parse(module_text);
+            let inner_arm = &deployment["properties"]["template"]["resources"][0];
+            let module_decls = declarations(&module_tree, module_text);
+            let (_, _, _, assignment) = module_decls
+                .iter()
+                .find(|(_, _, target, _)| {
+                    target.starts_with("Microsoft.Authorization/roleAssignments@")
+                })
+                .unwrap();
+            let assignment = to_json(*assignment, module_text);
+            let role = inner_arm["properties"]["roleDefinitionId"]
+                .as_str()
+                .unwrap();
+            assert_eq!(
+                format!(
+                    "[{}]",
+                    assignment["properties"]["roleDefinitionId"]["$expr"]
+                        .as_str()
+                        .unwrap()
+                ),
+                role
+            );
+            assert_eq!(
+                assignment["properties"]["principalType"],
+                inner_arm["properties"]["principalType"]
+            );
+            let scope = inner_arm["scope"].as_str().unwrap();
+            let (symbol, kind) = if scope.contains("Microsoft.KeyVault/vaults") {
+                ("vault", "Microsoft.KeyVault/vaults")
+            } else {
+                ("workspace", "Microsoft.OperationalInsights/workspaces")
+            };
+            assert_eq!(assignment["scope"], json!({"$expr": symbol}));
+            assert!(
+                module_text.contains(&format!("resource {symbol} '{kind}@")),
+                "{module_text}"
+            );
+        }
     }
 }
 

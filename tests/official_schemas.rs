@@ -86,7 +86,8 @@ struct Quirk {
 
 /// Known schema quirks that soarc's example outputs trigger. Each must occur, and no other
 /// violation may. There are none today: the example output passes every official schema as
-/// is. (It stays clear of the documented quirks: workflow parameter types are PascalCase,
+/// is. (It stays clear of the documented quirks: workflow parameter and variable types are
+/// PascalCase,
 /// the lowercase `"method": "post"` is only used on `ApiConnection`, where the schema takes
 /// any string, and there is no Http action with `ManagedServiceIdentity` authentication;
 /// see `SOURCES.md`. Add an entry here, with its source, if soarc starts emitting one.)

@@ -20,6 +20,8 @@ pub const DEPLOYMENTS_API_VERSION: &str = "2022-09-01";
 pub const ROLE_ASSIGNMENTS_API_VERSION: &str = "2022-04-01";
 /// Built-in role "Microsoft Sentinel Responder": read and update incidents, add comments.
 pub const SENTINEL_RESPONDER_ROLE: &str = "3e150937-b8fe-4cfb-8069-0eaf05ecd056";
+/// Built-in role "Key Vault Secrets User": read secret contents (vaults with Azure RBAC).
+pub const KEY_VAULT_SECRETS_USER_ROLE: &str = "4633458b-17de-408a-b874-0445c86b69e6";
 
 /// Template and parameters file of a playbook.
 #[derive(Debug, Clone)]
@@ -131,6 +133,58 @@ pub fn build(
                     "password": ex(Expr::parameters(&password)),
                 });
             }
+            ConnectionKind::KeyVault(kv) => {
+                let (name, group) = key_vault_parameters(kv);
+                parameters.insert(
+                    name.clone(),
+                    Parameter {
+                        kind: ParameterType::String,
+                        default_value: Some(lit(&kv.vault.value)),
+                        min_length: Some(3),
+                        max_length: Some(24),
+                        metadata: ParameterMetadata {
+                            description: format!(
+                                "Key Vault the playbook reads secrets from at run time (spec vault `{}`); its identity gets Key Vault Secrets User on it",
+                                kv.vault.value
+                            ),
+                        },
+                    },
+                );
+                values.insert(
+                    name.clone(),
+                    ParameterValue::Value {
+                        value: json!(kv.vault.value),
+                    },
+                );
+                parameters.insert(
+                    group.clone(),
+                    Parameter {
+                        kind: ParameterType::String,
+                        default_value: Some(ex(Expr::call("resourceGroup", vec![]).member("name"))),
+                        min_length: None,
+                        max_length: None,
+                        metadata: ParameterMetadata {
+                            description: format!(
+                                "Resource group of Key Vault `{}` (default: the playbook's)",
+                                kv.vault.value
+                            ),
+                        },
+                    },
+                );
+                if let Some(resource_group) = &kv.resource_group {
+                    values.insert(
+                        group.clone(),
+                        ParameterValue::Value {
+                            value: json!(resource_group.value),
+                        },
+                    );
+                }
+                properties["parameterValueType"] = json!("Alternative");
+                properties["alternativeParameterValues"] =
+                    json!({ "vaultName": ex(Expr::parameters(&name)) });
+                entry["connectionProperties"] =
+                    json!({ "authentication": { "type": "ManagedServiceIdentity" } });
+            }
         }
         resources.push(Resource {
             kind: "Microsoft.Web/connections".into(),
@@ -230,6 +284,9 @@ pub fn build(
         }
         resources.push(responder_role_deployment(&workflow_id));
     }
+    for (_, kv) in playbook.key_vaults() {
+        resources.push(secrets_user_role_deployment(&workflow_id, kv));
+    }
 
     let mut outputs = IndexMap::new();
     outputs.insert(
@@ -287,14 +344,73 @@ fn principal_id(workflow_id: &Expr) -> Expr {
 /// playbook's; the assignment name is a `guid()` of workspace, playbook and role so a
 /// redeployment finds the same assignment.
 fn responder_role_deployment(workflow_id: &Expr) -> Resource {
+    role_deployment(
+        workflow_id,
+        RoleGrant {
+            deployment_prefix: "sentinel-responder-".into(),
+            resource_group: "WorkspaceResourceGroup".into(),
+            target_type: "Microsoft.OperationalInsights/workspaces",
+            target_parameter: "workspaceName",
+            target_description: "Sentinel workspace name",
+            target_value: Expr::parameters("WorkspaceName"),
+            role: SENTINEL_RESPONDER_ROLE,
+            description: "soarc: lets the playbook read and update Microsoft Sentinel incidents",
+        },
+    )
+}
+
+/// Key Vault Secrets User for the playbook's identity on a vault it reads at run time (the
+/// Jira credentials), in the vault's resource group like the Sentinel role.
+fn secrets_user_role_deployment(workflow_id: &Expr, kv: &crate::spec::KeyVaultSecret) -> Resource {
+    let (name, group) = key_vault_parameters(kv);
+    role_deployment(
+        workflow_id,
+        RoleGrant {
+            deployment_prefix: format!("kv-secrets-user-{}-", kv.vault.value),
+            resource_group: group,
+            target_type: "Microsoft.KeyVault/vaults",
+            target_parameter: "vaultName",
+            target_description: "Key Vault name",
+            target_value: Expr::parameters(&name),
+            role: KEY_VAULT_SECRETS_USER_ROLE,
+            description: "soarc: lets the playbook read the secrets it needs at run time",
+        },
+    )
+}
+
+/// ARM parameter names of a vault's name and resource group.
+fn key_vault_parameters(kv: &crate::spec::KeyVaultSecret) -> (String, String) {
+    let prefix = pascal(&kv.vault.value);
+    (
+        format!("{prefix}KeyVaultName"),
+        format!("{prefix}KeyVaultResourceGroup"),
+    )
+}
+
+/// A role for the playbook's identity on one resource, through a nested deployment into
+/// the resource's group.
+struct RoleGrant {
+    deployment_prefix: String,
+    /// Outer parameter holding the target's resource group.
+    resource_group: String,
+    target_type: &'static str,
+    /// Inner parameter holding the target's name.
+    target_parameter: &'static str,
+    target_description: &'static str,
+    target_value: Expr,
+    role: &'static str,
+    description: &'static str,
+}
+
+fn role_deployment(workflow_id: &Expr, grant: RoleGrant) -> Resource {
     let inner = Template {
         schema: super::TEMPLATE_SCHEMA.into(),
         content_version: "1.0.0.0".into(),
         metadata: None,
         parameters: IndexMap::from([
             (
-                "workspaceName".to_string(),
-                plain_parameter("Sentinel workspace name"),
+                grant.target_parameter.to_string(),
+                plain_parameter(grant.target_description),
             ),
             (
                 "playbookId".to_string(),
@@ -313,18 +429,18 @@ fn responder_role_deployment(workflow_id: &Expr) -> Resource {
                 "guid",
                 vec![
                     Expr::resource_id(
-                        "Microsoft.OperationalInsights/workspaces",
-                        vec![Expr::parameters("workspaceName")],
+                        grant.target_type,
+                        vec![Expr::parameters(grant.target_parameter)],
                     ),
                     Expr::parameters("playbookId"),
-                    Expr::str(SENTINEL_RESPONDER_ROLE),
+                    Expr::str(grant.role),
                 ],
             )),
             scope: Some(ex(Expr::call(
                 "format",
                 vec![
-                    Expr::str("Microsoft.OperationalInsights/workspaces/{0}"),
-                    Expr::parameters("workspaceName"),
+                    Expr::str(format!("{}/{{0}}", grant.target_type)),
+                    Expr::parameters(grant.target_parameter),
                 ],
             ))),
             resource_group: None,
@@ -335,16 +451,20 @@ fn responder_role_deployment(workflow_id: &Expr) -> Resource {
             properties: json!({
                 "roleDefinitionId": ex(Expr::call("subscriptionResourceId", vec![
                     Expr::str("Microsoft.Authorization/roleDefinitions"),
-                    Expr::str(SENTINEL_RESPONDER_ROLE),
+                    Expr::str(grant.role),
                 ])),
                 "principalId": ex(Expr::parameters("principalId")),
                 "principalType": "ServicePrincipal",
-                "description": "soarc: lets the playbook read and update Microsoft Sentinel incidents",
+                "description": grant.description,
             }),
         }],
         outputs: IndexMap::new(),
     };
     let value = |e: Expr| json!({ "value": ex(e) });
+    let mut parameters = serde_json::Map::new();
+    parameters.insert(grant.target_parameter.into(), value(grant.target_value));
+    parameters.insert("playbookId".into(), value(workflow_id.clone()));
+    parameters.insert("principalId".into(), value(principal_id(workflow_id)));
     Resource {
         kind: "Microsoft.Resources/deployments".into(),
         api_version: DEPLOYMENTS_API_VERSION.into(),
@@ -352,14 +472,14 @@ fn responder_role_deployment(workflow_id: &Expr) -> Resource {
             "take",
             vec![
                 Expr::concat(vec![
-                    Expr::str("sentinel-responder-"),
+                    Expr::str(grant.deployment_prefix),
                     Expr::parameters("PlaybookName"),
                 ]),
                 Expr::int(64),
             ],
         )),
         scope: None,
-        resource_group: Some(ex(Expr::parameters("WorkspaceResourceGroup"))),
+        resource_group: Some(ex(Expr::parameters(&grant.resource_group))),
         location: None,
         tags: IndexMap::new(),
         identity: None,
@@ -367,11 +487,7 @@ fn responder_role_deployment(workflow_id: &Expr) -> Resource {
         properties: json!({
             "mode": "Incremental",
             "expressionEvaluationOptions": { "scope": "inner" },
-            "parameters": {
-                "workspaceName": value(Expr::parameters("WorkspaceName")),
-                "playbookId": value(workflow_id.clone()),
-                "principalId": value(principal_id(workflow_id)),
-            },
+            "parameters": parameters,
             "template": serde_json::to_value(inner).expect("templates serialize"),
         }),
     }
@@ -447,11 +563,16 @@ fn key_vault_reference(
 fn metadata(playbook: &CompiledPlaybook) -> Metadata {
     let mut prerequisites = Vec::new();
     for connection in &playbook.connections {
-        if let ConnectionKind::ServiceNow(snow) = &connection.kind {
-            prerequisites.push(format!(
+        match &connection.kind {
+            ConnectionKind::ServiceNow(snow) => prerequisites.push(format!(
                 "ServiceNow instance {} with integration user {} (role itil); its password in Key Vault {} as secret {}",
                 snow.instance.value, snow.username.value, snow.password.key_vault.vault.value, snow.password.key_vault.secret.value
-            ));
+            )),
+            ConnectionKind::KeyVault(kv) => prerequisites.push(format!(
+                "Key Vault {} holds the Jira credentials the playbook reads at run time and uses the Azure RBAC permission model: the template grants the playbook's identity Key Vault Secrets User on it, so the deploying identity must be able to create role assignments there (for a vault with access policies, grant the identity Get on secrets instead)",
+                kv.vault.value
+            )),
+            ConnectionKind::Sentinel => {}
         }
     }
     if playbook.uses_sentinel() {

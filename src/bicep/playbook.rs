@@ -25,17 +25,18 @@ pub fn files(deployment: &PlaybookDeployment) -> Result<Vec<(String, String)>, U
         "main.bicep".to_string(),
         render_file(
             &main,
-            "The playbook: API connections, the Logic App and its role on Sentinel.",
+            "The playbook: API connections, the Logic App and its roles.",
         )?,
     ));
     for (path, module) in &main.module_files {
-        out.push((
-            path.clone(),
-            render_file(
-                module,
-                "Module of main.bicep, deployed to the Sentinel workspace's resource group.",
-            )?,
-        ));
+        let purpose = if path.starts_with("modules/kvSecretsUser")
+            || path.starts_with("modules/kv-secrets-user")
+        {
+            "Module of main.bicep, deployed to the Key Vault's resource group."
+        } else {
+            "Module of main.bicep, deployed to the Sentinel workspace's resource group."
+        };
+        out.push((path.clone(), render_file(module, purpose)?));
     }
     out.push((
         "main.bicepparam".to_string(),

@@ -12,8 +12,10 @@ use super::value::{Expr, from_json, string_literal};
 use crate::arm::{self, ArmString, ParameterType, Resource, Template};
 
 /// API versions of resources only referenced with `existing` (read, never deployed).
-const EXISTING_API_VERSIONS: &[(&str, &str)] =
-    &[("Microsoft.OperationalInsights/workspaces", "2022-10-01")];
+const EXISTING_API_VERSIONS: &[(&str, &str)] = &[
+    ("Microsoft.OperationalInsights/workspaces", "2022-10-01"),
+    ("Microsoft.KeyVault/vaults", "2023-07-01"),
+];
 
 /// One Bicep file, as printed fragments in declaration order.
 #[derive(Debug, Clone, Default, Serialize)]

@@ -5,6 +5,8 @@
 //! loop items, mappings), names the actions and chains them with `runAfter`.
 //! Errors are collected with their spec position; nothing is emitted if any occurs.
 
+mod entities;
+mod jira;
 mod refs;
 mod steps;
 
@@ -34,6 +36,9 @@ pub enum ConnectionKind {
     Sentinel,
     /// `service-now`, basic authentication.
     ServiceNow(spec::ServiceNowConnection),
+    /// `keyvault`, managed identity (`parameterValueType: Alternative`): reads the secrets
+    /// of Jira connections at run time. The identity needs Key Vault Secrets User on it.
+    KeyVault(spec::KeyVaultSecret),
 }
 
 impl ConnectionKind {
@@ -42,6 +47,7 @@ impl ConnectionKind {
         match self {
             ConnectionKind::Sentinel => "azuresentinel",
             ConnectionKind::ServiceNow(_) => "service-now",
+            ConnectionKind::KeyVault(_) => "keyvault",
         }
     }
 }
@@ -72,6 +78,14 @@ impl CompiledPlaybook {
         self.connections
             .iter()
             .any(|c| matches!(c.kind, ConnectionKind::Sentinel))
+    }
+
+    /// The Key Vaults the playbook reads secrets from at run time.
+    pub fn key_vaults(&self) -> impl Iterator<Item = (&ConnectionUse, &spec::KeyVaultSecret)> {
+        self.connections.iter().filter_map(|c| match &c.kind {
+            ConnectionKind::KeyVault(kv) => Some((c, kv)),
+            _ => None,
+        })
     }
 }
 
@@ -151,7 +165,17 @@ struct StepInfo {
 /// Output shapes of step kinds.
 #[derive(Debug, Clone)]
 enum StepOutputs {
-    ServiceNowIncident { instance: String },
+    ServiceNowIncident {
+        instance: String,
+    },
+    JiraIssue {
+        browse: String,
+    },
+    /// `sentinel.get_entities`: text and ADF list items in these variables.
+    Entities {
+        text: String,
+        items: String,
+    },
     Http,
     Compose,
 }
@@ -179,6 +203,15 @@ pub(crate) struct PlaybookCompiler<'a> {
     loops: Vec<LoopScope>,
     connections: IndexMap<String, ConnectionUse>,
     mappings_used: IndexSet<String>,
+    /// Actions a step needs right before it in the same block (Key Vault reads).
+    before: Vec<(String, wdl::Action)>,
+    /// Variables steps declare; initialised at the top level after the playbook's own.
+    step_variables: Vec<(String, wdl::Action)>,
+    /// ADF list items of entity steps: (variable, actions that only build it). Dropped
+    /// when no Jira description uses `{{id.list}}`.
+    entity_lists: Vec<(String, Vec<String>)>,
+    /// Variables read by `{{id.list}}`.
+    lists_used: IndexSet<String>,
 }
 
 impl<'a> PlaybookCompiler<'a> {
@@ -202,6 +235,10 @@ impl<'a> PlaybookCompiler<'a> {
             loops: Vec::new(),
             connections: IndexMap::new(),
             mappings_used: IndexSet::new(),
+            before: Vec::new(),
+            step_variables: Vec::new(),
+            entity_lists: Vec::new(),
+            lists_used: IndexSet::new(),
         }
     }
 
@@ -236,7 +273,33 @@ impl<'a> PlaybookCompiler<'a> {
                 .help("add at least one step under `steps:`"),
             );
         }
-        let steps = self.steps(&self.playbook.steps, previous);
+        let mut steps = self.steps(&self.playbook.steps, None);
+        // Entity list items nobody shows (ServiceNow-only playbooks) are not built.
+        for (variable, builders) in std::mem::take(&mut self.entity_lists) {
+            if !self.lists_used.contains(&variable) {
+                for builder in &builders {
+                    wdl::remove_action(&mut steps, builder);
+                }
+                self.step_variables
+                    .retain(|(name, _)| !builders.contains(name));
+            }
+        }
+        // Variables of steps (entity enrichment) are initialised at the top level, before
+        // the first step, as Logic Apps requires, whatever block the step is in.
+        for (action_name, action) in std::mem::take(&mut self.step_variables) {
+            chain(
+                &mut actions,
+                action_name.clone(),
+                action,
+                previous.as_deref(),
+            );
+            previous = Some(action_name);
+        }
+        if let (Some(previous), Some((_, first))) = (previous, steps.first_mut()) {
+            first
+                .run_after
+                .insert(previous, vec![wdl::RunAfterStatus::Succeeded]);
+        }
         actions.extend(steps);
 
         let mut parameters = IndexMap::new();
@@ -356,16 +419,18 @@ impl<'a> PlaybookCompiler<'a> {
         )
     }
 
-    /// Register the connection `name` (must be of `expected` kind) and return its
-    /// `$connections` key. The Sentinel connection exists even when not declared.
-    fn use_connection_named(&mut self, name: &str, span: Span, expected: &str) -> Option<String> {
+    /// The connection `name` and its kind name; `None` (with an error) if it is not declared.
+    /// The Sentinel connection exists even when not declared.
+    fn find_connection(
+        &mut self,
+        name: &str,
+        span: Span,
+        expected: &[&str],
+    ) -> Option<Option<&'a Located<Connection>>> {
         let declared = self.model.connections.get(name).copied();
         let kind = match declared {
-            Some(connection) => match &connection.value {
-                Connection::Sentinel {} => ConnectionKind::Sentinel,
-                Connection::ServiceNow(snow) => ConnectionKind::ServiceNow(snow.clone()),
-            },
-            None if name == SENTINEL => ConnectionKind::Sentinel,
+            Some(connection) => connection.value.kind_name(),
+            None if name == SENTINEL => "sentinel",
             None => {
                 let names: Vec<&str> = self
                     .model
@@ -390,20 +455,44 @@ impl<'a> PlaybookCompiler<'a> {
                 return None;
             }
         };
-        let actual = match &kind {
-            ConnectionKind::Sentinel => "sentinel",
-            ConnectionKind::ServiceNow(_) => "servicenow",
-        };
-        if actual != expected {
+        if !expected.contains(&kind) {
+            let wanted = expected.join(" or ");
+            let fitting: Vec<String> = self
+                .model
+                .connections
+                .iter()
+                .filter(|(_, c)| expected.contains(&c.value.kind_name()))
+                .map(|(n, _)| format!("`{n}`"))
+                .collect();
+            let help = if fitting.is_empty() {
+                format!(
+                    "declare a connection with `kind: {}` under `connections:`",
+                    expected[0]
+                )
+            } else {
+                format!("use {}", fitting.join(" or "))
+            };
             self.error(
                 Diagnostic::error(
                     "SPEC041",
-                    format!("connection `{name}` is a {actual} connection, but this step needs a {expected} connection"),
+                    format!("connection `{name}` is a {kind} connection, but this step needs a {wanted} connection"),
                 )
-                .at(span.with_len(name.chars().count())),
+                .at(span.with_len(name.chars().count()))
+                .help(help),
             );
             return None;
         }
+        Some(declared)
+    }
+
+    /// Register the connection `name` (must be of `expected` kind) and return its
+    /// `$connections` key.
+    fn use_connection_named(&mut self, name: &str, span: Span, expected: &str) -> Option<String> {
+        let declared = self.find_connection(name, span, &[expected])?;
+        let kind = match declared.map(|c| &c.value) {
+            Some(Connection::ServiceNow(snow)) => ConnectionKind::ServiceNow(snow.clone()),
+            _ => ConnectionKind::Sentinel,
+        };
         let key = match kind {
             ConnectionKind::Sentinel => "azuresentinel".to_string(),
             _ => name.to_string(),
@@ -416,6 +505,20 @@ impl<'a> PlaybookCompiler<'a> {
                 kind,
             });
         Some(key)
+    }
+
+    /// Register the managed-identity Key Vault connection of `secret`'s vault (one per
+    /// vault) and return its `$connections` key.
+    fn use_key_vault(&mut self, secret: &spec::KeyVaultSecret) -> String {
+        let key = format!("keyvault-{}", secret.vault.value);
+        self.connections
+            .entry(key.clone())
+            .or_insert(ConnectionUse {
+                key: key.clone(),
+                spec_name: key.clone(),
+                kind: ConnectionKind::KeyVault(secret.clone()),
+            });
+        key
     }
 
     /// A unique action name: the user's `name`, else `default`; `_2`, `_3` appended on

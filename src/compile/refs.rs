@@ -178,6 +178,8 @@ impl PlaybookCompiler<'_> {
         let first = rest.first().map(String::as_str);
         let fields: &[&str] = match kind {
             StepOutputs::ServiceNowIncident { .. } => &["number", "sys_id", "url", "state", "body"],
+            StepOutputs::JiraIssue { .. } => &["key", "id", "url", "body"],
+            StepOutputs::Entities { .. } => &["text", "list"],
             StepOutputs::Http => &["status", "body", "headers"],
             StepOutputs::Compose => &["value"],
         };
@@ -201,7 +203,30 @@ impl PlaybookCompiler<'_> {
                 );
                 Some((url, ValueType::Text))
             }
+            (StepOutputs::JiraIssue { .. }, Some(f @ ("key" | "id"))) if rest.len() == 1 => {
+                Some((body().prop(f), ValueType::Text))
+            }
+            (StepOutputs::JiraIssue { browse }, Some("url")) if rest.len() == 1 => Some((
+                Expr::call("concat", vec![Expr::str(browse), body().prop("key")]),
+                ValueType::Text,
+            )),
+            (StepOutputs::Entities { text, .. }, Some("text")) if rest.len() == 1 => Some((
+                Expr::call("variables", vec![Expr::str(text)]),
+                ValueType::Text,
+            )),
+            (StepOutputs::Entities { .. }, Some("list")) if rest.len() == 1 => {
+                self.error(
+                    Diagnostic::error(
+                        "SPEC053",
+                        format!("`{{{{{shown}}}}}` is a list, not text"),
+                    )
+                    .at(span)
+                    .help(format!("in text write `{{{{{root}.text}}}}`; `{{{{{root}.list}}}}` goes alone in a Jira description block: `- bullets: \"{{{{{root}.list}}}}\"`")),
+                );
+                return None;
+            }
             (StepOutputs::ServiceNowIncident { .. }, Some("body"))
+            | (StepOutputs::JiraIssue { .. }, Some("body"))
             | (StepOutputs::Http, Some("body")) => Some((
                 rest[1..].iter().fold(body(), |e, k| e.prop(k)),
                 ValueType::Object,

@@ -11,7 +11,7 @@ use crate::wdl::{self, Action, ActionKind, Expr, Template};
 use super::{LoopScope, PlaybookCompiler, StepInfo, StepOutputs, TriggerKind, chain};
 
 /// Run the action as soon as its block starts (no predecessor).
-fn action(kind: ActionKind) -> Action {
+pub(super) fn action(kind: ActionKind) -> Action {
     Action {
         kind,
         run_after: IndexMap::new(),
@@ -37,7 +37,12 @@ impl PlaybookCompiler<'_> {
     ) -> IndexMap<String, Action> {
         let mut actions = IndexMap::new();
         for step in steps {
-            if let Some((name, compiled)) = self.step(step) {
+            let compiled = self.step(step);
+            for (name, before) in std::mem::take(&mut self.before) {
+                chain(&mut actions, name.clone(), before, previous.as_deref());
+                previous = Some(name);
+            }
+            if let Some((name, compiled)) = compiled {
                 chain(&mut actions, name.clone(), compiled, previous.as_deref());
                 previous = Some(name);
             }
@@ -50,6 +55,8 @@ impl PlaybookCompiler<'_> {
         match &step.value {
             Step::ServiceNowCreateIncident(s) => self.servicenow_create_incident(s, span),
             Step::SentinelAddComment(s) => self.add_comment(s, span),
+            Step::JiraCreateIssue(s) => self.jira_create_issue(s, span),
+            Step::SentinelGetEntities(s) => self.get_entities(s, span),
             Step::Http(s) => self.http(s, span),
             Step::Compose(s) => {
                 let name = self.action_name(
@@ -199,7 +206,7 @@ impl PlaybookCompiler<'_> {
     }
 
     /// Make a step's outputs referable by its id.
-    fn register(
+    pub(super) fn register(
         &mut self,
         id: Option<&Located<String>>,
         action: &str,
@@ -247,7 +254,7 @@ impl PlaybookCompiler<'_> {
         }
     }
 
-    fn field_value(&mut self, value: &Located<FieldValue>, span: Span) -> Value {
+    pub(super) fn field_value(&mut self, value: &Located<FieldValue>, span: Span) -> Value {
         let span = value.span.or(span);
         match &value.value {
             FieldValue::Text(text) => Value::String(self.string_text(text, span).to_wdl_string()),
@@ -263,7 +270,7 @@ impl PlaybookCompiler<'_> {
         }
     }
 
-    fn locate_word(&self, word: &str, span: Span) -> Span {
+    pub(super) fn locate_word(&self, word: &str, span: Span) -> Span {
         self.locate(word, 0, word.len(), span)
     }
 
@@ -513,7 +520,8 @@ impl PlaybookCompiler<'_> {
     ) -> Option<Action> {
         let kind = decl.kind;
         let type_name = match kind {
-            // PascalCase: the runtime reads any case, Microsoft's schema only this one.
+            // PascalCase, as Microsoft's workflow schema enumerates them (the designer writes
+            // lowercase; the runtime accepts both).
             spec::VariableType::String => "String",
             spec::VariableType::Integer => "Integer",
             spec::VariableType::Float => "Float",
@@ -553,6 +561,28 @@ impl PlaybookCompiler<'_> {
         }))
     }
 
+    /// `@toLower(string(<incident field>))` for a predicate that needs the incident trigger.
+    fn incident_array(&mut self, field: &str, predicate: &str, span: Span) -> Value {
+        if self.trigger_kind != TriggerKind::Incident {
+            self.error(
+                Diagnostic::error(
+                    "SPEC039",
+                    format!("`{predicate}` needs an incident, but this playbook's trigger is not the incident trigger"),
+                )
+                .at(span)
+                .help("use `trigger: incident`"),
+            );
+            return Value::Null;
+        }
+        let path = ["incident".to_string(), field.to_string()];
+        let expr = self
+            .reference(&path, span)
+            .map(|(e, _)| e)
+            .unwrap_or(Expr::Null);
+        let text = Expr::call("toLower", vec![Expr::call("string", vec![expr])]);
+        Value::String(Template::Expr(text).to_wdl_string())
+    }
+
     /// A spec predicate to the If action's expression object.
     fn predicate(&mut self, predicate: &Located<Predicate>, span: Span) -> Value {
         let span = predicate.span.or(span);
@@ -585,6 +615,49 @@ impl PlaybookCompiler<'_> {
             Predicate::GreaterOrEquals(o) => binary(self, "greaterOrEquals", o),
             Predicate::Less(o) => binary(self, "less", o),
             Predicate::LessOrEquals(o) => binary(self, "lessOrEquals", o),
+            Predicate::HasLabel(label) => {
+                let labels = self.incident_array("labels", "has_label", label.span.or(span));
+                // Labels are objects (`labelName`, `labelType`); their JSON text, lower-cased,
+                // has `"labelname":"<tag>"` (tags match case-insensitively).
+                let needle = format!(
+                    "\"labelname\":{}",
+                    Value::String(label.value.to_lowercase())
+                );
+                json!({ "contains": [labels, needle] })
+            }
+            Predicate::FromAnalyticsRule(rules) => {
+                let ids = self.incident_array("analytics_rule_ids", "from_analytics_rule", span);
+                if rules.is_empty() {
+                    self.error(
+                        Diagnostic::error("SPEC044", "`from_analytics_rule` needs at least one rule id")
+                            .at(span)
+                            .help("write `from_analytics_rule: [<rule id>]`, the GUID at the end of the rule's resource id"),
+                    );
+                }
+                for rule in rules {
+                    let ok = rule.value.len() == 36
+                        && rule
+                            .value
+                            .chars()
+                            .all(|c| c.is_ascii_hexdigit() || c == '-');
+                    if !ok {
+                        self.error(
+                            Diagnostic::error("SPEC044", format!("`{}` is not an analytics rule id", rule.value))
+                                .at(rule.span.or(span).with_len(rule.value.chars().count()))
+                                .help("use the rule's id, the GUID at the end of its resource id (Analytics, rule, `id`)"),
+                        );
+                    }
+                }
+                // Related rule ids are full resource ids: match their ending, case-insensitively.
+                let tests: Vec<Value> = rules
+                    .iter()
+                    .map(|rule| json!({ "contains": [ids.clone(), rule.value.to_ascii_lowercase()] }))
+                    .collect();
+                match tests.len() {
+                    1 => tests.into_iter().next().expect("one test"),
+                    _ => json!({ "or": tests }),
+                }
+            }
             Predicate::All(all) => {
                 json!({ "and": all.iter().map(|p| self.predicate(p, span)).collect::<Vec<_>>() })
             }

@@ -39,18 +39,38 @@ pub fn check<'a>(spec: &'a Spec, errors: &mut Vec<Diagnostic>) -> Model<'a> {
     let mut connections = IndexMap::new();
     for (name, connection) in &spec.connections {
         check_name(name, "connection", errors);
-        if let Connection::ServiceNow(snow) = &connection.value {
-            let instance = snow.instance.value.trim_end_matches('/');
-            if !instance.starts_with("https://") || instance.len() <= "https://".len() {
-                errors.push(
-                    Diagnostic::error(
-                        "SPEC020",
-                        format!("ServiceNow instance `{instance}` is not an https URL"),
-                    )
-                    .at(snow.instance.span.with_len(instance.chars().count()))
-                    .help("write the instance URL, e.g. `https://contoso.service-now.com`"),
+        match &connection.value {
+            Connection::ServiceNow(snow) => check_https(
+                &snow.instance,
+                "ServiceNow instance",
+                "https://contoso.service-now.com",
+                errors,
+            ),
+            Connection::JiraCloud(jira) => {
+                check_https(
+                    &jira.site,
+                    "Jira Cloud site",
+                    "https://contoso.atlassian.net",
+                    errors,
                 );
+                if !jira.email.value.contains('@') {
+                    errors.push(
+                        Diagnostic::error(
+                            "SPEC020",
+                            format!("Jira account email `{}` is not an email address", jira.email.value),
+                        )
+                        .at(jira.email.span.with_len(jira.email.value.chars().count()))
+                        .help("Jira Cloud API tokens authenticate as `email:token`; write the account's email"),
+                    );
+                }
             }
+            Connection::JiraDataCenter(jira) => check_https(
+                &jira.base_url,
+                "Jira Data Center base URL",
+                "https://jira.contoso.com",
+                errors,
+            ),
+            Connection::Sentinel {} => {}
         }
         connections.insert(name.value.clone(), connection);
     }
@@ -65,6 +85,18 @@ pub fn check<'a>(spec: &'a Spec, errors: &mut Vec<Diagnostic>) -> Model<'a> {
         spec,
         connections,
         mappings,
+    }
+}
+
+/// Service URLs carry credentials: https only.
+fn check_https(url: &Located<String>, what: &str, example: &str, errors: &mut Vec<Diagnostic>) {
+    let value = url.value.trim_end_matches('/');
+    if !value.starts_with("https://") || value.len() <= "https://".len() {
+        errors.push(
+            Diagnostic::error("SPEC020", format!("{what} `{value}` is not an https URL"))
+                .at(url.span.with_len(value.chars().count()))
+                .help(format!("write the URL, e.g. `{example}`")),
+        );
     }
 }
 

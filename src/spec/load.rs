@@ -143,6 +143,14 @@ fn plain_message(message: &str) -> String {
             "expected a list (`- item` lines) here",
         ),
         (
+            "data did not match any variant of untagged enum Bullets",
+            "bullets must be a list of item texts (`bullets: [first, second]`) or the list of a `sentinel.get_entities` step (`bullets: \"{{enrichment.list}}\"`)",
+        ),
+        (
+            "data did not match any variant of untagged enum IssueType",
+            "issue_type must be a name (`issue_type: Bug`) or an id (`issue_type: { id: \"10004\" }`)",
+        ),
+        (
             "externally tagged enum expected scalar or mapping",
             "expected a name (e.g. `incident`) or a one-key mapping (e.g. `recurrence: {...}`) here",
         ),

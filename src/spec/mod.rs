@@ -114,6 +114,15 @@ pub enum Connection {
     /// ServiceNow through the `service-now` managed API with basic authentication.
     #[serde(rename = "servicenow")]
     ServiceNow(ServiceNowConnection),
+    /// Jira Cloud (`https://<site>.atlassian.net`) through its REST API v3 with an Http
+    /// action: basic authentication with the account's email and an API token, read from
+    /// Key Vault at run time by the playbook's managed identity.
+    #[serde(rename = "jira-cloud")]
+    JiraCloud(JiraCloudConnection),
+    /// Jira Data Center / Server through its REST API v2 with an Http action: a personal
+    /// access token (Bearer), read from Key Vault at run time by the playbook's managed identity.
+    #[serde(rename = "jira-data-center")]
+    JiraDataCenter(JiraDataCenterConnection),
 }
 
 impl Connection {
@@ -121,8 +130,35 @@ impl Connection {
         match self {
             Connection::Sentinel {} => "sentinel",
             Connection::ServiceNow(_) => "servicenow",
+            Connection::JiraCloud(_) => "jira-cloud",
+            Connection::JiraDataCenter(_) => "jira-data-center",
         }
     }
+}
+
+/// A Jira Cloud site and the account the playbook acts as.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JiraCloudConnection {
+    /// Site URL, e.g. `https://contoso.atlassian.net`.
+    pub site: Located<String>,
+    /// Email of the Atlassian account that owns the API token, e.g. `sentinel-bot@contoso.com`.
+    pub email: Located<String>,
+    /// The account's API token (id.atlassian.com, Security, API tokens), in Key Vault. The
+    /// playbook reads it at run time with the `keyvault` connector (managed identity); it is
+    /// never a template or workflow parameter.
+    pub api_token: Located<Secret>,
+}
+
+/// A Jira Data Center (or Server) instance and a personal access token.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JiraDataCenterConnection {
+    /// Base URL, e.g. `https://jira.contoso.com` (with the context path if any).
+    pub base_url: Located<String>,
+    /// A personal access token (Profile, Personal Access Tokens), in Key Vault; read at run
+    /// time by the playbook's managed identity and sent as `Authorization: Bearer`.
+    pub personal_access_token: Located<Secret>,
 }
 
 /// ServiceNow instance and service account.

@@ -18,6 +18,18 @@ pub enum Step {
     /// `service-now` managed connector). Outputs: `number`, `sys_id`, `url`, `state`.
     #[serde(rename = "servicenow.create_incident")]
     ServiceNowCreateIncident(ServiceNowCreateIncident),
+    /// Create a Jira issue through the Jira REST API (Http action): `POST /rest/api/3/issue`
+    /// on a `jira-cloud` connection (description in Atlassian Document Format),
+    /// `/rest/api/2/issue` on `jira-data-center` (plain-text description). The credential is
+    /// read from Key Vault just before the call. Outputs: `key`, `id`, `url`, `body`.
+    #[serde(rename = "jira.create_issue")]
+    JiraCreateIssue(JiraCreateIssue),
+    /// Collect the incident's (or alert's) entities into readable text: one line per entity
+    /// with its kind, friendly name and key properties (accounts, hosts, IPs, URLs, file
+    /// hashes). Outputs: `text` (lines `- Kind: name (details)`, for any text field) and `list`
+    /// (only as `bullets:` of a Jira description, rendered as a bullet list).
+    #[serde(rename = "sentinel.get_entities")]
+    SentinelGetEntities(GetEntities),
     /// Add a comment to the Sentinel incident that triggered the run. Short form: the message.
     #[serde(rename = "sentinel.add_comment")]
     SentinelAddComment(AddComment),
@@ -56,6 +68,8 @@ impl Step {
         match self {
             Step::ServiceNowCreateIncident(_) => "servicenow.create_incident",
             Step::SentinelAddComment(_) => "sentinel.add_comment",
+            Step::JiraCreateIssue(_) => "jira.create_issue",
+            Step::SentinelGetEntities(_) => "sentinel.get_entities",
             Step::Http(_) => "http",
             Step::Compose(_) => "compose",
             Step::SetVariable(_) => "set_variable",
@@ -177,6 +191,109 @@ impl ServiceNowIncidentFields {
             .filter_map(|(name, value)| value.map(|v| (name, v)))
             .collect()
     }
+}
+
+/// Create a Jira issue.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JiraCreateIssue {
+    /// Name later steps use to refer to the outputs: `{{issue.key}}`, `{{issue.url}}`.
+    #[serde(default)]
+    pub id: Option<Located<String>>,
+    /// Action name in the Logic App (default: `Create_Jira_issue`).
+    #[serde(default)]
+    pub name: Option<Located<String>>,
+    /// A `jira-cloud` or `jira-data-center` connection.
+    pub connection: Located<String>,
+    /// Project key, e.g. `SEC` (upper-case letter, then upper-case letters, digits or `_`).
+    pub project: Located<String>,
+    /// Issue type by name (`Bug`, `Task`) or by id (`{ id: "10004" }`).
+    pub issue_type: Located<IssueType>,
+    /// One-line summary; may contain references, e.g. `"[Sentinel] {{incident.title}}"`.
+    pub summary: Located<String>,
+    /// The description as blocks (paragraphs, headings, bullet lists, links). Jira Cloud
+    /// receives it as Atlassian Document Format, Data Center as plain text.
+    #[serde(default)]
+    pub description: Vec<Located<DescriptionBlock>>,
+    /// Priority name: text, or a mapping lookup `{ map: jira_priority }` (the mapping must
+    /// cover every severity or have a default).
+    #[serde(default)]
+    pub priority: Option<Located<FieldValue>>,
+    /// Labels (no spaces), e.g. `[sentinel, security-incident]`.
+    #[serde(default)]
+    pub labels: Vec<Located<String>>,
+    /// Assignee: the Atlassian account id (Cloud) or the user name (Data Center).
+    #[serde(default)]
+    pub assignee: Option<Located<String>>,
+    /// Component names.
+    #[serde(default)]
+    pub components: Vec<Located<String>>,
+    /// Other fields by id, as Jira's REST API expects them, e.g.
+    /// `customfield_10010: { value: SOC }`; text anywhere may contain references.
+    #[serde(default)]
+    pub custom: IndexMap<Located<String>, Located<serde_json::Value>>,
+}
+
+/// A Jira issue type.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum IssueType {
+    /// By id: `{ id: "10004" }`.
+    Id {
+        /// The issue type id.
+        id: String,
+    },
+    /// By name, e.g. `Bug`.
+    Name(String),
+}
+
+/// A block of a Jira description. Text may contain references; `\n` in a paragraph is a
+/// line break.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum DescriptionBlock {
+    /// A paragraph of text.
+    Paragraph(Located<String>),
+    /// A heading (level 3).
+    Heading(Located<String>),
+    /// A bullet list: a list of item texts, or `"{{enrichment.list}}"` for the entities
+    /// collected by a `sentinel.get_entities` step.
+    Bullets(Bullets),
+    /// A link on its own line, e.g. `{ text: Open in Microsoft Sentinel, url: "{{incident.url}}" }`.
+    Link(Link),
+}
+
+/// Items of a bullet list.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Bullets {
+    /// Item texts.
+    Items(Vec<Located<String>>),
+    /// A list a step produced: `"{{enrichment.list}}"`.
+    From(Located<String>),
+}
+
+/// A hyperlink.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    /// Link text.
+    pub text: Located<String>,
+    /// Target URL (https, or a reference such as `{{incident.url}}`).
+    pub url: Located<String>,
+}
+
+/// Collect the entities of the triggering incident or alert.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetEntities {
+    /// Name later steps use: `{{enrichment.text}}`, `{{enrichment.list}}`. The step keeps its
+    /// results in the workflow variables `<id>_text` and `<id>_items`.
+    pub id: Located<String>,
+    /// Name of the step's Scope action in the Logic App (default: `Get_entities`); it holds
+    /// the loop over the entities.
+    #[serde(default)]
+    pub name: Option<Located<String>>,
 }
 
 /// `sentinel.add_comment`: either the message text, or the full form.
@@ -304,6 +421,11 @@ pub enum Predicate {
     GreaterOrEquals(Vec<Located<serde_json::Value>>),
     Less(Vec<Located<serde_json::Value>>),
     LessOrEquals(Vec<Located<serde_json::Value>>),
+    /// The incident has this tag (label), e.g. `has_label: vulnerability`. Incident trigger.
+    HasLabel(Located<String>),
+    /// The incident comes from one of these analytics rules: rule ids (the GUID that ends
+    /// the rule's resource id, as in the portal). Incident trigger.
+    FromAnalyticsRule(Vec<Located<String>>),
     /// All hold.
     All(Vec<Located<Predicate>>),
     /// At least one holds.

@@ -273,6 +273,41 @@ impl ActionKind {
     }
 }
 
+impl ActionKind {
+    /// Nested action lists, mutable.
+    pub fn children_mut(&mut self) -> Vec<&mut IndexMap<String, Action>> {
+        match self {
+            ActionKind::Foreach { actions, .. } | ActionKind::Scope { actions } => vec![actions],
+            ActionKind::If {
+                actions, otherwise, ..
+            } => {
+                let mut all = vec![actions];
+                all.extend(otherwise.iter_mut().map(|b| &mut b.actions));
+                all
+            }
+            ActionKind::Switch { cases, default, .. } => {
+                let mut all: Vec<_> = cases.values_mut().map(|c| &mut c.actions).collect();
+                all.extend(default.iter_mut().map(|b| &mut b.actions));
+                all
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Remove the action `name` wherever it is nested; whether it was found.
+pub fn remove_action(actions: &mut IndexMap<String, Action>, name: &str) -> bool {
+    if actions.shift_remove(name).is_some() {
+        return true;
+    }
+    actions.values_mut().any(|a| {
+        a.kind
+            .children_mut()
+            .into_iter()
+            .any(|c| remove_action(c, name))
+    })
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Branch {
     pub actions: IndexMap<String, Action>,
