@@ -528,6 +528,7 @@ fn pascal(name: &str) -> String {
 }
 
 /// Parameters-file reference to a Key Vault secret: needs the vault's full resource id.
+#[allow(clippy::result_large_err)] // one diagnostic, on the error path only
 fn key_vault_reference(
     secret: &Located<Secret>,
     deployment: Option<&Located<Deployment>>,

@@ -71,6 +71,7 @@ pub fn load_files(paths: &[impl AsRef<Path>]) -> Result<Loaded, (Sources, Vec<Di
 }
 
 /// Parse one file already added to `sources`.
+#[allow(clippy::result_large_err)] // one diagnostic per file, on the error path only
 pub fn parse_spec(sources: &Sources, file: crate::diagnostics::FileId) -> Result<Spec, Diagnostic> {
     let source = sources.get(file).expect("file was just added");
     let _scope = FileScope::enter(file);
@@ -80,15 +81,13 @@ pub fn parse_spec(sources: &Sources, file: crate::diagnostics::FileId) -> Result
     }
     serde_saphyr::from_str::<Spec>(text).map_err(|e| {
         let mut diagnostic = Diagnostic::error("SPEC002", describe(&e));
-        if let Some(location) = e.location() {
-            if location.line() > 0 {
-                diagnostic = diagnostic.at(Span {
-                    file,
-                    line: location.line() as usize,
-                    column: location.column() as usize,
-                    len: 1,
-                });
-            }
+        if let Some(location) = e.location().filter(|l| l.line() > 0) {
+            diagnostic = diagnostic.at(Span {
+                file,
+                line: location.line() as usize,
+                column: location.column() as usize,
+                len: 1,
+            });
         }
         if diagnostic.span.is_none() {
             diagnostic = diagnostic.in_file(&source.path);

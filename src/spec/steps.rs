@@ -17,7 +17,7 @@ pub enum Step {
     /// Create an incident in ServiceNow (`incident` table, Table API through the
     /// `service-now` managed connector). Outputs: `number`, `sys_id`, `url`, `state`.
     #[serde(rename = "servicenow.create_incident")]
-    ServiceNowCreateIncident(ServiceNowCreateIncident),
+    ServiceNowCreateIncident(Box<ServiceNowCreateIncident>),
     /// Create a Jira issue through the Jira REST API (Http action): `POST /rest/api/3/issue`
     /// on a `jira-cloud` connection (description in Atlassian Document Format),
     /// `/rest/api/2/issue` on `jira-data-center` (plain-text description). The credential is
