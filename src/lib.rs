@@ -17,6 +17,7 @@ pub mod diagnostics;
 pub mod init;
 pub mod model;
 pub mod output;
+pub mod rules;
 pub mod schema;
 pub mod spec;
 pub mod wdl;
