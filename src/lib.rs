@@ -10,6 +10,7 @@
 //! types and checks every build output against them.
 
 pub mod arm;
+pub mod az;
 pub mod bicep;
 pub mod build;
 pub mod compile;

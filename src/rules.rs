@@ -20,7 +20,7 @@ use crate::arm::{ex, lit};
 use crate::diagnostics::{Diagnostic, Sources, Span, did_you_mean};
 use crate::spec::rules::{
     Classification, ClassificationReason, Conditions, Modify, OneOrMany, Operator, PlaybookTarget,
-    RuleAction, RuleTarget, RuleWhen, Status,
+    PropertyName, RuleAction, RuleTarget, RuleWhen, Status,
 };
 use crate::spec::{AutomationRule, Located, Spec, Trigger};
 
@@ -29,6 +29,9 @@ use crate::spec::{AutomationRule, Located, Spec, Trigger};
 pub const RULE_NAMESPACE: uuid::Uuid = uuid::Uuid::from_bytes([
     0x5d, 0x0a, 0x2c, 0x6e, 0x3b, 0x1f, 0x4e, 0x8a, 0x9c, 0x47, 0x2f, 0x6b, 0x0d, 0x53, 0x0a, 0x7c,
 ]);
+
+/// Output folder of the rules, under the build's output directory.
+pub const OUTPUT_DIR: &str = "automation-rules";
 
 pub const MAX_ACTIONS: usize = 20;
 pub const MAX_CONDITIONS: usize = 50;
@@ -137,7 +140,11 @@ impl RuleChecker<'_, '_> {
             .map(|d| d.value.clone())
             .unwrap_or_else(|| name.value.clone());
         if display_name.chars().count() > MAX_DISPLAY_NAME {
-            let span = rule.display_name.as_ref().map(|d| d.span).unwrap_or(name.span);
+            let span = rule
+                .display_name
+                .as_ref()
+                .map(|d| d.span)
+                .unwrap_or(name.span);
             self.error(
                 "RULE007",
                 span,
@@ -154,7 +161,10 @@ impl RuleChecker<'_, '_> {
             self.error(
                 "RULE007",
                 rule.order.span,
-                format!("order {order} of automation rule `{}` is out of range", name.value),
+                format!(
+                    "order {order} of automation rule `{}` is out of range",
+                    name.value
+                ),
                 "use an order from 1 to 1000",
             );
         }
@@ -168,13 +178,20 @@ impl RuleChecker<'_, '_> {
                 "write an ISO 8601 UTC date-time, e.g. `2026-12-31T23:59:59Z`",
             );
         }
-        let on = rule.on.as_ref().map(|o| o.value).unwrap_or(RuleTarget::Incidents);
+        let on = rule
+            .on
+            .as_ref()
+            .map(|o| o.value)
+            .unwrap_or(RuleTarget::Incidents);
         let when = rule.when.value;
         if on == RuleTarget::Alerts && when == RuleWhen::Updated {
             self.error(
                 "RULE009",
                 rule.when.span,
-                format!("automation rule `{}` runs on alerts, which Sentinel only triggers on creation", name.value),
+                format!(
+                    "automation rule `{}` runs on alerts, which Sentinel only triggers on creation",
+                    name.value
+                ),
                 "use `when: created` for alert rules",
             );
         }
@@ -185,17 +202,28 @@ impl RuleChecker<'_, '_> {
         };
         let count = conditions.iter().map(count_conditions).sum::<usize>();
         if count > MAX_CONDITIONS {
-            let span = rule.conditions.as_ref().map(|c| c.span).unwrap_or(rule.span);
+            let span = rule
+                .conditions
+                .as_ref()
+                .map(|c| c.span)
+                .unwrap_or(rule.span);
             self.error(
                 "RULE007",
                 span,
-                format!("automation rule `{}` has {count} conditions; Sentinel allows {MAX_CONDITIONS}", name.value),
+                format!(
+                    "automation rule `{}` has {count} conditions; Sentinel allows {MAX_CONDITIONS}",
+                    name.value
+                ),
                 "split the rule in two",
             );
         }
 
         if rule.actions.is_empty() || rule.actions.len() > MAX_ACTIONS {
-            let span = rule.actions.get(MAX_ACTIONS).map(|a| a.span).unwrap_or(rule.span);
+            let span = rule
+                .actions
+                .get(MAX_ACTIONS)
+                .map(|a| a.span)
+                .unwrap_or(rule.span);
             self.error(
                 "RULE007",
                 span,
@@ -248,7 +276,9 @@ impl RuleChecker<'_, '_> {
         self.diagnostics.iter().filter(|d| d.is_error()).count()
     }
 
-    /// The conditions of one mapping, in a fixed order (the order of the spec's keys).
+    /// The conditions of one mapping, in a fixed order: property conditions, changes, custom
+    /// details, the general form, then `any:`/`all:` groups (all are ANDed, so order is
+    /// only presentation).
     fn conditions(
         &mut self,
         conditions: &Located<Conditions>,
@@ -257,40 +287,40 @@ impl RuleChecker<'_, '_> {
     ) -> Vec<Condition> {
         let c = &conditions.value;
         let mut out = Vec::new();
-        let property = |name: &str, operator: Operator, values: Vec<String>| {
+        let property = |name: PropertyName, operator: Operator, values: Vec<String>| {
             Condition::Property(PropertyValues {
-                property_name: name.into(),
-                operator: operator.api().into(),
+                property_name: name,
+                operator,
                 property_values: values.into_iter().map(lit).collect(),
             })
         };
         let api = |values: Vec<&'static str>| values.into_iter().map(String::from).collect();
         if let Some(v) = &c.severity {
             out.push(property(
-                "IncidentSeverity",
+                PropertyName::IncidentSeverity,
                 Operator::Equals,
                 api(v.to_vec().into_iter().map(|s| s.api()).collect()),
             ));
         }
         if let Some(v) = &c.status {
             out.push(property(
-                "IncidentStatus",
+                PropertyName::IncidentStatus,
                 Operator::Equals,
                 api(v.to_vec().into_iter().map(|s| s.api()).collect()),
             ));
         }
         let texts = [
-            (&c.title_contains, "IncidentTitle"),
-            (&c.description_contains, "IncidentDescription"),
-            (&c.tags_contain, "IncidentLabel"),
+            (&c.title_contains, PropertyName::IncidentTitle),
+            (&c.description_contains, PropertyName::IncidentDescription),
+            (&c.tags_contain, PropertyName::IncidentLabel),
             (
                 &c.analytics_rule_ids,
                 match on {
-                    RuleTarget::Incidents => "IncidentRelatedAnalyticRuleIds",
-                    RuleTarget::Alerts => "AlertAnalyticRuleIds",
+                    RuleTarget::Incidents => PropertyName::IncidentRelatedAnalyticRuleIds,
+                    RuleTarget::Alerts => PropertyName::AlertAnalyticRuleIds,
                 },
             ),
-            (&c.product_names, "AlertProductNames"),
+            (&c.product_names, PropertyName::AlertProductNames),
         ];
         for (value, name) in texts {
             if let Some(v) = value {
@@ -302,7 +332,7 @@ impl RuleChecker<'_, '_> {
         }
         if let Some(v) = &c.tactics {
             out.push(property(
-                "IncidentTactics",
+                PropertyName::IncidentTactics,
                 Operator::Contains,
                 api(v.to_vec().into_iter().map(|t| t.api()).collect()),
             ));
@@ -312,21 +342,53 @@ impl RuleChecker<'_, '_> {
             Condition::PropertyChanged(PropertyChanged {
                 property_name: name,
                 change_type: change,
-                operator: Some(Operator::Equals.api().into()),
+                operator: Some(Operator::Equals),
                 property_values: values.into_iter().map(lit).collect(),
             })
         };
         if let Some(v) = &c.severity_changed_to {
-            changes.push((v.span, "severity_changed_to", changed(ChangedProperty::IncidentSeverity, ChangeType::ChangedTo, v.to_vec().into_iter().map(|s| s.api()).collect())));
+            changes.push((
+                v.span,
+                "severity_changed_to",
+                changed(
+                    ChangedProperty::IncidentSeverity,
+                    ChangeType::ChangedTo,
+                    v.to_vec().into_iter().map(|s| s.api()).collect(),
+                ),
+            ));
         }
         if let Some(v) = &c.severity_changed_from {
-            changes.push((v.span, "severity_changed_from", changed(ChangedProperty::IncidentSeverity, ChangeType::ChangedFrom, v.to_vec().into_iter().map(|s| s.api()).collect())));
+            changes.push((
+                v.span,
+                "severity_changed_from",
+                changed(
+                    ChangedProperty::IncidentSeverity,
+                    ChangeType::ChangedFrom,
+                    v.to_vec().into_iter().map(|s| s.api()).collect(),
+                ),
+            ));
         }
         if let Some(v) = &c.status_changed_to {
-            changes.push((v.span, "status_changed_to", changed(ChangedProperty::IncidentStatus, ChangeType::ChangedTo, v.to_vec().into_iter().map(|s| s.api()).collect())));
+            changes.push((
+                v.span,
+                "status_changed_to",
+                changed(
+                    ChangedProperty::IncidentStatus,
+                    ChangeType::ChangedTo,
+                    v.to_vec().into_iter().map(|s| s.api()).collect(),
+                ),
+            ));
         }
         if let Some(v) = &c.status_changed_from {
-            changes.push((v.span, "status_changed_from", changed(ChangedProperty::IncidentStatus, ChangeType::ChangedFrom, v.to_vec().into_iter().map(|s| s.api()).collect())));
+            changes.push((
+                v.span,
+                "status_changed_from",
+                changed(
+                    ChangedProperty::IncidentStatus,
+                    ChangeType::ChangedFrom,
+                    v.to_vec().into_iter().map(|s| s.api()).collect(),
+                ),
+            ));
         }
         if let Some(v) = &c.owner_changed {
             if v.value {
@@ -370,14 +432,20 @@ impl RuleChecker<'_, '_> {
                 self.error(
                     "RULE003",
                     span,
-                    format!("`{key}` describes a change, but automation rule `{}` runs `when: created`", self.rule.name.value),
+                    format!(
+                        "`{key}` describes a change, but automation rule `{}` runs `when: created`",
+                        self.rule.name.value
+                    ),
                     "use `when: updated` for conditions on changes",
                 );
             } else if on == RuleTarget::Alerts {
                 self.error(
                     "RULE009",
                     span,
-                    format!("`{key}` applies to incidents, but automation rule `{}` runs on alerts", self.rule.name.value),
+                    format!(
+                        "`{key}` applies to incidents, but automation rule `{}` runs on alerts",
+                        self.rule.name.value
+                    ),
                     "remove the condition or use `on: incidents`",
                 );
             }
@@ -388,16 +456,28 @@ impl RuleChecker<'_, '_> {
             if !self.non_empty(&detail.values, &values) {
                 continue;
             }
-            let operator = detail.operator.as_ref().map(|o| o.value).unwrap_or(Operator::Equals);
+            let operator = detail
+                .operator
+                .as_ref()
+                .map(|o| o.value)
+                .unwrap_or(Operator::Equals);
             out.push(Condition::PropertyArray(PropertyArray {
                 array_type: ArrayType::CustomDetails,
                 array_condition_type: ArrayConditionType::AnyItem,
                 item_conditions: vec![
-                    property("IncidentCustomDetailsKey", Operator::Equals, vec![detail.key.value.clone()]),
+                    property(
+                        PropertyName::IncidentCustomDetailsKey,
+                        Operator::Equals,
+                        vec![detail.key.value.clone()],
+                    ),
                     Condition::PropertyArray(PropertyArray {
                         array_type: ArrayType::CustomDetailValues,
                         array_condition_type: ArrayConditionType::AnyItem,
-                        item_conditions: vec![property("IncidentCustomDetailsValue", operator, values)],
+                        item_conditions: vec![property(
+                            PropertyName::IncidentCustomDetailsValue,
+                            operator,
+                            values,
+                        )],
                     }),
                 ],
             }));
@@ -405,17 +485,31 @@ impl RuleChecker<'_, '_> {
         for general in &c.properties {
             let values = general.values.to_vec();
             if self.non_empty(&general.values, &values) {
-                out.push(property(general.property.value.api(), general.operator.value, values));
+                out.push(property(
+                    general.property.value,
+                    general.operator.value,
+                    values,
+                ));
             }
         }
-        for (group, operator, key) in [(&c.any, BooleanOperator::Or, "any"), (&c.all, BooleanOperator::And, "all")] {
+        for (group, operator, key) in [
+            (&c.any, BooleanOperator::Or, "any"),
+            (&c.all, BooleanOperator::And, "all"),
+        ] {
             let Some(group) = group else { continue };
             if !(2..=10).contains(&group.value.len()) {
                 self.error(
                     "RULE007",
                     group.span,
-                    format!("`{key}:` has {} conditions; Sentinel requires 2 to 10", group.value.len()),
-                    if group.value.len() < 2 { "put the single condition directly in the enclosing mapping" } else { "nest groups to combine more conditions" },
+                    format!(
+                        "`{key}:` has {} conditions; Sentinel requires 2 to 10",
+                        group.value.len()
+                    ),
+                    if group.value.len() < 2 {
+                        "put the single condition directly in the enclosing mapping"
+                    } else {
+                        "nest groups to combine more conditions"
+                    },
                 );
             }
             let inner = group
@@ -427,9 +521,17 @@ impl RuleChecker<'_, '_> {
                         conditions.pop().expect("one condition")
                     } else {
                         if conditions.is_empty() {
-                            self.error("RULE008", member.span, format!("an entry of `{key}:` has no condition"), "write a condition such as `severity: [High]`");
+                            self.error(
+                                "RULE008",
+                                member.span,
+                                format!("an entry of `{key}:` has no condition"),
+                                "write a condition such as `severity: [High]`",
+                            );
                         }
-                        Condition::Boolean(BooleanCondition { operator: BooleanOperator::And, inner_conditions: conditions })
+                        Condition::Boolean(BooleanCondition {
+                            operator: BooleanOperator::And,
+                            inner_conditions: conditions,
+                        })
                     }
                 })
                 .collect();
@@ -443,7 +545,12 @@ impl RuleChecker<'_, '_> {
 
     fn non_empty<T>(&mut self, at: &Located<OneOrMany<T>>, values: &[String]) -> bool {
         if values.is_empty() {
-            self.error("RULE008", at.span, "empty list of values".into(), "give at least one value");
+            self.error(
+                "RULE008",
+                at.span,
+                "empty list of values".into(),
+                "give at least one value",
+            );
             false
         } else {
             true
@@ -479,7 +586,9 @@ impl RuleChecker<'_, '_> {
                         return None;
                     };
                     let (needed, fits) = match on {
-                        RuleTarget::Incidents => ("incident", matches!(trigger.value, Trigger::Incident)),
+                        RuleTarget::Incidents => {
+                            ("incident", matches!(trigger.value, Trigger::Incident))
+                        }
                         RuleTarget::Alerts => ("alert", matches!(trigger.value, Trigger::Alert)),
                     };
                     if !fits {
@@ -507,7 +616,8 @@ impl RuleChecker<'_, '_> {
                     let id = external.resource_id.trim();
                     let lower = id.to_ascii_lowercase();
                     if !lower.starts_with("/subscriptions/")
-                        || !(lower.contains("/providers/microsoft.logic/workflows/") || lower.contains("/providers/microsoft.web/sites/"))
+                        || !(lower.contains("/providers/microsoft.logic/workflows/")
+                            || lower.contains("/providers/microsoft.web/sites/"))
                     {
                         self.error(
                             "RULE008",
@@ -520,7 +630,12 @@ impl RuleChecker<'_, '_> {
                     if let Some(tenant) = &external.tenant_id
                         && uuid::Uuid::parse_str(tenant).is_err()
                     {
-                        self.error("RULE008", target.span.or(action.span), format!("tenant id `{tenant}` is not a GUID"), "write the tenant id, e.g. `00000000-0000-0000-0000-000000000000`");
+                        self.error(
+                            "RULE008",
+                            target.span.or(action.span),
+                            format!("tenant id `{tenant}` is not a GUID"),
+                            "write the tenant id, e.g. `00000000-0000-0000-0000-000000000000`",
+                        );
                         return None;
                     }
                     Some(ActionKind::RunPlaybook(RunPlaybook {
@@ -544,7 +659,12 @@ impl RuleChecker<'_, '_> {
             RuleAction::Modify(modify) => self.modify(modify).map(ActionKind::ModifyProperties),
             RuleAction::AddTask(task) => {
                 if task.title.value.trim().is_empty() {
-                    self.error("RULE008", task.title.span.or(task.span), "the task title is empty".into(), "give the task a title");
+                    self.error(
+                        "RULE008",
+                        task.title.span.or(task.span),
+                        "the task title is empty".into(),
+                        "give the task a title",
+                    );
                     return None;
                 }
                 Some(ActionKind::AddIncidentTask(AddIncidentTask {
@@ -569,19 +689,34 @@ impl RuleChecker<'_, '_> {
         }
         if !closing {
             let stray = [
-                m.classification.as_ref().map(|c| (c.span, "classification")),
-                m.classification_reason.as_ref().map(|c| (c.span, "classification_reason")),
-                m.classification_comment.as_ref().map(|c| (c.span, "classification_comment")),
+                m.classification
+                    .as_ref()
+                    .map(|c| (c.span, "classification")),
+                m.classification_reason
+                    .as_ref()
+                    .map(|c| (c.span, "classification_reason")),
+                m.classification_comment
+                    .as_ref()
+                    .map(|c| (c.span, "classification_comment")),
             ];
             for (span, key) in stray.into_iter().flatten() {
-                self.error("RULE004", span, format!("`{key}` is only set when closing an incident"), "add `status: Closed`, or remove it");
+                self.error(
+                    "RULE004",
+                    span,
+                    format!("`{key}` is only set when closing an incident"),
+                    "add `status: Closed`, or remove it",
+                );
             }
         }
-        if let (Some(classification), Some(reason)) = (&m.classification, &m.classification_reason) {
+        if let (Some(classification), Some(reason)) = (&m.classification, &m.classification_reason)
+        {
             let allowed: &[ClassificationReason] = match classification.value {
                 Classification::TruePositive => &[ClassificationReason::SuspiciousActivity],
                 Classification::BenignPositive => &[ClassificationReason::SuspiciousButExpected],
-                Classification::FalsePositive => &[ClassificationReason::IncorrectAlertLogic, ClassificationReason::InaccurateData],
+                Classification::FalsePositive => &[
+                    ClassificationReason::IncorrectAlertLogic,
+                    ClassificationReason::InaccurateData,
+                ],
                 Classification::Undetermined => &[],
             };
             if !allowed.contains(&reason.value) {
@@ -589,43 +724,71 @@ impl RuleChecker<'_, '_> {
                 self.error(
                     "RULE004",
                     reason.span,
-                    format!("classification reason `{}` does not go with classification `{}`", reason.value.api(), classification.value.api()),
-                    if names.is_empty() { "remove `classification_reason`".to_string() } else { format!("use {}", names.join(" or ")) },
+                    format!(
+                        "classification reason `{}` does not go with classification `{}`",
+                        reason.value.api(),
+                        classification.value.api()
+                    ),
+                    if names.is_empty() {
+                        "remove `classification_reason`".to_string()
+                    } else {
+                        format!("use {}", names.join(" or "))
+                    },
                 );
             }
         }
         if let Some(owner) = &m.owner {
             let o = &owner.value;
             if o.object_id.is_none() && o.email.is_none() && o.user_principal_name.is_none() {
-                self.error("RULE008", owner.span, "the owner names nobody".into(), "give `object_id`, `email` or `user_principal_name`");
+                self.error(
+                    "RULE008",
+                    owner.span,
+                    "the owner names nobody".into(),
+                    "give `object_id`, `email` or `user_principal_name`",
+                );
             }
             if let Some(id) = &o.object_id
                 && uuid::Uuid::parse_str(id).is_err()
             {
-                self.error("RULE008", owner.span, format!("owner object id `{id}` is not a GUID"), "use the Entra object id of the user or group");
+                self.error(
+                    "RULE008",
+                    owner.span,
+                    format!("owner object id `{id}` is not a GUID"),
+                    "use the Entra object id of the user or group",
+                );
             }
         }
-        let empty = m.status.is_none() && m.severity.is_none() && m.owner.is_none() && m.labels.is_empty();
+        let empty =
+            m.status.is_none() && m.severity.is_none() && m.owner.is_none() && m.labels.is_empty();
         if empty {
-            self.error("RULE008", modify.span, "`modify` changes nothing".into(), "set `status`, `severity`, `owner` or `labels`");
+            self.error(
+                "RULE008",
+                modify.span,
+                "`modify` changes nothing".into(),
+                "set `status`, `severity`, `owner` or `labels`",
+            );
         }
         if self.error_count() > before {
             return None;
         }
         Some(ModifyProperties {
-            status: m.status.as_ref().map(|s| s.value.api().into()),
-            severity: m.severity.as_ref().map(|s| s.value.api().into()),
-            classification: m.classification.as_ref().map(|c| c.value.api().into()),
-            classification_reason: m.classification_reason.as_ref().map(|c| c.value.api().into()),
+            status: m.status.as_ref().map(|s| s.value),
+            severity: m.severity.as_ref().map(|s| s.value),
+            classification: m.classification.as_ref().map(|c| c.value),
+            classification_reason: m.classification_reason.as_ref().map(|c| c.value),
             classification_comment: m.classification_comment.as_ref().map(|c| lit(&c.value)),
             owner: m.owner.as_ref().map(|o| OwnerInfo {
                 object_id: o.object_id.clone(),
                 email: o.email.as_ref().map(lit),
                 user_principal_name: o.user_principal_name.as_ref().map(lit),
                 assigned_to: o.assigned_to.as_ref().map(lit),
-                owner_type: o.owner_type.map(|t| format!("{t:?}")),
+                owner_type: o.owner_type,
             }),
-            labels: m.labels.iter().map(|l| Label { label_name: lit(l) }).collect(),
+            labels: m
+                .labels
+                .iter()
+                .map(|l| Label { label_name: lit(l) })
+                .collect(),
         })
     }
 }
@@ -633,7 +796,13 @@ impl RuleChecker<'_, '_> {
 fn count_conditions(condition: &Condition) -> usize {
     match condition {
         Condition::Boolean(b) => b.inner_conditions.iter().map(count_conditions).sum(),
-        Condition::PropertyArray(a) => 1 + a.item_conditions.iter().map(count_conditions).sum::<usize>(),
+        Condition::PropertyArray(a) => {
+            1 + a
+                .item_conditions
+                .iter()
+                .map(count_conditions)
+                .sum::<usize>()
+        }
         _ => 1,
     }
 }
@@ -641,13 +810,25 @@ fn count_conditions(condition: &Condition) -> usize {
 /// `YYYY-MM-DDTHH:MM:SS[.fff]Z` (Sentinel stores expirations in UTC).
 fn is_utc_datetime(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
-    let Some(rest) = s.strip_suffix('Z') else { return false };
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let Some(rest) = s.strip_suffix('Z') else {
+        return false;
+    };
     let fraction_ok = rest.len() == 19
         || (rest.len() > 20 && b[19] == b'.' && rest[20..].bytes().all(|c| c.is_ascii_digit()));
-    digits(0..4) && b.get(4) == Some(&b'-') && digits(5..7) && b.get(7) == Some(&b'-') && digits(8..10)
-        && b.get(10) == Some(&b'T') && digits(11..13) && b.get(13) == Some(&b':') && digits(14..16)
-        && b.get(16) == Some(&b':') && digits(17..19) && fraction_ok
+    digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10)
+        && b.get(10) == Some(&b'T')
+        && digits(11..13)
+        && b.get(13) == Some(&b':')
+        && digits(14..16)
+        && b.get(16) == Some(&b':')
+        && digits(17..19)
+        && fraction_ok
 }
 
 #[cfg(test)]

@@ -14,11 +14,14 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::json;
 
+use super::playbook::{DEPLOYMENTS_API_VERSION, ROLE_ASSIGNMENTS_API_VERSION};
 use super::{
     ArmString, Expr, Parameter, ParameterMetadata, ParameterType, ParameterValue, ParametersFile,
     Resource, Template, ex,
 };
-use super::playbook::{DEPLOYMENTS_API_VERSION, ROLE_ASSIGNMENTS_API_VERSION};
+use crate::spec::rules::{
+    Classification, ClassificationReason, Operator, OwnerType, PropertyName, Severity, Status,
+};
 
 pub const AUTOMATION_RULES_API_VERSION: &str = "2025-09-01";
 /// Built-in role "Microsoft Sentinel Automation Contributor".
@@ -92,9 +95,8 @@ impl Condition {
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PropertyValues {
-    /// One of the API's supported property names (`IncidentSeverity`, `HostName`, ...).
-    pub property_name: String,
-    pub operator: String,
+    pub property_name: PropertyName,
+    pub operator: Operator,
     #[schemars(length(min = 1))]
     pub property_values: Vec<ArmString>,
 }
@@ -104,9 +106,9 @@ pub struct PropertyValues {
 pub struct PropertyChanged {
     pub property_name: ChangedProperty,
     pub change_type: ChangeType,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub operator: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<Operator>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub property_values: Vec<ArmString>,
 }
 
@@ -207,18 +209,18 @@ pub struct RunPlaybook {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ModifyProperties {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<Status>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub severity: Option<String>,
+    pub severity: Option<Severity>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub classification: Option<String>,
+    pub classification: Option<Classification>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub classification_reason: Option<String>,
+    pub classification_reason: Option<ClassificationReason>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub classification_comment: Option<ArmString>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<OwnerInfo>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub labels: Vec<Label>,
 }
 
@@ -234,7 +236,7 @@ pub struct OwnerInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<ArmString>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub owner_type: Option<String>,
+    pub owner_type: Option<OwnerType>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
@@ -334,7 +336,11 @@ fn resource(kind: &str, api: &str, name: ArmString, properties: serde_json::Valu
 
 /// The deployment of all rules. `runs_spec_playbooks`: some rule runs a playbook of the spec,
 /// so Sentinel needs its role on the playbooks' resource group.
-pub fn build(rules: &[CompiledRule], target: &Target, runs_spec_playbooks: bool) -> RulesDeployment {
+pub fn build(
+    rules: &[CompiledRule],
+    target: &Target,
+    runs_spec_playbooks: bool,
+) -> RulesDeployment {
     let group = || ex(Expr::call("resourceGroup", vec![]).member("name"));
     let mut parameters = IndexMap::new();
     let mut values = IndexMap::new();
@@ -380,7 +386,12 @@ pub fn build(rules: &[CompiledRule], target: &Target, runs_spec_playbooks: bool)
     }
     let mut put = |name: &str, value: &Option<String>| {
         if let Some(value) = value {
-            values.insert(name.to_string(), ParameterValue::Value { value: json!(value) });
+            values.insert(
+                name.to_string(),
+                ParameterValue::Value {
+                    value: json!(value),
+                },
+            );
         }
     };
     put("WorkspaceName", &target.workspace_name);
@@ -418,7 +429,11 @@ pub fn build(rules: &[CompiledRule], target: &Target, runs_spec_playbooks: bool)
             ),
             (
                 "playbooksResourceGroup".to_string(),
-                parameter(ParameterType::String, None, "Resource group of the playbooks"),
+                parameter(
+                    ParameterType::String,
+                    None,
+                    "Resource group of the playbooks",
+                ),
             ),
         ]),
         inner_rules,

@@ -3,7 +3,7 @@
 //! [`crate::rules`] for the checks and [`crate::arm::rules`] for the API shapes).
 
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::Located;
 
@@ -253,7 +253,7 @@ pub struct Owner {
 }
 
 /// Kinds of incident owners.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub enum OwnerType {
     User,
     Group,
@@ -273,7 +273,7 @@ pub struct AddTask {
 macro_rules! api_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident),* $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
         pub enum $name { $($variant),* }
 
         impl $name {
