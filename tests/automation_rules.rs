@@ -171,9 +171,9 @@ fn change_conditions_need_when_updated() {
 
 #[test]
 fn closing_requires_a_classification() {
-    let built = builds(&format!(
-        "  - name: r\n    order: 1\n    when: created\n    actions:\n      - modify: {{ status: Closed, classification: FalsePositive, classification_reason: InaccurateData, classification_comment: noise }}\n"
-    ));
+    let built = builds(
+        "  - name: r\n    order: 1\n    when: created\n    actions:\n      - modify: { status: Closed, classification: FalsePositive, classification_reason: InaccurateData, classification_comment: noise }\n",
+    );
     assert_eq!(
         rules_of(&built)[0]["properties"]["actions"][0]["actionConfiguration"],
         json!({ "status": "Closed", "classification": "FalsePositive", "classificationReason": "InaccurateData", "classificationComment": "noise" })

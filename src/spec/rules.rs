@@ -175,7 +175,7 @@ pub enum RuleAction {
     /// Logic App deployed elsewhere.
     RunPlaybook(Located<PlaybookTarget>),
     /// Change incident properties.
-    Modify(Located<Modify>),
+    Modify(Box<Located<Modify>>),
     /// Add a task to the incident.
     AddTask(Located<AddTask>),
 }
