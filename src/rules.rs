@@ -139,6 +139,22 @@ impl RuleChecker<'_, '_> {
             .as_ref()
             .map(|d| d.value.clone())
             .unwrap_or_else(|| name.value.clone());
+        if display_name.trim().is_empty() {
+            let span = rule
+                .display_name
+                .as_ref()
+                .map(|d| d.span)
+                .unwrap_or(name.span);
+            self.error(
+                "RULE008",
+                span,
+                format!(
+                    "the display name of automation rule `{}` is empty",
+                    name.value
+                ),
+                "write the name Sentinel shows, or leave `display_name` out to use `name`",
+            );
+        }
         if display_name.chars().count() > MAX_DISPLAY_NAME {
             let span = rule
                 .display_name
@@ -200,7 +216,8 @@ impl RuleChecker<'_, '_> {
             Some(conditions) => self.conditions(conditions, on, when),
             None => Vec::new(),
         };
-        let count = conditions.iter().map(count_conditions).sum::<usize>();
+        // The API's limit is on the top-level list (a group counts as one).
+        let count = conditions.len();
         if count > MAX_CONDITIONS {
             let span = rule
                 .conditions
@@ -520,6 +537,14 @@ impl RuleChecker<'_, '_> {
                     if conditions.len() == 1 {
                         conditions.pop().expect("one condition")
                     } else {
+                        if conditions.len() > 10 {
+                            self.error(
+                                "RULE007",
+                                member.span,
+                                format!("an entry of `{key}:` has {} conditions; a group holds at most 10", conditions.len()),
+                                "split the entry into nested `all:` groups",
+                            );
+                        }
                         if conditions.is_empty() {
                             self.error(
                                 "RULE008",
@@ -790,20 +815,6 @@ impl RuleChecker<'_, '_> {
                 .map(|l| Label { label_name: lit(l) })
                 .collect(),
         })
-    }
-}
-
-fn count_conditions(condition: &Condition) -> usize {
-    match condition {
-        Condition::Boolean(b) => b.inner_conditions.iter().map(count_conditions).sum(),
-        Condition::PropertyArray(a) => {
-            1 + a
-                .item_conditions
-                .iter()
-                .map(count_conditions)
-                .sum::<usize>()
-        }
-        _ => 1,
     }
 }
 

@@ -271,6 +271,48 @@ fn limits_are_enforced() {
 }
 
 #[test]
+fn values_are_checked() {
+    let built = builds(&format!(
+        "  - name: r\n    order: 1\n    enabled: false\n    expires: 2026-12-31T23:59:59Z\n    when: created\n{RUN_INCIDENT}"
+    ));
+    let logic = &rules_of(&built)[0]["properties"]["triggeringLogic"];
+    assert_eq!(logic["isEnabled"], false);
+    assert_eq!(logic["expirationTimeUtc"], "2026-12-31T23:59:59Z");
+    fails(
+        &format!(
+            "  - name: r\n    order: 1\n    expires: 31.12.2026\n    when: created\n{RUN_INCIDENT}"
+        ),
+        "RULE008",
+        &["spec.yaml:18:14", "not a UTC date-time"],
+    );
+    fails(
+        &format!(
+            "  - name: r\n    display_name: ' '\n    order: 1\n    when: created\n{RUN_INCIDENT}"
+        ),
+        "RULE008",
+        &["display name", "is empty"],
+    );
+    fails(
+        "  - name: r\n    order: 1\n    when: created\n    actions: [ { modify: { owner: { email: a@b.c, object_id: nope } } } ]\n",
+        "RULE008",
+        &["not a GUID"],
+    );
+    let eleven = (1..=11)
+        .map(|i| {
+            format!("{{ where: [ {{ property: HostName, operator: Equals, values: [h{i}] }} ] }}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    fails(
+        &format!(
+            "  - name: r\n    order: 1\n    when: created\n    conditions: {{ any: [ {eleven} ] }}\n{RUN_INCIDENT}"
+        ),
+        "RULE007",
+        &["11 conditions", "2 to 10"],
+    );
+}
+
+#[test]
 fn unknown_property_and_operator_names_get_suggestions() {
     let built = builds(&format!(
         "  - name: r\n    order: 1\n    when: created\n    conditions:\n      where: [ {{ property: HostName, operator: NotStartsWith, values: [dc-] }} ]\n      custom_details: [ {{ key: Department, values: [Finance] }} ]\n{RUN_INCIDENT}"
