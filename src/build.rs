@@ -7,7 +7,7 @@ use crate::diagnostics::{Diagnostic, Sources};
 use crate::output::FileSet;
 use crate::schema::{self, OutputKind};
 use crate::spec::load;
-use crate::{arm, bicep, compile, model, validate};
+use crate::{arm, az, bicep, compile, model, rules, validate};
 
 /// A failed build: every problem found, and the sources to render them against.
 #[derive(Debug)]
@@ -23,6 +23,7 @@ pub struct Built {
     pub warnings: Vec<Diagnostic>,
     pub sources: Sources,
     pub playbooks: usize,
+    pub automation_rules: usize,
 }
 
 /// Build spec files into the output file set (nothing is written here).
@@ -43,6 +44,8 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
     } = loaded;
     let mut diagnostics = errors;
     let model = model::check(&spec, &mut diagnostics);
+    // Rules are checked before the playbooks compile so one run reports both.
+    let compiled_rules = rules::compile(&spec, &sources, &mut diagnostics);
     let compiled = match compile::compile(&model, &sources) {
         Ok(compiled) if !diagnostics.iter().any(Diagnostic::is_error) => compiled,
         Ok(_) => {
@@ -135,6 +138,9 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
             ),
         }
     }
+    if !compiled_rules.rules.is_empty() {
+        automation_rules(&spec, &compiled_rules, &mut files, &mut diagnostics);
+    }
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(Failure {
             sources,
@@ -146,6 +152,7 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
         warnings: diagnostics,
         sources,
         playbooks: compiled.len(),
+        automation_rules: compiled_rules.rules.len(),
     })
 }
 
@@ -174,6 +181,79 @@ fn self_check(path: &Path, text: &str) -> Vec<Diagnostic> {
             diagnostic.help("this is a bug in soarc; please report it with the spec")
         })
         .collect()
+}
+
+/// `automation-rules/`: ARM template and parameters, Bicep, and the az CLI script.
+fn automation_rules(
+    spec: &crate::spec::Spec,
+    compiled: &rules::Compiled,
+    files: &mut FileSet,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let deployment = spec.deployment.as_ref();
+    let workspace = deployment.map(|d| &d.workspace);
+    let target = arm::rules::Target {
+        workspace_name: workspace.map(|w| w.name.value.clone()),
+        workspace_resource_group: workspace
+            .and_then(|w| w.resource_group.as_ref())
+            .map(|g| g.value.clone()),
+        playbooks_resource_group: deployment
+            .and_then(|d| d.resource_group.as_ref())
+            .map(|g| g.value.clone()),
+    };
+    let bug = |what: String| {
+        Diagnostic::error("OUT001", what)
+            .help("this is a bug in soarc; please report it with the spec")
+    };
+    let dir = Path::new(rules::OUTPUT_DIR);
+    let built = arm::rules::build(&compiled.rules, &target, compiled.runs_spec_playbooks);
+    for rule in &compiled.rules {
+        for violation in schema::check(OutputKind::AutomationRule, &to_json(&rule.properties)) {
+            diagnostics.push(bug(format!(
+                "generated automation rule `{}` violates its schema: {violation}",
+                rule.name
+            )));
+        }
+    }
+    for (file, kind, document) in [
+        (
+            "azuredeploy.json",
+            OutputKind::Template,
+            to_json(&built.template),
+        ),
+        (
+            "azuredeploy.parameters.json",
+            OutputKind::Parameters,
+            to_json(&built.parameters),
+        ),
+    ] {
+        let path = dir.join(file);
+        for violation in schema::check(kind, &document) {
+            diagnostics.push(bug(format!(
+                "generated {} violates its schema: {violation}",
+                path.display()
+            )));
+        }
+        let text = schema::pretty(&document);
+        diagnostics.extend(self_check(&path, &text));
+        files.insert(path, text);
+    }
+    match bicep::rules::files(&built) {
+        Ok(bicep_files) => {
+            for (file, text) in bicep_files {
+                files.insert(dir.join(file), text);
+            }
+        }
+        Err(e) => diagnostics.push(bug(format!(
+            "cannot write the Bicep of the automation rules: {e}"
+        ))),
+    }
+    match az::script(&compiled.rules, &target, compiled.runs_spec_playbooks) {
+        Ok(script) => files.insert(dir.join("az-commands.sh"), script),
+        Err(e) => diagnostics.push(bug(format!(
+            "cannot write az-commands.sh for the automation rules: {e}"
+        ))),
+    }
 }
 
 fn to_json(value: &impl serde::Serialize) -> serde_json::Value {

@@ -10,6 +10,7 @@
 //! types and checks every build output against them.
 
 pub mod arm;
+pub mod az;
 pub mod bicep;
 pub mod build;
 pub mod compile;
@@ -18,6 +19,7 @@ pub mod docs;
 pub mod init;
 pub mod model;
 pub mod output;
+pub mod rules;
 pub mod schema;
 pub mod spec;
 pub mod validate;

@@ -172,8 +172,9 @@ fn run_build(specs: &[PathBuf], out: &Path, check: bool) -> ExitCode {
                 println!("removed {}", out.join(path).display());
             }
             println!(
-                "built {} playbook(s) into {} ({} files)",
+                "built {} playbook(s) and {} automation rule(s) into {} ({} files)",
                 built.playbooks,
+                built.automation_rules,
                 out.display(),
                 built.files.files.len()
             );

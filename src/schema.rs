@@ -26,6 +26,10 @@ pub fn all() -> Vec<(&'static str, Value)> {
             "arm-parameters.schema.json",
             to_value(schemars::schema_for!(arm::ParametersFile)),
         ),
+        (
+            "automation-rule.schema.json",
+            to_value(schemars::schema_for!(arm::rules::AutomationRuleProperties)),
+        ),
     ]
 }
 
@@ -51,12 +55,15 @@ pub enum OutputKind {
     Workflow,
     Template,
     Parameters,
+    /// The `properties` of a `Microsoft.SecurityInsights/automationRules` resource.
+    AutomationRule,
 }
 
 struct Validators {
     workflow: jsonschema::Validator,
     template: jsonschema::Validator,
     parameters: jsonschema::Validator,
+    automation_rule: jsonschema::Validator,
 }
 
 /// Compiled once per process: compiling a schema costs more than checking a document.
@@ -71,6 +78,7 @@ fn validators() -> &'static Validators {
             workflow: compile(schemars::schema_for!(wdl::Definition)),
             template: compile(schemars::schema_for!(arm::Template)),
             parameters: compile(schemars::schema_for!(arm::ParametersFile)),
+            automation_rule: compile(schemars::schema_for!(arm::rules::AutomationRuleProperties)),
         }
     })
 }
@@ -82,6 +90,7 @@ pub fn check(kind: OutputKind, document: &Value) -> Vec<String> {
         OutputKind::Workflow => &validators.workflow,
         OutputKind::Template => &validators.template,
         OutputKind::Parameters => &validators.parameters,
+        OutputKind::AutomationRule => &validators.automation_rule,
     };
     validator
         .iter_errors(document)

@@ -418,3 +418,19 @@ fn variable_updates_in_parallel_loops() {
     let output = soarc(&["build", "spec.yaml", "--out", "out"], dir.path());
     assert!(output.status.success(), "{}", stderr(&output));
 }
+
+#[test]
+fn bad_automation_rule_fails_with_its_position_and_writes_nothing() {
+    fails_with(
+        &format!(
+            "{GOOD}automation_rules:\n  - name: r\n    order: 1\n    when: created\n    conditions: {{ tactics_added: true }}\n    actions: [ {{ run_playbook: p2 }} ]\n"
+        ),
+        &[
+            "RULE001",
+            "did you mean `p1`?",
+            "spec.yaml:26:32",
+            "RULE003",
+            "`tactics_added`",
+        ],
+    );
+}

@@ -8,6 +8,7 @@
 pub mod expr;
 pub mod functions;
 pub mod playbook;
+pub mod rules;
 
 use std::borrow::Cow;
 

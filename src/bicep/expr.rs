@@ -11,6 +11,9 @@ use crate::arm::{self, ArmString};
 pub struct Symbols {
     /// ARM `resourceId(...)` expressions of resources declared in the file, with their symbol.
     pub resources: Vec<(arm::Expr, String)>,
+    /// Literal names of nested deployments (modules) of the file, with their symbol, for
+    /// `dependsOn: ['<deployment name>']` between modules.
+    pub deployments: Vec<(String, String)>,
 }
 
 /// An ARM construct this translator has no Bicep form for (a soarc bug when it happens on

@@ -13,6 +13,7 @@
 
 pub mod expr;
 pub mod playbook;
+pub mod rules;
 pub mod template;
 pub mod value;
 

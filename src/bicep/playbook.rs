@@ -52,7 +52,7 @@ struct Layout<'a> {
     file: &'a File,
 }
 
-fn render_file(file: &File, purpose: &str) -> Result<String, Unsupported> {
+pub(crate) fn render_file(file: &File, purpose: &str) -> Result<String, Unsupported> {
     super::render("bicep", &Layout { purpose, file })
 }
 
@@ -68,7 +68,7 @@ struct ParamValue {
     value: String,
 }
 
-fn bicepparam(parameters: &ParametersFile) -> Result<String, Unsupported> {
+pub(crate) fn bicepparam(parameters: &ParametersFile) -> Result<String, Unsupported> {
     let params = parameters
         .parameters
         .iter()

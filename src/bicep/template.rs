@@ -135,6 +135,8 @@ pub fn translate(
             symbols
                 .resources
                 .push((resource_id(resource)?, symbol.clone()));
+        } else if let ArmString::Literal(name) = &resource.name {
+            symbols.deployments.push((name.clone(), symbol.clone()));
         }
         declared.push(symbol);
     }
@@ -280,6 +282,14 @@ fn add_explicit_dependencies(
     }
     let mut explicit = Vec::new();
     for dependency in depends_on {
+        if let ArmString::Literal(name) = dependency
+            && let Some((_, symbol)) = symbols.deployments.iter().find(|(n, _)| n == name)
+        {
+            if !used.contains(symbol) {
+                explicit.push(Expr::Ident(symbol.clone()));
+            }
+            continue;
+        }
         let Expr::Member { base, .. } = symbols.string(dependency)? else {
             return Err(Unsupported(format!(
                 "dependsOn {dependency:?} is not a resource of this file"
@@ -396,6 +406,13 @@ fn symbol_for(resource: &Resource) -> String {
                 .filter(|s| !s.is_empty())
                 .unwrap_or(symbol),
         );
+    }
+    // A literal name that reads as words (not a GUID), e.g. a nested deployment's.
+    if let ArmString::Literal(name) = &resource.name
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && uuid::Uuid::parse_str(name).is_err()
+    {
+        return camel(name);
     }
     let mut first_literal = None;
     if let ArmString::Expr(e) = &resource.name

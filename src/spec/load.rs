@@ -198,6 +198,7 @@ fn merge(specs: Vec<Spec>, sources: &Sources) -> (Spec, Vec<Diagnostic>) {
             &mut errors,
         );
         merged.playbooks.extend(spec.playbooks);
+        merged.automation_rules.extend(spec.automation_rules);
     }
     (merged, errors)
 }

@@ -6,6 +6,7 @@
 
 pub mod load;
 pub mod located;
+pub mod rules;
 pub mod steps;
 
 use indexmap::IndexMap;
@@ -13,6 +14,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 pub use located::Located;
+pub use rules::AutomationRule;
 pub use steps::*;
 
 /// A soarc spec file. Several files may be given to one build; their sections are merged
@@ -37,6 +39,9 @@ pub struct Spec {
     /// Logic App playbooks.
     #[serde(default)]
     pub playbooks: Vec<Located<Playbook>>,
+    /// Sentinel automation rules: which playbook runs for which incident or alert.
+    #[serde(default)]
+    pub automation_rules: Vec<Located<AutomationRule>>,
 }
 
 /// Deployment target of the generated templates.
