@@ -1,7 +1,7 @@
 //! The whole pipeline: load → model → compile (WDL) → ARM → files, each output checked
 //! against the project's schemas and by `soarc validate`'s rules before anything is written.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::diagnostics::{Diagnostic, Sources};
 use crate::output::FileSet;
@@ -74,69 +74,13 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
     }
 
     let mut files = FileSet::default();
-    for playbook in &compiled {
-        let deployment = match arm::playbook::build(playbook, spec.deployment.as_ref()) {
-            Ok(deployment) => deployment,
-            Err(errors) => {
-                diagnostics.extend(errors);
-                continue;
-            }
-        };
-        let dir = Path::new("playbooks").join(&playbook.name);
-        let documents = [
-            (
-                "workflow.json",
-                OutputKind::Workflow,
-                to_json(&playbook.definition),
-            ),
-            (
-                "azuredeploy.json",
-                OutputKind::Template,
-                to_json(&deployment.template),
-            ),
-            (
-                "azuredeploy.parameters.json",
-                OutputKind::Parameters,
-                to_json(&deployment.parameters),
-            ),
-        ];
-        for (file, kind, document) in documents {
-            let path = dir.join(file);
-            // A schema violation here is a soarc bug, not a user error: say so.
-            for violation in schema::check(kind, &document) {
-                diagnostics.push(
-                    Diagnostic::error(
-                        "OUT001",
-                        format!(
-                            "generated {} violates its schema: {violation}",
-                            path.display()
-                        ),
-                    )
-                    .help("this is a bug in soarc; please report it with the spec"),
-                );
-            }
-            let text = schema::pretty(&document);
-            // The same checker users run on hand-written templates (`soarc validate`).
-            diagnostics.extend(self_check(&path, &text));
+    for (outputs, problems) in in_parallel(&compiled, |playbook| {
+        playbook_outputs(playbook, spec.deployment.as_ref())
+    }) {
+        for (path, text) in outputs {
             files.insert(path, text);
         }
-        match bicep::playbook::files(&deployment) {
-            Ok(bicep_files) => {
-                for (file, text) in bicep_files {
-                    files.insert(dir.join(file), text);
-                }
-            }
-            Err(e) => diagnostics.push(
-                Diagnostic::error(
-                    "OUT002",
-                    format!(
-                        "cannot write the Bicep of playbook `{}`: {e}",
-                        playbook.name
-                    ),
-                )
-                .help("this is a bug in soarc; please report it with the spec"),
-            ),
-        }
+        diagnostics.extend(problems);
     }
     if !compiled_rules.rules.is_empty() {
         automation_rules(&spec, &compiled_rules, &mut files, &mut diagnostics);
@@ -153,6 +97,97 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
         sources,
         playbooks: compiled.len(),
         automation_rules: compiled_rules.rules.len(),
+    })
+}
+
+/// The files of one playbook (workflow, ARM, parameters, Bicep), each checked against its
+/// schema and by `soarc validate`; problems found are soarc bugs or missing deployment facts.
+fn playbook_outputs(
+    playbook: &compile::CompiledPlaybook,
+    deployment_spec: Option<&crate::spec::Located<crate::spec::Deployment>>,
+) -> (Vec<(PathBuf, String)>, Vec<Diagnostic>) {
+    let mut outputs = Vec::new();
+    let mut diagnostics = Vec::new();
+    let deployment = match arm::playbook::build(playbook, deployment_spec) {
+        Ok(deployment) => deployment,
+        Err(errors) => return (outputs, errors),
+    };
+    let dir = Path::new("playbooks").join(&playbook.name);
+    let documents = [
+        (
+            "workflow.json",
+            OutputKind::Workflow,
+            to_json(&playbook.definition),
+        ),
+        (
+            "azuredeploy.json",
+            OutputKind::Template,
+            to_json(&deployment.template),
+        ),
+        (
+            "azuredeploy.parameters.json",
+            OutputKind::Parameters,
+            to_json(&deployment.parameters),
+        ),
+    ];
+    for (file, kind, document) in documents {
+        let path = dir.join(file);
+        // A schema violation here is a soarc bug, not a user error: say so.
+        for violation in schema::check(kind, &document) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "OUT001",
+                    format!(
+                        "generated {} violates its schema: {violation}",
+                        path.display()
+                    ),
+                )
+                .help("this is a bug in soarc; please report it with the spec"),
+            );
+        }
+        let text = schema::pretty(&document);
+        // The same checker users run on hand-written templates (`soarc validate`).
+        diagnostics.extend(self_check(&path, &text));
+        outputs.push((path, text));
+    }
+    match bicep::playbook::files(&deployment) {
+        Ok(bicep_files) => {
+            for (file, text) in bicep_files {
+                outputs.push((dir.join(file), text));
+            }
+        }
+        Err(e) => diagnostics.push(
+            Diagnostic::error(
+                "OUT002",
+                format!(
+                    "cannot write the Bicep of playbook `{}`: {e}",
+                    playbook.name
+                ),
+            )
+            .help("this is a bug in soarc; please report it with the spec"),
+        ),
+    }
+    (outputs, diagnostics)
+}
+
+/// `f` over `items` on all cores, results in input order (so output stays deterministic).
+/// Playbooks are independent once compiled; generating and checking their files is most of
+/// a large build.
+fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || items.len() < 8 {
+        return items.iter().map(&f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("playbook output workers do not panic"))
+            .collect()
     })
 }
 
