@@ -9,6 +9,7 @@ mod entities;
 mod jira;
 mod refs;
 mod steps;
+mod sync_steps;
 
 use std::collections::{HashMap, HashSet};
 
