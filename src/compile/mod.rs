@@ -11,6 +11,8 @@ mod refs;
 mod steps;
 mod sync_steps;
 
+pub use sync_steps::{INCIDENTS_API_VERSION, JIRA_LABEL_PREFIX};
+
 use std::collections::{HashMap, HashSet};
 
 use indexmap::{IndexMap, IndexSet};
