@@ -85,7 +85,12 @@ pub fn expand(spec: &mut Spec, sources: &mut Sources, errors: &mut Vec<Diagnosti
         servicenow(spec, snow, &mut yaml, errors);
     }
     if let Some(jira) = &sync.jira
-        && check_connection(spec, &jira.connection, &["jira-cloud", "jira-data-center"], errors)
+        && check_connection(
+            spec,
+            &jira.connection,
+            &["jira-cloud", "jira-data-center"],
+            errors,
+        )
     {
         self::jira(spec, jira, &mut yaml, errors);
     }
@@ -155,15 +160,22 @@ fn check_connection(
     }
 }
 
-fn interval(poll: Option<&Located<String>>, span: Span, errors: &mut Vec<Diagnostic>) -> (&'static str, u32, u32) {
+fn interval(
+    poll: Option<&Located<String>>,
+    span: Span,
+    errors: &mut Vec<Diagnostic>,
+) -> (&'static str, u32, u32) {
     let Some(poll) = poll else {
         return ("Minute", 5, 5);
     };
     parse_interval(&poll.value).unwrap_or_else(|| {
         errors.push(
-            Diagnostic::error("SPEC090", format!("`{}` is not a polling interval", poll.value))
-                .at(poll.span.or(span).with_len(poll.value.chars().count()))
-                .help("write minutes or hours between 1 minute and 24 hours, e.g. `5m` or `1h`"),
+            Diagnostic::error(
+                "SPEC090",
+                format!("`{}` is not a polling interval", poll.value),
+            )
+            .at(poll.span.or(span).with_len(poll.value.chars().count()))
+            .help("write minutes or hours between 1 minute and 24 hours, e.g. `5m` or `1h`"),
         );
         ("Minute", 5, 5)
     })
@@ -174,11 +186,7 @@ fn direction(d: Option<Direction>) -> Direction {
 }
 
 /// Incident-triggered playbooks' create steps on `connection` get correlation.
-fn correlate(
-    spec: &mut Spec,
-    connection: &str,
-    jira: bool,
-) {
+fn correlate(spec: &mut Spec, connection: &str, jira: bool) {
     let mut counter = 0;
     for playbook in &mut spec.playbooks {
         if !matches!(playbook.trigger.value, crate::spec::Trigger::Incident) {
@@ -188,7 +196,12 @@ fn correlate(
     }
 }
 
-fn correlate_steps(steps: &mut Vec<Located<Step>>, connection: &str, jira: bool, counter: &mut usize) {
+fn correlate_steps(
+    steps: &mut Vec<Located<Step>>,
+    connection: &str,
+    jira: bool,
+    counter: &mut usize,
+) {
     let mut i = 0;
     while i < steps.len() {
         let span = steps[i].span;
@@ -236,7 +249,10 @@ fn correlate_steps(steps: &mut Vec<Located<Step>>, connection: &str, jira: bool,
         if let Some(label) = label {
             steps.insert(
                 i + 1,
-                Located::new(Step::SentinelAddLabel(crate::spec::AddLabel::Label(label)), span),
+                Located::new(
+                    Step::SentinelAddLabel(crate::spec::AddLabel::Label(label)),
+                    span,
+                ),
             );
             i += 1;
         }
@@ -274,7 +290,12 @@ fn rule(yaml: &mut String, name: &str, display: &str, order: i64, playbook: &str
     );
 }
 
-fn servicenow(spec: &mut Spec, snow: &Located<ServiceNowSync>, yaml: &mut String, errors: &mut Vec<Diagnostic>) {
+fn servicenow(
+    spec: &mut Spec,
+    snow: &Located<ServiceNowSync>,
+    yaml: &mut String,
+    errors: &mut Vec<Diagnostic>,
+) {
     let span = snow.span;
     let connection = q(&snow.connection.value);
     let direction = direction(snow.direction);
@@ -327,7 +348,11 @@ fn servicenow(spec: &mut Spec, snow: &Located<ServiceNowSync>, yaml: &mut String
         // Sentinel classification -> close code: a spec mapping, so gaps are SPEC024.
         let mut values: Vec<String> = Vec::new();
         if snow.resolve_codes.is_empty() && snow.default_close_code.is_none() {
-            values.extend(DEFAULT_RESOLVE_CODES.iter().map(|(c, code)| format!("{c}: {}", q(code))));
+            values.extend(
+                DEFAULT_RESOLVE_CODES
+                    .iter()
+                    .map(|(c, code)| format!("{c}: {}", q(code))),
+            );
         }
         for (classification, code) in &snow.resolve_codes {
             if !CLASSIFICATIONS.contains(&classification.value.as_str()) {
@@ -335,9 +360,18 @@ fn servicenow(spec: &mut Spec, snow: &Located<ServiceNowSync>, yaml: &mut String
                     .map(|s| format!("did you mean `{s}`?"))
                     .unwrap_or_else(|| format!("use one of {}", CLASSIFICATIONS.join(", ")));
                 errors.push(
-                    Diagnostic::error("SPEC023", format!("`{}` is not a Sentinel classification", classification.value))
-                        .at(classification.span.or(span).with_len(classification.value.chars().count()))
-                        .help(help),
+                    Diagnostic::error(
+                        "SPEC023",
+                        format!(
+                            "`{}` is not a Sentinel classification",
+                            classification.value
+                        ),
+                    )
+                    .at(classification
+                        .span
+                        .or(span)
+                        .with_len(classification.value.chars().count()))
+                    .help(help),
                 );
                 continue;
             }
@@ -397,12 +431,23 @@ fn servicenow(spec: &mut Spec, snow: &Located<ServiceNowSync>, yaml: &mut String
             notes = q(CLOSED_IN_SENTINEL),
         );
         let order = snow.rule_order.as_ref().map(|o| o.value).unwrap_or(900);
-        rule(&mut rules, SENTINEL_TO_SNOW, "soarc sync: resolve ServiceNow incidents of closed incidents", order, SENTINEL_TO_SNOW);
+        rule(
+            &mut rules,
+            SENTINEL_TO_SNOW,
+            "soarc sync: resolve ServiceNow incidents of closed incidents",
+            order,
+            SENTINEL_TO_SNOW,
+        );
     }
     push_sections(yaml, &mappings, &playbooks, &rules);
 }
 
-fn jira(spec: &mut Spec, jira: &Located<JiraSync>, yaml: &mut String, errors: &mut Vec<Diagnostic>) {
+fn jira(
+    spec: &mut Spec,
+    jira: &Located<JiraSync>,
+    yaml: &mut String,
+    errors: &mut Vec<Diagnostic>,
+) {
     let span = jira.span;
     let connection = q(&jira.connection.value);
     let direction = direction(jira.direction);
@@ -410,7 +455,10 @@ fn jira(spec: &mut Spec, jira: &Located<JiraSync>, yaml: &mut String, errors: &m
     for project in &jira.projects {
         let ok = project.value.len() >= 2
             && project.value.starts_with(|c: char| c.is_ascii_uppercase())
-            && project.value.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+            && project
+                .value
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
         if !ok {
             errors.push(
                 Diagnostic::error("SPEC080", format!("`{}` is not a Jira project key", project.value))
@@ -435,7 +483,8 @@ fn jira(spec: &mut Spec, jira: &Located<JiraSync>, yaml: &mut String, errors: &m
     let mut rules = String::new();
     if direction.to_sentinel() {
         let classification = classification_name(
-            jira.classification.unwrap_or(SentinelClassification::Undetermined),
+            jira.classification
+                .unwrap_or(SentinelClassification::Undetermined),
         );
         let jql = format!(
             "{projects}labels = {JIRA_SYNC_LABEL} AND statusCategory = Done AND updated >= -{}m ORDER BY updated ASC",
@@ -494,7 +543,13 @@ fn jira(spec: &mut Spec, jira: &Located<JiraSync>, yaml: &mut String, errors: &m
             notes = q(CLOSED_IN_SENTINEL),
         );
         let order = jira.rule_order.as_ref().map(|o| o.value).unwrap_or(901);
-        rule(&mut rules, SENTINEL_TO_JIRA, "soarc sync: move Jira issues of closed incidents to done", order, SENTINEL_TO_JIRA);
+        rule(
+            &mut rules,
+            SENTINEL_TO_JIRA,
+            "soarc sync: move Jira issues of closed incidents to done",
+            order,
+            SENTINEL_TO_JIRA,
+        );
     }
     push_sections(yaml, "", &playbooks, &rules);
 }

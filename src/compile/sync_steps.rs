@@ -137,7 +137,13 @@ impl<'a> PlaybookCompiler<'a> {
         body
     }
 
-    fn page_size(&mut self, size: Option<&Located<u32>>, default: u32, max: u32, span: Span) -> u32 {
+    fn page_size(
+        &mut self,
+        size: Option<&Located<u32>>,
+        default: u32,
+        max: u32,
+        span: Span,
+    ) -> u32 {
         let Some(size) = size else { return default };
         if size.value == 0 || size.value > max {
             self.error(
@@ -188,7 +194,10 @@ impl<'a> PlaybookCompiler<'a> {
                         Value::String(query.to_wdl_string()),
                     ),
                     ("sysparm_limit".to_string(), Value::from(page)),
-                    ("sysparm_offset".to_string(), Value::String(expr_string(offset))),
+                    (
+                        "sysparm_offset".to_string(),
+                        Value::String(expr_string(offset)),
+                    ),
                 ])),
                 body: None,
                 retry_policy: None,
@@ -532,9 +541,10 @@ impl<'a> PlaybookCompiler<'a> {
                     Expr::call("triggerBody", vec![]).prop("object").prop("id"),
                     None,
                 )),
-                TriggerKind::Entity => {
-                    Some((Expr::call("triggerBody", vec![]).prop("IncidentArmID"), None))
-                }
+                TriggerKind::Entity => Some((
+                    Expr::call("triggerBody", vec![]).prop("IncidentArmID"),
+                    None,
+                )),
                 _ => {
                     self.error(
                         Diagnostic::error("SPEC039", format!("{what} needs an incident, but this playbook's trigger has none"))
@@ -642,7 +652,8 @@ impl<'a> PlaybookCompiler<'a> {
                     );
                     return None;
                 };
-                let table_name = self.action_name(None, &format!("Classifications_for_{name}"), span);
+                let table_name =
+                    self.action_name(None, &format!("Classifications_for_{name}"), span);
                 let map: serde_json::Map<String, Value> = values
                     .iter()
                     .map(|(k, v)| (k.clone(), Value::String(v.connector_value().into())))
@@ -652,13 +663,18 @@ impl<'a> PlaybookCompiler<'a> {
                     vec![
                         Expr::Index {
                             base: Box::new(Expr::call("outputs", vec![Expr::str(&table_name)])),
-                            index: Box::new(Expr::call("string", vec![source])),
+                            index: Box::new(source),
                             optional: true,
                         },
                         Expr::str(default.connector_value()),
                     ],
                 );
-                table = Some((table_name, action(ActionKind::Compose { inputs: Value::Object(map) })));
+                table = Some((
+                    table_name,
+                    action(ActionKind::Compose {
+                        inputs: Value::Object(map),
+                    }),
+                ));
                 Value::String(expr_string(lookup))
             }
         };
@@ -697,7 +713,8 @@ impl<'a> PlaybookCompiler<'a> {
         });
         let mut classification_body = json!({ "ClassificationAndReason": classification });
         if let Some(comment) = &comment {
-            classification_body["ClassificationReasonText"] = Value::String(comment.to_wdl_string());
+            classification_body["ClassificationReasonText"] =
+                Value::String(comment.to_wdl_string());
         }
         let mut update_body = json!({
             "incidentArmId": arm_id_text,

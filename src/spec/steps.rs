@@ -679,9 +679,7 @@ impl SentinelClassification {
             SentinelClassification::TruePositive => "TruePositive - SuspiciousActivity",
             SentinelClassification::BenignPositive => "BenignPositive - SuspiciousButExpected",
             SentinelClassification::FalsePositive => "FalsePositive - IncorrectAlertLogic",
-            SentinelClassification::FalsePositiveInaccurateData => {
-                "FalsePositive - InaccurateData"
-            }
+            SentinelClassification::FalsePositiveInaccurateData => "FalsePositive - InaccurateData",
         }
     }
 }
