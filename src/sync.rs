@@ -377,13 +377,11 @@ fn servicenow(
             }
             values.push(format!("{}: {}", classification.value, q(&code.value)));
         }
+        let uses_defaults = snow.resolve_codes.is_empty() && snow.default_close_code.is_none();
         let missing: Vec<&str> = CLASSIFICATIONS
             .iter()
             .copied()
-            .filter(|c| {
-                !snow.resolve_codes.keys().any(|k| k.value == *c)
-                    && !(snow.resolve_codes.is_empty() && snow.default_close_code.is_none())
-            })
+            .filter(|c| !uses_defaults && !snow.resolve_codes.keys().any(|k| k.value == *c))
             .collect();
         if !missing.is_empty() && snow.default_close_code.is_none() {
             errors.push(

@@ -137,11 +137,13 @@ fn creation_playbooks_get_correlation_labels() {
     let labels = &action(&wf, "Create_Jira_issue")["inputs"]["body"]["fields"]["labels"];
     assert_eq!(
         labels,
-        &serde_json::json!(["soarc-sync", "sentinel-@{triggerBody()?['object']?['name']}"])
+        &serde_json::json!([
+            "soarc-sync",
+            "sentinel-@{triggerBody()?['object']?['name']}"
+        ])
     );
     assert_eq!(
-        action(&wf, "Add_label_to_incident_2")["inputs"]["body"]["tagsToAdd"]["TagsToAdd"][0]
-            ["Tag"],
+        action(&wf, "Add_label_to_incident_2")["inputs"]["body"]["tagsToAdd"]["TagsToAdd"][0]["Tag"],
         "jira:@{body('Create_Jira_issue')?['key']}"
     );
 }
@@ -268,8 +270,13 @@ fn sentinel_to_servicenow_resolves_open_tickets_with_mapped_close_code() {
 fn automation_rules_fire_on_close_unless_the_sync_closed_it() {
     let built = builds(&format!("{HEAD}{BOTH}"));
     let text = &built.files.files[Path::new("automation-rules/azuredeploy.json")];
-    for (playbook, order) in [("sync-sentinel-to-servicenow", 900), ("sync-sentinel-to-jira", 901)] {
-        let at = text.find(&format!("'{playbook}')")).expect("rule runs the playbook");
+    for (playbook, order) in [
+        ("sync-sentinel-to-servicenow", 900),
+        ("sync-sentinel-to-jira", 901),
+    ] {
+        let at = text
+            .find(&format!("'{playbook}')"))
+            .expect("rule runs the playbook");
         let start = text[..at].rfind("\"displayName\"").unwrap();
         let rule = &text[start..at];
         assert!(rule.contains(&format!("\"order\": {order}")), "{rule}");
@@ -287,7 +294,10 @@ fn jira_to_sentinel_searches_done_issues_with_jql_and_finds_the_incident_by_labe
     let built = builds(&format!("{HEAD}{BOTH}"));
     let wf = workflow(&built, "sync-jira-to-sentinel");
     let search = &action(&wf, "Search_page_of_Done_Jira_issues")["inputs"];
-    assert_eq!(search["uri"], "https://contoso.atlassian.net/rest/api/3/search/jql");
+    assert_eq!(
+        search["uri"],
+        "https://contoso.atlassian.net/rest/api/3/search/jql"
+    );
     assert_eq!(
         search["body"]["jql"],
         "project in (SEC) AND labels = soarc-sync AND statusCategory = Done AND updated >= -10m ORDER BY updated ASC"
@@ -378,18 +388,24 @@ fn unknown_or_wrong_connection() {
 #[test]
 fn mapping_gaps_and_bad_classifications() {
     fails(
-        &format!("{HEAD}sync:\n  servicenow:\n    connection: snow\n    resolve_codes: {{ TruePositive: Solved }}\n"),
+        &format!(
+            "{HEAD}sync:\n  servicenow:\n    connection: snow\n    resolve_codes: {{ TruePositive: Solved }}\n"
+        ),
         "SPEC024",
         &["BenignPositive", "FalsePositive", "Undetermined"],
     );
     fails(
-        &format!("{HEAD}sync:\n  servicenow:\n    connection: snow\n    resolve_codes: {{ TruePositve: Solved }}\n    default_close_code: Solved\n"),
+        &format!(
+            "{HEAD}sync:\n  servicenow:\n    connection: snow\n    resolve_codes: {{ TruePositve: Solved }}\n    default_close_code: Solved\n"
+        ),
         "SPEC023",
         &["TruePositve", "did you mean `TruePositive`?"],
     );
     // Unknown classification names in close_codes are parse errors with a suggestion.
     fails(
-        &format!("{HEAD}sync:\n  servicenow:\n    connection: snow\n    close_codes: {{ Solved: TruePositiv }}\n"),
+        &format!(
+            "{HEAD}sync:\n  servicenow:\n    connection: snow\n    close_codes: {{ Solved: TruePositiv }}\n"
+        ),
         "SPEC002",
         &["TruePositiv"],
     );
