@@ -38,11 +38,13 @@ pub fn build(paths: &[impl AsRef<Path>]) -> Result<Built, Failure> {
 /// Build an already loaded spec.
 pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
     let load::Loaded {
-        spec,
-        sources,
+        mut spec,
+        mut sources,
         errors,
     } = loaded;
     let mut diagnostics = errors;
+    // `sync:` becomes ordinary playbooks and rules before anything is checked.
+    crate::sync::expand(&mut spec, &mut sources, &mut diagnostics);
     let model = model::check(&spec, &mut diagnostics);
     // Rules are checked before the playbooks compile so one run reports both.
     let compiled_rules = rules::compile(&spec, &sources, &mut diagnostics);

@@ -22,5 +22,6 @@ pub mod output;
 pub mod rules;
 pub mod schema;
 pub mod spec;
+pub mod sync;
 pub mod validate;
 pub mod wdl;

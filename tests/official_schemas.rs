@@ -132,6 +132,15 @@ const KNOWN_SCHEMA_QUIRKS: &[Quirk] = &[
         AUTOMATION_RULES_STAND_IN,
         "/resources/1/properties/template/resources/4/properties/actions",
     ),
+    // The rules `sync:` generates (Sentinel to ServiceNow, Sentinel to Jira).
+    action_configuration_quirk(
+        AUTOMATION_RULES_STAND_IN,
+        "/resources/1/properties/template/resources/5/properties/actions",
+    ),
+    action_configuration_quirk(
+        AUTOMATION_RULES_STAND_IN,
+        "/resources/1/properties/template/resources/6/properties/actions",
+    ),
 ];
 
 const fn action_configuration_quirk(schema: &'static str, pointer: &'static str) -> Quirk {

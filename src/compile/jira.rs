@@ -20,13 +20,13 @@ use crate::wdl::{self, Action, ActionKind, Expr, Part, Template};
 
 /// Which Jira the connection points at.
 #[derive(Clone, Copy)]
-enum Jira<'c> {
+pub(super) enum Jira<'c> {
     Cloud(&'c spec::JiraCloudConnection),
     DataCenter(&'c spec::JiraDataCenterConnection),
 }
 
 impl Jira<'_> {
-    fn base(&self) -> &str {
+    pub(super) fn base(&self) -> &str {
         match self {
             Jira::Cloud(c) => c.site.value.trim_end_matches('/'),
             Jira::DataCenter(c) => c.base_url.value.trim_end_matches('/'),
@@ -145,7 +145,7 @@ fn adf_inline(parts: Vec<Part>) -> Vec<Value> {
     nodes
 }
 
-impl PlaybookCompiler<'_> {
+impl<'a> PlaybookCompiler<'a> {
     pub(super) fn jira_create_issue(
         &mut self,
         s: &spec::JiraCreateIssue,
@@ -293,7 +293,61 @@ impl PlaybookCompiler<'_> {
         );
         let jira = jira?;
 
-        // The credential, read at run time.
+        let authorization = self.jira_authorization(jira, &s.connection.value, &name, span);
+        let api = match jira {
+            Jira::Cloud(_) => "3",
+            Jira::DataCenter(_) => "2",
+        };
+        let uri = Template::Literal(format!("{}/rest/api/{api}/issue", jira.base()));
+        let mut http = action(ActionKind::Http {
+            inputs: wdl::HttpInputs {
+                method: "POST".into(),
+                uri: uri.to_wdl_string(),
+                headers: IndexMap::from([
+                    ("Accept".to_string(), "application/json".to_string()),
+                    ("Content-Type".to_string(), "application/json".to_string()),
+                    ("Authorization".to_string(), authorization),
+                ]),
+                queries: IndexMap::new(),
+                body: Some(json!({ "fields": fields })),
+                authentication: None,
+                retry_policy: None,
+            },
+        });
+        // Inputs carry the Authorization header; outputs (key, id) stay visible for support.
+        http.runtime_configuration = Some(secure(&["inputs"]));
+        Some((name, http))
+    }
+
+    /// The Jira connection `connection` names, or `None` (with an error).
+    pub(super) fn jira_connection(
+        &mut self,
+        connection: &Located<String>,
+        span: Span,
+    ) -> Option<Jira<'a>> {
+        let declared = self
+            .find_connection(
+                connection,
+                connection.span.or(span),
+                &["jira-cloud", "jira-data-center"],
+            )
+            .flatten()?;
+        match &declared.value {
+            Connection::JiraCloud(cloud) => Some(Jira::Cloud(cloud)),
+            Connection::JiraDataCenter(dc) => Some(Jira::DataCenter(dc)),
+            _ => None,
+        }
+    }
+
+    /// The `Authorization` header value for a call to `jira`: the credential is read from
+    /// Key Vault by an action queued right before the step (`secureData` in and out).
+    pub(super) fn jira_authorization(
+        &mut self,
+        jira: Jira<'a>,
+        connection: &str,
+        for_action: &str,
+        span: Span,
+    ) -> String {
         let secret = jira.secret();
         let deployment_subscription = self
             .model
@@ -309,8 +363,8 @@ impl PlaybookCompiler<'_> {
                 Diagnostic::error(
                     "SPEC083",
                     format!(
-                        "Key Vault `{}` of connection `{}` is in another subscription",
-                        secret.key_vault.vault.value, s.connection.value
+                        "Key Vault `{}` of connection `{connection}` is in another subscription",
+                        secret.key_vault.vault.value
                     ),
                 )
                 .at(subscription.span.or(secret.span))
@@ -318,7 +372,7 @@ impl PlaybookCompiler<'_> {
             );
         }
         let vault = self.use_key_vault(&secret.key_vault);
-        let read = self.action_name(None, &format!("Get_token_for_{name}"), span);
+        let read = self.action_name(None, &format!("Get_token_for_{for_action}"), span);
         let path = Template::Interpolated(vec![
             Part::Text("/secrets/".into()),
             Part::Expr(Expr::call(
@@ -356,29 +410,7 @@ impl PlaybookCompiler<'_> {
                 Template::Interpolated(vec![Part::Text("Bearer ".into()), Part::Expr(token)])
             }
         };
-        let api = match jira {
-            Jira::Cloud(_) => "3",
-            Jira::DataCenter(_) => "2",
-        };
-        let uri = Template::Literal(format!("{}/rest/api/{api}/issue", jira.base()));
-        let mut http = action(ActionKind::Http {
-            inputs: wdl::HttpInputs {
-                method: "POST".into(),
-                uri: uri.to_wdl_string(),
-                headers: IndexMap::from([
-                    ("Accept".to_string(), "application/json".to_string()),
-                    ("Content-Type".to_string(), "application/json".to_string()),
-                    ("Authorization".to_string(), authorization.to_wdl_string()),
-                ]),
-                queries: IndexMap::new(),
-                body: Some(json!({ "fields": fields })),
-                authentication: None,
-                retry_policy: None,
-            },
-        });
-        // Inputs carry the Authorization header; outputs (key, id) stay visible for support.
-        http.runtime_configuration = Some(secure(&["inputs"]));
-        Some((name, http))
+        authorization.to_wdl_string()
     }
 
     /// The description as an ADF document.
@@ -573,7 +605,7 @@ fn empty_bullets(at: Span) -> Diagnostic {
         .help("add items (`bullets: [first, second]`) or remove the block")
 }
 
-fn secure(properties: &[&str]) -> wdl::RuntimeConfiguration {
+pub(super) fn secure(properties: &[&str]) -> wdl::RuntimeConfiguration {
     wdl::RuntimeConfiguration {
         secure_data: Some(wdl::SecureData {
             properties: properties.iter().map(|p| p.to_string()).collect(),

@@ -9,6 +9,9 @@ mod entities;
 mod jira;
 mod refs;
 mod steps;
+mod sync_steps;
+
+pub use sync_steps::{INCIDENTS_API_VERSION, JIRA_LABEL_PREFIX};
 
 use std::collections::{HashMap, HashSet};
 

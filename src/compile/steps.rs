@@ -57,6 +57,13 @@ impl PlaybookCompiler<'_> {
             Step::SentinelAddComment(s) => self.add_comment(s, span),
             Step::JiraCreateIssue(s) => self.jira_create_issue(s, span),
             Step::SentinelGetEntities(s) => self.get_entities(s, span),
+            Step::ServiceNowQueryIncidents(s) => self.servicenow_query_incidents(s, span),
+            Step::ServiceNowResolveIncident(s) => self.servicenow_resolve_incident(s, span),
+            Step::JiraSearchIssues(s) => self.jira_search_issues(s, span),
+            Step::JiraTransitionIssue(s) => self.jira_transition_issue(s, span),
+            Step::JiraAddComment(s) => self.jira_add_comment(s, span),
+            Step::SentinelCloseIncident(s) => self.sentinel_close_incident(s, span),
+            Step::SentinelAddLabel(s) => self.sentinel_add_label(s, span),
             Step::Http(s) => self.http(s, span),
             Step::Compose(s) => {
                 let name = self.action_name(

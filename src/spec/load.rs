@@ -197,6 +197,17 @@ fn merge(specs: Vec<Spec>, sources: &Sources) -> (Spec, Vec<Diagnostic>) {
             sources,
             &mut errors,
         );
+        if let Some(sync) = spec.sync {
+            if merged.sync.is_some() {
+                errors.push(
+                    Diagnostic::error("SPEC003", "`sync` is defined more than once")
+                        .at(sync.span)
+                        .help("keep one `sync` block across the spec files"),
+                );
+            } else {
+                merged.sync = Some(sync);
+            }
+        }
         merged.playbooks.extend(spec.playbooks);
         merged.automation_rules.extend(spec.automation_rules);
     }

@@ -8,6 +8,7 @@ pub mod load;
 pub mod located;
 pub mod rules;
 pub mod steps;
+pub mod sync;
 
 use indexmap::IndexMap;
 use schemars::JsonSchema;
@@ -42,6 +43,10 @@ pub struct Spec {
     /// Sentinel automation rules: which playbook runs for which incident or alert.
     #[serde(default)]
     pub automation_rules: Vec<Located<AutomationRule>>,
+    /// Status sync with ServiceNow and Jira: generates the playbooks and automation rules
+    /// that close Sentinel incidents when their ticket is resolved, and the other way round.
+    #[serde(default)]
+    pub sync: Option<Located<sync::Sync>>,
 }
 
 /// Deployment target of the generated templates.

@@ -33,6 +33,33 @@ pub enum Step {
     /// Add a comment to the Sentinel incident that triggered the run. Short form: the message.
     #[serde(rename = "sentinel.add_comment")]
     SentinelAddComment(AddComment),
+    /// Run steps for each ServiceNow incident matching an encoded query (`GET
+    /// /api/now/v2/table/incident` with `sysparm_query`), page by page (`sysparm_limit`,
+    /// `sysparm_offset`). Inside, `{{<as>.number}}`, `{{<as>.sys_id}}`, `{{<as>.close_code}}`...
+    #[serde(rename = "servicenow.query_incidents")]
+    ServiceNowQueryIncidents(ServiceNowQueryIncidents),
+    /// Resolve (state 6) or close (state 7) a ServiceNow incident by `sys_id`, with
+    /// `close_code` and `close_notes` (`PUT /api/now/v2/table/incident/{sys_id}`).
+    #[serde(rename = "servicenow.resolve_incident")]
+    ServiceNowResolveIncident(ServiceNowResolveIncident),
+    /// Run steps for each Jira issue a JQL search finds (`POST /rest/api/3/search/jql`, page by
+    /// page with `nextPageToken`). Inside, `{{<as>.key}}`, `{{<as>.fields.status.name}}`...
+    #[serde(rename = "jira.search_issues")]
+    JiraSearchIssues(JiraSearchIssues),
+    /// Move a Jira issue through the transition with this name (looked up at run time with
+    /// `GET /rest/api/3/issue/{key}/transitions`), optionally with a comment.
+    #[serde(rename = "jira.transition_issue")]
+    JiraTransitionIssue(JiraTransitionIssue),
+    /// Add a comment to a Jira issue (`POST /rest/api/3/issue/{key}/comment`).
+    #[serde(rename = "jira.add_comment")]
+    JiraAddComment(JiraAddComment),
+    /// Close a Sentinel incident with a classification, unless it is already closed (read
+    /// first through the Azure Resource Manager API with the managed identity).
+    #[serde(rename = "sentinel.close_incident")]
+    SentinelCloseIncident(CloseIncident),
+    /// Add a label (tag) to a Sentinel incident. Short form: the label text.
+    #[serde(rename = "sentinel.add_label")]
+    SentinelAddLabel(AddLabel),
     /// Call an HTTP endpoint. Outputs: `status`, `body`, `headers`.
     #[serde(rename = "http")]
     Http(HttpStep),
@@ -70,6 +97,13 @@ impl Step {
             Step::SentinelAddComment(_) => "sentinel.add_comment",
             Step::JiraCreateIssue(_) => "jira.create_issue",
             Step::SentinelGetEntities(_) => "sentinel.get_entities",
+            Step::ServiceNowQueryIncidents(_) => "servicenow.query_incidents",
+            Step::ServiceNowResolveIncident(_) => "servicenow.resolve_incident",
+            Step::JiraSearchIssues(_) => "jira.search_issues",
+            Step::JiraTransitionIssue(_) => "jira.transition_issue",
+            Step::JiraAddComment(_) => "jira.add_comment",
+            Step::SentinelCloseIncident(_) => "sentinel.close_incident",
+            Step::SentinelAddLabel(_) => "sentinel.add_label",
             Step::Http(_) => "http",
             Step::Compose(_) => "compose",
             Step::SetVariable(_) => "set_variable",
@@ -504,4 +538,221 @@ pub struct TerminateStep {
     /// Error message (status Failed only); may contain references.
     #[serde(default)]
     pub message: Option<Located<String>>,
+}
+
+/// Loop over ServiceNow incidents matching an encoded query.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceNowQueryIncidents {
+    /// Name of the paging loop (Until action) in the Logic App (default:
+    /// `Query_ServiceNow_incidents`).
+    #[serde(default)]
+    pub name: Option<Located<String>>,
+    /// A `servicenow` connection.
+    pub connection: Located<String>,
+    /// Encoded query (`sysparm_query`), e.g.
+    /// `active=true^correlation_id={{incident.arm_id}}`; may contain references.
+    pub query: Located<String>,
+    /// Records per page (`sysparm_limit`, 1-10000, default 100).
+    #[serde(default)]
+    pub page_size: Option<Located<u32>>,
+    /// Name of the current incident inside the loop: `{{ticket.number}}` with `as: ticket`.
+    #[serde(rename = "as")]
+    pub item_name: Located<String>,
+    /// Steps run for each incident (in parallel; one failing does not stop the others).
+    pub steps: Vec<Located<Step>>,
+}
+
+/// ServiceNow resolution states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SnowResolvedState {
+    /// State 6.
+    Resolved,
+    /// State 7.
+    Closed,
+}
+
+/// Resolve or close a ServiceNow incident.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceNowResolveIncident {
+    /// Action name (default: `Resolve_ServiceNow_incident`).
+    #[serde(default)]
+    pub name: Option<Located<String>>,
+    /// A `servicenow` connection.
+    pub connection: Located<String>,
+    /// The incident's `sys_id`, e.g. `{{ticket.sys_id}}`.
+    pub sys_id: Located<String>,
+    /// `resolved` (6, default) or `closed` (7).
+    #[serde(default)]
+    pub state: Option<SnowResolvedState>,
+    /// Resolution code (required by ServiceNow to resolve): text or
+    /// `{ map: <mapping from incident.classification> }`.
+    pub close_code: Located<FieldValue>,
+    /// Resolution notes (required by ServiceNow to resolve).
+    pub close_notes: Located<FieldValue>,
+    /// Optional internal journal entry.
+    #[serde(default)]
+    pub work_notes: Option<Located<FieldValue>>,
+}
+
+/// Loop over the Jira issues a JQL search finds.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JiraSearchIssues {
+    /// Name of the paging loop (Until action) in the Logic App (default: `Search_Jira_issues`).
+    #[serde(default)]
+    pub name: Option<Located<String>>,
+    /// A `jira-cloud` or `jira-data-center` connection.
+    pub connection: Located<String>,
+    /// The JQL, e.g. `labels = "sentinel-{{incident.name}}" AND statusCategory != Done`.
+    pub jql: Located<String>,
+    /// Fields returned for each issue (default: `summary, status, labels, resolution`).
+    #[serde(default)]
+    pub fields: Vec<String>,
+    /// Issues per page (`maxResults`, 1-100, default 50).
+    #[serde(default)]
+    pub page_size: Option<Located<u32>>,
+    /// Name of the current issue inside the loop: `{{issue.key}}` with `as: issue`.
+    #[serde(rename = "as")]
+    pub item_name: Located<String>,
+    /// Steps run for each issue.
+    pub steps: Vec<Located<Step>>,
+}
+
+/// Transition a Jira issue by transition name.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JiraTransitionIssue {
+    /// Action name (default: `Transition_Jira_issue`).
+    #[serde(default)]
+    pub name: Option<Located<String>>,
+    /// A `jira-cloud` or `jira-data-center` connection.
+    pub connection: Located<String>,
+    /// Issue key, e.g. `{{issue.key}}`.
+    pub issue: Located<String>,
+    /// The transition's name as the workflow shows it, e.g. `Done`; compared
+    /// case-insensitively. When the issue has no such transition, nothing changes.
+    pub transition: Located<String>,
+    /// A comment added with the transition.
+    #[serde(default)]
+    pub comment: Option<Located<String>>,
+}
+
+/// Comment on a Jira issue.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JiraAddComment {
+    /// Action name (default: `Comment_on_Jira_issue`).
+    #[serde(default)]
+    pub name: Option<Located<String>>,
+    /// A `jira-cloud` or `jira-data-center` connection.
+    pub connection: Located<String>,
+    /// Issue key, e.g. `{{issue.key}}`.
+    pub issue: Located<String>,
+    /// The comment text; `\n` is a line break.
+    pub message: Located<String>,
+}
+
+/// A Sentinel incident classification with its reason, as the Sentinel connector's
+/// "Update incident" takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, JsonSchema)]
+pub enum SentinelClassification {
+    Undetermined,
+    /// True positive, suspicious activity.
+    TruePositive,
+    /// Benign positive, suspicious but expected.
+    BenignPositive,
+    /// False positive, incorrect alert logic.
+    FalsePositive,
+    /// False positive, inaccurate data.
+    #[serde(rename = "FalsePositive-InaccurateData")]
+    FalsePositiveInaccurateData,
+}
+
+impl SentinelClassification {
+    /// The connector's `ClassificationAndReason` value.
+    pub fn connector_value(self) -> &'static str {
+        match self {
+            SentinelClassification::Undetermined => "Undetermined",
+            SentinelClassification::TruePositive => "TruePositive - SuspiciousActivity",
+            SentinelClassification::BenignPositive => "BenignPositive - SuspiciousButExpected",
+            SentinelClassification::FalsePositive => "FalsePositive - IncorrectAlertLogic",
+            SentinelClassification::FalsePositiveInaccurateData => "FalsePositive - InaccurateData",
+        }
+    }
+}
+
+/// The classification of a closed incident: one value, or looked up from run-time text.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ClassificationValue {
+    /// Look a run-time value up in a table, e.g. a ServiceNow close code:
+    /// `{ from: "{{ticket.close_code}}", values: { "Solved (Permanently)": TruePositive }, default: Undetermined }`.
+    Lookup {
+        /// The text to look up; usually a reference.
+        from: Located<String>,
+        /// Text to classification.
+        values: IndexMap<String, SentinelClassification>,
+        /// For text not in `values` (required: the source is open-ended).
+        #[serde(default)]
+        default: Option<SentinelClassification>,
+    },
+    Fixed(SentinelClassification),
+}
+
+/// Close a Sentinel incident.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseIncident {
+    /// Name of the step's Scope action (default: `Close_incident`).
+    #[serde(default)]
+    pub name: Option<Located<String>>,
+    /// The incident's ARM id (default: the triggering incident). Or
+    /// `{ jira_labels: "{{issue.fields.labels}}" }`: the incident whose `sentinel-<name>`
+    /// label the Jira issue carries (in `deployment.workspace`).
+    #[serde(default)]
+    pub incident: Option<Located<IncidentRef>>,
+    /// The classification.
+    pub classification: Located<ClassificationValue>,
+    /// Classification comment; may contain references.
+    #[serde(default)]
+    pub comment: Option<Located<String>>,
+    /// Labels added as the incident is closed (e.g. `closed-by-sync`).
+    #[serde(default)]
+    pub labels: Vec<Located<String>>,
+}
+
+/// Which Sentinel incident a step acts on.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum IncidentRef {
+    /// The incident of a Jira issue's `sentinel-<incident name>` label.
+    JiraLabels {
+        /// The issue's labels, e.g. `"{{issue.fields.labels}}"`.
+        jira_labels: Located<String>,
+    },
+    /// The incident's ARM id, e.g. `"{{ticket.correlation_id}}"`.
+    ArmId(Located<String>),
+}
+
+/// `sentinel.add_label`: the label, or the full form.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum AddLabel {
+    /// The label; may contain references, e.g. `servicenow:{{ticket.number}}`.
+    Label(String),
+    Full(AddLabelFull),
+}
+
+/// Full form of `sentinel.add_label`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddLabelFull {
+    /// Action name (default: `Add_label_to_incident`).
+    #[serde(default)]
+    pub name: Option<Located<String>>,
+    /// The label.
+    pub label: Located<String>,
 }

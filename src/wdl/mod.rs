@@ -246,6 +246,16 @@ pub enum ActionKind {
     Scope {
         actions: IndexMap<String, Action>,
     },
+    /// Repeat the actions until the expression holds (checked after each iteration).
+    Until {
+        expression: String,
+        limit: UntilLimit,
+        actions: IndexMap<String, Action>,
+    },
+    /// Filter an array (the designer's "Filter array").
+    Query {
+        inputs: QueryInputs,
+    },
     Terminate {
         inputs: TerminateInputs,
     },
@@ -255,7 +265,9 @@ impl ActionKind {
     /// Nested action lists (branches, loop bodies), for walking the graph.
     pub fn children(&self) -> Vec<&IndexMap<String, Action>> {
         match self {
-            ActionKind::Foreach { actions, .. } | ActionKind::Scope { actions } => vec![actions],
+            ActionKind::Foreach { actions, .. }
+            | ActionKind::Scope { actions }
+            | ActionKind::Until { actions, .. } => vec![actions],
             ActionKind::If {
                 actions, otherwise, ..
             } => {
@@ -277,7 +289,9 @@ impl ActionKind {
     /// Nested action lists, mutable.
     pub fn children_mut(&mut self) -> Vec<&mut IndexMap<String, Action>> {
         match self {
-            ActionKind::Foreach { actions, .. } | ActionKind::Scope { actions } => vec![actions],
+            ActionKind::Foreach { actions, .. }
+            | ActionKind::Scope { actions }
+            | ActionKind::Until { actions, .. } => vec![actions],
             ActionKind::If {
                 actions, otherwise, ..
             } => {
@@ -306,6 +320,22 @@ pub fn remove_action(actions: &mut IndexMap<String, Action>, name: &str) -> bool
             .into_iter()
             .any(|c| remove_action(c, name))
     })
+}
+
+/// Bounds of an Until loop.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct UntilLimit {
+    pub count: u32,
+    /// ISO 8601 duration, e.g. `PT1H`.
+    pub timeout: String,
+}
+
+/// Inputs of the Query (filter array) action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct QueryInputs {
+    pub from: Value,
+    #[serde(rename = "where")]
+    pub condition: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
