@@ -20,7 +20,7 @@ use crate::arm::{ex, lit};
 use crate::diagnostics::{Diagnostic, Sources, Span, did_you_mean};
 use crate::spec::rules::{
     Classification, ClassificationReason, Conditions, Modify, OneOrMany, Operator, PlaybookTarget,
-    PropertyName, RuleAction, RuleTarget, RuleWhen, Status,
+    PropertyName, RuleAction, RuleTarget, RuleWhen, Severity, Status,
 };
 use crate::spec::{AutomationRule, Located, Spec, Trigger};
 
@@ -363,49 +363,50 @@ impl RuleChecker<'_, '_> {
                 property_values: values.into_iter().map(lit).collect(),
             })
         };
-        if let Some(v) = &c.severity_changed_to {
-            changes.push((
-                v.span,
+        // Severity and status changes share one shape: property, direction, API values.
+        let severities = |v: &Option<Located<OneOrMany<Severity>>>| {
+            v.as_ref()
+                .map(|v| (v.span, v.to_vec().into_iter().map(|s| s.api()).collect()))
+        };
+        let statuses = |v: &Option<Located<OneOrMany<Status>>>| {
+            v.as_ref()
+                .map(|v| (v.span, v.to_vec().into_iter().map(|s| s.api()).collect()))
+        };
+        let value_changes: [(
+            Option<(Span, Vec<&'static str>)>,
+            &'static str,
+            ChangedProperty,
+            ChangeType,
+        ); 4] = [
+            (
+                severities(&c.severity_changed_to),
                 "severity_changed_to",
-                changed(
-                    ChangedProperty::IncidentSeverity,
-                    ChangeType::ChangedTo,
-                    v.to_vec().into_iter().map(|s| s.api()).collect(),
-                ),
-            ));
-        }
-        if let Some(v) = &c.severity_changed_from {
-            changes.push((
-                v.span,
+                ChangedProperty::IncidentSeverity,
+                ChangeType::ChangedTo,
+            ),
+            (
+                severities(&c.severity_changed_from),
                 "severity_changed_from",
-                changed(
-                    ChangedProperty::IncidentSeverity,
-                    ChangeType::ChangedFrom,
-                    v.to_vec().into_iter().map(|s| s.api()).collect(),
-                ),
-            ));
-        }
-        if let Some(v) = &c.status_changed_to {
-            changes.push((
-                v.span,
+                ChangedProperty::IncidentSeverity,
+                ChangeType::ChangedFrom,
+            ),
+            (
+                statuses(&c.status_changed_to),
                 "status_changed_to",
-                changed(
-                    ChangedProperty::IncidentStatus,
-                    ChangeType::ChangedTo,
-                    v.to_vec().into_iter().map(|s| s.api()).collect(),
-                ),
-            ));
-        }
-        if let Some(v) = &c.status_changed_from {
-            changes.push((
-                v.span,
+                ChangedProperty::IncidentStatus,
+                ChangeType::ChangedTo,
+            ),
+            (
+                statuses(&c.status_changed_from),
                 "status_changed_from",
-                changed(
-                    ChangedProperty::IncidentStatus,
-                    ChangeType::ChangedFrom,
-                    v.to_vec().into_iter().map(|s| s.api()).collect(),
-                ),
-            ));
+                ChangedProperty::IncidentStatus,
+                ChangeType::ChangedFrom,
+            ),
+        ];
+        for (value, key, property, direction) in value_changes {
+            if let Some((span, values)) = value {
+                changes.push((span, key, changed(property, direction, values)));
+            }
         }
         if let Some(v) = &c.owner_changed {
             if v.value {
