@@ -365,19 +365,22 @@ impl RuleChecker<'_, '_> {
         };
         // Severity and status changes share one shape: property, direction, API values.
         let severities = |v: &Option<Located<OneOrMany<Severity>>>| {
-            v.as_ref()
-                .map(|v| (v.span, v.to_vec().into_iter().map(|s| s.api()).collect()))
+            v.as_ref().map(|v| {
+                (
+                    v.span,
+                    v.to_vec().into_iter().map(|s| s.api()).collect::<Vec<_>>(),
+                )
+            })
         };
         let statuses = |v: &Option<Located<OneOrMany<Status>>>| {
-            v.as_ref()
-                .map(|v| (v.span, v.to_vec().into_iter().map(|s| s.api()).collect()))
+            v.as_ref().map(|v| {
+                (
+                    v.span,
+                    v.to_vec().into_iter().map(|s| s.api()).collect::<Vec<_>>(),
+                )
+            })
         };
-        let value_changes: [(
-            Option<(Span, Vec<&'static str>)>,
-            &'static str,
-            ChangedProperty,
-            ChangeType,
-        ); 4] = [
+        let value_changes = [
             (
                 severities(&c.severity_changed_to),
                 "severity_changed_to",
