@@ -8,6 +8,7 @@
 mod entities;
 mod jira;
 mod refs;
+pub mod retry;
 mod steps;
 
 use std::collections::{HashMap, HashSet};
@@ -92,6 +93,17 @@ impl CompiledPlaybook {
 /// Compile every playbook of the model. Returns the playbooks or all errors found.
 pub fn compile(model: &Model, sources: &Sources) -> Result<Vec<CompiledPlaybook>, Vec<Diagnostic>> {
     let mut errors = Vec::new();
+    let retries = model
+        .spec
+        .defaults
+        .iter()
+        .filter_map(|d| d.retry.as_ref())
+        .chain(model.connections.values().filter_map(|c| c.value.retry()));
+    for policy in retries {
+        if let Err(found) = retry::policy(policy) {
+            errors.extend(found);
+        }
+    }
     let mut compiled = Vec::new();
     let mut seen: HashMap<&str, Span> = HashMap::new();
     for playbook in &model.spec.playbooks {
@@ -212,6 +224,8 @@ pub(crate) struct PlaybookCompiler<'a> {
     entity_lists: Vec<(String, Vec<String>)>,
     /// Variables read by `{{id.list}}`.
     lists_used: IndexSet<String>,
+    /// Retry policy of outbound actions unless a step or connection sets one.
+    playbook_retry: wdl::RetryPolicy,
 }
 
 impl<'a> PlaybookCompiler<'a> {
@@ -239,7 +253,32 @@ impl<'a> PlaybookCompiler<'a> {
             step_variables: Vec::new(),
             entity_lists: Vec::new(),
             lists_used: IndexSet::new(),
+            playbook_retry: retry::default_policy(),
         }
+    }
+
+    /// The retry policy of a step's outbound actions: the step's, else its connection's,
+    /// else the playbook's (which falls back to `defaults.retry` and the built-in policy).
+    /// Errors of step policies are reported here; those of connections once, by [`compile`].
+    fn retry_for(
+        &mut self,
+        step: Option<&Located<spec::Retry>>,
+        connection: Option<&str>,
+    ) -> wdl::RetryPolicy {
+        if let Some(step) = step {
+            match retry::policy(step) {
+                Ok(policy) => return policy,
+                Err(errors) => {
+                    self.errors.extend(errors);
+                    return self.playbook_retry.clone();
+                }
+            }
+        }
+        connection
+            .and_then(|name| self.model.connections.get(name))
+            .and_then(|c| c.value.retry())
+            .and_then(|r| retry::policy(r).ok())
+            .unwrap_or_else(|| self.playbook_retry.clone())
     }
 
     fn error(&mut self, diagnostic: Diagnostic) {
@@ -247,6 +286,21 @@ impl<'a> PlaybookCompiler<'a> {
     }
 
     fn compile(&mut self) -> wdl::Definition {
+        let defaults = self.model.spec.defaults.as_ref();
+        let inherited = defaults
+            .and_then(|d| d.retry.as_ref())
+            .and_then(|r| retry::policy(r).ok())
+            .unwrap_or_else(retry::default_policy);
+        self.playbook_retry = match &self.playbook.retry {
+            Some(own) => match retry::policy(own) {
+                Ok(policy) => policy,
+                Err(errors) => {
+                    self.errors.extend(errors);
+                    inherited
+                }
+            },
+            None => inherited,
+        };
         let (trigger_name, trigger) = self.trigger();
         let mut actions = IndexMap::new();
         let mut previous: Option<String> = None;
