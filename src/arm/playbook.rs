@@ -133,6 +133,8 @@ pub fn build(
                     "password": ex(Expr::parameters(&password)),
                 });
             }
+            // OAuth: nothing to set; the connection is authorised in the portal.
+            ConnectionKind::Office365 => {}
             ConnectionKind::KeyVault(kv) => {
                 let (name, group) = key_vault_parameters(kv);
                 parameters.insert(
@@ -571,6 +573,10 @@ fn metadata(playbook: &CompiledPlaybook) -> Metadata {
             ConnectionKind::KeyVault(kv) => prerequisites.push(format!(
                 "Key Vault {} holds the Jira credentials the playbook reads at run time and uses the Azure RBAC permission model: the template grants the playbook's identity Key Vault Secrets User on it, so the deploying identity must be able to create role assignments there (for a vault with access policies, grant the identity Get on secrets instead)",
                 kv.vault.value
+            )),
+            ConnectionKind::Office365 => prerequisites.push(format!(
+                "An Office 365 Outlook mailbox for connection {}: authorise the API connection in the portal after deployment (Edit API connection, Authorize) so failure e-mails can be sent",
+                connection.spec_name
             )),
             ConnectionKind::Sentinel => {}
         }

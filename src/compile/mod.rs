@@ -6,6 +6,7 @@
 //! Errors are collected with their spec position; nothing is emitted if any occurs.
 
 mod entities;
+mod failure;
 mod jira;
 mod refs;
 pub mod retry;
@@ -40,6 +41,8 @@ pub enum ConnectionKind {
     /// `keyvault`, managed identity (`parameterValueType: Alternative`): reads the secrets
     /// of Jira connections at run time. The identity needs Key Vault Secrets User on it.
     KeyVault(spec::KeyVaultSecret),
+    /// `office365` (Office 365 Outlook), OAuth: authorised in the portal after deployment.
+    Office365,
 }
 
 impl ConnectionKind {
@@ -49,6 +52,7 @@ impl ConnectionKind {
             ConnectionKind::Sentinel => "azuresentinel",
             ConnectionKind::ServiceNow(_) => "service-now",
             ConnectionKind::KeyVault(_) => "keyvault",
+            ConnectionKind::Office365 => "office365",
         }
     }
 }
@@ -349,12 +353,24 @@ impl<'a> PlaybookCompiler<'a> {
             );
             previous = Some(action_name);
         }
-        if let (Some(previous), Some((_, first))) = (previous, steps.first_mut()) {
-            first
-                .run_after
-                .insert(previous, vec![wdl::RunAfterStatus::Succeeded]);
+        match self.failure_plan() {
+            // Try and catch: the steps in `Main`, the notifications in `On_failure`.
+            Some(plan) => {
+                let main = self.action_name(None, "Main", Span::default());
+                let scope = steps::action(wdl::ActionKind::Scope { actions: steps });
+                chain(&mut actions, main.clone(), scope, previous.as_deref());
+                let (name, on_failure) = self.failure_scope(&plan, &main);
+                actions.insert(name, on_failure);
+            }
+            None => {
+                if let (Some(previous), Some((_, first))) = (previous, steps.first_mut()) {
+                    first
+                        .run_after
+                        .insert(previous, vec![wdl::RunAfterStatus::Succeeded]);
+                }
+                actions.extend(steps);
+            }
         }
-        actions.extend(steps);
 
         let mut parameters = IndexMap::new();
         if !self.connections.is_empty() {
@@ -545,6 +561,7 @@ impl<'a> PlaybookCompiler<'a> {
         let declared = self.find_connection(name, span, &[expected])?;
         let kind = match declared.map(|c| &c.value) {
             Some(Connection::ServiceNow(snow)) => ConnectionKind::ServiceNow(snow.clone()),
+            Some(Connection::Office365(_)) => ConnectionKind::Office365,
             _ => ConnectionKind::Sentinel,
         };
         let key = match kind {

@@ -249,6 +249,10 @@ pub enum ActionKind {
     Terminate {
         inputs: TerminateInputs,
     },
+    /// "Filter array": the items of `from` for which `where` is true.
+    Query {
+        inputs: QueryInputs,
+    },
 }
 
 impl ActionKind {
@@ -359,6 +363,16 @@ pub struct VariableDeclaration {
 pub struct VariableInputs {
     pub name: String,
     pub value: Value,
+}
+
+/// Inputs of the Query ("Filter array") action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct QueryInputs {
+    /// The array, e.g. `@result('Main')`.
+    pub from: String,
+    /// Condition on `item()`, e.g. `@equals(item()?['status'], 'Failed')`.
+    #[serde(rename = "where")]
+    pub condition: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
