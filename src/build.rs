@@ -72,6 +72,18 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
 
     let mut files = FileSet::default();
     for playbook in &compiled {
+        if spec.deployment.is_none() {
+            diagnostics.push(
+                Diagnostic::warning(
+                    "SPEC072",
+                    format!(
+                        "playbook `{}` gets no diagnostic settings: the spec has no `deployment.workspace` to send its run logs to",
+                        playbook.name
+                    ),
+                )
+                .help("add `deployment: { workspace: { name: <Sentinel workspace> } }` so failed runs show in Log Analytics and the health workbook"),
+            );
+        }
         let deployment = match arm::playbook::build(playbook, spec.deployment.as_ref()) {
             Ok(deployment) => deployment,
             Err(errors) => {

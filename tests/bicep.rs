@@ -320,6 +320,52 @@ fn bicep_deploys_what_arm_deploys() {
             }
         }
 
+        // Diagnostic settings: an extension resource on the workflow, same name, logs,
+        // metrics and workspace.
+        let settings: Vec<_> = decls
+            .iter()
+            .filter(|(_, _, target, _)| {
+                target.starts_with("Microsoft.Insights/diagnosticSettings@")
+            })
+            .map(|(_, _, _, body)| to_json(*body, text))
+            .collect();
+        let arm_settings: Vec<_> = arm_resources
+            .iter()
+            .filter(|r| r["type"] == "Microsoft.Insights/diagnosticSettings")
+            .collect();
+        assert_eq!(settings.len(), arm_settings.len(), "{}", path.display());
+        for (bicep, arm) in settings.iter().zip(arm_settings) {
+            assert_eq!(bicep["name"], arm["name"]);
+            assert_eq!(
+                arm["scope"],
+                "[format('Microsoft.Logic/workflows/{0}', parameters('PlaybookName'))]"
+            );
+            assert_eq!(bicep["scope"], json!({"$expr": "playbook"}));
+            assert_eq!(bicep["properties"]["logs"], arm["properties"]["logs"]);
+            assert_eq!(bicep["properties"]["metrics"], arm["properties"]["metrics"]);
+            assert_eq!(
+                format!(
+                    "[{}]",
+                    bicep["properties"]["workspaceId"]["$expr"]
+                        .as_str()
+                        .unwrap()
+                ),
+                arm["properties"]["workspaceId"]
+                    .as_str()
+                    .unwrap()
+                    .replace(
+                        "parameters('WorkspaceResourceGroup')",
+                        "WorkspaceResourceGroup"
+                    )
+                    .replace("parameters('WorkspaceName')", "WorkspaceName")
+            );
+            assert!(
+                arm["properties"]
+                    .get("logAnalyticsDestinationType")
+                    .is_none()
+            );
+        }
+
         // Each role assignment, in its module, in the order of the ARM nested deployments:
         // resource group, role definition, principal type, scope (Sentinel Responder on the
         // workspace; Key Vault Secrets User on each vault the playbook reads at run time).

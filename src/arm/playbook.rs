@@ -18,6 +18,9 @@ pub const LOGIC_API_VERSION: &str = "2017-07-01";
 pub const CONNECTIONS_API_VERSION: &str = "2016-06-01";
 pub const DEPLOYMENTS_API_VERSION: &str = "2022-09-01";
 pub const ROLE_ASSIGNMENTS_API_VERSION: &str = "2022-04-01";
+pub const DIAGNOSTIC_SETTINGS_API_VERSION: &str = "2021-05-01-preview";
+/// Name of the diagnostic setting soarc puts on every playbook.
+pub const DIAGNOSTIC_SETTING_NAME: &str = "soarc-run-logs";
 /// Built-in role "Microsoft Sentinel Responder": read and update incidents, add comments.
 pub const SENTINEL_RESPONDER_ROLE: &str = "3e150937-b8fe-4cfb-8069-0eaf05ecd056";
 /// Built-in role "Key Vault Secrets User": read secret contents (vaults with Azure RBAC).
@@ -242,8 +245,9 @@ pub fn build(
         properties: workflow_properties,
     });
 
-    if playbook.uses_sentinel() {
-        let workspace = deployment.map(|d| &d.workspace);
+    let workspace = deployment.map(|d| &d.workspace);
+    // The workspace parameters serve the Sentinel role and the diagnostic settings.
+    if playbook.uses_sentinel() || workspace.is_some() {
         parameters.insert(
             "WorkspaceName".to_string(),
             Parameter {
@@ -252,7 +256,7 @@ pub fn build(
                 min_length: Some(4),
                 max_length: Some(63),
                 metadata: ParameterMetadata {
-                    description: "Log Analytics workspace of Microsoft Sentinel; the playbook gets Microsoft Sentinel Responder on it".into(),
+                    description: "Log Analytics workspace of Microsoft Sentinel; receives the playbook's run logs (and the playbook gets Microsoft Sentinel Responder on it when it uses Sentinel)".into(),
                 },
             },
         );
@@ -284,7 +288,12 @@ pub fn build(
                 .help("add `deployment: { workspace: { name: <Sentinel workspace> } }` so the playbook can be granted Microsoft Sentinel Responder"),
             ),
         }
-        resources.push(responder_role_deployment(&workflow_id));
+        if workspace.is_some() {
+            resources.push(diagnostic_settings(&workflow_id));
+        }
+        if playbook.uses_sentinel() {
+            resources.push(responder_role_deployment(&workflow_id));
+        }
     }
     for (_, kv) in playbook.key_vaults() {
         resources.push(secrets_user_role_deployment(&workflow_id, kv));
@@ -325,6 +334,47 @@ pub fn build(
             parameters: values,
         },
     })
+}
+
+/// The playbook's run logs (`WorkflowRuntime`) and metrics to the Sentinel workspace, as
+/// `AzureDiagnostics` rows (no `logAnalyticsDestinationType`: Logic Apps (Consumption) only
+/// writes there), so `AzureDiagnostics | where ResourceProvider == "MICROSOFT.LOGIC"` finds
+/// them. An extension resource scoped to the workflow.
+fn diagnostic_settings(workflow_id: &Expr) -> Resource {
+    Resource {
+        kind: "Microsoft.Insights/diagnosticSettings".into(),
+        api_version: DIAGNOSTIC_SETTINGS_API_VERSION.into(),
+        name: lit(DIAGNOSTIC_SETTING_NAME),
+        scope: Some(ex(Expr::call(
+            "format",
+            vec![
+                Expr::str("Microsoft.Logic/workflows/{0}"),
+                Expr::parameters("PlaybookName"),
+            ],
+        ))),
+        resource_group: None,
+        location: None,
+        tags: IndexMap::new(),
+        identity: None,
+        depends_on: vec![ex(workflow_id.clone())],
+        properties: json!({
+            "workspaceId": ex(workspace_id()),
+            "logs": [{ "category": "WorkflowRuntime", "enabled": true }],
+            "metrics": [{ "category": "AllMetrics", "enabled": true }],
+        }),
+    }
+}
+
+/// `resourceId(WorkspaceResourceGroup, 'Microsoft.OperationalInsights/workspaces', WorkspaceName)`
+pub fn workspace_id() -> Expr {
+    Expr::call(
+        "resourceId",
+        vec![
+            Expr::parameters("WorkspaceResourceGroup"),
+            Expr::str("Microsoft.OperationalInsights/workspaces"),
+            Expr::parameters("WorkspaceName"),
+        ],
+    )
 }
 
 /// `reference(workflow, api, 'full').identity.principalId`
