@@ -111,23 +111,7 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
         ];
         for (file, kind, document) in documents {
             let path = dir.join(file);
-            // A schema violation here is a soarc bug, not a user error: say so.
-            for violation in schema::check(kind, &document) {
-                diagnostics.push(
-                    Diagnostic::error(
-                        "OUT001",
-                        format!(
-                            "generated {} violates its schema: {violation}",
-                            path.display()
-                        ),
-                    )
-                    .help("this is a bug in soarc; please report it with the spec"),
-                );
-            }
-            let text = schema::pretty(&document);
-            // The same checker users run on hand-written templates (`soarc validate`).
-            diagnostics.extend(self_check(&path, &text));
-            files.insert(path, text);
+            diagnostics.extend(checked(&path, kind, &document, &mut files));
         }
         match bicep::playbook::files(&deployment) {
             Ok(bicep_files) => {
@@ -147,6 +131,49 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
             ),
         }
     }
+    if let Some(monitoring) = &spec.monitoring {
+        match arm::monitoring::build(monitoring, spec.deployment.as_ref()) {
+            Ok(Some(deployment)) => {
+                let dir = Path::new("monitoring");
+                let documents = [
+                    (
+                        "azuredeploy.json",
+                        OutputKind::Template,
+                        to_json(&deployment.template),
+                    ),
+                    (
+                        "azuredeploy.parameters.json",
+                        OutputKind::Parameters,
+                        to_json(&deployment.parameters),
+                    ),
+                ];
+                for (file, kind, document) in documents {
+                    let path = dir.join(file);
+                    diagnostics.extend(checked(&path, kind, &document, &mut files));
+                }
+                match bicep::playbook::plain_files(
+                    &deployment.template,
+                    &deployment.parameters,
+                    "Playbook health monitoring: workbook, failure alert and its action group.",
+                ) {
+                    Ok(bicep_files) => {
+                        for (file, text) in bicep_files {
+                            files.insert(dir.join(file), text);
+                        }
+                    }
+                    Err(e) => diagnostics.push(
+                        Diagnostic::error(
+                            "OUT002",
+                            format!("cannot write the monitoring Bicep: {e}"),
+                        )
+                        .help("this is a bug in soarc; please report it with the spec"),
+                    ),
+                }
+            }
+            Ok(None) => {}
+            Err(errors) => diagnostics.extend(errors),
+        }
+    }
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(Failure {
             sources,
@@ -159,6 +186,35 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
         sources,
         playbooks: compiled.len(),
     })
+}
+
+/// Check a generated document against its schema and with `soarc validate`, and add it to
+/// the file set; what is found are soarc bugs.
+fn checked(
+    path: &Path,
+    kind: OutputKind,
+    document: &serde_json::Value,
+    files: &mut FileSet,
+) -> Vec<Diagnostic> {
+    // A schema violation here is a soarc bug, not a user error: say so.
+    let mut diagnostics: Vec<Diagnostic> = schema::check(kind, document)
+        .into_iter()
+        .map(|violation| {
+            Diagnostic::error(
+                "OUT001",
+                format!(
+                    "generated {} violates its schema: {violation}",
+                    path.display()
+                ),
+            )
+            .help("this is a bug in soarc; please report it with the spec")
+        })
+        .collect();
+    let text = schema::pretty(document);
+    // The same checker users run on hand-written templates (`soarc validate`).
+    diagnostics.extend(self_check(path, &text));
+    files.insert(path.to_path_buf(), text);
+    diagnostics
 }
 
 /// Run `soarc validate` on a generated document; its findings are soarc bugs.

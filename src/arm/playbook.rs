@@ -195,6 +195,7 @@ pub fn build(
             kind: "Microsoft.Web/connections".into(),
             api_version: CONNECTIONS_API_VERSION.into(),
             name: ex(Expr::variables(&variable)),
+            sub_kind: None,
             scope: None,
             resource_group: None,
             location: Some(location()),
@@ -234,6 +235,7 @@ pub fn build(
         kind: "Microsoft.Logic/workflows".into(),
         api_version: LOGIC_API_VERSION.into(),
         name: ex(Expr::parameters("PlaybookName")),
+        sub_kind: None,
         scope: None,
         resource_group: None,
         location: Some(location()),
@@ -345,6 +347,7 @@ fn diagnostic_settings(workflow_id: &Expr) -> Resource {
         kind: "Microsoft.Insights/diagnosticSettings".into(),
         api_version: DIAGNOSTIC_SETTINGS_API_VERSION.into(),
         name: lit(DIAGNOSTIC_SETTING_NAME),
+        sub_kind: None,
         scope: Some(ex(Expr::call(
             "format",
             vec![
@@ -477,6 +480,7 @@ fn role_deployment(workflow_id: &Expr, grant: RoleGrant) -> Resource {
         resources: vec![Resource {
             kind: "Microsoft.Authorization/roleAssignments".into(),
             api_version: ROLE_ASSIGNMENTS_API_VERSION.into(),
+            sub_kind: None,
             name: ex(Expr::call(
                 "guid",
                 vec![
@@ -520,6 +524,7 @@ fn role_deployment(workflow_id: &Expr, grant: RoleGrant) -> Resource {
     Resource {
         kind: "Microsoft.Resources/deployments".into(),
         api_version: DEPLOYMENTS_API_VERSION.into(),
+        sub_kind: None,
         name: ex(Expr::call(
             "take",
             vec![
@@ -621,7 +626,7 @@ fn metadata(playbook: &CompiledPlaybook) -> Metadata {
                 snow.instance.value, snow.username.value, snow.password.key_vault.vault.value, snow.password.key_vault.secret.value
             )),
             ConnectionKind::KeyVault(kv) => prerequisites.push(format!(
-                "Key Vault {} holds the Jira credentials the playbook reads at run time and uses the Azure RBAC permission model: the template grants the playbook's identity Key Vault Secrets User on it, so the deploying identity must be able to create role assignments there (for a vault with access policies, grant the identity Get on secrets instead)",
+                "Key Vault {} holds the secrets the playbook reads at run time and uses the Azure RBAC permission model: the template grants the playbook's identity Key Vault Secrets User on it, so the deploying identity must be able to create role assignments there (for a vault with access policies, grant the identity Get on secrets instead)",
                 kv.vault.value
             )),
             ConnectionKind::Office365 => prerequisites.push(format!(
