@@ -211,7 +211,7 @@ impl PlaybookCompiler<'_> {
                     retry_policy: None,
                 },
             });
-            let policy = self.retry_for(None, Some(SENTINEL));
+            let policy = self.retry_for(None, Some(SENTINEL), Span::default());
             set_retry(&mut comment, &policy);
             notifications.push((name, comment, None));
         }
@@ -288,7 +288,7 @@ impl PlaybookCompiler<'_> {
             });
             // The URL is the credential: keep the inputs out of run history.
             post.runtime_configuration = Some(secure(&["inputs"]));
-            let policy = self.retry_for(None, None);
+            let policy = self.retry_for(None, None, Span::default());
             set_retry(&mut get, &policy);
             set_retry(&mut post, &policy);
             notifications.push((name, post, Some((read, get))));
@@ -326,7 +326,7 @@ impl PlaybookCompiler<'_> {
                     retry_policy: None,
                 },
             });
-            let policy = self.retry_for(None, Some(&connection.value));
+            let policy = self.retry_for(None, Some(&connection.value), Span::default());
             set_retry(&mut mail, &policy);
             notifications.push((name, mail, None));
         }

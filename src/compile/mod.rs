@@ -101,10 +101,15 @@ pub fn compile(model: &Model, sources: &Sources) -> Result<Vec<CompiledPlaybook>
         .spec
         .defaults
         .iter()
-        .filter_map(|d| d.retry.as_ref())
-        .chain(model.connections.values().filter_map(|c| c.value.retry()));
-    for policy in retries {
-        if let Err(found) = retry::policy(policy) {
+        .filter_map(|d| d.retry.as_ref().map(|r| (r, d.span)))
+        .chain(
+            model
+                .connections
+                .values()
+                .filter_map(|c| c.value.retry().map(|r| (r, c.span))),
+        );
+    for (policy, at) in retries {
+        if let Err(found) = retry::policy(policy, at) {
             errors.extend(found);
         }
     }
@@ -268,9 +273,10 @@ impl<'a> PlaybookCompiler<'a> {
         &mut self,
         step: Option<&Located<spec::Retry>>,
         connection: Option<&str>,
+        at: Span,
     ) -> wdl::RetryPolicy {
         if let Some(step) = step {
-            match retry::policy(step) {
+            match retry::policy(step, at) {
                 Ok(policy) => return policy,
                 Err(errors) => {
                     self.errors.extend(errors);
@@ -281,7 +287,7 @@ impl<'a> PlaybookCompiler<'a> {
         connection
             .and_then(|name| self.model.connections.get(name))
             .and_then(|c| c.value.retry())
-            .and_then(|r| retry::policy(r).ok())
+            .and_then(|r| retry::policy(r, Span::default()).ok())
             .unwrap_or_else(|| self.playbook_retry.clone())
     }
 
@@ -293,10 +299,10 @@ impl<'a> PlaybookCompiler<'a> {
         let defaults = self.model.spec.defaults.as_ref();
         let inherited = defaults
             .and_then(|d| d.retry.as_ref())
-            .and_then(|r| retry::policy(r).ok())
+            .and_then(|r| retry::policy(r, Span::default()).ok())
             .unwrap_or_else(retry::default_policy);
         self.playbook_retry = match &self.playbook.retry {
-            Some(own) => match retry::policy(own) {
+            Some(own) => match retry::policy(own, self.playbook.name.span) {
                 Ok(policy) => policy,
                 Err(errors) => {
                     self.errors.extend(errors);

@@ -1,7 +1,7 @@
 //! Retry policies: spec values to WDL `retryPolicy`, checked against Logic Apps' limits
 //! (count 1 to 90, intervals from 5 seconds to 1 day), and durations.
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, Span};
 use crate::spec::{Located, Retry, RetryKeyword, RetryType};
 use crate::wdl::RetryPolicy;
 
@@ -113,8 +113,10 @@ fn friendly(seconds: u64) -> String {
     }
 }
 
-/// The WDL policy of a spec policy, or every problem found (SPEC090).
-pub fn policy(retry: &Located<Retry>) -> Result<RetryPolicy, Vec<Diagnostic>> {
+/// The WDL policy of a spec policy, or every problem found (SPEC090). `at` is the enclosing
+/// position, for values whose own position serde could not keep (inside tagged enums).
+pub fn policy(retry: &Located<Retry>, at: Span) -> Result<RetryPolicy, Vec<Diagnostic>> {
+    let at = retry.span.or(at);
     let spec = match &retry.value {
         Retry::Keyword(RetryKeyword::None) => {
             return Ok(RetryPolicy {
@@ -138,7 +140,11 @@ pub fn policy(retry: &Located<Retry>) -> Result<RetryPolicy, Vec<Diagnostic>> {
                         count.value
                     ),
                 )
-                .at(count.span.with_len(count.value.to_string().len()))
+                .at(if count.span.is_known() {
+                    count.span.with_len(count.value.to_string().len())
+                } else {
+                    at
+                })
                 .help(format!(
                     "use 1 to {MAX_COUNT} retries, or `retry: none` to turn retries off"
                 )),
@@ -170,7 +176,7 @@ pub fn policy(retry: &Located<Retry>) -> Result<RetryPolicy, Vec<Diagnostic>> {
                         "SPEC090",
                         "a fixed retry policy has no minimum or maximum interval",
                     )
-                    .at(extra.span)
+                    .at(extra.span.or(at))
                     .help("remove it, or use `type: exponential`"),
                 );
             }
@@ -198,8 +204,8 @@ pub fn policy(retry: &Located<Retry>) -> Result<RetryPolicy, Vec<Diagnostic>> {
                     .minimum_interval
                     .as_ref()
                     .or(spec.maximum_interval.as_ref())
-                    .map(|l| l.span)
-                    .unwrap_or(retry.span);
+                    .map(|l| l.span.or(at))
+                    .unwrap_or(at);
                 errors.push(
                     Diagnostic::error(
                         "SPEC090",

@@ -51,7 +51,7 @@ impl PlaybookCompiler<'_> {
         for step in steps {
             let mut compiled = self.step(step);
             let (own, connection) = step.value.retry();
-            let policy = self.retry_for(own, connection);
+            let policy = self.retry_for(own, connection, step.span);
             for (_, action) in self.before.iter_mut() {
                 set_retry(action, &policy);
             }

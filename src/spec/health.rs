@@ -22,7 +22,7 @@ pub struct Defaults {
 
 /// A retry policy: `none`, or a policy. The closest level wins as a whole (step, connection,
 /// playbook, `defaults`); fields left out take the built-in values of the policy's type.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, JsonSchema)]
 #[serde(untagged)]
 pub enum Retry {
     /// `none`: do not retry.
@@ -73,7 +73,7 @@ pub enum RetryType {
 /// `On_failure` runs after it failed or timed out, sends the notifications below with the
 /// failed action, its error, the run id and a link to the run, then ends the run as Failed.
 /// `none` turns this off (steps run at the top level, as before).
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, JsonSchema)]
 #[serde(untagged)]
 pub enum OnFailure {
     /// `none`: no failure scope.
@@ -146,6 +146,54 @@ pub struct Monitoring {
     #[serde(default)]
     pub alert: Option<Located<FailureAlert>>,
 }
+
+/// `none` or a mapping, read without buffering (unlike `#[serde(untagged)]`) so the
+/// positions of the values inside the mapping are kept for error messages.
+macro_rules! keyword_or_map {
+    ($ty:ident, $keyword:ident, $map:ident, $expecting:literal) => {
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Visitor;
+                impl<'de> serde::de::Visitor<'de> for Visitor {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                        f.write_str($expecting)
+                    }
+                    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<$ty, E> {
+                        match v {
+                            "none" => Ok($ty::Keyword($keyword::None)),
+                            other => Err(E::invalid_value(
+                                serde::de::Unexpected::Str(other),
+                                &$expecting,
+                            )),
+                        }
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(
+                        self,
+                        map: A,
+                    ) -> Result<$ty, A::Error> {
+                        Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                            .map($ty::$map)
+                    }
+                }
+                deserializer.deserialize_any(Visitor)
+            }
+        }
+    };
+}
+
+keyword_or_map!(
+    Retry,
+    RetryKeyword,
+    Policy,
+    "`none` or a retry policy mapping"
+);
+keyword_or_map!(
+    OnFailure,
+    OnFailureKeyword,
+    Notify,
+    "`none` or a mapping of notifications"
+);
 
 fn yes() -> bool {
     true
