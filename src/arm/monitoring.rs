@@ -280,7 +280,7 @@ pub fn build(
             (EVALUATION_FREQUENCY, 86_400),
         )
         .unwrap_or_else(|e| {
-            errors.push(e);
+            errors.push(*e);
             3_600
         });
         let severity = alert.severity.as_ref().map(|s| s.value).unwrap_or(2);

@@ -56,7 +56,7 @@ impl PlaybookCompiler<'_> {
             Some(Located {
                 value: OnFailure::Notify(n),
                 span,
-            }) => (n, *span),
+            }) => (&**n, *span),
             None => (&default, Span::default()),
         };
         let comment = match &notify.comment {

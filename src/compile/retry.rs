@@ -51,7 +51,7 @@ pub fn seconds(text: &str) -> Option<u64> {
 
 /// The canonical ISO 8601 form: `P1D`, `PT1H30M`, `PT10S`.
 pub fn iso(seconds: u64) -> String {
-    if seconds > 0 && seconds % 86_400 == 0 {
+    if seconds > 0 && seconds.is_multiple_of(86_400) {
         return format!("P{}D", seconds / 86_400);
     }
     let (h, m, s) = (seconds / 3_600, seconds % 3_600 / 60, seconds % 60);
@@ -74,32 +74,34 @@ pub fn duration_in(
     what: &str,
     code: &'static str,
     (min, max): (u64, u64),
-) -> Result<u64, Diagnostic> {
+) -> Result<u64, Box<Diagnostic>> {
     let at = text.span.with_len(text.value.chars().count());
     let Some(value) = seconds(&text.value) else {
-        return Err(Diagnostic::error(
+        return Err(Box::new(Diagnostic::error(
             code,
             format!("{what} `{}` is not a duration", text.value),
         )
         .at(at)
-        .help("write an ISO 8601 duration (`PT30S`, `PT5M`, `PT1H`, `P1D`) or a short one (`30s`, `5m`, `1h`, `1d`)"));
+        .help("write an ISO 8601 duration (`PT30S`, `PT5M`, `PT1H`, `P1D`) or a short one (`30s`, `5m`, `1h`, `1d`)")));
     };
     if value < min || value > max {
-        return Err(Diagnostic::error(
-            code,
-            format!(
-                "{what} `{}` is outside {} to {}",
-                text.value,
+        return Err(Box::new(
+            Diagnostic::error(
+                code,
+                format!(
+                    "{what} `{}` is outside {} to {}",
+                    text.value,
+                    friendly(min),
+                    friendly(max)
+                ),
+            )
+            .at(at)
+            .help(format!(
+                "use a duration from {} to {}",
                 friendly(min),
                 friendly(max)
-            ),
-        )
-        .at(at)
-        .help(format!(
-            "use a duration from {} to {}",
-            friendly(min),
-            friendly(max)
-        )));
+            )),
+        ));
     }
     Ok(value)
 }
@@ -155,13 +157,16 @@ pub fn policy(retry: &Located<Retry>, at: Span) -> Result<RetryPolicy, Vec<Diagn
         None => DEFAULT_COUNT,
     };
     let mut interval = |value: &Option<Located<String>>, what: &str, default: u64| match value {
-        Some(text) => match duration_in(text, what, "SPEC090", (MIN_INTERVAL, MAX_INTERVAL)) {
-            Ok(s) => s,
-            Err(e) => {
-                errors.push(e);
-                default
+        Some(text) => {
+            let text = Located::new(text.value.clone(), text.span.or(at));
+            match duration_in(&text, what, "SPEC090", (MIN_INTERVAL, MAX_INTERVAL)) {
+                Ok(s) => s,
+                Err(e) => {
+                    errors.push(*e);
+                    default
+                }
             }
-        },
+        }
         None => default,
     };
     let base = interval(&spec.interval, "retry interval", DEFAULT_INTERVAL);

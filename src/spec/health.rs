@@ -28,7 +28,7 @@ pub enum Retry {
     /// `none`: do not retry.
     Keyword(RetryKeyword),
     /// An exponential or fixed interval policy.
-    Policy(RetryPolicy),
+    Policy(Box<RetryPolicy>),
 }
 
 /// `none`: the request is not resent.
@@ -79,7 +79,7 @@ pub enum OnFailure {
     /// `none`: no failure scope.
     Keyword(OnFailureKeyword),
     /// Notifications to send.
-    Notify(FailureNotifications),
+    Notify(Box<FailureNotifications>),
 }
 
 /// `none`: no failure handling scope.
@@ -173,7 +173,7 @@ macro_rules! keyword_or_map {
                         map: A,
                     ) -> Result<$ty, A::Error> {
                         Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-                            .map($ty::$map)
+                            .map(|value| $ty::$map(Box::new(value)))
                     }
                 }
                 deserializer.deserialize_any(Visitor)
