@@ -461,6 +461,25 @@ playbooks:
 }
 
 #[test]
+fn nesting_deeper_than_logic_apps_allows_counts_the_failure_scope() {
+    // Eight nested scopes: the limit without `Main`, one too many with it.
+    let nested = |on_failure: &str| {
+        let mut body = "sentinel.add_comment: x".to_string();
+        for _ in 0..8 {
+            body = format!("scope: {{ steps: [ {{ {body} }} ] }}");
+        }
+        format!(
+            "{HEADER}playbooks:\n  - name: p1\n    trigger: incident\n{on_failure}    steps:\n      - {body}\n"
+        )
+    };
+    build(&nested("    on_failure: none\n"));
+    fails_with(
+        &nested(""),
+        &["SPEC046", "9 container actions", "`on_failure: none`"],
+    );
+}
+
+#[test]
 fn on_failure_errors() {
     fails_with(
         &format!(

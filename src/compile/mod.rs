@@ -410,6 +410,21 @@ impl<'a> PlaybookCompiler<'a> {
                 },
             );
         }
+        let depth = container_depth(&actions);
+        if depth > crate::validate::rules::wdl014_nesting_depth::MAX {
+            self.error(
+                Diagnostic::error(
+                    "SPEC046",
+                    format!(
+                        "playbook `{}` nests actions in {depth} container actions; Logic Apps allows {}",
+                        self.playbook.name.value,
+                        crate::validate::rules::wdl014_nesting_depth::MAX
+                    ),
+                )
+                .at(self.playbook.name.span)
+                .help("`if`, `switch`, `foreach` and `scope` each add a level, and so does the failure-handling scope `Main`; move inner steps into another playbook, or set `on_failure: none`"),
+            );
+        }
         wdl::Definition {
             schema: wdl::SCHEMA_URL.to_string(),
             content_version: "1.0.0.0".to_string(),
@@ -749,6 +764,23 @@ impl<'a> PlaybookCompiler<'a> {
         };
         Some(Template::Interpolated(vec![wdl::Part::Expr(expr)]))
     }
+}
+
+/// How many container actions (If, Switch, Foreach, Scope) the deepest action sits in.
+fn container_depth(actions: &IndexMap<String, wdl::Action>) -> usize {
+    actions
+        .values()
+        .map(|action| {
+            action
+                .kind
+                .children()
+                .into_iter()
+                .map(|children| 1 + container_depth(children))
+                .max()
+                .unwrap_or(0)
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// Parameter holding a mapping table in the workflow definition.
