@@ -105,12 +105,35 @@ impl PlaybookCompiler<'_> {
                 connection.clone(),
             ))
         });
+        let teams = notify.teams.as_ref().map(|teams| {
+            let secret = &teams.webhook.key_vault;
+            let deployment_subscription = self
+                .model
+                .spec
+                .deployment
+                .as_ref()
+                .and_then(|d| d.subscription_id.as_ref())
+                .map(|s| s.value.as_str());
+            if let Some(subscription) = &secret.subscription_id
+                && deployment_subscription != Some(subscription.value.as_str())
+            {
+                self.error(
+                    Diagnostic::error(
+                        "SPEC083",
+                        format!(
+                            "Key Vault `{}` of the Teams webhook is in another subscription",
+                            secret.vault.value
+                        ),
+                    )
+                    .at(subscription.span.or(teams.span).or(span))
+                    .help("the playbook reads the webhook URL at run time from a vault in its own subscription (its identity gets Key Vault Secrets User there); move or copy the secret, or remove `subscription_id`"),
+                );
+            }
+            secret.clone()
+        });
         Some(FailurePlan {
             comment,
-            teams: notify
-                .teams
-                .as_ref()
-                .map(|teams| teams.webhook.key_vault.clone()),
+            teams,
             email,
         })
     }
