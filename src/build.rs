@@ -76,6 +76,20 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
     }
 
     let mut files = FileSet::default();
+    for playbook in &compiled {
+        if spec.deployment.is_none() {
+            diagnostics.push(
+                Diagnostic::warning(
+                    "SPEC072",
+                    format!(
+                        "playbook `{}` gets no diagnostic settings: the spec has no `deployment.workspace` to send its run logs to",
+                        playbook.name
+                    ),
+                )
+                .help("add `deployment: { workspace: { name: <Sentinel workspace> } }` so failed runs show in Log Analytics and the health workbook"),
+            );
+        }
+    }
     for (outputs, problems) in in_parallel(&compiled, |playbook| {
         playbook_outputs(playbook, spec.deployment.as_ref())
     }) {
@@ -86,6 +100,49 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
     }
     if !compiled_rules.rules.is_empty() {
         automation_rules(&spec, &compiled_rules, &mut files, &mut diagnostics);
+    }
+    if let Some(monitoring) = &spec.monitoring {
+        match arm::monitoring::build(monitoring, spec.deployment.as_ref()) {
+            Ok(Some(deployment)) => {
+                let dir = Path::new("monitoring");
+                let documents = [
+                    (
+                        "azuredeploy.json",
+                        OutputKind::Template,
+                        to_json(&deployment.template),
+                    ),
+                    (
+                        "azuredeploy.parameters.json",
+                        OutputKind::Parameters,
+                        to_json(&deployment.parameters),
+                    ),
+                ];
+                for (file, kind, document) in documents {
+                    let path = dir.join(file);
+                    diagnostics.extend(checked(&path, kind, &document, &mut files));
+                }
+                match bicep::playbook::plain_files(
+                    &deployment.template,
+                    &deployment.parameters,
+                    "Playbook health monitoring: workbook, failure alert and its action group.",
+                ) {
+                    Ok(bicep_files) => {
+                        for (file, text) in bicep_files {
+                            files.insert(dir.join(file), text);
+                        }
+                    }
+                    Err(e) => diagnostics.push(
+                        Diagnostic::error(
+                            "OUT002",
+                            format!("cannot write the monitoring Bicep: {e}"),
+                        )
+                        .help("this is a bug in soarc; please report it with the spec"),
+                    ),
+                }
+            }
+            Ok(None) => {}
+            Err(errors) => diagnostics.extend(errors),
+        }
     }
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(Failure {
@@ -134,22 +191,8 @@ fn playbook_outputs(
     ];
     for (file, kind, document) in documents {
         let path = dir.join(file);
-        // A schema violation here is a soarc bug, not a user error: say so.
-        for violation in schema::check(kind, &document) {
-            diagnostics.push(
-                Diagnostic::error(
-                    "OUT001",
-                    format!(
-                        "generated {} violates its schema: {violation}",
-                        path.display()
-                    ),
-                )
-                .help("this is a bug in soarc; please report it with the spec"),
-            );
-        }
-        let text = schema::pretty(&document);
-        // The same checker users run on hand-written templates (`soarc validate`).
-        diagnostics.extend(self_check(&path, &text));
+        let (text, problems) = checked_text(&path, kind, &document);
+        diagnostics.extend(problems);
         outputs.push((path, text));
     }
     match bicep::playbook::files(&deployment) {
@@ -191,6 +234,45 @@ fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec
             .flat_map(|w| w.join().expect("playbook output workers do not panic"))
             .collect()
     })
+}
+
+/// Check a generated document against its schema and with `soarc validate`, and add it to
+/// the file set; what is found are soarc bugs.
+fn checked(
+    path: &Path,
+    kind: OutputKind,
+    document: &serde_json::Value,
+    files: &mut FileSet,
+) -> Vec<Diagnostic> {
+    let (text, diagnostics) = checked_text(path, kind, document);
+    files.insert(path.to_path_buf(), text);
+    diagnostics
+}
+
+/// The pretty text of a generated document, and what its schema and `soarc validate` find
+/// in it (soarc bugs, reported as such).
+fn checked_text(
+    path: &Path,
+    kind: OutputKind,
+    document: &serde_json::Value,
+) -> (String, Vec<Diagnostic>) {
+    let mut diagnostics: Vec<Diagnostic> = schema::check(kind, document)
+        .into_iter()
+        .map(|violation| {
+            Diagnostic::error(
+                "OUT001",
+                format!(
+                    "generated {} violates its schema: {violation}",
+                    path.display()
+                ),
+            )
+            .help("this is a bug in soarc; please report it with the spec")
+        })
+        .collect();
+    let text = schema::pretty(document);
+    // The same checker users run on hand-written templates (`soarc validate`).
+    diagnostics.extend(self_check(path, &text));
+    (text, diagnostics)
 }
 
 /// Run `soarc validate` on a generated document; its findings are soarc bugs.

@@ -11,7 +11,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 /// Folders under the output directory that soarc owns entirely.
-pub const OWNED_DIRS: &[&str] = &["playbooks", "automation-rules"];
+pub const OWNED_DIRS: &[&str] = &["playbooks", "automation-rules", "monitoring"];
 
 /// Relative path to file contents, sorted so every run writes in the same order.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

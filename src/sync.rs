@@ -171,7 +171,7 @@ fn interval(
     parse_interval(&poll.value).unwrap_or_else(|| {
         errors.push(
             Diagnostic::error(
-                "SPEC090",
+                "SPEC094",
                 format!("`{}` is not a polling interval", poll.value),
             )
             .at(poll.span.or(span).with_len(poll.value.chars().count()))

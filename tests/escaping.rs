@@ -39,7 +39,7 @@ fn definition(template: &serde_json::Value) -> &serde_json::Value {
 }
 
 fn message(definition: &serde_json::Value) -> &str {
-    definition["actions"]["Add_comment_to_incident"]["inputs"]["body"]["message"]
+    definition["actions"]["Main"]["actions"]["Add_comment_to_incident"]["inputs"]["body"]["message"]
         .as_str()
         .unwrap()
 }

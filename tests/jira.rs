@@ -119,7 +119,7 @@ fn fails_with(spec: &str, expected: &[&str]) {
 #[test]
 fn cloud_issue_posts_adf_with_priority_labels_and_key_vault_credential() {
     let (workflow, template, parameters) = build(&spec(CLOUD_STEPS));
-    let actions = &workflow["actions"];
+    let actions = &workflow["actions"]["Main"]["actions"];
     let http = &actions["Create_Jira_issue"];
     assert_eq!(http["type"], "Http");
     assert_eq!(http["inputs"]["method"], "POST");
@@ -229,20 +229,22 @@ fn cloud_issue_posts_adf_with_priority_labels_and_key_vault_credential() {
         .as_str()
         .unwrap();
     assert!(snow.contains("@{variables('enrichment_text')}"), "{snow}");
-    // Enrichment variables are initialised at the top level, before the first step.
+    // Enrichment variables are initialised at the top level, before the steps' scope.
+    let top = &workflow["actions"];
     assert_eq!(
-        actions["Initialize_enrichment_text"]["type"],
+        top["Initialize_enrichment_text"]["type"],
         "InitializeVariable"
     );
     assert_eq!(
-        actions["Initialize_enrichment_items"]["type"],
+        top["Initialize_enrichment_items"]["type"],
         "InitializeVariable"
     );
     assert!(
-        actions["Get_entities"]["runAfter"]["Initialize_enrichment_items"].is_array(),
+        top["Main"]["runAfter"]["Initialize_enrichment_items"].is_array(),
         "{}",
-        actions["Get_entities"]
+        top["Main"]["runAfter"]
     );
+    assert_eq!(actions["Get_entities"]["runAfter"], serde_json::json!({}));
 }
 
 #[test]
@@ -261,7 +263,7 @@ fn data_center_issue_uses_v2_bearer_and_plain_text() {
             - bullets: "{{enrichment.list}}"
 "#;
     let (workflow, template, parameters) = build(&spec(steps));
-    let http = &workflow["actions"]["Create_Jira_issue"];
+    let http = &workflow["actions"]["Main"]["actions"]["Create_Jira_issue"];
     assert_eq!(
         http["inputs"]["uri"],
         "https://jira.contoso.com/rest/api/2/issue"
@@ -299,7 +301,7 @@ fn routing_predicates_on_tags_and_analytics_rules() {
             - jira.create_issue: { connection: jira, project: VULN, issue_type: Task, summary: x }
 "#;
     let (workflow, _, _) = build(&spec(steps));
-    let expression = &workflow["actions"]["Condition"]["expression"]["or"];
+    let expression = &workflow["actions"]["Main"]["actions"]["Condition"]["expression"]["or"];
     assert_eq!(
         expression[0]["contains"],
         serde_json::json!([

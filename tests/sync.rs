@@ -416,7 +416,7 @@ fn invalid_intervals() {
     for bad in ["0m", "25h", "5", "5s", "often"] {
         fails(
             &format!("{HEAD}sync:\n  jira: {{ connection: jira, poll_every: \"{bad}\" }}\n"),
-            "SPEC090",
+            "SPEC094",
             &[&format!("`{bad}` is not a polling interval")],
         );
     }
@@ -427,7 +427,7 @@ fn steps_on_their_own() {
     let spec = format!(
         "{HEAD}  - name: close-from-http\n    trigger: {{ http-request: {{}} }}\n    steps:\n      - sentinel.close_incident:\n          incident: \"{{{{request.body.arm_id}}}}\"\n          classification: {{ from: \"{{{{request.body.code}}}}\", values: {{ fp: FalsePositive }} }}\n"
     );
-    fails(&spec, "SPEC092", &["needs a `default`"]);
+    fails(&spec, "SPEC095", &["needs a `default`"]);
     let spec = format!(
         "{HEAD}  - name: label-it\n    trigger: {{ recurrence: {{ frequency: Hour, interval: 1 }} }}\n    steps:\n      - sentinel.add_label: triaged\n"
     );
@@ -435,5 +435,5 @@ fn steps_on_their_own() {
     let spec = format!(
         "{HEAD}  - name: comment-jira\n    trigger: incident\n    steps:\n      - jira.add_comment: {{ connection: jira, issue: SEC-1, message: \"Seen {{{{incident.title}}}}\" }}\n      - servicenow.query_incidents:\n          connection: snow\n          query: active=true\n          page_size: 0\n          as: t\n          steps: [ {{ sentinel.add_label: \"servicenow:{{{{t.number}}}}\" }} ]\n"
     );
-    fails(&spec, "SPEC090", &["page_size 0"]);
+    fails(&spec, "SPEC094", &["page_size 0"]);
 }

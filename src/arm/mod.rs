@@ -7,6 +7,7 @@
 
 pub mod expr;
 pub mod functions;
+pub mod monitoring;
 pub mod playbook;
 pub mod rules;
 
@@ -171,6 +172,9 @@ pub struct Resource {
     #[serde(rename = "apiVersion")]
     pub api_version: String,
     pub name: ArmString,
+    /// The resource's `kind` (e.g. `shared` for workbooks, `LogAlert` for log alerts).
+    #[serde(rename = "kind", default, skip_serializing_if = "Option::is_none")]
+    pub sub_kind: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<ArmString>,
     #[serde(

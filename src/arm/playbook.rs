@@ -18,6 +18,9 @@ pub const LOGIC_API_VERSION: &str = "2017-07-01";
 pub const CONNECTIONS_API_VERSION: &str = "2016-06-01";
 pub const DEPLOYMENTS_API_VERSION: &str = "2022-09-01";
 pub const ROLE_ASSIGNMENTS_API_VERSION: &str = "2022-04-01";
+pub const DIAGNOSTIC_SETTINGS_API_VERSION: &str = "2021-05-01-preview";
+/// Name of the diagnostic setting soarc puts on every playbook.
+pub const DIAGNOSTIC_SETTING_NAME: &str = "soarc-run-logs";
 /// Built-in role "Microsoft Sentinel Responder": read and update incidents, add comments.
 pub const SENTINEL_RESPONDER_ROLE: &str = "3e150937-b8fe-4cfb-8069-0eaf05ecd056";
 /// Built-in role "Key Vault Secrets User": read secret contents (vaults with Azure RBAC).
@@ -133,6 +136,8 @@ pub fn build(
                     "password": ex(Expr::parameters(&password)),
                 });
             }
+            // OAuth: nothing to set; the connection is authorised in the portal.
+            ConnectionKind::Office365 => {}
             ConnectionKind::KeyVault(kv) => {
                 let (name, group) = key_vault_parameters(kv);
                 parameters.insert(
@@ -190,6 +195,7 @@ pub fn build(
             kind: "Microsoft.Web/connections".into(),
             api_version: CONNECTIONS_API_VERSION.into(),
             name: ex(Expr::variables(&variable)),
+            sub_kind: None,
             scope: None,
             resource_group: None,
             location: Some(location()),
@@ -229,6 +235,7 @@ pub fn build(
         kind: "Microsoft.Logic/workflows".into(),
         api_version: LOGIC_API_VERSION.into(),
         name: ex(Expr::parameters("PlaybookName")),
+        sub_kind: None,
         scope: None,
         resource_group: None,
         location: Some(location()),
@@ -240,8 +247,9 @@ pub fn build(
         properties: workflow_properties,
     });
 
-    if playbook.uses_sentinel() {
-        let workspace = deployment.map(|d| &d.workspace);
+    let workspace = deployment.map(|d| &d.workspace);
+    // The workspace parameters serve the Sentinel role and the diagnostic settings.
+    if playbook.uses_sentinel() || workspace.is_some() {
         parameters.insert(
             "WorkspaceName".to_string(),
             Parameter {
@@ -250,7 +258,7 @@ pub fn build(
                 min_length: Some(4),
                 max_length: Some(63),
                 metadata: ParameterMetadata {
-                    description: "Log Analytics workspace of Microsoft Sentinel; the playbook gets Microsoft Sentinel Responder on it".into(),
+                    description: "Log Analytics workspace of Microsoft Sentinel; receives the playbook's run logs (and the playbook gets Microsoft Sentinel Responder on it when it uses Sentinel)".into(),
                 },
             },
         );
@@ -282,7 +290,12 @@ pub fn build(
                 .help("add `deployment: { workspace: { name: <Sentinel workspace> } }` so the playbook can be granted Microsoft Sentinel Responder"),
             ),
         }
-        resources.push(responder_role_deployment(&workflow_id));
+        if workspace.is_some() {
+            resources.push(diagnostic_settings(&workflow_id));
+        }
+        if playbook.uses_sentinel() {
+            resources.push(responder_role_deployment(&workflow_id));
+        }
     }
     for (_, kv) in playbook.key_vaults() {
         resources.push(secrets_user_role_deployment(&workflow_id, kv));
@@ -323,6 +336,48 @@ pub fn build(
             parameters: values,
         },
     })
+}
+
+/// The playbook's run logs (`WorkflowRuntime`) and metrics to the Sentinel workspace, as
+/// `AzureDiagnostics` rows (no `logAnalyticsDestinationType`: Logic Apps (Consumption) only
+/// writes there), so `AzureDiagnostics | where ResourceProvider == "MICROSOFT.LOGIC"` finds
+/// them. An extension resource scoped to the workflow.
+fn diagnostic_settings(workflow_id: &Expr) -> Resource {
+    Resource {
+        kind: "Microsoft.Insights/diagnosticSettings".into(),
+        api_version: DIAGNOSTIC_SETTINGS_API_VERSION.into(),
+        name: lit(DIAGNOSTIC_SETTING_NAME),
+        sub_kind: None,
+        scope: Some(ex(Expr::call(
+            "format",
+            vec![
+                Expr::str("Microsoft.Logic/workflows/{0}"),
+                Expr::parameters("PlaybookName"),
+            ],
+        ))),
+        resource_group: None,
+        location: None,
+        tags: IndexMap::new(),
+        identity: None,
+        depends_on: vec![ex(workflow_id.clone())],
+        properties: json!({
+            "workspaceId": ex(workspace_id()),
+            "logs": [{ "category": "WorkflowRuntime", "enabled": true }],
+            "metrics": [{ "category": "AllMetrics", "enabled": true }],
+        }),
+    }
+}
+
+/// `resourceId(WorkspaceResourceGroup, 'Microsoft.OperationalInsights/workspaces', WorkspaceName)`
+pub fn workspace_id() -> Expr {
+    Expr::call(
+        "resourceId",
+        vec![
+            Expr::parameters("WorkspaceResourceGroup"),
+            Expr::str("Microsoft.OperationalInsights/workspaces"),
+            Expr::parameters("WorkspaceName"),
+        ],
+    )
 }
 
 /// `reference(workflow, api, 'full').identity.principalId`
@@ -425,6 +480,7 @@ fn role_deployment(workflow_id: &Expr, grant: RoleGrant) -> Resource {
         resources: vec![Resource {
             kind: "Microsoft.Authorization/roleAssignments".into(),
             api_version: ROLE_ASSIGNMENTS_API_VERSION.into(),
+            sub_kind: None,
             name: ex(Expr::call(
                 "guid",
                 vec![
@@ -468,6 +524,7 @@ fn role_deployment(workflow_id: &Expr, grant: RoleGrant) -> Resource {
     Resource {
         kind: "Microsoft.Resources/deployments".into(),
         api_version: DEPLOYMENTS_API_VERSION.into(),
+        sub_kind: None,
         name: ex(Expr::call(
             "take",
             vec![
@@ -570,8 +627,12 @@ fn metadata(playbook: &CompiledPlaybook) -> Metadata {
                 snow.instance.value, snow.username.value, snow.password.key_vault.vault.value, snow.password.key_vault.secret.value
             )),
             ConnectionKind::KeyVault(kv) => prerequisites.push(format!(
-                "Key Vault {} holds the Jira credentials the playbook reads at run time and uses the Azure RBAC permission model: the template grants the playbook's identity Key Vault Secrets User on it, so the deploying identity must be able to create role assignments there (for a vault with access policies, grant the identity Get on secrets instead)",
+                "Key Vault {} holds the secrets the playbook reads at run time and uses the Azure RBAC permission model: the template grants the playbook's identity Key Vault Secrets User on it, so the deploying identity must be able to create role assignments there (for a vault with access policies, grant the identity Get on secrets instead)",
                 kv.vault.value
+            )),
+            ConnectionKind::Office365 => prerequisites.push(format!(
+                "An Office 365 Outlook mailbox for connection {}: authorise the API connection in the portal after deployment (Edit API connection, Authorize) so failure e-mails can be sent",
+                connection.spec_name
             )),
             ConnectionKind::Sentinel => {}
         }

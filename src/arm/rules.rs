@@ -324,6 +324,7 @@ fn resource(kind: &str, api: &str, name: ArmString, properties: serde_json::Valu
         kind: kind.into(),
         api_version: api.into(),
         name,
+        sub_kind: None,
         scope: None,
         resource_group: None,
         location: None,

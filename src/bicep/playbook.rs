@@ -45,6 +45,23 @@ pub fn files(deployment: &PlaybookDeployment) -> Result<Vec<(String, String)>, U
     Ok(out)
 }
 
+/// `main.bicep` and `main.bicepparam` of a deployment without modules or loaded files (the
+/// monitoring deployment).
+pub fn plain_files(
+    template: &crate::arm::Template,
+    parameters: &ParametersFile,
+    purpose: &str,
+) -> Result<Vec<(String, String)>, Unsupported> {
+    let main = template::translate(template, &|_, _| None)?;
+    if !main.module_files.is_empty() {
+        return Err(Unsupported("modules in a plain deployment".into()));
+    }
+    Ok(vec![
+        ("main.bicep".to_string(), render_file(&main, purpose)?),
+        ("main.bicepparam".to_string(), bicepparam(parameters)?),
+    ])
+}
+
 #[derive(Serialize)]
 struct Layout<'a> {
     purpose: &'a str,

@@ -208,6 +208,9 @@ pub fn translate(
         if let Some(location) = &resource.location {
             props.push(("location".into(), symbols.string(location)?));
         }
+        if let Some(kind) = &resource.sub_kind {
+            props.push(("kind".into(), Expr::str(kind.as_str())));
+        }
         if !resource.tags.is_empty() {
             let tags = resource
                 .tags

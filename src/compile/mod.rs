@@ -6,8 +6,10 @@
 //! Errors are collected with their spec position; nothing is emitted if any occurs.
 
 mod entities;
+mod failure;
 mod jira;
 mod refs;
+pub mod retry;
 mod steps;
 mod sync_steps;
 
@@ -42,6 +44,8 @@ pub enum ConnectionKind {
     /// `keyvault`, managed identity (`parameterValueType: Alternative`): reads the secrets
     /// of Jira connections at run time. The identity needs Key Vault Secrets User on it.
     KeyVault(spec::KeyVaultSecret),
+    /// `office365` (Office 365 Outlook), OAuth: authorised in the portal after deployment.
+    Office365,
 }
 
 impl ConnectionKind {
@@ -51,6 +55,7 @@ impl ConnectionKind {
             ConnectionKind::Sentinel => "azuresentinel",
             ConnectionKind::ServiceNow(_) => "service-now",
             ConnectionKind::KeyVault(_) => "keyvault",
+            ConnectionKind::Office365 => "office365",
         }
     }
 }
@@ -95,6 +100,22 @@ impl CompiledPlaybook {
 /// Compile every playbook of the model. Returns the playbooks or all errors found.
 pub fn compile(model: &Model, sources: &Sources) -> Result<Vec<CompiledPlaybook>, Vec<Diagnostic>> {
     let mut errors = Vec::new();
+    let retries = model
+        .spec
+        .defaults
+        .iter()
+        .filter_map(|d| d.retry.as_ref().map(|r| (r, d.span)))
+        .chain(
+            model
+                .connections
+                .values()
+                .filter_map(|c| c.value.retry().map(|r| (r, c.span))),
+        );
+    for (policy, at) in retries {
+        if let Err(found) = retry::policy(policy, at) {
+            errors.extend(found);
+        }
+    }
     let mut compiled = Vec::new();
     let mut seen: HashMap<&str, Span> = HashMap::new();
     for playbook in &model.spec.playbooks {
@@ -215,6 +236,8 @@ pub(crate) struct PlaybookCompiler<'a> {
     entity_lists: Vec<(String, Vec<String>)>,
     /// Variables read by `{{id.list}}`.
     lists_used: IndexSet<String>,
+    /// Retry policy of outbound actions unless a step or connection sets one.
+    playbook_retry: wdl::RetryPolicy,
 }
 
 impl<'a> PlaybookCompiler<'a> {
@@ -242,7 +265,33 @@ impl<'a> PlaybookCompiler<'a> {
             step_variables: Vec::new(),
             entity_lists: Vec::new(),
             lists_used: IndexSet::new(),
+            playbook_retry: retry::default_policy(),
         }
+    }
+
+    /// The retry policy of a step's outbound actions: the step's, else its connection's,
+    /// else the playbook's (which falls back to `defaults.retry` and the built-in policy).
+    /// Errors of step policies are reported here; those of connections once, by [`compile`].
+    fn retry_for(
+        &mut self,
+        step: Option<&Located<spec::Retry>>,
+        connection: Option<&str>,
+        at: Span,
+    ) -> wdl::RetryPolicy {
+        if let Some(step) = step {
+            match retry::policy(step, at) {
+                Ok(policy) => return policy,
+                Err(errors) => {
+                    self.errors.extend(errors);
+                    return self.playbook_retry.clone();
+                }
+            }
+        }
+        connection
+            .and_then(|name| self.model.connections.get(name))
+            .and_then(|c| c.value.retry())
+            .and_then(|r| retry::policy(r, Span::default()).ok())
+            .unwrap_or_else(|| self.playbook_retry.clone())
     }
 
     fn error(&mut self, diagnostic: Diagnostic) {
@@ -250,6 +299,21 @@ impl<'a> PlaybookCompiler<'a> {
     }
 
     fn compile(&mut self) -> wdl::Definition {
+        let defaults = self.model.spec.defaults.as_ref();
+        let inherited = defaults
+            .and_then(|d| d.retry.as_ref())
+            .and_then(|r| retry::policy(r, Span::default()).ok())
+            .unwrap_or_else(retry::default_policy);
+        self.playbook_retry = match &self.playbook.retry {
+            Some(own) => match retry::policy(own, self.playbook.name.span) {
+                Ok(policy) => policy,
+                Err(errors) => {
+                    self.errors.extend(errors);
+                    inherited
+                }
+            },
+            None => inherited,
+        };
         let (trigger_name, trigger) = self.trigger();
         let mut actions = IndexMap::new();
         let mut previous: Option<String> = None;
@@ -298,12 +362,24 @@ impl<'a> PlaybookCompiler<'a> {
             );
             previous = Some(action_name);
         }
-        if let (Some(previous), Some((_, first))) = (previous, steps.first_mut()) {
-            first
-                .run_after
-                .insert(previous, vec![wdl::RunAfterStatus::Succeeded]);
+        match self.failure_plan() {
+            // Try and catch: the steps in `Main`, the notifications in `On_failure`.
+            Some(plan) => {
+                let main = self.action_name(None, "Main", Span::default());
+                let scope = steps::action(wdl::ActionKind::Scope { actions: steps });
+                chain(&mut actions, main.clone(), scope, previous.as_deref());
+                let (name, on_failure) = self.failure_scope(&plan, &main);
+                actions.insert(name, on_failure);
+            }
+            None => {
+                if let (Some(previous), Some((_, first))) = (previous, steps.first_mut()) {
+                    first
+                        .run_after
+                        .insert(previous, vec![wdl::RunAfterStatus::Succeeded]);
+                }
+                actions.extend(steps);
+            }
         }
-        actions.extend(steps);
 
         let mut parameters = IndexMap::new();
         if !self.connections.is_empty() {
@@ -335,6 +411,21 @@ impl<'a> PlaybookCompiler<'a> {
                         ),
                     }),
                 },
+            );
+        }
+        let depth = container_depth(&actions);
+        if depth > crate::validate::rules::wdl014_nesting_depth::MAX {
+            self.error(
+                Diagnostic::error(
+                    "SPEC046",
+                    format!(
+                        "playbook `{}` nests actions in {depth} container actions; Logic Apps allows {}",
+                        self.playbook.name.value,
+                        crate::validate::rules::wdl014_nesting_depth::MAX
+                    ),
+                )
+                .at(self.playbook.name.span)
+                .help("`if`, `switch`, `foreach` and `scope` each add a level, and so does the failure-handling scope `Main`; move inner steps into another playbook, or set `on_failure: none`"),
             );
         }
         wdl::Definition {
@@ -494,6 +585,7 @@ impl<'a> PlaybookCompiler<'a> {
         let declared = self.find_connection(name, span, &[expected])?;
         let kind = match declared.map(|c| &c.value) {
             Some(Connection::ServiceNow(snow)) => ConnectionKind::ServiceNow(snow.clone()),
+            Some(Connection::Office365(_)) => ConnectionKind::Office365,
             _ => ConnectionKind::Sentinel,
         };
         let key = match kind {
@@ -675,6 +767,23 @@ impl<'a> PlaybookCompiler<'a> {
         };
         Some(Template::Interpolated(vec![wdl::Part::Expr(expr)]))
     }
+}
+
+/// How many container actions (If, Switch, Foreach, Scope) the deepest action sits in.
+fn container_depth(actions: &IndexMap<String, wdl::Action>) -> usize {
+    actions
+        .values()
+        .map(|action| {
+            action
+                .kind
+                .children()
+                .into_iter()
+                .map(|children| 1 + container_depth(children))
+                .max()
+                .unwrap_or(0)
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// Parameter holding a mapping table in the workflow definition.

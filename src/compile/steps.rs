@@ -20,6 +20,26 @@ pub(super) fn action(kind: ActionKind) -> Action {
     }
 }
 
+/// Give an outbound action (ApiConnection, Http) `policy` unless it has one; for steps that
+/// compile to a scope or loop (sync, enrichment), every outbound action inside it.
+pub(super) fn set_retry(action: &mut Action, policy: &wdl::RetryPolicy) {
+    let slot = match &mut action.kind {
+        ActionKind::ApiConnection { inputs } => &mut inputs.retry_policy,
+        ActionKind::Http { inputs } => &mut inputs.retry_policy,
+        kind => {
+            for children in kind.children_mut() {
+                for child in children.values_mut() {
+                    set_retry(child, policy);
+                }
+            }
+            return;
+        }
+    };
+    if slot.is_none() {
+        *slot = Some(policy.clone());
+    }
+}
+
 /// `Compose_summary` for `compose` with `id: summary`: readable in the designer and run history.
 fn default_name(kind: &str, id: Option<&Located<String>>) -> String {
     match id {
@@ -37,7 +57,15 @@ impl PlaybookCompiler<'_> {
     ) -> IndexMap<String, Action> {
         let mut actions = IndexMap::new();
         for step in steps {
-            let compiled = self.step(step);
+            let mut compiled = self.step(step);
+            let (own, connection) = step.value.retry();
+            let policy = self.retry_for(own, connection, step.span);
+            for (_, action) in self.before.iter_mut() {
+                set_retry(action, &policy);
+            }
+            if let Some((_, action)) = compiled.as_mut() {
+                set_retry(action, &policy);
+            }
             for (name, before) in std::mem::take(&mut self.before) {
                 chain(&mut actions, name.clone(), before, previous.as_deref());
                 previous = Some(name);

@@ -148,7 +148,7 @@ impl<'a> PlaybookCompiler<'a> {
         if size.value == 0 || size.value > max {
             self.error(
                 Diagnostic::error(
-                    "SPEC090",
+                    "SPEC094",
                     format!("page_size {} is out of range (1 to {max})", size.value),
                 )
                 .at(size.span.or(span)),
@@ -644,7 +644,7 @@ impl<'a> PlaybookCompiler<'a> {
                 let Some(default) = default else {
                     self.error(
                         Diagnostic::error(
-                            "SPEC092",
+                            "SPEC095",
                             "a classification lookup needs a `default`",
                         )
                         .at(class_span)

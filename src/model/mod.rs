@@ -70,7 +70,7 @@ pub fn check<'a>(spec: &'a Spec, errors: &mut Vec<Diagnostic>) -> Model<'a> {
                 "https://jira.contoso.com",
                 errors,
             ),
-            Connection::Sentinel {} => {}
+            Connection::Sentinel { .. } | Connection::Office365(_) => {}
         }
         connections.insert(name.value.clone(), connection);
     }

@@ -161,28 +161,58 @@ fn plain_message(message: &str) -> String {
         .unwrap_or_else(|| message.to_string())
 }
 
+/// A top-level block that only one file may define.
+fn merge_block<T>(
+    merged: &mut Option<Located<T>>,
+    block: Option<Located<T>>,
+    what: &str,
+    sources: &Sources,
+    errors: &mut Vec<Diagnostic>,
+) {
+    let Some(block) = block else { return };
+    if let Some(first) = merged {
+        errors.push(
+            Diagnostic::error("SPEC003", format!("`{what}` is defined more than once"))
+                .at(block.span)
+                .help(format!(
+                    "keep one `{what}` block (the first is in {})",
+                    sources
+                        .get(first.span.file)
+                        .map(|f| f.path.display().to_string())
+                        .unwrap_or_default()
+                )),
+        );
+    } else {
+        *merged = Some(block);
+    }
+}
+
 /// Merge files: maps and lists are concatenated; duplicate names are errors.
 fn merge(specs: Vec<Spec>, sources: &Sources) -> (Spec, Vec<Diagnostic>) {
     let mut merged = Spec::default();
     let mut errors = Vec::new();
     for spec in specs {
-        if let Some(deployment) = spec.deployment {
-            if let Some(first) = &merged.deployment {
-                errors.push(
-                    Diagnostic::error("SPEC003", "`deployment` is defined more than once")
-                        .at(deployment.span)
-                        .help(format!(
-                            "keep one `deployment` block (the first is in {})",
-                            sources
-                                .get(first.span.file)
-                                .map(|f| f.path.display().to_string())
-                                .unwrap_or_default()
-                        )),
-                );
-            } else {
-                merged.deployment = Some(deployment);
-            }
-        }
+        merge_block(
+            &mut merged.deployment,
+            spec.deployment,
+            "deployment",
+            sources,
+            &mut errors,
+        );
+        merge_block(
+            &mut merged.defaults,
+            spec.defaults,
+            "defaults",
+            sources,
+            &mut errors,
+        );
+        merge_block(
+            &mut merged.monitoring,
+            spec.monitoring,
+            "monitoring",
+            sources,
+            &mut errors,
+        );
         merge_map(
             &mut merged.mappings,
             spec.mappings,

@@ -4,6 +4,7 @@
 //! into the descriptions of `schemas/soarc.schema.json` (editor completion).
 //! Positions are kept with [`Located`] so later stages can point at the source.
 
+pub mod health;
 pub mod load;
 pub mod located;
 pub mod rules;
@@ -14,6 +15,7 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+pub use health::*;
 pub use located::Located;
 pub use rules::AutomationRule;
 pub use steps::*;
@@ -47,6 +49,12 @@ pub struct Spec {
     /// that close Sentinel incidents when their ticket is resolved, and the other way round.
     #[serde(default)]
     pub sync: Option<Located<sync::Sync>>,
+    /// Retry policy and failure handling for every playbook (each may override them).
+    #[serde(default)]
+    pub defaults: Option<Located<Defaults>>,
+    /// Playbook health monitoring: a workbook and a failure alert (`OUT/monitoring/`).
+    #[serde(default)]
+    pub monitoring: Option<Located<Monitoring>>,
 }
 
 /// Deployment target of the generated templates.
@@ -120,7 +128,11 @@ pub enum Connection {
     /// Microsoft Sentinel through the `azuresentinel` managed API, authenticated with the
     /// playbook's system-assigned managed identity.
     #[serde(rename = "sentinel")]
-    Sentinel {},
+    Sentinel {
+        /// Retry policy of this connection's actions.
+        #[serde(default)]
+        retry: Option<Located<Retry>>,
+    },
     /// ServiceNow through the `service-now` managed API with basic authentication.
     #[serde(rename = "servicenow")]
     ServiceNow(ServiceNowConnection),
@@ -133,17 +145,42 @@ pub enum Connection {
     /// access token (Bearer), read from Key Vault at run time by the playbook's managed identity.
     #[serde(rename = "jira-data-center")]
     JiraDataCenter(JiraDataCenterConnection),
+    /// Office 365 Outlook through the `office365` managed API (OAuth: authorise the
+    /// connection in the portal after deployment). Used by `on_failure.email`.
+    #[serde(rename = "office365")]
+    Office365(Office365Connection),
 }
 
 impl Connection {
     pub fn kind_name(&self) -> &'static str {
         match self {
-            Connection::Sentinel {} => "sentinel",
+            Connection::Sentinel { .. } => "sentinel",
             Connection::ServiceNow(_) => "servicenow",
             Connection::JiraCloud(_) => "jira-cloud",
             Connection::JiraDataCenter(_) => "jira-data-center",
+            Connection::Office365(_) => "office365",
         }
     }
+
+    /// The retry policy set on the connection, if any.
+    pub fn retry(&self) -> Option<&Located<Retry>> {
+        match self {
+            Connection::Sentinel { retry } => retry.as_ref(),
+            Connection::ServiceNow(c) => c.retry.as_ref(),
+            Connection::JiraCloud(c) => c.retry.as_ref(),
+            Connection::JiraDataCenter(c) => c.retry.as_ref(),
+            Connection::Office365(c) => c.retry.as_ref(),
+        }
+    }
+}
+
+/// An Office 365 Outlook mailbox (the account that authorises the connection sends).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Office365Connection {
+    /// Retry policy of this connection's actions.
+    #[serde(default)]
+    pub retry: Option<Located<Retry>>,
 }
 
 /// A Jira Cloud site and the account the playbook acts as.
@@ -158,6 +195,9 @@ pub struct JiraCloudConnection {
     /// playbook reads it at run time with the `keyvault` connector (managed identity); it is
     /// never a template or workflow parameter.
     pub api_token: Located<Secret>,
+    /// Retry policy of this connection's actions (overrides `defaults.retry`).
+    #[serde(default)]
+    pub retry: Option<Located<Retry>>,
 }
 
 /// A Jira Data Center (or Server) instance and a personal access token.
@@ -169,6 +209,9 @@ pub struct JiraDataCenterConnection {
     /// A personal access token (Profile, Personal Access Tokens), in Key Vault; read at run
     /// time by the playbook's managed identity and sent as `Authorization: Bearer`.
     pub personal_access_token: Located<Secret>,
+    /// Retry policy of this connection's actions (overrides `defaults.retry`).
+    #[serde(default)]
+    pub retry: Option<Located<Retry>>,
 }
 
 /// ServiceNow instance and service account.
@@ -181,6 +224,9 @@ pub struct ServiceNowConnection {
     pub username: Located<String>,
     /// The account's password, from Key Vault.
     pub password: Located<Secret>,
+    /// Retry policy of this connection's actions (overrides `defaults.retry`).
+    #[serde(default)]
+    pub retry: Option<Located<Retry>>,
 }
 
 /// A secret. soarc never puts secret values in templates: they come from Key Vault at
@@ -228,6 +274,12 @@ pub struct Playbook {
     /// Azure tags on the Logic App resource.
     #[serde(default)]
     pub tags: IndexMap<String, String>,
+    /// Retry policy of the playbook's outbound actions (overrides `defaults.retry`).
+    #[serde(default)]
+    pub retry: Option<Located<Retry>>,
+    /// What the playbook does when a run fails (overrides `defaults.on_failure`).
+    #[serde(default)]
+    pub on_failure: Option<Located<OnFailure>>,
 }
 
 /// What starts a playbook run.

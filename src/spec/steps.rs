@@ -90,6 +90,23 @@ pub enum Step {
 }
 
 impl Step {
+    /// The retry policy the step sets, and the connection it calls (outbound steps).
+    pub fn retry(&self) -> (Option<&Located<super::Retry>>, Option<&str>) {
+        match self {
+            Step::ServiceNowCreateIncident(s) => (s.retry.as_ref(), Some(&s.connection)),
+            Step::JiraCreateIssue(s) => (s.retry.as_ref(), Some(&s.connection)),
+            Step::SentinelAddComment(AddComment::Full(s)) => (
+                s.retry.as_ref(),
+                Some(s.connection.as_deref().unwrap_or(crate::model::SENTINEL)),
+            ),
+            Step::SentinelAddComment(AddComment::Message(_)) | Step::SentinelGetEntities(_) => {
+                (None, Some(crate::model::SENTINEL))
+            }
+            Step::Http(s) => (s.retry.as_ref(), None),
+            _ => (None, None),
+        }
+    }
+
     /// The kind as written in the spec, for messages.
     pub fn kind_name(&self) -> &'static str {
         match self {
@@ -146,6 +163,10 @@ pub struct ServiceNowCreateIncident {
     pub connection: Located<String>,
     /// Incident fields.
     pub fields: ServiceNowIncidentFields,
+    /// Retry policy of this step's calls (overrides the connection's, the playbook's and
+    /// `defaults.retry`).
+    #[serde(default)]
+    pub retry: Option<Located<super::Retry>>,
 }
 
 /// Fields of a ServiceNow incident (`incident` table). `correlation_id` defaults to the
@@ -266,6 +287,10 @@ pub struct JiraCreateIssue {
     /// `customfield_10010: { value: SOC }`; text anywhere may contain references.
     #[serde(default)]
     pub custom: IndexMap<Located<String>, Located<serde_json::Value>>,
+    /// Retry policy of this step's calls (overrides the connection's, the playbook's and
+    /// `defaults.retry`).
+    #[serde(default)]
+    pub retry: Option<Located<super::Retry>>,
 }
 
 /// A Jira issue type.
@@ -353,6 +378,10 @@ pub struct AddCommentFull {
     /// Sentinel connection (default `sentinel`).
     #[serde(default)]
     pub connection: Option<String>,
+    /// Retry policy of this step's calls (overrides the connection's, the playbook's and
+    /// `defaults.retry`).
+    #[serde(default)]
+    pub retry: Option<Located<super::Retry>>,
 }
 
 /// HTTP methods.
@@ -403,6 +432,10 @@ pub struct HttpStep {
     /// Hide inputs and outputs from run history (secureData).
     #[serde(default)]
     pub secure: bool,
+    /// Retry policy of this step's calls (overrides the connection's, the playbook's and
+    /// `defaults.retry`).
+    #[serde(default)]
+    pub retry: Option<Located<super::Retry>>,
 }
 
 /// HTTP authentication.

@@ -283,9 +283,7 @@ impl ActionKind {
             _ => Vec::new(),
         }
     }
-}
 
-impl ActionKind {
     /// Nested action lists, mutable.
     pub fn children_mut(&mut self) -> Vec<&mut IndexMap<String, Action>> {
         match self {
@@ -330,10 +328,12 @@ pub struct UntilLimit {
     pub timeout: String,
 }
 
-/// Inputs of the Query (filter array) action.
+/// Inputs of the Query ("Filter array") action.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct QueryInputs {
+    /// The array, e.g. `@result('Main')`.
     pub from: Value,
+    /// Condition on `item()`, e.g. `@equals(item()?['status'], 'Failed')`.
     #[serde(rename = "where")]
     pub condition: String,
 }
