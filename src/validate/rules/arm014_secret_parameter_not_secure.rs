@@ -71,9 +71,9 @@ fn check(ctx: &Context, sink: &mut Sink) {
             if !(kind.eq_ignore_ascii_case("string") || kind.eq_ignore_ascii_case("object")) {
                 continue;
             }
-            let Some(word) = secret_word(&m.key) else {
+            if secret_word(&m.key).is_none() {
                 continue;
-            };
+            }
             let node = m.value.get_ci("type").expect("has a type");
             sink.report(
                 &format!(
@@ -83,7 +83,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 ),
                 node.start,
                 format!(
-                    "parameter '{}' looks like a {word} but is of type '{kind}'; declare it secure{kind}",
+                    "parameter '{}' is named like a secret but is of type '{kind}'; declare it secure{kind}",
                     m.key,
                     kind = kind.to_ascii_lowercase()
                 ),
@@ -127,7 +127,10 @@ mod tests {
     #[test]
     fn names() {
         assert_eq!(secret_word("mcas-apiToken"), Some("apitoken"));
-        assert_eq!(secret_word("ServiceBusConnConnectionString"), Some("connectionstring"));
+        assert_eq!(
+            secret_word("ServiceBusConnConnectionString"),
+            Some("connectionstring")
+        );
         assert_eq!(secret_word("OrganizationKey"), None);
         assert_eq!(secret_word("workflows_ChangePassword_Playbook_name"), None);
     }

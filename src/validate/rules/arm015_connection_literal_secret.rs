@@ -45,7 +45,8 @@ fn check(ctx: &Context, sink: &mut Sink) {
             let name = resource.name.unwrap_or("connection");
             if let Some(values) = props.get_ci("parameterValues").and_then(Node::as_object) {
                 for m in values {
-                    let pointer = format!("{props_pointer}/parameterValues/{}", escape_token(&m.key));
+                    let pointer =
+                        format!("{props_pointer}/parameterValues/{}", escape_token(&m.key));
                     report(sink, name, &m.key, &m.value, &pointer);
                 }
             }

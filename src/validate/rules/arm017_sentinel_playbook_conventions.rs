@@ -37,39 +37,37 @@ fn check(ctx: &Context, sink: &mut Sink) {
         return;
     }
     let params = root.root.get_ci("parameters");
-    let has_name = params
-        .and_then(Node::as_object)
-        .is_some_and(|ms| ms.iter().any(|m| m.key.eq_ignore_ascii_case("PlaybookName")));
-    if !has_name {
-        let (pointer, offset) = match params {
-            Some(p) => ("/parameters", p.start),
-            None => ("", root.root.start),
-        };
-        sink.report(
-            pointer,
-            offset,
-            "playbook template has no 'PlaybookName' parameter (Sentinel's playbook templates name the Logic App after it)",
-        );
-    }
+    let has_name = params.and_then(Node::as_object).is_some_and(|ms| {
+        ms.iter()
+            .any(|m| m.key.eq_ignore_ascii_case("PlaybookName"))
+    });
     let metadata = root.root.get_ci("metadata");
-    let missing: Vec<&str> = ["title", "description"]
+    let missing_metadata: Vec<&str> = ["title", "description"]
         .into_iter()
         .filter(|k| !metadata.is_some_and(|m| non_empty(m, k)))
         .collect();
-    if !missing.is_empty() {
-        let (pointer, offset) = match metadata {
-            Some(m) => ("/metadata", m.start),
-            None => ("", root.root.start),
-        };
-        sink.report(
-            pointer,
-            offset,
-            format!(
-                "playbook template has no metadata {} (Sentinel's gallery and Content Hub read them)",
-                missing.join(" and ")
-            ),
-        );
+    let mut missing = Vec::new();
+    if !has_name {
+        missing.push("a 'PlaybookName' parameter".to_string());
     }
+    if !missing_metadata.is_empty() {
+        missing.push(format!("a metadata {}", missing_metadata.join(" and ")));
+    }
+    // One finding per template, at what is missing when only one thing is.
+    let (pointer, offset) = match (has_name, missing_metadata.is_empty(), params, metadata) {
+        (true, true, _, _) => return,
+        (false, true, Some(p), _) => ("/parameters", p.start),
+        (true, false, _, Some(m)) => ("/metadata", m.start),
+        _ => ("", root.root.start),
+    };
+    sink.report(
+        pointer,
+        offset,
+        format!(
+            "playbook template lacks {} (Sentinel's playbook templates name the Logic App after PlaybookName, and its gallery and Content Hub read the metadata)",
+            missing.join(" and ")
+        ),
+    );
 }
 
 #[cfg(test)]
@@ -81,9 +79,21 @@ mod tests {
     #[test]
     fn reports_missing_conventions() {
         let f = run("ARM017", &logic_app(DEFINITION, "{}"));
-        assert_eq!(f.len(), 2, "{f:?}");
-        assert!(f.iter().any(|f| f.message.contains("'PlaybookName'")));
-        assert!(f.iter().any(|f| f.message.contains("title and description")));
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].message
+                .contains("lacks a 'PlaybookName' parameter and a metadata title")
+        );
+        assert!(f[0].message.contains("metadata title and description"));
+        let named = logic_app(DEFINITION, "{}").replacen(
+            r#""parameters": {}"#,
+            r#""metadata": {"title": "Block user"}, "parameters": {"PlaybookName": {"type": "string"}}"#,
+            1,
+        );
+        let f = run("ARM017", &named);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].pointer, "/metadata");
+        assert!(f[0].message.contains("lacks a metadata description"));
     }
 
     #[test]

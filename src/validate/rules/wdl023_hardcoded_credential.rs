@@ -59,9 +59,17 @@ fn is_credential_header(name: &str) -> bool {
         || n == "proxyauthorization"
         || n == "ocpapimsubscriptionkey"
         || n == "xfunctionskey"
-        || ["apikey", "apitoken", "accesstoken", "authtoken", "privatetoken", "password", "secret"]
-            .iter()
-            .any(|s| n.ends_with(s))
+        || [
+            "apikey",
+            "apitoken",
+            "accesstoken",
+            "authtoken",
+            "privatetoken",
+            "password",
+            "secret",
+        ]
+        .iter()
+        .any(|s| n.ends_with(s))
 }
 
 fn is_credential_query(name: &str) -> bool {
@@ -149,7 +157,11 @@ fn scan(wf: &Workflow, inputs: &Node, pointer: &str, found: &mut Vec<(String, us
             let credential = text.split_whitespace().last().unwrap_or("");
             if credential.len() >= MIN_LEN {
                 found.push((
-                    format!("{pointer}/{}/{}", escape_token(&headers.key), escape_token(&m.key)),
+                    format!(
+                        "{pointer}/{}/{}",
+                        escape_token(&headers.key),
+                        escape_token(&m.key)
+                    ),
                     m.value.start,
                     format!("'{}' header", m.key),
                 ));
@@ -164,7 +176,11 @@ fn scan(wf: &Workflow, inputs: &Node, pointer: &str, found: &mut Vec<(String, us
                 && literal(wf, &m.value).is_some_and(|v| v.trim().len() >= MIN_LEN)
             {
                 found.push((
-                    format!("{pointer}/{}/{}", escape_token(&queries.key), escape_token(&m.key)),
+                    format!(
+                        "{pointer}/{}/{}",
+                        escape_token(&queries.key),
+                        escape_token(&m.key)
+                    ),
                     m.value.start,
                     format!("'{}' query parameter", m.key),
                 ));

@@ -70,18 +70,14 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 let Some(uri) = member(node, "uri") else {
                     continue;
                 };
-                let Some(template) = uri.value.as_str().and_then(|s| workflow_string(wf, s))
-                else {
+                let Some(template) = uri.value.as_str().and_then(|s| workflow_string(wf, s)) else {
                     continue;
                 };
                 if prefix(&template).is_some_and(is_plain_http) {
                     sink.report(
                         &child(&pointer, &uri.key),
                         uri.value.start,
-                        format!(
-                            "'{}' calls a plain http:// URI; use https://",
-                            action.name
-                        ),
+                        format!("'{}' calls a plain http:// URI; use https://", action.name),
                     );
                 }
             }
@@ -102,7 +98,10 @@ mod tests {
 
     #[test]
     fn warns_on_plain_http() {
-        assert_eq!(run("WDL024", &http("http://ip-api.com/json/1.2.3.4")).len(), 1);
+        assert_eq!(
+            run("WDL024", &http("http://ip-api.com/json/1.2.3.4")).len(),
+            1
+        );
         assert_eq!(
             run("WDL024", &http("HTTP://ip-api.com/json/@{variables('ip')}")).len(),
             1
