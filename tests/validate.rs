@@ -272,15 +272,31 @@ const REVIEWED_WARNINGS: &[(&str, &str, usize)] = &[
         "WDL023",
         1,
     ),
-    ("AD__OrchestatorPart_AD_Block_Host_Playbook.json", "WDL023", 1),
-    ("AD__OrchestatorPart_AD_Block_User_Playbook.json", "WDL023", 1),
+    (
+        "AD__OrchestatorPart_AD_Block_Host_Playbook.json",
+        "WDL023",
+        1,
+    ),
+    (
+        "AD__OrchestatorPart_AD_Block_User_Playbook.json",
+        "WDL023",
+        1,
+    ),
     (
         "AD__OrchestatorPart_AD_Host_Info_Incident_Playbook.json",
         "WDL023",
         1,
     ),
-    ("AD__OrchestatorPart_AD_Unblock_Host_Playbook.json", "WDL023", 1),
-    ("AD__OrchestatorPart_AD_Unblock_User_Playbook.json", "WDL023", 1),
+    (
+        "AD__OrchestatorPart_AD_Unblock_Host_Playbook.json",
+        "WDL023",
+        1,
+    ),
+    (
+        "AD__OrchestatorPart_AD_Unblock_User_Playbook.json",
+        "WDL023",
+        1,
+    ),
     // Plain http:// calls: ip-api.com (free tier is http only) and a computed host.
     (
         "Playbooks__Get-GeoFromIpAndTagIncident__azuredeploy.json",
@@ -511,6 +527,15 @@ fn uninitialized_variable(t: &mut Value) -> bool {
     false
 }
 
+/// Remove the apiVersion of the first resource.
+fn missing_api_version(t: &mut Value) -> bool {
+    t["resources"]
+        .as_array_mut()
+        .and_then(|r| r.first_mut())
+        .and_then(Value::as_object_mut)
+        .is_some_and(|r| r.shift_remove("apiVersion").is_some())
+}
+
 #[test]
 fn seeded_defects_are_caught() {
     let Some(dir) = corpus() else { return };
@@ -530,6 +555,7 @@ fn seeded_defects_are_caught() {
             uninitialized_variable,
             &["WDL006"],
         ),
+        ("missing apiVersion", missing_api_version, &["ARM016"]),
     ];
     let files = json_files(&dir.join("sentinel"));
     let mut applied = vec![0usize; mutations.len()];
