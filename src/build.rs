@@ -297,6 +297,15 @@ fn self_check(path: &Path, text: &str) -> Vec<Diagnostic> {
                 validate::Severity::Error => Diagnostic::error(f.code, message),
                 _ => Diagnostic::warning(f.code, message),
             };
+            // A literal credential is copied from the spec as written (an HTTP step's
+            // header, query or URI): the spec's problem, not soarc's.
+            if f.code == validate::rules::wdl023_hardcoded_credential::RULE.code {
+                return diagnostic.help(
+                    "the spec writes this credential literally, so it ends up in the template and the run history; \
+                     authenticate the HTTP step with `authentication: managed_identity` where the API allows it, \
+                     and keep keys out of specs",
+                );
+            }
             diagnostic.help("this is a bug in soarc; please report it with the spec")
         })
         .collect()

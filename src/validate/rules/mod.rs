@@ -9,7 +9,8 @@ use std::fmt;
 
 use super::Sink;
 use super::context::{Context, WdlExpr, Workflow};
-use crate::wdl::expr::Expr as WExpr;
+use crate::arm::expr::{StringKind, classify};
+use crate::wdl::expr::{Expr as WExpr, Template};
 
 pub mod json001_invalid_json;
 pub mod json002_duplicate_key;
@@ -27,6 +28,11 @@ pub mod arm009_unused_parameter;
 pub mod arm010_unused_variable;
 pub mod arm011_parameter_value;
 pub mod arm012_secret_in_output;
+pub mod arm013_hardcoded_location;
+pub mod arm014_secret_parameter_not_secure;
+pub mod arm015_connection_literal_secret;
+pub mod arm016_missing_api_version;
+pub mod arm017_sentinel_playbook_conventions;
 
 pub mod wdl001_expression_syntax;
 pub mod wdl002_unknown_function;
@@ -50,6 +56,8 @@ pub mod wdl019_unknown_type;
 pub mod wdl020_authentication_type;
 pub mod wdl021_required_inputs;
 pub mod wdl022_credentials_without_secure_data;
+pub mod wdl023_hardcoded_credential;
+pub mod wdl024_non_https_uri;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -106,6 +114,11 @@ pub static ALL: &[&Rule] = &[
     &arm010_unused_variable::RULE,
     &arm011_parameter_value::RULE,
     &arm012_secret_in_output::RULE,
+    &arm013_hardcoded_location::RULE,
+    &arm014_secret_parameter_not_secure::RULE,
+    &arm015_connection_literal_secret::RULE,
+    &arm016_missing_api_version::RULE,
+    &arm017_sentinel_playbook_conventions::RULE,
     &wdl001_expression_syntax::RULE,
     &wdl002_unknown_function::RULE,
     &wdl003_arity::RULE,
@@ -128,6 +141,8 @@ pub static ALL: &[&Rule] = &[
     &wdl020_authentication_type::RULE,
     &wdl021_required_inputs::RULE,
     &wdl022_credentials_without_secure_data::RULE,
+    &wdl023_hardcoded_credential::RULE,
+    &wdl024_non_https_uri::RULE,
 ];
 
 /// The rule with this code.
@@ -204,6 +219,21 @@ pub(crate) fn connection_refs<'a>(wf: &'a Workflow<'a>) -> Vec<(&'a WdlExpr<'a>,
         }
     }
     out
+}
+
+/// A string value of a workflow definition as Logic Apps reads it: `None` when ARM computes it
+/// at deployment (`"[...]"` inside a template) or it is not a valid workflow string.
+pub(crate) fn workflow_string(wf: &Workflow, s: &str) -> Option<Template> {
+    let s = if wf.in_arm {
+        match classify(s) {
+            StringKind::Expression => return None,
+            StringKind::EscapedLiteral => &s[1..],
+            StringKind::Plain => s,
+        }
+    } else {
+        s
+    };
+    Template::parse(s).ok()
 }
 
 /// ` (did you mean 'x'?)` or nothing.
