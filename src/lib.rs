@@ -23,5 +23,6 @@ pub mod rules;
 pub mod schema;
 pub mod spec;
 pub mod sync;
+pub mod syntax;
 pub mod validate;
 pub mod wdl;

@@ -315,20 +315,7 @@ impl From<Expr> for ArmString {
     }
 }
 
-/// A syntax error: what was expected at which byte offset.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ParseError {
-    pub offset: usize,
-    pub message: String,
-}
-
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "at offset {}: {}", self.offset, self.message)
-    }
-}
-
-impl std::error::Error for ParseError {}
+pub use crate::syntax::ParseError;
 
 /// Parse the text inside the outer brackets of an ARM expression.
 pub fn parse_expr(s: &str) -> Result<Expr, ParseError> {

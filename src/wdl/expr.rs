@@ -237,20 +237,7 @@ impl fmt::Display for Expr {
     }
 }
 
-/// A syntax error with the byte offset into the string that was parsed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ParseError {
-    pub offset: usize,
-    pub message: String,
-}
-
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "at offset {}: {}", self.offset, self.message)
-    }
-}
-
-impl std::error::Error for ParseError {}
+pub use crate::syntax::ParseError;
 
 fn err<T>(offset: usize, message: impl Into<String>) -> Result<T, ParseError> {
     Err(ParseError {
