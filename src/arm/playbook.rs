@@ -468,10 +468,6 @@ fn role_deployment(workflow_id: &Expr, grant: RoleGrant) -> Resource {
                 plain_parameter(grant.target_description),
             ),
             (
-                "playbookId".to_string(),
-                plain_parameter("Resource id of the playbook"),
-            ),
-            (
                 "principalId".to_string(),
                 plain_parameter("Object id of the playbook's managed identity"),
             ),
@@ -488,7 +484,9 @@ fn role_deployment(workflow_id: &Expr, grant: RoleGrant) -> Resource {
                         grant.target_type,
                         vec![Expr::parameters(grant.target_parameter)],
                     ),
-                    Expr::parameters("playbookId"),
+                    // The identity, not the playbook: a playbook deleted and deployed again
+                    // gets a new identity, and an assignment's principal cannot change.
+                    Expr::parameters("principalId"),
                     Expr::str(grant.role),
                 ],
             )),
@@ -519,7 +517,6 @@ fn role_deployment(workflow_id: &Expr, grant: RoleGrant) -> Resource {
     let value = |e: Expr| json!({ "value": ex(e) });
     let mut parameters = serde_json::Map::new();
     parameters.insert(grant.target_parameter.into(), value(grant.target_value));
-    parameters.insert("playbookId".into(), value(workflow_id.clone()));
     parameters.insert("principalId".into(), value(principal_id(workflow_id)));
     Resource {
         kind: "Microsoft.Resources/deployments".into(),
