@@ -86,6 +86,7 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
                         playbook.name
                     ),
                 )
+                .at(playbook.span)
                 .help("add `deployment: { workspace: { name: <Sentinel workspace> } }` so failed runs show in Log Analytics and the health workbook"),
             );
         }

@@ -287,6 +287,7 @@ pub fn build(
                     "SPEC070",
                     format!("playbook `{}` uses Sentinel, but the spec has no `deployment.workspace`", playbook.name),
                 )
+                .at(playbook.span)
                 .help("add `deployment: { workspace: { name: <Sentinel workspace> } }` so the playbook can be granted Microsoft Sentinel Responder"),
             ),
         }
@@ -620,7 +621,7 @@ fn metadata(playbook: &CompiledPlaybook) -> Metadata {
     for connection in &playbook.connections {
         match &connection.kind {
             ConnectionKind::ServiceNow(snow) => prerequisites.push(format!(
-                "ServiceNow instance {} with integration user {} (role itil); its password in Key Vault {} as secret {}",
+                "ServiceNow instance {} with integration user {} (role itil); its password in Key Vault {} as secret {} (the parameters file reads it at deployment: the vault must allow template deployment, enabledForTemplateDeployment, and the deploying identity needs Microsoft.KeyVault/vaults/deploy/action on it)",
                 snow.instance.value, snow.username.value, snow.password.key_vault.vault.value, snow.password.key_vault.secret.value
             )),
             ConnectionKind::KeyVault(kv) => prerequisites.push(format!(

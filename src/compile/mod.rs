@@ -74,6 +74,8 @@ pub enum TriggerKind {
 #[derive(Debug, Clone)]
 pub struct CompiledPlaybook {
     pub name: String,
+    /// Where the playbook's name is written, for diagnostics about its deployment.
+    pub span: Span,
     pub description: Option<String>,
     pub tags: IndexMap<String, String>,
     pub trigger: TriggerKind,
@@ -132,6 +134,7 @@ pub fn compile(model: &Model, sources: &Sources) -> Result<Vec<CompiledPlaybook>
         if compiler.errors.is_empty() {
             compiled.push(CompiledPlaybook {
                 name: name.value.clone(),
+                span: name.span.with_len(name.value.chars().count()),
                 description: playbook.description.clone(),
                 tags: playbook.tags.clone(),
                 trigger: compiler.trigger_kind,
