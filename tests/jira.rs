@@ -452,3 +452,21 @@ fn key_vault_in_another_subscription_is_refused() {
         ],
     );
 }
+
+#[test]
+fn one_vault_cannot_live_in_two_resource_groups() {
+    let steps = r#"      - jira.create_issue: { connection: jira, project: SEC, issue_type: Bug, summary: a, priority: High, description: [ { paragraph: a } ] }
+      - jira.create_issue: { connection: jira-dc, project: SEC, issue_type: Bug, summary: b, priority: High, description: [ { paragraph: b } ] }
+"#;
+    let spec = spec(steps).replace(
+        "vault: kv-dc, secret: jira-pat",
+        "vault: kv-soc, secret: jira-pat",
+    );
+    fails_with(
+        &spec,
+        &[
+            "SPEC084",
+            "Key Vault `kv-soc` is given resource group rg-vault here and the deployment's in another reference",
+        ],
+    );
+}

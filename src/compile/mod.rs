@@ -609,6 +609,31 @@ impl<'a> PlaybookCompiler<'a> {
     /// vault) and return its `$connections` key.
     fn use_key_vault(&mut self, secret: &spec::KeyVaultSecret) -> String {
         let key = format!("keyvault-{}", secret.vault.value);
+        // Vault names are global: one vault, one resource group (its role grant goes there).
+        let group = |s: &spec::KeyVaultSecret| s.resource_group.as_ref().map(|g| g.value.clone());
+        if let Some(ConnectionUse {
+            kind: ConnectionKind::KeyVault(first),
+            ..
+        }) = self.connections.get(&key)
+            && group(first) != group(secret)
+        {
+            let shown = |g: Option<String>| g.unwrap_or_else(|| "the deployment's".into());
+            let message = format!(
+                "Key Vault `{}` is given resource group {} here and {} in another reference",
+                secret.vault.value,
+                shown(group(secret)),
+                shown(group(first))
+            );
+            let at = secret
+                .resource_group
+                .as_ref()
+                .map_or(secret.vault.span, |g| g.span);
+            self.error(
+                Diagnostic::error("SPEC084", message)
+                    .at(at)
+                    .help("a vault lives in one resource group: give every reference to it the same `resource_group`"),
+            );
+        }
         self.connections
             .entry(key.clone())
             .or_insert(ConnectionUse {
