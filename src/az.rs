@@ -193,8 +193,7 @@ pub fn script(
         if uuid::Uuid::parse_str(&rule.id).is_err() {
             return Err(format!("rule id {} is not a GUID", rule.id));
         }
-        let properties =
-            serde_json::to_value(&rule.properties).map_err(|e| e.to_string())?;
+        let properties = serde_json::to_value(&rule.properties).map_err(|e| e.to_string())?;
         calls.push(RuleCall {
             comment: rule
                 .name

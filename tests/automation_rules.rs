@@ -563,10 +563,15 @@ fn security_insights_object_id_and_role_grant_come_from_the_spec() {
         parameters["parameters"]["SecurityInsightsObjectId"]["value"],
         "11111111-2222-3333-4444-555555555555"
     );
-    assert!(parameters["parameters"].get("GrantPlaybookRunnerRole").is_none());
+    assert!(
+        parameters["parameters"]
+            .get("GrantPlaybookRunnerRole")
+            .is_none()
+    );
     let bicepparam = rules_file(&built, "main.bicepparam");
     assert!(
-        bicepparam.contains("param SecurityInsightsObjectId = '11111111-2222-3333-4444-555555555555'"),
+        bicepparam
+            .contains("param SecurityInsightsObjectId = '11111111-2222-3333-4444-555555555555'"),
         "{bicepparam}"
     );
     let template: Value = serde_json::from_str(rules_file(&built, "azuredeploy.json")).unwrap();
@@ -579,11 +584,11 @@ fn security_insights_object_id_and_role_grant_come_from_the_spec() {
         "[parameters('GrantPlaybookRunnerRole')]"
     );
     let main = rules_file(&built, "main.bicep");
-    assert!(main.contains("param GrantPlaybookRunnerRole bool = true"), "{main}");
     assert!(
-        main.contains("= if (GrantPlaybookRunnerRole) {"),
+        main.contains("param GrantPlaybookRunnerRole bool = true"),
         "{main}"
     );
+    assert!(main.contains("= if (GrantPlaybookRunnerRole) {"), "{main}");
 
     // Without the object id: the environment, and a warning.
     let without = HEAD.replace(
@@ -605,8 +610,15 @@ fn security_insights_object_id_and_role_grant_come_from_the_spec() {
     );
     let parameters: Value =
         serde_json::from_str(rules_file(&built, "azuredeploy.parameters.json")).unwrap();
-    assert!(parameters["parameters"].get("SecurityInsightsObjectId").is_none());
-    assert_eq!(parameters["parameters"]["GrantPlaybookRunnerRole"]["value"], false);
+    assert!(
+        parameters["parameters"]
+            .get("SecurityInsightsObjectId")
+            .is_none()
+    );
+    assert_eq!(
+        parameters["parameters"]["GrantPlaybookRunnerRole"]["value"],
+        false
+    );
     let bicepparam = rules_file(&built, "main.bicepparam");
     assert!(
         bicepparam.contains(
@@ -614,7 +626,10 @@ fn security_insights_object_id_and_role_grant_come_from_the_spec() {
         ),
         "{bicepparam}"
     );
-    assert!(bicepparam.contains("param GrantPlaybookRunnerRole = false"), "{bicepparam}");
+    assert!(
+        bicepparam.contains("param GrantPlaybookRunnerRole = false"),
+        "{bicepparam}"
+    );
     let script = rules_file(&built, "az-commands.sh");
     assert!(
         script.contains("GRANT_PLAYBOOK_RUNNER_ROLE=${GRANT_PLAYBOOK_RUNNER_ROLE:-false}"),

@@ -409,7 +409,10 @@ pub fn build(
             values.insert(name.to_string(), ParameterValue::Value { value });
         }
     };
-    put("WorkspaceName", target.workspace_name.as_ref().map(|v| json!(v)));
+    put(
+        "WorkspaceName",
+        target.workspace_name.as_ref().map(|v| json!(v)),
+    );
     put(
         "WorkspaceResourceGroup",
         target.workspace_resource_group.as_ref().map(|v| json!(v)),
@@ -422,7 +425,10 @@ pub fn build(
         );
         put(
             "SecurityInsightsObjectId",
-            target.security_insights_object_id.as_ref().map(|v| json!(v)),
+            target
+                .security_insights_object_id
+                .as_ref()
+                .map(|v| json!(v)),
         );
         if target.security_insights_object_id.is_none() {
             from_environment.push((

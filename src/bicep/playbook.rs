@@ -112,8 +112,11 @@ pub(crate) fn bicepparam_with_environment(
     for (name, variable) in from_environment {
         params.push(ParamValue {
             name: name.clone(),
-            value: Expr::call("readEnvironmentVariable", vec![Expr::str(variable.as_str())])
-                .print(0),
+            value: Expr::call(
+                "readEnvironmentVariable",
+                vec![Expr::str(variable.as_str())],
+            )
+            .print(0),
         });
     }
     super::render(
