@@ -1,7 +1,9 @@
-//! `automation-rules/az-commands.sh`: the rules of the ARM template as
-//! `az sentinel automation-rule create` calls (templates/automation-rules.az.sh.hbs).
+//! `automation-rules/az-commands.sh`: the rules of the ARM template as `az rest --method put`
+//! calls on the automation rules' REST API (templates/automation-rules.az.sh.hbs). Not
+//! `az sentinel automation-rule create`: that extension takes its own shapes of triggering
+//! logic and actions, and lacks Boolean conditions and AddIncidentTask.
 //!
-//! The JSON arguments come from the same typed rules as the template. ARM expressions in
+//! Each `--body` is `{"properties": ...}` of the same typed rule as the template. ARM expressions in
 //! them become shell variables: `resourceId(parameters('playbooksResourceGroup'),
 //! 'Microsoft.Logic/workflows', 'x')` → `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/
 //! ${PLAYBOOKS_RESOURCE_GROUP}/providers/Microsoft.Logic/workflows/x`, `subscription().tenantId`
@@ -136,7 +138,8 @@ struct Script {
     workspace_resource_group: String,
     playbooks_resource_group: String,
     runs_spec_playbooks: bool,
-    security_insights_app_id: &'static str,
+    security_insights_object_id: String,
+    grant_playbook_runner_role: bool,
     api_version: &'static str,
     role: &'static str,
     rules: Vec<RuleCall>,
@@ -145,11 +148,10 @@ struct Script {
 #[derive(Serialize)]
 struct RuleCall {
     comment: String,
-    name: String,
-    display_name: String,
-    order: u32,
-    triggering_logic: String,
-    actions: String,
+    /// The rule's GUID (safe inside double quotes).
+    id: String,
+    /// `{"properties": ...}` as one shell word.
+    body: String,
 }
 
 /// `VAR=${VAR:-'default'}`, or a clear failure when there is no default.
@@ -188,26 +190,18 @@ pub fn script(
             json_word(&value, &mut word)?;
             Ok(word.print())
         };
-        let properties = &rule.properties;
-        let display_name = match &properties.display_name {
-            ArmString::Literal(s) => s.clone(),
-            ArmString::Expr(e) => return Err(format!("display name is an expression: {e}")),
-        };
+        if uuid::Uuid::parse_str(&rule.id).is_err() {
+            return Err(format!("rule id {} is not a GUID", rule.id));
+        }
+        let properties = serde_json::to_value(&rule.properties).map_err(|e| e.to_string())?;
         calls.push(RuleCall {
             comment: rule
                 .name
                 .chars()
                 .map(|c| if c.is_control() { ' ' } else { c })
                 .collect(),
-            name: single_quote(&rule.id),
-            display_name: single_quote(&display_name),
-            order: properties.order,
-            triggering_logic: to_word(
-                serde_json::to_value(&properties.triggering_logic).map_err(|e| e.to_string())?,
-            )?,
-            actions: to_word(
-                serde_json::to_value(&properties.actions).map_err(|e| e.to_string())?,
-            )?,
+            id: rule.id.clone(),
+            body: to_word(serde_json::json!({ "properties": properties }))?,
         });
     }
     let script = Script {
@@ -230,7 +224,13 @@ pub fn script(
             "the playbooks' resource group",
         ),
         runs_spec_playbooks,
-        security_insights_app_id: SECURITY_INSIGHTS_APP_ID,
+        security_insights_object_id: match &target.security_insights_object_id {
+            Some(id) => format!("${{SECURITY_INSIGHTS_OBJECT_ID:-{}}}", single_quote(id)),
+            None => format!(
+                "${{SECURITY_INSIGHTS_OBJECT_ID:-$(az ad sp show --id {SECURITY_INSIGHTS_APP_ID} --query id --output tsv)}}"
+            ),
+        },
+        grant_playbook_runner_role: target.grant_playbook_runner_role.unwrap_or(true),
         api_version: crate::arm::rules::AUTOMATION_RULES_API_VERSION,
         role: AUTOMATION_CONTRIBUTOR_ROLE,
         rules: calls,

@@ -329,7 +329,52 @@ fn automation_rules(
         playbooks_resource_group: deployment
             .and_then(|d| d.resource_group.as_ref())
             .map(|g| g.value.clone()),
+        security_insights_object_id: deployment
+            .and_then(|d| d.security_insights_object_id.as_ref())
+            .map(|id| id.value.clone()),
+        grant_playbook_runner_role: deployment
+            .and_then(|d| d.grant_playbook_runner_role.as_ref())
+            .map(|g| g.value),
     };
+    let object_id = deployment.and_then(|d| d.security_insights_object_id.as_ref());
+    if let Some(id) = object_id
+        && uuid::Uuid::parse_str(&id.value).is_err()
+    {
+        diagnostics.push(
+            Diagnostic::error(
+                "SPEC074",
+                format!(
+                    "`deployment.security_insights_object_id` `{}` is not a GUID",
+                    id.value
+                ),
+            )
+            .at(id.span)
+            .label("not a GUID")
+            .help(format!(
+                "write the object id that `az ad sp show --id {} --query id -o tsv` prints",
+                arm::rules::SECURITY_INSIGHTS_APP_ID
+            )),
+        );
+        return;
+    }
+    if compiled.runs_spec_playbooks && object_id.is_none() {
+        let mut warning = Diagnostic::warning(
+            "SPEC073",
+            "the automation rules' parameters files leave `SecurityInsightsObjectId` unset: \
+             `deployment.security_insights_object_id` is not in the spec",
+        )
+        .help(format!(
+            "set `deployment.security_insights_object_id` to the output of \
+             `az ad sp show --id {app} --query id -o tsv`, or deploy with \
+             `--parameters SecurityInsightsObjectId=$(az ad sp show --id {app} --query id -o tsv)` \
+             (`main.bicepparam` reads the environment variable SECURITY_INSIGHTS_OBJECT_ID)",
+            app = arm::rules::SECURITY_INSIGHTS_APP_ID
+        ));
+        if let Some(d) = spec.deployment.as_ref() {
+            warning = warning.at(d.span).label("no `security_insights_object_id`");
+        }
+        diagnostics.push(warning);
+    }
     let bug = |what: String| {
         Diagnostic::error("OUT001", what)
             .help("this is a bug in soarc; please report it with the spec")

@@ -6,11 +6,11 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-const HEAD: &str = r#"
-deployment:
+const HEAD: &str = r#"deployment:
   subscription_id: 00000000-0000-0000-0000-000000000000
   resource_group: rg-soc
   workspace: { name: law-sentinel }
+  security_insights_object_id: 11111111-2222-3333-4444-555555555555
 playbooks:
   - name: on-incident
     trigger: incident
@@ -447,7 +447,7 @@ fn az_script_arguments_round_trip() {
     );
     let status = Command::new("bash")
         .arg(&script)
-        .env("PATH", path)
+        .env("PATH", &path)
         .env("SUBSCRIPTION_ID", "sub-1")
         .env("TENANT_ID", "tenant-1")
         .env("SECURITY_INSIGHTS_OBJECT_ID", "sp-1")
@@ -469,39 +469,195 @@ fn az_script_arguments_round_trip() {
     assert_eq!(calls.len(), 2, "{calls:#?}");
     assert_eq!(&calls[0][..3], ["role", "assignment", "create"]);
     assert!(calls[0].contains(&"/subscriptions/sub-1/resourceGroups/rg-soc".to_string()));
-    let create = &calls[1];
+    assert!(calls[0].contains(&"sp-1".to_string()));
+    let put = &calls[1];
     let arg = |flag: &str| {
-        let i = create
+        let i = put
             .iter()
             .position(|a| a == flag)
-            .unwrap_or_else(|| panic!("{flag} in {create:?}"));
-        create[i + 1].clone()
+            .unwrap_or_else(|| panic!("{flag} in {put:?}"));
+        put[i + 1].clone()
     };
-    assert_eq!(arg("--display-name"), tricky);
-    assert_eq!(arg("--workspace-name"), "law-sentinel");
-    assert_eq!(arg("--name"), soarc::rules::rule_id("r"));
-    let rule = &rules_of(&built)[0]["properties"];
-    let logic: Value = serde_json::from_str(&arg("--triggering-logic")).unwrap();
-    assert_eq!(logic, rule["triggeringLogic"]);
+    assert_eq!(&put[..3], ["rest", "--method", "put"]);
     assert_eq!(
-        logic["conditions"][0]["conditionProperties"]["propertyValues"][0],
+        arg("--uri"),
+        format!(
+            "https://management.azure.com/subscriptions/sub-1/resourceGroups/rg-soc/providers/Microsoft.OperationalInsights/workspaces/law-sentinel/providers/Microsoft.SecurityInsights/automationRules/{}?api-version=2025-09-01",
+            soarc::rules::rule_id("r")
+        )
+    );
+    let body: Value = serde_json::from_str(&arg("--body")).unwrap();
+    // The ARM rule with its two expressions substituted and ARM's `[[` escape undone.
+    fn substitute(value: &Value) -> Value {
+        match value {
+            Value::String(s) if s == "[subscription().tenantId]" => json!("tenant-1"),
+            Value::String(s) if s.starts_with("[resourceId(parameters('playbooksResourceGroup'), 'Microsoft.Logic/workflows', '") => {
+                let name = s.split('\'').nth(5).unwrap();
+                json!(format!("/subscriptions/sub-1/resourceGroups/rg-soc/providers/Microsoft.Logic/workflows/{name}"))
+            }
+            Value::String(s) if s.starts_with("[[") => json!(s[1..]),
+            Value::String(s) => {
+                assert!(!s.starts_with('['), "unexpected expression {s}");
+                value.clone()
+            }
+            Value::Array(items) => Value::Array(items.iter().map(substitute).collect()),
+            Value::Object(map) => Value::Object(
+                map.iter().map(|(k, v)| (k.clone(), substitute(v))).collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+    let rule = &rules_of(&built)[0]["properties"];
+    assert_eq!(body, json!({ "properties": substitute(rule) }));
+    let properties = &body["properties"];
+    assert_eq!(properties["displayName"], tricky);
+    assert_eq!(
+        properties["triggeringLogic"]["conditions"][0]["conditionProperties"]["propertyValues"][0],
         "it's $(id)"
     );
-    let actions: Value = serde_json::from_str(&arg("--actions")).unwrap();
     assert_eq!(
-        actions[0]["actionConfiguration"],
+        properties["actions"][0]["actionConfiguration"],
         json!({
             "logicAppResourceId": "/subscriptions/sub-1/resourceGroups/rg-soc/providers/Microsoft.Logic/workflows/on-incident",
             "tenantId": "tenant-1"
         })
     );
-    // ARM escapes a leading `[` as `[[`; the CLI gets the text as written.
+    // ARM escapes a leading `[` as `[[`; the REST API gets the text as written.
     assert_eq!(
         rule["actions"][1]["actionConfiguration"]["title"],
         "[[Sentinel] it's [x]"
     );
     assert_eq!(
-        actions[1]["actionConfiguration"],
+        properties["actions"][1]["actionConfiguration"],
         json!({ "title": "[Sentinel] it's [x]", "description": "a\"b" })
     );
+
+    // GRANT_PLAYBOOK_RUNNER_ROLE=false skips the role assignment.
+    std::fs::remove_file(&log).unwrap();
+    let status = Command::new("bash")
+        .arg(&script)
+        .env("PATH", &path)
+        .env("SUBSCRIPTION_ID", "sub-1")
+        .env("TENANT_ID", "tenant-1")
+        .env("GRANT_PLAYBOOK_RUNNER_ROLE", "false")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let calls = String::from_utf8(std::fs::read(&log).unwrap()).unwrap();
+    assert!(!calls.contains("assignment"), "{calls}");
+    assert!(calls.starts_with("rest\0"), "{calls}");
+}
+
+/// The file `path` of a build's automation rules.
+fn rules_file<'b>(built: &'b soarc::build::Built, path: &str) -> &'b String {
+    &built.files.files[Path::new("automation-rules").join(path).as_path()]
+}
+
+#[test]
+fn security_insights_object_id_and_role_grant_come_from_the_spec() {
+    let rule = format!("  - name: r\n    order: 1\n    when: created\n{RUN_INCIDENT}");
+    let built = builds(&rule);
+    let parameters: Value =
+        serde_json::from_str(rules_file(&built, "azuredeploy.parameters.json")).unwrap();
+    assert_eq!(
+        parameters["parameters"]["SecurityInsightsObjectId"]["value"],
+        "11111111-2222-3333-4444-555555555555"
+    );
+    assert!(
+        parameters["parameters"]
+            .get("GrantPlaybookRunnerRole")
+            .is_none()
+    );
+    let bicepparam = rules_file(&built, "main.bicepparam");
+    assert!(
+        bicepparam
+            .contains("param SecurityInsightsObjectId = '11111111-2222-3333-4444-555555555555'"),
+        "{bicepparam}"
+    );
+    let template: Value = serde_json::from_str(rules_file(&built, "azuredeploy.json")).unwrap();
+    assert_eq!(
+        template["parameters"]["GrantPlaybookRunnerRole"]["defaultValue"],
+        "[true()]"
+    );
+    assert_eq!(
+        template["resources"][0]["condition"],
+        "[parameters('GrantPlaybookRunnerRole')]"
+    );
+    let main = rules_file(&built, "main.bicep");
+    assert!(
+        main.contains("param GrantPlaybookRunnerRole bool = true"),
+        "{main}"
+    );
+    assert!(main.contains("= if (GrantPlaybookRunnerRole) {"), "{main}");
+
+    // Without the object id: the environment, and a warning.
+    let without = HEAD.replace(
+        "  security_insights_object_id: 11111111-2222-3333-4444-555555555555\n",
+        "  grant_playbook_runner_role: false\n",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spec.yaml");
+    std::fs::write(&path, format!("{without}{rule}")).unwrap();
+    let built = soarc::build::build(&[&path]).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+    let warnings: Vec<String> = built
+        .warnings
+        .iter()
+        .map(|d| d.one_line(&built.sources))
+        .collect();
+    assert!(
+        warnings.len() == 1 && warnings[0].contains("warning[SPEC073]"),
+        "{warnings:?}"
+    );
+    let parameters: Value =
+        serde_json::from_str(rules_file(&built, "azuredeploy.parameters.json")).unwrap();
+    assert!(
+        parameters["parameters"]
+            .get("SecurityInsightsObjectId")
+            .is_none()
+    );
+    assert_eq!(
+        parameters["parameters"]["GrantPlaybookRunnerRole"]["value"],
+        false
+    );
+    let bicepparam = rules_file(&built, "main.bicepparam");
+    assert!(
+        bicepparam.contains(
+            "param SecurityInsightsObjectId = readEnvironmentVariable('SECURITY_INSIGHTS_OBJECT_ID')"
+        ),
+        "{bicepparam}"
+    );
+    assert!(
+        bicepparam.contains("param GrantPlaybookRunnerRole = false"),
+        "{bicepparam}"
+    );
+    let script = rules_file(&built, "az-commands.sh");
+    assert!(
+        script.contains("GRANT_PLAYBOOK_RUNNER_ROLE=${GRANT_PLAYBOOK_RUNNER_ROLE:-false}"),
+        "{script}"
+    );
+
+    // Not a GUID.
+    let bad = HEAD.replace("11111111-2222-3333-4444-555555555555", "my-sp");
+    std::fs::write(&path, format!("{bad}{rule}")).unwrap();
+    let failure = soarc::build::build(&[&path]).unwrap_err();
+    assert!(
+        failure
+            .diagnostics
+            .iter()
+            .any(|d| d.one_line(&failure.sources).contains("error[SPEC074]")),
+    );
+}
+
+#[test]
+fn rules_without_spec_playbooks_have_no_playbook_parameters() {
+    let built = builds(
+        "  - name: r\n    order: 1\n    when: created\n    actions: [ { add_task: { title: t } } ]\n",
+    );
+    assert!(built.warnings.is_empty(), "{:?}", built.warnings);
+    let text = rules_file(&built, "azuredeploy.json");
+    assert!(!text.contains("laybooksResourceGroup"), "{text}");
+    assert!(!text.contains("SecurityInsightsObjectId"), "{text}");
+    assert!(!text.contains("GrantPlaybookRunnerRole"), "{text}");
+    let script = rules_file(&built, "az-commands.sh");
+    assert!(!script.contains("role assignment"), "{script}");
 }

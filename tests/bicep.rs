@@ -153,7 +153,12 @@ fn declarations<'t>(tree: &'t Tree, src: &str) -> Vec<(String, String, String, N
         if matches!(node.kind(), "resource_declaration" | "module_declaration") {
             let mut c = node.walk();
             let children: Vec<Node> = node.named_children(&mut c).collect();
-            let body = *children.last().unwrap();
+            let mut body = *children.last().unwrap();
+            // `= if (condition) { ... }`: the object after the condition.
+            if body.kind() == "if_statement" {
+                let mut c = body.walk();
+                body = body.named_children(&mut c).last().unwrap();
+            }
             out.push((
                 node.kind().to_string(),
                 src[children[0].byte_range()].to_string(),

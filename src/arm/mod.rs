@@ -172,6 +172,9 @@ pub struct Resource {
     #[serde(rename = "apiVersion")]
     pub api_version: String,
     pub name: ArmString,
+    /// Deploy only when this is true (`condition`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<ArmString>,
     /// The resource's `kind` (e.g. `shared` for workbooks, `LogAlert` for log alerts).
     #[serde(rename = "kind", default, skip_serializing_if = "Option::is_none")]
     pub sub_kind: Option<String>,

@@ -234,6 +234,7 @@ pub fn build(
         resources.push(Resource {
             kind: "Microsoft.Insights/workbooks".into(),
             api_version: WORKBOOKS_API_VERSION.into(),
+            condition: None,
             name: ex(Expr::call(
                 "guid",
                 vec![
@@ -334,6 +335,7 @@ pub fn build(
         resources.push(Resource {
             kind: "Microsoft.Insights/actionGroups".into(),
             api_version: ACTION_GROUPS_API_VERSION.into(),
+            condition: None,
             name: lit(ACTION_GROUP_NAME),
             sub_kind: None,
             scope: None,
@@ -352,6 +354,7 @@ pub fn build(
         resources.push(Resource {
             kind: "Microsoft.Insights/scheduledQueryRules".into(),
             api_version: SCHEDULED_QUERY_RULES_API_VERSION.into(),
+            condition: None,
             name: lit(ALERT_NAME),
             sub_kind: Some("LogAlert".into()),
             scope: None,

@@ -194,6 +194,7 @@ pub fn build(
         resources.push(Resource {
             kind: "Microsoft.Web/connections".into(),
             api_version: CONNECTIONS_API_VERSION.into(),
+            condition: None,
             name: ex(Expr::variables(&variable)),
             sub_kind: None,
             scope: None,
@@ -234,6 +235,7 @@ pub fn build(
     resources.push(Resource {
         kind: "Microsoft.Logic/workflows".into(),
         api_version: LOGIC_API_VERSION.into(),
+        condition: None,
         name: ex(Expr::parameters("PlaybookName")),
         sub_kind: None,
         scope: None,
@@ -347,6 +349,7 @@ fn diagnostic_settings(workflow_id: &Expr) -> Resource {
     Resource {
         kind: "Microsoft.Insights/diagnosticSettings".into(),
         api_version: DIAGNOSTIC_SETTINGS_API_VERSION.into(),
+        condition: None,
         name: lit(DIAGNOSTIC_SETTING_NAME),
         sub_kind: None,
         scope: Some(ex(Expr::call(
@@ -478,6 +481,7 @@ fn role_deployment(workflow_id: &Expr, grant: RoleGrant) -> Resource {
             kind: "Microsoft.Authorization/roleAssignments".into(),
             api_version: ROLE_ASSIGNMENTS_API_VERSION.into(),
             sub_kind: None,
+            condition: None,
             name: ex(Expr::call(
                 "guid",
                 vec![
@@ -523,6 +527,7 @@ fn role_deployment(workflow_id: &Expr, grant: RoleGrant) -> Resource {
         kind: "Microsoft.Resources/deployments".into(),
         api_version: DEPLOYMENTS_API_VERSION.into(),
         sub_kind: None,
+        condition: None,
         name: ex(Expr::call(
             "take",
             vec![

@@ -5,7 +5,8 @@
 //! group>`). Two nested deployments reach the other resource groups:
 //! - `soarc-automation-rules-role`, in the playbooks' group: **Microsoft Sentinel Automation
 //!   Contributor** for the *Azure Security Insights* service principal, which Sentinel uses
-//!   to run playbooks from automation rules;
+//!   to run playbooks from automation rules (only when `GrantPlaybookRunnerRole`, since Azure
+//!   rejects an identical second assignment, e.g. one made in the portal);
 //! - `soarc-automation-rules`, in the workspace's group: the rules, as extension resources
 //!   of the workspace, after the role exists.
 
@@ -269,6 +270,10 @@ pub struct Target {
     pub workspace_name: Option<String>,
     pub workspace_resource_group: Option<String>,
     pub playbooks_resource_group: Option<String>,
+    /// `deployment.security_insights_object_id`.
+    pub security_insights_object_id: Option<String>,
+    /// `deployment.grant_playbook_runner_role`, when the spec sets it.
+    pub grant_playbook_runner_role: Option<bool>,
 }
 
 /// Template and parameters file of the automation rules.
@@ -276,7 +281,12 @@ pub struct Target {
 pub struct RulesDeployment {
     pub template: Template,
     pub parameters: ParametersFile,
+    /// Parameters the parameters files leave to the environment: (parameter, environment
+    /// variable). `main.bicepparam` reads them with `readEnvironmentVariable()`.
+    pub from_environment: Vec<(String, String)>,
 }
+
+pub const SECURITY_INSIGHTS_OBJECT_ID_VARIABLE: &str = "SECURITY_INSIGHTS_OBJECT_ID";
 
 /// `resourceId(parameters('<group param>'), 'Microsoft.Logic/workflows', '<name>')`.
 pub fn logic_app_id(group_parameter: &str, playbook: &str) -> Expr {
@@ -324,6 +334,7 @@ fn resource(kind: &str, api: &str, name: ArmString, properties: serde_json::Valu
         kind: kind.into(),
         api_version: api.into(),
         name,
+        condition: None,
         sub_kind: None,
         scope: None,
         resource_group: None,
@@ -365,15 +376,15 @@ pub fn build(
             "Resource group of the Sentinel workspace (default: this deployment's)",
         ),
     );
-    parameters.insert(
-        "PlaybooksResourceGroup".to_string(),
-        parameter(
-            ParameterType::String,
-            Some(group()),
-            "Resource group the playbooks were deployed to (default: this deployment's)",
-        ),
-    );
     if runs_spec_playbooks {
+        parameters.insert(
+            "PlaybooksResourceGroup".to_string(),
+            parameter(
+                ParameterType::String,
+                Some(group()),
+                "Resource group the playbooks were deployed to (default: this deployment's)",
+            ),
+        );
         parameters.insert(
             "SecurityInsightsObjectId".to_string(),
             parameter(
@@ -384,20 +395,52 @@ pub fn build(
                 ),
             ),
         );
+        parameters.insert(
+            "GrantPlaybookRunnerRole".to_string(),
+            parameter(
+                ParameterType::Bool,
+                Some(ex(Expr::call("true", vec![]))),
+                "Grant Azure Security Insights the Microsoft Sentinel Automation Contributor role on the playbooks' resource group; false when it already has it (e.g. granted in the portal), which Azure would reject as RoleAssignmentExists",
+            ),
+        );
     }
-    let mut put = |name: &str, value: &Option<String>| {
+    let mut put = |name: &str, value: Option<serde_json::Value>| {
         if let Some(value) = value {
-            values.insert(
-                name.to_string(),
-                ParameterValue::Value {
-                    value: json!(value),
-                },
-            );
+            values.insert(name.to_string(), ParameterValue::Value { value });
         }
     };
-    put("WorkspaceName", &target.workspace_name);
-    put("WorkspaceResourceGroup", &target.workspace_resource_group);
-    put("PlaybooksResourceGroup", &target.playbooks_resource_group);
+    put(
+        "WorkspaceName",
+        target.workspace_name.as_ref().map(|v| json!(v)),
+    );
+    put(
+        "WorkspaceResourceGroup",
+        target.workspace_resource_group.as_ref().map(|v| json!(v)),
+    );
+    let mut from_environment = Vec::new();
+    if runs_spec_playbooks {
+        put(
+            "PlaybooksResourceGroup",
+            target.playbooks_resource_group.as_ref().map(|v| json!(v)),
+        );
+        put(
+            "SecurityInsightsObjectId",
+            target
+                .security_insights_object_id
+                .as_ref()
+                .map(|v| json!(v)),
+        );
+        if target.security_insights_object_id.is_none() {
+            from_environment.push((
+                "SecurityInsightsObjectId".to_string(),
+                SECURITY_INSIGHTS_OBJECT_ID_VARIABLE.to_string(),
+            ));
+        }
+        put(
+            "GrantPlaybookRunnerRole",
+            target.grant_playbook_runner_role.map(|v| json!(v)),
+        );
+    }
 
     let mut resources = Vec::new();
     if runs_spec_playbooks {
@@ -422,24 +465,31 @@ pub fn build(
             )
         })
         .collect();
-    let inner = empty_template(
-        IndexMap::from([
-            (
-                "workspaceName".to_string(),
-                parameter(ParameterType::String, None, "Sentinel workspace name"),
-            ),
-            (
-                "playbooksResourceGroup".to_string(),
-                parameter(
-                    ParameterType::String,
-                    None,
-                    "Resource group of the playbooks",
-                ),
-            ),
-        ]),
-        inner_rules,
-    );
+    let mut inner_parameters = IndexMap::from([(
+        "workspaceName".to_string(),
+        parameter(ParameterType::String, None, "Sentinel workspace name"),
+    )]);
     let value = |e: Expr| json!({ "value": ex(e) });
+    let mut inner_values = serde_json::Map::new();
+    inner_values.insert(
+        "workspaceName".into(),
+        value(Expr::parameters("WorkspaceName")),
+    );
+    if runs_spec_playbooks {
+        inner_parameters.insert(
+            "playbooksResourceGroup".to_string(),
+            parameter(
+                ParameterType::String,
+                None,
+                "Resource group of the playbooks",
+            ),
+        );
+        inner_values.insert(
+            "playbooksResourceGroup".into(),
+            value(Expr::parameters("PlaybooksResourceGroup")),
+        );
+    }
+    let inner = empty_template(inner_parameters, inner_rules);
     resources.push(Resource {
         resource_group: Some(ex(Expr::parameters("WorkspaceResourceGroup"))),
         depends_on: if runs_spec_playbooks {
@@ -454,10 +504,7 @@ pub fn build(
             json!({
                 "mode": "Incremental",
                 "expressionEvaluationOptions": { "scope": "inner" },
-                "parameters": {
-                    "workspaceName": value(Expr::parameters("WorkspaceName")),
-                    "playbooksResourceGroup": value(Expr::parameters("PlaybooksResourceGroup")),
-                },
+                "parameters": inner_values,
                 "template": serde_json::to_value(inner).expect("templates serialize"),
             }),
         )
@@ -473,6 +520,7 @@ pub fn build(
             content_version: "1.0.0.0".into(),
             parameters: values,
         },
+        from_environment,
     }
 }
 
@@ -513,6 +561,7 @@ fn role_deployment() -> Resource {
         vec![assignment],
     );
     Resource {
+        condition: Some(ex(Expr::parameters("GrantPlaybookRunnerRole"))),
         resource_group: Some(ex(Expr::parameters("PlaybooksResourceGroup"))),
         ..resource(
             "Microsoft.Resources/deployments",

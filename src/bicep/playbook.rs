@@ -86,7 +86,16 @@ struct ParamValue {
 }
 
 pub(crate) fn bicepparam(parameters: &ParametersFile) -> Result<String, Unsupported> {
-    let params = parameters
+    bicepparam_with_environment(parameters, &[])
+}
+
+/// `main.bicepparam`, plus `param <name> = readEnvironmentVariable('<variable>')` for each
+/// of `from_environment`.
+pub(crate) fn bicepparam_with_environment(
+    parameters: &ParametersFile,
+    from_environment: &[(String, String)],
+) -> Result<String, Unsupported> {
+    let mut params: Vec<ParamValue> = parameters
         .parameters
         .iter()
         .map(|(name, value)| {
@@ -100,6 +109,16 @@ pub(crate) fn bicepparam(parameters: &ParametersFile) -> Result<String, Unsuppor
             })
         })
         .collect::<Result<_, Unsupported>>()?;
+    for (name, variable) in from_environment {
+        params.push(ParamValue {
+            name: name.clone(),
+            value: Expr::call(
+                "readEnvironmentVariable",
+                vec![Expr::str(variable.as_str())],
+            )
+            .print(0),
+        });
+    }
     super::render(
         "bicepparam",
         &ParamFile {

@@ -2,7 +2,7 @@
 //! nested deployments as modules) and `main.bicepparam`.
 
 use super::expr::Unsupported;
-use super::playbook::{bicepparam, render_file};
+use super::playbook::{bicepparam_with_environment, render_file};
 use super::template;
 use crate::arm::rules::RulesDeployment;
 
@@ -30,7 +30,7 @@ pub fn files(deployment: &RulesDeployment) -> Result<Vec<(String, String)>, Unsu
     }
     out.push((
         "main.bicepparam".to_string(),
-        bicepparam(&deployment.parameters)?,
+        bicepparam_with_environment(&deployment.parameters, &deployment.from_environment)?,
     ));
     Ok(out)
 }

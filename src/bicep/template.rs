@@ -53,6 +53,8 @@ pub struct Declaration {
     /// The quoted `'Type@version'` or module path.
     pub target: String,
     pub existing: bool,
+    /// `if (<condition>)` before the body: ARM's `condition`.
+    pub condition: Option<String>,
     pub body: String,
 }
 
@@ -164,6 +166,7 @@ pub fn translate(
                 symbol: symbol.clone(),
                 target: string_literal(&format!("{kind}@{api}")),
                 existing: true,
+                condition: None,
                 body: Expr::Object(vec![("name".into(), symbols.expr(&name)?)]).print(0),
             });
             symbols.resources.push((id, symbol));
@@ -177,6 +180,7 @@ pub fn translate(
                 symbol,
                 target: string_literal(&path),
                 existing: false,
+                condition: condition(resource, &symbols)?,
                 body: body.print(0),
             });
             file.module_files.push((path, module));
@@ -234,6 +238,7 @@ pub fn translate(
             symbol,
             target: string_literal(&format!("{}@{}", resource.kind, resource.api_version)),
             existing: false,
+            condition: condition(resource, &symbols)?,
             body: Expr::Object(props).print(0),
         });
     }
@@ -246,6 +251,15 @@ pub fn translate(
         });
     }
     Ok(file)
+}
+
+/// ARM's `condition` as the Bicep expression inside `if (...)`.
+fn condition(resource: &Resource, symbols: &Symbols) -> Result<Option<String>, Unsupported> {
+    resource
+        .condition
+        .as_ref()
+        .map(|c| symbols.string(c).map(|e| e.print(0)))
+        .transpose()
 }
 
 /// Whether a translated expression is already `<symbol>.id`.

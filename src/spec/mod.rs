@@ -70,6 +70,20 @@ pub struct Deployment {
     pub resource_group: Option<Located<String>>,
     /// The Log Analytics workspace that runs Microsoft Sentinel.
     pub workspace: Located<Workspace>,
+    /// Object id (GUID) of the *Azure Security Insights* service principal in your tenant,
+    /// which Sentinel uses to run playbooks from automation rules. Find it with
+    /// `az ad sp show --id 98785600-1bb7-4fb9-b9fa-19afe2c8a360 --query id -o tsv`.
+    /// Written into the automation rules' parameters files; without it, pass
+    /// `SecurityInsightsObjectId` at deployment time (SPEC073).
+    #[serde(default)]
+    pub security_insights_object_id: Option<Located<String>>,
+    /// Whether the automation rules' deployment grants *Azure Security Insights* the
+    /// Microsoft Sentinel Automation Contributor role on the playbooks' resource group
+    /// (default `true`). Set `false` when that role was already granted, e.g. through the
+    /// portal's "Manage playbook permissions": Azure rejects a second identical assignment
+    /// (`RoleAssignmentExists`).
+    #[serde(default)]
+    pub grant_playbook_runner_role: Option<Located<bool>>,
 }
 
 /// The Sentinel (Log Analytics) workspace.
