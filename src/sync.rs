@@ -5,7 +5,9 @@
 //! - **correlation**: every `servicenow.create_incident`/`jira.create_issue` on the synced
 //!   connection in an incident-triggered playbook is followed by `sentinel.add_label`
 //!   (`servicenow:<number>`, `jira:<key>`); Jira issues also get the labels `soarc-sync` and
-//!   `sentinel-<incident name>` (ServiceNow already carries the ARM id in `correlation_id`).
+//!   `sentinel-<incident name>` (ServiceNow already carries the incident name, a GUID, in
+//!   `correlation_id`). Incident ARM ids are rebuilt from the name and the workspace's ARM
+//!   id, a workflow parameter the ARM template sets; names are used only when GUID-shaped.
 //! - **ticket → Sentinel**: a Recurrence playbook polls for tickets resolved within twice the
 //!   interval (overlap: nothing is missed when a run is late) and closes their incidents with
 //!   `sentinel.close_incident` (already closed: skipped), adding the label `closed-by-sync`.
@@ -316,7 +318,7 @@ fn servicenow(
             .collect();
         // Twice the interval: a late or failed run is covered by the next one.
         let query = format!(
-            "correlation_display=Microsoft Sentinel^correlation_idSTARTSWITH/subscriptions/^stateIN6,7^sys_updated_on>=javascript:gs.minutesAgoStart({})^ORDERBYsys_updated_on",
+            "correlation_display=Microsoft Sentinel^correlation_idISNOTEMPTY^stateIN6,7^sys_updated_on>=javascript:gs.minutesAgoStart({})^ORDERBYsys_updated_on",
             minutes * 2
         );
         let _ = write!(
@@ -332,7 +334,7 @@ fn servicenow(
           as: ticket
           steps:
             - sentinel.close_incident:
-                incident: "{{{{ticket.correlation_id}}}}"
+                incident: {{ name: "{{{{ticket.correlation_id}}}}" }}
                 classification:
                   from: "{{{{ticket.close_code}}}}"
                   values: {{ {values} }}
@@ -416,7 +418,7 @@ fn servicenow(
             - servicenow.query_incidents:
                 name: Open_ServiceNow_incidents
                 connection: {connection}
-                query: "correlation_id={{{{incident.arm_id}}}}^stateNOT IN6,7,8"
+                query: "correlation_display=Microsoft Sentinel^correlation_id={{{{incident.name}}}}^stateNOT IN6,7,8"
                 page_size: 10
                 as: ticket
                 steps:

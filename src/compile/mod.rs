@@ -13,7 +13,7 @@ pub mod retry;
 mod steps;
 mod sync_steps;
 
-pub use sync_steps::{INCIDENTS_API_VERSION, JIRA_LABEL_PREFIX};
+pub use sync_steps::{INCIDENTS_API_VERSION, JIRA_LABEL_PREFIX, WORKSPACE_ID_PARAMETER};
 
 use std::collections::{HashMap, HashSet};
 
@@ -238,6 +238,9 @@ pub(crate) struct PlaybookCompiler<'a> {
     lists_used: IndexSet<String>,
     /// Retry policy of outbound actions unless a step or connection sets one.
     playbook_retry: wdl::RetryPolicy,
+    /// Steps build incident ARM ids from the workspace's: the definition declares
+    /// [`WORKSPACE_ID_PARAMETER`], which the ARM template supplies.
+    uses_workspace_id: bool,
 }
 
 impl<'a> PlaybookCompiler<'a> {
@@ -266,6 +269,7 @@ impl<'a> PlaybookCompiler<'a> {
             entity_lists: Vec::new(),
             lists_used: IndexSet::new(),
             playbook_retry: retry::default_policy(),
+            uses_workspace_id: false,
         }
     }
 
@@ -389,6 +393,18 @@ impl<'a> PlaybookCompiler<'a> {
                     kind: ParameterType::Object,
                     default_value: Some(Value::Object(Default::default())),
                     metadata: None,
+                },
+            );
+        }
+        if self.uses_workspace_id {
+            parameters.insert(
+                WORKSPACE_ID_PARAMETER.to_string(),
+                ParameterDecl {
+                    kind: ParameterType::String,
+                    default_value: None,
+                    metadata: Some(wdl::ParameterMetadata {
+                        description: "ARM id of the Microsoft Sentinel workspace (set by the ARM template from WorkspaceName and WorkspaceResourceGroup)".into(),
+                    }),
                 },
             );
         }

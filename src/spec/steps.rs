@@ -170,7 +170,8 @@ pub struct ServiceNowCreateIncident {
 }
 
 /// Fields of a ServiceNow incident (`incident` table). `correlation_id` defaults to the
-/// Sentinel incident ARM id so status sync can find the Sentinel incident again.
+/// Sentinel incident's name (its GUID; `correlation_id` holds at most 100 characters) so
+/// status sync can find the Sentinel incident again.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceNowIncidentFields {
@@ -742,7 +743,8 @@ pub struct CloseIncident {
     /// Name of the step's Scope action (default: `Close_incident`).
     #[serde(default)]
     pub name: Option<Located<String>>,
-    /// The incident's ARM id (default: the triggering incident). Or
+    /// The incident's ARM id (default: the triggering incident). Or `{ name: "..." }`: the
+    /// incident of that name (GUID) in `deployment.workspace`. Or
     /// `{ jira_labels: "{{issue.fields.labels}}" }`: the incident whose `sentinel-<name>`
     /// label the Jira issue carries (in `deployment.workspace`).
     #[serde(default)]
@@ -766,7 +768,14 @@ pub enum IncidentRef {
         /// The issue's labels, e.g. `"{{issue.fields.labels}}"`.
         jira_labels: Located<String>,
     },
-    /// The incident's ARM id, e.g. `"{{ticket.correlation_id}}"`.
+    /// The incident's name (its GUID) in `deployment.workspace`, e.g.
+    /// `{ name: "{{ticket.correlation_id}}" }`. Used only when it is GUID-shaped; other
+    /// values skip the step.
+    Name {
+        /// The incident name; may contain references.
+        name: Located<String>,
+    },
+    /// The incident's ARM id, e.g. `"{{incident.arm_id}}"`.
     ArmId(Located<String>),
 }
 
