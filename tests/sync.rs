@@ -230,7 +230,7 @@ fn servicenow_close_codes_map_to_classifications_and_closed_incidents_are_skippe
     // The loop-prevention label goes on with the close itself.
     assert_eq!(
         update["body"]["tagsToAdd"]["TagsToAdd"][0]["Tag"],
-        "closed-by-sync"
+        "closed-by-servicenow-sync"
     );
     // Idempotent: read the incident first, close only if it is not closed yet.
     let read = &action(&wf, "Get_status_for_Close_incident")["inputs"];
@@ -270,7 +270,7 @@ fn sentinel_to_servicenow_resolves_open_tickets_with_mapped_close_code() {
         action(&wf, "Not_closed_by_sync")["expression"],
         serde_json::json!({ "not": { "contains": [
             "@toLower(string(triggerBody()?['object']?['properties']?['labels']))",
-            "\"labelname\":\"closed-by-sync\""
+            "\"labelname\":\"closed-by-servicenow-sync\""
         ] } })
     );
     // Only tickets still open: running twice changes nothing.
@@ -309,9 +309,21 @@ fn sentinel_to_servicenow_resolves_open_tickets_with_mapped_close_code() {
 fn automation_rules_fire_on_close_unless_the_sync_closed_it() {
     let built = builds(&format!("{HEAD}{BOTH}"));
     let text = &built.files.files[Path::new("automation-rules/azuredeploy.json")];
-    for (playbook, order) in [
-        ("sync-sentinel-to-servicenow", 900),
-        ("sync-sentinel-to-jira", 901),
+    // Each system's rule excludes only the label of its own system: an incident closed
+    // because its ServiceNow ticket was resolved still transitions its Jira issue.
+    for (playbook, order, own, other) in [
+        (
+            "sync-sentinel-to-servicenow",
+            900,
+            "closed-by-servicenow-sync",
+            "closed-by-jira-sync",
+        ),
+        (
+            "sync-sentinel-to-jira",
+            901,
+            "closed-by-jira-sync",
+            "closed-by-servicenow-sync",
+        ),
     ] {
         let at = text
             .find(&format!("'{playbook}')"))
@@ -324,7 +336,8 @@ fn automation_rules_fire_on_close_unless_the_sync_closed_it() {
         assert!(rule.contains("\"changeType\": \"ChangedTo\""));
         assert!(rule.contains("\"propertyName\": \"IncidentLabel\""));
         assert!(rule.contains("\"operator\": \"NotContains\""));
-        assert!(rule.contains("\"closed-by-sync\""));
+        assert!(rule.contains(&format!("\"{own}\"")), "{rule}");
+        assert!(!rule.contains(other), "{rule}");
     }
 }
 
@@ -355,6 +368,17 @@ fn jira_to_sentinel_searches_done_issues_with_jql_and_finds_the_incident_by_labe
     assert_eq!(
         update["classification"]["ClassificationAndReason"],
         "TruePositive - SuspiciousActivity"
+    );
+    assert_eq!(
+        update["tagsToAdd"]["TagsToAdd"],
+        serde_json::json!([{ "Tag": "closed-by-jira-sync" }])
+    );
+    let back = workflow(&built, "sync-sentinel-to-jira");
+    assert!(
+        action(&back, "Not_closed_by_sync")["expression"]["not"]["contains"][1]
+            .as_str()
+            .unwrap()
+            .contains("closed-by-jira-sync")
     );
     // Issues without the label (or a label that is no GUID) are left alone, and nothing is
     // read for them; closed incidents too; an unreadable incident is skipped.

@@ -754,7 +754,7 @@ pub struct CloseIncident {
     /// Classification comment; may contain references.
     #[serde(default)]
     pub comment: Option<Located<String>>,
-    /// Labels added as the incident is closed (e.g. `closed-by-sync`).
+    /// Labels added as the incident is closed (e.g. `closed-by-servicenow-sync`).
     #[serde(default)]
     pub labels: Vec<Located<String>>,
 }
