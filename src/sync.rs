@@ -329,7 +329,7 @@ fn servicenow(
             playbooks,
             r#"  - name: {SNOW_TO_SENTINEL}
     description: "soarc sync: closes Microsoft Sentinel incidents whose ServiceNow incident was resolved or closed."
-    trigger: {{ recurrence: {{ frequency: {frequency}, interval: {every} }} }}
+    trigger: {{ recurrence: {{ frequency: {frequency}, interval: {every}, single_instance: true }} }}
     steps:
       - servicenow.query_incidents:
           name: Resolved_ServiceNow_incidents
@@ -499,7 +499,7 @@ fn jira(
             playbooks,
             r#"  - name: {JIRA_TO_SENTINEL}
     description: "soarc sync: closes Microsoft Sentinel incidents whose Jira issue is done."
-    trigger: {{ recurrence: {{ frequency: {frequency}, interval: {every} }} }}
+    trigger: {{ recurrence: {{ frequency: {frequency}, interval: {every}, single_instance: true }} }}
     steps:
       - jira.search_issues:
           name: Done_Jira_issues

@@ -161,6 +161,16 @@ fn servicenow_to_sentinel_polls_a_window_with_overlap_and_pages() {
         wf["triggers"]["Recurrence"]["recurrence"],
         serde_json::json!({ "frequency": "Minute", "interval": 10 })
     );
+    // Until loops may run up to an hour: runs of the poller must not overlap.
+    assert_eq!(
+        wf["triggers"]["Recurrence"]["runtimeConfiguration"],
+        serde_json::json!({ "concurrency": { "runs": 1 } })
+    );
+    let jira = workflow(&built, "sync-jira-to-sentinel");
+    assert_eq!(
+        jira["triggers"]["Recurrence"]["runtimeConfiguration"]["concurrency"]["runs"],
+        1
+    );
     let until = action(&wf, "Resolved_ServiceNow_incidents");
     assert_eq!(until["type"], "Until");
     let list = action(&wf, "List_page_of_Resolved_ServiceNow_incidents");

@@ -470,6 +470,7 @@ impl<'a> PlaybookCompiler<'a> {
                 },
             }
         };
+        let mut runtime_configuration = None;
         let (name, kind) = match &self.playbook.trigger.value {
             Trigger::Incident => (
                 "Microsoft_Sentinel_incident",
@@ -489,7 +490,13 @@ impl<'a> PlaybookCompiler<'a> {
             Trigger::Recurrence {
                 frequency,
                 interval,
+                single_instance,
             } => {
+                if *single_instance {
+                    runtime_configuration = Some(wdl::TriggerRuntimeConfiguration {
+                        concurrency: wdl::TriggerConcurrency { runs: 1 },
+                    });
+                }
                 if *interval == 0 {
                     self.error(
                         Diagnostic::error("SPEC032", "recurrence interval must be at least 1")
@@ -525,6 +532,7 @@ impl<'a> PlaybookCompiler<'a> {
             wdl::Trigger {
                 kind,
                 description: None,
+                runtime_configuration,
             },
         )
     }
