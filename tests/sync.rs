@@ -531,3 +531,33 @@ fn steps_on_their_own() {
     );
     fails(&spec, "SPEC094", &["page_size 0"]);
 }
+
+#[test]
+fn entities_inside_a_loop_are_rejected() {
+    // Its variables are workflow-wide: iterations would share and accumulate them.
+    let spec = r#"
+deployment:
+  workspace: { name: law-sentinel }
+connections:
+  snow:
+    kind: servicenow
+    instance: https://contoso.service-now.com
+    username: sentinel.integration
+    password: { key_vault: { vault: kv-soc, secret: snow-password } }
+playbooks:
+  - name: entities-in-loop
+    trigger: incident
+    steps:
+      - servicenow.query_incidents:
+          connection: snow
+          query: "active=true"
+          as: ticket
+          steps:
+            - sentinel.get_entities: { id: ents }
+"#;
+    fails(
+        spec,
+        "SPEC096",
+        &["cannot run inside a loop", "move the step before the loop"],
+    );
+}
