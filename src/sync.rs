@@ -424,6 +424,7 @@ fn servicenow(
                 connection: {connection}
                 query: "correlation_display=Microsoft Sentinel^correlation_id={{{{incident.name}}}}^stateNOT IN6,7,8"
                 page_size: 10
+                requery: true
                 as: ticket
                 steps:
                   - servicenow.resolve_incident:

@@ -289,6 +289,8 @@ fn sentinel_to_servicenow_resolves_open_tickets_with_mapped_close_code() {
         list["inputs"]["queries"]["sysparm_query"],
         "correlation_display=Microsoft Sentinel^correlation_id=@{triggerBody()?['object']?['name']}^stateNOT IN6,7,8"
     );
+    // Resolved tickets leave the result set: every page is read from offset 0 again.
+    assert_eq!(list["inputs"]["queries"]["sysparm_offset"], 0);
     let resolve = &action(&wf, "Resolve_ServiceNow_incident")["inputs"];
     assert_eq!(resolve["method"], "put");
     assert_eq!(

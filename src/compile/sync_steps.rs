@@ -198,13 +198,19 @@ impl<'a> PlaybookCompiler<'a> {
         let query = self.string_text(&s.query, s.query.span.or(span));
         let body = self.loop_body(&s.item_name, &foreach, &s.steps, span);
         let key = key?;
-        let offset = Expr::call(
-            "mul",
-            vec![
-                Expr::call("iterationIndexes", vec![Expr::str(&name)]),
-                Expr::Int(page.into()),
-            ],
-        );
+        // Re-querying from offset 0 suits loops that take records out of the result set;
+        // advancing the offset would skip as many records as were taken out.
+        let offset = if s.requery {
+            Value::from(0)
+        } else {
+            Value::String(expr_string(Expr::call(
+                "mul",
+                vec![
+                    Expr::call("iterationIndexes", vec![Expr::str(&name)]),
+                    Expr::Int(page.into()),
+                ],
+            )))
+        };
         let list_action = action(ActionKind::ApiConnection {
             inputs: wdl::ApiConnectionInputs {
                 host: wdl::Host::connection(&key),
@@ -221,10 +227,7 @@ impl<'a> PlaybookCompiler<'a> {
                         Value::String(query.to_wdl_string()),
                     ),
                     ("sysparm_limit".to_string(), Value::from(page)),
-                    (
-                        "sysparm_offset".to_string(),
-                        Value::String(expr_string(offset)),
-                    ),
+                    ("sysparm_offset".to_string(), offset),
                 ])),
                 body: None,
                 retry_policy: None,

@@ -590,6 +590,12 @@ pub struct ServiceNowQueryIncidents {
     /// Records per page (`sysparm_limit`, 1-10000, default 100).
     #[serde(default)]
     pub page_size: Option<Located<u32>>,
+    /// Every page is read from offset 0 (`sysparm_offset` not advanced), until a page is
+    /// short (at most 100 pages). For loops whose steps take the records out of the query
+    /// (e.g. resolving the open incidents of an `active=true` query): paging by offset would
+    /// skip records there. With `false` (default) such loops miss records.
+    #[serde(default)]
+    pub requery: bool,
     /// Name of the current incident inside the loop: `{{ticket.number}}` with `as: ticket`.
     #[serde(rename = "as")]
     pub item_name: Located<String>,
