@@ -5,14 +5,18 @@
 //! - **correlation**: every `servicenow.create_incident`/`jira.create_issue` on the synced
 //!   connection in an incident-triggered playbook is followed by `sentinel.add_label`
 //!   (`servicenow:<number>`, `jira:<key>`); Jira issues also get the labels `soarc-sync` and
-//!   `sentinel-<incident name>` (ServiceNow already carries the ARM id in `correlation_id`).
+//!   `sentinel-<incident name>` (ServiceNow already carries the incident name, a GUID, in
+//!   `correlation_id`). Incident ARM ids are rebuilt from the name and the workspace's ARM
+//!   id, a workflow parameter the ARM template sets; names are used only when GUID-shaped.
 //! - **ticket → Sentinel**: a Recurrence playbook polls for tickets resolved within twice the
 //!   interval (overlap: nothing is missed when a run is late) and closes their incidents with
-//!   `sentinel.close_incident` (already closed: skipped), adding the label `closed-by-sync`.
+//!   `sentinel.close_incident` (already closed: skipped), adding the label of its system
+//!   (`closed-by-servicenow-sync`, `closed-by-jira-sync`).
 //! - **Sentinel → ticket**: an incident-triggered playbook and an automation rule (`when:
-//!   updated`, status changed to Closed, label `closed-by-sync` absent) resolve the ServiceNow
+//!   updated`, status changed to Closed, that system's label absent) resolve the ServiceNow
 //!   incidents still open / transition the Jira issues not done. The playbook checks the
-//!   label again, and only open tickets are queried, so nothing ping-pongs.
+//!   label again, and only open tickets are queried, so nothing ping-pongs; an incident closed
+//!   from one system's ticket still closes the other system's tickets.
 //!
 //! The generated spec is YAML text, added to the sources as `<spec>#sync` so that any error
 //! in it can still be shown; what the user wrote (connections, mappings, intervals) is checked
@@ -29,8 +33,10 @@ use crate::spec::located::FileScope;
 use crate::spec::sync::{Direction, JiraSync, ServiceNowSync};
 use crate::spec::{Located, SentinelClassification, Spec, Step};
 
-/// Label the sync adds to incidents it closes; the Sentinel-to-ticket direction skips them.
-pub const CLOSED_BY_SYNC: &str = "closed-by-sync";
+/// Labels the sync adds to incidents it closes, one per system: the Sentinel-to-ticket
+/// direction of that system skips them, the other system's still propagates the closure.
+pub const CLOSED_BY_SERVICENOW_SYNC: &str = "closed-by-servicenow-sync";
+pub const CLOSED_BY_JIRA_SYNC: &str = "closed-by-jira-sync";
 /// Label on every Jira issue the sync follows.
 pub const JIRA_SYNC_LABEL: &str = "soarc-sync";
 /// Generated names.
@@ -273,7 +279,7 @@ fn classification_name(c: SentinelClassification) -> &'static str {
 /// The close-notes text for tickets resolved from Sentinel.
 const CLOSED_IN_SENTINEL: &str = "Closed in Microsoft Sentinel (incident {{incident.number}}) as {{incident.classification}} {{incident.classification_reason}}: {{incident.classification_comment}}";
 
-fn rule(yaml: &mut String, name: &str, display: &str, order: i64, playbook: &str) {
+fn rule(yaml: &mut String, name: &str, display: &str, order: i64, playbook: &str, label: &str) {
     let _ = write!(
         yaml,
         r#"  - name: {name}
@@ -282,7 +288,7 @@ fn rule(yaml: &mut String, name: &str, display: &str, order: i64, playbook: &str
     when: updated
     conditions:
       status_changed_to: Closed
-      where: [{{ property: IncidentLabel, operator: NotContains, values: [{CLOSED_BY_SYNC}] }}]
+      where: [{{ property: IncidentLabel, operator: NotContains, values: [{label}] }}]
     actions:
       - run_playbook: {playbook}
 "#,
@@ -316,14 +322,14 @@ fn servicenow(
             .collect();
         // Twice the interval: a late or failed run is covered by the next one.
         let query = format!(
-            "correlation_display=Microsoft Sentinel^correlation_idSTARTSWITH/subscriptions/^stateIN6,7^sys_updated_on>=javascript:gs.minutesAgoStart({})^ORDERBYsys_updated_on",
+            "correlation_display=Microsoft Sentinel^correlation_idISNOTEMPTY^stateIN6,7^sys_updated_on>=javascript:gs.minutesAgoStart({})^ORDERBYsys_updated_on",
             minutes * 2
         );
         let _ = write!(
             playbooks,
             r#"  - name: {SNOW_TO_SENTINEL}
     description: "soarc sync: closes Microsoft Sentinel incidents whose ServiceNow incident was resolved or closed."
-    trigger: {{ recurrence: {{ frequency: {frequency}, interval: {every} }} }}
+    trigger: {{ recurrence: {{ frequency: {frequency}, interval: {every}, single_instance: true }} }}
     steps:
       - servicenow.query_incidents:
           name: Resolved_ServiceNow_incidents
@@ -332,13 +338,13 @@ fn servicenow(
           as: ticket
           steps:
             - sentinel.close_incident:
-                incident: "{{{{ticket.correlation_id}}}}"
+                incident: {{ name: "{{{{ticket.correlation_id}}}}" }}
                 classification:
                   from: "{{{{ticket.close_code}}}}"
                   values: {{ {values} }}
                   default: {default}
                 comment: "Resolved in ServiceNow {{{{ticket.number}}}} ({{{{ticket.close_code}}}}): {{{{ticket.close_notes}}}}"
-                labels: [{CLOSED_BY_SYNC}]
+                labels: [{CLOSED_BY_SERVICENOW_SYNC}]
 "#,
             query = q(&query),
             values = values.join(", "),
@@ -411,13 +417,14 @@ fn servicenow(
     steps:
       - if:
           name: Not_closed_by_sync
-          condition: {{ not: {{ has_label: {CLOSED_BY_SYNC} }} }}
+          condition: {{ not: {{ has_label: {CLOSED_BY_SERVICENOW_SYNC} }} }}
           then:
             - servicenow.query_incidents:
                 name: Open_ServiceNow_incidents
                 connection: {connection}
-                query: "correlation_id={{{{incident.arm_id}}}}^stateNOT IN6,7,8"
+                query: "correlation_display=Microsoft Sentinel^correlation_id={{{{incident.name}}}}^stateNOT IN6,7,8"
                 page_size: 10
+                requery: true
                 as: ticket
                 steps:
                   - servicenow.resolve_incident:
@@ -435,6 +442,7 @@ fn servicenow(
             "soarc sync: resolve ServiceNow incidents of closed incidents",
             order,
             SENTINEL_TO_SNOW,
+            CLOSED_BY_SERVICENOW_SYNC,
         );
     }
     push_sections(yaml, &mappings, &playbooks, &rules);
@@ -492,7 +500,7 @@ fn jira(
             playbooks,
             r#"  - name: {JIRA_TO_SENTINEL}
     description: "soarc sync: closes Microsoft Sentinel incidents whose Jira issue is done."
-    trigger: {{ recurrence: {{ frequency: {frequency}, interval: {every} }} }}
+    trigger: {{ recurrence: {{ frequency: {frequency}, interval: {every}, single_instance: true }} }}
     steps:
       - jira.search_issues:
           name: Done_Jira_issues
@@ -504,7 +512,7 @@ fn jira(
                 incident: {{ jira_labels: "{{{{issue.fields.labels}}}}" }}
                 classification: {classification}
                 comment: "Done in Jira: {{{{issue.key}}}} ({{{{issue.fields.status.name}}}})"
-                labels: [{CLOSED_BY_SYNC}]
+                labels: [{CLOSED_BY_JIRA_SYNC}]
 "#,
             jql = q(&jql),
         );
@@ -522,7 +530,7 @@ fn jira(
     steps:
       - if:
           name: Not_closed_by_sync
-          condition: {{ not: {{ has_label: {CLOSED_BY_SYNC} }} }}
+          condition: {{ not: {{ has_label: {CLOSED_BY_JIRA_SYNC} }} }}
           then:
             - jira.search_issues:
                 name: Open_Jira_issues
@@ -547,6 +555,7 @@ fn jira(
             "soarc sync: move Jira issues of closed incidents to done",
             order,
             SENTINEL_TO_JIRA,
+            CLOSED_BY_JIRA_SYNC,
         );
     }
     push_sections(yaml, "", &playbooks, &rules);

@@ -120,9 +120,14 @@ fn action<'v>(workflow: &'v Value, name: &str) -> &'v Value {
 fn creation_playbooks_get_correlation_labels() {
     let built = builds(&format!("{HEAD}{BOTH}"));
     let wf = workflow(&built, "create-tickets");
-    // ServiceNow: the ARM id in correlation_id, the number as an incident label.
+    // ServiceNow: the incident name (a GUID: correlation_id holds 100 characters, an ARM id
+    // would be truncated) in correlation_id, the number as an incident label.
     let create = &action(&wf, "Create_ServiceNow_incident")["inputs"]["body"];
-    assert_eq!(create["correlation_id"], "@triggerBody()?['object']?['id']");
+    assert_eq!(
+        create["correlation_id"],
+        "@triggerBody()?['object']?['name']"
+    );
+    assert_eq!(create["correlation_display"], "Microsoft Sentinel");
     let label = action(&wf, "Add_label_to_incident");
     assert_eq!(label["inputs"]["path"], "/Incidents");
     assert_eq!(
@@ -156,6 +161,16 @@ fn servicenow_to_sentinel_polls_a_window_with_overlap_and_pages() {
         wf["triggers"]["Recurrence"]["recurrence"],
         serde_json::json!({ "frequency": "Minute", "interval": 10 })
     );
+    // Until loops may run up to an hour: runs of the poller must not overlap.
+    assert_eq!(
+        wf["triggers"]["Recurrence"]["runtimeConfiguration"],
+        serde_json::json!({ "concurrency": { "runs": 1 } })
+    );
+    let jira = workflow(&built, "sync-jira-to-sentinel");
+    assert_eq!(
+        jira["triggers"]["Recurrence"]["runtimeConfiguration"]["concurrency"]["runs"],
+        1
+    );
     let until = action(&wf, "Resolved_ServiceNow_incidents");
     assert_eq!(until["type"], "Until");
     let list = action(&wf, "List_page_of_Resolved_ServiceNow_incidents");
@@ -164,7 +179,7 @@ fn servicenow_to_sentinel_polls_a_window_with_overlap_and_pages() {
     let queries = &list["inputs"]["queries"];
     assert_eq!(
         queries["sysparm_query"],
-        "correlation_display=Microsoft Sentinel^correlation_idSTARTSWITH/subscriptions/^stateIN6,7^sys_updated_on>=javascript:gs.minutesAgoStart(20)^ORDERBYsys_updated_on"
+        "correlation_display=Microsoft Sentinel^correlation_idISNOTEMPTY^stateIN6,7^sys_updated_on>=javascript:gs.minutesAgoStart(20)^ORDERBYsys_updated_on"
     );
     assert_eq!(queries["sysparm_limit"], 100);
     assert_eq!(
@@ -192,10 +207,26 @@ fn servicenow_close_codes_map_to_classifications_and_closed_incidents_are_skippe
     let update = &action(&wf, "Update_incident_for_Close_incident")["inputs"];
     assert_eq!(update["method"], "put");
     assert_eq!(update["body"]["status"], "Closed");
+    // The ARM id is rebuilt from the GUID and the workspace's id, a workflow parameter the
+    // ARM template sets (no subscription, group or workspace as text in the workflow).
     assert_eq!(
         update["body"]["incidentArmId"],
-        "@string(items('For_each_ticket')?['correlation_id'])"
+        "@concat(parameters('SentinelWorkspaceId'), '/providers/Microsoft.SecurityInsights/Incidents/', string(items('For_each_ticket')?['correlation_id']))"
     );
+    assert_eq!(wf["parameters"]["SentinelWorkspaceId"]["type"], "String");
+    assert!(
+        wf["parameters"]["SentinelWorkspaceId"]
+            .get("defaultValue")
+            .is_none()
+    );
+    let template =
+        &built.files.files[Path::new("playbooks/sync-servicenow-to-sentinel/azuredeploy.json")];
+    assert!(
+        template.contains(r#""SentinelWorkspaceId": {
+            "value": "[resourceId(subscription().subscriptionId, parameters('WorkspaceResourceGroup'), 'Microsoft.OperationalInsights/workspaces', parameters('WorkspaceName'))]""#),
+        "{template}"
+    );
+    assert!(!template.contains("law-sentinel"));
     assert_eq!(
         update["body"]["classification"]["ClassificationAndReason"],
         "@coalesce(outputs('Classifications_for_Close_incident')?[string(items('For_each_ticket')?['close_code'])], 'BenignPositive - SuspiciousButExpected')"
@@ -209,11 +240,29 @@ fn servicenow_close_codes_map_to_classifications_and_closed_incidents_are_skippe
     // The loop-prevention label goes on with the close itself.
     assert_eq!(
         update["body"]["tagsToAdd"]["TagsToAdd"][0]["Tag"],
-        "closed-by-sync"
+        "closed-by-servicenow-sync"
     );
     // Idempotent: read the incident first, close only if it is not closed yet.
     let read = &action(&wf, "Get_status_for_Close_incident")["inputs"];
     assert_eq!(read["authentication"]["type"], "ManagedServiceIdentity");
+    // The correlation id goes into a management URL only when it is GUID-shaped, and the
+    // read is inside that check.
+    let valid = action(&wf, "If_incident_name_valid_for_Close_incident");
+    assert!(
+        valid["actions"]
+            .get("Get_status_for_Close_incident")
+            .is_some()
+    );
+    let shape = valid["expression"]["equals"].as_array().unwrap();
+    assert_eq!(shape[1], "00000000-0000-0000-0000-000000000000");
+    assert!(shape[0].as_str().unwrap().contains(
+        "toLower(string(coalesce(string(items('For_each_ticket')?['correlation_id']), '')))"
+    ));
+    // A ticket whose incident cannot be read (deleted: 404) is skipped, not a failed run.
+    assert_eq!(
+        action(&wf, "Skipped_Close_incident")["runAfter"],
+        serde_json::json!({ "Get_status_for_Close_incident": ["Failed"] })
+    );
     assert_eq!(
         action(&wf, "If_not_closed_for_Close_incident")["expression"],
         serde_json::json!({ "not": { "equals": [
@@ -231,15 +280,17 @@ fn sentinel_to_servicenow_resolves_open_tickets_with_mapped_close_code() {
         action(&wf, "Not_closed_by_sync")["expression"],
         serde_json::json!({ "not": { "contains": [
             "@toLower(string(triggerBody()?['object']?['properties']?['labels']))",
-            "\"labelname\":\"closed-by-sync\""
+            "\"labelname\":\"closed-by-servicenow-sync\""
         ] } })
     );
     // Only tickets still open: running twice changes nothing.
     let list = action(&wf, "List_page_of_Open_ServiceNow_incidents");
     assert_eq!(
         list["inputs"]["queries"]["sysparm_query"],
-        "correlation_id=@{triggerBody()?['object']?['id']}^stateNOT IN6,7,8"
+        "correlation_display=Microsoft Sentinel^correlation_id=@{triggerBody()?['object']?['name']}^stateNOT IN6,7,8"
     );
+    // Resolved tickets leave the result set: every page is read from offset 0 again.
+    assert_eq!(list["inputs"]["queries"]["sysparm_offset"], 0);
     let resolve = &action(&wf, "Resolve_ServiceNow_incident")["inputs"];
     assert_eq!(resolve["method"], "put");
     assert_eq!(
@@ -270,9 +321,21 @@ fn sentinel_to_servicenow_resolves_open_tickets_with_mapped_close_code() {
 fn automation_rules_fire_on_close_unless_the_sync_closed_it() {
     let built = builds(&format!("{HEAD}{BOTH}"));
     let text = &built.files.files[Path::new("automation-rules/azuredeploy.json")];
-    for (playbook, order) in [
-        ("sync-sentinel-to-servicenow", 900),
-        ("sync-sentinel-to-jira", 901),
+    // Each system's rule excludes only the label of its own system: an incident closed
+    // because its ServiceNow ticket was resolved still transitions its Jira issue.
+    for (playbook, order, own, other) in [
+        (
+            "sync-sentinel-to-servicenow",
+            900,
+            "closed-by-servicenow-sync",
+            "closed-by-jira-sync",
+        ),
+        (
+            "sync-sentinel-to-jira",
+            901,
+            "closed-by-jira-sync",
+            "closed-by-servicenow-sync",
+        ),
     ] {
         let at = text
             .find(&format!("'{playbook}')"))
@@ -285,7 +348,8 @@ fn automation_rules_fire_on_close_unless_the_sync_closed_it() {
         assert!(rule.contains("\"changeType\": \"ChangedTo\""));
         assert!(rule.contains("\"propertyName\": \"IncidentLabel\""));
         assert!(rule.contains("\"operator\": \"NotContains\""));
-        assert!(rule.contains("\"closed-by-sync\""));
+        assert!(rule.contains(&format!("\"{own}\"")), "{rule}");
+        assert!(!rule.contains(other), "{rule}");
     }
 }
 
@@ -310,15 +374,47 @@ fn jira_to_sentinel_searches_done_issues_with_jql_and_finds_the_incident_by_labe
     );
     let update = &action(&wf, "Update_incident_for_Close_incident")["inputs"]["body"];
     let arm_id = update["incidentArmId"].as_str().unwrap();
-    assert!(arm_id.starts_with("@concat('/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-soc/providers/Microsoft.OperationalInsights/workspaces/law-sentinel/providers/Microsoft.SecurityInsights/Incidents/', substring("), "{arm_id}");
+    assert!(arm_id.starts_with("@concat(parameters('SentinelWorkspaceId'), '/providers/Microsoft.SecurityInsights/Incidents/', substring("), "{arm_id}");
+    assert!(!arm_id.contains("law-sentinel"));
     assert!(arm_id.contains("' sentinel-'"));
     assert_eq!(
         update["classification"]["ClassificationAndReason"],
         "TruePositive - SuspiciousActivity"
     );
-    // Issues without the label are left alone; closed incidents too.
-    let guard = &action(&wf, "If_not_closed_for_Close_incident")["expression"]["and"];
-    assert_eq!(guard.as_array().unwrap().len(), 2);
+    assert_eq!(
+        update["tagsToAdd"]["TagsToAdd"],
+        serde_json::json!([{ "Tag": "closed-by-jira-sync" }])
+    );
+    let back = workflow(&built, "sync-sentinel-to-jira");
+    assert!(
+        action(&back, "Not_closed_by_sync")["expression"]["not"]["contains"][1]
+            .as_str()
+            .unwrap()
+            .contains("closed-by-jira-sync")
+    );
+    // Issues without the label (or a label that is no GUID) are left alone, and nothing is
+    // read for them; closed incidents too; an unreadable incident is skipped.
+    let valid = action(&wf, "If_incident_name_valid_for_Close_incident");
+    assert!(
+        valid["expression"]["equals"][0]
+            .as_str()
+            .unwrap()
+            .contains("' sentinel-'")
+    );
+    assert!(
+        valid["actions"]
+            .get("Get_status_for_Close_incident")
+            .is_some()
+    );
+    assert!(
+        valid["actions"]
+            .get("If_not_closed_for_Close_incident")
+            .is_some()
+    );
+    assert_eq!(
+        action(&wf, "Skipped_Close_incident")["runAfter"],
+        serde_json::json!({ "Get_status_for_Close_incident": ["Failed"] })
+    );
 }
 
 #[test]
@@ -436,4 +532,34 @@ fn steps_on_their_own() {
         "{HEAD}  - name: comment-jira\n    trigger: incident\n    steps:\n      - jira.add_comment: {{ connection: jira, issue: SEC-1, message: \"Seen {{{{incident.title}}}}\" }}\n      - servicenow.query_incidents:\n          connection: snow\n          query: active=true\n          page_size: 0\n          as: t\n          steps: [ {{ sentinel.add_label: \"servicenow:{{{{t.number}}}}\" }} ]\n"
     );
     fails(&spec, "SPEC094", &["page_size 0"]);
+}
+
+#[test]
+fn entities_inside_a_loop_are_rejected() {
+    // Its variables are workflow-wide: iterations would share and accumulate them.
+    let spec = r#"
+deployment:
+  workspace: { name: law-sentinel }
+connections:
+  snow:
+    kind: servicenow
+    instance: https://contoso.service-now.com
+    username: sentinel.integration
+    password: { key_vault: { vault: kv-soc, secret: snow-password } }
+playbooks:
+  - name: entities-in-loop
+    trigger: incident
+    steps:
+      - servicenow.query_incidents:
+          connection: snow
+          query: "active=true"
+          as: ticket
+          steps:
+            - sentinel.get_entities: { id: ents }
+"#;
+    fails(
+        spec,
+        "SPEC096",
+        &["cannot run inside a loop", "move the step before the loop"],
+    );
 }

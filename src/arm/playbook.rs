@@ -218,6 +218,16 @@ pub fn build(
         workflow_properties["parameters"] =
             json!({ "$connections": { "value": connections_value } });
     }
+    // Incident ARM ids built in the workflow start with the workspace's: supplied here from
+    // the template's parameters, never written into the definition as text.
+    if playbook
+        .definition
+        .parameters
+        .contains_key(crate::compile::WORKSPACE_ID_PARAMETER)
+    {
+        workflow_properties["parameters"][crate::compile::WORKSPACE_ID_PARAMETER] =
+            json!({ "value": ex(sentinel_workspace_id()) });
+    }
     let mut tags = IndexMap::from([
         (
             "hidden-SentinelTemplateName".to_string(),
@@ -377,6 +387,20 @@ pub fn workspace_id() -> Expr {
     Expr::call(
         "resourceId",
         vec![
+            Expr::parameters("WorkspaceResourceGroup"),
+            Expr::str("Microsoft.OperationalInsights/workspaces"),
+            Expr::parameters("WorkspaceName"),
+        ],
+    )
+}
+
+/// `resourceId(subscription().subscriptionId, WorkspaceResourceGroup,
+/// 'Microsoft.OperationalInsights/workspaces', WorkspaceName)`
+fn sentinel_workspace_id() -> Expr {
+    Expr::call(
+        "resourceId",
+        vec![
+            Expr::call("subscription", vec![]).member("subscriptionId"),
             Expr::parameters("WorkspaceResourceGroup"),
             Expr::str("Microsoft.OperationalInsights/workspaces"),
             Expr::parameters("WorkspaceName"),

@@ -112,6 +112,22 @@ impl PlaybookCompiler<'_> {
         s: &spec::GetEntities,
         span: Span,
     ) -> Option<(String, Action)> {
+        // Its `<id>_text`/`<id>_items` variables are workflow-wide: iterations would mix and
+        // accumulate them.
+        if let Some(scope) = self.loops.last() {
+            let action = scope.action.clone();
+            self.error(
+                Diagnostic::error(
+                    "SPEC096",
+                    "sentinel.get_entities cannot run inside a loop",
+                )
+                .at(span)
+                .help(format!(
+                    "its results are kept in workflow variables, which every iteration of `{action}` would share and add to; move the step before the loop and use `{{{{<id>.text}}}}` inside it"
+                )),
+            );
+            return None;
+        }
         let entities = match self.trigger_kind {
             TriggerKind::Incident => Expr::call(
                 "coalesce",

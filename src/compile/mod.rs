@@ -13,7 +13,7 @@ pub mod retry;
 mod steps;
 mod sync_steps;
 
-pub use sync_steps::{INCIDENTS_API_VERSION, JIRA_LABEL_PREFIX};
+pub use sync_steps::{INCIDENTS_API_VERSION, JIRA_LABEL_PREFIX, WORKSPACE_ID_PARAMETER};
 
 use std::collections::{HashMap, HashSet};
 
@@ -241,6 +241,9 @@ pub(crate) struct PlaybookCompiler<'a> {
     lists_used: IndexSet<String>,
     /// Retry policy of outbound actions unless a step or connection sets one.
     playbook_retry: wdl::RetryPolicy,
+    /// Steps build incident ARM ids from the workspace's: the definition declares
+    /// [`WORKSPACE_ID_PARAMETER`], which the ARM template supplies.
+    uses_workspace_id: bool,
 }
 
 impl<'a> PlaybookCompiler<'a> {
@@ -269,6 +272,7 @@ impl<'a> PlaybookCompiler<'a> {
             entity_lists: Vec::new(),
             lists_used: IndexSet::new(),
             playbook_retry: retry::default_policy(),
+            uses_workspace_id: false,
         }
     }
 
@@ -395,6 +399,18 @@ impl<'a> PlaybookCompiler<'a> {
                 },
             );
         }
+        if self.uses_workspace_id {
+            parameters.insert(
+                WORKSPACE_ID_PARAMETER.to_string(),
+                ParameterDecl {
+                    kind: ParameterType::String,
+                    default_value: None,
+                    metadata: Some(wdl::ParameterMetadata {
+                        description: "ARM id of the Microsoft Sentinel workspace (set by the ARM template from WorkspaceName and WorkspaceResourceGroup)".into(),
+                    }),
+                },
+            );
+        }
         for name in &self.mappings_used {
             let mapping = &self.model.mappings[name];
             let table: serde_json::Map<String, Value> = mapping
@@ -457,6 +473,7 @@ impl<'a> PlaybookCompiler<'a> {
                 },
             }
         };
+        let mut runtime_configuration = None;
         let (name, kind) = match &self.playbook.trigger.value {
             Trigger::Incident => (
                 "Microsoft_Sentinel_incident",
@@ -476,7 +493,13 @@ impl<'a> PlaybookCompiler<'a> {
             Trigger::Recurrence {
                 frequency,
                 interval,
+                single_instance,
             } => {
+                if *single_instance {
+                    runtime_configuration = Some(wdl::TriggerRuntimeConfiguration {
+                        concurrency: wdl::TriggerConcurrency { runs: 1 },
+                    });
+                }
                 if *interval == 0 {
                     self.error(
                         Diagnostic::error("SPEC032", "recurrence interval must be at least 1")
@@ -512,6 +535,7 @@ impl<'a> PlaybookCompiler<'a> {
             wdl::Trigger {
                 kind,
                 description: None,
+                runtime_configuration,
             },
         )
     }

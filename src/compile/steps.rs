@@ -322,12 +322,16 @@ impl PlaybookCompiler<'_> {
             let v = self.field_value(value, span);
             body.insert(field.to_string(), v);
         }
-        // The ticket carries the Sentinel incident id so that status sync can find it.
+        // The ticket carries the Sentinel incident's name (a GUID, 36 characters) so that
+        // status sync can find it: `task.correlation_id` holds at most 100 characters and the
+        // Table API truncates longer values silently, so the ARM id (~220) would not fit.
         if s.fields.correlation_id.is_none() && self.trigger_kind == TriggerKind::Incident {
-            let arm_id = Expr::call("triggerBody", vec![]).prop("object").prop("id");
+            let incident_name = Expr::call("triggerBody", vec![])
+                .prop("object")
+                .prop("name");
             body.insert(
                 "correlation_id".into(),
-                Value::String(Template::Expr(arm_id).to_wdl_string()),
+                Value::String(Template::Expr(incident_name).to_wdl_string()),
             );
             if s.fields.correlation_display.is_none() {
                 body.insert(

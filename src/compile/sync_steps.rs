@@ -23,6 +23,33 @@ use crate::wdl::{self, Action, ActionKind, Expr, Part, Template};
 pub const INCIDENTS_API_VERSION: &str = "2025-09-01";
 /// Prefix of the Jira label that carries the Sentinel incident name.
 pub const JIRA_LABEL_PREFIX: &str = "sentinel-";
+/// Definition parameter with the ARM id of the Sentinel workspace
+/// (`/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>`),
+/// set by the ARM template from `subscription().subscriptionId`, `WorkspaceResourceGroup` and
+/// `WorkspaceName`.
+pub const WORKSPACE_ID_PARAMETER: &str = "SentinelWorkspaceId";
+
+/// A condition that holds when `name` is GUID-shaped (`8-4-4-4-12` hexadecimal digits, either
+/// case). Incident names from tickets and labels are checked before they go into a
+/// management URL. WDL has no regular expressions: every hex digit becomes `0`, and the
+/// result must be the all-zero GUID, so any other character, length or dash position fails.
+/// Nothing in it can fail at run time (`coalesce` for null).
+fn guid_shaped(name: Expr) -> Value {
+    let mut text = Expr::call(
+        "toLower",
+        vec![Expr::call(
+            "string",
+            vec![Expr::call("coalesce", vec![name, Expr::str("")])],
+        )],
+    );
+    for digit in "123456789abcdef".chars() {
+        text = Expr::call(
+            "replace",
+            vec![text, Expr::str(digit.to_string()), Expr::str("0")],
+        );
+    }
+    json!({ "equals": [expr_string(text), "00000000-0000-0000-0000-000000000000"] })
+}
 
 /// A template as one expression: `concat(...)` of its parts, a string literal, or the lone
 /// expression.
@@ -171,13 +198,19 @@ impl<'a> PlaybookCompiler<'a> {
         let query = self.string_text(&s.query, s.query.span.or(span));
         let body = self.loop_body(&s.item_name, &foreach, &s.steps, span);
         let key = key?;
-        let offset = Expr::call(
-            "mul",
-            vec![
-                Expr::call("iterationIndexes", vec![Expr::str(&name)]),
-                Expr::Int(page.into()),
-            ],
-        );
+        // Re-querying from offset 0 suits loops that take records out of the result set;
+        // advancing the offset would skip as many records as were taken out.
+        let offset = if s.requery {
+            Value::from(0)
+        } else {
+            Value::String(expr_string(Expr::call(
+                "mul",
+                vec![
+                    Expr::call("iterationIndexes", vec![Expr::str(&name)]),
+                    Expr::Int(page.into()),
+                ],
+            )))
+        };
         let list_action = action(ActionKind::ApiConnection {
             inputs: wdl::ApiConnectionInputs {
                 host: wdl::Host::connection(&key),
@@ -194,10 +227,7 @@ impl<'a> PlaybookCompiler<'a> {
                         Value::String(query.to_wdl_string()),
                     ),
                     ("sysparm_limit".to_string(), Value::from(page)),
-                    (
-                        "sysparm_offset".to_string(),
-                        Value::String(expr_string(offset)),
-                    ),
+                    ("sysparm_offset".to_string(), offset),
                 ])),
                 body: None,
                 retry_policy: None,
@@ -558,35 +588,15 @@ impl<'a> PlaybookCompiler<'a> {
                 template_expr(self.string_text(text, text.span.or(span))),
                 None,
             )),
+            Some(IncidentRef::Name { name }) => {
+                let name = template_expr(self.string_text(name, name.span.or(span)));
+                Some((self.incident_arm_id(name.clone()), Some(guid_shaped(name))))
+            }
             Some(IncidentRef::JiraLabels { jira_labels }) => {
                 let at = jira_labels.span.or(span);
                 let labels = self.text(jira_labels, at);
-                let deployment = self.model.spec.deployment.as_ref();
-                let subscription = deployment.and_then(|d| d.subscription_id.as_ref());
-                let group = deployment.and_then(|d| {
-                    d.workspace
-                        .resource_group
-                        .as_ref()
-                        .or(d.resource_group.as_ref())
-                });
-                let (Some(deployment), Some(subscription), Some(group)) =
-                    (deployment, subscription, group)
-                else {
-                    self.error(
-                        Diagnostic::error(
-                            "SPEC093",
-                            "finding incidents by Jira label needs the workspace's subscription and resource group",
-                        )
-                        .at(at)
-                        .help("set `deployment.subscription_id` and `deployment.resource_group` (or `workspace.resource_group`)"),
-                    );
-                    return None;
-                };
-                let prefix = format!(
-                    "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.OperationalInsights/workspaces/{}/providers/Microsoft.SecurityInsights/Incidents/",
-                    subscription.value, group.value, deployment.workspace.name.value
-                );
-                // ` label1 label2 ` then the 36 characters after ` sentinel-`.
+                // ` label1 label2 ` then the 36 characters after ` sentinel-` (padded, so
+                // that an issue without the label gives spaces, not an error).
                 let joined = Expr::call(
                     "concat",
                     vec![
@@ -596,27 +606,39 @@ impl<'a> PlaybookCompiler<'a> {
                     ],
                 );
                 let needle = format!(" {JIRA_LABEL_PREFIX}");
+                let padded = Expr::call("concat", vec![joined.clone(), Expr::str(" ".repeat(48))]);
                 let name = Expr::call(
                     "substring",
                     vec![
-                        joined.clone(),
+                        padded,
                         Expr::call(
                             "add",
                             vec![
-                                Expr::call("indexOf", vec![joined.clone(), Expr::str(&needle)]),
+                                Expr::call("indexOf", vec![joined, Expr::str(&needle)]),
                                 Expr::Int(needle.len() as i64),
                             ],
                         ),
                         Expr::Int(36),
                     ],
                 );
-                let has_label = json!({ "contains": [expr_string(joined), needle] });
-                Some((
-                    Expr::call("concat", vec![Expr::str(prefix), name]),
-                    Some(has_label),
-                ))
+                Some((self.incident_arm_id(name.clone()), Some(guid_shaped(name))))
             }
         }
+    }
+
+    /// The ARM id of the incident `name` in the Sentinel workspace: the workspace's ARM id
+    /// comes from the definition parameter the ARM template sets, never from text in the
+    /// workflow.
+    fn incident_arm_id(&mut self, name: Expr) -> Expr {
+        self.uses_workspace_id = true;
+        Expr::call(
+            "concat",
+            vec![
+                Expr::call("parameters", vec![Expr::str(WORKSPACE_ID_PARAMETER)]),
+                Expr::str("/providers/Microsoft.SecurityInsights/Incidents/"),
+                name,
+            ],
+        )
     }
 
     pub(super) fn sentinel_close_incident(
@@ -690,6 +712,7 @@ impl<'a> PlaybookCompiler<'a> {
         let key = key?;
         let (arm_id, guard) = target?;
         let arm_id_text = expr_string(arm_id.clone());
+        let arm_id_expr = arm_id.clone();
         let read = action(ActionKind::Http {
             inputs: wdl::HttpInputs {
                 method: "GET".into(),
@@ -763,24 +786,43 @@ impl<'a> PlaybookCompiler<'a> {
             expr_string(Expr::call("body", vec![Expr::str(&get)]).prop("properties").prop("status")),
             "Closed",
         ] } });
-        let expression = match guard {
-            Some(guard) => json!({ "and": [guard, open] }),
-            None => open,
-        };
-        let actions = IndexMap::from([
-            (get.clone(), read),
-            (
-                check,
-                run_after(
-                    action(ActionKind::If {
-                        expression,
-                        actions: then,
-                        otherwise: None,
-                    }),
-                    &get,
-                ),
-            ),
-        ]);
+        let check_action = action(ActionKind::If {
+            expression: open,
+            actions: then,
+            otherwise: None,
+        });
+        let mut actions =
+            IndexMap::from([(get.clone(), read), (check, run_after(check_action, &get))]);
+        // An incident named by a ticket or an issue may be gone (404) or unreadable: that
+        // item is skipped (noted in the run history) rather than failing the whole poll.
+        if s.incident.is_some() {
+            let skipped = self.action_name(None, &format!("Skipped_{name}"), span);
+            let note = Template::Interpolated(vec![
+                Part::Text("Incident not read (HTTP ".into()),
+                Part::Expr(Expr::call("outputs", vec![Expr::str(&get)]).prop("statusCode")),
+                Part::Text("), skipped: ".into()),
+                Part::Expr(arm_id_expr.clone()),
+            ]);
+            let mut skip = action(ActionKind::Compose {
+                inputs: Value::String(note.to_wdl_string()),
+            });
+            skip.run_after
+                .insert(get.clone(), vec![wdl::RunAfterStatus::Failed]);
+            actions.insert(skipped, skip);
+        }
+        // The GET runs only for a usable name: nothing is read for an issue without the
+        // label or a ticket whose correlation id is not a GUID.
+        if let Some(guard) = guard {
+            let valid = self.action_name(None, &format!("If_incident_name_valid_for_{name}"), span);
+            actions = IndexMap::from([(
+                valid,
+                action(ActionKind::If {
+                    expression: guard,
+                    actions,
+                    otherwise: None,
+                }),
+            )]);
+        }
         Some((name, action(ActionKind::Scope { actions })))
     }
 

@@ -316,6 +316,11 @@ pub enum Trigger {
         frequency: Frequency,
         /// Number of units between runs (1 or more).
         interval: u32,
+        /// One run at a time (trigger concurrency 1): a run that is due while the previous
+        /// one still runs waits for it. Used by the status sync pollers, whose runs must not
+        /// overlap.
+        #[serde(default)]
+        single_instance: bool,
     },
     /// Runs when an HTTP request is posted to the Logic App's callback URL.
     /// References: `{{request.body.*}}`.

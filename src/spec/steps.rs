@@ -170,7 +170,8 @@ pub struct ServiceNowCreateIncident {
 }
 
 /// Fields of a ServiceNow incident (`incident` table). `correlation_id` defaults to the
-/// Sentinel incident ARM id so status sync can find the Sentinel incident again.
+/// Sentinel incident's name (its GUID; `correlation_id` holds at most 100 characters) so
+/// status sync can find the Sentinel incident again.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceNowIncidentFields {
@@ -589,6 +590,12 @@ pub struct ServiceNowQueryIncidents {
     /// Records per page (`sysparm_limit`, 1-10000, default 100).
     #[serde(default)]
     pub page_size: Option<Located<u32>>,
+    /// Every page is read from offset 0 (`sysparm_offset` not advanced), until a page is
+    /// short (at most 100 pages). For loops whose steps take the records out of the query
+    /// (e.g. resolving the open incidents of an `active=true` query): paging by offset would
+    /// skip records there. With `false` (default) such loops miss records.
+    #[serde(default)]
+    pub requery: bool,
     /// Name of the current incident inside the loop: `{{ticket.number}}` with `as: ticket`.
     #[serde(rename = "as")]
     pub item_name: Located<String>,
@@ -742,7 +749,8 @@ pub struct CloseIncident {
     /// Name of the step's Scope action (default: `Close_incident`).
     #[serde(default)]
     pub name: Option<Located<String>>,
-    /// The incident's ARM id (default: the triggering incident). Or
+    /// The incident's ARM id (default: the triggering incident). Or `{ name: "..." }`: the
+    /// incident of that name (GUID) in `deployment.workspace`. Or
     /// `{ jira_labels: "{{issue.fields.labels}}" }`: the incident whose `sentinel-<name>`
     /// label the Jira issue carries (in `deployment.workspace`).
     #[serde(default)]
@@ -752,7 +760,7 @@ pub struct CloseIncident {
     /// Classification comment; may contain references.
     #[serde(default)]
     pub comment: Option<Located<String>>,
-    /// Labels added as the incident is closed (e.g. `closed-by-sync`).
+    /// Labels added as the incident is closed (e.g. `closed-by-servicenow-sync`).
     #[serde(default)]
     pub labels: Vec<Located<String>>,
 }
@@ -766,7 +774,14 @@ pub enum IncidentRef {
         /// The issue's labels, e.g. `"{{issue.fields.labels}}"`.
         jira_labels: Located<String>,
     },
-    /// The incident's ARM id, e.g. `"{{ticket.correlation_id}}"`.
+    /// The incident's name (its GUID) in `deployment.workspace`, e.g.
+    /// `{ name: "{{ticket.correlation_id}}" }`. Used only when it is GUID-shaped; other
+    /// values skip the step.
+    Name {
+        /// The incident name; may contain references.
+        name: Located<String>,
+    },
+    /// The incident's ARM id, e.g. `"{{incident.arm_id}}"`.
     ArmId(Located<String>),
 }
 

@@ -74,6 +74,25 @@ pub struct Trigger {
     pub kind: TriggerKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    #[serde(
+        rename = "runtimeConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub runtime_configuration: Option<TriggerRuntimeConfiguration>,
+}
+
+/// `runtimeConfiguration` of a trigger.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TriggerRuntimeConfiguration {
+    pub concurrency: TriggerConcurrency,
+}
+
+/// Trigger concurrency: at most `runs` workflow instances at a time (`1`: a run starts only
+/// when the previous one has finished; later trigger events wait).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TriggerConcurrency {
+    pub runs: u32,
 }
 
 /// Trigger types soarc generates.
