@@ -17,7 +17,7 @@ use soarc::validate::report::{self, Format, Summary};
 #[command(
     name = "soarc",
     version,
-    about = "Compile Microsoft Sentinel SOAR playbook specs into Logic App workflows and ARM templates"
+    about = "Compile Microsoft Sentinel SOAR playbook specs into Logic App workflows, ARM templates, Bicep and automation rules, and check any playbook template"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -35,7 +35,7 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Compile spec files into OUT/playbooks/<name>/{workflow.json, azuredeploy.json, azuredeploy.parameters.json}.
+    /// Compile spec files into OUT/: playbooks/<name>/ (workflow, ARM, parameters, Bicep), automation-rules/ and monitoring/.
     Build {
         /// Spec files (YAML or JSON); their contents are merged.
         #[arg(required = true)]
