@@ -63,7 +63,7 @@ pub enum Expr {
         base: Box<Expr>,
         name: String,
     },
-    /// base[index]
+    /// `base[index]`
     Index {
         base: Box<Expr>,
         index: Box<Expr>,

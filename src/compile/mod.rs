@@ -1,6 +1,6 @@
 //! Spec playbooks to typed workflow definitions.
 //!
-//! One [`PlaybookCompiler`] per playbook walks the steps in order, resolves every
+//! One `PlaybookCompiler` per playbook walks the steps in order, resolves every
 //! `{{...}}` reference to a WDL expression (trigger payload, step outputs, variables,
 //! loop items, mappings), names the actions and chains them with `runAfter`.
 //! Errors are collected with their spec position; nothing is emitted if any occurs.
