@@ -224,6 +224,17 @@ pub struct Context<'a> {
     pub kind: Kind,
     pub scopes: Vec<ArmScope<'a>>,
     pub workflows: Vec<Workflow<'a>>,
+    /// For a parameters file validated from disk: its sibling template (`x.parameters.json` →
+    /// `x.json` in the same directory) when that exists and is an ARM template.
+    pub sibling_template: Option<&'a SiblingTemplate>,
+}
+
+/// The template a parameters file belongs to, read from disk next to it.
+#[derive(Debug)]
+pub struct SiblingTemplate {
+    /// File name, for messages.
+    pub name: String,
+    pub doc: Document,
 }
 
 impl<'a> Context<'a> {
@@ -233,6 +244,7 @@ impl<'a> Context<'a> {
             kind,
             scopes: Vec::new(),
             workflows: Vec::new(),
+            sibling_template: None,
         };
         match kind {
             Kind::ArmTemplate => ctx.add_scope(&doc.root, String::new()),

@@ -90,9 +90,15 @@ impl Sink {
     }
 }
 
-/// Validate JSON text as it would be read from `path` (the path is only used for messages
-/// and for kind detection by file name; nothing is read from disk).
+/// Validate JSON text on its own (nothing is read from disk, so rules comparing a file with
+/// its siblings, ARM018 and ARM019, do not run).
 pub fn validate_text(text: &str) -> (Option<Kind>, Vec<Finding>) {
+    validate_text_at(text, None)
+}
+
+/// Validate JSON text read from `path`: as [`validate_text`], and a parameters file is also
+/// compared with its sibling template (read from disk; missing or unreadable: not compared).
+pub fn validate_text_at(text: &str, path: Option<&Path>) -> (Option<Kind>, Vec<Finding>) {
     let index = json::LineIndex::new(text);
     let position = |offset| index.line_col(text, offset);
     let doc = match json::parse(text) {
@@ -116,7 +122,12 @@ pub fn validate_text(text: &str) -> (Option<Kind>, Vec<Finding>) {
     if kind == Kind::Unknown {
         return (None, Vec::new());
     }
-    let ctx = Context::new(&doc, kind);
+    let sibling = match path {
+        Some(path) if kind == Kind::Parameters => sibling_template(path),
+        _ => None,
+    };
+    let mut ctx = Context::new(&doc, kind);
+    ctx.sibling_template = sibling.as_ref();
     let mut findings = Vec::new();
     for rule in rules::ALL {
         let mut sink = Sink::default();
@@ -138,6 +149,31 @@ pub fn validate_text(text: &str) -> (Option<Kind>, Vec<Finding>) {
     });
     findings.dedup();
     (Some(kind), findings)
+}
+
+/// The template a parameters file belongs to: `x.parameters.json` → `x.json` in the same
+/// directory (suffix compared case-insensitively), parsed, if it is an ARM template.
+fn sibling_template(path: &Path) -> Option<context::SiblingTemplate> {
+    let name = path.file_name()?.to_str()?;
+    const SUFFIX: &str = ".parameters.json";
+    let stem_len = name.len().checked_sub(SUFFIX.len())?;
+    if stem_len == 0
+        || !name.is_char_boundary(stem_len)
+        || !name[stem_len..].eq_ignore_ascii_case(SUFFIX)
+    {
+        return None;
+    }
+    let sibling_name = format!("{}{}", &name[..stem_len], &name[name.len() - 5..]);
+    let sibling = path.with_file_name(&sibling_name);
+    if std::fs::metadata(&sibling).ok()?.len() > MAX_FILE_SIZE {
+        return None;
+    }
+    let text = std::fs::read_to_string(&sibling).ok()?;
+    let doc = json::parse(&text).ok()?;
+    (Kind::detect(&doc.root) == Kind::ArmTemplate).then_some(context::SiblingTemplate {
+        name: sibling_name,
+        doc,
+    })
 }
 
 /// Validate one file on disk. Never panics on bad input.
@@ -184,7 +220,7 @@ pub fn validate_file(path: &Path) -> FileReport {
             };
         }
     };
-    let (kind, findings) = validate_text(&text);
+    let (kind, findings) = validate_text_at(&text, Some(path));
     match kind {
         None => skipped(
             "not an ARM template, parameters file or workflow definition (no known $schema or shape)"

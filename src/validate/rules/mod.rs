@@ -33,6 +33,8 @@ pub mod arm014_secret_parameter_not_secure;
 pub mod arm015_connection_literal_secret;
 pub mod arm016_missing_api_version;
 pub mod arm017_sentinel_playbook_conventions;
+pub mod arm018_parameter_not_in_template;
+pub mod arm019_required_parameter_not_set;
 
 pub mod wdl001_expression_syntax;
 pub mod wdl002_unknown_function;
@@ -119,6 +121,8 @@ pub static ALL: &[&Rule] = &[
     &arm015_connection_literal_secret::RULE,
     &arm016_missing_api_version::RULE,
     &arm017_sentinel_playbook_conventions::RULE,
+    &arm018_parameter_not_in_template::RULE,
+    &arm019_required_parameter_not_set::RULE,
     &wdl001_expression_syntax::RULE,
     &wdl002_unknown_function::RULE,
     &wdl003_arity::RULE,
