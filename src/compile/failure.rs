@@ -6,7 +6,7 @@
 use indexmap::IndexMap;
 use serde_json::json;
 
-use super::steps::{action, set_retry};
+use super::steps::{action, api_call, set_retry};
 use super::{PlaybookCompiler, TriggerKind};
 use crate::diagnostics::{Diagnostic, Span};
 use crate::model::SENTINEL;
@@ -226,19 +226,16 @@ impl PlaybookCompiler<'_> {
             message.extend(link.iter().cloned());
             message.push(t("\">Open the run in the Azure portal</a></p>"));
             let name = self.action_name(None, "Comment_on_failure", Span::default());
-            let mut comment = action(ActionKind::ApiConnection {
-                inputs: wdl::ApiConnectionInputs {
-                    host: wdl::Host::connection(&key),
-                    method: Some("post".into()),
-                    path: "/Incidents/Comment".into(),
-                    queries: None,
-                    body: Some(json!({
-                        "incidentArmId": Template::Expr(incident).to_wdl_string(),
-                        "message": text(message),
-                    })),
-                    retry_policy: None,
-                },
-            });
+            let mut comment = api_call(
+                &key,
+                "post",
+                "/Incidents/Comment",
+                None,
+                Some(json!({
+                    "incidentArmId": Template::Expr(incident).to_wdl_string(),
+                    "message": text(message),
+                })),
+            );
             let policy = self.retry_for(None, Some(SENTINEL), Span::default());
             set_retry(&mut comment, &policy);
             notifications.push((name, comment, None));
@@ -254,16 +251,7 @@ impl PlaybookCompiler<'_> {
                 )),
                 t("/value"),
             ]);
-            let mut get = action(ActionKind::ApiConnection {
-                inputs: wdl::ApiConnectionInputs {
-                    host: wdl::Host::connection(&vault),
-                    method: Some("get".into()),
-                    path: path.to_wdl_string(),
-                    queries: None,
-                    body: None,
-                    retry_policy: None,
-                },
-            });
+            let mut get = api_call(&vault, "get", path.to_wdl_string(), None, None);
             get.runtime_configuration = Some(secure(&["inputs", "outputs"]));
             let name = self.action_name(None, "Post_failure_to_Teams", Span::default());
             let fact = |title: &str, value: Expr| json!({ "title": title, "value": Template::Interpolated(vec![e(value)]).to_wdl_string() });
@@ -339,21 +327,18 @@ impl PlaybookCompiler<'_> {
             ];
             body.extend(link.iter().cloned());
             body.push(t("\">Open the run in the Azure portal</a></p>"));
-            let mut mail = action(ActionKind::ApiConnection {
-                inputs: wdl::ApiConnectionInputs {
-                    host: wdl::Host::connection(&key),
-                    method: Some("post".into()),
-                    path: "/v2/Mail".into(),
-                    queries: None,
-                    body: Some(json!({
-                        "To": to.join(";"),
-                        "Subject": text(vec![t("Playbook "), e(playbook.clone()), t(" failed")]),
-                        "Body": text(body),
-                        "Importance": "High",
-                    })),
-                    retry_policy: None,
-                },
-            });
+            let mut mail = api_call(
+                &key,
+                "post",
+                "/v2/Mail",
+                None,
+                Some(json!({
+                    "To": to.join(";"),
+                    "Subject": text(vec![t("Playbook "), e(playbook.clone()), t(" failed")]),
+                    "Body": text(body),
+                    "Importance": "High",
+                })),
+            );
             let policy = self.retry_for(None, Some(&connection.value), Span::default());
             set_retry(&mut mail, &policy);
             notifications.push((name, mail, None));

@@ -11,7 +11,7 @@
 use indexmap::IndexMap;
 use serde_json::{Value, json};
 
-use super::steps::action;
+use super::steps::{action, api_call};
 use super::{PlaybookCompiler, StepOutputs};
 use crate::diagnostics::{Diagnostic, Span};
 use crate::model::text::{self, Piece};
@@ -381,16 +381,7 @@ impl<'a> PlaybookCompiler<'a> {
             )),
             Part::Text("/value".into()),
         ]);
-        let mut get_secret = action(ActionKind::ApiConnection {
-            inputs: wdl::ApiConnectionInputs {
-                host: wdl::Host::connection(&vault),
-                method: Some("get".into()),
-                path: path.to_wdl_string(),
-                queries: None,
-                body: None,
-                retry_policy: None,
-            },
-        });
+        let mut get_secret = api_call(&vault, "get", path.to_wdl_string(), None, None);
         get_secret.runtime_configuration = Some(secure(&["inputs", "outputs"]));
         self.before.push((read.clone(), get_secret));
 

@@ -20,6 +20,41 @@ pub(super) fn action(kind: ActionKind) -> Action {
     }
 }
 
+/// An ApiConnection action on the `$connections` entry `key`. Its retry policy is filled in
+/// by [`PlaybookCompiler::steps`] from the step, connection, playbook or spec defaults.
+pub(super) fn api_call(
+    key: &str,
+    method: &str,
+    path: impl Into<String>,
+    queries: Option<IndexMap<String, Value>>,
+    body: Option<Value>,
+) -> Action {
+    action(ActionKind::ApiConnection {
+        inputs: wdl::ApiConnectionInputs {
+            host: wdl::Host::connection(key),
+            method: Some(method.to_string()),
+            path: path.into(),
+            queries,
+            body,
+            retry_policy: None,
+        },
+    })
+}
+
+/// Table API queries of every ServiceNow call (raw values, no reference links), then `extra`.
+pub(super) fn servicenow_queries(
+    extra: impl IntoIterator<Item = (&'static str, Value)>,
+) -> IndexMap<String, Value> {
+    [
+        ("sysparm_display_value", Value::Bool(false)),
+        ("sysparm_exclude_reference_link", Value::Bool(true)),
+    ]
+    .into_iter()
+    .chain(extra)
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
 /// Give an outbound action (ApiConnection, Http) `policy` unless it has one; for steps that
 /// compile to a scope or loop (sync, enrichment), every outbound action inside it.
 pub(super) fn set_retry(action: &mut Action, policy: &wdl::RetryPolicy) {
@@ -368,22 +403,13 @@ impl PlaybookCompiler<'_> {
         let key = key?;
         Some((
             name,
-            action(ActionKind::ApiConnection {
-                inputs: wdl::ApiConnectionInputs {
-                    host: wdl::Host::connection(&key),
-                    method: Some("post".into()),
-                    path: "/api/now/v2/table/incident".into(),
-                    queries: Some(IndexMap::from([
-                        ("sysparm_display_value".to_string(), Value::Bool(false)),
-                        (
-                            "sysparm_exclude_reference_link".to_string(),
-                            Value::Bool(true),
-                        ),
-                    ])),
-                    body: Some(Value::Object(body)),
-                    retry_policy: None,
-                },
-            }),
+            api_call(
+                &key,
+                "post",
+                "/api/now/v2/table/incident",
+                Some(servicenow_queries([])),
+                Some(Value::Object(body)),
+            ),
         ))
     }
 
@@ -413,19 +439,16 @@ impl PlaybookCompiler<'_> {
         let message = self.string_text(message, span);
         Some((
             name,
-            action(ActionKind::ApiConnection {
-                inputs: wdl::ApiConnectionInputs {
-                    host: wdl::Host::connection(&key),
-                    method: Some("post".into()),
-                    path: "/Incidents/Comment".into(),
-                    queries: None,
-                    body: Some(json!({
-                        "incidentArmId": Template::Expr(incident).to_wdl_string(),
-                        "message": message.to_wdl_string(),
-                    })),
-                    retry_policy: None,
-                },
-            }),
+            api_call(
+                &key,
+                "post",
+                "/Incidents/Comment",
+                None,
+                Some(json!({
+                    "incidentArmId": Template::Expr(incident).to_wdl_string(),
+                    "message": message.to_wdl_string(),
+                })),
+            ),
         ))
     }
 

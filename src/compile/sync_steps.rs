@@ -12,7 +12,7 @@ use indexmap::IndexMap;
 use serde_json::{Value, json};
 
 use super::jira::{Jira, secure};
-use super::steps::action;
+use super::steps::{action, api_call, servicenow_queries};
 use super::{LoopScope, PlaybookCompiler, TriggerKind};
 use crate::diagnostics::{Diagnostic, Span};
 use crate::model::SENTINEL;
@@ -211,28 +211,17 @@ impl<'a> PlaybookCompiler<'a> {
                 ],
             )))
         };
-        let list_action = action(ActionKind::ApiConnection {
-            inputs: wdl::ApiConnectionInputs {
-                host: wdl::Host::connection(&key),
-                method: Some("get".into()),
-                path: "/api/now/v2/table/incident".into(),
-                queries: Some(IndexMap::from([
-                    ("sysparm_display_value".to_string(), Value::Bool(false)),
-                    (
-                        "sysparm_exclude_reference_link".to_string(),
-                        Value::Bool(true),
-                    ),
-                    (
-                        "sysparm_query".to_string(),
-                        Value::String(query.to_wdl_string()),
-                    ),
-                    ("sysparm_limit".to_string(), Value::from(page)),
-                    ("sysparm_offset".to_string(), offset),
-                ])),
-                body: None,
-                retry_policy: None,
-            },
-        });
+        let list_action = api_call(
+            &key,
+            "get",
+            "/api/now/v2/table/incident",
+            Some(servicenow_queries([
+                ("sysparm_query", Value::String(query.to_wdl_string())),
+                ("sysparm_limit", Value::from(page)),
+                ("sysparm_offset", offset),
+            ])),
+            None,
+        );
         let records = Expr::call("body", vec![Expr::str(&list)]).prop("result");
         let loop_action = run_after(
             action(ActionKind::Foreach {
@@ -291,22 +280,13 @@ impl<'a> PlaybookCompiler<'a> {
         let key = key?;
         Some((
             name,
-            action(ActionKind::ApiConnection {
-                inputs: wdl::ApiConnectionInputs {
-                    host: wdl::Host::connection(&key),
-                    method: Some("put".into()),
-                    path: path_with("/api/now/v2/table/incident/", template_expr(sys_id), ""),
-                    queries: Some(IndexMap::from([
-                        ("sysparm_display_value".to_string(), Value::Bool(false)),
-                        (
-                            "sysparm_exclude_reference_link".to_string(),
-                            Value::Bool(true),
-                        ),
-                    ])),
-                    body: Some(Value::Object(body)),
-                    retry_policy: None,
-                },
-            }),
+            api_call(
+                &key,
+                "put",
+                path_with("/api/now/v2/table/incident/", template_expr(sys_id), ""),
+                Some(servicenow_queries([])),
+                Some(Value::Object(body)),
+            ),
         ))
     }
 
@@ -748,16 +728,13 @@ impl<'a> PlaybookCompiler<'a> {
             update_body["tagsToAdd"] = json!({ "TagsToAdd": labels });
         }
         let connector = |path: &str, body: Value| {
-            action(ActionKind::ApiConnection {
-                inputs: wdl::ApiConnectionInputs {
-                    host: wdl::Host::connection(&key),
-                    method: Some(if path == "/Incidents" { "put" } else { "post" }.into()),
-                    path: path.into(),
-                    queries: None,
-                    body: Some(body),
-                    retry_policy: None,
-                },
-            })
+            api_call(
+                &key,
+                if path == "/Incidents" { "put" } else { "post" },
+                path,
+                None,
+                Some(body),
+            )
         };
         let mut then = IndexMap::new();
         if let Some((table_name, table_action)) = table {
@@ -843,19 +820,16 @@ impl<'a> PlaybookCompiler<'a> {
         let key = key?;
         Some((
             name,
-            action(ActionKind::ApiConnection {
-                inputs: wdl::ApiConnectionInputs {
-                    host: wdl::Host::connection(&key),
-                    method: Some("put".into()),
-                    path: "/Incidents".into(),
-                    queries: None,
-                    body: Some(json!({
-                        "incidentArmId": expr_string(incident),
-                        "tagsToAdd": { "TagsToAdd": [{ "Tag": label.to_wdl_string() }] },
-                    })),
-                    retry_policy: None,
-                },
-            }),
+            api_call(
+                &key,
+                "put",
+                "/Incidents",
+                None,
+                Some(json!({
+                    "incidentArmId": expr_string(incident),
+                    "tagsToAdd": { "TagsToAdd": [{ "Tag": label.to_wdl_string() }] },
+                })),
+            ),
         ))
     }
 }
