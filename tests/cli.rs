@@ -1,8 +1,8 @@
 //! The command line as users and pipelines drive it: exit codes, messages with
 //! file:line:col and suggestions, and nothing written when a build fails.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::*;
 
 const GOOD: &str = r#"
 deployment:
@@ -25,43 +25,6 @@ playbooks:
           fields: { short_description: "Sentinel: {{incident.title}}" }
       - sentinel.add_comment: "Ticket {{ticket.number}}"
 "#;
-
-fn soarc(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_soarc"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("soarc runs")
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// Build `spec` and expect failure with exit code 1, nothing written, and each of
-/// `expected` in the error output.
-fn fails_with(spec: &str, expected: &[&str]) {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "spec.yaml", spec);
-    let output = soarc(&["build", "spec.yaml", "--out", "out"], dir.path());
-    let text = stderr(&output);
-    assert_eq!(output.status.code(), Some(1), "exit code; stderr:\n{text}");
-    for needle in expected {
-        assert!(text.contains(needle), "expected `{needle}` in:\n{text}");
-    }
-    assert!(text.contains("nothing was written"), "{text}");
-    assert!(
-        !dir.path().join("out").exists(),
-        "a failed build must write nothing"
-    );
-    assert!(!text.contains("panicked"), "{text}");
-}
 
 #[test]
 fn good_spec_builds_and_check_passes() {

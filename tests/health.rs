@@ -2,8 +2,8 @@
 //! limits), the Main / On_failure scopes and their notifications, diagnostic settings, and
 //! the monitoring deployment; bad input rejected with a location, nothing written.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::*;
 
 use serde_json::{Value, json};
 
@@ -40,36 +40,6 @@ const STEPS: &str = r#"    steps:
       - sentinel.add_comment: "Ticket {{ticket.number}}, issue {{issue.key}}"
 "#;
 
-fn soarc(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_soarc"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("soarc runs")
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-/// Build `spec` in a temporary directory; the directory (kept alive) and stderr.
-fn build_ok(spec: &str) -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "spec.yaml", spec);
-    let output = soarc(&["build", "spec.yaml", "--out", "out"], dir.path());
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(output.status.success(), "{stderr}");
-    (dir, stderr)
-}
-
-fn read(dir: &Path, file: &str) -> Value {
-    let text = std::fs::read_to_string(dir.join("out").join(file))
-        .unwrap_or_else(|e| panic!("{file}: {e}"));
-    serde_json::from_str(&text).unwrap()
-}
-
 /// Workflow and template of playbook `p1`.
 fn build(spec: &str) -> (Value, Value) {
     let (dir, _) = build_ok(spec);
@@ -77,23 +47,6 @@ fn build(spec: &str) -> (Value, Value) {
         read(dir.path(), "playbooks/p1/workflow.json"),
         read(dir.path(), "playbooks/p1/azuredeploy.json"),
     )
-}
-
-fn fails_with(spec: &str, expected: &[&str]) {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "spec.yaml", spec);
-    let output = soarc(&["build", "spec.yaml", "--out", "out"], dir.path());
-    let text = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert_eq!(output.status.code(), Some(1), "exit code; stderr:\n{text}");
-    for needle in expected {
-        assert!(text.contains(needle), "expected `{needle}` in:\n{text}");
-    }
-    assert!(text.contains("nothing was written"), "{text}");
-    assert!(
-        !dir.path().join("out").exists(),
-        "a failed build must write nothing"
-    );
-    assert!(!text.contains("panicked"), "{text}");
 }
 
 /// Every action, nested ones included, by name.

@@ -2,8 +2,8 @@
 //! generated workflow and templates carry, and bad input rejected with a location and a
 //! suggestion, nothing written.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::*;
 
 use serde_json::Value;
 
@@ -62,20 +62,6 @@ const CLOUD_STEPS: &str = r#"      - sentinel.get_entities: { id: enrichment }
       - sentinel.add_comment: "Jira issue {{issue.key}}: {{issue.url}}"
 "#;
 
-fn soarc(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_soarc"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("soarc runs")
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
 /// Build and return the files of playbook `p1`: workflow, template, parameters.
 fn build(spec: &str) -> (Value, Value, Value) {
     let dir = tempfile::tempdir().unwrap();
@@ -95,25 +81,6 @@ fn build(spec: &str) -> (Value, Value, Value) {
         read("azuredeploy.json"),
         read("azuredeploy.parameters.json"),
     )
-}
-
-/// Build `spec` and expect failure with exit code 1, nothing written, and each of
-/// `expected` in the error output.
-fn fails_with(spec: &str, expected: &[&str]) {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "spec.yaml", spec);
-    let output = soarc(&["build", "spec.yaml", "--out", "out"], dir.path());
-    let text = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert_eq!(output.status.code(), Some(1), "exit code; stderr:\n{text}");
-    for needle in expected {
-        assert!(text.contains(needle), "expected `{needle}` in:\n{text}");
-    }
-    assert!(text.contains("nothing was written"), "{text}");
-    assert!(
-        !dir.path().join("out").exists(),
-        "a failed build must write nothing"
-    );
-    assert!(!text.contains("panicked"), "{text}");
 }
 
 #[test]
