@@ -139,12 +139,8 @@ impl RuleChecker<'_, '_> {
             .as_ref()
             .map(|d| d.value.clone())
             .unwrap_or_else(|| name.value.clone());
+        let span = rule.display_name.as_ref().map_or(name.span, |d| d.span);
         if display_name.trim().is_empty() {
-            let span = rule
-                .display_name
-                .as_ref()
-                .map(|d| d.span)
-                .unwrap_or(name.span);
             self.error(
                 "RULE008",
                 span,
@@ -156,11 +152,6 @@ impl RuleChecker<'_, '_> {
             );
         }
         if display_name.chars().count() > MAX_DISPLAY_NAME {
-            let span = rule
-                .display_name
-                .as_ref()
-                .map(|d| d.span)
-                .unwrap_or(name.span);
             self.error(
                 "RULE007",
                 span,

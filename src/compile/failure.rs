@@ -202,6 +202,20 @@ impl PlaybookCompiler<'_> {
                 vec![workflow.prop("run").prop("id")],
             )),
         ];
+        // One HTML text for the incident comment and the e-mail.
+        let mut html = vec![
+            t("<p><b>Playbook "),
+            e(playbook.clone()),
+            t(" failed</b> (run "),
+            e(run.clone()),
+            t(").</p><p>Failed action: "),
+            e(failed_name.clone()),
+            t("<br>Error: "),
+            e(error.clone()),
+            t("</p><p><a href=\""),
+        ];
+        html.extend(link.iter().cloned());
+        html.push(t("\">Open the run in the Azure portal</a></p>"));
 
         let mut notifications = Vec::new();
         if plan.comment {
@@ -212,19 +226,6 @@ impl PlaybookCompiler<'_> {
                 TriggerKind::Entity => Expr::call("triggerBody", vec![]).prop("IncidentArmID"),
                 _ => Expr::call("triggerBody", vec![]).prop("object").prop("id"),
             };
-            let mut message = vec![
-                t("<p><b>Playbook "),
-                e(playbook.clone()),
-                t(" failed</b> (run "),
-                e(run.clone()),
-                t(").</p><p>Failed action: "),
-                e(failed_name.clone()),
-                t("<br>Error: "),
-                e(error.clone()),
-                t("</p><p><a href=\""),
-            ];
-            message.extend(link.iter().cloned());
-            message.push(t("\">Open the run in the Azure portal</a></p>"));
             let name = self.action_name(None, "Comment_on_failure", Span::default());
             let mut comment = api_call(
                 &key,
@@ -233,7 +234,7 @@ impl PlaybookCompiler<'_> {
                 None,
                 Some(json!({
                     "incidentArmId": Template::Expr(incident).to_wdl_string(),
-                    "message": text(message),
+                    "message": text(html.clone()),
                 })),
             );
             let policy = self.retry_for(None, Some(SENTINEL), Span::default());
@@ -314,19 +315,6 @@ impl PlaybookCompiler<'_> {
                 .use_connection_named(&connection.value, connection.span, "office365")
                 .unwrap_or_default();
             let name = self.action_name(None, "Send_failure_email", Span::default());
-            let mut body = vec![
-                t("<p>Playbook <b>"),
-                e(playbook.clone()),
-                t("</b> failed (run "),
-                e(run.clone()),
-                t(").</p><p>Failed action: "),
-                e(failed_name.clone()),
-                t("<br>Error: "),
-                e(error.clone()),
-                t("</p><p><a href=\""),
-            ];
-            body.extend(link.iter().cloned());
-            body.push(t("\">Open the run in the Azure portal</a></p>"));
             let mut mail = api_call(
                 &key,
                 "post",
@@ -335,7 +323,7 @@ impl PlaybookCompiler<'_> {
                 Some(json!({
                     "To": to.join(";"),
                     "Subject": text(vec![t("Playbook "), e(playbook.clone()), t(" failed")]),
-                    "Body": text(body),
+                    "Body": text(html.clone()),
                     "Importance": "High",
                 })),
             );
