@@ -246,14 +246,10 @@ impl<'a> PlaybookCompiler<'a> {
         );
         Some((
             name,
-            action(ActionKind::Until {
-                expression: expr_string(done),
-                limit: wdl::UntilLimit {
-                    count: 100,
-                    timeout: "PT1H".into(),
-                },
-                actions: IndexMap::from([(list, list_action), (foreach, loop_action)]),
-            }),
+            page_loop(
+                done,
+                IndexMap::from([(list, list_action), (foreach, loop_action)]),
+            ),
         ))
     }
 
@@ -417,17 +413,7 @@ impl<'a> PlaybookCompiler<'a> {
             ),
         );
         actions.extend(extra.drain(..));
-        Some((
-            name,
-            action(ActionKind::Until {
-                expression: expr_string(done),
-                limit: wdl::UntilLimit {
-                    count: 100,
-                    timeout: "PT1H".into(),
-                },
-                actions,
-            }),
-        ))
+        Some((name, page_loop(done, actions)))
     }
 
     pub(super) fn jira_transition_issue(
@@ -832,4 +818,15 @@ impl<'a> PlaybookCompiler<'a> {
             ),
         ))
     }
+}
+/// The Until loop that fetches page after page until `done`: at most 100 pages, one hour.
+fn page_loop(done: Expr, actions: IndexMap<String, Action>) -> Action {
+    action(ActionKind::Until {
+        expression: expr_string(done),
+        limit: wdl::UntilLimit {
+            count: 100,
+            timeout: "PT1H".into(),
+        },
+        actions,
+    })
 }
