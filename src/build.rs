@@ -91,60 +91,22 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
             );
         }
     }
-    for (outputs, problems) in in_parallel(&compiled, |playbook| {
+    let mut outputs = Outputs::default();
+    for playbook_outputs in in_parallel(&compiled, |playbook| {
         playbook_outputs(playbook, spec.deployment.as_ref())
     }) {
-        for (path, text) in outputs {
-            files.insert(path, text);
-        }
-        diagnostics.extend(problems);
+        outputs.extend(playbook_outputs);
     }
     if !compiled_rules.rules.is_empty() {
-        automation_rules(&spec, &compiled_rules, &mut files, &mut diagnostics);
+        outputs.extend(automation_rules(&spec, &compiled_rules));
     }
     if let Some(monitoring) = &spec.monitoring {
-        match arm::monitoring::build(monitoring, spec.deployment.as_ref()) {
-            Ok(Some(deployment)) => {
-                let dir = Path::new("monitoring");
-                let documents = [
-                    (
-                        "azuredeploy.json",
-                        OutputKind::Template,
-                        to_json(&deployment.template),
-                    ),
-                    (
-                        "azuredeploy.parameters.json",
-                        OutputKind::Parameters,
-                        to_json(&deployment.parameters),
-                    ),
-                ];
-                for (file, kind, document) in documents {
-                    let path = dir.join(file);
-                    diagnostics.extend(checked(&path, kind, &document, &mut files));
-                }
-                match bicep::playbook::plain_files(
-                    &deployment.template,
-                    &deployment.parameters,
-                    "Playbook health monitoring: workbook, failure alert and its action group.",
-                ) {
-                    Ok(bicep_files) => {
-                        for (file, text) in bicep_files {
-                            files.insert(dir.join(file), text);
-                        }
-                    }
-                    Err(e) => diagnostics.push(
-                        Diagnostic::error(
-                            "OUT002",
-                            format!("cannot write the monitoring Bicep: {e}"),
-                        )
-                        .help("this is a bug in soarc; please report it with the spec"),
-                    ),
-                }
-            }
-            Ok(None) => {}
-            Err(errors) => diagnostics.extend(errors),
-        }
+        outputs.extend(monitoring_outputs(monitoring, spec.deployment.as_ref()));
     }
+    for (path, text) in outputs.files {
+        files.insert(path, text);
+    }
+    diagnostics.extend(outputs.diagnostics);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(Failure {
             sources,
@@ -160,60 +122,132 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
     })
 }
 
+/// Generated files and what was found while generating and checking them.
+#[derive(Default)]
+struct Outputs {
+    files: Vec<(PathBuf, String)>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Outputs {
+    fn extend(&mut self, other: Outputs) {
+        self.files.extend(other.files);
+        self.diagnostics.extend(other.diagnostics);
+    }
+
+    /// A JSON document, checked against its schema and by `soarc validate`.
+    fn document(&mut self, path: PathBuf, kind: OutputKind, document: &serde_json::Value) {
+        for violation in schema::check(kind, document) {
+            self.diagnostics.push(soarc_bug(
+                "OUT001",
+                format!(
+                    "generated {} violates its schema: {violation}",
+                    path.display()
+                ),
+            ));
+        }
+        let text = schema::pretty(document);
+        // The same checker users run on hand-written templates (`soarc validate`).
+        self.diagnostics.extend(self_check(&path, &text));
+        self.files.push((path, text));
+    }
+
+    /// `azuredeploy.json` and `azuredeploy.parameters.json` in `dir`.
+    fn deployment(
+        &mut self,
+        dir: &Path,
+        template: &arm::Template,
+        parameters: &arm::ParametersFile,
+    ) {
+        self.document(
+            dir.join("azuredeploy.json"),
+            OutputKind::Template,
+            &to_json(template),
+        );
+        self.document(
+            dir.join("azuredeploy.parameters.json"),
+            OutputKind::Parameters,
+            &to_json(parameters),
+        );
+    }
+
+    /// The Bicep files of `what`, or why the printer could not write them (a soarc bug).
+    fn bicep(
+        &mut self,
+        dir: &Path,
+        files: Result<Vec<(String, String)>, bicep::Unsupported>,
+        what: &str,
+    ) {
+        match files {
+            Ok(files) => self
+                .files
+                .extend(files.into_iter().map(|(file, text)| (dir.join(file), text))),
+            Err(e) => self.diagnostics.push(soarc_bug(
+                "OUT002",
+                format!("cannot write the Bicep of {what}: {e}"),
+            )),
+        }
+    }
+}
+
+/// A problem in soarc's own output: say so, so users report it instead of fighting it.
+fn soarc_bug(code: &'static str, message: String) -> Diagnostic {
+    Diagnostic::error(code, message).help("this is a bug in soarc; please report it with the spec")
+}
+
 /// The files of one playbook (workflow, ARM, parameters, Bicep), each checked against its
 /// schema and by `soarc validate`; problems found are soarc bugs or missing deployment facts.
 fn playbook_outputs(
     playbook: &compile::CompiledPlaybook,
     deployment_spec: Option<&crate::spec::Located<crate::spec::Deployment>>,
-) -> (Vec<(PathBuf, String)>, Vec<Diagnostic>) {
-    let mut outputs = Vec::new();
-    let mut diagnostics = Vec::new();
+) -> Outputs {
+    let mut outputs = Outputs::default();
     let deployment = match arm::playbook::build(playbook, deployment_spec) {
         Ok(deployment) => deployment,
-        Err(errors) => return (outputs, errors),
+        Err(errors) => {
+            outputs.diagnostics = errors;
+            return outputs;
+        }
     };
     let dir = Path::new("playbooks").join(&playbook.name);
-    let documents = [
-        (
-            "workflow.json",
-            OutputKind::Workflow,
-            to_json(&playbook.definition),
-        ),
-        (
-            "azuredeploy.json",
-            OutputKind::Template,
-            to_json(&deployment.template),
-        ),
-        (
-            "azuredeploy.parameters.json",
-            OutputKind::Parameters,
-            to_json(&deployment.parameters),
-        ),
-    ];
-    for (file, kind, document) in documents {
-        let path = dir.join(file);
-        let (text, problems) = checked_text(&path, kind, &document);
-        diagnostics.extend(problems);
-        outputs.push((path, text));
-    }
-    match bicep::playbook::files(&deployment) {
-        Ok(bicep_files) => {
-            for (file, text) in bicep_files {
-                outputs.push((dir.join(file), text));
-            }
-        }
-        Err(e) => diagnostics.push(
-            Diagnostic::error(
-                "OUT002",
-                format!(
-                    "cannot write the Bicep of playbook `{}`: {e}",
-                    playbook.name
+    outputs.document(
+        dir.join("workflow.json"),
+        OutputKind::Workflow,
+        &to_json(&playbook.definition),
+    );
+    outputs.deployment(&dir, &deployment.template, &deployment.parameters);
+    outputs.bicep(
+        &dir,
+        bicep::playbook::files(&deployment),
+        &format!("playbook `{}`", playbook.name),
+    );
+    outputs
+}
+
+/// `monitoring/`: the health workbook, failure alert and action group (ARM and Bicep).
+fn monitoring_outputs(
+    monitoring: &crate::spec::Located<crate::spec::Monitoring>,
+    deployment_spec: Option<&crate::spec::Located<crate::spec::Deployment>>,
+) -> Outputs {
+    let mut outputs = Outputs::default();
+    match arm::monitoring::build(monitoring, deployment_spec) {
+        Ok(Some(deployment)) => {
+            let dir = Path::new("monitoring");
+            outputs.deployment(dir, &deployment.template, &deployment.parameters);
+            outputs.bicep(
+                dir,
+                bicep::playbook::plain_files(
+                    &deployment.template,
+                    &deployment.parameters,
+                    "Playbook health monitoring: workbook, failure alert and its action group.",
                 ),
-            )
-            .help("this is a bug in soarc; please report it with the spec"),
-        ),
+                "the monitoring",
+            );
+        }
+        Ok(None) => {}
+        Err(errors) => outputs.diagnostics = errors,
     }
-    (outputs, diagnostics)
+    outputs
 }
 
 /// `f` over `items` on all cores, results in input order (so output stays deterministic).
@@ -235,45 +269,6 @@ fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec
             .flat_map(|w| w.join().expect("playbook output workers do not panic"))
             .collect()
     })
-}
-
-/// Check a generated document against its schema and with `soarc validate`, and add it to
-/// the file set; what is found are soarc bugs.
-fn checked(
-    path: &Path,
-    kind: OutputKind,
-    document: &serde_json::Value,
-    files: &mut FileSet,
-) -> Vec<Diagnostic> {
-    let (text, diagnostics) = checked_text(path, kind, document);
-    files.insert(path.to_path_buf(), text);
-    diagnostics
-}
-
-/// The pretty text of a generated document, and what its schema and `soarc validate` find
-/// in it (soarc bugs, reported as such).
-fn checked_text(
-    path: &Path,
-    kind: OutputKind,
-    document: &serde_json::Value,
-) -> (String, Vec<Diagnostic>) {
-    let mut diagnostics: Vec<Diagnostic> = schema::check(kind, document)
-        .into_iter()
-        .map(|violation| {
-            Diagnostic::error(
-                "OUT001",
-                format!(
-                    "generated {} violates its schema: {violation}",
-                    path.display()
-                ),
-            )
-            .help("this is a bug in soarc; please report it with the spec")
-        })
-        .collect();
-    let text = schema::pretty(document);
-    // The same checker users run on hand-written templates (`soarc validate`).
-    diagnostics.extend(self_check(path, &text));
-    (text, diagnostics)
 }
 
 /// Run `soarc validate` on a generated document; its findings are soarc bugs.
@@ -313,12 +308,8 @@ fn self_check(path: &Path, text: &str) -> Vec<Diagnostic> {
 }
 
 /// `automation-rules/`: ARM template and parameters, Bicep, and the az CLI script.
-fn automation_rules(
-    spec: &crate::spec::Spec,
-    compiled: &rules::Compiled,
-    files: &mut FileSet,
-    diagnostics: &mut Vec<Diagnostic>,
-) {
+fn automation_rules(spec: &crate::spec::Spec, compiled: &rules::Compiled) -> Outputs {
+    let mut outputs = Outputs::default();
     let deployment = spec.deployment.as_ref();
     let workspace = deployment.map(|d| &d.workspace);
     let target = arm::rules::Target {
@@ -340,7 +331,7 @@ fn automation_rules(
     if let Some(id) = object_id
         && uuid::Uuid::parse_str(&id.value).is_err()
     {
-        diagnostics.push(
+        outputs.diagnostics.push(
             Diagnostic::error(
                 "SPEC074",
                 format!(
@@ -355,7 +346,7 @@ fn automation_rules(
                 arm::rules::SECURITY_INSIGHTS_APP_ID
             )),
         );
-        return;
+        return outputs;
     }
     if compiled.runs_spec_playbooks && object_id.is_none() {
         let mut warning = Diagnostic::warning(
@@ -373,61 +364,31 @@ fn automation_rules(
         if let Some(d) = spec.deployment.as_ref() {
             warning = warning.at(d.span).label("no `security_insights_object_id`");
         }
-        diagnostics.push(warning);
+        outputs.diagnostics.push(warning);
     }
-    let bug = |what: String| {
-        Diagnostic::error("OUT001", what)
-            .help("this is a bug in soarc; please report it with the spec")
-    };
     let dir = Path::new(rules::OUTPUT_DIR);
     let built = arm::rules::build(&compiled.rules, &target, compiled.runs_spec_playbooks);
     for rule in &compiled.rules {
         for violation in schema::check(OutputKind::AutomationRule, &to_json(&rule.properties)) {
-            diagnostics.push(bug(format!(
-                "generated automation rule `{}` violates its schema: {violation}",
-                rule.name
-            )));
+            outputs.diagnostics.push(soarc_bug(
+                "OUT001",
+                format!(
+                    "generated automation rule `{}` violates its schema: {violation}",
+                    rule.name
+                ),
+            ));
         }
     }
-    for (file, kind, document) in [
-        (
-            "azuredeploy.json",
-            OutputKind::Template,
-            to_json(&built.template),
-        ),
-        (
-            "azuredeploy.parameters.json",
-            OutputKind::Parameters,
-            to_json(&built.parameters),
-        ),
-    ] {
-        let path = dir.join(file);
-        for violation in schema::check(kind, &document) {
-            diagnostics.push(bug(format!(
-                "generated {} violates its schema: {violation}",
-                path.display()
-            )));
-        }
-        let text = schema::pretty(&document);
-        diagnostics.extend(self_check(&path, &text));
-        files.insert(path, text);
-    }
-    match bicep::rules::files(&built) {
-        Ok(bicep_files) => {
-            for (file, text) in bicep_files {
-                files.insert(dir.join(file), text);
-            }
-        }
-        Err(e) => diagnostics.push(bug(format!(
-            "cannot write the Bicep of the automation rules: {e}"
-        ))),
-    }
+    outputs.deployment(dir, &built.template, &built.parameters);
+    outputs.bicep(dir, bicep::rules::files(&built), "the automation rules");
     match az::script(&compiled.rules, &target, compiled.runs_spec_playbooks) {
-        Ok(script) => files.insert(dir.join("az-commands.sh"), script),
-        Err(e) => diagnostics.push(bug(format!(
-            "cannot write az-commands.sh for the automation rules: {e}"
-        ))),
+        Ok(script) => outputs.files.push((dir.join("az-commands.sh"), script)),
+        Err(e) => outputs.diagnostics.push(soarc_bug(
+            "OUT001",
+            format!("cannot write az-commands.sh for the automation rules: {e}"),
+        )),
     }
+    outputs
 }
 
 fn to_json(value: &impl serde::Serialize) -> serde_json::Value {
