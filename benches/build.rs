@@ -71,13 +71,13 @@ fn main() {
         let path = dir.path().join(format!("bench-{n}.yaml"));
         std::fs::write(&path, spec(n)).expect("write spec");
         // Warm-up (schema compilation happens once per process).
-        let built = soarc::build::build(&[&path]).expect("bench spec builds");
+        let built = soarc_compiler::build::build(&[&path]).expect("bench spec builds");
         assert_eq!(built.playbooks, n);
         let runs = if n >= 1000 { 5 } else { 10 };
         let mut times = Vec::new();
         for _ in 0..runs {
             let start = Instant::now();
-            let built = soarc::build::build(&[&path]).expect("bench spec builds");
+            let built = soarc_compiler::build::build(&[&path]).expect("bench spec builds");
             times.push(start.elapsed());
             std::hint::black_box(built.files.files.len());
         }

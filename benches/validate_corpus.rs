@@ -23,20 +23,20 @@ fn main() {
         return;
     }
     let paths = [dir.to_path_buf()];
-    let (files, _) = soarc::validate::collect(&paths);
+    let (files, _) = soarc_validate::collect(&paths);
     let bytes: u64 = files
         .iter()
         .filter_map(|f| std::fs::metadata(f).ok())
         .map(|m| m.len())
         .sum();
     // Warm the page cache once.
-    let reports = soarc::validate::validate_paths(&paths);
+    let reports = soarc_validate::validate_paths(&paths);
     let findings: usize = reports.iter().map(|r| r.findings.len()).sum();
     let runs = 20;
     let mut times: Vec<Duration> = (0..runs)
         .map(|_| {
             let start = Instant::now();
-            let reports = soarc::validate::validate_paths(&paths);
+            let reports = soarc_validate::validate_paths(&paths);
             std::hint::black_box(reports);
             start.elapsed()
         })

@@ -9,9 +9,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use soarc::build::{self, Failure};
-use soarc::diagnostics::{Diagnostic, Sources};
-use soarc::validate::report::{self, Format, Summary};
+use soarc_compiler::build::{self, Failure};
+use soarc_lang::diagnostics::{Diagnostic, Sources};
+use soarc_validate::report::{self, Format, Summary};
 
 #[derive(Parser)]
 #[command(
@@ -54,7 +54,7 @@ enum Command {
     Validate {
         /// Output format.
         #[arg(long, value_enum, default_value = "human")]
-        format: Format,
+        format: OutputFormat,
         /// Files or directories.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -63,25 +63,50 @@ enum Command {
     Rules,
 }
 
+/// `soarc validate --format`: the report formats of [`soarc_validate::report`].
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum OutputFormat {
+    Human,
+    Json,
+    Github,
+    Sarif,
+    Junit,
+}
+
+impl From<OutputFormat> for Format {
+    fn from(format: OutputFormat) -> Format {
+        match format {
+            OutputFormat::Human => Format::Human,
+            OutputFormat::Json => Format::Json,
+            OutputFormat::Github => Format::Github,
+            OutputFormat::Sarif => Format::Sarif,
+            OutputFormat::Junit => Format::Junit,
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Init { path, force } => init(&path, force),
         Command::Build { specs, out, check } => run_build(&specs, &out, check),
-        Command::Validate { format, paths } => validate(format, &paths),
+        Command::Validate { format, paths } => validate(format.into(), &paths),
         Command::Rules => {
             print!("{}", report::rules_markdown());
             ExitCode::SUCCESS
         }
         Command::Schema => {
-            print!("{}", soarc::schema::pretty(&soarc::schema::spec_schema()));
+            print!(
+                "{}",
+                soarc_compiler::schema::pretty(&soarc_compiler::schema::spec_schema())
+            );
             ExitCode::SUCCESS
         }
     }
 }
 
 fn validate(format: Format, paths: &[PathBuf]) -> ExitCode {
-    let reports = soarc::validate::validate_paths(paths);
+    let reports = soarc_validate::validate_paths(paths);
     let summary = Summary::of(&reports);
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(report::render(format, &reports).as_bytes());
@@ -106,10 +131,10 @@ fn init(path: &Path, force: bool) -> ExitCode {
     }
     // The starter's first line points editors at the schema written beside it.
     let schema = path.with_file_name("soarc.schema.json");
-    let written = std::fs::write(path, soarc::init::STARTER).and_then(|()| {
+    let written = std::fs::write(path, soarc_compiler::init::STARTER).and_then(|()| {
         std::fs::write(
             &schema,
-            soarc::schema::pretty(&soarc::schema::spec_schema()),
+            soarc_compiler::schema::pretty(&soarc_compiler::schema::spec_schema()),
         )
     });
     match written {

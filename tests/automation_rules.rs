@@ -24,11 +24,11 @@ automation_rules:
 "#;
 
 /// Build HEAD + `rules` (YAML list items, indented 2).
-fn build(rules: &str) -> Result<soarc::build::Built, soarc::build::Failure> {
+fn build(rules: &str) -> Result<soarc_compiler::build::Built, soarc_compiler::build::Failure> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("spec.yaml");
     std::fs::write(&path, format!("{HEAD}{rules}")).unwrap();
-    soarc::build::build(&[&path])
+    soarc_compiler::build::build(&[&path])
 }
 
 /// The one-line diagnostics of a failed build.
@@ -57,7 +57,7 @@ fn fails(rules: &str, code: &str, needles: &[&str]) {
 }
 
 #[track_caller]
-fn builds(rules: &str) -> soarc::build::Built {
+fn builds(rules: &str) -> soarc_compiler::build::Built {
     build(rules).unwrap_or_else(|f| {
         panic!(
             "expected the build to pass: {:#?}",
@@ -70,7 +70,7 @@ fn builds(rules: &str) -> soarc::build::Built {
 }
 
 /// The compiled rules of a build, from its ARM template.
-fn rules_of(built: &soarc::build::Built) -> Vec<Value> {
+fn rules_of(built: &soarc_compiler::build::Built) -> Vec<Value> {
     let text = &built.files.files[Path::new("automation-rules/azuredeploy.json")];
     let template: Value = serde_json::from_str(text).unwrap();
     let deployment = template["resources"]
@@ -104,7 +104,7 @@ fn run_playbook_must_name_a_spec_playbook() {
             }
         })
     );
-    assert_eq!(rule["name"], soarc::rules::rule_id("r"));
+    assert_eq!(rule["name"], soarc_compiler::automation::rule_id("r"));
     fails(
         "  - name: r\n    order: 1\n    when: created\n    actions: [ { run_playbook: on-incidnet } ]\n",
         "RULE001",
@@ -361,7 +361,7 @@ fn rule_names_are_unique_across_files() {
         format!("automation_rules:\n  - name: r\n    order: 2\n    when: created\n{RUN_INCIDENT}"),
     )
     .unwrap();
-    let failure = soarc::build::build(&[&a, &b]).unwrap_err();
+    let failure = soarc_compiler::build::build(&[&a, &b]).unwrap_err();
     let text: Vec<String> = failure
         .diagnostics
         .iter()
@@ -483,7 +483,7 @@ fn az_script_arguments_round_trip() {
         arg("--uri"),
         format!(
             "https://management.azure.com/subscriptions/sub-1/resourceGroups/rg-soc/providers/Microsoft.OperationalInsights/workspaces/law-sentinel/providers/Microsoft.SecurityInsights/automationRules/{}?api-version=2025-09-01",
-            soarc::rules::rule_id("r")
+            soarc_compiler::automation::rule_id("r")
         )
     );
     let body: Value = serde_json::from_str(&arg("--body")).unwrap();
@@ -549,7 +549,7 @@ fn az_script_arguments_round_trip() {
 }
 
 /// The file `path` of a build's automation rules.
-fn rules_file<'b>(built: &'b soarc::build::Built, path: &str) -> &'b String {
+fn rules_file<'b>(built: &'b soarc_compiler::build::Built, path: &str) -> &'b String {
     &built.files.files[Path::new("automation-rules").join(path).as_path()]
 }
 
@@ -598,7 +598,8 @@ fn security_insights_object_id_and_role_grant_come_from_the_spec() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("spec.yaml");
     std::fs::write(&path, format!("{without}{rule}")).unwrap();
-    let built = soarc::build::build(&[&path]).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+    let built =
+        soarc_compiler::build::build(&[&path]).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
     let warnings: Vec<String> = built
         .warnings
         .iter()
@@ -639,7 +640,7 @@ fn security_insights_object_id_and_role_grant_come_from_the_spec() {
     // Not a GUID.
     let bad = HEAD.replace("11111111-2222-3333-4444-555555555555", "my-sp");
     std::fs::write(&path, format!("{bad}{rule}")).unwrap();
-    let failure = soarc::build::build(&[&path]).unwrap_err();
+    let failure = soarc_compiler::build::build(&[&path]).unwrap_err();
     assert!(
         failure
             .diagnostics

@@ -47,7 +47,7 @@ fn built_files() -> Vec<(PathBuf, String)> {
         .collect();
     specs.sort();
     for spec in specs {
-        let built = soarc::build::build(&[&spec])
+        let built = soarc_compiler::build::build(&[&spec])
             .unwrap_or_else(|f| panic!("{} fails: {:?}", spec.display(), f.diagnostics));
         out.extend(built.files.files);
     }
@@ -544,7 +544,7 @@ fn definitions_survive_as_bicep_literals() {
         let definition: Value = serde_json::from_str(text).unwrap();
         let source = format!(
             "var definition = {}\n",
-            soarc::bicep::value::from_json(&definition).print(0)
+            soarc_compiler::emit::bicep::value::from_json(&definition).print(0)
         );
         let tree = parse(&source);
         assert_eq!(

@@ -4,7 +4,7 @@
 #[test]
 fn references_doc_matches_the_catalogue() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/references.md");
-    let generated = soarc::docs::references();
+    let generated = soarc_compiler::emit::docs::references();
     if std::env::var_os("UPDATE_DOCS").is_some() {
         std::fs::write(path, &generated).unwrap();
     }

@@ -44,6 +44,7 @@ fn every_code_is_documented_and_every_documented_code_is_used() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut code = String::new();
     sources(&root.join("src"), &mut code);
+    sources(&root.join("crates"), &mut code);
     let used = codes_in(&code, true);
     let docs = std::fs::read_to_string(root.join("docs/errors.md")).unwrap();
     let documented = codes_in(&docs, false);

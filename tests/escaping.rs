@@ -2,8 +2,8 @@
 //! (`@@`, `@{`) → ARM string (`[[`). These tests build specs with hostile text and read the
 //! outputs back the way Logic Apps and ARM would.
 
-use soarc::arm::expr::{StringKind, classify};
-use soarc::wdl::{Part, Template};
+use soarc_lang::arm::expr::{StringKind, classify};
+use soarc_lang::wdl::{Part, Template};
 
 fn build(comment: &str) -> (serde_json::Value, serde_json::Value) {
     let dir = tempfile::tempdir().unwrap();
@@ -19,7 +19,8 @@ playbooks:
     );
     let path = dir.path().join("spec.yaml");
     std::fs::write(&path, spec).unwrap();
-    let built = soarc::build::build(&[&path]).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+    let built =
+        soarc_compiler::build::build(&[&path]).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
     let read = |name: &str| -> serde_json::Value {
         serde_json::from_str(
             &built.files.files[&std::path::PathBuf::from(format!("playbooks/p1/{name}"))],
@@ -53,7 +54,7 @@ fn wdl_text(template: &Template) -> String {
             .iter()
             .map(|p| match p {
                 Part::Text(t) => t.clone(),
-                Part::Expr(soarc::wdl::Expr::Str(s)) => s.clone(),
+                Part::Expr(soarc_lang::wdl::Expr::Str(s)) => s.clone(),
                 Part::Expr(e) => format!("<{e}>"),
             })
             .collect(),

@@ -593,10 +593,10 @@ fn example_output_matches_official_schemas() {
             .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
             .collect();
     examples.sort();
-    let mut all = soarc::output::FileSet::default();
+    let mut all = soarc_compiler::output::FileSet::default();
     for spec in &examples {
         let stem = spec.file_stem().unwrap().to_string_lossy().to_string();
-        let built = soarc::build::build(&[spec])
+        let built = soarc_compiler::build::build(&[spec])
             .unwrap_or_else(|failure| panic!("{} does not build: {failure:?}", spec.display()));
         for (path, text) in built.files.files {
             all.insert(Path::new(&stem).join(path), text);

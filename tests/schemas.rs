@@ -8,9 +8,9 @@ fn committed_schemas_match_the_types() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
     let update = std::env::var_os("UPDATE_SCHEMAS").is_some();
     let mut stale = Vec::new();
-    for (file, schema) in soarc::schema::all() {
+    for (file, schema) in soarc_compiler::schema::all() {
         let path = dir.join(file);
-        let generated = soarc::schema::pretty(&schema);
+        let generated = soarc_compiler::schema::pretty(&schema);
         if update {
             std::fs::write(&path, &generated).expect("write schema");
             continue;
@@ -28,7 +28,7 @@ fn committed_schemas_match_the_types() {
 
 #[test]
 fn examples_conform_to_the_spec_schema() {
-    let schema = soarc::schema::spec_schema();
+    let schema = soarc_compiler::schema::spec_schema();
     let validator = jsonschema::validator_for(&schema).expect("spec schema compiles");
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let mut checked = 0;
@@ -55,7 +55,7 @@ fn examples_conform_to_the_spec_schema() {
 
 #[test]
 fn spec_schema_rejects_what_the_loader_rejects() {
-    let schema = soarc::schema::spec_schema();
+    let schema = soarc_compiler::schema::spec_schema();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let unknown_key = serde_json::json!({ "playbooks": [], "playbookz": [] });
     assert!(!validator.is_valid(&unknown_key));

@@ -29,7 +29,7 @@ fn example_outputs_match_snapshots() {
     settings.bind(|| {
         for spec in examples() {
             let stem = spec.file_stem().unwrap().to_string_lossy().to_string();
-            let built = soarc::build::build(&[&spec])
+            let built = soarc_compiler::build::build(&[&spec])
                 .unwrap_or_else(|f| panic!("{} must build: {:#?}", spec.display(), f.diagnostics));
             for (path, contents) in &built.files.files {
                 let name = format!(
@@ -45,8 +45,12 @@ fn example_outputs_match_snapshots() {
 #[test]
 fn builds_are_byte_identical() {
     for spec in examples() {
-        let first = soarc::build::build(&[&spec]).expect("builds").files;
-        let second = soarc::build::build(&[&spec]).expect("builds").files;
+        let first = soarc_compiler::build::build(&[&spec])
+            .expect("builds")
+            .files;
+        let second = soarc_compiler::build::build(&[&spec])
+            .expect("builds")
+            .files;
         assert_eq!(first, second, "{} built differently twice", spec.display());
     }
 }

@@ -52,15 +52,15 @@ sync:
     classification: TruePositive
 "#;
 
-fn build(spec: &str) -> Result<soarc::build::Built, soarc::build::Failure> {
+fn build(spec: &str) -> Result<soarc_compiler::build::Built, soarc_compiler::build::Failure> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("spec.yaml");
     std::fs::write(&path, spec).unwrap();
-    soarc::build::build(&[&path])
+    soarc_compiler::build::build(&[&path])
 }
 
 #[track_caller]
-fn builds(spec: &str) -> soarc::build::Built {
+fn builds(spec: &str) -> soarc_compiler::build::Built {
     build(spec).unwrap_or_else(|f| {
         panic!(
             "expected the build to pass: {:#?}",
@@ -91,7 +91,7 @@ fn fails(spec: &str, code: &str, needles: &[&str]) {
     }
 }
 
-fn workflow(built: &soarc::build::Built, playbook: &str) -> Value {
+fn workflow(built: &soarc_compiler::build::Built, playbook: &str) -> Value {
     let path = Path::new("playbooks").join(playbook).join("workflow.json");
     serde_json::from_str(&built.files.files[&path]).unwrap()
 }

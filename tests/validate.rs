@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use soarc::validate::{self, Finding, Severity};
+use soarc_validate::{self as validate, Finding, Severity};
 
 const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference");
 
@@ -593,7 +593,8 @@ fn seeded_defects_are_caught() {
 #[test]
 fn build_output_validates_clean() {
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/sentinel-soar.yaml");
-    let built = soarc::build::build(&[example]).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+    let built =
+        soarc_compiler::build::build(&[example]).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
     let mut checked = 0;
     for (path, text) in &built.files.files {
         let name = path.to_string_lossy();
@@ -680,7 +681,7 @@ fn cli_exit_codes_and_formats() {
 
     let (code, out, _) = soarc(&["rules"]);
     assert_eq!(code, 0);
-    for rule in soarc::validate::rules::ALL {
+    for rule in soarc_validate::rules::ALL {
         assert!(out.contains(rule.code));
     }
 }
@@ -690,7 +691,7 @@ fn docs_list_every_rule() {
     let docs =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/validate.md")).unwrap();
     assert!(
-        docs.ends_with(&soarc::validate::report::rules_markdown()),
+        docs.ends_with(&soarc_validate::report::rules_markdown()),
         "docs/validate.md is stale: regenerate its Rules section with `soarc rules`"
     );
 }

@@ -1,0 +1,883 @@
+//! Spec playbooks to typed workflow definitions.
+//!
+//! One `PlaybookCompiler` per playbook walks the steps in order, resolves every
+//! `{{...}}` reference to a WDL expression (trigger payload, step outputs, variables,
+//! loop items, mappings), names the actions and chains them with `runAfter`.
+//! Errors are collected with their spec position; nothing is emitted if any occurs.
+
+mod entities;
+mod failure;
+mod jira;
+mod refs;
+pub mod retry;
+mod steps;
+mod sync_steps;
+
+pub use sync_steps::{INCIDENTS_API_VERSION, JIRA_LABEL_PREFIX, WORKSPACE_ID_PARAMETER};
+
+use std::collections::{HashMap, HashSet};
+
+use indexmap::{IndexMap, IndexSet};
+use serde_json::Value;
+
+use crate::model::{Model, SENTINEL};
+use crate::spec::{self, Connection, Frequency, Located, Playbook, Trigger};
+use soarc_lang::diagnostics::{Diagnostic, Sources, Span};
+use soarc_lang::wdl::{self, Expr, ParameterDecl, ParameterType, Template};
+
+/// A managed API connection a playbook uses.
+#[derive(Debug, Clone)]
+pub struct ConnectionUse {
+    /// Key under `$connections`.
+    pub key: String,
+    /// Name in the spec (`sentinel` for the implicit one).
+    pub spec_name: String,
+    pub kind: ConnectionKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum ConnectionKind {
+    /// `azuresentinel`, managed identity.
+    Sentinel,
+    /// `service-now`, basic authentication.
+    ServiceNow(spec::ServiceNowConnection),
+    /// `keyvault`, managed identity (`parameterValueType: Alternative`): reads the secrets
+    /// of Jira connections at run time. The identity needs Key Vault Secrets User on it.
+    KeyVault(spec::KeyVaultSecret),
+    /// `office365` (Office 365 Outlook), OAuth: authorised in the portal after deployment.
+    Office365,
+}
+
+impl ConnectionKind {
+    /// Managed API name under `Microsoft.Web/locations/{location}/managedApis/`.
+    pub fn api(&self) -> &'static str {
+        match self {
+            ConnectionKind::Sentinel => "azuresentinel",
+            ConnectionKind::ServiceNow(_) => "service-now",
+            ConnectionKind::KeyVault(_) => "keyvault",
+            ConnectionKind::Office365 => "office365",
+        }
+    }
+}
+
+/// What the trigger of a playbook is, for references and for automation rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TriggerKind {
+    Incident,
+    Alert,
+    Entity,
+    Recurrence,
+    HttpRequest,
+}
+
+/// A compiled playbook: the workflow and what its deployment needs.
+#[derive(Debug, Clone)]
+pub struct CompiledPlaybook {
+    pub name: String,
+    /// Where the playbook's name is written, for diagnostics about its deployment.
+    pub span: Span,
+    pub description: Option<String>,
+    pub tags: IndexMap<String, String>,
+    pub trigger: TriggerKind,
+    pub definition: wdl::Definition,
+    pub connections: Vec<ConnectionUse>,
+}
+
+impl CompiledPlaybook {
+    pub fn uses_sentinel(&self) -> bool {
+        self.connections
+            .iter()
+            .any(|c| matches!(c.kind, ConnectionKind::Sentinel))
+    }
+
+    /// The Key Vaults the playbook reads secrets from at run time.
+    pub fn key_vaults(&self) -> impl Iterator<Item = (&ConnectionUse, &spec::KeyVaultSecret)> {
+        self.connections.iter().filter_map(|c| match &c.kind {
+            ConnectionKind::KeyVault(kv) => Some((c, kv)),
+            _ => None,
+        })
+    }
+}
+
+/// Compile every playbook of the model. Returns the playbooks or all errors found.
+pub fn compile(model: &Model, sources: &Sources) -> Result<Vec<CompiledPlaybook>, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let retries = model
+        .spec
+        .defaults
+        .iter()
+        .filter_map(|d| d.retry.as_ref().map(|r| (r, d.span)))
+        .chain(
+            model
+                .connections
+                .values()
+                .filter_map(|c| c.value.retry().map(|r| (r, c.span))),
+        );
+    for (policy, at) in retries {
+        if let Err(found) = retry::policy(policy, at) {
+            errors.extend(found);
+        }
+    }
+    let mut compiled = Vec::new();
+    let mut seen: HashMap<&str, Span> = HashMap::new();
+    for playbook in &model.spec.playbooks {
+        let name = &playbook.name;
+        check_playbook_name(name, &mut errors);
+        if let Some(first) = seen.insert(&name.value, name.span) {
+            errors.push(crate::spec::load::duplicate(
+                "playbook", name, first, sources,
+            ));
+            continue;
+        }
+        let mut compiler = PlaybookCompiler::new(model, sources, playbook);
+        let definition = compiler.compile();
+        if compiler.errors.is_empty() {
+            compiled.push(CompiledPlaybook {
+                name: name.value.clone(),
+                span: name.span.with_len(name.value.chars().count()),
+                description: playbook.description.clone(),
+                tags: playbook.tags.clone(),
+                trigger: compiler.trigger_kind,
+                definition,
+                connections: compiler.connections.into_values().collect(),
+            });
+        }
+        errors.extend(compiler.errors);
+    }
+    if errors.is_empty() {
+        Ok(compiled)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Playbook names become folder names and Logic App names (at most 80 characters, and
+/// soarc appends connection prefixes): lowercase, digits, dashes.
+fn check_playbook_name(name: &Located<String>, errors: &mut Vec<Diagnostic>) {
+    let value = &name.value;
+    let ok = !value.is_empty()
+        && value.len() <= 64
+        && value.starts_with(|c: char| c.is_ascii_lowercase())
+        && !value.ends_with('-')
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !ok {
+        let suggestion: String = value
+            .to_ascii_lowercase()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        errors.push(
+            Diagnostic::error("SPEC030", format!("playbook name `{value}` is not valid"))
+                .at(name.span.with_len(value.chars().count()))
+                .help(format!(
+                    "use lowercase letters, digits and dashes, starting with a letter, at most 64 characters, e.g. `{}`",
+                    suggestion.trim_matches('-')
+                )),
+        );
+    }
+}
+
+/// An action a reference can name: `{{ticket.number}}` with `id: ticket`.
+#[derive(Debug, Clone)]
+struct StepInfo {
+    action: String,
+    kind: StepOutputs,
+    /// Loops enclosing the step (action names); outside them it cannot be referenced.
+    loops: Vec<String>,
+    span: Span,
+}
+
+/// Output shapes of step kinds.
+#[derive(Debug, Clone)]
+enum StepOutputs {
+    ServiceNowIncident {
+        instance: String,
+    },
+    JiraIssue {
+        browse: String,
+    },
+    /// `sentinel.get_entities`: text and ADF list items in these variables.
+    Entities {
+        text: String,
+        items: String,
+    },
+    Http,
+    Compose,
+}
+
+/// A `foreach` being compiled: `{{as_name...}}` means `items('action')`.
+#[derive(Debug, Clone)]
+struct LoopScope {
+    item_name: String,
+    action: String,
+    /// Iterations run one at a time (required for variable updates inside the loop).
+    sequential: bool,
+    span: Span,
+}
+
+pub(crate) struct PlaybookCompiler<'a> {
+    model: &'a Model<'a>,
+    sources: &'a Sources,
+    playbook: &'a Playbook,
+    trigger_kind: TriggerKind,
+    errors: Vec<Diagnostic>,
+    /// Action names are unique in the whole workflow, nested ones included.
+    action_names: HashSet<String>,
+    steps: HashMap<String, StepInfo>,
+    variables: IndexMap<String, spec::VariableType>,
+    loops: Vec<LoopScope>,
+    connections: IndexMap<String, ConnectionUse>,
+    mappings_used: IndexSet<String>,
+    /// Actions a step needs right before it in the same block (Key Vault reads).
+    before: Vec<(String, wdl::Action)>,
+    /// Variables steps declare; initialised at the top level after the playbook's own.
+    step_variables: Vec<(String, wdl::Action)>,
+    /// ADF list items of entity steps: (variable, actions that only build it). Dropped
+    /// when no Jira description uses `{{id.list}}`.
+    entity_lists: Vec<(String, Vec<String>)>,
+    /// Variables read by `{{id.list}}`.
+    lists_used: IndexSet<String>,
+    /// Retry policy of outbound actions unless a step or connection sets one.
+    playbook_retry: wdl::RetryPolicy,
+    /// Steps build incident ARM ids from the workspace's: the definition declares
+    /// [`WORKSPACE_ID_PARAMETER`], which the ARM template supplies.
+    uses_workspace_id: bool,
+}
+
+impl<'a> PlaybookCompiler<'a> {
+    fn new(model: &'a Model<'a>, sources: &'a Sources, playbook: &'a Playbook) -> Self {
+        let trigger_kind = match &playbook.trigger.value {
+            Trigger::Incident => TriggerKind::Incident,
+            Trigger::Alert => TriggerKind::Alert,
+            Trigger::Entity { .. } => TriggerKind::Entity,
+            Trigger::Recurrence { .. } => TriggerKind::Recurrence,
+            Trigger::HttpRequest { .. } => TriggerKind::HttpRequest,
+        };
+        PlaybookCompiler {
+            model,
+            sources,
+            playbook,
+            trigger_kind,
+            errors: Vec::new(),
+            action_names: HashSet::new(),
+            steps: HashMap::new(),
+            variables: IndexMap::new(),
+            loops: Vec::new(),
+            connections: IndexMap::new(),
+            mappings_used: IndexSet::new(),
+            before: Vec::new(),
+            step_variables: Vec::new(),
+            entity_lists: Vec::new(),
+            lists_used: IndexSet::new(),
+            playbook_retry: retry::default_policy(),
+            uses_workspace_id: false,
+        }
+    }
+
+    /// The retry policy of a step's outbound actions: the step's, else its connection's,
+    /// else the playbook's (which falls back to `defaults.retry` and the built-in policy).
+    /// Errors of step policies are reported here; those of connections once, by [`compile`].
+    fn retry_for(
+        &mut self,
+        step: Option<&Located<spec::Retry>>,
+        connection: Option<&str>,
+        at: Span,
+    ) -> wdl::RetryPolicy {
+        if let Some(step) = step {
+            match retry::policy(step, at) {
+                Ok(policy) => return policy,
+                Err(errors) => {
+                    self.errors.extend(errors);
+                    return self.playbook_retry.clone();
+                }
+            }
+        }
+        connection
+            .and_then(|name| self.model.connections.get(name))
+            .and_then(|c| c.value.retry())
+            .and_then(|r| retry::policy(r, Span::default()).ok())
+            .unwrap_or_else(|| self.playbook_retry.clone())
+    }
+
+    fn error(&mut self, diagnostic: Diagnostic) {
+        self.errors.push(diagnostic);
+    }
+
+    fn compile(&mut self) -> wdl::Definition {
+        let defaults = self.model.spec.defaults.as_ref();
+        let inherited = defaults
+            .and_then(|d| d.retry.as_ref())
+            .and_then(|r| retry::policy(r, Span::default()).ok())
+            .unwrap_or_else(retry::default_policy);
+        self.playbook_retry = match &self.playbook.retry {
+            Some(own) => match retry::policy(own, self.playbook.name.span) {
+                Ok(policy) => policy,
+                Err(errors) => {
+                    self.errors.extend(errors);
+                    inherited
+                }
+            },
+            None => inherited,
+        };
+        let (trigger_name, trigger) = self.trigger();
+        let mut actions = IndexMap::new();
+        let mut previous: Option<String> = None;
+        for (name, decl) in &self.playbook.variables {
+            if let Some(action) = self.initialize_variable(name, decl) {
+                let action_name =
+                    self.action_name(None, &format!("Initialize_{}", name.value), name.span);
+                chain(
+                    &mut actions,
+                    action_name.clone(),
+                    action,
+                    previous.as_deref(),
+                );
+                previous = Some(action_name);
+            }
+        }
+        if self.playbook.steps.is_empty() {
+            self.error(
+                Diagnostic::error(
+                    "SPEC031",
+                    format!("playbook `{}` has no steps", self.playbook.name.value),
+                )
+                .at(self.playbook.name.span)
+                .help("add at least one step under `steps:`"),
+            );
+        }
+        let mut steps = self.steps(&self.playbook.steps, None);
+        // Entity list items nobody shows (ServiceNow-only playbooks) are not built.
+        for (variable, builders) in std::mem::take(&mut self.entity_lists) {
+            if !self.lists_used.contains(&variable) {
+                for builder in &builders {
+                    wdl::remove_action(&mut steps, builder);
+                }
+                self.step_variables
+                    .retain(|(name, _)| !builders.contains(name));
+            }
+        }
+        // Variables of steps (entity enrichment) are initialised at the top level, before
+        // the first step, as Logic Apps requires, whatever block the step is in.
+        for (action_name, action) in std::mem::take(&mut self.step_variables) {
+            chain(
+                &mut actions,
+                action_name.clone(),
+                action,
+                previous.as_deref(),
+            );
+            previous = Some(action_name);
+        }
+        match self.failure_plan() {
+            // Try and catch: the steps in `Main`, the notifications in `On_failure`.
+            Some(plan) => {
+                let main = self.action_name(None, "Main", Span::default());
+                let scope = steps::action(wdl::ActionKind::Scope { actions: steps });
+                chain(&mut actions, main.clone(), scope, previous.as_deref());
+                let (name, on_failure) = self.failure_scope(&plan, &main);
+                actions.insert(name, on_failure);
+            }
+            None => {
+                if let (Some(previous), Some((_, first))) = (previous, steps.first_mut()) {
+                    first
+                        .run_after
+                        .insert(previous, vec![wdl::RunAfterStatus::Succeeded]);
+                }
+                actions.extend(steps);
+            }
+        }
+
+        let mut parameters = IndexMap::new();
+        if !self.connections.is_empty() {
+            parameters.insert(
+                "$connections".to_string(),
+                ParameterDecl {
+                    kind: ParameterType::Object,
+                    default_value: Some(Value::Object(Default::default())),
+                    metadata: None,
+                },
+            );
+        }
+        if self.uses_workspace_id {
+            parameters.insert(
+                WORKSPACE_ID_PARAMETER.to_string(),
+                ParameterDecl {
+                    kind: ParameterType::String,
+                    default_value: None,
+                    metadata: Some(wdl::ParameterMetadata {
+                        description: "ARM id of the Microsoft Sentinel workspace (set by the ARM template from WorkspaceName and WorkspaceResourceGroup)".into(),
+                    }),
+                },
+            );
+        }
+        for name in &self.mappings_used {
+            let mapping = &self.model.mappings[name];
+            let table: serde_json::Map<String, Value> = mapping
+                .table
+                .iter()
+                .map(|(from, to)| (from.clone(), Value::String(to.as_text())))
+                .collect();
+            parameters.insert(
+                mapping_parameter(name),
+                ParameterDecl {
+                    kind: ParameterType::Object,
+                    default_value: Some(Value::Object(table)),
+                    metadata: Some(wdl::ParameterMetadata {
+                        description: format!(
+                            "soarc mapping `{name}`: {} to target value",
+                            mapping.field.name
+                        ),
+                    }),
+                },
+            );
+        }
+        let depth = container_depth(&actions);
+        if depth > soarc_lang::limits::MAX_NESTING_DEPTH {
+            self.error(
+                Diagnostic::error(
+                    "SPEC046",
+                    format!(
+                        "playbook `{}` nests actions in {depth} container actions; Logic Apps allows {}",
+                        self.playbook.name.value,
+                        soarc_lang::limits::MAX_NESTING_DEPTH
+                    ),
+                )
+                .at(self.playbook.name.span)
+                .help("`if`, `switch`, `foreach` and `scope` each add a level, and so does the failure-handling scope `Main`; move inner steps into another playbook, or set `on_failure: none`"),
+            );
+        }
+        wdl::Definition {
+            schema: wdl::SCHEMA_URL.to_string(),
+            content_version: "1.0.0.0".to_string(),
+            parameters,
+            triggers: IndexMap::from([(trigger_name, trigger)]),
+            actions,
+            outputs: IndexMap::new(),
+        }
+    }
+
+    fn trigger(&mut self) -> (String, wdl::Trigger) {
+        let sentinel_webhook = |this: &mut Self, path: String| {
+            let key = this.use_connection_named(SENTINEL, this.playbook.trigger.span, "sentinel");
+            wdl::TriggerKind::ApiConnectionWebhook {
+                inputs: wdl::ApiConnectionInputs {
+                    host: wdl::Host::connection(&key.unwrap_or_default()),
+                    method: None,
+                    path,
+                    queries: None,
+                    body: Some(serde_json::json!({
+                        "callback_url": Template::Interpolated(vec![wdl::Part::Expr(Expr::call("listCallbackUrl", vec![]))]).to_wdl_string()
+                    })),
+                    retry_policy: None,
+                },
+            }
+        };
+        let mut runtime_configuration = None;
+        let (name, kind) = match &self.playbook.trigger.value {
+            Trigger::Incident => (
+                "Microsoft_Sentinel_incident",
+                sentinel_webhook(self, "/incident-creation".to_string()),
+            ),
+            Trigger::Alert => (
+                "Microsoft_Sentinel_alert",
+                sentinel_webhook(self, "/subscribe".to_string()),
+            ),
+            Trigger::Entity { kind } => (
+                "Microsoft_Sentinel_entity",
+                sentinel_webhook(
+                    self,
+                    format!("/entity/@{{encodeURIComponent('{}')}}", kind.trigger_name()),
+                ),
+            ),
+            Trigger::Recurrence {
+                frequency,
+                interval,
+                single_instance,
+            } => {
+                if *single_instance {
+                    runtime_configuration = Some(wdl::TriggerRuntimeConfiguration {
+                        concurrency: wdl::TriggerConcurrency { runs: 1 },
+                    });
+                }
+                if *interval == 0 {
+                    self.error(
+                        Diagnostic::error("SPEC032", "recurrence interval must be at least 1")
+                            .at(self.playbook.trigger.span),
+                    );
+                }
+                (
+                    "Recurrence",
+                    wdl::TriggerKind::Recurrence {
+                        recurrence: wdl::Recurrence {
+                            frequency: frequency_name(*frequency).to_string(),
+                            interval: *interval,
+                        },
+                    },
+                )
+            }
+            Trigger::HttpRequest { schema } => (
+                "When_an_HTTP_request_is_received",
+                wdl::TriggerKind::Request {
+                    kind: "Http".to_string(),
+                    inputs: wdl::RequestInputs {
+                        method: Some("POST".to_string()),
+                        schema: schema
+                            .clone()
+                            .unwrap_or_else(|| Value::Object(Default::default())),
+                    },
+                },
+            ),
+        };
+        self.action_names.insert(name.to_string());
+        (
+            name.to_string(),
+            wdl::Trigger {
+                kind,
+                description: None,
+                runtime_configuration,
+            },
+        )
+    }
+
+    /// The connection `name` and its kind name; `None` (with an error) if it is not declared.
+    /// The Sentinel connection exists even when not declared.
+    fn find_connection(
+        &mut self,
+        name: &str,
+        span: Span,
+        expected: &[&str],
+    ) -> Option<Option<&'a Located<Connection>>> {
+        let declared = self.model.connections.get(name).copied();
+        let kind = match declared {
+            Some(connection) => connection.value.kind_name(),
+            None if name == SENTINEL => "sentinel",
+            None => {
+                let names: Vec<&str> = self
+                    .model
+                    .connections
+                    .keys()
+                    .map(String::as_str)
+                    .chain((!self.model.connections.contains_key(SENTINEL)).then_some(SENTINEL))
+                    .collect();
+                let help = soarc_lang::diagnostics::did_you_mean(name, names.iter().copied())
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .unwrap_or_else(|| {
+                        format!(
+                            "declare it under `connections:` (known: {})",
+                            names.join(", ")
+                        )
+                    });
+                self.error(
+                    Diagnostic::error("SPEC040", format!("unknown connection `{name}`"))
+                        .at(span.with_len(name.chars().count()))
+                        .help(help),
+                );
+                return None;
+            }
+        };
+        if !expected.contains(&kind) {
+            let wanted = expected.join(" or ");
+            let fitting: Vec<String> = self
+                .model
+                .connections
+                .iter()
+                .filter(|(_, c)| expected.contains(&c.value.kind_name()))
+                .map(|(n, _)| format!("`{n}`"))
+                .collect();
+            let help = if fitting.is_empty() {
+                format!(
+                    "declare a connection with `kind: {}` under `connections:`",
+                    expected[0]
+                )
+            } else {
+                format!("use {}", fitting.join(" or "))
+            };
+            self.error(
+                Diagnostic::error(
+                    "SPEC041",
+                    format!("connection `{name}` is a {kind} connection, but this step needs a {wanted} connection"),
+                )
+                .at(span.with_len(name.chars().count()))
+                .help(help),
+            );
+            return None;
+        }
+        Some(declared)
+    }
+
+    /// Register the connection `name` (must be of `expected` kind) and return its
+    /// `$connections` key.
+    fn use_connection_named(&mut self, name: &str, span: Span, expected: &str) -> Option<String> {
+        let declared = self.find_connection(name, span, &[expected])?;
+        let kind = match declared.map(|c| &c.value) {
+            Some(Connection::ServiceNow(snow)) => ConnectionKind::ServiceNow(snow.clone()),
+            Some(Connection::Office365(_)) => ConnectionKind::Office365,
+            _ => ConnectionKind::Sentinel,
+        };
+        let key = match kind {
+            ConnectionKind::Sentinel => "azuresentinel".to_string(),
+            _ => name.to_string(),
+        };
+        self.connections
+            .entry(key.clone())
+            .or_insert(ConnectionUse {
+                key: key.clone(),
+                spec_name: name.to_string(),
+                kind,
+            });
+        Some(key)
+    }
+
+    /// Register the managed-identity Key Vault connection of `secret`'s vault (one per
+    /// vault) and return its `$connections` key.
+    fn use_key_vault(&mut self, secret: &spec::KeyVaultSecret) -> String {
+        let key = format!("keyvault-{}", secret.vault.value);
+        // Vault names are global: one vault, one resource group (its role grant goes there).
+        let group = |s: &spec::KeyVaultSecret| s.resource_group.as_ref().map(|g| g.value.clone());
+        if let Some(ConnectionUse {
+            kind: ConnectionKind::KeyVault(first),
+            ..
+        }) = self.connections.get(&key)
+            && group(first) != group(secret)
+        {
+            let shown = |g: Option<String>| g.unwrap_or_else(|| "the deployment's".into());
+            let message = format!(
+                "Key Vault `{}` is given resource group {} here and {} in another reference",
+                secret.vault.value,
+                shown(group(secret)),
+                shown(group(first))
+            );
+            let at = secret
+                .resource_group
+                .as_ref()
+                .map_or(secret.vault.span, |g| g.span);
+            self.error(
+                Diagnostic::error("SPEC084", message)
+                    .at(at)
+                    .help("a vault lives in one resource group: give every reference to it the same `resource_group`"),
+            );
+        }
+        self.connections
+            .entry(key.clone())
+            .or_insert(ConnectionUse {
+                key: key.clone(),
+                spec_name: key.clone(),
+                kind: ConnectionKind::KeyVault(secret.clone()),
+            });
+        key
+    }
+
+    /// A unique action name: the user's `name`, else `default`; `_2`, `_3` appended on
+    /// collisions with generated names. A user name that collides is an error.
+    fn action_name(&mut self, user: Option<&Located<String>>, default: &str, span: Span) -> String {
+        if let Some(user) = user {
+            let name = sanitize_action_name(&user.value);
+            if name.is_empty() || name.len() > soarc_lang::limits::MAX_NAME_LENGTH {
+                self.error(
+                    Diagnostic::error(
+                        "SPEC033",
+                        format!("action name `{}` is not valid", user.value),
+                    )
+                    .at(user.span.or(span))
+                    .help("use 1 to 80 letters, digits, spaces, `_` or `-`"),
+                );
+            } else if !self.action_names.insert(name.clone()) {
+                self.error(
+                    Diagnostic::error(
+                        "SPEC033",
+                        format!(
+                            "action name `{name}` is used twice in playbook `{}`",
+                            self.playbook.name.value
+                        ),
+                    )
+                    .at(user.span.or(span))
+                    .help("action names must be unique in a playbook, nested steps included"),
+                );
+            }
+            return name;
+        }
+        let base = sanitize_action_name(default);
+        let mut name = base.clone();
+        let mut n = 2;
+        while !self.action_names.insert(name.clone()) {
+            name = format!("{base}_{n}");
+            n += 1;
+        }
+        name
+    }
+
+    /// Text of a spec string, resolved to a WDL template. A lone reference keeps its
+    /// value's type (`@expr`); text around references makes it a string (`@{expr}`).
+    fn text(&mut self, text: &str, span: Span) -> Template {
+        let pieces = match crate::model::text::parse(text) {
+            Ok(pieces) => pieces,
+            Err(e) => {
+                let at = self.locate(text, e.offset, e.len, span);
+                self.error(
+                    Diagnostic::error("SPEC050", e.message)
+                        .at(at)
+                        .help_opt(e.help),
+                );
+                return Template::Literal(text.to_string());
+            }
+        };
+        let mut parts = Vec::new();
+        for piece in pieces {
+            match piece {
+                crate::model::text::Piece::Text(t) => parts.push(wdl::Part::Text(t)),
+                crate::model::text::Piece::Ref { path, start, end } => {
+                    let at = self.locate(text, start, end - start, span);
+                    if let Some((expr, _)) = self.reference(&path, at) {
+                        parts.push(wdl::Part::Expr(expr));
+                    }
+                }
+            }
+        }
+        match parts.as_slice() {
+            [] => Template::Literal(String::new()),
+            [wdl::Part::Expr(e)] => Template::Expr(e.clone()),
+            _ => Template::Interpolated(parts).normalize(),
+        }
+    }
+
+    /// Like [`Self::text`], but always a string (for fields that must be text).
+    fn string_text(&mut self, text: &str, span: Span) -> Template {
+        match self.text(text, span) {
+            Template::Expr(e) => Template::Interpolated(vec![wdl::Part::Expr(e)]),
+            other => other,
+        }
+    }
+
+    /// Resolve templates in every string of a JSON value.
+    fn json(&mut self, value: &Value, span: Span) -> Value {
+        match value {
+            Value::String(s) => Value::String(self.text(s, span).to_wdl_string()),
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.json(v, span)).collect()),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), self.json(v, span)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    /// The exact position of `text[offset..offset+len]` in the spec file: search the
+    /// source from the scalar's start, so escapes and quoting do not shift columns.
+    fn locate(&self, text: &str, offset: usize, len: usize, span: Span) -> Span {
+        let needle = &text[offset..(offset + len).min(text.len())];
+        let chars = needle.chars().count();
+        let Some(file) = self.sources.get(span.file).filter(|_| span.is_known()) else {
+            return span.with_len(chars);
+        };
+        let start = file.offset_of(span.line, span.column).unwrap_or(0);
+        match file.text[start..].find(needle) {
+            Some(found) => {
+                let (line, column) = file.line_col(start + found);
+                Span {
+                    file: span.file,
+                    line,
+                    column,
+                    len: chars,
+                }
+            }
+            None => span.with_len(chars),
+        }
+    }
+
+    /// `{{ map }}` lookups: the table is a workflow parameter; the source value indexes it.
+    fn mapping(&mut self, name: &str, span: Span) -> Option<Template> {
+        let Some(mapping) = self.model.mappings.get(name).cloned() else {
+            let help = soarc_lang::diagnostics::did_you_mean(
+                name,
+                self.model.mappings.keys().map(String::as_str),
+            )
+            .map(|s| format!("did you mean `{s}`?"))
+            .unwrap_or_else(|| "declare it under `mappings:`".to_string());
+            self.error(
+                Diagnostic::error("SPEC060", format!("unknown mapping `{name}`"))
+                    .at(span)
+                    .help(help),
+            );
+            return None;
+        };
+        let path: Vec<String> = std::iter::once(mapping.root.clone())
+            .chain(mapping.field.name.split('.').map(String::from))
+            .collect();
+        let (source, _) = self.reference(&path, span)?;
+        self.mappings_used.insert(mapping.name.clone());
+        let table = Expr::call("parameters", vec![Expr::str(mapping_parameter(name))]);
+        let lookup = Expr::Index {
+            base: Box::new(table),
+            index: Box::new(source),
+            optional: true,
+        };
+        let expr = match &mapping.default {
+            Some(default) => Expr::call("coalesce", vec![lookup, Expr::str(default.as_text())]),
+            None => lookup,
+        };
+        Some(Template::Interpolated(vec![wdl::Part::Expr(expr)]))
+    }
+}
+
+/// How many container actions (If, Switch, Foreach, Scope) the deepest action sits in.
+fn container_depth(actions: &IndexMap<String, wdl::Action>) -> usize {
+    actions
+        .values()
+        .map(|action| {
+            action
+                .kind
+                .children()
+                .into_iter()
+                .map(|children| 1 + container_depth(children))
+                .max()
+                .unwrap_or(0)
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Parameter holding a mapping table in the workflow definition.
+fn mapping_parameter(name: &str) -> String {
+    format!("mapping_{name}")
+}
+
+/// Append `action` to `actions`, running after `previous` succeeded.
+fn chain(
+    actions: &mut IndexMap<String, wdl::Action>,
+    name: String,
+    mut action: wdl::Action,
+    previous: Option<&str>,
+) {
+    if let Some(previous) = previous {
+        action
+            .run_after
+            .insert(previous.to_string(), vec![wdl::RunAfterStatus::Succeeded]);
+    }
+    actions.insert(name, action);
+}
+
+/// Logic Apps action names: letters, digits, `_`, `-`; spaces become `_` as the designer does.
+fn sanitize_action_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn frequency_name(frequency: Frequency) -> &'static str {
+    match frequency {
+        Frequency::Second => "Second",
+        Frequency::Minute => "Minute",
+        Frequency::Hour => "Hour",
+        Frequency::Day => "Day",
+        Frequency::Week => "Week",
+        Frequency::Month => "Month",
+    }
+}

@@ -1,0 +1,732 @@
+//! Each spec step kind to its workflow action(s).
+
+use indexmap::IndexMap;
+use serde_json::{Value, json};
+
+use crate::model::SENTINEL;
+use crate::spec::{self, FieldValue, Located, Predicate, Step};
+use soarc_lang::diagnostics::{Diagnostic, Span};
+use soarc_lang::wdl::{self, Action, ActionKind, Expr, Template};
+
+use super::{LoopScope, PlaybookCompiler, StepInfo, StepOutputs, TriggerKind, chain};
+
+/// Run the action as soon as its block starts (no predecessor).
+pub(super) fn action(kind: ActionKind) -> Action {
+    Action {
+        kind,
+        run_after: IndexMap::new(),
+        description: None,
+        runtime_configuration: None,
+    }
+}
+
+/// An ApiConnection action on the `$connections` entry `key`. Its retry policy is filled in
+/// by [`PlaybookCompiler::steps`] from the step, connection, playbook or spec defaults.
+pub(super) fn api_call(
+    key: &str,
+    method: &str,
+    path: impl Into<String>,
+    queries: Option<IndexMap<String, Value>>,
+    body: Option<Value>,
+) -> Action {
+    action(ActionKind::ApiConnection {
+        inputs: wdl::ApiConnectionInputs {
+            host: wdl::Host::connection(key),
+            method: Some(method.to_string()),
+            path: path.into(),
+            queries,
+            body,
+            retry_policy: None,
+        },
+    })
+}
+
+/// Table API queries of every ServiceNow call (raw values, no reference links), then `extra`.
+pub(super) fn servicenow_queries(
+    extra: impl IntoIterator<Item = (&'static str, Value)>,
+) -> IndexMap<String, Value> {
+    [
+        ("sysparm_display_value", Value::Bool(false)),
+        ("sysparm_exclude_reference_link", Value::Bool(true)),
+    ]
+    .into_iter()
+    .chain(extra)
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+/// Give an outbound action (ApiConnection, Http) `policy` unless it has one; for steps that
+/// compile to a scope or loop (sync, enrichment), every outbound action inside it.
+pub(super) fn set_retry(action: &mut Action, policy: &wdl::RetryPolicy) {
+    let slot = match &mut action.kind {
+        ActionKind::ApiConnection { inputs } => &mut inputs.retry_policy,
+        ActionKind::Http { inputs } => &mut inputs.retry_policy,
+        kind => {
+            for children in kind.children_mut() {
+                for child in children.values_mut() {
+                    set_retry(child, policy);
+                }
+            }
+            return;
+        }
+    };
+    if slot.is_none() {
+        *slot = Some(policy.clone());
+    }
+}
+
+/// `Compose_summary` for `compose` with `id: summary`: readable in the designer and run history.
+fn default_name(kind: &str, id: Option<&Located<String>>) -> String {
+    match id {
+        Some(id) => format!("{kind}_{}", id.value),
+        None => kind.to_string(),
+    }
+}
+
+impl PlaybookCompiler<'_> {
+    /// Compile a sequence; each action runs after the previous one succeeded.
+    pub(super) fn steps(
+        &mut self,
+        steps: &[Located<Step>],
+        mut previous: Option<String>,
+    ) -> IndexMap<String, Action> {
+        let mut actions = IndexMap::new();
+        for step in steps {
+            let mut compiled = self.step(step);
+            let (own, connection) = step.value.retry();
+            let policy = self.retry_for(own, connection, step.span);
+            for (_, action) in self.before.iter_mut() {
+                set_retry(action, &policy);
+            }
+            if let Some((_, action)) = compiled.as_mut() {
+                set_retry(action, &policy);
+            }
+            for (name, before) in std::mem::take(&mut self.before) {
+                chain(&mut actions, name.clone(), before, previous.as_deref());
+                previous = Some(name);
+            }
+            if let Some((name, compiled)) = compiled {
+                chain(&mut actions, name.clone(), compiled, previous.as_deref());
+                previous = Some(name);
+            }
+        }
+        actions
+    }
+
+    fn step(&mut self, step: &Located<Step>) -> Option<(String, Action)> {
+        let span = step.span;
+        match &step.value {
+            Step::ServiceNowCreateIncident(s) => self.servicenow_create_incident(s, span),
+            Step::SentinelAddComment(s) => self.add_comment(s, span),
+            Step::JiraCreateIssue(s) => self.jira_create_issue(s, span),
+            Step::SentinelGetEntities(s) => self.get_entities(s, span),
+            Step::ServiceNowQueryIncidents(s) => self.servicenow_query_incidents(s, span),
+            Step::ServiceNowResolveIncident(s) => self.servicenow_resolve_incident(s, span),
+            Step::JiraSearchIssues(s) => self.jira_search_issues(s, span),
+            Step::JiraTransitionIssue(s) => self.jira_transition_issue(s, span),
+            Step::JiraAddComment(s) => self.jira_add_comment(s, span),
+            Step::SentinelCloseIncident(s) => self.sentinel_close_incident(s, span),
+            Step::SentinelAddLabel(s) => self.sentinel_add_label(s, span),
+            Step::Http(s) => self.http(s, span),
+            Step::Compose(s) => {
+                let name = self.action_name(
+                    s.name.as_ref(),
+                    &default_name("Compose", s.id.as_ref()),
+                    span,
+                );
+                let value = self.json(&s.value, s.value.span.or(span));
+                self.register(s.id.as_ref(), &name, StepOutputs::Compose, span);
+                Some((name, action(ActionKind::Compose { inputs: value })))
+            }
+            Step::SetVariable(s) => self.variable_action(s, span, false),
+            Step::AppendVariable(s) => self.variable_action(s, span, true),
+            Step::If(s) => {
+                let name = self.action_name(s.name.as_ref(), "Condition", span);
+                let expression = self.predicate(&s.condition, span);
+                let then = self.steps(&s.then, None);
+                let otherwise = self.steps(&s.otherwise, None);
+                Some((
+                    name,
+                    action(ActionKind::If {
+                        expression,
+                        actions: then,
+                        otherwise: Some(wdl::Branch { actions: otherwise }),
+                    }),
+                ))
+            }
+            Step::Switch(s) => {
+                let name = self.action_name(s.name.as_ref(), "Switch", span);
+                let on = self.string_text(&s.on, s.on.span.or(span));
+                if s.cases.is_empty() || s.cases.len() > 25 {
+                    self.error(
+                        Diagnostic::error(
+                            "SPEC034",
+                            format!(
+                                "switch `{name}` has {} cases; Logic Apps allows 1 to 25",
+                                s.cases.len()
+                            ),
+                        )
+                        .at(span),
+                    );
+                }
+                let mut cases = IndexMap::new();
+                for (value, steps) in &s.cases {
+                    let case_name = self.action_name(
+                        None,
+                        &format!("Case_{}", value.value),
+                        value.span.or(span),
+                    );
+                    let actions = self.steps(steps, None);
+                    cases.insert(
+                        case_name,
+                        wdl::SwitchCase {
+                            case: value.value.clone(),
+                            actions,
+                        },
+                    );
+                }
+                let default = self.steps(&s.default, None);
+                Some((
+                    name,
+                    action(ActionKind::Switch {
+                        expression: on.to_wdl_string(),
+                        cases,
+                        default: Some(wdl::Branch { actions: default }),
+                    }),
+                ))
+            }
+            Step::Foreach(s) => {
+                let name = self.action_name(
+                    s.name.as_ref(),
+                    &format!("For_each_{}", s.item_name.value),
+                    span,
+                );
+                let items = self.text(&s.items, s.items.span.or(span));
+                if !matches!(items, Template::Expr(_)) {
+                    self.error(
+                        Diagnostic::error(
+                            "SPEC035",
+                            "foreach `items` must be a single reference to an array",
+                        )
+                        .at(s.items.span.or(span))
+                        .help("write e.g. `items: \"{{incident.alerts}}\"`"),
+                    );
+                }
+                self.loops.push(LoopScope {
+                    item_name: s.item_name.value.clone(),
+                    action: name.clone(),
+                    sequential: s.sequential,
+                    span,
+                });
+                let body = self.steps(&s.steps, None);
+                self.loops.pop();
+                let mut foreach = action(ActionKind::Foreach {
+                    foreach: items.to_wdl_string(),
+                    actions: body,
+                });
+                if s.sequential {
+                    foreach.runtime_configuration = Some(wdl::RuntimeConfiguration {
+                        secure_data: None,
+                        concurrency: Some(wdl::Concurrency { repetitions: 1 }),
+                    });
+                }
+                Some((name, foreach))
+            }
+            Step::Scope(s) => {
+                let name = self.action_name(s.name.as_ref(), "Scope", span);
+                let actions = self.steps(&s.steps, None);
+                Some((name, action(ActionKind::Scope { actions })))
+            }
+            Step::Terminate(s) => {
+                let name = self.action_name(s.name.as_ref(), "Terminate", span);
+                let status = match s.status {
+                    spec::RunStatus::Succeeded => "Succeeded",
+                    spec::RunStatus::Failed => "Failed",
+                    spec::RunStatus::Cancelled => "Cancelled",
+                };
+                let run_error = match (&s.message, s.status) {
+                    (Some(message), spec::RunStatus::Failed) => Some(wdl::RunError {
+                        message: self
+                            .string_text(message, message.span.or(span))
+                            .to_wdl_string(),
+                    }),
+                    (Some(message), _) => {
+                        self.error(
+                            Diagnostic::error(
+                                "SPEC036",
+                                "a terminate `message` is only allowed with `status: Failed`",
+                            )
+                            .at(message.span.or(span)),
+                        );
+                        None
+                    }
+                    (None, _) => None,
+                };
+                Some((
+                    name,
+                    action(ActionKind::Terminate {
+                        inputs: wdl::TerminateInputs {
+                            run_status: status.to_string(),
+                            run_error,
+                        },
+                    }),
+                ))
+            }
+        }
+    }
+
+    /// Make a step's outputs referable by its id.
+    pub(super) fn register(
+        &mut self,
+        id: Option<&Located<String>>,
+        action: &str,
+        kind: StepOutputs,
+        span: Span,
+    ) {
+        let Some(id) = id else { return };
+        let reserved = [
+            "incident",
+            "alert",
+            "entity",
+            "workspace",
+            "request",
+            "variables",
+            "run",
+        ];
+        if reserved.contains(&id.value.as_str())
+            || self.loops.iter().any(|l| l.item_name == id.value)
+        {
+            self.error(
+                Diagnostic::error(
+                    "SPEC037",
+                    format!("step id `{}` is a reserved name", id.value),
+                )
+                .at(id.span.or(span))
+                .help(format!(
+                    "choose another id; reserved: {}",
+                    reserved.join(", ")
+                )),
+            );
+            return;
+        }
+        let info = StepInfo {
+            action: action.to_string(),
+            kind,
+            loops: self.loops.iter().map(|l| l.action.clone()).collect(),
+            span: id.span.or(span),
+        };
+        if let Some(first) = self.steps.insert(id.value.clone(), info) {
+            self.error(
+                Diagnostic::error("SPEC037", format!("step id `{}` is used twice", id.value))
+                    .at(id.span.or(span))
+                    .help(format!("the first use is at line {}", first.span.line)),
+            );
+        }
+    }
+
+    pub(super) fn field_value(&mut self, value: &Located<FieldValue>, span: Span) -> Value {
+        let span = value.span.or(span);
+        match &value.value {
+            FieldValue::Text(text) => Value::String(self.string_text(text, span).to_wdl_string()),
+            FieldValue::Bool(b) => Value::Bool(*b),
+            FieldValue::Int(i) => Value::from(*i),
+            FieldValue::Map { map } => {
+                let at = self.locate_word(map, span);
+                match self.mapping(map, at) {
+                    Some(t) => Value::String(t.to_wdl_string()),
+                    None => Value::Null,
+                }
+            }
+        }
+    }
+
+    pub(super) fn locate_word(&self, word: &str, span: Span) -> Span {
+        self.locate(word, 0, word.len(), span)
+    }
+
+    fn servicenow_create_incident(
+        &mut self,
+        s: &spec::ServiceNowCreateIncident,
+        span: Span,
+    ) -> Option<(String, Action)> {
+        let key =
+            self.use_connection_named(&s.connection, s.connection.span.or(span), "servicenow");
+        let name = self.action_name(s.name.as_ref(), "Create_ServiceNow_incident", span);
+        let mut body = serde_json::Map::new();
+        for (field, value) in s.fields.standard() {
+            let v = self.field_value(value, span);
+            body.insert(field.to_string(), v);
+        }
+        // The ticket carries the Sentinel incident's name (a GUID, 36 characters) so that
+        // status sync can find it: `task.correlation_id` holds at most 100 characters and the
+        // Table API truncates longer values silently, so the ARM id (~220) would not fit.
+        if s.fields.correlation_id.is_none() && self.trigger_kind == TriggerKind::Incident {
+            let incident_name = Expr::call("triggerBody", vec![])
+                .prop("object")
+                .prop("name");
+            body.insert(
+                "correlation_id".into(),
+                Value::String(Template::Expr(incident_name).to_wdl_string()),
+            );
+            if s.fields.correlation_display.is_none() {
+                body.insert(
+                    "correlation_display".into(),
+                    Value::String("Microsoft Sentinel".into()),
+                );
+            }
+        }
+        for (field, value) in &s.fields.custom {
+            let v = self.field_value(value, field.span.or(span));
+            if body.insert(field.value.clone(), v).is_some() {
+                self.error(
+                    Diagnostic::error("SPEC038", format!("field `{}` is set twice", field.value))
+                        .at(field.span.or(span))
+                        .help("set standard fields directly, not under `custom`"),
+                );
+            }
+        }
+        let instance = self
+            .model
+            .connections
+            .get(s.connection.value.as_str())
+            .and_then(|c| match &c.value {
+                spec::Connection::ServiceNow(snow) => Some(snow.instance.value.clone()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        self.register(
+            s.id.as_ref(),
+            &name,
+            StepOutputs::ServiceNowIncident { instance },
+            span,
+        );
+        let key = key?;
+        Some((
+            name,
+            api_call(
+                &key,
+                "post",
+                "/api/now/v2/table/incident",
+                Some(servicenow_queries([])),
+                Some(Value::Object(body)),
+            ),
+        ))
+    }
+
+    fn add_comment(&mut self, s: &spec::AddComment, span: Span) -> Option<(String, Action)> {
+        let (user_name, message, connection) = match s {
+            spec::AddComment::Message(m) => (None, m.as_str(), SENTINEL),
+            spec::AddComment::Full(full) => (
+                full.name.as_ref().map(|n| Located::new(n.clone(), span)),
+                full.message.as_str(),
+                full.connection.as_deref().unwrap_or(SENTINEL),
+            ),
+        };
+        let incident = match self.trigger_kind {
+            TriggerKind::Incident => Expr::call("triggerBody", vec![]).prop("object").prop("id"),
+            TriggerKind::Entity => Expr::call("triggerBody", vec![]).prop("IncidentArmID"),
+            _ => {
+                self.error(
+                    Diagnostic::error("SPEC039", "sentinel.add_comment needs an incident, but this playbook's trigger has none")
+                        .at(span)
+                        .help("use `trigger: incident` (or `entity`) for playbooks that comment on incidents"),
+                );
+                return None;
+            }
+        };
+        let key = self.use_connection_named(connection, span, "sentinel")?;
+        let name = self.action_name(user_name.as_ref(), "Add_comment_to_incident", span);
+        let message = self.string_text(message, span);
+        Some((
+            name,
+            api_call(
+                &key,
+                "post",
+                "/Incidents/Comment",
+                None,
+                Some(json!({
+                    "incidentArmId": Template::Expr(incident).to_wdl_string(),
+                    "message": message.to_wdl_string(),
+                })),
+            ),
+        ))
+    }
+
+    fn http(&mut self, s: &spec::HttpStep, span: Span) -> Option<(String, Action)> {
+        let name = self.action_name(s.name.as_ref(), &default_name("HTTP", s.id.as_ref()), span);
+        let uri_span = s.uri.span.or(span);
+        if !s.uri.value.starts_with("https://") && !s.uri.value.starts_with("{{") {
+            self.error(
+                Diagnostic::error("SPEC042", format!("HTTP step `{name}` calls `{}`, which is not https", s.uri.value))
+                    .at(uri_span.with_len(s.uri.value.chars().count()))
+                    .help("use an https:// URL; credentials and incident data must not travel in clear text"),
+            );
+        }
+        let uri = self.string_text(&s.uri, uri_span).to_wdl_string();
+        let mut headers = IndexMap::new();
+        for (header, value) in &s.headers {
+            headers.insert(
+                header.clone(),
+                self.string_text(value, value.span.or(span)).to_wdl_string(),
+            );
+        }
+        let mut queries = IndexMap::new();
+        for (query, value) in &s.query {
+            queries.insert(
+                query.clone(),
+                self.string_text(value, value.span.or(span)).to_wdl_string(),
+            );
+        }
+        let body = s.body.as_ref().map(|b| self.json(b, b.span.or(span)));
+        let authentication = s.authentication.as_ref().map(|auth| match auth {
+            spec::HttpAuthentication::ManagedIdentity { audience } => json!({
+                "type": "ManagedServiceIdentity",
+                "audience": audience,
+            }),
+        });
+        let method = s.method.as_str().to_string();
+        self.register(s.id.as_ref(), &name, StepOutputs::Http, span);
+        let mut http = action(ActionKind::Http {
+            inputs: wdl::HttpInputs {
+                method,
+                uri,
+                headers,
+                queries,
+                body,
+                authentication,
+                retry_policy: None,
+            },
+        });
+        if s.secure {
+            http.runtime_configuration = Some(wdl::RuntimeConfiguration {
+                secure_data: Some(wdl::SecureData {
+                    properties: vec!["inputs".into(), "outputs".into()],
+                }),
+                concurrency: None,
+            });
+        }
+        Some((name, http))
+    }
+
+    fn variable_action(
+        &mut self,
+        s: &spec::VariableValue,
+        span: Span,
+        append: bool,
+    ) -> Option<(String, Action)> {
+        let Some(kind) = self.variables.get(&s.variable.value).copied() else {
+            let help = soarc_lang::diagnostics::did_you_mean(
+                &s.variable,
+                self.variables.keys().map(String::as_str),
+            )
+            .map(|v| format!("did you mean `{v}`?"))
+            .unwrap_or_else(|| "declare it under the playbook's `variables:`".into());
+            self.error(
+                Diagnostic::error(
+                    "SPEC043",
+                    format!("unknown variable `{}`", s.variable.value),
+                )
+                .at(s.variable.span.or(span))
+                .help(help),
+            );
+            return None;
+        };
+        let default = if append {
+            format!("Append_to_{}", s.variable.value)
+        } else {
+            format!("Set_{}", s.variable.value)
+        };
+        // Parallel iterations would race on the variable (Logic Apps runs 20 at a time).
+        if let Some(parallel) = self.loops.iter().find(|l| !l.sequential).cloned() {
+            self.error(
+                Diagnostic::error(
+                    "SPEC045",
+                    format!("variable `{}` is changed inside foreach `{}`, whose iterations run in parallel", s.variable.value, parallel.action),
+                )
+                .at(s.variable.span.or(span))
+                .help(format!("add `sequential: true` to the foreach at line {}", parallel.span.line)),
+            );
+        }
+        let name = self.action_name(s.name.as_ref(), &default, span);
+        let value = self.json(&s.value, s.value.span.or(span));
+        let inputs = wdl::VariableInputs {
+            name: s.variable.value.clone(),
+            value,
+        };
+        let kind = match (append, kind) {
+            (false, _) => ActionKind::SetVariable { inputs },
+            (true, spec::VariableType::String) => ActionKind::AppendToStringVariable { inputs },
+            (true, spec::VariableType::Array) => ActionKind::AppendToArrayVariable { inputs },
+            (true, other) => {
+                self.error(
+                    Diagnostic::error(
+                        "SPEC043",
+                        format!(
+                            "cannot append to variable `{}` of type {other:?}",
+                            s.variable.value
+                        ),
+                    )
+                    .at(s.variable.span.or(span))
+                    .help("append works on string and array variables"),
+                );
+                return None;
+            }
+        };
+        Some((name, action(kind)))
+    }
+
+    pub(super) fn initialize_variable(
+        &mut self,
+        name: &Located<String>,
+        decl: &Located<spec::VariableDecl>,
+    ) -> Option<Action> {
+        let kind = decl.kind;
+        let type_name = match kind {
+            // PascalCase, as Microsoft's workflow schema enumerates them (the designer writes
+            // lowercase; the runtime accepts both).
+            spec::VariableType::String => "String",
+            spec::VariableType::Integer => "Integer",
+            spec::VariableType::Float => "Float",
+            spec::VariableType::Boolean => "Boolean",
+            spec::VariableType::Array => "Array",
+            spec::VariableType::Object => "Object",
+        };
+        let value = match &decl.initial {
+            Some(v) => Some(self.json(v, decl.span)),
+            None => Some(match kind {
+                spec::VariableType::String => json!(""),
+                spec::VariableType::Integer => json!(0),
+                spec::VariableType::Float => json!(0.0),
+                spec::VariableType::Boolean => json!(false),
+                spec::VariableType::Array => json!([]),
+                spec::VariableType::Object => json!({}),
+            }),
+        };
+        if self.variables.insert(name.value.clone(), kind).is_some() {
+            self.error(
+                Diagnostic::error(
+                    "SPEC043",
+                    format!("variable `{}` is declared twice", name.value),
+                )
+                .at(name.span),
+            );
+            return None;
+        }
+        Some(action(ActionKind::InitializeVariable {
+            inputs: wdl::InitializeVariableInputs {
+                variables: vec![wdl::VariableDeclaration {
+                    name: name.value.clone(),
+                    kind: type_name.to_string(),
+                    value,
+                }],
+            },
+        }))
+    }
+
+    /// `@toLower(string(<incident field>))` for a predicate that needs the incident trigger.
+    fn incident_array(&mut self, field: &str, predicate: &str, span: Span) -> Value {
+        if self.trigger_kind != TriggerKind::Incident {
+            self.error(
+                Diagnostic::error(
+                    "SPEC039",
+                    format!("`{predicate}` needs an incident, but this playbook's trigger is not the incident trigger"),
+                )
+                .at(span)
+                .help("use `trigger: incident`"),
+            );
+            return Value::Null;
+        }
+        let path = ["incident".to_string(), field.to_string()];
+        let expr = self
+            .reference(&path, span)
+            .map(|(e, _)| e)
+            .unwrap_or(Expr::Null);
+        let text = Expr::call("toLower", vec![Expr::call("string", vec![expr])]);
+        Value::String(Template::Expr(text).to_wdl_string())
+    }
+
+    /// A spec predicate to the If action's expression object.
+    fn predicate(&mut self, predicate: &Located<Predicate>, span: Span) -> Value {
+        let span = predicate.span.or(span);
+        let binary = |this: &mut Self, op: &str, operands: &[Located<Value>]| -> Value {
+            if operands.len() != 2 {
+                this.error(
+                    Diagnostic::error(
+                        "SPEC044",
+                        format!("`{op}` takes two operands, got {}", operands.len()),
+                    )
+                    .at(span)
+                    .help(format!(
+                        "write `{op}: [\"{{{{incident.severity}}}}\", High]`"
+                    )),
+                );
+            }
+            let values: Vec<Value> = operands
+                .iter()
+                .map(|o| this.json(o, o.span.or(span)))
+                .collect();
+            json!({ op: values })
+        };
+        match &predicate.value {
+            Predicate::Equals(o) => binary(self, "equals", o),
+            Predicate::NotEquals(o) => json!({ "not": binary(self, "equals", o) }),
+            Predicate::Contains(o) => binary(self, "contains", o),
+            Predicate::StartsWith(o) => binary(self, "startsWith", o),
+            Predicate::EndsWith(o) => binary(self, "endsWith", o),
+            Predicate::Greater(o) => binary(self, "greater", o),
+            Predicate::GreaterOrEquals(o) => binary(self, "greaterOrEquals", o),
+            Predicate::Less(o) => binary(self, "less", o),
+            Predicate::LessOrEquals(o) => binary(self, "lessOrEquals", o),
+            Predicate::HasLabel(label) => {
+                let labels = self.incident_array("labels", "has_label", label.span.or(span));
+                // Labels are objects (`labelName`, `labelType`); their JSON text, lower-cased,
+                // has `"labelname":"<tag>"` (tags match case-insensitively).
+                let needle = format!(
+                    "\"labelname\":{}",
+                    Value::String(label.value.to_lowercase())
+                );
+                json!({ "contains": [labels, needle] })
+            }
+            Predicate::FromAnalyticsRule(rules) => {
+                let ids = self.incident_array("analytics_rule_ids", "from_analytics_rule", span);
+                if rules.is_empty() {
+                    self.error(
+                        Diagnostic::error("SPEC044", "`from_analytics_rule` needs at least one rule id")
+                            .at(span)
+                            .help("write `from_analytics_rule: [<rule id>]`, the GUID at the end of the rule's resource id"),
+                    );
+                }
+                for rule in rules {
+                    let ok = rule.value.len() == 36
+                        && rule
+                            .value
+                            .chars()
+                            .all(|c| c.is_ascii_hexdigit() || c == '-');
+                    if !ok {
+                        self.error(
+                            Diagnostic::error("SPEC044", format!("`{}` is not an analytics rule id", rule.value))
+                                .at(rule.span.or(span).with_len(rule.value.chars().count()))
+                                .help("use the rule's id, the GUID at the end of its resource id (Analytics, rule, `id`)"),
+                        );
+                    }
+                }
+                // Related rule ids are full resource ids: match their ending, case-insensitively.
+                let tests: Vec<Value> = rules
+                    .iter()
+                    .map(|rule| json!({ "contains": [ids.clone(), rule.value.to_ascii_lowercase()] }))
+                    .collect();
+                match tests.len() {
+                    1 => tests.into_iter().next().expect("one test"),
+                    _ => json!({ "or": tests }),
+                }
+            }
+            Predicate::All(all) => {
+                json!({ "and": all.iter().map(|p| self.predicate(p, span)).collect::<Vec<_>>() })
+            }
+            Predicate::Any(any) => {
+                json!({ "or": any.iter().map(|p| self.predicate(p, span)).collect::<Vec<_>>() })
+            }
+            Predicate::Not(inner) => json!({ "not": self.predicate(inner, span) }),
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! ARM deployment templates and parameters files generated from the compiled model.
+
+pub mod automation;
+pub mod monitoring;
+pub mod playbook;

@@ -1,0 +1,419 @@
+//! Playbook health monitoring (`OUT/monitoring/`): a workbook over the playbooks' run logs
+//! in the Sentinel workspace, and a log alert on failed runs with an e-mail action group.
+//!
+//! The run logs reach the workspace through each playbook's diagnostic settings
+//! (`WorkflowRuntime`, `AzureDiagnostics` table). The workbook's content is built from typed
+//! values ([`WorkbookData`]) and serialized into `serializedData`.
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde_json::json;
+
+use super::playbook::workspace_id;
+use crate::compile::retry;
+use crate::spec::{Deployment, Located, Monitoring};
+use soarc_lang::arm::{
+    Expr, Parameter, ParameterMetadata, ParameterType, ParameterValue, ParametersFile, Resource,
+    Template, ex, lit,
+};
+use soarc_lang::diagnostics::Diagnostic;
+
+pub const WORKBOOKS_API_VERSION: &str = "2022-04-01";
+pub const SCHEDULED_QUERY_RULES_API_VERSION: &str = "2023-03-15-preview";
+pub const ACTION_GROUPS_API_VERSION: &str = "2023-01-01";
+
+/// Seed of the workbook's `guid()` name: one health workbook per resource group.
+const WORKBOOK_SEED: &str = "soarc-playbook-health";
+const ACTION_GROUP_NAME: &str = "soarc-playbook-alerts";
+const ALERT_NAME: &str = "soarc-playbook-failures";
+/// How often the alert query runs; windows are at least this long.
+const EVALUATION_FREQUENCY: u64 = 300;
+
+/// Run logs of Logic Apps in the workspace (`AzureDiagnostics`, the table Logic Apps
+/// (Consumption) diagnostic settings write to).
+const LOGIC_RUNS: &str = "AzureDiagnostics\n| where ResourceProvider == \"MICROSOFT.LOGIC\"";
+const RUN_STARTED: &str = "Microsoft.Logic/workflows/workflowRunStarted";
+const RUN_COMPLETED: &str = "Microsoft.Logic/workflows/workflowRunCompleted";
+const ACTION_COMPLETED: &str = "Microsoft.Logic/workflows/workflowActionCompleted";
+
+/// The monitoring template and its parameters file.
+#[derive(Debug, Clone)]
+pub struct MonitoringDeployment {
+    pub template: Template,
+    pub parameters: ParametersFile,
+}
+
+/// Workbook content (`serializedData`), as the workbook editor saves it.
+#[derive(Debug, Serialize)]
+pub struct WorkbookData {
+    pub version: &'static str,
+    pub items: Vec<WorkbookItem>,
+    #[serde(rename = "$schema")]
+    pub schema: &'static str,
+}
+
+/// One workbook item: markdown text (type 1) or a query (type 3).
+#[derive(Debug, Serialize)]
+pub struct WorkbookItem {
+    #[serde(rename = "type")]
+    pub kind: u8,
+    pub content: ItemContent,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum ItemContent {
+    Text {
+        json: String,
+    },
+    Query {
+        version: &'static str,
+        query: String,
+        size: u8,
+        title: String,
+        #[serde(rename = "queryType")]
+        query_type: u8,
+        #[serde(rename = "resourceType")]
+        resource_type: &'static str,
+        visualization: &'static str,
+    },
+}
+
+fn text_item(name: &str, markdown: &str) -> WorkbookItem {
+    WorkbookItem {
+        kind: 1,
+        content: ItemContent::Text {
+            json: markdown.to_string(),
+        },
+        name: name.to_string(),
+    }
+}
+
+fn query_item(name: &str, title: &str, query: String, visualization: &'static str) -> WorkbookItem {
+    WorkbookItem {
+        kind: 3,
+        content: ItemContent::Query {
+            version: "KqlItem/1.0",
+            query,
+            size: 0,
+            title: title.to_string(),
+            query_type: 0,
+            resource_type: "microsoft.operationalinsights/workspaces",
+            visualization,
+        },
+        name: name.to_string(),
+    }
+}
+
+/// The workbook: runs per playbook per hour (the guide's query, on run events only, so
+/// action events are not counted), failure rate per playbook, latest failed runs and actions.
+pub fn workbook() -> WorkbookData {
+    let runs_per_hour = format!(
+        "{LOGIC_RUNS}\n| where OperationName in (\"{RUN_STARTED}\", \"{RUN_COMPLETED}\")\n| where TimeGenerated > ago(7d)\n| summarize\n    Succeeded = countif(status_s == \"Succeeded\"),\n    Failed = countif(status_s == \"Failed\"),\n    Running = countif(status_s == \"Running\")\n    by resource_workflowName_s, bin(TimeGenerated, 1h)\n| order by TimeGenerated desc"
+    );
+    let failure_rate = format!(
+        "{LOGIC_RUNS}\n| where OperationName == \"{RUN_COMPLETED}\"\n| where TimeGenerated > ago(7d)\n| summarize Runs = count(), Failed = countif(status_s == \"Failed\") by Playbook = resource_workflowName_s\n| extend FailureRate = round(100.0 * Failed / Runs, 1)\n| order by FailureRate desc"
+    );
+    let failed_runs = format!(
+        "{LOGIC_RUNS}\n| where OperationName == \"{RUN_COMPLETED}\" and status_s == \"Failed\"\n| where TimeGenerated > ago(7d)\n| project TimeGenerated, Playbook = resource_workflowName_s, Run = resource_runId_s, Code = error_code_s, Error = error_message_s\n| order by TimeGenerated desc\n| take 50"
+    );
+    let failed_actions = format!(
+        "{LOGIC_RUNS}\n| where OperationName == \"{ACTION_COMPLETED}\" and status_s == \"Failed\"\n| where TimeGenerated > ago(7d)\n| project TimeGenerated, Playbook = resource_workflowName_s, Action = resource_actionName_s, Code = code_s, Run = resource_runId_s\n| order by TimeGenerated desc\n| take 50"
+    );
+    WorkbookData {
+        version: "Notebook/1.0",
+        items: vec![
+            text_item(
+                "intro",
+                "## Playbook health\nRuns of the Logic Apps that send their run logs to this workspace (soarc playbooks do, through their diagnostic settings), over the last 7 days.",
+            ),
+            query_item(
+                "runs-per-hour",
+                "Runs per playbook per hour",
+                runs_per_hour,
+                "table",
+            ),
+            query_item(
+                "failure-rate",
+                "Failure rate per playbook",
+                failure_rate,
+                "table",
+            ),
+            query_item(
+                "latest-failed-runs",
+                "Latest failed runs",
+                failed_runs,
+                "table",
+            ),
+            query_item(
+                "latest-failed-actions",
+                "Latest failed actions",
+                failed_actions,
+                "table",
+            ),
+        ],
+        schema: "https://github.com/Microsoft/Application-Insights-Workbooks/blob/master/schema/workbook.json",
+    }
+}
+
+/// The alert query: failed runs, one row each (the rule counts rows per playbook).
+pub fn alert_query() -> String {
+    format!(
+        "{LOGIC_RUNS}\n| where OperationName == \"{RUN_COMPLETED}\"\n| where status_s == \"Failed\""
+    )
+}
+
+/// Build the monitoring deployment, or the spec's problems with it (SPEC092).
+pub fn build(
+    monitoring: &Located<Monitoring>,
+    deployment: Option<&Located<Deployment>>,
+) -> Result<Option<MonitoringDeployment>, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let Some(workspace) = deployment.map(|d| &d.workspace) else {
+        return Err(vec![
+            Diagnostic::error(
+                "SPEC092",
+                "`monitoring` needs the Sentinel workspace, but the spec has no `deployment.workspace`",
+            )
+            .at(monitoring.span)
+            .help("add `deployment: { workspace: { name: <Sentinel workspace> } }`: the playbooks send their run logs there and the workbook and alert read them"),
+        ]);
+    };
+    let alert = monitoring.alert.as_ref();
+    if !monitoring.workbook && alert.is_none() {
+        return Ok(None);
+    }
+
+    let mut parameters = IndexMap::new();
+    parameters.insert(
+        "WorkspaceName".to_string(),
+        Parameter {
+            kind: ParameterType::String,
+            default_value: None,
+            min_length: Some(4),
+            max_length: Some(63),
+            metadata: ParameterMetadata {
+                description: "Log Analytics workspace of Microsoft Sentinel, which receives the playbooks' run logs".into(),
+            },
+        },
+    );
+    parameters.insert(
+        "WorkspaceResourceGroup".to_string(),
+        Parameter {
+            kind: ParameterType::String,
+            default_value: Some(ex(Expr::call("resourceGroup", vec![]).member("name"))),
+            min_length: None,
+            max_length: None,
+            metadata: ParameterMetadata {
+                description:
+                    "Resource group of the Sentinel workspace (default: this deployment's)".into(),
+            },
+        },
+    );
+    let mut values = IndexMap::new();
+    values.insert(
+        "WorkspaceName".to_string(),
+        ParameterValue::Value {
+            value: json!(workspace.name.value),
+        },
+    );
+    if let Some(group) = &workspace.resource_group {
+        values.insert(
+            "WorkspaceResourceGroup".to_string(),
+            ParameterValue::Value {
+                value: json!(group.value),
+            },
+        );
+    }
+
+    let location = || ex(Expr::call("resourceGroup", vec![]).member("location"));
+    let mut resources = Vec::new();
+    if monitoring.workbook {
+        let data = serde_json::to_string(&workbook()).expect("workbooks serialize");
+        resources.push(Resource {
+            kind: "Microsoft.Insights/workbooks".into(),
+            api_version: WORKBOOKS_API_VERSION.into(),
+            condition: None,
+            name: ex(Expr::call(
+                "guid",
+                vec![
+                    Expr::call("resourceGroup", vec![]).member("id"),
+                    Expr::str(WORKBOOK_SEED),
+                ],
+            )),
+            sub_kind: Some("shared".into()),
+            scope: None,
+            resource_group: None,
+            location: Some(location()),
+            tags: IndexMap::new(),
+            identity: None,
+            depends_on: Vec::new(),
+            properties: json!({
+                "displayName": "Playbook health (soarc)",
+                "category": "sentinel",
+                "version": "Notebook/1.0",
+                "sourceId": ex(workspace_id()),
+                "serializedData": lit(data),
+            }),
+        });
+    }
+
+    if let Some(alert) = alert {
+        let failures = &alert.failures;
+        if failures.value < 1 {
+            errors.push(
+                Diagnostic::error(
+                    "SPEC092",
+                    format!(
+                        "alert threshold {} is not a number of failures",
+                        failures.value
+                    ),
+                )
+                .at(failures.span.with_len(failures.value.to_string().len()))
+                .help("write `failures: 5` (fire at 5 failed runs of a playbook in the window)"),
+            );
+        }
+        let window = retry::duration_in(
+            &alert.window,
+            "alert window",
+            "SPEC092",
+            (EVALUATION_FREQUENCY, 86_400),
+        )
+        .unwrap_or_else(|e| {
+            errors.push(*e);
+            3_600
+        });
+        let severity = alert.severity.as_ref().map(|s| s.value).unwrap_or(2);
+        if let Some(s) = alert
+            .severity
+            .as_ref()
+            .filter(|s| !(0..=4).contains(&s.value))
+        {
+            errors.push(
+                Diagnostic::error(
+                    "SPEC092",
+                    format!("alert severity {} is not 0 to 4", s.value),
+                )
+                .at(s.span)
+                .help("0 is critical, 4 verbose; the default is 2"),
+            );
+        }
+        if alert.emails.is_empty() {
+            errors.push(
+                Diagnostic::error("SPEC092", "the failure alert has no `emails`")
+                    .at(alert.span)
+                    .help("write `emails: [soc@contoso.com]`"),
+            );
+        }
+        let mut receivers = Vec::new();
+        for (i, email) in alert.emails.iter().enumerate() {
+            let ok = email
+                .value
+                .split_once('@')
+                .is_some_and(|(u, d)| !u.is_empty() && d.contains('.') && !d.contains('@'));
+            if !ok {
+                errors.push(
+                    Diagnostic::error(
+                        "SPEC092",
+                        format!("`{}` is not an e-mail address", email.value),
+                    )
+                    .at(email.span.with_len(email.value.chars().count()))
+                    .help("write e.g. `soc@contoso.com`"),
+                );
+            }
+            receivers.push(json!({
+                "name": format!("email-{}", i + 1),
+                "emailAddress": email.value,
+                "useCommonAlertSchema": true,
+            }));
+        }
+        let group_id = Expr::resource_id(
+            "Microsoft.Insights/actionGroups",
+            vec![Expr::str(ACTION_GROUP_NAME)],
+        );
+        resources.push(Resource {
+            kind: "Microsoft.Insights/actionGroups".into(),
+            api_version: ACTION_GROUPS_API_VERSION.into(),
+            condition: None,
+            name: lit(ACTION_GROUP_NAME),
+            sub_kind: None,
+            scope: None,
+            resource_group: None,
+            location: Some(lit("Global")),
+            tags: IndexMap::new(),
+            identity: None,
+            depends_on: Vec::new(),
+            properties: json!({
+                // At most 12 characters (the SMS/e-mail sender name).
+                "groupShortName": "soarc-fail",
+                "enabled": true,
+                "emailReceivers": receivers,
+            }),
+        });
+        resources.push(Resource {
+            kind: "Microsoft.Insights/scheduledQueryRules".into(),
+            api_version: SCHEDULED_QUERY_RULES_API_VERSION.into(),
+            condition: None,
+            name: lit(ALERT_NAME),
+            sub_kind: Some("LogAlert".into()),
+            scope: None,
+            resource_group: None,
+            location: Some(location()),
+            tags: IndexMap::new(),
+            identity: None,
+            depends_on: vec![ex(group_id.clone())],
+            properties: json!({
+                "displayName": "Playbook failures (soarc)",
+                "description": format!(
+                    "A playbook had {} or more failed runs in {}",
+                    failures.value,
+                    retry::iso(window)
+                ),
+                "severity": severity,
+                "enabled": true,
+                "evaluationFrequency": retry::iso(EVALUATION_FREQUENCY),
+                "windowSize": retry::iso(window),
+                "scopes": [ex(workspace_id())],
+                "criteria": {
+                    "allOf": [{
+                        "query": alert_query(),
+                        "timeAggregation": "Count",
+                        "dimensions": [{
+                            "name": "resource_workflowName_s",
+                            "operator": "Include",
+                            "values": ["*"],
+                        }],
+                        "operator": "GreaterThanOrEqual",
+                        "threshold": failures.value,
+                        "failingPeriods": {
+                            "numberOfEvaluationPeriods": 1,
+                            "minFailingPeriodsToAlert": 1,
+                        },
+                    }],
+                },
+                "autoMitigate": true,
+                "actions": { "actionGroups": [ex(group_id)] },
+            }),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Some(MonitoringDeployment {
+        template: Template {
+            schema: soarc_lang::arm::TEMPLATE_SCHEMA.into(),
+            content_version: "1.0.0.0".into(),
+            metadata: None,
+            parameters,
+            variables: IndexMap::new(),
+            resources,
+            outputs: IndexMap::new(),
+        },
+        parameters: ParametersFile {
+            schema: soarc_lang::arm::PARAMETERS_SCHEMA.into(),
+            content_version: "1.0.0.0".into(),
+            parameters: values,
+        },
+    }))
+}

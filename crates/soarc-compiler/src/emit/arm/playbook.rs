@@ -1,0 +1,721 @@
+//! The ARM deployment of one compiled playbook: API connections, the Logic App with a
+//! system-assigned identity, and the Sentinel role its identity needs; plus the
+//! parameters file with Key Vault references for secrets.
+
+use indexmap::IndexMap;
+use serde_json::json;
+
+use crate::compile::{CompiledPlaybook, ConnectionKind, ConnectionUse, TriggerKind};
+use crate::spec::{Deployment, Located, Secret};
+use soarc_lang::arm::{
+    Author, Expr, Identity, KeyVaultId, KeyVaultReference, Metadata, Output, Parameter,
+    ParameterMetadata, ParameterType, ParameterValue, ParametersFile, Resource, Support, Template,
+    escape_json, ex, lit,
+};
+use soarc_lang::diagnostics::Diagnostic;
+
+pub const LOGIC_API_VERSION: &str = "2017-07-01";
+pub const CONNECTIONS_API_VERSION: &str = "2016-06-01";
+pub const DEPLOYMENTS_API_VERSION: &str = "2022-09-01";
+pub const ROLE_ASSIGNMENTS_API_VERSION: &str = "2022-04-01";
+pub const DIAGNOSTIC_SETTINGS_API_VERSION: &str = "2021-05-01-preview";
+/// Name of the diagnostic setting soarc puts on every playbook.
+pub const DIAGNOSTIC_SETTING_NAME: &str = "soarc-run-logs";
+/// Built-in role "Microsoft Sentinel Responder": read and update incidents, add comments.
+pub const SENTINEL_RESPONDER_ROLE: &str = "3e150937-b8fe-4cfb-8069-0eaf05ecd056";
+/// Built-in role "Key Vault Secrets User": read secret contents (vaults with Azure RBAC).
+pub const KEY_VAULT_SECRETS_USER_ROLE: &str = "4633458b-17de-408a-b874-0445c86b69e6";
+
+/// Template and parameters file of a playbook.
+#[derive(Debug, Clone)]
+pub struct PlaybookDeployment {
+    pub template: Template,
+    pub parameters: ParametersFile,
+}
+
+/// Build the deployment; errors only for spec facts the parameters file needs.
+pub fn build(
+    playbook: &CompiledPlaybook,
+    deployment: Option<&Located<Deployment>>,
+) -> Result<PlaybookDeployment, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let mut parameters = IndexMap::new();
+    let mut values = IndexMap::new();
+    let mut variables = IndexMap::new();
+    let mut resources = Vec::new();
+
+    parameters.insert(
+        "PlaybookName".to_string(),
+        Parameter {
+            kind: ParameterType::String,
+            default_value: Some(lit(&playbook.name)),
+            min_length: Some(1),
+            max_length: Some(80),
+            metadata: ParameterMetadata {
+                description: "Name of the Logic App (playbook)".into(),
+            },
+        },
+    );
+    values.insert(
+        "PlaybookName".to_string(),
+        ParameterValue::Value {
+            value: json!(playbook.name),
+        },
+    );
+
+    let location = || ex(Expr::call("resourceGroup", vec![]).member("location"));
+    let mut connection_ids = Vec::new();
+    let mut connections_value = serde_json::Map::new();
+    for connection in &playbook.connections {
+        let variable = connection_variable(connection);
+        let prefix = match connection.kind {
+            ConnectionKind::Sentinel => "azuresentinel".to_string(),
+            _ => connection.spec_name.clone(),
+        };
+        variables.insert(
+            variable.clone(),
+            ex(Expr::concat(vec![
+                Expr::str(format!("{prefix}-")),
+                Expr::parameters("PlaybookName"),
+            ])),
+        );
+        let api_id = Expr::call(
+            "subscriptionResourceId",
+            vec![
+                Expr::str("Microsoft.Web/locations/managedApis"),
+                Expr::call("resourceGroup", vec![]).member("location"),
+                Expr::str(connection.kind.api()),
+            ],
+        );
+        let connection_id = Expr::resource_id(
+            "Microsoft.Web/connections",
+            vec![Expr::variables(&variable)],
+        );
+        let mut properties = json!({
+            "displayName": ex(Expr::variables(&variable)),
+            "customParameterValues": {},
+            "api": { "id": ex(api_id.clone()) },
+        });
+        let mut entry = json!({
+            "connectionId": ex(connection_id.clone()),
+            "connectionName": ex(Expr::variables(&variable)),
+            "id": ex(api_id),
+        });
+        match &connection.kind {
+            ConnectionKind::Sentinel => {
+                properties["parameterValueType"] = json!("Alternative");
+                entry["connectionProperties"] =
+                    json!({ "authentication": { "type": "ManagedServiceIdentity" } });
+            }
+            ConnectionKind::ServiceNow(snow) => {
+                let password = format!("{}Password", pascal(&connection.spec_name));
+                parameters.insert(
+                    password.clone(),
+                    Parameter {
+                        kind: ParameterType::SecureString,
+                        default_value: None,
+                        min_length: None,
+                        max_length: None,
+                        metadata: ParameterMetadata {
+                            description: format!(
+                                "Password of ServiceNow user {} (connection `{}`); pass it from Key Vault",
+                                snow.username.value, connection.spec_name
+                            ),
+                        },
+                    },
+                );
+                match key_vault_reference(&snow.password, deployment) {
+                    Ok(reference) => {
+                        values.insert(password.clone(), ParameterValue::KeyVault { reference });
+                    }
+                    Err(e) => errors.push(e),
+                }
+                properties["parameterValues"] = json!({
+                    "instance": lit(snow.instance.value.trim_end_matches('/')),
+                    "username": lit(&snow.username.value),
+                    "password": ex(Expr::parameters(&password)),
+                });
+            }
+            // OAuth: nothing to set; the connection is authorised in the portal.
+            ConnectionKind::Office365 => {}
+            ConnectionKind::KeyVault(kv) => {
+                let (name, group) = key_vault_parameters(kv);
+                parameters.insert(
+                    name.clone(),
+                    Parameter {
+                        kind: ParameterType::String,
+                        default_value: Some(lit(&kv.vault.value)),
+                        min_length: Some(3),
+                        max_length: Some(24),
+                        metadata: ParameterMetadata {
+                            description: format!(
+                                "Key Vault the playbook reads secrets from at run time (spec vault `{}`); its identity gets Key Vault Secrets User on it",
+                                kv.vault.value
+                            ),
+                        },
+                    },
+                );
+                values.insert(
+                    name.clone(),
+                    ParameterValue::Value {
+                        value: json!(kv.vault.value),
+                    },
+                );
+                parameters.insert(
+                    group.clone(),
+                    Parameter {
+                        kind: ParameterType::String,
+                        default_value: Some(ex(Expr::call("resourceGroup", vec![]).member("name"))),
+                        min_length: None,
+                        max_length: None,
+                        metadata: ParameterMetadata {
+                            description: format!(
+                                "Resource group of Key Vault `{}` (default: the playbook's)",
+                                kv.vault.value
+                            ),
+                        },
+                    },
+                );
+                if let Some(resource_group) = &kv.resource_group {
+                    values.insert(
+                        group.clone(),
+                        ParameterValue::Value {
+                            value: json!(resource_group.value),
+                        },
+                    );
+                }
+                properties["parameterValueType"] = json!("Alternative");
+                properties["alternativeParameterValues"] =
+                    json!({ "vaultName": ex(Expr::parameters(&name)) });
+                entry["connectionProperties"] =
+                    json!({ "authentication": { "type": "ManagedServiceIdentity" } });
+            }
+        }
+        resources.push(Resource {
+            kind: "Microsoft.Web/connections".into(),
+            api_version: CONNECTIONS_API_VERSION.into(),
+            condition: None,
+            name: ex(Expr::variables(&variable)),
+            sub_kind: None,
+            scope: None,
+            resource_group: None,
+            location: Some(location()),
+            tags: IndexMap::new(),
+            identity: None,
+            depends_on: Vec::new(),
+            properties,
+        });
+        connection_ids.push(ex(connection_id));
+        connections_value.insert(connection.key.clone(), entry);
+    }
+
+    let definition = serde_json::to_value(&playbook.definition).expect("definitions serialize");
+    let mut workflow_properties = json!({
+        "state": "Enabled",
+        "definition": escape_json(definition),
+    });
+    if !connections_value.is_empty() {
+        workflow_properties["parameters"] =
+            json!({ "$connections": { "value": connections_value } });
+    }
+    // Incident ARM ids built in the workflow start with the workspace's: supplied here from
+    // the template's parameters, never written into the definition as text.
+    if playbook
+        .definition
+        .parameters
+        .contains_key(crate::compile::WORKSPACE_ID_PARAMETER)
+    {
+        workflow_properties["parameters"][crate::compile::WORKSPACE_ID_PARAMETER] =
+            json!({ "value": ex(sentinel_workspace_id()) });
+    }
+    let mut tags = IndexMap::from([
+        (
+            "hidden-SentinelTemplateName".to_string(),
+            lit(&playbook.name),
+        ),
+        ("hidden-SentinelTemplateVersion".to_string(), lit("1.0")),
+    ]);
+    for (key, value) in &playbook.tags {
+        tags.insert(key.clone(), lit(value));
+    }
+    let workflow_id = Expr::resource_id(
+        "Microsoft.Logic/workflows",
+        vec![Expr::parameters("PlaybookName")],
+    );
+    resources.push(Resource {
+        kind: "Microsoft.Logic/workflows".into(),
+        api_version: LOGIC_API_VERSION.into(),
+        condition: None,
+        name: ex(Expr::parameters("PlaybookName")),
+        sub_kind: None,
+        scope: None,
+        resource_group: None,
+        location: Some(location()),
+        tags,
+        identity: Some(Identity {
+            kind: "SystemAssigned".into(),
+        }),
+        depends_on: connection_ids,
+        properties: workflow_properties,
+    });
+
+    let workspace = deployment.map(|d| &d.workspace);
+    // The workspace parameters serve the Sentinel role and the diagnostic settings.
+    if playbook.uses_sentinel() || workspace.is_some() {
+        parameters.insert(
+            "WorkspaceName".to_string(),
+            Parameter {
+                kind: ParameterType::String,
+                default_value: None,
+                min_length: Some(4),
+                max_length: Some(63),
+                metadata: ParameterMetadata {
+                    description: "Log Analytics workspace of Microsoft Sentinel; receives the playbook's run logs (and the playbook gets Microsoft Sentinel Responder on it when it uses Sentinel)".into(),
+                },
+            },
+        );
+        parameters.insert(
+            "WorkspaceResourceGroup".to_string(),
+            Parameter {
+                kind: ParameterType::String,
+                default_value: Some(ex(Expr::call("resourceGroup", vec![]).member("name"))),
+                min_length: None,
+                max_length: None,
+                metadata: ParameterMetadata {
+                    description:
+                        "Resource group of the Sentinel workspace (default: the playbook's)".into(),
+                },
+            },
+        );
+        match workspace {
+            Some(workspace) => {
+                values.insert("WorkspaceName".into(), ParameterValue::Value { value: json!(workspace.name.value) });
+                if let Some(group) = &workspace.resource_group {
+                    values.insert("WorkspaceResourceGroup".into(), ParameterValue::Value { value: json!(group.value) });
+                }
+            }
+            None => errors.push(
+                Diagnostic::error(
+                    "SPEC070",
+                    format!("playbook `{}` uses Sentinel, but the spec has no `deployment.workspace`", playbook.name),
+                )
+                .at(playbook.span)
+                .help("add `deployment: { workspace: { name: <Sentinel workspace> } }` so the playbook can be granted Microsoft Sentinel Responder"),
+            ),
+        }
+        if workspace.is_some() {
+            resources.push(diagnostic_settings(&workflow_id));
+        }
+        if playbook.uses_sentinel() {
+            resources.push(responder_role_deployment(&workflow_id));
+        }
+    }
+    for (_, kv) in playbook.key_vaults() {
+        resources.push(secrets_user_role_deployment(&workflow_id, kv));
+    }
+
+    let mut outputs = IndexMap::new();
+    outputs.insert(
+        "playbookResourceId".to_string(),
+        Output {
+            kind: ParameterType::String,
+            value: ex(workflow_id.clone()),
+        },
+    );
+    outputs.insert(
+        "playbookPrincipalId".to_string(),
+        Output {
+            kind: ParameterType::String,
+            value: ex(principal_id(&workflow_id)),
+        },
+    );
+
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(PlaybookDeployment {
+        template: Template {
+            schema: soarc_lang::arm::TEMPLATE_SCHEMA.into(),
+            content_version: "1.0.0.0".into(),
+            metadata: Some(metadata(playbook)),
+            parameters,
+            variables,
+            resources,
+            outputs,
+        },
+        parameters: ParametersFile {
+            schema: soarc_lang::arm::PARAMETERS_SCHEMA.into(),
+            content_version: "1.0.0.0".into(),
+            parameters: values,
+        },
+    })
+}
+
+/// The playbook's run logs (`WorkflowRuntime`) and metrics to the Sentinel workspace, as
+/// `AzureDiagnostics` rows (no `logAnalyticsDestinationType`: Logic Apps (Consumption) only
+/// writes there), so `AzureDiagnostics | where ResourceProvider == "MICROSOFT.LOGIC"` finds
+/// them. An extension resource scoped to the workflow.
+fn diagnostic_settings(workflow_id: &Expr) -> Resource {
+    Resource {
+        kind: "Microsoft.Insights/diagnosticSettings".into(),
+        api_version: DIAGNOSTIC_SETTINGS_API_VERSION.into(),
+        condition: None,
+        name: lit(DIAGNOSTIC_SETTING_NAME),
+        sub_kind: None,
+        scope: Some(ex(Expr::call(
+            "format",
+            vec![
+                Expr::str("Microsoft.Logic/workflows/{0}"),
+                Expr::parameters("PlaybookName"),
+            ],
+        ))),
+        resource_group: None,
+        location: None,
+        tags: IndexMap::new(),
+        identity: None,
+        depends_on: vec![ex(workflow_id.clone())],
+        properties: json!({
+            "workspaceId": ex(workspace_id()),
+            "logs": [{ "category": "WorkflowRuntime", "enabled": true }],
+            "metrics": [{ "category": "AllMetrics", "enabled": true }],
+        }),
+    }
+}
+
+/// `resourceId(WorkspaceResourceGroup, 'Microsoft.OperationalInsights/workspaces', WorkspaceName)`
+pub fn workspace_id() -> Expr {
+    Expr::call(
+        "resourceId",
+        vec![
+            Expr::parameters("WorkspaceResourceGroup"),
+            Expr::str("Microsoft.OperationalInsights/workspaces"),
+            Expr::parameters("WorkspaceName"),
+        ],
+    )
+}
+
+/// `resourceId(subscription().subscriptionId, WorkspaceResourceGroup,
+/// 'Microsoft.OperationalInsights/workspaces', WorkspaceName)`
+fn sentinel_workspace_id() -> Expr {
+    Expr::call(
+        "resourceId",
+        vec![
+            Expr::call("subscription", vec![]).member("subscriptionId"),
+            Expr::parameters("WorkspaceResourceGroup"),
+            Expr::str("Microsoft.OperationalInsights/workspaces"),
+            Expr::parameters("WorkspaceName"),
+        ],
+    )
+}
+
+/// `reference(workflow, api, 'full').identity.principalId`
+fn principal_id(workflow_id: &Expr) -> Expr {
+    Expr::call(
+        "reference",
+        vec![
+            workflow_id.clone(),
+            Expr::str(LOGIC_API_VERSION),
+            Expr::str("full"),
+        ],
+    )
+    .member("identity")
+    .member("principalId")
+}
+
+/// Microsoft Sentinel Responder for the playbook's identity on the workspace. A nested
+/// deployment reaches the workspace's resource group, which may differ from the
+/// playbook's; the assignment name is a `guid()` of workspace, playbook and role so a
+/// redeployment finds the same assignment.
+fn responder_role_deployment(workflow_id: &Expr) -> Resource {
+    role_deployment(
+        workflow_id,
+        RoleGrant {
+            deployment_prefix: "sentinel-responder-".into(),
+            resource_group: "WorkspaceResourceGroup".into(),
+            target_type: "Microsoft.OperationalInsights/workspaces",
+            target_parameter: "workspaceName",
+            target_description: "Sentinel workspace name",
+            target_value: Expr::parameters("WorkspaceName"),
+            role: SENTINEL_RESPONDER_ROLE,
+            description: "soarc: lets the playbook read and update Microsoft Sentinel incidents",
+        },
+    )
+}
+
+/// Key Vault Secrets User for the playbook's identity on a vault it reads at run time (the
+/// Jira credentials), in the vault's resource group like the Sentinel role.
+fn secrets_user_role_deployment(workflow_id: &Expr, kv: &crate::spec::KeyVaultSecret) -> Resource {
+    let (name, group) = key_vault_parameters(kv);
+    role_deployment(
+        workflow_id,
+        RoleGrant {
+            deployment_prefix: format!("kv-secrets-user-{}-", kv.vault.value),
+            resource_group: group,
+            target_type: "Microsoft.KeyVault/vaults",
+            target_parameter: "vaultName",
+            target_description: "Key Vault name",
+            target_value: Expr::parameters(&name),
+            role: KEY_VAULT_SECRETS_USER_ROLE,
+            description: "soarc: lets the playbook read the secrets it needs at run time",
+        },
+    )
+}
+
+/// ARM parameter names of a vault's name and resource group.
+fn key_vault_parameters(kv: &crate::spec::KeyVaultSecret) -> (String, String) {
+    let prefix = pascal(&kv.vault.value);
+    (
+        format!("{prefix}KeyVaultName"),
+        format!("{prefix}KeyVaultResourceGroup"),
+    )
+}
+
+/// A role for the playbook's identity on one resource, through a nested deployment into
+/// the resource's group.
+struct RoleGrant {
+    deployment_prefix: String,
+    /// Outer parameter holding the target's resource group.
+    resource_group: String,
+    target_type: &'static str,
+    /// Inner parameter holding the target's name.
+    target_parameter: &'static str,
+    target_description: &'static str,
+    target_value: Expr,
+    role: &'static str,
+    description: &'static str,
+}
+
+fn role_deployment(workflow_id: &Expr, grant: RoleGrant) -> Resource {
+    let inner = Template {
+        schema: soarc_lang::arm::TEMPLATE_SCHEMA.into(),
+        content_version: "1.0.0.0".into(),
+        metadata: None,
+        parameters: IndexMap::from([
+            (
+                grant.target_parameter.to_string(),
+                plain_parameter(grant.target_description),
+            ),
+            (
+                "principalId".to_string(),
+                plain_parameter("Object id of the playbook's managed identity"),
+            ),
+        ]),
+        variables: IndexMap::new(),
+        resources: vec![Resource {
+            kind: "Microsoft.Authorization/roleAssignments".into(),
+            api_version: ROLE_ASSIGNMENTS_API_VERSION.into(),
+            sub_kind: None,
+            condition: None,
+            name: ex(Expr::call(
+                "guid",
+                vec![
+                    Expr::resource_id(
+                        grant.target_type,
+                        vec![Expr::parameters(grant.target_parameter)],
+                    ),
+                    // The identity, not the playbook: a playbook deleted and deployed again
+                    // gets a new identity, and an assignment's principal cannot change.
+                    Expr::parameters("principalId"),
+                    Expr::str(grant.role),
+                ],
+            )),
+            scope: Some(ex(Expr::call(
+                "format",
+                vec![
+                    Expr::str(format!("{}/{{0}}", grant.target_type)),
+                    Expr::parameters(grant.target_parameter),
+                ],
+            ))),
+            resource_group: None,
+            location: None,
+            tags: IndexMap::new(),
+            identity: None,
+            depends_on: Vec::new(),
+            properties: json!({
+                "roleDefinitionId": ex(Expr::call("subscriptionResourceId", vec![
+                    Expr::str("Microsoft.Authorization/roleDefinitions"),
+                    Expr::str(grant.role),
+                ])),
+                "principalId": ex(Expr::parameters("principalId")),
+                "principalType": "ServicePrincipal",
+                "description": grant.description,
+            }),
+        }],
+        outputs: IndexMap::new(),
+    };
+    let value = |e: Expr| json!({ "value": ex(e) });
+    let mut parameters = serde_json::Map::new();
+    parameters.insert(grant.target_parameter.into(), value(grant.target_value));
+    parameters.insert("principalId".into(), value(principal_id(workflow_id)));
+    Resource {
+        kind: "Microsoft.Resources/deployments".into(),
+        api_version: DEPLOYMENTS_API_VERSION.into(),
+        sub_kind: None,
+        condition: None,
+        name: ex(Expr::call(
+            "take",
+            vec![
+                Expr::concat(vec![
+                    Expr::str(grant.deployment_prefix),
+                    Expr::parameters("PlaybookName"),
+                ]),
+                Expr::int(64),
+            ],
+        )),
+        scope: None,
+        resource_group: Some(ex(Expr::parameters(&grant.resource_group))),
+        location: None,
+        tags: IndexMap::new(),
+        identity: None,
+        depends_on: vec![ex(workflow_id.clone())],
+        properties: json!({
+            "mode": "Incremental",
+            "expressionEvaluationOptions": { "scope": "inner" },
+            "parameters": parameters,
+            "template": serde_json::to_value(inner).expect("templates serialize"),
+        }),
+    }
+}
+
+fn plain_parameter(description: &str) -> Parameter {
+    Parameter {
+        kind: ParameterType::String,
+        default_value: None,
+        min_length: None,
+        max_length: None,
+        metadata: ParameterMetadata {
+            description: description.into(),
+        },
+    }
+}
+
+/// ARM variable holding a connection's resource name.
+fn connection_variable(connection: &ConnectionUse) -> String {
+    match connection.kind {
+        ConnectionKind::Sentinel => "AzureSentinelConnectionName".into(),
+        _ => format!("{}ConnectionName", pascal(&connection.spec_name)),
+    }
+}
+
+/// `snow-prod` -> `SnowProd`
+fn pascal(name: &str) -> String {
+    name.split(['-', '_'])
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut chars = p.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Parameters-file reference to a Key Vault secret: needs the vault's full resource id.
+#[allow(clippy::result_large_err)] // one diagnostic, on the error path only
+fn key_vault_reference(
+    secret: &Located<Secret>,
+    deployment: Option<&Located<Deployment>>,
+) -> Result<KeyVaultReference, Diagnostic> {
+    let kv = &secret.key_vault;
+    let subscription = kv
+        .subscription_id
+        .as_ref()
+        .or_else(|| deployment.and_then(|d| d.subscription_id.as_ref()));
+    let group = kv
+        .resource_group
+        .as_ref()
+        .or_else(|| deployment.and_then(|d| d.resource_group.as_ref()));
+    let (Some(subscription), Some(group)) = (subscription, group) else {
+        return Err(Diagnostic::error(
+            "SPEC071",
+            format!("Key Vault secret `{}` needs the vault's subscription and resource group", kv.secret.value),
+        )
+        .at(secret.span)
+        .help("set `deployment.subscription_id` and `deployment.resource_group`, or `subscription_id` and `resource_group` on the key_vault reference"));
+    };
+    Ok(KeyVaultReference {
+        key_vault: KeyVaultId {
+            id: format!(
+                "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.KeyVault/vaults/{}",
+                subscription.value, group.value, kv.vault.value
+            ),
+        },
+        secret_name: kv.secret.value.clone(),
+    })
+}
+
+fn metadata(playbook: &CompiledPlaybook) -> Metadata {
+    let mut prerequisites = Vec::new();
+    for connection in &playbook.connections {
+        match &connection.kind {
+            ConnectionKind::ServiceNow(snow) => prerequisites.push(format!(
+                "ServiceNow instance {} with integration user {} (role itil); its password in Key Vault {} as secret {} (the parameters file reads it at deployment: the vault must allow template deployment, enabledForTemplateDeployment, and the deploying identity needs Microsoft.KeyVault/vaults/deploy/action on it)",
+                snow.instance.value, snow.username.value, snow.password.key_vault.vault.value, snow.password.key_vault.secret.value
+            )),
+            ConnectionKind::KeyVault(kv) => prerequisites.push(format!(
+                "Key Vault {} holds the secrets the playbook reads at run time and uses the Azure RBAC permission model: the template grants the playbook's identity Key Vault Secrets User on it, so the deploying identity must be able to create role assignments there (for a vault with access policies, grant the identity Get on secrets instead)",
+                kv.vault.value
+            )),
+            ConnectionKind::Office365 => prerequisites.push(format!(
+                "An Office 365 Outlook mailbox for connection {}: authorise the API connection in the portal after deployment (Edit API connection, Authorize) so failure e-mails can be sent",
+                connection.spec_name
+            )),
+            ConnectionKind::Sentinel => {}
+        }
+    }
+    if playbook.uses_sentinel() {
+        prerequisites.push(
+            "The deploying identity can create role assignments on the Sentinel workspace (Owner or User Access Administrator)".into(),
+        );
+    }
+    let trigger = match playbook.trigger {
+        TriggerKind::Incident => "Incident trigger",
+        TriggerKind::Alert => "Alert trigger",
+        TriggerKind::Entity => "Entity trigger",
+        TriggerKind::Recurrence => "Recurrence",
+        TriggerKind::HttpRequest => "HTTP request",
+    };
+    Metadata {
+        title: playbook.name.clone(),
+        description: playbook
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("{trigger} playbook generated by soarc")),
+        prerequisites,
+        post_deployment: match playbook.trigger {
+            TriggerKind::Incident | TriggerKind::Alert => {
+                vec!["Attach the playbook to an automation rule so Sentinel runs it".into()]
+            }
+            _ => Vec::new(),
+        },
+        tags: vec![trigger.to_string()],
+        support: Support {
+            tier: "community".into(),
+        },
+        author: Author {
+            name: "soarc".into(),
+        },
+        generated_by: "soarc".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pascal_case_names() {
+        assert_eq!(pascal("snow"), "Snow");
+        assert_eq!(pascal("snow-prod_eu"), "SnowProdEu");
+    }
+
+    #[test]
+    fn escaped_definitions_keep_wdl_text() {
+        let value = escape_json(json!({"a": "[Sentinel] x]", "b": "[not escaped", "[k]": 1}));
+        assert_eq!(
+            value,
+            json!({"a": "[[Sentinel] x]", "b": "[not escaped", "[[k]": 1})
+        );
+    }
+}

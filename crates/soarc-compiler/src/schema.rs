@@ -1,0 +1,102 @@
+//! JSON Schemas generated from the project's own types, and the in-process check of
+//! every build output against them.
+//!
+//! `schemas/*.schema.json` are these schemas, committed so that editors and reviewers
+//! can use them; a test fails when they drift from the types.
+
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use soarc_lang::{arm, wdl};
+
+use crate::emit::arm::automation::AutomationRuleProperties;
+use crate::spec;
+
+/// Schema files under `schemas/`, by file name.
+pub fn all() -> Vec<(&'static str, Value)> {
+    vec![
+        ("soarc.schema.json", spec_schema()),
+        (
+            "workflow-definition.schema.json",
+            to_value(schemars::schema_for!(wdl::Definition)),
+        ),
+        (
+            "arm-template.schema.json",
+            to_value(schemars::schema_for!(arm::Template)),
+        ),
+        (
+            "arm-parameters.schema.json",
+            to_value(schemars::schema_for!(arm::ParametersFile)),
+        ),
+        (
+            "automation-rule.schema.json",
+            to_value(schemars::schema_for!(AutomationRuleProperties)),
+        ),
+    ]
+}
+
+/// The spec schema, as `soarc schema` prints it.
+pub fn spec_schema() -> Value {
+    to_value(schemars::schema_for!(spec::Spec))
+}
+
+fn to_value(schema: schemars::Schema) -> Value {
+    schema.to_value()
+}
+
+/// Pretty JSON with a final newline, as files are written.
+pub fn pretty(value: &Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).expect("JSON values serialize");
+    text.push('\n');
+    text
+}
+
+/// Which of the generated schemas a document is checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputKind {
+    Workflow,
+    Template,
+    Parameters,
+    /// The `properties` of a `Microsoft.SecurityInsights/automationRules` resource.
+    AutomationRule,
+}
+
+struct Validators {
+    workflow: jsonschema::Validator,
+    template: jsonschema::Validator,
+    parameters: jsonschema::Validator,
+    automation_rule: jsonschema::Validator,
+}
+
+/// Compiled once per process: compiling a schema costs more than checking a document.
+fn validators() -> &'static Validators {
+    static VALIDATORS: OnceLock<Validators> = OnceLock::new();
+    VALIDATORS.get_or_init(|| {
+        let compile = |schema: schemars::Schema| {
+            jsonschema::validator_for(&schema.to_value())
+                .expect("generated schemas are valid JSON Schema")
+        };
+        Validators {
+            workflow: compile(schemars::schema_for!(wdl::Definition)),
+            template: compile(schemars::schema_for!(arm::Template)),
+            parameters: compile(schemars::schema_for!(arm::ParametersFile)),
+            automation_rule: compile(schemars::schema_for!(AutomationRuleProperties)),
+        }
+    })
+}
+
+/// Check a generated document; returns one message per violation (pointer: message).
+pub fn check(kind: OutputKind, document: &Value) -> Vec<String> {
+    let validators = validators();
+    let validator = match kind {
+        OutputKind::Workflow => &validators.workflow,
+        OutputKind::Template => &validators.template,
+        OutputKind::Parameters => &validators.parameters,
+        OutputKind::AutomationRule => &validators.automation_rule,
+    };
+    validator
+        .iter_errors(document)
+        .map(|e| format!("{}: {}", e.instance_path(), e))
+        .collect()
+}

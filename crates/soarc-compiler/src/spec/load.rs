@@ -1,0 +1,307 @@
+//! Reading spec files: YAML or JSON, one or many, into one merged [`Spec`].
+//!
+//! Both formats go through serde-saphyr (JSON is YAML 1.2 flow syntax), so errors in
+//! either carry a line and column. Sections of several files are merged; a name defined
+//! twice is an error that points at both places.
+
+use std::path::Path;
+
+use indexmap::IndexMap;
+
+use super::located::FileScope;
+use super::{Located, Spec};
+use soarc_lang::diagnostics::{Diagnostic, Sources, Span};
+
+/// Specs read from files, merged, with the sources for error rendering.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub spec: Spec,
+    pub sources: Sources,
+    /// Problems found while merging files (duplicate names); later stages still run so
+    /// that one build reports everything.
+    pub errors: Vec<Diagnostic>,
+}
+
+/// Read and merge the given spec files. All errors are collected, not just the first.
+pub fn load_files(paths: &[impl AsRef<Path>]) -> Result<Loaded, (Sources, Vec<Diagnostic>)> {
+    let mut sources = Sources::default();
+    let mut errors = Vec::new();
+    let mut specs = Vec::new();
+    if paths.is_empty() {
+        errors.push(
+            Diagnostic::error("SPEC001", "no spec file given")
+                .help("soarc build sentinel-soar.yaml --out out/"),
+        );
+    }
+    for path in paths {
+        let path = path.as_ref();
+        let text = match std::fs::read(path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => text,
+                Err(_) => {
+                    errors.push(
+                        Diagnostic::error("SPEC001", "spec file is not UTF-8 text").in_file(path),
+                    );
+                    continue;
+                }
+            },
+            Err(e) => {
+                errors.push(
+                    Diagnostic::error("SPEC001", format!("cannot read spec file: {e}"))
+                        .in_file(path),
+                );
+                continue;
+            }
+        };
+        let file = sources.add(path.to_path_buf(), text);
+        match parse_spec(&sources, file) {
+            Ok(spec) => specs.push(spec),
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err((sources, errors));
+    }
+    let (spec, errors) = merge(specs, &sources);
+    Ok(Loaded {
+        spec,
+        sources,
+        errors,
+    })
+}
+
+/// Parse one file already added to `sources`.
+#[allow(clippy::result_large_err)] // one diagnostic per file, on the error path only
+pub fn parse_spec(
+    sources: &Sources,
+    file: soarc_lang::diagnostics::FileId,
+) -> Result<Spec, Diagnostic> {
+    let source = sources.get(file).expect("file was just added");
+    let _scope = FileScope::enter(file);
+    let text = source.text.strip_prefix('\u{feff}').unwrap_or(&source.text);
+    if text.trim().is_empty() {
+        return Ok(Spec::default());
+    }
+    serde_saphyr::from_str::<Spec>(text).map_err(|e| {
+        let mut diagnostic = Diagnostic::error("SPEC002", describe(&e));
+        if let Some(location) = e.location().filter(|l| l.line() > 0) {
+            diagnostic = diagnostic.at(Span {
+                file,
+                line: location.line() as usize,
+                column: location.column() as usize,
+                len: 1,
+            });
+        }
+        if diagnostic.span.is_none() {
+            diagnostic = diagnostic.in_file(&source.path);
+        }
+        diagnostic.help_opt(suggest_for(&e.without_snippet().to_string()))
+    })
+}
+
+/// The parser's message without its own snippet (we render ours) and location suffix.
+fn describe(error: &serde_saphyr::Error) -> String {
+    let text = error.without_snippet().to_string();
+    let first = text.lines().next().unwrap_or("invalid spec").trim();
+    // serde-saphyr appends " at line X, column Y"; the span already says that.
+    let message = match first.find(" at line ") {
+        Some(i) => &first[..i],
+        None => first,
+    };
+    plain_message(message)
+}
+
+/// "unknown field `titel`, expected one of `a`, `b`" -> "did you mean `title`?"
+fn suggest_for(message: &str) -> Option<String> {
+    let unknown = ["unknown field `", "unknown variant `"]
+        .iter()
+        .find_map(|p| message.find(p).map(|i| i + p.len()))?;
+    let name_end = message[unknown..].find('`')? + unknown;
+    let name = &message[unknown..name_end];
+    let expected = message[name_end..].find("expected")? + name_end;
+    let list = message[expected..]
+        .trim_start_matches("expected")
+        .trim_start()
+        .trim_start_matches("one of");
+    let candidates: Vec<&str> = list
+        .split([',', ' '])
+        .map(|c| c.trim().trim_matches('`'))
+        .filter(|c| !c.is_empty() && *c != "or")
+        .collect();
+    soarc_lang::diagnostics::did_you_mean(name, candidates.iter().copied())
+        .filter(|c| *c != name)
+        .map(|c| format!("did you mean `{c}`?"))
+}
+
+/// Parser messages that name serde internals, said in the spec's terms.
+fn plain_message(message: &str) -> String {
+    const REWRITES: &[(&str, &str)] = &[
+        (
+            "expected mapping start",
+            "expected a mapping (`key: value` lines) here",
+        ),
+        (
+            "expected sequence start",
+            "expected a list (`- item` lines) here",
+        ),
+        (
+            "data did not match any variant of untagged enum Bullets",
+            "bullets must be a list of item texts (`bullets: [first, second]`) or the list of a `sentinel.get_entities` step (`bullets: \"{{enrichment.list}}\"`)",
+        ),
+        (
+            "data did not match any variant of untagged enum IssueType",
+            "issue_type must be a name (`issue_type: Bug`) or an id (`issue_type: { id: \"10004\" }`)",
+        ),
+        (
+            "externally tagged enum expected scalar or mapping",
+            "expected a name (e.g. `incident`) or a one-key mapping (e.g. `recurrence: {...}`) here",
+        ),
+    ];
+    REWRITES
+        .iter()
+        .find(|(from, _)| message.starts_with(from))
+        .map(|(_, to)| to.to_string())
+        .unwrap_or_else(|| message.to_string())
+}
+
+/// A top-level block that only one file may define.
+fn merge_block<T>(
+    merged: &mut Option<Located<T>>,
+    block: Option<Located<T>>,
+    what: &str,
+    sources: &Sources,
+    errors: &mut Vec<Diagnostic>,
+) {
+    let Some(block) = block else { return };
+    if let Some(first) = merged {
+        errors.push(
+            Diagnostic::error("SPEC003", format!("`{what}` is defined more than once"))
+                .at(block.span)
+                .help(format!(
+                    "keep one `{what}` block (the first is in {})",
+                    sources
+                        .get(first.span.file)
+                        .map(|f| f.path.display().to_string())
+                        .unwrap_or_default()
+                )),
+        );
+    } else {
+        *merged = Some(block);
+    }
+}
+
+/// Merge files: maps and lists are concatenated; duplicate names are errors.
+fn merge(specs: Vec<Spec>, sources: &Sources) -> (Spec, Vec<Diagnostic>) {
+    let mut merged = Spec::default();
+    let mut errors = Vec::new();
+    for spec in specs {
+        merge_block(
+            &mut merged.deployment,
+            spec.deployment,
+            "deployment",
+            sources,
+            &mut errors,
+        );
+        merge_block(
+            &mut merged.defaults,
+            spec.defaults,
+            "defaults",
+            sources,
+            &mut errors,
+        );
+        merge_block(
+            &mut merged.monitoring,
+            spec.monitoring,
+            "monitoring",
+            sources,
+            &mut errors,
+        );
+        merge_map(
+            &mut merged.mappings,
+            spec.mappings,
+            "mapping",
+            sources,
+            &mut errors,
+        );
+        merge_map(
+            &mut merged.connections,
+            spec.connections,
+            "connection",
+            sources,
+            &mut errors,
+        );
+        if let Some(sync) = spec.sync {
+            if merged.sync.is_some() {
+                errors.push(
+                    Diagnostic::error("SPEC003", "`sync` is defined more than once")
+                        .at(sync.span)
+                        .help("keep one `sync` block across the spec files"),
+                );
+            } else {
+                merged.sync = Some(sync);
+            }
+        }
+        merged.playbooks.extend(spec.playbooks);
+        merged.automation_rules.extend(spec.automation_rules);
+    }
+    (merged, errors)
+}
+
+fn merge_map<T>(
+    into: &mut IndexMap<Located<String>, T>,
+    from: IndexMap<Located<String>, T>,
+    what: &str,
+    sources: &Sources,
+    errors: &mut Vec<Diagnostic>,
+) {
+    for (name, value) in from {
+        if let Some((first, _)) = into.get_key_value(&name) {
+            errors.push(duplicate(what, &name, first.span, sources));
+        } else {
+            into.insert(name, value);
+        }
+    }
+}
+
+/// "X is defined twice" pointing at the second definition, naming the first.
+pub fn duplicate(what: &str, name: &Located<String>, first: Span, sources: &Sources) -> Diagnostic {
+    let file = sources
+        .get(first.file)
+        .map(|f| f.path.display().to_string())
+        .unwrap_or_default();
+    Diagnostic::error(
+        "SPEC003",
+        format!("{what} `{}` is defined more than once", name.value),
+    )
+    .at(name.span.with_len(name.value.chars().count()))
+    .label("defined again here")
+    .help(format!(
+        "names must be unique across all spec files; the first definition is at {file}:{}:{}",
+        first.line, first.column
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestion_from_unknown_field_message() {
+        let message = "unknown field `sumary`, expected one of `summary`, `description`";
+        assert_eq!(
+            suggest_for(message).as_deref(),
+            Some("did you mean `summary`?")
+        );
+        assert_eq!(suggest_for("invalid type: string"), None);
+        let message = "unknown field `stepz`, expected one of name, description, trigger, steps";
+        assert_eq!(
+            suggest_for(message).as_deref(),
+            Some("did you mean `steps`?")
+        );
+        let message = "unknown variant `incidnet`, expected one of incident, alert";
+        assert_eq!(
+            suggest_for(message).as_deref(),
+            Some("did you mean `incident`?")
+        );
+    }
+}

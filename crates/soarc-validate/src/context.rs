@@ -1,0 +1,606 @@
+//! The shared analysis every rule reads: the input kind, every ARM expression (parsed once),
+//! the ARM scopes (a template and each nested template with inner scope), and every workflow
+//! definition with its actions, their nesting, and every WDL expression (parsed once).
+
+use soarc_lang::arm::expr::{self as arm_expr, StringKind};
+use soarc_lang::wdl::expr::{self as wdl_expr, Template};
+
+use super::json::{Document, Node, Value, child, escape_token};
+
+/// What a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// ARM deployment template (`deploymentTemplate.json`, any scope).
+    ArmTemplate,
+    /// ARM parameters file (`deploymentParameters.json`).
+    Parameters,
+    /// A bare workflow definition (`workflowdefinition.json`).
+    Workflow,
+    /// A workflow resource body: `{"definition": ..., "parameters": ...}` (as exported).
+    WorkflowResource,
+    Unknown,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::ArmTemplate => "ARM template",
+            Kind::Parameters => "ARM parameters file",
+            Kind::Workflow => "workflow definition",
+            Kind::WorkflowResource => "workflow resource",
+            Kind::Unknown => "unknown",
+        }
+    }
+
+    /// By `$schema` first (case-insensitive), then by shape.
+    pub fn detect(root: &Node) -> Kind {
+        if root.as_object().is_none() {
+            return Kind::Unknown;
+        }
+        if let Some(schema) = root.str_ci("$schema") {
+            let schema = schema.to_ascii_lowercase();
+            if schema.contains("deploymenttemplate.json") {
+                return Kind::ArmTemplate;
+            }
+            if schema.contains("deploymentparameters.json") {
+                return Kind::Parameters;
+            }
+            if schema.contains("workflowdefinition.json") {
+                return Kind::Workflow;
+            }
+        }
+        if root.get_ci("resources").is_some() {
+            return Kind::ArmTemplate;
+        }
+        if root.get_ci("triggers").is_some() || root.get_ci("actions").is_some() {
+            return Kind::Workflow;
+        }
+        if let Some(def) = root.get_ci("definition")
+            && (def.get_ci("triggers").is_some() || def.get_ci("actions").is_some())
+        {
+            return Kind::WorkflowResource;
+        }
+        if let Some(params) = root.get_ci("parameters").and_then(Node::as_object)
+            && !params.is_empty()
+            && params
+                .iter()
+                .all(|m| m.value.get_ci("value").is_some() || m.value.get_ci("reference").is_some())
+        {
+            return Kind::Parameters;
+        }
+        Kind::Unknown
+    }
+}
+
+/// A string value in the document.
+#[derive(Debug, Clone)]
+pub struct StrAt<'a> {
+    pub pointer: String,
+    pub offset: usize,
+    pub text: &'a str,
+}
+
+/// One ARM expression string (`[...]`).
+#[derive(Debug)]
+pub struct ArmExpr<'a> {
+    pub at: StrAt<'a>,
+    pub parsed: Result<arm_expr::Expr, arm_expr::ParseError>,
+}
+
+/// A resource declared in a template.
+#[derive(Debug)]
+pub struct Resource<'a> {
+    pub pointer: String,
+    pub node: &'a Node,
+    /// Full type (`Microsoft.Network/virtualNetworks/subnets` for a nested child).
+    pub full_type: String,
+    /// Name as written (may be an expression).
+    pub name: Option<&'a str>,
+    /// `copy.name`, which `dependsOn` may name.
+    pub copy_name: Option<&'a str>,
+    /// Symbolic name (languageVersion 2.0 templates).
+    pub symbol: Option<&'a str>,
+}
+
+/// A template and everything evaluated in its expression scope.
+#[derive(Debug)]
+pub struct ArmScope<'a> {
+    pub pointer: String,
+    pub root: &'a Node,
+    pub exprs: Vec<ArmExpr<'a>>,
+    pub resources: Vec<Resource<'a>>,
+}
+
+impl ArmScope<'_> {
+    /// Declared parameter names.
+    pub fn parameter_names(&self) -> Vec<&str> {
+        keys(self.root.get_ci("parameters"))
+    }
+
+    /// Declared variable names, including those of `copy` loops in `variables`.
+    pub fn variable_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = keys(self.root.get_ci("variables"))
+            .into_iter()
+            .filter(|k| !k.eq_ignore_ascii_case("copy"))
+            .collect();
+        if let Some(copies) = self
+            .root
+            .get_ci("variables")
+            .and_then(|v| v.get_ci("copy"))
+            .and_then(Node::as_array)
+        {
+            names.extend(copies.iter().filter_map(|c| c.str_ci("name")));
+        }
+        names
+    }
+}
+
+fn keys(node: Option<&Node>) -> Vec<&str> {
+    node.and_then(Node::as_object)
+        .map(|m| m.iter().map(|m| m.key.as_str()).collect())
+        .unwrap_or_default()
+}
+
+/// An action (or trigger) of a workflow.
+#[derive(Debug)]
+pub struct Action<'a> {
+    pub name: &'a str,
+    pub pointer: String,
+    pub key_offset: usize,
+    pub node: &'a Node,
+    /// Index of the enclosing action (Foreach, If, Switch, Scope, Until).
+    pub parent: Option<usize>,
+    /// Actions with the same group are siblings (one `actions` map).
+    pub group: usize,
+    /// 1 for top-level actions.
+    pub depth: usize,
+}
+
+impl Action<'_> {
+    pub fn kind(&self) -> &str {
+        self.node.str_ci("type").unwrap_or("")
+    }
+}
+
+/// One WDL string value that contains an expression (or failed to parse as one).
+#[derive(Debug)]
+pub struct WdlExpr<'a> {
+    pub at: StrAt<'a>,
+    /// The action whose definition holds the string (`None`: trigger or outputs).
+    pub action: Option<usize>,
+    pub parsed: Result<Template, wdl_expr::ParseError>,
+}
+
+/// Connection names the workflow resource provides in `parameters.$connections.value`.
+#[derive(Debug)]
+pub struct Connections<'a> {
+    pub names: Vec<&'a str>,
+    pub pointer: String,
+}
+
+/// A workflow definition and its index.
+#[derive(Debug)]
+pub struct Workflow<'a> {
+    pub pointer: String,
+    pub node: &'a Node,
+    /// Inside an ARM template: strings pass through ARM first.
+    pub in_arm: bool,
+    /// `None` when unknown (bare definition, or computed by an expression).
+    pub connections: Option<Connections<'a>>,
+    pub triggers: Vec<Action<'a>>,
+    pub actions: Vec<Action<'a>>,
+    pub exprs: Vec<WdlExpr<'a>>,
+}
+
+impl<'a> Workflow<'a> {
+    /// Declared workflow parameter names.
+    pub fn parameter_names(&self) -> Vec<&'a str> {
+        keys(self.node.get_ci("parameters"))
+    }
+
+    /// The action with this name (case-insensitive), if any.
+    pub fn find_action(&self, name: &str) -> Option<usize> {
+        self.actions
+            .iter()
+            .position(|a| a.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Indices of the action and its enclosing actions, innermost first.
+    pub fn ancestors(&self, action: usize) -> Vec<usize> {
+        let mut chain = vec![action];
+        let mut current = self.actions[action].parent;
+        while let Some(p) = current {
+            chain.push(p);
+            current = self.actions[p].parent;
+        }
+        chain
+    }
+}
+
+/// The shared analysis of one document.
+#[derive(Debug)]
+pub struct Context<'a> {
+    pub doc: &'a Document,
+    pub kind: Kind,
+    pub scopes: Vec<ArmScope<'a>>,
+    pub workflows: Vec<Workflow<'a>>,
+    /// For a parameters file validated from disk: its sibling template (`x.parameters.json` →
+    /// `x.json` in the same directory) when that exists and is an ARM template.
+    pub sibling_template: Option<&'a SiblingTemplate>,
+}
+
+/// The template a parameters file belongs to, read from disk next to it.
+#[derive(Debug)]
+pub struct SiblingTemplate {
+    /// File name, for messages.
+    pub name: String,
+    pub doc: Document,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(doc: &'a Document, kind: Kind) -> Context<'a> {
+        let mut ctx = Context {
+            doc,
+            kind,
+            scopes: Vec::new(),
+            workflows: Vec::new(),
+            sibling_template: None,
+        };
+        match kind {
+            Kind::ArmTemplate => ctx.add_scope(&doc.root, String::new()),
+            Kind::Workflow => ctx.add_workflow(&doc.root, String::new(), false, None),
+            Kind::WorkflowResource => {
+                if let Some(def) = doc.root.get_ci("definition") {
+                    let connections = connections_of(&doc.root, "", false);
+                    ctx.add_workflow(def, "/definition".into(), false, connections);
+                }
+            }
+            Kind::Parameters | Kind::Unknown => {}
+        }
+        ctx
+    }
+
+    fn add_scope(&mut self, root: &'a Node, pointer: String) {
+        let mut resources = Vec::new();
+        let mut inner = Vec::new();
+        if let Some(list) = root.get_ci("resources") {
+            collect_resources(
+                list,
+                &child(&pointer, "resources"),
+                "",
+                &mut resources,
+                &mut inner,
+            );
+        }
+        let mut strings = Vec::new();
+        let mut p = pointer.clone();
+        collect_strings(root, &mut p, &inner, is_arm_expression, &mut strings);
+        let exprs = strings
+            .into_iter()
+            .map(|s| ArmExpr {
+                parsed: arm_expr::parse_expr(&s.text[1..s.text.len() - 1]),
+                at: s,
+            })
+            .collect();
+        for resource in &resources {
+            if resource
+                .full_type
+                .eq_ignore_ascii_case("Microsoft.Logic/workflows")
+                && let Some(def) = resource
+                    .node
+                    .get_ci("properties")
+                    .and_then(|p| p.get_ci("definition"))
+                    .filter(|d| d.as_object().is_some())
+            {
+                let props = resource.node.get_ci("properties").expect("has properties");
+                let props_pointer = child(&resource.pointer, "properties");
+                let connections = connections_of(props, &props_pointer, true);
+                self.add_workflow(def, child(&props_pointer, "definition"), true, connections);
+            }
+        }
+        self.scopes.push(ArmScope {
+            pointer,
+            root,
+            exprs,
+            resources,
+        });
+        for (template, template_pointer) in inner {
+            self.add_scope(template, template_pointer);
+        }
+    }
+
+    fn add_workflow(
+        &mut self,
+        def: &'a Node,
+        pointer: String,
+        in_arm: bool,
+        connections: Option<Connections<'a>>,
+    ) {
+        let mut wf = Workflow {
+            pointer: pointer.clone(),
+            node: def,
+            in_arm,
+            connections,
+            triggers: Vec::new(),
+            actions: Vec::new(),
+            exprs: Vec::new(),
+        };
+        let mut groups = 0;
+        if let Some(triggers) = def.get_ci("triggers").and_then(Node::as_object) {
+            for m in triggers {
+                wf.triggers.push(Action {
+                    name: &m.key,
+                    pointer: child(&child(&pointer, "triggers"), &m.key),
+                    key_offset: m.key_start,
+                    node: &m.value,
+                    parent: None,
+                    group: usize::MAX,
+                    depth: 1,
+                });
+            }
+        }
+        if let Some(actions) = def.get_ci("actions") {
+            collect_actions(
+                &mut wf.actions,
+                actions,
+                &child(&pointer, "actions"),
+                None,
+                1,
+                &mut groups,
+            );
+        }
+        // Strings: each action's own values (nested actions excluded), triggers, outputs.
+        let mut found: Vec<(Option<usize>, StrAt<'a>)> = Vec::new();
+        for (i, action) in wf.actions.iter().enumerate() {
+            let mut out = Vec::new();
+            if let Some(members) = action.node.as_object() {
+                for m in members {
+                    if is_container_key(&m.key) {
+                        // Nested actions index their own strings; keep only the other
+                        // members of `else` / `default` (there are none in practice).
+                        let keeps = m.key.eq_ignore_ascii_case("else")
+                            || m.key.eq_ignore_ascii_case("default");
+                        if let (true, Some(obj)) = (keeps, m.value.as_object()) {
+                            for inner in obj {
+                                if !inner.key.eq_ignore_ascii_case("actions") {
+                                    let mut p = child(&child(&action.pointer, &m.key), &inner.key);
+                                    collect_strings(&inner.value, &mut p, &[], has_at, &mut out);
+                                }
+                            }
+                        }
+                        continue;
+                    }
+                    let mut p = child(&action.pointer, &m.key);
+                    collect_strings(&m.value, &mut p, &[], has_at, &mut out);
+                }
+            }
+            found.extend(out.into_iter().map(|s| (Some(i), s)));
+        }
+        for trigger in &wf.triggers {
+            let mut out = Vec::new();
+            let mut p = trigger.pointer.clone();
+            collect_strings(trigger.node, &mut p, &[], has_at, &mut out);
+            found.extend(out.into_iter().map(|s| (None, s)));
+        }
+        if let Some(outputs) = def.get_ci("outputs") {
+            let mut out = Vec::new();
+            let mut p = child(&pointer, "outputs");
+            collect_strings(outputs, &mut p, &[], has_at, &mut out);
+            found.extend(out.into_iter().map(|s| (None, s)));
+        }
+        for (action, mut at) in found {
+            if in_arm {
+                match arm_expr::classify(at.text) {
+                    // ARM computes the value at deployment; its WDL text is unknown here.
+                    StringKind::Expression => continue,
+                    StringKind::EscapedLiteral => at.text = &at.text[1..],
+                    StringKind::Plain => {}
+                }
+            }
+            if !at.text.contains('@') {
+                continue;
+            }
+            let parsed = Template::parse(at.text);
+            if matches!(parsed, Ok(Template::Literal(_))) {
+                continue;
+            }
+            wf.exprs.push(WdlExpr { at, action, parsed });
+        }
+        self.workflows.push(wf);
+    }
+}
+
+/// Keys of an action that hold nested actions.
+fn is_container_key(key: &str) -> bool {
+    ["actions", "else", "cases", "default"]
+        .iter()
+        .any(|k| key.eq_ignore_ascii_case(k))
+}
+
+fn collect_actions<'a>(
+    out: &mut Vec<Action<'a>>,
+    map: &'a Node,
+    pointer: &str,
+    parent: Option<usize>,
+    depth: usize,
+    groups: &mut usize,
+) {
+    let Some(members) = map.as_object() else {
+        return;
+    };
+    let group = *groups;
+    *groups += 1;
+    for m in members {
+        let index = out.len();
+        let action_pointer = child(pointer, &m.key);
+        out.push(Action {
+            name: &m.key,
+            pointer: action_pointer.clone(),
+            key_offset: m.key_start,
+            node: &m.value,
+            parent,
+            group,
+            depth,
+        });
+        let node = &m.value;
+        let nested = |key: &str| node.get_ci(key);
+        if let Some(actions) = nested("actions") {
+            let p = child(&action_pointer, "actions");
+            collect_actions(out, actions, &p, Some(index), depth + 1, groups);
+        }
+        if let Some(actions) = nested("else").and_then(|e| e.get_ci("actions")) {
+            let p = format!("{action_pointer}/else/actions");
+            collect_actions(out, actions, &p, Some(index), depth + 1, groups);
+        }
+        if let Some(actions) = nested("default").and_then(|e| e.get_ci("actions")) {
+            let p = format!("{action_pointer}/default/actions");
+            collect_actions(out, actions, &p, Some(index), depth + 1, groups);
+        }
+        if let Some(cases) = nested("cases").and_then(Node::as_object) {
+            for case in cases {
+                if let Some(actions) = case.value.get_ci("actions") {
+                    let p = format!("{action_pointer}/cases/{}/actions", escape_token(&case.key));
+                    collect_actions(out, actions, &p, Some(index), depth + 1, groups);
+                }
+            }
+        }
+    }
+}
+
+/// `parameters.$connections.value` of a workflow resource's properties (or resource body).
+fn connections_of<'a>(props: &'a Node, pointer: &str, in_arm: bool) -> Option<Connections<'a>> {
+    let value = props
+        .get_ci("parameters")?
+        .get_ci("$connections")?
+        .get_ci("value")?;
+    let members = value.as_object()?;
+    // ARM evaluates property names too: a computed name cannot be known offline.
+    if in_arm
+        && members
+            .iter()
+            .any(|m| arm_expr::classify(&m.key) == StringKind::Expression)
+    {
+        return None;
+    }
+    let names = members.iter().map(|m| {
+        if in_arm && arm_expr::classify(&m.key) == StringKind::EscapedLiteral {
+            &m.key[1..]
+        } else {
+            m.key.as_str()
+        }
+    });
+    Some(Connections {
+        names: names.collect(),
+        pointer: format!("{pointer}/parameters/$connections/value"),
+    })
+}
+
+fn collect_resources<'a>(
+    list: &'a Node,
+    pointer: &str,
+    parent_type: &str,
+    out: &mut Vec<Resource<'a>>,
+    inner: &mut Vec<(&'a Node, String)>,
+) {
+    let items: Vec<(String, Option<&'a str>, &'a Node)> = match &list.value {
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (format!("{pointer}/{i}"), None, n))
+            .collect(),
+        // languageVersion 2.0: resources keyed by symbolic name.
+        Value::Object(members) => members
+            .iter()
+            .map(|m| (child(pointer, &m.key), Some(m.key.as_str()), &m.value))
+            .collect(),
+        _ => return,
+    };
+    for (p, symbol, node) in items {
+        let own_type = node.str_ci("type").unwrap_or("");
+        let full_type = if parent_type.is_empty() || own_type.contains('/') {
+            own_type.to_string()
+        } else {
+            format!("{parent_type}/{own_type}")
+        };
+        if full_type.eq_ignore_ascii_case("Microsoft.Resources/deployments")
+            && let Some(props) = node.get_ci("properties")
+            && let Some(template) = props.get_ci("template")
+        {
+            let scope = props
+                .get_ci("expressionEvaluationOptions")
+                .and_then(|o| o.str_ci("scope"))
+                .unwrap_or("outer");
+            let template_pointer = format!("{p}/properties/template");
+            if scope.eq_ignore_ascii_case("inner") {
+                inner.push((template, template_pointer));
+            } else if let Some(nested) = template.get_ci("resources") {
+                collect_resources(
+                    nested,
+                    &format!("{template_pointer}/resources"),
+                    "",
+                    out,
+                    inner,
+                );
+            }
+        }
+        if let Some(children) = node.get_ci("resources") {
+            collect_resources(children, &format!("{p}/resources"), &full_type, out, inner);
+        }
+        out.push(Resource {
+            pointer: p,
+            node,
+            full_type,
+            name: node.str_ci("name"),
+            copy_name: node.get_ci("copy").and_then(|c| c.str_ci("name")),
+            symbol,
+        });
+    }
+}
+
+fn is_arm_expression(s: &str) -> bool {
+    arm_expr::classify(s) == StringKind::Expression
+}
+
+/// May contain a workflow expression.
+fn has_at(s: &str) -> bool {
+    s.contains('@')
+}
+
+/// Every string value under `node` that `keep` accepts, except under the pointers in `skip`.
+fn collect_strings<'a>(
+    node: &'a Node,
+    pointer: &mut String,
+    skip: &[(&'a Node, String)],
+    keep: fn(&str) -> bool,
+    out: &mut Vec<StrAt<'a>>,
+) {
+    if !skip.is_empty() && skip.iter().any(|(_, p)| p == pointer) {
+        return;
+    }
+    match &node.value {
+        Value::String(s) if keep(s) => out.push(StrAt {
+            pointer: pointer.clone(),
+            offset: node.start,
+            text: s,
+        }),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&i.to_string());
+                collect_strings(item, pointer, skip, keep, out);
+                pointer.truncate(len);
+            }
+        }
+        Value::Object(members) => {
+            for m in members {
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&escape_token(&m.key));
+                collect_strings(&m.value, pointer, skip, keep, out);
+                pointer.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}

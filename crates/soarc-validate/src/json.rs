@@ -1,0 +1,525 @@
+//! A small JSON reader that keeps the byte offset of every value and key, so that every
+//! diagnostic can point at a line and column of the file as written.
+//!
+//! It accepts what ARM accepts on top of RFC 8259: a leading UTF-8 byte order mark and `//` and
+//! `/* */` comments. Duplicate keys are kept (the last one wins on lookup, as in Newtonsoft's
+//! default) and recorded so a rule can report them. `serde_json` keeps no positions, hence
+//! this reader; it is a plain recursive-descent parser with a depth limit.
+
+use std::fmt;
+
+/// Nesting limit: hostile input must not overflow the stack.
+const MAX_DEPTH: usize = 512;
+
+/// A JSON value with the byte offset where it starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub start: usize,
+    pub value: Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    /// The number as written.
+    Number(String),
+    String(String),
+    Array(Vec<Node>),
+    Object(Vec<Member>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    pub key: String,
+    pub key_start: usize,
+    pub value: Node,
+}
+
+impl Node {
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_object(&self) -> Option<&[Member]> {
+        match &self.value {
+            Value::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn as_array(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// Member by exact key (the last one if the key is duplicated).
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.as_object()?
+            .iter()
+            .rev()
+            .find(|m| m.key == key)
+            .map(|m| &m.value)
+    }
+
+    /// Member by key ignoring ASCII case (ARM and Logic Apps read property names that way).
+    pub fn get_ci(&self, key: &str) -> Option<&Node> {
+        self.get(key).or_else(|| {
+            self.as_object()?
+                .iter()
+                .rev()
+                .find(|m| m.key.eq_ignore_ascii_case(key))
+                .map(|m| &m.value)
+        })
+    }
+
+    /// String member by key ignoring case.
+    pub fn str_ci(&self, key: &str) -> Option<&str> {
+        self.get_ci(key).and_then(Node::as_str)
+    }
+}
+
+/// A parsed file: the root value plus what the reader noticed on the way.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub root: Node,
+    /// The file starts with a UTF-8 byte order mark.
+    pub bom: bool,
+    /// Duplicate keys: (pointer of the object, key, offset of the repeated key).
+    pub duplicates: Vec<(String, String, usize)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyntaxError {
+    pub offset: usize,
+    pub message: String,
+}
+
+impl fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Maps byte offsets to 1-based line and column (columns count characters).
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { starts }
+    }
+
+    pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = offset.min(text.len());
+        let line = self.starts.partition_point(|&s| s <= offset) - 1;
+        let mut start = self.starts[line];
+        // The byte order mark is invisible in editors: columns start after it.
+        if line == 0 && text.starts_with('\u{feff}') {
+            start = 3.min(offset);
+        }
+        let column = text
+            .get(start..offset)
+            .map(|s| s.chars().count())
+            .unwrap_or(offset - start);
+        (line + 1, column + 1)
+    }
+}
+
+/// Escape one JSON pointer token (RFC 6901).
+pub fn escape_token(token: &str) -> String {
+    if token.contains(['~', '/']) {
+        token.replace('~', "~0").replace('/', "~1")
+    } else {
+        token.to_string()
+    }
+}
+
+/// `base/token`, escaped.
+pub fn child(base: &str, token: &str) -> String {
+    format!("{base}/{}", escape_token(token))
+}
+
+pub fn parse(text: &str) -> Result<Document, SyntaxError> {
+    let bom = text.starts_with('\u{feff}');
+    let mut p = Parser {
+        src: text.as_bytes(),
+        text,
+        pos: if bom { 3 } else { 0 },
+        depth: 0,
+        duplicates: Vec::new(),
+    };
+    p.skip_ws()?;
+    let root = p.value(&mut String::new())?;
+    p.skip_ws()?;
+    if p.pos < p.src.len() {
+        return Err(p.error("unexpected content after the JSON value"));
+    }
+    Ok(Document {
+        root,
+        bom,
+        duplicates: p.duplicates,
+    })
+}
+
+struct Parser<'a> {
+    src: &'a [u8],
+    text: &'a str,
+    pos: usize,
+    depth: usize,
+    duplicates: Vec<(String, String, usize)>,
+}
+
+impl Parser<'_> {
+    fn error(&self, message: impl Into<String>) -> SyntaxError {
+        SyntaxError {
+            offset: self.pos,
+            message: message.into(),
+        }
+    }
+
+    fn describe_here(&self) -> String {
+        match self.text[self.pos..].chars().next() {
+            None => "end of file".to_string(),
+            Some(c) => format!("'{c}'"),
+        }
+    }
+
+    fn skip_ws(&mut self) -> Result<(), SyntaxError> {
+        loop {
+            match self.src.get(self.pos) {
+                Some(b' ' | b'\t' | b'\n' | b'\r') => self.pos += 1,
+                Some(b'/') => match self.src.get(self.pos + 1) {
+                    Some(b'/') => {
+                        while let Some(&b) = self.src.get(self.pos) {
+                            if b == b'\n' {
+                                break;
+                            }
+                            self.pos += 1;
+                        }
+                    }
+                    Some(b'*') => {
+                        let start = self.pos;
+                        match self.text[self.pos + 2..].find("*/") {
+                            Some(end) => self.pos += 2 + end + 2,
+                            None => {
+                                self.pos = start;
+                                return Err(self.error("unterminated /* comment"));
+                            }
+                        }
+                    }
+                    _ => return Err(self.error("unexpected '/'")),
+                },
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    fn value(&mut self, pointer: &mut String) -> Result<Node, SyntaxError> {
+        let start = self.pos;
+        let value = match self.src.get(self.pos) {
+            Some(b'{') => self.object(pointer)?,
+            Some(b'[') => self.array(pointer)?,
+            Some(b'"') => Value::String(self.string()?),
+            Some(b't') => self.keyword("true", Value::Bool(true))?,
+            Some(b'f') => self.keyword("false", Value::Bool(false))?,
+            Some(b'n') => self.keyword("null", Value::Null)?,
+            Some(b'-' | b'0'..=b'9') => self.number()?,
+            _ => {
+                return Err(self.error(format!(
+                    "expected a JSON value, found {}",
+                    self.describe_here()
+                )));
+            }
+        };
+        Ok(Node { start, value })
+    }
+
+    fn enter(&mut self) -> Result<(), SyntaxError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error(format!("nesting deeper than {MAX_DEPTH} levels")));
+        }
+        Ok(())
+    }
+
+    fn object(&mut self, pointer: &mut String) -> Result<Value, SyntaxError> {
+        self.enter()?;
+        self.pos += 1;
+        let mut members: Vec<Member> = Vec::new();
+        self.skip_ws()?;
+        if self.src.get(self.pos) == Some(&b'}') {
+            self.pos += 1;
+            self.depth -= 1;
+            return Ok(Value::Object(members));
+        }
+        loop {
+            self.skip_ws()?;
+            if self.src.get(self.pos) != Some(&b'"') {
+                return Err(self.error(format!(
+                    "expected a property name in double quotes, found {}",
+                    self.describe_here()
+                )));
+            }
+            let key_start = self.pos;
+            let key = self.string()?;
+            self.skip_ws()?;
+            if self.src.get(self.pos) != Some(&b':') {
+                return Err(self.error(format!(
+                    "expected ':' after property name, found {}",
+                    self.describe_here()
+                )));
+            }
+            self.pos += 1;
+            self.skip_ws()?;
+            let len = pointer.len();
+            pointer.push('/');
+            pointer.push_str(&escape_token(&key));
+            let value = self.value(pointer)?;
+            pointer.truncate(len);
+            if members.iter().any(|m| m.key == key) {
+                self.duplicates
+                    .push((pointer.clone(), key.clone(), key_start));
+            }
+            members.push(Member {
+                key,
+                key_start,
+                value,
+            });
+            self.skip_ws()?;
+            match self.src.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    self.depth -= 1;
+                    return Ok(Value::Object(members));
+                }
+                _ => {
+                    return Err(self.error(format!(
+                        "expected ',' or '}}' in object, found {}",
+                        self.describe_here()
+                    )));
+                }
+            }
+        }
+    }
+
+    fn array(&mut self, pointer: &mut String) -> Result<Value, SyntaxError> {
+        self.enter()?;
+        self.pos += 1;
+        let mut items = Vec::new();
+        self.skip_ws()?;
+        if self.src.get(self.pos) == Some(&b']') {
+            self.pos += 1;
+            self.depth -= 1;
+            return Ok(Value::Array(items));
+        }
+        loop {
+            self.skip_ws()?;
+            let len = pointer.len();
+            pointer.push('/');
+            pointer.push_str(&items.len().to_string());
+            items.push(self.value(pointer)?);
+            pointer.truncate(len);
+            self.skip_ws()?;
+            match self.src.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    self.depth -= 1;
+                    return Ok(Value::Array(items));
+                }
+                _ => {
+                    return Err(self.error(format!(
+                        "expected ',' or ']' in array, found {}",
+                        self.describe_here()
+                    )));
+                }
+            }
+        }
+    }
+
+    fn keyword(&mut self, word: &str, value: Value) -> Result<Value, SyntaxError> {
+        if self.src[self.pos..].starts_with(word.as_bytes()) {
+            self.pos += word.len();
+            Ok(value)
+        } else {
+            Err(self.error(format!(
+                "expected a JSON value, found {}",
+                self.describe_here()
+            )))
+        }
+    }
+
+    fn number(&mut self) -> Result<Value, SyntaxError> {
+        let start = self.pos;
+        let digits = |p: &mut Self| {
+            let s = p.pos;
+            while p.src.get(p.pos).is_some_and(u8::is_ascii_digit) {
+                p.pos += 1;
+            }
+            p.pos > s
+        };
+        if self.src[self.pos] == b'-' {
+            self.pos += 1;
+        }
+        if !digits(self) {
+            return Err(self.error("expected digits in number"));
+        }
+        if self.src.get(self.pos) == Some(&b'.') {
+            self.pos += 1;
+            if !digits(self) {
+                return Err(self.error("expected digits after '.' in number"));
+            }
+        }
+        if matches!(self.src.get(self.pos), Some(b'e' | b'E')) {
+            self.pos += 1;
+            if matches!(self.src.get(self.pos), Some(b'+' | b'-')) {
+                self.pos += 1;
+            }
+            if !digits(self) {
+                return Err(self.error("expected digits in exponent"));
+            }
+        }
+        Ok(Value::Number(self.text[start..self.pos].to_string()))
+    }
+
+    fn string(&mut self) -> Result<String, SyntaxError> {
+        let open = self.pos;
+        self.pos += 1;
+        let mut out = String::new();
+        loop {
+            let run_start = self.pos;
+            while let Some(&b) = self.src.get(self.pos) {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                self.pos += 1;
+            }
+            out.push_str(&self.text[run_start..self.pos]);
+            match self.src.get(self.pos) {
+                None => {
+                    return Err(SyntaxError {
+                        offset: open,
+                        message: "unterminated string".into(),
+                    });
+                }
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    let c = match self.src.get(self.pos) {
+                        Some(b'"') => '"',
+                        Some(b'\\') => '\\',
+                        Some(b'/') => '/',
+                        Some(b'b') => '\u{8}',
+                        Some(b'f') => '\u{c}',
+                        Some(b'n') => '\n',
+                        Some(b'r') => '\r',
+                        Some(b't') => '\t',
+                        Some(b'u') => {
+                            self.pos += 1;
+                            let hi = self.hex4()?;
+                            let code = if (0xD800..0xDC00).contains(&hi)
+                                && self.src[self.pos..].starts_with(b"\\u")
+                            {
+                                self.pos += 2;
+                                let lo = self.hex4()?;
+                                if (0xDC00..0xE000).contains(&lo) {
+                                    0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                                } else {
+                                    0xFFFD
+                                }
+                            } else {
+                                hi
+                            };
+                            out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
+                            continue;
+                        }
+                        _ => return Err(self.error("invalid escape in string")),
+                    };
+                    self.pos += 1;
+                    out.push(c);
+                }
+                Some(_) => {
+                    return Err(self.error("control character in string (escape it)"));
+                }
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, SyntaxError> {
+        let hex = self
+            .text
+            .get(self.pos..self.pos + 4)
+            .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+            .ok_or_else(|| self.error("expected 4 hex digits after \\u"))?;
+        self.pos += 4;
+        Ok(u32::from_str_radix(hex, 16).expect("checked hex"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_and_lookup() {
+        let text = "{\n  \"a\": [1, {\"b\": \"x\"}],\n  \"C\": null\n}";
+        let doc = parse(text).unwrap();
+        let b = doc.root.get("a").unwrap().as_array().unwrap()[1]
+            .get("b")
+            .unwrap();
+        assert_eq!(b.as_str(), Some("x"));
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_col(text, b.start), (2, 18));
+        assert!(doc.root.get_ci("c").is_some());
+    }
+
+    #[test]
+    fn comments_bom_and_duplicates() {
+        let text = "\u{feff}// c\n{ /* x */ \"a\": 1, \"a\": 2 }";
+        let doc = parse(text).unwrap();
+        assert!(doc.bom);
+        assert_eq!(doc.duplicates.len(), 1);
+        assert_eq!(doc.root.get("a").unwrap().value, Value::Number("2".into()));
+    }
+
+    proptest::proptest! {
+        /// The reader and the whole validator never panic, whatever the input.
+        #[test]
+        fn never_panics(text in "[\\[\\]{}\",:@' a-z0-9/*\n\\\\]{0,80}") {
+            let _ = parse(&text);
+            let _ = crate::validate_text(&text);
+            let wrapped = format!("{{\"resources\": [{{\"type\": \"Microsoft.Logic/workflows\", \"properties\": {{\"definition\": {{\"actions\": {{\"a\": {{\"type\": \"Compose\", \"inputs\": \"{}\"}}}}}}}}}}]}}", text.replace(['"', '\\', '\n'], ""));
+            let _ = crate::validate_text(&wrapped);
+        }
+    }
+
+    #[test]
+    fn errors_have_offsets() {
+        let e = parse("{\"a\": 1,}").unwrap_err();
+        assert_eq!(e.offset, 8);
+        assert!(parse("[\"\\ud83d\\ude00\"]").is_ok());
+        assert!(parse("\"abc").is_err());
+        assert!(parse(&"[".repeat(10_000)).is_err());
+        assert!(parse("").is_err());
+        assert!(parse("{} x").is_err());
+    }
+}

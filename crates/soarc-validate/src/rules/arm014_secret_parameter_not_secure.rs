@@ -1,0 +1,137 @@
+//! ARM014: a parameter named like a secret is not of a secure type.
+
+use super::{Rule, Severity};
+use crate::json::escape_token;
+use crate::{Context, Sink};
+
+pub static RULE: Rule = Rule {
+    code: "ARM014",
+    title: "Secret parameter is not secure",
+    severity: Severity::Warning,
+    doc: "A template parameter whose name says it holds a secret (`password`, `secret`, \
+          `accountKey`, and for playbooks also `apiKey`, `apiToken`, `accessToken`, \
+          `workspaceKey`, `sharedKey`, `connectionString`) is declared `string` or `object` \
+          (arm-ttk: `Password params must be secure`). Its value is then shown in the portal \
+          and kept in plain text in the deployment history. Declare it `securestring` (or \
+          `secureobject`). As in arm-ttk, names where the secret word is followed by `name`, \
+          `url`, `uri`, `version` or `permission` (`KeyVaultSecretName`, `secretUrl`) or that \
+          end in `id` are not reported, nor are `bool` and `int` parameters.",
+    check,
+};
+
+/// Secret words, matched in the name lowercased without `-`, `_` and `.`.
+const SECRET_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "secret",
+    "accountkey",
+    "accesskey",
+    "privatekey",
+    "apikey",
+    "apitoken",
+    "accesstoken",
+    "authtoken",
+    "workspacekey",
+    "sharedkey",
+    "primarykey",
+    "secondarykey",
+    "connectionstring",
+];
+
+/// A secret word followed by one of these names something about the secret, not the secret.
+const ABOUT: &[&str] = &["name", "url", "uri", "version", "permission"];
+
+/// The secret word a parameter name contains, if it names a secret.
+pub(crate) fn secret_word(name: &str) -> Option<&'static str> {
+    let normalized: String = name
+        .chars()
+        .filter(|c| !matches!(c, '-' | '_' | '.'))
+        .flat_map(char::to_lowercase)
+        .collect();
+    if normalized.ends_with("id") {
+        return None;
+    }
+    SECRET_WORDS.iter().copied().find(|word| {
+        normalized.match_indices(word).any(|(i, _)| {
+            let rest = &normalized[i + word.len()..];
+            !ABOUT.iter().any(|a| rest.contains(a))
+        })
+    })
+}
+
+fn check(ctx: &Context, sink: &mut Sink) {
+    for scope in &ctx.scopes {
+        let Some(params) = scope.root.get_ci("parameters").and_then(|p| p.as_object()) else {
+            continue;
+        };
+        for m in params {
+            let Some(kind) = m.value.str_ci("type") else {
+                continue;
+            };
+            if !(kind.eq_ignore_ascii_case("string") || kind.eq_ignore_ascii_case("object")) {
+                continue;
+            }
+            if secret_word(&m.key).is_none() {
+                continue;
+            }
+            let node = m.value.get_ci("type").expect("has a type");
+            sink.report(
+                &format!(
+                    "{}/parameters/{}/type",
+                    scope.pointer,
+                    escape_token(&m.key)
+                ),
+                node.start,
+                format!(
+                    "parameter '{}' is named like a secret but is of type '{kind}'; declare it secure{kind}",
+                    m.key,
+                    kind = kind.to_ascii_lowercase()
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{arm, run};
+    use super::secret_word;
+
+    #[test]
+    fn warns_on_plain_secret_parameters() {
+        let t = arm(
+            r#"{"adminPassword": {"type": "string"}, "workspace-Key": {"type": "String"},
+                "ScanUrlAPIKey": {"type": "string"}, "clientSecret": {"type": "object"}}"#,
+            "{}",
+            "[]",
+        );
+        let f = run("ARM014", &t);
+        assert_eq!(f.len(), 4, "{f:?}");
+        assert!(f[0].message.contains("'adminPassword'"));
+        assert!(f[0].message.contains("securestring"));
+    }
+
+    #[test]
+    fn passes_on_secure_and_unrelated_parameters() {
+        let t = arm(
+            r#"{"adminPassword": {"type": "securestring"}, "KeyVaultSecretName": {"type": "string"},
+                "secretUrl": {"type": "string"}, "passwordRequired": {"type": "bool"},
+                "JiraProjectKey": {"type": "string"}, "TokenGeneration": {"type": "string"},
+                "workflows_ChangePassword_externalid": {"type": "string"}}"#,
+            "{}",
+            "[]",
+        );
+        assert!(run("ARM014", &t).is_empty());
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(secret_word("mcas-apiToken"), Some("apitoken"));
+        assert_eq!(
+            secret_word("ServiceBusConnConnectionString"),
+            Some("connectionstring")
+        );
+        assert_eq!(secret_word("OrganizationKey"), None);
+        assert_eq!(secret_word("workflows_ChangePassword_Playbook_name"), None);
+    }
+}

@@ -1,0 +1,81 @@
+//! WDL004: `body()`, `outputs()`, `actions()`... name an action that does not exist.
+
+use super::{Rule, Severity, first_str, for_each_wdl_call, hint};
+use crate::{Context, Sink};
+use soarc_lang::diagnostics::did_you_mean;
+
+pub static RULE: Rule = Rule {
+    code: "WDL004",
+    title: "Expression refers to an action that does not exist",
+    severity: Severity::Error,
+    doc: "`body('X')`, `outputs('X')`, `actions('X')`, `result('X')`, `actionBody('X')` and \
+          `actionOutputs('X')` must name an action (or trigger) of the same workflow, at any \
+          nesting level. Logic Apps rejects the workflow: `The action(s) 'X' referenced by \
+          'inputs' in action 'Y' are not defined in the template`. Typical after renaming an \
+          action in code view.",
+    check,
+};
+
+const FUNCTIONS: &[&str] = &[
+    "body",
+    "outputs",
+    "actions",
+    "result",
+    "actionBody",
+    "actionOutputs",
+];
+
+fn check(ctx: &Context, sink: &mut Sink) {
+    for_each_wdl_call(ctx, |wf, e, name, args| {
+        if !FUNCTIONS.iter().any(|f| f.eq_ignore_ascii_case(name)) {
+            return;
+        }
+        let Some(target) = first_str(args) else {
+            return;
+        };
+        let exists = wf.find_action(target).is_some()
+            || wf
+                .triggers
+                .iter()
+                .any(|t| t.name.eq_ignore_ascii_case(target));
+        if !exists {
+            let names = wf.actions.iter().map(|a| a.name);
+            sink.report(
+                &e.at.pointer,
+                e.at.offset,
+                format!(
+                    "{name}('{target}'): the workflow has no action named '{target}'{}",
+                    hint(did_you_mean(target, names))
+                ),
+            );
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{run, workflow};
+
+    #[test]
+    fn fails_on_missing_action() {
+        let t = workflow(
+            r#"{"Get_x": {"type": "Compose", "inputs": 1}, "c": {"type": "Compose", "inputs": "@body('Get_y')", "runAfter": {"Get_x": ["Succeeded"]}}}"#,
+        );
+        let f = run("WDL004", &t);
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].message.contains("did you mean 'Get_x'"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn passes_on_nested_action_and_trigger() {
+        let t = workflow(
+            r#"{"s": {"type": "Scope", "actions": {"Inner": {"type": "Compose", "inputs": 1}}},
+                "c": {"type": "Compose", "inputs": "@{body('inner')} @{outputs('manual')}", "runAfter": {"s": ["Succeeded"]}}}"#,
+        );
+        assert!(run("WDL004", &t).is_empty());
+    }
+}

@@ -1,0 +1,86 @@
+//! WDL008: `runAfter` names an action that is not a sibling.
+
+use super::{Rule, Severity, hint};
+use crate::json::escape_token;
+use crate::{Context, Sink};
+use soarc_lang::diagnostics::did_you_mean;
+
+pub static RULE: Rule = Rule {
+    code: "WDL008",
+    title: "runAfter names an action that is not in the same scope",
+    severity: Severity::Error,
+    doc: "Each key of an action's `runAfter` must be another action in the same `actions` map \
+          (the same branch of an If/Switch, the same loop or scope body). Logic Apps rejects \
+          the workflow: `The 'runAfter' property of template action 'Y' contains \
+          non-existent action: 'X'`. Typical after deleting or renaming an action, or moving \
+          it into a condition.",
+    check,
+};
+
+fn check(ctx: &Context, sink: &mut Sink) {
+    for wf in &ctx.workflows {
+        for action in &wf.actions {
+            let Some(run_after) = action.node.get_ci("runAfter").and_then(|r| r.as_object()) else {
+                continue;
+            };
+            for m in run_after {
+                let sibling = wf
+                    .actions
+                    .iter()
+                    .any(|a| a.group == action.group && a.name.eq_ignore_ascii_case(&m.key));
+                if sibling {
+                    continue;
+                }
+                let message = if wf.find_action(&m.key).is_some() {
+                    format!(
+                        "action '{}' runs after '{}', which is in a different scope (runAfter may only name actions of the same scope)",
+                        action.name, m.key
+                    )
+                } else {
+                    let siblings = wf
+                        .actions
+                        .iter()
+                        .filter(|a| a.group == action.group)
+                        .map(|a| a.name);
+                    format!(
+                        "action '{}' runs after '{}', which does not exist{}",
+                        action.name,
+                        m.key,
+                        hint(did_you_mean(&m.key, siblings))
+                    )
+                };
+                sink.report(
+                    &format!("{}/runAfter/{}", action.pointer, escape_token(&m.key)),
+                    m.key_start,
+                    message,
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{run, workflow};
+
+    #[test]
+    fn fails_on_missing_and_other_scope() {
+        let t = workflow(
+            r#"{"s": {"type": "Scope", "actions": {"in": {"type": "Compose", "inputs": 1}}},
+                "a": {"type": "Compose", "inputs": 1, "runAfter": {"in": ["Succeeded"]}},
+                "b": {"type": "Compose", "inputs": 1, "runAfter": {"gone": ["Succeeded"]}}}"#,
+        );
+        let f = run("WDL008", &t);
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert!(f[0].message.contains("different scope"));
+    }
+
+    #[test]
+    fn passes_on_siblings() {
+        let t = workflow(
+            r#"{"s": {"type": "Scope", "actions": {"in": {"type": "Compose", "inputs": 1}, "in2": {"type": "Compose", "inputs": 1, "runAfter": {"IN": ["Succeeded"]}}}},
+                "a": {"type": "Compose", "inputs": 1, "runAfter": {"s": ["Failed", "TimedOut"]}}}"#,
+        );
+        assert!(run("WDL008", &t).is_empty());
+    }
+}

@@ -1,0 +1,104 @@
+//! WDL010: actions wait for each other in a cycle.
+
+use super::{Rule, Severity};
+use crate::{Context, Sink};
+
+pub static RULE: Rule = Rule {
+    code: "WDL010",
+    title: "runAfter forms a cycle",
+    severity: Severity::Error,
+    doc: "Following `runAfter` from an action leads back to it (including an action that runs \
+          after itself), so none of the actions in the cycle could ever start. Logic Apps \
+          rejects the workflow. Reported once per cycle, at its first action.",
+    check,
+};
+
+fn check(ctx: &Context, sink: &mut Sink) {
+    for wf in &ctx.workflows {
+        let n = wf.actions.len();
+        // Edges to sibling predecessors only (WDL008 reports the others).
+        let edges: Vec<Vec<usize>> = wf
+            .actions
+            .iter()
+            .map(|a| {
+                a.node
+                    .get_ci("runAfter")
+                    .and_then(|r| r.as_object())
+                    .map(|m| {
+                        m.iter()
+                            .filter_map(|m| {
+                                wf.actions.iter().position(|b| {
+                                    b.group == a.group && b.name.eq_ignore_ascii_case(&m.key)
+                                })
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            })
+            .collect();
+        // Iterative DFS with colours: 0 new, 1 on stack, 2 done.
+        let mut colour = vec![0u8; n];
+        for start in 0..n {
+            if colour[start] != 0 {
+                continue;
+            }
+            let mut stack = vec![(start, 0usize)];
+            colour[start] = 1;
+            while let Some((node, next)) = stack.pop() {
+                if next < edges[node].len() {
+                    stack.push((node, next + 1));
+                    let to = edges[node][next];
+                    match colour[to] {
+                        0 => {
+                            colour[to] = 1;
+                            stack.push((to, 0));
+                        }
+                        1 => {
+                            let at = stack.iter().position(|(s, _)| *s == to).unwrap_or(0);
+                            let cycle: Vec<&str> = stack[at..]
+                                .iter()
+                                .map(|(s, _)| wf.actions[*s].name)
+                                .collect();
+                            let first = &wf.actions[to];
+                            sink.report(
+                                &format!("{}/runAfter", first.pointer),
+                                first.key_offset,
+                                format!("runAfter cycle: {} -> {}", cycle.join(" -> "), first.name),
+                            );
+                        }
+                        _ => {}
+                    }
+                } else {
+                    colour[node] = 2;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{run, workflow};
+
+    #[test]
+    fn fails_on_cycle() {
+        let t = workflow(
+            r#"{"a": {"type": "Compose", "inputs": 1, "runAfter": {"c": ["Succeeded"]}},
+                "b": {"type": "Compose", "inputs": 1, "runAfter": {"a": ["Succeeded"]}},
+                "c": {"type": "Compose", "inputs": 1, "runAfter": {"b": ["Succeeded"]}},
+                "d": {"type": "Compose", "inputs": 1, "runAfter": {"d": ["Succeeded"]}}}"#,
+        );
+        assert_eq!(run("WDL010", &t).len(), 2);
+    }
+
+    #[test]
+    fn passes_on_diamond() {
+        let t = workflow(
+            r#"{"a": {"type": "Compose", "inputs": 1},
+                "b": {"type": "Compose", "inputs": 1, "runAfter": {"a": ["Succeeded"]}},
+                "c": {"type": "Compose", "inputs": 1, "runAfter": {"a": ["Succeeded"]}},
+                "d": {"type": "Compose", "inputs": 1, "runAfter": {"b": ["Succeeded"], "c": ["Failed"]}}}"#,
+        );
+        assert!(run("WDL010", &t).is_empty());
+    }
+}

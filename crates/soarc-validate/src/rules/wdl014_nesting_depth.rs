@@ -1,0 +1,58 @@
+//! WDL014: actions nested more than 8 levels deep.
+
+use super::{Rule, Severity};
+use crate::{Context, Sink};
+
+pub static RULE: Rule = Rule {
+    code: "WDL014",
+    title: "Actions nested deeper than 8 levels",
+    severity: Severity::Error,
+    doc: "Logic Apps allows at most 8 levels of nested container actions (Foreach, If, \
+          Switch, Scope, Until inside one another; Learn, \"Limits and configuration\"). \
+          Deeper nesting is rejected. Move inner parts into a child workflow.",
+    check,
+};
+
+use soarc_lang::limits::MAX_NESTING_DEPTH as MAX;
+
+fn check(ctx: &Context, sink: &mut Sink) {
+    for wf in &ctx.workflows {
+        for action in &wf.actions {
+            let containers = action.depth - 1;
+            let parent_ok = action.parent.is_none_or(|p| wf.actions[p].depth - 1 <= MAX);
+            if containers > MAX && parent_ok {
+                sink.report(
+                    &action.pointer,
+                    action.key_offset,
+                    format!(
+                        "action '{}' is nested in {containers} container actions (limit {MAX})",
+                        action.name
+                    ),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{run, workflow};
+
+    fn nested(levels: usize) -> String {
+        let mut inner = r#"{"leaf": {"type": "Compose", "inputs": 1}}"#.to_string();
+        for i in 0..levels {
+            inner = format!(r#"{{"s{i}": {{"type": "Scope", "actions": {inner}}}}}"#);
+        }
+        workflow(&inner)
+    }
+
+    #[test]
+    fn fails_when_too_deep() {
+        assert_eq!(run("WDL014", &nested(9)).len(), 1);
+    }
+
+    #[test]
+    fn passes_at_limit() {
+        assert!(run("WDL014", &nested(8)).is_empty());
+    }
+}

@@ -1,0 +1,130 @@
+//! WDL019: an action or trigger type soarc does not know.
+
+use super::{Rule, Severity};
+use crate::{Context, Sink};
+
+pub static RULE: Rule = Rule {
+    code: "WDL019",
+    title: "Unknown action or trigger type",
+    severity: Severity::Warning,
+    doc: "The `type` of an action or trigger is not one of the Workflow Definition Language \
+          types (Learn, \"Schema reference guide for trigger and action types\"; compared \
+          case-insensitively, so `recurrence` and `Recurrence` are both fine). A misspelt type \
+          is rejected when the workflow is saved. A warning rather than an error because \
+          Logic Apps Standard keeps adding built-in types.",
+    check,
+};
+
+const ACTION_TYPES: &[&str] = &[
+    "ApiConnection",
+    "ApiConnectionWebhook",
+    "ApiManagement",
+    "AppendToArrayVariable",
+    "AppendToStringVariable",
+    "Batch",
+    "ChunkText",
+    "Compose",
+    "DecrementVariable",
+    "Expression",
+    "FlatFileDecoding",
+    "FlatFileEncoding",
+    "Foreach",
+    "Function",
+    "Http",
+    "HttpWebhook",
+    "If",
+    "IncrementVariable",
+    "InitializeVariable",
+    "IntegrationAccountArtifactLookup",
+    "InvokeFunction",
+    "JavaScriptCode",
+    "Join",
+    "Liquid",
+    "ParseDocument",
+    "ParseJson",
+    "Query",
+    "Response",
+    "Scope",
+    "Select",
+    "SendToBatch",
+    "ServiceProvider",
+    "SetVariable",
+    "Switch",
+    "Table",
+    "Terminate",
+    "Until",
+    "Wait",
+    "Workflow",
+    "XmlValidation",
+    "Xslt",
+];
+
+const TRIGGER_TYPES: &[&str] = &[
+    "ApiConnection",
+    "ApiConnectionNotification",
+    "ApiConnectionWebhook",
+    "ApiManagement",
+    "Batch",
+    "Http",
+    "HttpWebhook",
+    "Recurrence",
+    "Request",
+    "ServiceProvider",
+    "SlidingWindow",
+];
+
+fn check(ctx: &Context, sink: &mut Sink) {
+    for wf in &ctx.workflows {
+        let all = wf
+            .triggers
+            .iter()
+            .map(|t| ("trigger", t, TRIGGER_TYPES))
+            .chain(wf.actions.iter().map(|a| ("action", a, ACTION_TYPES)));
+        for (what, action, known) in all {
+            let Some(node) = action.node.get_ci("type") else {
+                continue;
+            };
+            let Some(kind) = node.as_str() else { continue };
+            if kind.is_empty() || kind.starts_with('[') || kind.starts_with('@') {
+                continue;
+            }
+            if !known.iter().any(|k| k.eq_ignore_ascii_case(kind)) {
+                let suggestion = soarc_lang::diagnostics::did_you_mean(kind, known.iter().copied());
+                sink.report(
+                    &format!("{}/type", action.pointer),
+                    node.start,
+                    format!(
+                        "{what} '{}' has unknown type '{kind}'{}",
+                        action.name,
+                        super::hint(suggestion)
+                    ),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{run, workflow};
+
+    #[test]
+    fn warns_on_misspelt_type() {
+        let t = workflow(r#"{"c": {"type": "Compse", "inputs": 1}}"#);
+        let f = run("WDL019", &t);
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].message.contains("did you mean 'Compose'"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn passes_any_case() {
+        let t = workflow(
+            r#"{"c": {"type": "compose", "inputs": 1}, "p": {"type": "PARSEJSON", "inputs": {"content": 1, "schema": {}}}}"#,
+        );
+        assert!(run("WDL019", &t).is_empty());
+    }
+}
