@@ -2,7 +2,12 @@
 //! memory (no disk I/O), timed over several runs. Reports wall time per size and the
 //! process's peak resident memory, and shows whether cost grows linearly.
 //!
-//! Run: `cargo bench --bench build` (sizes from SOARC_BENCH_SIZES, default 100,1000).
+//! Then on disk, next to `cp -r` of the same output tree in the same run: a fresh write into
+//! an empty folder, a rebuild with nothing changed (writes nothing), and the copy.
+//!
+//! Run: `cargo bench --bench build` (sizes from SOARC_BENCH_SIZES, default 100,1000; on-disk
+//! sizes from SOARC_BENCH_DISK_SIZES, default 1000). The disk figures use the temporary
+//! folder (TMPDIR); run it on the disk the output lives on.
 
 use std::time::{Duration, Instant};
 
@@ -93,6 +98,14 @@ fn main() {
             median.as_secs_f64() * 1e6 / n as f64
         );
     }
+    let disk_sizes: Vec<usize> = std::env::var("SOARC_BENCH_DISK_SIZES")
+        .unwrap_or_else(|_| "1000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    for &n in &disk_sizes {
+        on_disk(dir.path(), n);
+    }
     if let Some(kib) = peak_rss_kib() {
         println!("peak resident memory: {:.1} MiB", kib as f64 / 1024.0);
     }
@@ -100,4 +113,69 @@ fn main() {
         let ratio = per_playbook[per_playbook.len() - 1] / per_playbook[0];
         println!("cost per playbook, largest vs smallest size: {ratio:.2}x (1.0 = linear)");
     }
+}
+
+/// Median of `runs` timings of `f`, each after `setup`.
+fn median(runs: usize, mut setup: impl FnMut(), mut f: impl FnMut()) -> Duration {
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        setup();
+        let start = Instant::now();
+        f();
+        times.push(start.elapsed());
+    }
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn on_disk(dir: &std::path::Path, n: usize) {
+    let path = dir.join(format!("disk-{n}.yaml"));
+    std::fs::write(&path, spec(n)).expect("write spec");
+    let built = soarc_compiler::build::build(&[&path]).expect("bench spec builds");
+    let out = dir.join(format!("out-{n}"));
+    let copy = dir.join(format!("copy-{n}"));
+    let clear = |p: &std::path::Path| {
+        let _ = std::fs::remove_dir_all(p);
+    };
+    let runs = 5;
+    let fresh = median(
+        runs,
+        || clear(&out),
+        || {
+            built.files.write(&out, false).expect("fresh write");
+        },
+    );
+    let rebuild = median(
+        runs,
+        || {},
+        || {
+            let written = built.files.write(&out, false).expect("rebuild");
+            assert_eq!(written.written, 0);
+        },
+    );
+    let cp = median(
+        runs,
+        || clear(&copy),
+        || {
+            let status = std::process::Command::new("cp")
+                .arg("-r")
+                .arg(&out)
+                .arg(&copy)
+                .status()
+                .expect("cp runs");
+            assert!(status.success());
+        },
+    );
+    let files = built.files.files.len();
+    println!(
+        "on disk, {n} playbooks ({files} files): cp -r {:.1} ms; fresh write {:.1} ms ({:.2}x cp); \
+         rebuild, nothing changed {:.1} ms ({:.2}x cp)",
+        cp.as_secs_f64() * 1e3,
+        fresh.as_secs_f64() * 1e3,
+        fresh.as_secs_f64() / cp.as_secs_f64(),
+        rebuild.as_secs_f64() * 1e3,
+        rebuild.as_secs_f64() / cp.as_secs_f64(),
+    );
+    clear(&out);
+    clear(&copy);
 }

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use soarc_compiler::build::{self, Failure};
+use soarc_compiler::output;
 use soarc_lang::diagnostics::{Diagnostic, Sources};
 use soarc_validate::report::{self, Format, Summary};
 
@@ -46,6 +47,10 @@ enum Command {
         /// Write nothing; exit 1 if OUT differs from what the specs produce.
         #[arg(long)]
         check: bool,
+        /// Overwrite files that stand where generated files go although soarc did not write
+        /// them (or they were edited since). Without it such files stop the build (exit 2).
+        #[arg(long, conflicts_with = "check")]
+        take_over: bool,
     },
     /// Print the JSON Schema of the spec format (for editor completion).
     Schema,
@@ -89,7 +94,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Init { path, force } => init(&path, force),
-        Command::Build { specs, out, check } => run_build(&specs, &out, check),
+        Command::Build {
+            specs,
+            out,
+            check,
+            take_over,
+        } => run_build(&specs, &out, check, take_over),
         Command::Validate { format, paths } => validate(format.into(), &paths),
         Command::Rules => {
             print!("{}", report::rules_markdown());
@@ -106,11 +116,27 @@ fn main() -> ExitCode {
 }
 
 fn validate(format: Format, paths: &[PathBuf]) -> ExitCode {
+    // A folder soarc builds into may hold an update a killed build left: finish it first so
+    // the files checked are one build's.
+    for path in paths.iter().filter(|p| p.is_dir()) {
+        match output::recover_if_interrupted(path) {
+            Ok(notes) => notes.iter().for_each(|n| eprintln!("note: {n}")),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let reports = soarc_validate::validate_paths(paths);
     let summary = Summary::of(&reports);
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(report::render(format, &reports).as_bytes());
-    if summary.files == 0 {
+    if summary.unreadable > 0 {
+        eprintln!(
+            "error: {} path(s) could not be read (see above); check the paths",
+            summary.unreadable
+        );
+    } else if summary.files == 0 {
         eprintln!("error: no *.json files found in the given paths");
     } else if summary.checked == 0 {
         eprintln!(
@@ -150,7 +176,7 @@ fn init(path: &Path, force: bool) -> ExitCode {
     }
 }
 
-fn run_build(specs: &[PathBuf], out: &Path, check: bool) -> ExitCode {
+fn run_build(specs: &[PathBuf], out: &Path, check: bool, take_over: bool) -> ExitCode {
     let built = match build::build(specs) {
         Ok(built) => built,
         Err(Failure {
@@ -160,21 +186,26 @@ fn run_build(specs: &[PathBuf], out: &Path, check: bool) -> ExitCode {
             report(&sources, &diagnostics);
             let errors = diagnostics.iter().filter(|d| d.is_error()).count();
             eprintln!("error: build failed with {errors} error(s); nothing was written");
-            return ExitCode::from(1);
+            // A spec that cannot be read is an I/O error (exit 2), like every other.
+            let io = diagnostics
+                .iter()
+                .any(|d| d.code == soarc_compiler::spec::load::UNREADABLE);
+            return ExitCode::from(if io { 2 } else { 1 });
         }
     };
     report(&built.sources, &built.warnings);
     if check {
         return match built.files.check(out) {
-            Ok(stale) if stale.is_empty() => {
-                println!(
-                    "{} is up to date ({} files)",
-                    out.display(),
-                    built.files.files.len()
-                );
-                ExitCode::SUCCESS
-            }
-            Ok(stale) => {
+            Ok((stale, notes)) => {
+                notes.iter().for_each(|n| eprintln!("note: {n}"));
+                if stale.is_empty() {
+                    println!(
+                        "{} is up to date ({} files)",
+                        out.display(),
+                        built.files.files.len()
+                    );
+                    return ExitCode::SUCCESS;
+                }
                 for file in &stale {
                     println!("{file}");
                 }
@@ -186,27 +217,46 @@ fn run_build(specs: &[PathBuf], out: &Path, check: bool) -> ExitCode {
                 ExitCode::from(1)
             }
             Err(e) => {
-                eprintln!("error: cannot read {}: {e}", out.display());
+                eprintln!("error: {e}");
                 ExitCode::from(2)
             }
         };
     }
-    match built.files.write(out) {
-        Ok(removed) => {
-            for path in removed {
+    match built.files.write(out, take_over) {
+        Ok(written) => {
+            written.notes.iter().for_each(|n| eprintln!("note: {n}"));
+            for path in &written.taken_over {
+                println!("took over {}", out.join(path).display());
+            }
+            for path in &written.removed {
                 println!("removed {}", out.join(path).display());
             }
+            for path in &written.kept {
+                eprintln!(
+                    "warning: {} is no longer generated but was edited since soarc wrote it: kept (it is yours now)",
+                    out.join(path).display()
+                );
+            }
             println!(
-                "built {} playbook(s) and {} automation rule(s) into {} ({} files)",
+                "built {} playbook(s) and {} automation rule(s) into {} ({} files: {} written, {} unchanged)",
                 built.playbooks,
                 built.automation_rules,
                 out.display(),
-                built.files.files.len()
+                built.files.files.len(),
+                written.written,
+                written.unchanged
             );
+            if written.adopted > 0 {
+                println!(
+                    "adopted {} identical file(s) written by an earlier soarc (listed in {})",
+                    written.adopted,
+                    out.join(output::MANIFEST).display()
+                );
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: cannot write {}: {e}", out.display());
+            eprintln!("error: {e}");
             ExitCode::from(2)
         }
     }

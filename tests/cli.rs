@@ -52,16 +52,22 @@ fn good_spec_builds_and_check_passes() {
 #[test]
 fn check_reports_stale_missing_and_extra_files_without_writing() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "spec.yaml", GOOD);
+    // A playbook `old` that the spec then drops: its files are soarc's (in the manifest).
+    write(
+        dir.path(),
+        "spec.yaml",
+        &format!(
+            "{GOOD}  - name: old\n    trigger: incident\n    steps:\n      - sentinel.add_comment: x\n"
+        ),
+    );
     assert!(
         soarc(&["build", "spec.yaml", "--out", "out"], dir.path())
             .status
             .success()
     );
+    write(dir.path(), "spec.yaml", GOOD);
     let workflow = dir.path().join("out/playbooks/p1/workflow.json");
     std::fs::write(&workflow, "edited by hand").unwrap();
-    std::fs::create_dir_all(dir.path().join("out/playbooks/old")).unwrap();
-    std::fs::write(dir.path().join("out/playbooks/old/workflow.json"), "{}").unwrap();
     std::fs::remove_file(
         dir.path()
             .join("out/playbooks/p1/azuredeploy.parameters.json"),
@@ -92,11 +98,18 @@ fn check_reports_stale_missing_and_extra_files_without_writing() {
         "--check must not write"
     );
 
-    // A real build repairs all three.
+    // A real build stops at the edited file (exit 2, named); with --take-over it repairs all
+    // three.
+    let stopped = soarc(&["build", "spec.yaml", "--out", "out"], dir.path());
+    assert_eq!(stopped.status.code(), Some(2));
+    assert!(stderr(&stopped).contains("p1/workflow.json was edited since soarc wrote it"));
     assert!(
-        soarc(&["build", "spec.yaml", "--out", "out"], dir.path())
-            .status
-            .success()
+        soarc(
+            &["build", "spec.yaml", "--out", "out", "--take-over"],
+            dir.path()
+        )
+        .status
+        .success()
     );
     let again = soarc(
         &["build", "spec.yaml", "--out", "out", "--check"],
@@ -286,8 +299,9 @@ fn duplicate_names_across_files() {
 fn missing_file_and_usage_errors() {
     let dir = tempfile::tempdir().unwrap();
     let output = soarc(&["build", "nope.yaml", "--out", "out"], dir.path());
-    assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("nope.yaml: error[SPEC001]: cannot read spec file"));
+    // An I/O error: exit 2, as the README says.
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("nope.yaml: error[SPEC004]: cannot read spec file"));
     let usage = soarc(&["build"], dir.path());
     assert_eq!(usage.status.code(), Some(2));
     let unknown = soarc(&["frobnicate"], dir.path());

@@ -5,7 +5,8 @@
 //! `created` rule, RULE004 closing without classification (and classification mismatches),
 //! RULE005 duplicate order (warning), RULE006 alert rule with a non-playbook action,
 //! RULE007 limits (order, actions, groups, display name, conditions), RULE008 invalid name
-//! or value, RULE009 alert rules fire on creation only.
+//! or value, RULE009 alert rules fire on creation only, RULE010 a Windows device name as
+//! rule name.
 
 use std::collections::HashMap;
 
@@ -132,6 +133,22 @@ impl RuleChecker<'_, '_> {
                 name.span,
                 "automation rule name is empty".into(),
                 "name the rule, e.g. `snow-for-high-severity`",
+            );
+        }
+        if let Some(device) = crate::compile::windows_device_name(&name.value) {
+            self.error(
+                "RULE010",
+                name.span.with_len(name.value.chars().count()),
+                format!(
+                    "automation rule name `{}` is a Windows device name (`{device}`)",
+                    name.value
+                ),
+                format!(
+                    "Windows reserves CON, PRN, AUX, NUL, COM1-COM9 and LPT1-LPT9 (also with an extension) \
+                     as device names, so a file named after the rule (an export, a per-rule template) could not \
+                     be created or checked out there; rename it, e.g. `{}-rule`",
+                    name.value
+                ),
             );
         }
         let display_name = rule

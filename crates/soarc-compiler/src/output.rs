@@ -1,17 +1,62 @@
-//! The files of a build: computed in memory, then written all at once or compared.
+//! The files of a build: computed in memory, then written into OUT as one transaction, or
+//! compared with OUT (`--check`).
 //!
-//! Writing stages every file in a temporary directory beside the output and renames
-//! them into place only when all were written, so a failed build leaves the previous
-//! output untouched. Files soarc generated before but no longer generates (in the
-//! folders it owns) are removed.
+//! What soarc owns in OUT, and how it writes there (README, "What soarc owns in OUT"):
+//!
+//! - **A manifest** (`OUT/.soarc-manifest.json`) lists every file soarc wrote, with a hash of
+//!   the contents it wrote. soarc overwrites or removes a file only if the manifest lists it
+//!   and the file still has that content. A file soarc did not write (or that was edited
+//!   since) standing where a generated file must go is a conflict: nothing is written, the
+//!   file is named, and `--take-over` lets soarc overwrite it. A file no longer generated is
+//!   removed only if unchanged since soarc wrote it; an edited one is reported and kept.
+//!   Without a manifest (output of an older soarc) a file byte-identical to what the build
+//!   generates is adopted, anything else is foreign.
+//! - **No symbolic link is followed**: a folder or file on the way to a generated file (or
+//!   to one to remove) that is a symbolic link stops the build before anything is written.
+//! - **One build at a time**: `OUT/.soarc-lock`, an exclusive `flock` held for the whole
+//!   build, records the holder's process id; the OS drops the lock when a process dies, so a
+//!   lock file left by a killed build is detected (it still names a pid) and taken over.
+//! - **All or nothing**: new and changed files are first written to `OUT/.soarc-staging/`;
+//!   then a journal (`OUT/.soarc-journal.json`) listing every rename is put in place by one
+//!   atomic rename, and the renames are done (the previous files are moved aside into the
+//!   staging folder, so each step can be undone). An I/O error undoes the renames done so
+//!   far; a build killed at any instant leaves the journal, and the next soarc command on OUT
+//!   finishes the update (or, if it cannot, undoes it) before anything else
+//!   ([`recover_if_interrupted`]). A staging folder without a journal is a build that never
+//!   reached its commit point and is removed.
+//! - **Fast**: unchanged files are not written (their modification time is kept); each
+//!   folder is created once (a new playbook's folder is staged whole and moved in with one
+//!   rename).
+//!
+//! Hash: 64-bit FNV-1a. It detects that a file was edited after soarc wrote it; it is not a
+//! security boundary (whoever can write OUT can delete the files anyway), so a
+//! non-cryptographic hash is enough, and 2^-64 makes an accidental collision negligible.
+//!
+//! Durability: renames are atomic with respect to other processes and to a killed build; the
+//! files are not `fsync`ed, so after a power loss the file system's own journal decides.
 
-use std::collections::BTreeMap;
-use std::fs;
-use std::io;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fmt;
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-/// Folders under the output directory that soarc owns entirely.
-pub const OWNED_DIRS: &[&str] = &["playbooks", "automation-rules", "monitoring"];
+use serde::{Deserialize, Serialize};
+use soarc_validate::read::{STAGING_DIR, STATE_FILES};
+
+/// The manifest of generated files, in OUT.
+pub const MANIFEST: &str = STATE_FILES[0];
+/// The journal of an update in progress, in OUT.
+pub const JOURNAL: &str = STATE_FILES[1];
+/// The lock file of a build in progress, in OUT.
+pub const LOCK: &str = STATE_FILES[2];
+
+/// Test-only failure injection: `SOARC_FAIL_AFTER_WRITES=N` makes the N+1-th file write or
+/// rename of a build fail with an I/O error; with `SOARC_FAIL_MODE=abort` the process aborts
+/// there instead (no unwinding, no clean-up: what a SIGKILL leaves). For the integration
+/// tests of crash safety; not a user option.
+pub const FAIL_AFTER_WRITES_ENV: &str = "SOARC_FAIL_AFTER_WRITES";
+const FAIL_MODE_ENV: &str = "SOARC_FAIL_MODE";
 
 /// Relative path to file contents, sorted so every run writes in the same order.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -24,12 +69,12 @@ pub struct FileSet {
 pub enum Staleness {
     Missing(PathBuf),
     Changed(PathBuf),
-    /// Generated before, no longer produced by the spec.
+    /// Generated before (the manifest lists it), no longer produced by the spec.
     Extra(PathBuf),
 }
 
-impl std::fmt::Display for Staleness {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Display for Staleness {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Staleness::Missing(p) => write!(f, "missing: {}", p.display()),
             Staleness::Changed(p) => write!(f, "changed: {}", p.display()),
@@ -38,114 +83,1139 @@ impl std::fmt::Display for Staleness {
     }
 }
 
+/// A file in the way of a generated file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Conflict {
+    /// Not written by soarc (not in the manifest).
+    Foreign(PathBuf),
+    /// Written by soarc, edited since.
+    Edited(PathBuf),
+    /// Something other than a regular file (a folder, a FIFO, ...) where a file or folder
+    /// must go: `--take-over` does not apply.
+    Blocking(PathBuf, &'static str),
+}
+
+impl fmt::Display for Conflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Conflict::Foreign(p) => write!(
+                f,
+                "{} was not written by soarc and differs from the generated file",
+                p.display()
+            ),
+            Conflict::Edited(p) => write!(f, "{} was edited since soarc wrote it", p.display()),
+            Conflict::Blocking(p, what) => write!(
+                f,
+                "{} is {what}, where soarc must write {}",
+                p.display(),
+                if *what == "a file" {
+                    "a folder"
+                } else {
+                    "a file"
+                }
+            ),
+        }
+    }
+}
+
+/// Why OUT could not be written or checked. Every case is exit code 2.
+#[derive(Debug)]
+pub enum OutputError {
+    Io {
+        path: PathBuf,
+        error: io::Error,
+    },
+    /// A symbolic link where soarc would write, read or delete.
+    Symlink(PathBuf),
+    /// `--out` names something that is not a folder.
+    NotADirectory(PathBuf),
+    Conflicts(Vec<Conflict>),
+    /// Another build holds the lock.
+    Locked {
+        lock: PathBuf,
+        holder: Option<u32>,
+    },
+    /// soarc's own state file cannot be understood.
+    Corrupt {
+        path: PathBuf,
+        why: String,
+    },
+    /// The update could not be undone after an error; the journal stays for the next run.
+    Stuck {
+        path: PathBuf,
+        error: io::Error,
+        undo: Box<OutputError>,
+    },
+}
+
+impl OutputError {
+    fn io(path: &Path, error: io::Error) -> OutputError {
+        OutputError::Io {
+            path: path.to_path_buf(),
+            error,
+        }
+    }
+}
+
+impl fmt::Display for OutputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OutputError::Io { path, error } => write!(f, "{}: {error}", path.display()),
+            OutputError::Symlink(path) => write!(
+                f,
+                "{} is a symbolic link; soarc never writes, reads or deletes through a link in its output folder. \
+                 Replace the link with a real folder or file, or give another --out",
+                path.display()
+            ),
+            OutputError::NotADirectory(path) => write!(
+                f,
+                "--out {} is a file, not a folder; give the folder the build should write into",
+                path.display()
+            ),
+            OutputError::Conflicts(conflicts) => {
+                writeln!(
+                    f,
+                    "{} file(s) stand where generated files must go; nothing was written:",
+                    conflicts.len()
+                )?;
+                for conflict in conflicts {
+                    writeln!(f, "  {conflict}")?;
+                }
+                if conflicts
+                    .iter()
+                    .all(|c| !matches!(c, Conflict::Blocking(..)))
+                {
+                    write!(
+                        f,
+                        "move them elsewhere, or pass --take-over to let soarc overwrite them"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "move them elsewhere (--take-over overwrites files, never folders or special files)"
+                    )
+                }
+            }
+            OutputError::Locked { lock, holder } => match holder {
+                Some(pid) => write!(
+                    f,
+                    "another soarc build (process {pid}) is writing this folder (lock {}); wait for it to finish",
+                    lock.display()
+                ),
+                None => write!(
+                    f,
+                    "another soarc build is writing this folder (lock {}); wait for it to finish",
+                    lock.display()
+                ),
+            },
+            OutputError::Corrupt { path, why } => write!(
+                f,
+                "{} cannot be read as soarc's state: {why}",
+                path.display()
+            ),
+            OutputError::Stuck { path, error, undo } => write!(
+                f,
+                "{}: {error}; undoing the partial update failed too ({undo}); the journal is kept and \
+                 the next soarc command on this folder finishes or undoes the update",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for OutputError {}
+
+/// What a build did to OUT.
+#[derive(Debug, Default)]
+pub struct Written {
+    /// Files created or overwritten.
+    pub written: usize,
+    /// Files left as they were (same contents).
+    pub unchanged: usize,
+    /// Files found byte-identical in a folder without a manifest, now listed in it.
+    pub adopted: usize,
+    /// Files overwritten with `--take-over`.
+    pub taken_over: Vec<PathBuf>,
+    /// Files no longer generated, removed.
+    pub removed: Vec<PathBuf>,
+    /// Files no longer generated but edited since soarc wrote them: kept, and no longer
+    /// listed in the manifest (they are the user's now).
+    pub kept: Vec<PathBuf>,
+    /// What was found and done before the build (an interrupted update, a stale lock).
+    pub notes: Vec<String>,
+}
+
+/// The manifest file: generated paths (`/`-separated) and the hash of what soarc wrote.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Manifest {
+    about: String,
+    files: BTreeMap<String, String>,
+}
+
+const MANIFEST_ABOUT: &str = "Files soarc generated in this folder, with a 64-bit FNV-1a hash of the contents it wrote. \
+soarc overwrites or removes only these, and only while unchanged. Commit this file with the output.";
+
+/// 64-bit FNV-1a (see the module documentation for why it is enough).
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut hash = 0xcbf2_9ce4_8422_2325_u64;
+    for &byte in bytes {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+fn hash_text(bytes: &[u8]) -> String {
+    format!("fnv1a64:{:016x}", fnv1a64(bytes))
+}
+
+fn key(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// What an operation of the journal does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum OpKind {
+    /// Move a staged file or folder to a path where nothing is.
+    Create,
+    /// Move the existing file aside, then the staged one in.
+    Replace,
+    /// Move the existing file aside.
+    Remove,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Op {
+    op: OpKind,
+    path: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Journal {
+    about: String,
+    ops: Vec<Op>,
+}
+
+const JOURNAL_ABOUT: &str = "An update of this folder by soarc in progress. The next soarc command on this folder \
+finishes it (or undoes it) before anything else; do not edit.";
+
+/// Counts writes and renames for the test-only failure injection.
+struct Faults {
+    left: Option<usize>,
+    mode: FailMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FailMode {
+    /// An I/O error: the build undoes what it did.
+    Error,
+    /// `std::process::abort`: what a SIGKILL leaves.
+    Abort,
+    /// Unit tests: return at once, undoing nothing and cleaning nothing (a kill, in-process).
+    #[cfg(test)]
+    Stop,
+}
+
+impl Faults {
+    fn from_env() -> Faults {
+        Faults {
+            left: std::env::var(FAIL_AFTER_WRITES_ENV)
+                .ok()
+                .and_then(|n| n.parse().ok()),
+            mode: if std::env::var(FAIL_MODE_ENV).is_ok_and(|m| m == "abort") {
+                FailMode::Abort
+            } else {
+                FailMode::Error
+            },
+        }
+    }
+
+    fn none() -> Faults {
+        Faults {
+            left: None,
+            mode: FailMode::Error,
+        }
+    }
+
+    /// A kill was simulated: leave everything as it is.
+    fn stopped(&self) -> bool {
+        #[cfg(test)]
+        if self.mode == FailMode::Stop && self.left == Some(0) {
+            return true;
+        }
+        false
+    }
+
+    fn step(&mut self, path: &Path) -> Result<(), OutputError> {
+        match &mut self.left {
+            Some(0) => {
+                if self.mode == FailMode::Abort {
+                    std::process::abort();
+                }
+                Err(OutputError::io(
+                    path,
+                    io::Error::other(format!("failure injected by {FAIL_AFTER_WRITES_ENV}")),
+                ))
+            }
+            Some(n) => {
+                *n -= 1;
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+/// The exclusive lock of OUT, released (and its file removed) on drop.
+pub struct Lock {
+    file: File,
+    path: PathBuf,
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        // Remove the file while still holding the lock: a process that opened it meanwhile
+        // finds, after locking, that the path no longer names its file, and starts over.
+        let _ = fs::remove_file(&self.path);
+        let _ = self.file.unlock();
+    }
+}
+
+impl Lock {
+    /// Take OUT's lock or say who holds it. A lock file left by a process that died names
+    /// that process: reported in `notes` and taken over.
+    pub fn acquire(out: &Path, notes: &mut Vec<String>) -> Result<Lock, OutputError> {
+        let path = out.join(LOCK);
+        for _ in 0..100 {
+            let mut options = fs::OpenOptions::new();
+            options.read(true).write(true).create(true).truncate(false);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+            }
+            let mut file = match options.open(&path) {
+                Ok(file) => file,
+                Err(e) if is_symlink(&path) => {
+                    let _ = e;
+                    return Err(OutputError::Symlink(path));
+                }
+                Err(e) => return Err(OutputError::io(&path, e)),
+            };
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(fs::TryLockError::WouldBlock) => {
+                    let mut text = String::new();
+                    let _ = file.read_to_string(&mut text);
+                    return Err(OutputError::Locked {
+                        lock: path,
+                        holder: text.trim().parse().ok(),
+                    });
+                }
+                Err(fs::TryLockError::Error(e)) => return Err(OutputError::io(&path, e)),
+            }
+            if !same_file(&file, &path) {
+                // Released and removed by its holder between our open and lock: retry.
+                continue;
+            }
+            let mut text = String::new();
+            file.read_to_string(&mut text)
+                .map_err(|e| OutputError::io(&path, e))?;
+            if let Ok(pid) = text.trim().parse::<u32>() {
+                notes.push(format!(
+                    "took over the lock {} left by soarc process {pid}, which is no longer running",
+                    path.display()
+                ));
+            }
+            let pid = std::process::id().to_string();
+            file.set_len(0)
+                .and_then(|()| {
+                    use std::io::Seek;
+                    file.seek(io::SeekFrom::Start(0))?;
+                    file.write_all(pid.as_bytes())
+                })
+                .map_err(|e| OutputError::io(&path, e))?;
+            return Ok(Lock { file, path });
+        }
+        Err(OutputError::Locked {
+            lock: path,
+            holder: None,
+        })
+    }
+}
+
+#[cfg(unix)]
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::symlink_metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &File, path: &Path) -> bool {
+    path.exists()
+}
+
+fn is_symlink(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// `path` exists (as anything, links included, never followed).
+fn exists(path: &Path) -> Result<bool, OutputError> {
+    match fs::symlink_metadata(path) {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(OutputError::io(path, e)),
+    }
+}
+
+/// OUT itself: a folder (possibly missing). A link *as* OUT is the user's choice and
+/// followed; links inside it are not.
+fn check_out_dir(out: &Path) -> Result<bool, OutputError> {
+    match fs::metadata(out) {
+        Ok(m) if m.is_dir() => Ok(true),
+        Ok(_) => Err(OutputError::NotADirectory(out.to_path_buf())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(OutputError::io(out, e)),
+    }
+}
+
+fn read_manifest(out: &Path) -> Result<Option<Manifest>, OutputError> {
+    let path = out.join(MANIFEST);
+    let meta = match fs::symlink_metadata(&path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(OutputError::io(&path, e)),
+    };
+    if meta.file_type().is_symlink() {
+        return Err(OutputError::Symlink(path));
+    }
+    let bytes = soarc_validate::read::read_regular(&path, 256 * 1024 * 1024).map_err(|e| {
+        OutputError::Corrupt {
+            path: path.clone(),
+            why: e.to_string(),
+        }
+    })?;
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|e| OutputError::Corrupt {
+            path,
+            why: format!("{e}; if it was damaged, delete it: soarc then adopts the files it still generates unchanged"),
+        })
+}
+
+/// Where a folder on the way to a generated file stands.
+struct Dirs<'a> {
+    out: &'a Path,
+    /// Relative folder -> exists (as a real folder).
+    known: HashMap<PathBuf, bool>,
+}
+
+impl Dirs<'_> {
+    /// Whether the folder `rel` exists; a link or a file on the way is an error/conflict.
+    fn exists(&mut self, rel: &Path, conflicts: &mut Vec<Conflict>) -> Result<bool, OutputError> {
+        if rel.as_os_str().is_empty() {
+            return Ok(true);
+        }
+        if let Some(&known) = self.known.get(rel) {
+            return Ok(known);
+        }
+        let parent = rel.parent().unwrap_or(Path::new(""));
+        let state = if !self.exists(parent, conflicts)? {
+            false
+        } else {
+            let path = self.out.join(rel);
+            match fs::symlink_metadata(&path) {
+                Ok(m) if m.file_type().is_symlink() => return Err(OutputError::Symlink(path)),
+                Ok(m) if m.is_dir() => true,
+                Ok(_) => {
+                    conflicts.push(Conflict::Blocking(path, "a file"));
+                    // Reported once; what lies below it is not looked at.
+                    false
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => false,
+                Err(e) => return Err(OutputError::io(&path, e)),
+            }
+        };
+        self.known.insert(rel.to_path_buf(), state);
+        Ok(state)
+    }
+}
+
+/// What is on disk at a generated path.
+enum OnDisk {
+    Missing,
+    File(Vec<u8>),
+}
+
+/// Read the file at `path` without following a link; anything not a regular file is a
+/// conflict (`None`).
+fn on_disk(path: &Path, conflicts: &mut Vec<Conflict>) -> Result<Option<OnDisk>, OutputError> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Err(OutputError::Symlink(path.to_path_buf())),
+        Ok(m) if m.is_file() => {
+            let mut bytes = Vec::with_capacity(m.len() as usize);
+            let mut options = fs::OpenOptions::new();
+            options.read(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+            }
+            options
+                .open(path)
+                .and_then(|mut f| f.read_to_end(&mut bytes))
+                .map_err(|e| OutputError::io(path, e))?;
+            Ok(Some(OnDisk::File(bytes)))
+        }
+        Ok(m) => {
+            let what = if m.is_dir() {
+                "a folder"
+            } else {
+                "a special file (FIFO, device or socket)"
+            };
+            conflicts.push(Conflict::Blocking(path.to_path_buf(), what));
+            Ok(None)
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Some(OnDisk::Missing)),
+        Err(e) => Err(OutputError::io(path, e)),
+    }
+}
+
+/// The changes a build makes, worked out before anything is written.
+struct Plan<'a> {
+    /// Files to stage (relative path, contents), in path order.
+    stage: Vec<(&'a Path, &'a [u8])>,
+    ops: Vec<Op>,
+    manifest: Manifest,
+    written: Written,
+    /// Parents of removed files (empty ones are removed after the update).
+    removed_parents: BTreeSet<PathBuf>,
+}
+
 impl FileSet {
     pub fn insert(&mut self, path: impl Into<PathBuf>, contents: String) {
         self.files.insert(path.into(), contents);
     }
 
-    /// Compare with what is on disk under `out`, without writing.
-    pub fn check(&self, out: &Path) -> io::Result<Vec<Staleness>> {
+    /// Compare with what is on disk under `out`, without writing (an interrupted update is
+    /// finished first, see [`recover_if_interrupted`]). soarc's state files are not outputs:
+    /// the manifest is read only to know which files soarc generated before.
+    pub fn check(&self, out: &Path) -> Result<(Vec<Staleness>, Vec<String>), OutputError> {
         let mut stale = Vec::new();
+        if !check_out_dir(out)? {
+            stale.extend(self.files.keys().cloned().map(Staleness::Missing));
+            return Ok((stale, Vec::new()));
+        }
+        let notes = recover_if_interrupted(out)?;
+        let manifest = read_manifest(out)?;
+        let mut dirs = Dirs {
+            out,
+            known: HashMap::new(),
+        };
+        let mut conflicts = Vec::new();
         for (path, contents) in &self.files {
-            match fs::read(out.join(path)) {
-                Ok(existing) if existing == contents.as_bytes() => {}
-                Ok(_) => stale.push(Staleness::Changed(path.clone())),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    stale.push(Staleness::Missing(path.clone()))
-                }
-                Err(e) => return Err(e),
+            let parent = path.parent().unwrap_or(Path::new(""));
+            if !dirs.exists(parent, &mut conflicts)? {
+                stale.push(Staleness::Missing(path.clone()));
+                continue;
+            }
+            match on_disk(&out.join(path), &mut conflicts)? {
+                Some(OnDisk::File(existing)) if existing == contents.as_bytes() => {}
+                Some(OnDisk::File(_)) | None => stale.push(Staleness::Changed(path.clone())),
+                Some(OnDisk::Missing) => stale.push(Staleness::Missing(path.clone())),
             }
         }
-        for path in self.extra_files(out)? {
-            stale.push(Staleness::Extra(path));
+        let generated: HashSet<String> = self.files.keys().map(|p| key(p)).collect();
+        for listed in manifest.iter().flat_map(|m| m.files.keys()) {
+            if generated.contains(listed) {
+                continue;
+            }
+            let rel = PathBuf::from(listed);
+            let parent = rel.parent().unwrap_or(Path::new(""));
+            if dirs.exists(parent, &mut conflicts)? && exists(&out.join(&rel))? {
+                stale.push(Staleness::Extra(rel));
+            }
         }
-        Ok(stale)
+        Ok((stale, notes))
     }
 
-    /// Files in the owned folders of `out` that this build does not produce.
-    fn extra_files(&self, out: &Path) -> io::Result<Vec<PathBuf>> {
-        let mut extra = Vec::new();
-        for dir in OWNED_DIRS {
-            let root = out.join(dir);
-            if root.is_dir() {
-                walk(&root, &mut |file| {
-                    let relative = file
-                        .strip_prefix(out)
-                        .expect("walked under out")
-                        .to_path_buf();
-                    if !self.files.contains_key(&relative) {
-                        extra.push(relative);
+    /// Write everything under `out` as one update (see the module documentation).
+    pub fn write(&self, out: &Path, take_over: bool) -> Result<Written, OutputError> {
+        self.write_with(out, take_over, Faults::from_env())
+    }
+
+    fn write_with(
+        &self,
+        out: &Path,
+        take_over: bool,
+        mut faults: Faults,
+    ) -> Result<Written, OutputError> {
+        if !check_out_dir(out)? {
+            fs::create_dir_all(out).map_err(|e| OutputError::io(out, e))?;
+        }
+        let mut notes = Vec::new();
+        let _lock = Lock::acquire(out, &mut notes)?;
+        notes.extend(recover(out)?);
+        let plan = self.plan(out, take_over)?;
+        let mut written = self.apply(out, plan, &mut faults)?;
+        written.notes = notes;
+        Ok(written)
+    }
+
+    /// Decide every change, reading what is there; nothing is written.
+    fn plan(&self, out: &Path, take_over: bool) -> Result<Plan<'_>, OutputError> {
+        let old = read_manifest(out)?;
+        let mut dirs = Dirs {
+            out,
+            known: HashMap::new(),
+        };
+        let mut conflicts = Vec::new();
+        let mut written = Written::default();
+        let mut stage = Vec::new();
+        let mut ops = Vec::new();
+        let mut created_dirs: BTreeSet<PathBuf> = BTreeSet::new();
+        let mut manifest = Manifest {
+            about: MANIFEST_ABOUT.into(),
+            files: BTreeMap::new(),
+        };
+        for (path, contents) in &self.files {
+            let bytes = contents.as_bytes();
+            let name = key(path);
+            let hash = hash_text(bytes);
+            let parent = path.parent().unwrap_or(Path::new(""));
+            if !dirs.exists(parent, &mut conflicts)? {
+                // The topmost missing folder is staged whole and moved in with one rename.
+                let mut top = parent;
+                while let Some(up) = top.parent() {
+                    if up.as_os_str().is_empty() || dirs.exists(up, &mut conflicts)? {
+                        break;
                     }
-                })?;
+                    top = up;
+                }
+                if created_dirs.insert(top.to_path_buf()) {
+                    ops.push(Op {
+                        op: OpKind::Create,
+                        path: key(top),
+                    });
+                }
+                stage.push((path.as_path(), bytes));
+                written.written += 1;
+                manifest.files.insert(name, hash);
+                continue;
+            }
+            let target = out.join(path);
+            match on_disk(&target, &mut conflicts)? {
+                None => continue,
+                Some(OnDisk::Missing) => {
+                    ops.push(Op {
+                        op: OpKind::Create,
+                        path: name.clone(),
+                    });
+                    stage.push((path.as_path(), bytes));
+                    written.written += 1;
+                }
+                Some(OnDisk::File(existing)) if existing == bytes => {
+                    if old.as_ref().is_none_or(|m| !m.files.contains_key(&name)) {
+                        written.adopted += 1;
+                    }
+                    written.unchanged += 1;
+                }
+                Some(OnDisk::File(existing)) => {
+                    let listed = old.as_ref().and_then(|m| m.files.get(&name));
+                    let owned = listed.is_some_and(|h| *h == hash_text(&existing));
+                    if !owned {
+                        if !take_over {
+                            conflicts.push(if listed.is_some() {
+                                Conflict::Edited(target)
+                            } else {
+                                Conflict::Foreign(target)
+                            });
+                            continue;
+                        }
+                        written.taken_over.push(path.clone());
+                    }
+                    ops.push(Op {
+                        op: OpKind::Replace,
+                        path: name.clone(),
+                    });
+                    stage.push((path.as_path(), bytes));
+                    written.written += 1;
+                }
+            }
+            manifest.files.insert(name, hash);
+        }
+        let mut removed_parents = BTreeSet::new();
+        if let Some(old) = &old {
+            for (name, hash) in &old.files {
+                if manifest.files.contains_key(name) {
+                    continue;
+                }
+                let rel = PathBuf::from(name);
+                if rel.is_absolute() || rel.components().any(|c| c.as_os_str() == "..") {
+                    return Err(OutputError::Corrupt {
+                        path: out.join(MANIFEST),
+                        why: format!("it lists `{name}`, a path outside the folder"),
+                    });
+                }
+                let parent = rel.parent().unwrap_or(Path::new(""));
+                let mut ignored = Vec::new();
+                if !dirs.exists(parent, &mut ignored)? {
+                    continue;
+                }
+                match on_disk(&out.join(&rel), &mut ignored)? {
+                    Some(OnDisk::File(existing)) if hash_text(&existing) == *hash => {
+                        ops.push(Op {
+                            op: OpKind::Remove,
+                            path: name.clone(),
+                        });
+                        written.removed.push(rel.clone());
+                        removed_parents.insert(parent.to_path_buf());
+                    }
+                    Some(OnDisk::File(_)) | None => written.kept.push(rel),
+                    Some(OnDisk::Missing) => {}
+                }
             }
         }
-        extra.sort();
-        Ok(extra)
+        if !conflicts.is_empty() {
+            return Err(OutputError::Conflicts(conflicts));
+        }
+        Ok(Plan {
+            stage,
+            ops,
+            manifest,
+            written,
+            removed_parents,
+        })
     }
 
-    /// Write everything under `out`, all or nothing. Returns the files removed.
-    pub fn write(&self, out: &Path) -> io::Result<Vec<PathBuf>> {
-        fs::create_dir_all(out)?;
-        let staging = tempfile::Builder::new()
-            .prefix(".soarc-staging-")
-            .tempdir_in(out)?;
-        for (path, contents) in &self.files {
-            let staged = staging.path().join(path);
-            if let Some(parent) = staged.parent() {
-                fs::create_dir_all(parent)?;
+    fn apply(
+        &self,
+        out: &Path,
+        mut plan: Plan<'_>,
+        faults: &mut Faults,
+    ) -> Result<Written, OutputError> {
+        let manifest_text =
+            serde_json::to_string_pretty(&plan.manifest).expect("the manifest serializes") + "\n";
+        let manifest_path = out.join(MANIFEST);
+        match on_disk(&manifest_path, &mut Vec::new())? {
+            Some(OnDisk::File(existing)) if existing == manifest_text.as_bytes() => {}
+            Some(OnDisk::File(_)) => plan.ops.push(Op {
+                op: OpKind::Replace,
+                path: MANIFEST.into(),
+            }),
+            Some(OnDisk::Missing) => plan.ops.push(Op {
+                op: OpKind::Create,
+                path: MANIFEST.into(),
+            }),
+            None => {
+                return Err(OutputError::Conflicts(vec![Conflict::Blocking(
+                    manifest_path,
+                    "not a regular file",
+                )]));
             }
-            fs::write(&staged, contents)?;
         }
-        for path in self.files.keys() {
-            let target = out.join(path);
-            if let Some(parent) = target.parent() {
-                fs::create_dir_all(parent)?;
+        if plan.ops.is_empty() {
+            return Ok(plan.written);
+        }
+        let staging = out.join(STAGING_DIR);
+        let new = staging.join("new");
+        let result = (|| {
+            let mut made = MadeDirs::default();
+            made.create(&staging)?;
+            made.create(&new)?;
+            for (path, bytes) in &plan.stage {
+                let staged = new.join(path);
+                made.create_parents(&new, path)?;
+                faults.step(&staged)?;
+                fs::write(&staged, bytes).map_err(|e| OutputError::io(&staged, e))?;
             }
-            fs::rename(staging.path().join(path), &target)?;
+            faults.step(&new.join(MANIFEST))?;
+            fs::write(new.join(MANIFEST), &manifest_text)
+                .map_err(|e| OutputError::io(&new.join(MANIFEST), e))?;
+            // The commit point: once the journal is in place, the update is finished even if
+            // this process dies.
+            let journal = Journal {
+                about: JOURNAL_ABOUT.into(),
+                ops: plan.ops.clone(),
+            };
+            let staged_journal = staging.join("journal");
+            fs::write(
+                &staged_journal,
+                serde_json::to_string_pretty(&journal).expect("the journal serializes"),
+            )
+            .map_err(|e| OutputError::io(&staged_journal, e))?;
+            faults.step(&out.join(JOURNAL))?;
+            fs::rename(&staged_journal, out.join(JOURNAL))
+                .map_err(|e| OutputError::io(&out.join(JOURNAL), e))
+        })();
+        if let Err(e) = result {
+            if faults.stopped() {
+                return Err(e);
+            }
+            // Nothing in OUT changed yet.
+            let _ = fs::remove_dir_all(&staging);
+            return Err(e);
         }
-        let extra = self.extra_files(out)?;
-        for path in &extra {
-            fs::remove_file(out.join(path))?;
-            let mut dir = out.join(path);
-            // Remove folders left empty (a deleted playbook's folder).
-            while dir.pop() && dir != out && fs::remove_dir(&dir).is_ok() {}
+        let mut tx = Transaction::new(out, faults);
+        for (i, op) in plan.ops.iter().enumerate() {
+            if let Err(error) = tx.forward(op) {
+                if tx.faults.stopped() {
+                    return Err(error);
+                }
+                return match tx.undo(&plan.ops[..=i]) {
+                    Ok(()) => {
+                        finish(out)?;
+                        Err(error)
+                    }
+                    Err(undo) => {
+                        let (path, error) = match error {
+                            OutputError::Io { path, error } => (path, error),
+                            other => (out.to_path_buf(), io::Error::other(other.to_string())),
+                        };
+                        Err(OutputError::Stuck {
+                            path,
+                            error,
+                            undo: Box::new(undo),
+                        })
+                    }
+                };
+            }
         }
-        Ok(extra)
+        for parent in plan.removed_parents.iter().rev() {
+            remove_empty_dirs(out, parent);
+        }
+        finish(out)?;
+        Ok(plan.written)
     }
 }
 
-fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) -> io::Result<()> {
-    let mut entries: Vec<_> = fs::read_dir(dir)?.collect::<Result<_, _>>()?;
-    entries.sort_by_key(|e| e.path());
-    for entry in entries {
-        let path = entry.path();
-        if entry.file_type()?.is_dir() {
-            walk(&path, f)?;
-        } else {
-            f(&path);
+/// Remove `rel` and its parents while empty (a deleted playbook's folder), up to OUT.
+fn remove_empty_dirs(out: &Path, rel: &Path) {
+    let mut dir = rel.to_path_buf();
+    while !dir.as_os_str().is_empty() && fs::remove_dir(out.join(&dir)).is_ok() {
+        dir.pop();
+    }
+}
+
+/// The update is complete (or undone): drop the journal, then the staging folder.
+fn finish(out: &Path) -> Result<(), OutputError> {
+    let journal = out.join(JOURNAL);
+    match fs::remove_file(&journal) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(OutputError::io(&journal, e)),
+    }
+    remove_staging(out)
+}
+
+fn remove_staging(out: &Path) -> Result<(), OutputError> {
+    let staging = out.join(STAGING_DIR);
+    match fs::symlink_metadata(&staging) {
+        // `remove_dir_all` does not follow links inside; a link as the folder is removed
+        // as a link.
+        Ok(m) if m.is_dir() => {
+            fs::remove_dir_all(&staging).map_err(|e| OutputError::io(&staging, e))
+        }
+        Ok(_) => fs::remove_file(&staging).map_err(|e| OutputError::io(&staging, e)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(OutputError::io(&staging, e)),
+    }
+}
+
+/// Folders created in the staging area, each once.
+#[derive(Default)]
+struct MadeDirs {
+    made: HashSet<PathBuf>,
+}
+
+impl MadeDirs {
+    fn create(&mut self, dir: &Path) -> Result<(), OutputError> {
+        if self.made.contains(dir) {
+            return Ok(());
+        }
+        match fs::create_dir(dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && !is_symlink(dir) => {}
+            Err(e) => return Err(OutputError::io(dir, e)),
+        }
+        self.made.insert(dir.to_path_buf());
+        Ok(())
+    }
+
+    /// The folders of `root/rel`'s parent, created top-down.
+    fn create_parents(&mut self, root: &Path, rel: &Path) -> Result<(), OutputError> {
+        let Some(parent) = rel.parent() else {
+            return Ok(());
+        };
+        if parent.as_os_str().is_empty() || self.made.contains(&root.join(parent)) {
+            return Ok(());
+        }
+        self.create_parents(root, parent)?;
+        self.create(&root.join(parent))
+    }
+}
+
+/// The renames of a journal, each step safe to repeat: whether it was done is read from
+/// what exists (`new/<path>` staged, `old/<path>` moved aside, `<path>` in OUT).
+struct Transaction<'a, 'f> {
+    out: &'a Path,
+    new: PathBuf,
+    old: PathBuf,
+    made: MadeDirs,
+    faults: &'f mut Faults,
+}
+
+impl<'a, 'f> Transaction<'a, 'f> {
+    fn new(out: &'a Path, faults: &'f mut Faults) -> Self {
+        let staging = out.join(STAGING_DIR);
+        Transaction {
+            out,
+            new: staging.join("new"),
+            old: staging.join("old"),
+            made: MadeDirs::default(),
+            faults,
         }
     }
-    Ok(())
+
+    fn rename(&mut self, from: &Path, to: &Path) -> Result<(), OutputError> {
+        self.faults.step(to)?;
+        fs::rename(from, to).map_err(|e| {
+            // Name the file in OUT, whichever side failed.
+            let named = if to.starts_with(self.out.join(STAGING_DIR)) {
+                from
+            } else {
+                to
+            };
+            OutputError::io(named, e)
+        })
+    }
+
+    fn aside(&mut self, rel: &Path) -> Result<(), OutputError> {
+        let old = self.old.clone();
+        self.made.create(&old)?;
+        self.made.create_parents(&old, rel)?;
+        self.rename(&self.out.join(rel), &old.join(rel))
+    }
+
+    fn forward(&mut self, op: &Op) -> Result<(), OutputError> {
+        let rel = Path::new(&op.path);
+        let (target, new, old) = (self.out.join(rel), self.new.join(rel), self.old.join(rel));
+        match op.op {
+            OpKind::Create => {
+                if exists(&new)? {
+                    self.rename(&new, &target)?;
+                }
+            }
+            OpKind::Replace => {
+                if exists(&new)? {
+                    if exists(&target)? && !exists(&old)? {
+                        self.aside(rel)?;
+                    }
+                    self.rename(&new, &target)?;
+                }
+            }
+            OpKind::Remove => {
+                if exists(&target)? && !exists(&old)? {
+                    self.aside(rel)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn backward(&mut self, op: &Op) -> Result<(), OutputError> {
+        let rel = Path::new(&op.path);
+        let (target, new, old) = (self.out.join(rel), self.new.join(rel), self.old.join(rel));
+        if matches!(op.op, OpKind::Create | OpKind::Replace) && !exists(&new)? && exists(&target)? {
+            let root = self.new.clone();
+            self.made.create_parents(&root, rel)?;
+            self.rename(&target, &new)?;
+        }
+        if matches!(op.op, OpKind::Replace | OpKind::Remove) && exists(&old)? {
+            self.rename(&old, &target)?;
+        }
+        Ok(())
+    }
+
+    /// Undo `ops` (the ones started), last first.
+    fn undo(&mut self, ops: &[Op]) -> Result<(), OutputError> {
+        // Undoing is not subject to injected failures: they model the update's I/O.
+        let mut none = Faults::none();
+        std::mem::swap(self.faults, &mut none);
+        let result = ops.iter().rev().try_for_each(|op| self.backward(op));
+        std::mem::swap(self.faults, &mut none);
+        result
+    }
+}
+
+/// Finish or undo an update that a killed build left in OUT, and remove a staging folder
+/// that never reached its commit point. Takes OUT's lock when there is anything to do.
+/// Returns what was done, for the user.
+pub fn recover_if_interrupted(out: &Path) -> Result<Vec<String>, OutputError> {
+    if !check_out_dir(out)? || !interrupted(out)? {
+        return Ok(Vec::new());
+    }
+    let mut notes = Vec::new();
+    let _lock = Lock::acquire(out, &mut notes)?;
+    notes.extend(recover(out)?);
+    Ok(notes)
+}
+
+/// A journal, a staging folder or a lock file (a build running, or one that was killed).
+fn interrupted(out: &Path) -> Result<bool, OutputError> {
+    if exists(&out.join(JOURNAL))? || exists(&out.join(STAGING_DIR))? || exists(&out.join(LOCK))? {
+        return Ok(true);
+    }
+    Ok(!old_staging_dirs(out)?.is_empty())
+}
+
+/// `.soarc-staging-XXXXXX` folders left by soarc before the journal existed.
+fn old_staging_dirs(out: &Path) -> Result<Vec<PathBuf>, OutputError> {
+    let entries = fs::read_dir(out).map_err(|e| OutputError::io(out, e))?;
+    let mut found = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| OutputError::io(out, e))?;
+        if entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with(".soarc-staging-"))
+            && entry.file_type().is_ok_and(|t| t.is_dir())
+        {
+            found.push(entry.path());
+        }
+    }
+    Ok(found)
+}
+
+/// With the lock held: see [`recover_if_interrupted`].
+fn recover(out: &Path) -> Result<Vec<String>, OutputError> {
+    let mut notes = Vec::new();
+    let journal_path = out.join(JOURNAL);
+    if exists(&journal_path)? {
+        if is_symlink(&journal_path) {
+            return Err(OutputError::Symlink(journal_path));
+        }
+        let bytes =
+            soarc_validate::read::read_regular(&journal_path, 256 * 1024 * 1024).map_err(|e| {
+                OutputError::Corrupt {
+                    path: journal_path.clone(),
+                    why: e.to_string(),
+                }
+            })?;
+        let journal: Journal =
+            serde_json::from_slice(&bytes).map_err(|e| OutputError::Corrupt {
+                path: journal_path.clone(),
+                why: e.to_string(),
+            })?;
+        for op in &journal.ops {
+            let rel = Path::new(&op.path);
+            if rel.is_absolute() || rel.components().any(|c| c.as_os_str() == "..") {
+                return Err(OutputError::Corrupt {
+                    path: journal_path,
+                    why: format!("it names `{}`, a path outside the folder", op.path),
+                });
+            }
+        }
+        let mut faults = Faults::none();
+        let mut tx = Transaction::new(out, &mut faults);
+        let forward = journal.ops.iter().try_for_each(|op| tx.forward(op));
+        match forward {
+            Ok(()) => {
+                for op in journal.ops.iter().filter(|op| op.op == OpKind::Remove) {
+                    if let Some(parent) = Path::new(&op.path).parent() {
+                        remove_empty_dirs(out, parent);
+                    }
+                }
+                notes.push(format!(
+                    "finished the update of {} that an interrupted build left ({} change(s))",
+                    out.display(),
+                    journal.ops.len()
+                ));
+            }
+            Err(error) => {
+                tx.undo(&journal.ops)?;
+                notes.push(format!(
+                    "undid the update of {} that an interrupted build left, as it cannot be finished: {error}",
+                    out.display()
+                ));
+            }
+        }
+        finish(out)?;
+    } else if exists(&out.join(STAGING_DIR))? {
+        remove_staging(out)?;
+        notes.push(format!(
+            "removed the staging folder of a build of {} that was interrupted before changing anything",
+            out.display()
+        ));
+    }
+    for dir in old_staging_dirs(out)? {
+        fs::remove_dir_all(&dir).map_err(|e| OutputError::io(&dir, e))?;
+        notes.push(format!(
+            "removed {}, left by an interrupted build of an earlier soarc",
+            dir.display()
+        ));
+    }
+    Ok(notes)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn set(files: &[(&str, &str)]) -> FileSet {
+        let mut set = FileSet::default();
+        for (path, text) in files {
+            set.insert(*path, text.to_string());
+        }
+        set
+    }
+
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut found = Vec::new();
+        fn walk(root: &Path, dir: &Path, found: &mut Vec<String>) {
+            for entry in fs::read_dir(dir).unwrap() {
+                let entry = entry.unwrap();
+                if entry.file_type().unwrap().is_dir() {
+                    walk(root, &entry.path(), found);
+                } else {
+                    found.push(key(entry.path().strip_prefix(root).unwrap()));
+                }
+            }
+        }
+        walk(dir, dir, &mut found);
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn fnv1a64_matches_the_reference_vectors() {
+        // From the FNV reference (isthe.com/chongo/tech/comp/fnv): "" and "a".
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
     #[test]
     fn write_then_check_is_clean_and_detects_changes() {
         let dir = tempfile::tempdir().unwrap();
-        let mut files = FileSet::default();
-        files.insert("playbooks/a/workflow.json", "{}\n".into());
-        files.insert("playbooks/b/workflow.json", "[]\n".into());
-        assert_eq!(files.check(dir.path()).unwrap().len(), 2);
-        files.write(dir.path()).unwrap();
-        assert!(files.check(dir.path()).unwrap().is_empty());
+        let files = set(&[
+            ("playbooks/a/workflow.json", "{}\n"),
+            ("playbooks/b/workflow.json", "[]\n"),
+        ]);
+        assert_eq!(files.check(dir.path()).unwrap().0.len(), 2);
+        let written = files.write(dir.path(), false).unwrap();
+        assert_eq!(written.written, 2);
+        assert!(files.check(dir.path()).unwrap().0.is_empty());
 
         fs::write(dir.path().join("playbooks/a/workflow.json"), "changed").unwrap();
-        let mut fewer = FileSet::default();
-        fewer.insert("playbooks/a/workflow.json", "{}\n".into());
-        let stale = fewer.check(dir.path()).unwrap();
+        let fewer = set(&[("playbooks/a/workflow.json", "{}\n")]);
+        let (stale, _) = fewer.check(dir.path()).unwrap();
         assert_eq!(
             stale,
             vec![
@@ -153,15 +1223,93 @@ mod tests {
                 Staleness::Extra("playbooks/b/workflow.json".into())
             ]
         );
-        let removed = fewer.write(dir.path()).unwrap();
-        assert_eq!(removed, vec![PathBuf::from("playbooks/b/workflow.json")]);
+        // The edited file is not soarc's any more.
+        assert!(matches!(
+            fewer.write(dir.path(), false),
+            Err(OutputError::Conflicts(c)) if c.len() == 1
+        ));
+        let written = fewer.write(dir.path(), true).unwrap();
+        assert_eq!(
+            written.removed,
+            vec![PathBuf::from("playbooks/b/workflow.json")]
+        );
+        assert_eq!(written.taken_over.len(), 1);
         assert!(!dir.path().join("playbooks/b").exists());
-        assert!(fewer.check(dir.path()).unwrap().is_empty());
-        // No staging folder is left behind.
-        let leftovers: Vec<_> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(leftovers, vec![std::ffi::OsString::from("playbooks")]);
+        assert!(fewer.check(dir.path()).unwrap().0.is_empty());
+        assert_eq!(
+            listing(dir.path()),
+            vec![".soarc-manifest.json", "playbooks/a/workflow.json"]
+        );
+    }
+
+    #[test]
+    fn an_injected_failure_at_any_step_leaves_the_old_output() {
+        let old = set(&[
+            ("playbooks/a/workflow.json", "a1"),
+            ("playbooks/b/workflow.json", "b1"),
+            ("playbooks/c/workflow.json", "c1"),
+        ]);
+        let new = set(&[
+            ("playbooks/a/workflow.json", "a2"),
+            ("playbooks/b/workflow.json", "b1"),
+            ("playbooks/d/workflow.json", "d2"),
+        ]);
+        for n in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            old.write(dir.path(), false).unwrap();
+            let before = listing(dir.path());
+            let faults = Faults {
+                left: Some(n),
+                mode: FailMode::Error,
+            };
+            match new.write_with(dir.path(), false, faults) {
+                Ok(_) => {
+                    assert!(new.check(dir.path()).unwrap().0.is_empty(), "step {n}");
+                    assert!(n > 5, "{n}");
+                    break;
+                }
+                Err(_) => {
+                    assert_eq!(listing(dir.path()), before, "step {n}");
+                    assert!(old.check(dir.path()).unwrap().0.is_empty(), "step {n}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_build_killed_at_any_step_is_finished_or_cleaned_by_the_next_run() {
+        let old = set(&[
+            ("playbooks/a/workflow.json", "a1"),
+            ("playbooks/c/workflow.json", "c1"),
+        ]);
+        let new = set(&[
+            ("playbooks/a/workflow.json", "a2"),
+            ("playbooks/d/workflow.json", "d2"),
+        ]);
+        let mut finished = 0;
+        for n in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            old.write(dir.path(), false).unwrap();
+            let faults = Faults {
+                left: Some(n),
+                mode: FailMode::Stop,
+            };
+            if new.write_with(dir.path(), false, faults).is_ok() {
+                assert!(new.check(dir.path()).unwrap().0.is_empty());
+                break;
+            }
+            let journal = exists(&dir.path().join(JOURNAL)).unwrap();
+            let notes = recover_if_interrupted(dir.path()).unwrap();
+            assert_eq!(notes.len(), 1, "step {n}: {notes:?}");
+            if journal {
+                finished += 1;
+                assert!(new.check(dir.path()).unwrap().0.is_empty(), "step {n}");
+            } else {
+                assert!(old.check(dir.path()).unwrap().0.is_empty(), "step {n}");
+            }
+            assert!(!exists(&dir.path().join(STAGING_DIR)).unwrap());
+            assert!(!exists(&dir.path().join(JOURNAL)).unwrap());
+        }
+        assert!(finished >= 3, "{finished}");
     }
 }

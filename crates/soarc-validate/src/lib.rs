@@ -9,6 +9,7 @@
 
 pub mod context;
 pub mod json;
+pub mod read;
 pub mod report;
 pub mod rules;
 
@@ -41,6 +42,9 @@ pub struct FileReport {
     pub kind: Option<Kind>,
     /// Why the file was not checked (unreadable, not a template, too large).
     pub skipped: Option<String>,
+    /// The path could not be read at all (missing, no permission, not a regular file, too
+    /// large): an error (exit 2), not a file that is merely of another kind.
+    pub unreadable: bool,
     pub findings: Vec<Finding>,
 }
 
@@ -165,10 +169,7 @@ fn sibling_template(path: &Path) -> Option<context::SiblingTemplate> {
     }
     let sibling_name = format!("{}{}", &name[..stem_len], &name[name.len() - 5..]);
     let sibling = path.with_file_name(&sibling_name);
-    if std::fs::metadata(&sibling).ok()?.len() > MAX_FILE_SIZE {
-        return None;
-    }
-    let text = std::fs::read_to_string(&sibling).ok()?;
+    let text = String::from_utf8(read::read_regular(&sibling, MAX_FILE_SIZE).ok()?).ok()?;
     let doc = json::parse(&text).ok()?;
     (Kind::detect(&doc.root) == Kind::ArmTemplate).then_some(context::SiblingTemplate {
         name: sibling_name,
@@ -182,22 +183,17 @@ pub fn validate_file(path: &Path) -> FileReport {
         path: path.to_path_buf(),
         kind: None,
         skipped: Some(why),
+        unreadable: false,
         findings: Vec::new(),
     };
-    match std::fs::metadata(path) {
-        Ok(meta) if meta.len() > MAX_FILE_SIZE => {
-            return skipped(format!(
-                "file is {} MiB, larger than the {} MiB limit (ARM accepts 4 MiB templates)",
-                meta.len() / (1024 * 1024),
-                MAX_FILE_SIZE / (1024 * 1024)
-            ));
-        }
-        Ok(_) => {}
-        Err(e) => return skipped(format!("cannot read: {e}")),
-    }
-    let bytes = match std::fs::read(path) {
+    let bytes = match read::read_regular(path, MAX_FILE_SIZE) {
         Ok(bytes) => bytes,
-        Err(e) => return skipped(format!("cannot read: {e}")),
+        Err(e) => {
+            return FileReport {
+                unreadable: true,
+                ..skipped(format!("cannot read: {e}"))
+            };
+        }
     };
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
@@ -206,6 +202,7 @@ pub fn validate_file(path: &Path) -> FileReport {
                 path: path.to_path_buf(),
                 kind: Some(Kind::Unknown),
                 skipped: None,
+                unreadable: false,
                 findings: vec![Finding {
                     code: rules::json001_invalid_json::RULE.code,
                     severity: Severity::Error,
@@ -230,13 +227,15 @@ pub fn validate_file(path: &Path) -> FileReport {
             path: path.to_path_buf(),
             kind: Some(kind),
             skipped: None,
+            unreadable: false,
             findings,
         },
     }
 }
 
-/// Expand paths: files as given, directories recursively to their `*.json` files (sorted).
-/// Paths that do not exist become skipped reports.
+/// Expand paths: files as given, directories recursively to their `*.json` files (sorted),
+/// leaving out soarc's own state files ([`read::is_state_entry`]). Paths that do not exist
+/// and directories that cannot be read become unreadable reports (an error, exit 2).
 pub fn collect(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileReport>) {
     let mut files = Vec::new();
     let mut missing = Vec::new();
@@ -249,10 +248,16 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileReport>) {
         } else if path.exists() {
             files.push(path.clone());
         } else {
+            let why = match std::fs::symlink_metadata(path) {
+                // A symbolic link to nothing.
+                Ok(_) => "cannot read: it is a symbolic link to a path that does not exist".into(),
+                Err(e) => format!("cannot read: {e}"),
+            };
             missing.push(FileReport {
                 path: path.clone(),
                 kind: None,
-                skipped: Some("no such file or directory".into()),
+                skipped: Some(why),
+                unreadable: true,
                 findings: Vec::new(),
             });
         }
@@ -268,6 +273,7 @@ fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<FileReport>) {
                 path: dir.to_path_buf(),
                 kind: None,
                 skipped: Some(format!("cannot read directory: {e}")),
+                unreadable: true,
                 findings: Vec::new(),
             });
             return;
@@ -278,6 +284,9 @@ fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<FileReport>) {
         let Ok(file_type) = entry.file_type() else {
             continue;
         };
+        if read::is_state_entry(&entry.file_name(), file_type.is_dir()) {
+            continue;
+        }
         if file_type.is_dir() {
             walk_dir(&path, out, errors);
         } else if path

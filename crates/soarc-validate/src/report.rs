@@ -24,6 +24,8 @@ pub struct Summary {
     pub checked: usize,
     pub errors: usize,
     pub warnings: usize,
+    /// Paths that could not be read (missing, no permission, not a regular file).
+    pub unreadable: usize,
 }
 
 impl Summary {
@@ -33,12 +35,14 @@ impl Summary {
             checked: reports.iter().filter(|r| r.checked()).count(),
             errors: reports.iter().map(FileReport::errors).sum(),
             warnings: reports.iter().map(FileReport::warnings).sum(),
+            unreadable: reports.iter().filter(|r| r.unreadable).count(),
         }
     }
 
-    /// 0 no errors, 1 errors found, 2 nothing could be checked.
+    /// 0 no errors, 1 errors found, 2 nothing could be checked or a path could not be read
+    /// (a mistyped path in CI must not pass).
     pub fn exit_code(&self) -> u8 {
-        if self.checked == 0 {
+        if self.checked == 0 || self.unreadable > 0 {
             2
         } else if self.errors > 0 {
             1
@@ -357,6 +361,7 @@ mod tests {
             path: PathBuf::from("t/a,b.json"),
             kind: Some(super::super::Kind::ArmTemplate),
             skipped: None,
+            unreadable: false,
             findings: vec![Finding {
                 code: "WDL008",
                 severity: Severity::Error,

@@ -151,10 +151,41 @@ pub fn compile(model: &Model, sources: &Sources) -> Result<Vec<CompiledPlaybook>
     }
 }
 
+/// The Windows device name `name` is, if it is one (case-insensitive, also followed by an
+/// extension: `con.txt`). Windows cannot create a file or folder of that name, so a
+/// repository holding `playbooks/con/` cannot be checked out there. "Do not use the
+/// following reserved names for the name of a file: CON, PRN, AUX, NUL, COM1 ... COM9,
+/// LPT1 ... LPT9. Also avoid these names followed immediately by an extension; for example,
+/// NUL.txt": https://learn.microsoft.com/en-us/windows/win32/fileio/naming-a-file
+pub fn windows_device_name(name: &str) -> Option<&str> {
+    let stem = name.split('.').next().unwrap_or(name).trim_end_matches(' ');
+    let upper = stem.to_ascii_uppercase();
+    let reserved = matches!(upper.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || (upper.len() == 4
+            && (upper.starts_with("COM") || upper.starts_with("LPT"))
+            && matches!(upper.as_bytes()[3], b'1'..=b'9'));
+    reserved.then_some(stem)
+}
+
 /// Playbook names become folder names and Logic App names (at most 80 characters, and
 /// soarc appends connection prefixes): lowercase, digits, dashes.
 fn check_playbook_name(name: &Located<String>, errors: &mut Vec<Diagnostic>) {
     let value = &name.value;
+    if let Some(device) = windows_device_name(value) {
+        errors.push(
+            Diagnostic::error(
+                "SPEC029",
+                format!("playbook name `{value}` is a Windows device name (`{device}`)"),
+            )
+            .at(name.span.with_len(value.chars().count()))
+            .label("reserved on Windows")
+            .help(format!(
+                "the playbook's folder `playbooks/{value}/` could not be created or checked out on Windows, \
+                 which reserves CON, PRN, AUX, NUL, COM1-COM9 and LPT1-LPT9; rename it, e.g. `{value}-playbook`"
+            )),
+        );
+        return;
+    }
     let ok = !value.is_empty()
         && value.len() <= 64
         && value.starts_with(|c: char| c.is_ascii_lowercase())
@@ -879,5 +910,42 @@ fn frequency_name(frequency: Frequency) -> &'static str {
         Frequency::Day => "Day",
         Frequency::Week => "Week",
         Frequency::Month => "Month",
+    }
+}
+
+#[cfg(test)]
+mod device_name_tests {
+    use super::windows_device_name;
+
+    #[test]
+    fn windows_device_names_are_recognised() {
+        for name in [
+            "con",
+            "CON",
+            "aux",
+            "Nul",
+            "prn",
+            "com1",
+            "COM9",
+            "lpt1",
+            "lpt9",
+            "con.txt",
+            "nul.tar.gz",
+        ] {
+            assert!(windows_device_name(name).is_some(), "{name}");
+        }
+        for name in [
+            "console",
+            "com",
+            "com0",
+            "com10",
+            "lpt",
+            "conx",
+            "acon",
+            "my-con",
+            "nul-alerts",
+        ] {
+            assert!(windows_device_name(name).is_none(), "{name}");
+        }
     }
 }

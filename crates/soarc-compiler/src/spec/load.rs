@@ -22,6 +22,13 @@ pub struct Loaded {
     pub errors: Vec<Diagnostic>,
 }
 
+/// The code of a spec file that cannot be read (missing, no permission, not a regular file,
+/// too large): an I/O error, which the CLI reports with exit code 2.
+pub const UNREADABLE: &str = "SPEC004";
+
+/// Spec files larger than this are not read (a spec of 10,000 playbooks is about 10 MiB).
+pub const MAX_SPEC_SIZE: u64 = 64 * 1024 * 1024;
+
 /// Read and merge the given spec files. All errors are collected, not just the first.
 pub fn load_files(paths: &[impl AsRef<Path>]) -> Result<Loaded, (Sources, Vec<Diagnostic>)> {
     let mut sources = Sources::default();
@@ -35,7 +42,7 @@ pub fn load_files(paths: &[impl AsRef<Path>]) -> Result<Loaded, (Sources, Vec<Di
     }
     for path in paths {
         let path = path.as_ref();
-        let text = match std::fs::read(path) {
+        let text = match soarc_validate::read::read_regular(path, MAX_SPEC_SIZE) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => text,
                 Err(_) => {
@@ -47,7 +54,7 @@ pub fn load_files(paths: &[impl AsRef<Path>]) -> Result<Loaded, (Sources, Vec<Di
             },
             Err(e) => {
                 errors.push(
-                    Diagnostic::error("SPEC001", format!("cannot read spec file: {e}"))
+                    Diagnostic::error(UNREADABLE, format!("cannot read spec file: {e}"))
                         .in_file(path),
                 );
                 continue;
