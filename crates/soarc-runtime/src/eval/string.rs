@@ -145,6 +145,11 @@ fn index_of(a: &Args, which: Which) -> Result<Value, EvalError> {
     let (text, search) = (&*text, &*search);
     let found = match which {
         Which::First => text.find(search),
+        // [FN] §lastIndexOf: an empty substring gives the string length minus 1 (0 for an
+        // empty string).
+        Which::Last if search.is_empty() => {
+            return Ok(Value::from((utf16_len(text) as i64 - 1).max(0)));
+        }
         Which::Last => text.rfind(search),
         Which::Nth(0) => {
             return Err(
