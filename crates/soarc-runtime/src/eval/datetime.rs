@@ -652,7 +652,10 @@ fn parse_exact(s: &str, format: &str, c: &'static Culture) -> Option<Stamp> {
                 let start = k;
                 let v = read_num(&mut k, if ch == 'f' { n } else { 0 }, n).unwrap_or(0);
                 let len = k - start;
-                frac = v * 10i64.pow(7 - len.min(7) as u32);
+                if len > 7 {
+                    return None;
+                }
+                frac = v * 10i64.pow(7 - len as u32);
             }
             't' => {
                 let w = read_word(&mut k).to_lowercase();

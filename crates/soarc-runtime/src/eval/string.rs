@@ -156,17 +156,22 @@ fn index_of(a: &Args, which: Which) -> Result<Value, EvalError> {
                 a.err("expects its third parameter (the occurrence) to be a non-zero integer")
             );
         }
+        // An empty substring occurs at every position 0..=length (as .NET's IndexOf("")).
+        Which::Nth(n) if search.is_empty() => {
+            let len = utf16_len(text) as i64;
+            let pos = if n > 0 { n - 1 } else { len + n + 1 };
+            return Ok(Value::from(if (0..=len).contains(&pos) { pos } else { -1 }));
+        }
         Which::Nth(n) if n > 0 => {
             let mut from = 0;
             let mut hit = None;
             for _ in 0..n {
                 match text[from..].find(search) {
                     Some(i) => {
+                        // The next search starts one character after this match (matches
+                        // may overlap), as a loop of IndexOf(search, previous + 1) does.
                         hit = Some(from + i);
-                        from += i + search.len().max(1);
-                        if from > text.len() {
-                            break;
-                        }
+                        from += i + text[from + i..].chars().next().map_or(1, char::len_utf8);
                     }
                     None => {
                         hit = None;
@@ -183,10 +188,7 @@ fn index_of(a: &Args, which: Which) -> Result<Value, EvalError> {
                 match text[..end].rfind(search) {
                     Some(i) => {
                         hit = Some(i);
-                        if i == 0 && search.is_empty() {
-                            break;
-                        }
-                        end = if search.is_empty() { i - 1 } else { i };
+                        end = i;
                     }
                     None => {
                         hit = None;

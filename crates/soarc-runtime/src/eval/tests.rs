@@ -365,6 +365,11 @@ fn learn_string_functions() {
             ("nthIndexOf('123456789123465789', '12', 2)", json!(9)),
             ("nthIndexOf('123456789123465789', '6', 4)", json!(-1)),
             ("nthIndexOf('123456789123465789', '1', -1)", json!(9)),
+            ("nthIndexOf('123456789123465789', '1', -2)", json!(0)),
+            ("nthIndexOf('aaaa', 'aa', 2)", json!(1)),
+            ("nthIndexOf('éé', '', 2)", json!(1)),
+            ("nthIndexOf('éé', '', -1)", json!(2)),
+            ("nthIndexOf('éé', '', 4)", json!(-1)),
             (
                 "replace('the old string', 'old', 'new')",
                 json!("the new string"),
