@@ -1197,3 +1197,166 @@ mod props {
         }
     }
 }
+
+// ---- the reference corpus ----
+
+/// `shared/reference` beside the workspace (`CARGO_MANIFEST_DIR/../../../shared/reference`).
+fn reference_dir() -> Option<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference");
+    dir.is_dir().then_some(dir)
+}
+
+fn json_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            json_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "json") {
+            out.push(path);
+        }
+    }
+}
+
+/// WDL strings under any `definition` object (ARM `[...]` expressions excluded).
+fn definition_strings<'v>(v: &'v Value, inside: bool, out: &mut Vec<&'v str>) {
+    match v {
+        Value::String(s) if inside => {
+            let arm = s.starts_with('[') && !s.starts_with("[[");
+            if !arm && (s.starts_with('@') || s.contains("@{")) {
+                out.push(s);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| definition_strings(x, inside, out)),
+        Value::Object(o) => {
+            for (k, x) in o {
+                definition_strings(x, inside || k == "definition", out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A run where every action succeeded with an empty body, every variable and parameter is an
+/// empty object: what a corpus expression sees before its playbook's own mocks exist.
+struct CorpusEnv(TestEnv, Value);
+
+impl Env for CorpusEnv {
+    fn parameter(&self, _: &str) -> Option<Value> {
+        Some(json!({}))
+    }
+    fn trigger(&self) -> Option<Value> {
+        Some(self.0.trigger.clone())
+    }
+    fn action(&self, _: &str) -> Option<Value> {
+        Some(self.1.clone())
+    }
+    fn variable(&self, _: &str) -> Option<Value> {
+        Some(json!({}))
+    }
+    fn item(&self, _: Option<&str>) -> Option<Value> {
+        Some(json!({}))
+    }
+    fn iteration_index(&self, _: &str) -> Option<i64> {
+        Some(0)
+    }
+    fn result(&self, _: &str) -> Option<Value> {
+        Some(json!([]))
+    }
+    fn workflow(&self) -> Value {
+        self.0.workflow()
+    }
+    fn now(&self) -> String {
+        self.0.now.clone()
+    }
+    fn trigger_ref(&self) -> Option<Cow<'_, Value>> {
+        Some(Cow::Borrowed(&self.0.trigger))
+    }
+    fn action_ref(&self, _: &str) -> Option<Cow<'_, Value>> {
+        Some(Cow::Borrowed(&self.1))
+    }
+}
+
+/// Every expression of the corpus' workflow definitions evaluates without a panic; the share
+/// that evaluates to a value (rather than an InvalidTemplate error against an empty run) is
+/// printed.
+#[test]
+fn corpus_expressions_evaluate_without_panic() {
+    let Some(dir) = reference_dir() else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("shared/reference is missing (CI=true)");
+        }
+        eprintln!("notice: shared/reference not found; corpus test skipped");
+        return;
+    };
+    let mut files = Vec::new();
+    json_files(&dir.join("corpus"), &mut files);
+    files.sort();
+    let env = CorpusEnv(
+        TestEnv::default(),
+        json!({"name": "x", "status": "Succeeded", "outputs": {"statusCode": 200, "headers": {}, "body": {}}}),
+    );
+    let (mut ok, mut errors, mut total) = (0usize, 0usize, 0usize);
+    let mut kinds: std::collections::BTreeMap<String, usize> = Default::default();
+    let start = std::time::Instant::now();
+    let mut eval_time = std::time::Duration::ZERO;
+    for file in &files {
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue;
+        };
+        let Ok(json) = serde_json::from_str::<Value>(&text) else {
+            continue;
+        };
+        let mut strings = Vec::new();
+        definition_strings(&json, false, &mut strings);
+        for s in strings {
+            let Ok(t) = Template::parse(s) else {
+                continue;
+            };
+            total += 1;
+            let t0 = std::time::Instant::now();
+            let r = evaluate_template(&t, &env);
+            eval_time += t0.elapsed();
+            match r {
+                Ok(_) => ok += 1,
+                Err(e) => {
+                    errors += 1;
+                    let kind = e
+                        .message
+                        .split(" because ")
+                        .next()
+                        .unwrap_or("")
+                        .to_string();
+                    let kind = if kind.starts_with("The template language expression") {
+                        e.message
+                            .split(" because ")
+                            .nth(1)
+                            .unwrap_or("")
+                            .split('\'')
+                            .next()
+                            .unwrap_or("")
+                            .to_string()
+                    } else {
+                        kind.chars().take(60).collect()
+                    };
+                    *kinds.entry(kind).or_default() += 1;
+                }
+            }
+        }
+    }
+    eprintln!(
+        "corpus: {} files, {total} expression strings, {ok} evaluated, {errors} InvalidTemplate against an empty run; {:?} in all, {:?} evaluating",
+        files.len(),
+        start.elapsed(),
+        eval_time
+    );
+    let mut top: Vec<_> = kinds.into_iter().collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1));
+    for (k, n) in top.iter().take(8) {
+        eprintln!("  {n:5}  {k}");
+    }
+    assert!(total > 0, "no expressions found under {}", dir.display());
+    assert!(ok > total / 2, "only {ok} of {total} evaluated");
+}
