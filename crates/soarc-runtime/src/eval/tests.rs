@@ -1353,7 +1353,7 @@ fn corpus_expressions_evaluate_without_panic() {
         eval_time
     );
     let mut top: Vec<_> = kinds.into_iter().collect();
-    top.sort_by(|a, b| b.1.cmp(&a.1));
+    top.sort_by_key(|k| std::cmp::Reverse(k.1));
     for (k, n) in top.iter().take(8) {
         eprintln!("  {n:5}  {k}");
     }
