@@ -50,11 +50,20 @@ pub(crate) fn call<'a>(a: &mut Args<'_, 'a>) -> R<'a> {
             v.reverse();
             Ok(Value::Array(v))
         }
+        // take and skip work on strings too (measured, tomdam/flowforger `collections.ts`).
         "skip" => {
-            a.array(0)?;
             let n = count(a, 1)?;
-            let v = take_array(a, 0);
-            Ok(Value::Array(v.into_iter().skip(n).collect()))
+            match a.get(0) {
+                Value::String(s) => {
+                    let len = utf16_len(s);
+                    Ok(Value::String(utf16_slice(s, n.min(len), len)))
+                }
+                Value::Array(_) => {
+                    let v = take_array(a, 0);
+                    Ok(Value::Array(v.into_iter().skip(n).collect()))
+                }
+                _ => Err(a.type_err(0, "an array or a string")),
+            }
         }
         "take" => {
             let n = count(a, 1)?;
@@ -101,7 +110,7 @@ fn chunk(a: &Args) -> Result<Value, EvalError> {
     let n = a.int(1)?;
     if n < 1 {
         return Err(a.err(format_args!(
-            "expects its second parameter (the chunk length) to be a positive integer, but it is {n}"
+            "expects chunk size to be a positive integer. The provided value is {n}"
         )));
     }
     let n = n as usize;
@@ -170,8 +179,9 @@ fn first_last<'a>(a: &mut Args<'_, 'a>, first: bool) -> R<'a> {
 }
 
 /// `union` / `intersection` of arrays (deep-equal items, first occurrence order, no
-/// duplicates) or of objects ("If one or more items have the same name, the last item with
-/// that name appears in the result", [FN] §union, §intersection).
+/// duplicates) or of objects. [FN] §union: "If one or more items have the same name, the last
+/// item with that name appears in the result"; an object intersection keeps the properties
+/// whose name and value are in every object (measured, tomdam/flowforger `collections.ts`).
 fn set_op(a: &Args, union: bool) -> Result<Value, EvalError> {
     if a.vals.iter().all(|v| v.is_array()) {
         let arrays: Vec<&Vec<Value>> = a.vals.iter().filter_map(|v| v.as_array()).collect();
@@ -206,11 +216,12 @@ fn set_op(a: &Args, union: bool) -> Result<Value, EvalError> {
                 }
             }
         } else {
-            for k in objects[0].keys() {
-                if objects[1..].iter().all(|m| m.contains_key(k)) {
-                    // The last collection's value wins.
-                    let v = objects.iter().rev().find_map(|m| m.get(k));
-                    out.insert(k.clone(), v.cloned().unwrap_or(Value::Null));
+            for (k, v) in objects[0].iter() {
+                if objects[1..]
+                    .iter()
+                    .all(|m| m.get(k).is_some_and(|w| deep_equals(v, w)))
+                {
+                    out.insert(k.clone(), v.clone());
                 }
             }
         }

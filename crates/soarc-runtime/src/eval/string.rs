@@ -203,14 +203,15 @@ fn index_of(a: &Args, which: Which) -> Result<Value, EvalError> {
 }
 
 /// `substring(text, start, length?)`: [FN] §substring: the start plus the length must not pass
-/// the end of the string, "Otherwise, you get an error"; without a length, to the end.
+/// the end of the string, "Otherwise, you get an error"; without a length, to the end. The
+/// start must lie inside the string (messages as measured by tomdam/flowforger `strings.ts`).
 fn substring(a: &Args) -> Result<Value, EvalError> {
     let text = a.str(0)?;
     let len = utf16_len(text) as i64;
     let start = a.int(1)?;
-    if start < 0 || start > len {
+    if start < 0 || start >= len {
         return Err(a.err(format_args!(
-            "parameter 'startIndex' ({start}) must be between 0 and the length of the string ({len})"
+            "parameter is out of range: 'start index' must be non-negative integer and should be less than the length of the string ({start} given, length {len})"
         )));
     }
     let count = match a.opt(2) {
@@ -219,7 +220,7 @@ fn substring(a: &Args) -> Result<Value, EvalError> {
     };
     if count < 0 || start + count > len {
         return Err(a.err(format_args!(
-            "parameters 'startIndex' ({start}) and 'length' ({count}) must point inside the string, whose length is {len}"
+            "parameters are out of range: 'start index' and 'length' must be non-negative integers and their sum must be no larger than the length of the string ({start} + {count} > {len})"
         )));
     }
     Ok(Value::String(utf16_slice(
