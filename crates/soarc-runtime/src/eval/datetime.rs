@@ -71,19 +71,28 @@ pub(crate) fn call<'a>(a: &mut Args<'_, 'a>) -> R<'a> {
             let s = stamp(a, 0)?;
             let tz = zone(a, 1)?;
             let local = from_utc(a, s.ticks, &tz)?;
-            out(
-                a,
-                Stamp {
-                    ticks: local,
-                    kind: Kind::Unspecified,
-                },
-                2,
-            )
+            let kind = if is_utc(a.str(1)?) {
+                Kind::Utc
+            } else {
+                Kind::Unspecified
+            };
+            out(a, Stamp { ticks: local, kind }, 2)
         }
         "convertToUtc" => {
+            // A timestamp already in UTC only converts from the UTC zone (measured,
+            // tomdam/flowforger `datetime.ts`); one with an offset is already an instant.
             let s = stamp(a, 0)?;
             let tz = zone(a, 1)?;
-            let utc = to_utc(a, s.ticks, &tz)?;
+            if s.kind == Kind::Utc && !is_utc(a.str(1)?) {
+                return Err(a.err(format_args!(
+                    "expects its second parameter to be a time zone matching the time zone indicated by the timestamp. The provided value '{}' does not match",
+                    a.str(1)?
+                )));
+            }
+            let utc = match s.kind {
+                Kind::Unspecified => to_utc(a, s.ticks, &tz)?,
+                _ => s.ticks,
+            };
             out(
                 a,
                 Stamp {
@@ -96,7 +105,11 @@ pub(crate) fn call<'a>(a: &mut Args<'_, 'a>) -> R<'a> {
         "convertTimeZone" => {
             let s = stamp(a, 0)?;
             let (src, dst) = (zone(a, 1)?, zone(a, 2)?);
-            let utc = to_utc(a, s.ticks, &src)?;
+            // Only a timestamp without a zone is read in the source zone.
+            let utc = match s.kind {
+                Kind::Unspecified => to_utc(a, s.ticks, &src)?,
+                _ => s.ticks,
+            };
             let kind = if is_utc(a.str(2)?) {
                 Kind::Utc
             } else {
@@ -384,6 +397,31 @@ fn zone_suffix(b: &[u8], i: &mut usize) -> Option<Option<i64>> {
     Some(Some(sign * (h * 3600 + m * 60)))
 }
 
+/// A wall-clock time with its zone: `Z`/`GMT`/`UTC` make it UTC; an offset converts it to UTC
+/// and makes it local (printed "+00:00"); no zone leaves it unspecified.
+fn zoned(ticks: i64, offset: Option<i64>, utc: bool) -> Stamp {
+    match offset {
+        None => Stamp {
+            ticks,
+            kind: Kind::Unspecified,
+        },
+        Some(0) if utc => Stamp {
+            ticks,
+            kind: Kind::Utc,
+        },
+        Some(off) => Stamp {
+            ticks: ticks - off * TICKS_PER_SECOND,
+            kind: Kind::Local,
+        },
+    }
+}
+
+/// Whether a timestamp's zone is written as UTC (`Z`, `GMT`, `UTC`) rather than an offset.
+fn iso_z(s: &str) -> bool {
+    let t = s.trim_end().to_ascii_lowercase();
+    t.ends_with('z') || t.ends_with("gmt") || t.ends_with("utc")
+}
+
 /// ISO 8601: `yyyy-MM-dd[(T| )HH:mm[:ss[.f+]]][zone]`.
 fn parse_iso(s: &str) -> Option<Stamp> {
     let b = s.as_bytes();
@@ -418,15 +456,8 @@ fn parse_iso(s: &str) -> Option<Stamp> {
     if i != b.len() {
         return None;
     }
-    let mut ticks = ticks_of(y, mo, d, h, mi, sec, frac)?;
-    let kind = match zone {
-        None => Kind::Unspecified,
-        Some(off) => {
-            ticks -= off * TICKS_PER_SECOND;
-            Kind::Utc
-        }
-    };
-    Some(Stamp { ticks, kind })
+    let ticks = ticks_of(y, mo, d, h, mi, sec, frac)?;
+    Some(zoned(ticks, zone, iso_z(s)))
 }
 
 /// A timestamp as the runtime reads one: ISO 8601 first, then the culture's own forms.
@@ -469,6 +500,7 @@ fn parse_loose(s: &str, c: &Culture) -> Option<Stamp> {
     let (mut h, mut mi, mut sec, mut frac) = (None, 0, 0, 0);
     let mut pm: Option<bool> = None;
     let mut offset: Option<i64> = None;
+    let mut utc_word = false;
     let chars: Vec<char> = s.chars().collect();
     let mut i = 0;
     while i < chars.len() {
@@ -519,6 +551,7 @@ fn parse_loose(s: &str, c: &Culture) -> Option<Stamp> {
                 pm = Some(true);
             } else if lw == "gmt" || lw == "utc" || lw == "z" {
                 offset = Some(0);
+                utc_word = true;
             } else {
                 return None;
             }
@@ -568,15 +601,8 @@ fn parse_loose(s: &str, c: &Culture) -> Option<Stamp> {
         Some(false) if hour == 12 => hour = 0,
         _ => {}
     }
-    let mut ticks = ticks_of(y, mo, d, hour, mi, sec, frac)?;
-    let kind = match offset {
-        Some(off) => {
-            ticks -= off * TICKS_PER_SECOND;
-            Kind::Utc
-        }
-        None => Kind::Unspecified,
-    };
-    Some(Stamp { ticks, kind })
+    let ticks = ticks_of(y, mo, d, hour, mi, sec, frac)?;
+    Some(zoned(ticks, offset, utc_word))
 }
 
 /// `DateTime.ParseExact(s, format, culture)`.
@@ -704,15 +730,8 @@ fn parse_exact(s: &str, format: &str, c: &'static Culture) -> Option<Stamp> {
         Some(false) if h == 12 => h = 0,
         _ => {}
     }
-    let mut ticks = ticks_of(y, mo, d, h, mi, sec, frac)?;
-    let kind = match offset {
-        Some(off) => {
-            ticks -= off * TICKS_PER_SECOND;
-            Kind::Utc
-        }
-        None => Kind::Unspecified,
-    };
-    Some(Stamp { ticks, kind })
+    let ticks = ticks_of(y, mo, d, h, mi, sec, frac)?;
+    Some(zoned(ticks, offset, iso_z(s)))
 }
 
 /// `parseDateTime(timestamp, locale?, format?)`: [FN] §parseDateTime: "If the format isn't

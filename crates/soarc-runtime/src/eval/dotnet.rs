@@ -154,7 +154,8 @@ static CULTURES: &[&Culture] = &[
             "Dezember",
         ],
         months_abbr: [
-            "Jan", "Feb", "Mrz", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez",
+            "Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.", "Okt.", "Nov.",
+            "Dez.",
         ],
         days: [
             "Sonntag",
@@ -660,11 +661,14 @@ fn split_sections(format: &str) -> Vec<String> {
 // ---- dates ----
 
 /// How a timestamp relates to UTC, as .NET's `DateTimeKind`: it decides what `K` and `o`
-/// print ("Z" for UTC, nothing for unspecified).
+/// print: "Z" for UTC, nothing for unspecified, "+00:00" for a timestamp given with an offset
+/// (converted to the runtime's local time, which is UTC; measured against the cloud by
+/// tomdam/flowforger, `expr/dotnet-date.ts`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     Utc,
     Unspecified,
+    Local,
 }
 
 /// Ticks (100 ns) per unit.
@@ -865,8 +869,10 @@ pub(crate) fn format_datetime(
             'g' => out.push_str("A.D."),
             'K' => {
                 for _ in 0..n {
-                    if kind == Kind::Utc {
-                        out.push('Z');
+                    match kind {
+                        Kind::Utc => out.push('Z'),
+                        Kind::Local => out.push_str("+00:00"),
+                        Kind::Unspecified => {}
                     }
                 }
             }
