@@ -246,6 +246,16 @@ fn interpolation() {
             .message
             .contains("not valid")
     );
+    let compiled = Compiled::new(&input).unwrap();
+    assert_eq!(
+        compiled.evaluate(&env).unwrap(),
+        evaluate_json(&input, &env).unwrap()
+    );
+    assert!(matches!(
+        Compiled::new(&json!({"a": [1, "x"]})).unwrap(),
+        Compiled::Value(_)
+    ));
+    assert!(Compiled::new(&json!(["@concat("])).is_err());
 }
 
 #[test]
