@@ -1207,6 +1207,28 @@ mod props {
         #![proptest_config(ProptestConfig::with_cases(3000))]
 
         #[test]
+        fn format_and_parse_never_panic(
+            format in "[dfFghHKmMstyz:/%'\"\\\\.,;#0E+%‰ a-c-]{0,12}",
+            text in "[0-9a-zA-Z:/ .,+-]{0,20}",
+            x in any::<f64>().prop_filter("finite", |x| x.is_finite()),
+            locale in prop_oneof![Just("en-US"), Just("de-DE"), Just("fr-FR"), Just("is-IS"), Just("")],
+        ) {
+            let env = TestEnv::default();
+            let call = |name: &str, args: Vec<Expr>| {
+                let _ = evaluate(&Expr::call(name, args), &env);
+            };
+            let s = |v: &str| Expr::Str(v.to_string());
+            call("formatDateTime", vec![s("2018-03-15T13:27:36.1234567Z"), s(&format), s(locale)]);
+            call("formatNumber", vec![Expr::Float(x), s(&format), s(locale)]);
+            call("formatNumber", vec![Expr::Int(x as i64), s(&format)]);
+            call("parseDateTime", vec![s(&text), s(locale), s(&format)]);
+            call("parseDateTime", vec![s(&text), s(locale)]);
+            call("float", vec![s(&text), s(locale)]);
+            call("addDays", vec![s(&text), Expr::Int(1)]);
+            call("uriHost", vec![s(&text)]);
+        }
+
+        #[test]
         fn evaluation_never_panics(e in expr()) {
             let env = TestEnv::default();
             let _ = evaluate(&e, &env);
