@@ -44,12 +44,12 @@ pub fn build(paths: &[impl AsRef<Path>]) -> Result<Built, Failure> {
 pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
     let load::Loaded {
         mut spec,
-        mut sources,
+        sources,
         errors,
     } = loaded;
     let mut diagnostics = errors;
     // `sync:` becomes ordinary playbooks and rules before anything is checked.
-    crate::sync::expand(&mut spec, &mut sources, &mut diagnostics);
+    crate::sync::expand(&mut spec, &mut diagnostics);
     let model = model::check(&spec, &mut diagnostics);
     // Rules are checked before the playbooks compile so one run reports both.
     let compiled_rules = automation::compile(&spec, &sources, &mut diagnostics);
@@ -207,8 +207,8 @@ fn playbook_outputs(
     deployment_spec: Option<&crate::spec::Located<crate::spec::Deployment>>,
 ) -> Outputs {
     let mut outputs = Outputs::default();
-    let deployment = match emit::arm::playbook::build(playbook, deployment_spec) {
-        Ok(deployment) => deployment,
+    let deployment = match compile::deployment::playbook(playbook, deployment_spec) {
+        Ok(target) => emit::arm::playbook::build(playbook, &target),
         Err(errors) => {
             outputs.diagnostics = errors;
             return outputs;
@@ -235,8 +235,9 @@ fn monitoring_outputs(
     deployment_spec: Option<&crate::spec::Located<crate::spec::Deployment>>,
 ) -> Outputs {
     let mut outputs = Outputs::default();
-    match emit::arm::monitoring::build(monitoring, deployment_spec) {
-        Ok(Some(deployment)) => {
+    match compile::deployment::monitoring(monitoring, deployment_spec) {
+        Ok(Some(checked)) => {
+            let deployment = emit::arm::monitoring::build(&checked);
             let dir = Path::new("monitoring");
             outputs.deployment(dir, &deployment.template, &deployment.parameters);
             outputs.bicep(

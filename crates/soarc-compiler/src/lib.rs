@@ -18,6 +18,7 @@ pub mod compile;
 pub mod emit;
 pub mod init;
 pub mod model;
+pub mod names;
 pub mod output;
 pub mod schema;
 pub mod spec;

@@ -273,7 +273,7 @@ impl PlaybookCompiler<'_> {
             Some(&text_name),
         );
         let mut foreach = action(ActionKind::Foreach {
-            foreach: Template::Expr(entities).to_wdl_string(),
+            foreach: Template::Expr(entities),
             actions: body,
         });
         // One at a time: appends keep the entities' order and never interleave.

@@ -164,7 +164,7 @@ impl PlaybookCompiler<'_> {
                     from: serde_json::Value::String(
                         Template::Expr(Expr::call("result", vec![Expr::str(main)])).to_wdl_string(),
                     ),
-                    condition: Template::Expr(condition).to_wdl_string(),
+                    condition: Template::Expr(condition),
                 },
             }),
         );

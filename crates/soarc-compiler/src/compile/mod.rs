@@ -5,6 +5,7 @@
 //! loop items, mappings), names the actions and chains them with `runAfter`.
 //! Errors are collected with their spec position; nothing is emitted if any occurs.
 
+pub mod deployment;
 mod entities;
 mod failure;
 mod jira;
@@ -510,7 +511,7 @@ impl<'a> PlaybookCompiler<'a> {
                     "Recurrence",
                     wdl::TriggerKind::Recurrence {
                         recurrence: wdl::Recurrence {
-                            frequency: frequency_name(*frequency).to_string(),
+                            frequency: frequency_name(*frequency),
                             interval: *interval,
                         },
                     },
@@ -871,13 +872,13 @@ fn sanitize_action_name(name: &str) -> String {
         .collect()
 }
 
-fn frequency_name(frequency: Frequency) -> &'static str {
+fn frequency_name(frequency: Frequency) -> wdl::Frequency {
     match frequency {
-        Frequency::Second => "Second",
-        Frequency::Minute => "Minute",
-        Frequency::Hour => "Hour",
-        Frequency::Day => "Day",
-        Frequency::Week => "Week",
-        Frequency::Month => "Month",
+        Frequency::Second => wdl::Frequency::Second,
+        Frequency::Minute => wdl::Frequency::Minute,
+        Frequency::Hour => wdl::Frequency::Hour,
+        Frequency::Day => wdl::Frequency::Day,
+        Frequency::Week => wdl::Frequency::Week,
+        Frequency::Month => wdl::Frequency::Month,
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::spec::{Located, Retry, RetryKeyword, RetryType};
 use soarc_lang::diagnostics::{Diagnostic, Span};
-use soarc_lang::wdl::RetryPolicy;
+use soarc_lang::wdl::{RetryKind, RetryPolicy};
 
 /// Logic Apps' bounds (Learn, "Handle errors and exceptions", retry policy limits).
 pub const MAX_COUNT: i64 = soarc_lang::limits::MAX_RETRY_COUNT;
@@ -18,7 +18,7 @@ pub const DEFAULT_MAXIMUM: u64 = 3_600;
 /// The built-in policy: exponential, 3 retries, 10 s, between 5 s and 1 h.
 pub fn default_policy() -> RetryPolicy {
     RetryPolicy {
-        kind: "exponential".into(),
+        kind: RetryKind::Exponential,
         count: Some(DEFAULT_COUNT),
         interval: Some(iso(DEFAULT_INTERVAL)),
         minimum_interval: Some(iso(DEFAULT_MINIMUM)),
@@ -50,23 +50,7 @@ pub fn seconds(text: &str) -> Option<u64> {
 }
 
 /// The canonical ISO 8601 form: `P1D`, `PT1H30M`, `PT10S`.
-pub fn iso(seconds: u64) -> String {
-    if seconds > 0 && seconds.is_multiple_of(86_400) {
-        return format!("P{}D", seconds / 86_400);
-    }
-    let (h, m, s) = (seconds / 3_600, seconds % 3_600 / 60, seconds % 60);
-    let mut out = "PT".to_string();
-    if h > 0 {
-        out += &format!("{h}H");
-    }
-    if m > 0 {
-        out += &format!("{m}M");
-    }
-    if s > 0 || (h == 0 && m == 0) {
-        out += &format!("{s}S");
-    }
-    out
-}
+pub use soarc_lang::limits::iso_duration as iso;
 
 /// A duration of the spec in seconds, within `min..=max`; an error with its position if not.
 pub fn duration_in(
@@ -122,7 +106,7 @@ pub fn policy(retry: &Located<Retry>, at: Span) -> Result<RetryPolicy, Vec<Diagn
     let spec = match &retry.value {
         Retry::Keyword(RetryKeyword::None) => {
             return Ok(RetryPolicy {
-                kind: "none".into(),
+                kind: RetryKind::None,
                 count: None,
                 interval: None,
                 minimum_interval: None,
@@ -186,7 +170,7 @@ pub fn policy(retry: &Located<Retry>, at: Span) -> Result<RetryPolicy, Vec<Diagn
                 );
             }
             RetryPolicy {
-                kind: "fixed".into(),
+                kind: RetryKind::Fixed,
                 count: Some(count),
                 interval: Some(iso(base)),
                 minimum_interval: None,
@@ -225,7 +209,7 @@ pub fn policy(retry: &Located<Retry>, at: Span) -> Result<RetryPolicy, Vec<Diagn
                 );
             }
             RetryPolicy {
-                kind: "exponential".into(),
+                kind: RetryKind::Exponential,
                 count: Some(count),
                 interval: Some(iso(base)),
                 minimum_interval: Some(iso(minimum)),

@@ -189,7 +189,7 @@ impl PlaybookCompiler<'_> {
                 Some((
                     name,
                     action(ActionKind::Switch {
-                        expression: on.to_wdl_string(),
+                        expression: on,
                         cases,
                         default: Some(wdl::Branch { actions: default }),
                     }),
@@ -221,7 +221,7 @@ impl PlaybookCompiler<'_> {
                 let body = self.steps(&s.steps, None);
                 self.loops.pop();
                 let mut foreach = action(ActionKind::Foreach {
-                    foreach: items.to_wdl_string(),
+                    foreach: items,
                     actions: body,
                 });
                 if s.sequential {

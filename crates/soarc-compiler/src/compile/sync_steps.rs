@@ -21,8 +21,7 @@ use soarc_lang::wdl::{self, Action, ActionKind, Expr, Part, Template};
 
 /// API version of the Sentinel incident read (Microsoft.SecurityInsights, GA).
 pub const INCIDENTS_API_VERSION: &str = "2025-09-01";
-/// Prefix of the Jira label that carries the Sentinel incident name.
-pub const JIRA_LABEL_PREFIX: &str = "sentinel-";
+pub use crate::names::JIRA_LABEL_PREFIX;
 /// Definition parameter with the ARM id of the Sentinel workspace
 /// (`/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>`),
 /// set by the ARM template from `subscription().subscriptionId`, `WorkspaceResourceGroup` and
@@ -225,7 +224,7 @@ impl<'a> PlaybookCompiler<'a> {
         let records = Expr::call("body", vec![Expr::str(&list)]).prop("result");
         let loop_action = run_after(
             action(ActionKind::Foreach {
-                foreach: expr_string(records.clone()),
+                foreach: Template::Expr(records.clone()),
                 actions: body,
             }),
             &list,
@@ -406,7 +405,7 @@ impl<'a> PlaybookCompiler<'a> {
             foreach,
             run_after(
                 action(ActionKind::Foreach {
-                    foreach: expr_string(results.prop("issues")),
+                    foreach: Template::Expr(results.prop("issues")),
                     actions: body,
                 }),
                 &search,
@@ -476,7 +475,7 @@ impl<'a> PlaybookCompiler<'a> {
                             from: Value::String(expr_string(
                                 Expr::call("body", vec![Expr::str(&get)]).prop("transitions"),
                             )),
-                            condition: expr_string(filter),
+                            condition: Template::Expr(filter),
                         },
                     }),
                     &get,
@@ -822,7 +821,7 @@ impl<'a> PlaybookCompiler<'a> {
 /// The Until loop that fetches page after page until `done`: at most 100 pages, one hour.
 fn page_loop(done: Expr, actions: IndexMap<String, Action>) -> Action {
     action(ActionKind::Until {
-        expression: expr_string(done),
+        expression: Template::Expr(done),
         limit: wdl::UntilLimit {
             count: 100,
             timeout: "PT1H".into(),

@@ -10,8 +10,7 @@ use crate::spec::{Connection, Located, Mapping, Scalar, Spec};
 use catalogue::{Field, ValueType};
 use soarc_lang::diagnostics::{Diagnostic, Span, did_you_mean};
 
-/// Name of the implicit Sentinel connection.
-pub const SENTINEL: &str = "sentinel";
+pub use crate::names::SENTINEL;
 
 /// A mapping whose source field and values were checked.
 #[derive(Debug, Clone)]
