@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::codes;
 use crate::output::FileSet;
 use crate::schema::{self, OutputKind};
 use crate::spec::load;
@@ -71,7 +72,7 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
     };
     if compiled.is_empty() {
         diagnostics.push(
-            Diagnostic::error("SPEC005", "the spec defines no playbooks")
+            Diagnostic::error(codes::SPEC005.code, "the spec defines no playbooks")
                 .help("add a `playbooks:` list; `soarc init` writes a starter spec"),
         );
         return Err(Failure {
@@ -85,7 +86,7 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
         if spec.deployment.is_none() {
             diagnostics.push(
                 Diagnostic::warning(
-                    "SPEC072",
+                    codes::SPEC072.code,
                     format!(
                         "playbook `{}` gets no diagnostic settings: the spec has no `deployment.workspace` to send its run logs to",
                         playbook.name
@@ -144,7 +145,7 @@ impl Outputs {
     fn document(&mut self, path: PathBuf, kind: OutputKind, document: &serde_json::Value) {
         for violation in schema::check(kind, document) {
             self.diagnostics.push(soarc_bug(
-                "OUT001",
+                codes::OUT001.code,
                 format!(
                     "generated {} violates its schema: {violation}",
                     path.display()
@@ -188,7 +189,7 @@ impl Outputs {
                 .files
                 .extend(files.into_iter().map(|(file, text)| (dir.join(file), text))),
             Err(e) => self.diagnostics.push(soarc_bug(
-                "OUT002",
+                codes::OUT002.code,
                 format!("cannot write the Bicep of {what}: {e}"),
             )),
         }
@@ -339,7 +340,7 @@ fn automation_rules(spec: &crate::spec::Spec, compiled: &automation::Compiled) -
     {
         outputs.diagnostics.push(
             Diagnostic::error(
-                "SPEC074",
+                codes::SPEC074.code,
                 format!(
                     "`deployment.security_insights_object_id` `{}` is not a GUID",
                     id.value
@@ -356,7 +357,7 @@ fn automation_rules(spec: &crate::spec::Spec, compiled: &automation::Compiled) -
     }
     if compiled.runs_spec_playbooks && object_id.is_none() {
         let mut warning = Diagnostic::warning(
-            "SPEC073",
+            codes::SPEC073.code,
             "the automation rules' parameters files leave `SecurityInsightsObjectId` unset: \
              `deployment.security_insights_object_id` is not in the spec",
         )
@@ -378,7 +379,7 @@ fn automation_rules(spec: &crate::spec::Spec, compiled: &automation::Compiled) -
     for rule in &compiled.rules {
         for violation in schema::check(OutputKind::AutomationRule, &to_json(&rule.properties)) {
             outputs.diagnostics.push(soarc_bug(
-                "OUT001",
+                codes::OUT001.code,
                 format!(
                     "generated automation rule `{}` violates its schema: {violation}",
                     rule.name
@@ -395,7 +396,7 @@ fn automation_rules(spec: &crate::spec::Spec, compiled: &automation::Compiled) -
     match az::script(&compiled.rules, &target, compiled.runs_spec_playbooks) {
         Ok(script) => outputs.files.push((dir.join("az-commands.sh"), script)),
         Err(e) => outputs.diagnostics.push(soarc_bug(
-            "OUT001",
+            codes::OUT001.code,
             format!("cannot write az-commands.sh for the automation rules: {e}"),
         )),
     }

@@ -14,6 +14,7 @@
 
 pub mod automation;
 pub mod build;
+pub mod codes;
 pub mod compile;
 pub mod emit;
 pub mod init;

@@ -24,6 +24,7 @@
 
 use indexmap::IndexMap;
 
+use crate::codes;
 use crate::model::catalogue::CLASSIFICATIONS;
 use crate::names::JIRA_LABEL_PREFIX;
 use crate::spec::automation::{
@@ -130,7 +131,7 @@ fn check_connection(
         Some(c) => {
             errors.push(
                 Diagnostic::error(
-                    "SPEC041",
+                    codes::SPEC041.code,
                     format!(
                         "connection `{}` is a {} connection, but this sync needs a {} connection",
                         name.value,
@@ -147,9 +148,12 @@ fn check_connection(
                 .map(|s| format!("did you mean `{s}`?"))
                 .unwrap_or_else(|| "declare it under `connections:`".into());
             errors.push(
-                Diagnostic::error("SPEC040", format!("unknown connection `{}`", name.value))
-                    .at(at)
-                    .help(help),
+                Diagnostic::error(
+                    codes::SPEC040.code,
+                    format!("unknown connection `{}`", name.value),
+                )
+                .at(at)
+                .help(help),
             );
             false
         }
@@ -167,7 +171,7 @@ fn interval(
     parse_interval(&poll.value).unwrap_or_else(|| {
         errors.push(
             Diagnostic::error(
-                "SPEC094",
+                codes::SPEC094.code,
                 format!("`{}` is not a polling interval", poll.value),
             )
             .at(poll.span.or(span).with_len(poll.value.chars().count()))
@@ -421,7 +425,7 @@ fn servicenow(
                     .unwrap_or_else(|| format!("use one of {}", CLASSIFICATIONS.join(", ")));
                 errors.push(
                     Diagnostic::error(
-                        "SPEC023",
+                        codes::SPEC023.code,
                         format!(
                             "`{}` is not a Sentinel classification",
                             classification.value
@@ -448,7 +452,7 @@ fn servicenow(
         if !missing.is_empty() && snow.default_close_code.is_none() {
             errors.push(
                 Diagnostic::error(
-                    "SPEC024",
+                    codes::SPEC024.code,
                     format!("`resolve_codes` does not cover {}", missing.join(", ")),
                 )
                 .at(span)
@@ -527,7 +531,7 @@ fn jira(
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
         if !ok {
             errors.push(
-                Diagnostic::error("SPEC080", format!("`{}` is not a Jira project key", project.value))
+                Diagnostic::error(codes::SPEC080.code, format!("`{}` is not a Jira project key", project.value))
                     .at(project.span.or(span).with_len(project.value.chars().count()))
                     .help("Jira project keys are an upper-case letter followed by upper-case letters, digits or `_`, e.g. `SEC`"),
             );

@@ -6,6 +6,7 @@ use indexmap::IndexMap;
 
 use super::retry;
 use super::{CompiledPlaybook, ConnectionKind};
+use crate::codes;
 use crate::spec::{Deployment, Located, Monitoring, Secret};
 use soarc_lang::arm::{KeyVaultId, KeyVaultReference};
 use soarc_lang::diagnostics::Diagnostic;
@@ -56,7 +57,7 @@ pub fn playbook(
     if playbook.uses_sentinel() && workspace.is_none() {
         errors.push(
             Diagnostic::error(
-                "SPEC070",
+                codes::SPEC070.code,
                 format!("playbook `{}` uses Sentinel, but the spec has no `deployment.workspace`", playbook.name),
             )
             .at(playbook.span)
@@ -85,7 +86,7 @@ fn key_vault_reference(
         .or_else(|| deployment.and_then(|d| d.resource_group.as_ref()));
     let (Some(subscription), Some(group)) = (subscription, group) else {
         return Err(Box::new(Diagnostic::error(
-            "SPEC071",
+            codes::SPEC071.code,
             format!("Key Vault secret `{}` needs the vault's subscription and resource group", kv.secret.value),
         )
         .at(secret.span)
@@ -136,7 +137,7 @@ pub fn monitoring(
     let Some(workspace) = workspace(deployment) else {
         return Err(vec![
             Diagnostic::error(
-                "SPEC092",
+                codes::SPEC092.code,
                 "`monitoring` needs the Sentinel workspace, but the spec has no `deployment.workspace`",
             )
             .at(monitoring.span)
@@ -152,7 +153,7 @@ pub fn monitoring(
         if failures.value < 1 {
             errors.push(
                 Diagnostic::error(
-                    "SPEC092",
+                    codes::SPEC092.code,
                     format!(
                         "alert threshold {} is not a number of failures",
                         failures.value
@@ -165,7 +166,7 @@ pub fn monitoring(
         let window = retry::duration_in(
             &alert.window,
             "alert window",
-            "SPEC092",
+            codes::SPEC092.code,
             (ALERT_EVALUATION_FREQUENCY, 86_400),
         )
         .unwrap_or_else(|e| {
@@ -180,7 +181,7 @@ pub fn monitoring(
         {
             errors.push(
                 Diagnostic::error(
-                    "SPEC092",
+                    codes::SPEC092.code,
                     format!("alert severity {} is not 0 to 4", s.value),
                 )
                 .at(s.span)
@@ -189,7 +190,7 @@ pub fn monitoring(
         }
         if alert.emails.is_empty() {
             errors.push(
-                Diagnostic::error("SPEC092", "the failure alert has no `emails`")
+                Diagnostic::error(codes::SPEC092.code, "the failure alert has no `emails`")
                     .at(alert.span)
                     .help("write `emails: [soc@contoso.com]`"),
             );
@@ -202,7 +203,7 @@ pub fn monitoring(
             if !ok {
                 errors.push(
                     Diagnostic::error(
-                        "SPEC092",
+                        codes::SPEC092.code,
                         format!("`{}` is not an e-mail address", email.value),
                     )
                     .at(email.span.with_len(email.value.chars().count()))

@@ -1,6 +1,7 @@
 //! Retry policies: spec values to WDL `retryPolicy`, checked against Logic Apps' limits
 //! (count 1 to 90, intervals from 5 seconds to 1 day), and durations.
 
+use crate::codes;
 use crate::spec::{Located, Retry, RetryKeyword, RetryType};
 use soarc_lang::diagnostics::{Diagnostic, Span};
 use soarc_lang::wdl::{RetryKind, RetryPolicy};
@@ -120,7 +121,7 @@ pub fn policy(retry: &Located<Retry>, at: Span) -> Result<RetryPolicy, Vec<Diagn
         Some(count) if !(1..=MAX_COUNT).contains(&count.value) => {
             errors.push(
                 Diagnostic::error(
-                    "SPEC090",
+                    codes::SPEC090.code,
                     format!(
                         "retry count {} is outside Logic Apps' limit of 1 to {MAX_COUNT}",
                         count.value
@@ -143,7 +144,12 @@ pub fn policy(retry: &Located<Retry>, at: Span) -> Result<RetryPolicy, Vec<Diagn
     let mut interval = |value: &Option<Located<String>>, what: &str, default: u64| match value {
         Some(text) => {
             let text = Located::new(text.value.clone(), text.span.or(at));
-            match duration_in(&text, what, "SPEC090", (MIN_INTERVAL, MAX_INTERVAL)) {
+            match duration_in(
+                &text,
+                what,
+                codes::SPEC090.code,
+                (MIN_INTERVAL, MAX_INTERVAL),
+            ) {
                 Ok(s) => s,
                 Err(e) => {
                     errors.push(*e);
@@ -162,7 +168,7 @@ pub fn policy(retry: &Located<Retry>, at: Span) -> Result<RetryPolicy, Vec<Diagn
             {
                 errors.push(
                     Diagnostic::error(
-                        "SPEC090",
+                        codes::SPEC090.code,
                         "a fixed retry policy has no minimum or maximum interval",
                     )
                     .at(extra.span.or(at))
@@ -197,7 +203,7 @@ pub fn policy(retry: &Located<Retry>, at: Span) -> Result<RetryPolicy, Vec<Diagn
                     .unwrap_or(at);
                 errors.push(
                     Diagnostic::error(
-                        "SPEC090",
+                        codes::SPEC090.code,
                         format!(
                             "retry minimum interval {} is longer than the maximum interval {}",
                             iso(minimum),

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use super::jira::{Jira, secure};
 use super::steps::{action, api_call, servicenow_queries};
 use super::{LoopScope, PlaybookCompiler, TriggerKind};
+use crate::codes;
 use crate::model::SENTINEL;
 use crate::spec::{self, ClassificationValue, IncidentRef, Located};
 use soarc_lang::diagnostics::{Diagnostic, Span};
@@ -155,7 +156,7 @@ impl<'a> PlaybookCompiler<'a> {
         self.loops.pop();
         if steps.is_empty() {
             self.error(
-                Diagnostic::error("SPEC031", "this loop has no steps")
+                Diagnostic::error(codes::SPEC031.code, "this loop has no steps")
                     .at(span)
                     .help("add the steps to run for each item under `steps:`"),
             );
@@ -174,7 +175,7 @@ impl<'a> PlaybookCompiler<'a> {
         if size.value == 0 || size.value > max {
             self.error(
                 Diagnostic::error(
-                    "SPEC094",
+                    codes::SPEC094.code,
                     format!("page_size {} is out of range (1 to {max})", size.value),
                 )
                 .at(size.span.or(span)),
@@ -542,7 +543,7 @@ impl<'a> PlaybookCompiler<'a> {
                 )),
                 _ => {
                     self.error(
-                        Diagnostic::error("SPEC039", format!("{what} needs an incident, but this playbook's trigger has none"))
+                        Diagnostic::error(codes::SPEC039.code, format!("{what} needs an incident, but this playbook's trigger has none"))
                             .at(span)
                             .help("use `trigger: incident`, or name the incident: `incident: \"{{ticket.correlation_id}}\"`"),
                     );
@@ -631,7 +632,7 @@ impl<'a> PlaybookCompiler<'a> {
                 let Some(default) = default else {
                     self.error(
                         Diagnostic::error(
-                            "SPEC095",
+                            codes::SPEC095.code,
                             "a classification lookup needs a `default`",
                         )
                         .at(class_span)
