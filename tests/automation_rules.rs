@@ -1,6 +1,9 @@
 //! Automation rules: every semantic check with a spec that passes and one that fails (with
 //! its code and position), the CLI's handling of warnings, and the az script's quoting.
 
+mod common;
+use common::*;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -23,56 +26,22 @@ playbooks:
 automation_rules:
 "#;
 
-/// Build HEAD + `rules` (YAML list items, indented 2).
-fn build(rules: &str) -> Result<soarc_compiler::build::Built, soarc_compiler::build::Failure> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("spec.yaml");
-    std::fs::write(&path, format!("{HEAD}{rules}")).unwrap();
-    soarc_compiler::build::build(&[&path])
-}
-
-/// The one-line diagnostics of a failed build.
-#[track_caller]
-fn errors(rules: &str) -> Vec<String> {
-    match build(rules) {
-        Ok(_) => panic!("expected the build to fail:\n{rules}"),
-        Err(failure) => failure
-            .diagnostics
-            .iter()
-            .map(|d| d.one_line(&failure.sources))
-            .collect(),
-    }
-}
-
+/// Build HEAD + `rules` (YAML list items, indented 2) and expect an error `code` whose
+/// line holds each of `needles`.
 #[track_caller]
 fn fails(rules: &str, code: &str, needles: &[&str]) {
-    let errors = errors(rules);
-    let hit = errors
-        .iter()
-        .find(|e| e.contains(&format!("error[{code}]")))
-        .unwrap_or_else(|| panic!("no {code} in {errors:#?}"));
-    for needle in needles {
-        assert!(hit.contains(needle), "expected `{needle}` in {hit}");
-    }
+    fails_on(&format!("{HEAD}{rules}"), code, needles);
 }
 
+/// Build HEAD + `rules` and expect success.
 #[track_caller]
 fn builds(rules: &str) -> soarc_compiler::build::Built {
-    build(rules).unwrap_or_else(|f| {
-        panic!(
-            "expected the build to pass: {:#?}",
-            f.diagnostics
-                .iter()
-                .map(|d| d.one_line(&f.sources))
-                .collect::<Vec<_>>()
-        )
-    })
+    common::builds(&format!("{HEAD}{rules}"))
 }
 
 /// The compiled rules of a build, from its ARM template.
 fn rules_of(built: &soarc_compiler::build::Built) -> Vec<Value> {
-    let text = &built.files.files[Path::new("automation-rules/azuredeploy.json")];
-    let template: Value = serde_json::from_str(text).unwrap();
+    let template = built_json(built, "automation-rules/azuredeploy.json");
     let deployment = template["resources"]
         .as_array()
         .unwrap()
@@ -204,11 +173,7 @@ fn duplicate_orders_warn_but_build() {
     let built = builds(&format!(
         "  - name: a\n    order: 1\n    when: created\n{RUN_INCIDENT}  - name: b\n    order: 1\n    when: created\n{RUN_INCIDENT}"
     ));
-    let warnings: Vec<String> = built
-        .warnings
-        .iter()
-        .map(|d| d.one_line(&built.sources))
-        .collect();
+    let warnings = one_lines(&built.warnings, &built.sources);
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(
         warnings[0].contains("warning[RULE005]") && warnings[0].contains("same order 1"),
@@ -362,11 +327,7 @@ fn rule_names_are_unique_across_files() {
     )
     .unwrap();
     let failure = soarc_compiler::build::build(&[&a, &b]).unwrap_err();
-    let text: Vec<String> = failure
-        .diagnostics
-        .iter()
-        .map(|d| d.one_line(&failure.sources))
-        .collect();
+    let text = one_lines(&failure.diagnostics, &failure.sources);
     assert!(
         text.iter().any(
             |t| t.contains("automation rule `r` is defined more than once")
@@ -378,21 +339,9 @@ fn rule_names_are_unique_across_files() {
 
 #[test]
 fn warnings_print_and_the_build_succeeds() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("spec.yaml"),
-        format!(
-            "{HEAD}  - name: a\n    order: 5\n    when: created\n{RUN_INCIDENT}  - name: b\n    order: 5\n    when: created\n{RUN_INCIDENT}"
-        ),
-    )
-    .unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_soarc"))
-        .args(["build", "spec.yaml", "--out", "out"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
+    let (dir, stderr) = build_ok(&format!(
+        "{HEAD}  - name: a\n    order: 5\n    when: created\n{RUN_INCIDENT}  - name: b\n    order: 5\n    when: created\n{RUN_INCIDENT}"
+    ));
     assert!(stderr.contains("RULE005"), "{stderr}");
     assert!(
         dir.path()
@@ -595,16 +544,8 @@ fn security_insights_object_id_and_role_grant_come_from_the_spec() {
         "  security_insights_object_id: 11111111-2222-3333-4444-555555555555\n",
         "  grant_playbook_runner_role: false\n",
     );
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("spec.yaml");
-    std::fs::write(&path, format!("{without}{rule}")).unwrap();
-    let built =
-        soarc_compiler::build::build(&[&path]).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
-    let warnings: Vec<String> = built
-        .warnings
-        .iter()
-        .map(|d| d.one_line(&built.sources))
-        .collect();
+    let built = common::builds(&format!("{without}{rule}"));
+    let warnings = one_lines(&built.warnings, &built.sources);
     assert!(
         warnings.len() == 1 && warnings[0].contains("warning[SPEC073]"),
         "{warnings:?}"
@@ -639,13 +580,10 @@ fn security_insights_object_id_and_role_grant_come_from_the_spec() {
 
     // Not a GUID.
     let bad = HEAD.replace("11111111-2222-3333-4444-555555555555", "my-sp");
-    std::fs::write(&path, format!("{bad}{rule}")).unwrap();
-    let failure = soarc_compiler::build::build(&[&path]).unwrap_err();
+    let errors = build_errors(&format!("{bad}{rule}"));
     assert!(
-        failure
-            .diagnostics
-            .iter()
-            .any(|d| d.one_line(&failure.sources).contains("error[SPEC074]")),
+        errors.iter().any(|e| e.contains("error[SPEC074]")),
+        "{errors:?}"
     );
 }
 

@@ -1,6 +1,9 @@
 //! Status sync (`sync:`): correlation, state/classification mappings, window queries and
 //! loop prevention, asserted on the generated workflows and rules; bad input rejected.
 
+mod common;
+use common::*;
+
 use std::path::Path;
 
 use serde_json::Value;
@@ -52,48 +55,11 @@ sync:
     classification: TruePositive
 "#;
 
-fn build(spec: &str) -> Result<soarc_compiler::build::Built, soarc_compiler::build::Failure> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("spec.yaml");
-    std::fs::write(&path, spec).unwrap();
-    soarc_compiler::build::build(&[&path])
-}
-
-#[track_caller]
-fn builds(spec: &str) -> soarc_compiler::build::Built {
-    build(spec).unwrap_or_else(|f| {
-        panic!(
-            "expected the build to pass: {:#?}",
-            f.diagnostics
-                .iter()
-                .map(|d| d.one_line(&f.sources))
-                .collect::<Vec<_>>()
-        )
-    })
-}
-
-#[track_caller]
-fn fails(spec: &str, code: &str, needles: &[&str]) {
-    let errors: Vec<String> = match build(spec) {
-        Ok(_) => panic!("expected the build to fail"),
-        Err(f) => f
-            .diagnostics
-            .iter()
-            .map(|d| d.one_line(&f.sources))
-            .collect(),
-    };
-    let hit = errors
-        .iter()
-        .find(|e| e.contains(&format!("error[{code}]")))
-        .unwrap_or_else(|| panic!("no {code} in {errors:#?}"));
-    for needle in needles {
-        assert!(hit.contains(needle), "expected `{needle}` in {hit}");
-    }
-}
-
 fn workflow(built: &soarc_compiler::build::Built, playbook: &str) -> Value {
-    let path = Path::new("playbooks").join(playbook).join("workflow.json");
-    serde_json::from_str(&built.files.files[&path]).unwrap()
+    built_json(
+        built,
+        Path::new("playbooks").join(playbook).join("workflow.json"),
+    )
 }
 
 /// The action `name` anywhere in `actions` (nested included).
@@ -469,12 +435,12 @@ fn one_direction_only() {
 
 #[test]
 fn unknown_or_wrong_connection() {
-    fails(
+    fails_on(
         &format!("{HEAD}sync:\n  servicenow: {{ connection: snw }}\n"),
         "SPEC040",
         &["unknown connection `snw`", "did you mean `snow`?"],
     );
-    fails(
+    fails_on(
         &format!("{HEAD}sync:\n  jira: {{ connection: snow }}\n"),
         "SPEC041",
         &["servicenow connection", "jira-cloud or jira-data-center"],
@@ -483,14 +449,14 @@ fn unknown_or_wrong_connection() {
 
 #[test]
 fn mapping_gaps_and_bad_classifications() {
-    fails(
+    fails_on(
         &format!(
             "{HEAD}sync:\n  servicenow:\n    connection: snow\n    resolve_codes: {{ TruePositive: Solved }}\n"
         ),
         "SPEC024",
         &["BenignPositive", "FalsePositive", "Undetermined"],
     );
-    fails(
+    fails_on(
         &format!(
             "{HEAD}sync:\n  servicenow:\n    connection: snow\n    resolve_codes: {{ TruePositve: Solved }}\n    default_close_code: Solved\n"
         ),
@@ -498,7 +464,7 @@ fn mapping_gaps_and_bad_classifications() {
         &["TruePositve", "did you mean `TruePositive`?"],
     );
     // Unknown classification names in close_codes are parse errors with a suggestion.
-    fails(
+    fails_on(
         &format!(
             "{HEAD}sync:\n  servicenow:\n    connection: snow\n    close_codes: {{ Solved: TruePositiv }}\n"
         ),
@@ -510,7 +476,7 @@ fn mapping_gaps_and_bad_classifications() {
 #[test]
 fn invalid_intervals() {
     for bad in ["0m", "25h", "5", "5s", "often"] {
-        fails(
+        fails_on(
             &format!("{HEAD}sync:\n  jira: {{ connection: jira, poll_every: \"{bad}\" }}\n"),
             "SPEC094",
             &[&format!("`{bad}` is not a polling interval")],
@@ -523,15 +489,15 @@ fn steps_on_their_own() {
     let spec = format!(
         "{HEAD}  - name: close-from-http\n    trigger: {{ http-request: {{}} }}\n    steps:\n      - sentinel.close_incident:\n          incident: \"{{{{request.body.arm_id}}}}\"\n          classification: {{ from: \"{{{{request.body.code}}}}\", values: {{ fp: FalsePositive }} }}\n"
     );
-    fails(&spec, "SPEC095", &["needs a `default`"]);
+    fails_on(&spec, "SPEC095", &["needs a `default`"]);
     let spec = format!(
         "{HEAD}  - name: label-it\n    trigger: {{ recurrence: {{ frequency: Hour, interval: 1 }} }}\n    steps:\n      - sentinel.add_label: triaged\n"
     );
-    fails(&spec, "SPEC039", &["sentinel.add_label needs an incident"]);
+    fails_on(&spec, "SPEC039", &["sentinel.add_label needs an incident"]);
     let spec = format!(
         "{HEAD}  - name: comment-jira\n    trigger: incident\n    steps:\n      - jira.add_comment: {{ connection: jira, issue: SEC-1, message: \"Seen {{{{incident.title}}}}\" }}\n      - servicenow.query_incidents:\n          connection: snow\n          query: active=true\n          page_size: 0\n          as: t\n          steps: [ {{ sentinel.add_label: \"servicenow:{{{{t.number}}}}\" }} ]\n"
     );
-    fails(&spec, "SPEC094", &["page_size 0"]);
+    fails_on(&spec, "SPEC094", &["page_size 0"]);
 }
 
 #[test]
@@ -557,7 +523,7 @@ playbooks:
           steps:
             - sentinel.get_entities: { id: ents }
 "#;
-    fails(
+    fails_on(
         spec,
         "SPEC096",
         &["cannot run inside a loop", "move the step before the loop"],

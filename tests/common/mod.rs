@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
+use soarc_compiler::build::{Built, Failure};
+use soarc_lang::diagnostics::{Diagnostic, Sources};
 
 /// Run `soarc` with `args` in `dir`.
 pub fn soarc(args: &[&str], dir: &Path) -> Output {
@@ -63,4 +65,61 @@ pub fn fails_with(spec: &str, expected: &[&str]) {
         "a failed build must write nothing"
     );
     assert!(!text.contains("panicked"), "{text}");
+}
+
+/// Build `spec` in-process, written as `spec.yaml` in a new temporary directory.
+pub fn build_spec(spec: &str) -> Result<Built, Failure> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "spec.yaml", spec);
+    soarc_compiler::build::build(&[&path])
+}
+
+/// Diagnostics as one line each (`file:line:col: error[CODE] message`).
+pub fn one_lines(diagnostics: &[Diagnostic], sources: &Sources) -> Vec<String> {
+    diagnostics.iter().map(|d| d.one_line(sources)).collect()
+}
+
+/// Build `spec` in-process and expect success.
+#[track_caller]
+pub fn builds(spec: &str) -> Built {
+    build_spec(spec).unwrap_or_else(|f| {
+        panic!(
+            "expected the build to pass: {:#?}",
+            one_lines(&f.diagnostics, &f.sources)
+        )
+    })
+}
+
+/// Build `spec` in-process and expect failure; its diagnostics, one line each.
+#[track_caller]
+pub fn build_errors(spec: &str) -> Vec<String> {
+    match build_spec(spec) {
+        Ok(_) => panic!("expected the build to fail:\n{spec}"),
+        Err(f) => one_lines(&f.diagnostics, &f.sources),
+    }
+}
+
+/// Build `spec` in-process and expect an error `code` whose line holds each of `needles`.
+#[track_caller]
+pub fn fails_on(spec: &str, code: &str, needles: &[&str]) {
+    let errors = build_errors(spec);
+    let hit = errors
+        .iter()
+        .find(|e| e.contains(&format!("error[{code}]")))
+        .unwrap_or_else(|| panic!("no {code} in {errors:#?}"));
+    for needle in needles {
+        assert!(hit.contains(needle), "expected `{needle}` in {hit}");
+    }
+}
+
+/// A generated JSON file of an in-process build, `path` relative to OUT.
+#[track_caller]
+pub fn built_json(built: &Built, path: impl AsRef<Path>) -> Value {
+    let path = path.as_ref();
+    let text = built
+        .files
+        .files
+        .get(path)
+        .unwrap_or_else(|| panic!("no {} in the build", path.display()));
+    serde_json::from_str(text).unwrap()
 }

@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 
+use crate::codes;
 use crate::emit::arm::automation::{
     Action, ActionKind, AddIncidentTask, ArrayChangeType, ArrayChanged, ArrayConditionType,
     ArrayType, AutomationRuleProperties, BooleanCondition, BooleanOperator, ChangeType,
@@ -75,7 +76,7 @@ pub fn compile(spec: &Spec, sources: &Sources, diagnostics: &mut Vec<Diagnostic>
             if let Some(first) = orders.get(&order) {
                 diagnostics.push(
                     Diagnostic::warning(
-                        "RULE005",
+                        codes::RULE005.code,
                         format!(
                             "automation rules `{}` and `{}` have the same order {order}",
                             first.value, rule.name.value
@@ -129,7 +130,7 @@ impl RuleChecker<'_, '_> {
         let name = &rule.name;
         if name.value.trim().is_empty() {
             self.error(
-                "RULE008",
+                codes::RULE008.code,
                 name.span,
                 "automation rule name is empty".into(),
                 "name the rule, e.g. `snow-for-high-severity`",
@@ -137,7 +138,7 @@ impl RuleChecker<'_, '_> {
         }
         if let Some(device) = crate::compile::windows_device_name(&name.value) {
             self.error(
-                "RULE010",
+                codes::RULE010.code,
                 name.span.with_len(name.value.chars().count()),
                 format!(
                     "automation rule name `{}` is a Windows device name (`{device}`)",
@@ -159,7 +160,7 @@ impl RuleChecker<'_, '_> {
         let span = rule.display_name.as_ref().map_or(name.span, |d| d.span);
         if display_name.trim().is_empty() {
             self.error(
-                "RULE008",
+                codes::RULE008.code,
                 span,
                 format!(
                     "the display name of automation rule `{}` is empty",
@@ -170,7 +171,7 @@ impl RuleChecker<'_, '_> {
         }
         if display_name.chars().count() > MAX_DISPLAY_NAME {
             self.error(
-                "RULE007",
+                codes::RULE007.code,
                 span,
                 format!(
                     "the display name of automation rule `{}` has {} characters; Sentinel allows {MAX_DISPLAY_NAME}",
@@ -183,7 +184,7 @@ impl RuleChecker<'_, '_> {
         let order = rule.order.value;
         if !(1..=1000).contains(&order) {
             self.error(
-                "RULE007",
+                codes::RULE007.code,
                 rule.order.span,
                 format!(
                     "order {order} of automation rule `{}` is out of range",
@@ -196,7 +197,7 @@ impl RuleChecker<'_, '_> {
             && !is_utc_datetime(&expires.value)
         {
             self.error(
-                "RULE008",
+                codes::RULE008.code,
                 expires.span,
                 format!("`expires: {}` is not a UTC date-time", expires.value),
                 "write an ISO 8601 UTC date-time, e.g. `2026-12-31T23:59:59Z`",
@@ -210,7 +211,7 @@ impl RuleChecker<'_, '_> {
         let when = rule.when.value;
         if on == RuleTarget::Alerts && when == RuleWhen::Updated {
             self.error(
-                "RULE009",
+                codes::RULE009.code,
                 rule.when.span,
                 format!(
                     "automation rule `{}` runs on alerts, which Sentinel only triggers on creation",
@@ -233,7 +234,7 @@ impl RuleChecker<'_, '_> {
                 .map(|c| c.span)
                 .unwrap_or(rule.span);
             self.error(
-                "RULE007",
+                codes::RULE007.code,
                 span,
                 format!(
                     "automation rule `{}` has {count} conditions; Sentinel allows {MAX_CONDITIONS}",
@@ -250,7 +251,7 @@ impl RuleChecker<'_, '_> {
                 .map(|a| a.span)
                 .unwrap_or(rule.span);
             self.error(
-                "RULE007",
+                codes::RULE007.code,
                 span,
                 format!(
                     "automation rule `{}` has {} actions; Sentinel requires 1 to {MAX_ACTIONS}",
@@ -459,7 +460,7 @@ impl RuleChecker<'_, '_> {
         for (span, key, condition) in changes {
             if when == RuleWhen::Created {
                 self.error(
-                    "RULE003",
+                    codes::RULE003.code,
                     span,
                     format!(
                         "`{key}` describes a change, but automation rule `{}` runs `when: created`",
@@ -469,7 +470,7 @@ impl RuleChecker<'_, '_> {
                 );
             } else if on == RuleTarget::Alerts {
                 self.error(
-                    "RULE009",
+                    codes::RULE009.code,
                     span,
                     format!(
                         "`{key}` applies to incidents, but automation rule `{}` runs on alerts",
@@ -528,7 +529,7 @@ impl RuleChecker<'_, '_> {
             let Some(group) = group else { continue };
             if !(2..=10).contains(&group.value.len()) {
                 self.error(
-                    "RULE007",
+                    codes::RULE007.code,
                     group.span,
                     format!(
                         "`{key}:` has {} conditions; Sentinel requires 2 to 10",
@@ -551,7 +552,7 @@ impl RuleChecker<'_, '_> {
                     } else {
                         if conditions.len() > 10 {
                             self.error(
-                                "RULE007",
+                                codes::RULE007.code,
                                 member.span,
                                 format!("an entry of `{key}:` has {} conditions; a group holds at most 10", conditions.len()),
                                 "split the entry into nested `all:` groups",
@@ -559,7 +560,7 @@ impl RuleChecker<'_, '_> {
                         }
                         if conditions.is_empty() {
                             self.error(
-                                "RULE008",
+                                codes::RULE008.code,
                                 member.span,
                                 format!("an entry of `{key}:` has no condition"),
                                 "write a condition such as `severity: [High]`",
@@ -583,7 +584,7 @@ impl RuleChecker<'_, '_> {
     fn non_empty<T>(&mut self, at: &Located<OneOrMany<T>>, values: &[String]) -> bool {
         if values.is_empty() {
             self.error(
-                "RULE008",
+                codes::RULE008.code,
                 at.span,
                 "empty list of values".into(),
                 "give at least one value",
@@ -596,7 +597,7 @@ impl RuleChecker<'_, '_> {
 
     fn false_flag(&mut self, v: &Located<bool>, key: &str) {
         self.error(
-            "RULE008",
+            codes::RULE008.code,
             v.span,
             format!("`{key}: false` is not a condition"),
             format!("remove `{key}`, or write `{key}: true`"),
@@ -612,7 +613,7 @@ impl RuleChecker<'_, '_> {
                     let Some(trigger) = self.playbooks.get(name.as_str()) else {
                         let suggestion = did_you_mean(name, self.playbooks.keys().copied());
                         self.diagnostics.push(
-                            Diagnostic::error("RULE001", format!("automation rule `{rule}` runs playbook `{name}`, which the spec does not define"))
+                            Diagnostic::error(codes::RULE001.code, format!("automation rule `{rule}` runs playbook `{name}`, which the spec does not define"))
                                 .at(span)
                                 .label("no such playbook")
                                 .help(match suggestion {
@@ -631,7 +632,7 @@ impl RuleChecker<'_, '_> {
                     if !fits {
                         self.diagnostics.push(
                             Diagnostic::error(
-                                "RULE002",
+                                codes::RULE002.code,
                                 format!("automation rule `{rule}` runs on {needed}s, but playbook `{name}` does not have the {needed} trigger"),
                             )
                             .at(span)
@@ -657,7 +658,7 @@ impl RuleChecker<'_, '_> {
                             || lower.contains("/providers/microsoft.web/sites/"))
                     {
                         self.error(
-                            "RULE008",
+                            codes::RULE008.code,
                             target.span.or(action.span),
                             format!("`{id}` is not the resource id of a Logic App"),
                             "write `/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Logic/workflows/<name>`",
@@ -668,7 +669,7 @@ impl RuleChecker<'_, '_> {
                         && uuid::Uuid::parse_str(tenant).is_err()
                     {
                         self.error(
-                            "RULE008",
+                            codes::RULE008.code,
                             target.span.or(action.span),
                             format!("tenant id `{tenant}` is not a GUID"),
                             "write the tenant id, e.g. `00000000-0000-0000-0000-000000000000`",
@@ -686,7 +687,7 @@ impl RuleChecker<'_, '_> {
             },
             RuleAction::Modify(_) | RuleAction::AddTask(_) if on == RuleTarget::Alerts => {
                 self.error(
-                    "RULE006",
+                    codes::RULE006.code,
                     action.span,
                     format!("automation rule `{rule}` runs on alerts, where Sentinel only runs playbooks"),
                     "use `run_playbook`, or make it an incident rule (`on: incidents`)",
@@ -697,7 +698,7 @@ impl RuleChecker<'_, '_> {
             RuleAction::AddTask(task) => {
                 if task.title.value.trim().is_empty() {
                     self.error(
-                        "RULE008",
+                        codes::RULE008.code,
                         task.title.span.or(task.span),
                         "the task title is empty".into(),
                         "give the task a title",
@@ -718,7 +719,7 @@ impl RuleChecker<'_, '_> {
         let closing = m.status.as_ref().is_some_and(|s| s.value == Status::Closed);
         if closing && m.classification.is_none() {
             self.error(
-                "RULE004",
+                codes::RULE004.code,
                 m.status.as_ref().map(|s| s.span).unwrap_or(modify.span),
                 "closing an incident requires a classification".into(),
                 "add `classification: TruePositive | BenignPositive | FalsePositive | Undetermined` (and a `classification_reason`)",
@@ -738,7 +739,7 @@ impl RuleChecker<'_, '_> {
             ];
             for (span, key) in stray.into_iter().flatten() {
                 self.error(
-                    "RULE004",
+                    codes::RULE004.code,
                     span,
                     format!("`{key}` is only set when closing an incident"),
                     "add `status: Closed`, or remove it",
@@ -759,7 +760,7 @@ impl RuleChecker<'_, '_> {
             if !allowed.contains(&reason.value) {
                 let names: Vec<&str> = allowed.iter().map(|r| r.api()).collect();
                 self.error(
-                    "RULE004",
+                    codes::RULE004.code,
                     reason.span,
                     format!(
                         "classification reason `{}` does not go with classification `{}`",
@@ -778,7 +779,7 @@ impl RuleChecker<'_, '_> {
             let o = &owner.value;
             if o.object_id.is_none() && o.email.is_none() && o.user_principal_name.is_none() {
                 self.error(
-                    "RULE008",
+                    codes::RULE008.code,
                     owner.span,
                     "the owner names nobody".into(),
                     "give `object_id`, `email` or `user_principal_name`",
@@ -788,7 +789,7 @@ impl RuleChecker<'_, '_> {
                 && uuid::Uuid::parse_str(id).is_err()
             {
                 self.error(
-                    "RULE008",
+                    codes::RULE008.code,
                     owner.span,
                     format!("owner object id `{id}` is not a GUID"),
                     "use the Entra object id of the user or group",
@@ -799,7 +800,7 @@ impl RuleChecker<'_, '_> {
             m.status.is_none() && m.severity.is_none() && m.owner.is_none() && m.labels.is_empty();
         if empty {
             self.error(
-                "RULE008",
+                codes::RULE008.code,
                 modify.span,
                 "`modify` changes nothing".into(),
                 "set `status`, `severity`, `owner` or `labels`",

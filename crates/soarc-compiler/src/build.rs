@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::codes;
 use crate::output::FileSet;
 use crate::schema::{self, OutputKind};
 use crate::spec::load;
@@ -44,12 +45,12 @@ pub fn build(paths: &[impl AsRef<Path>]) -> Result<Built, Failure> {
 pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
     let load::Loaded {
         mut spec,
-        mut sources,
+        sources,
         errors,
     } = loaded;
     let mut diagnostics = errors;
     // `sync:` becomes ordinary playbooks and rules before anything is checked.
-    crate::sync::expand(&mut spec, &mut sources, &mut diagnostics);
+    crate::sync::expand(&mut spec, &mut diagnostics);
     let model = model::check(&spec, &mut diagnostics);
     // Rules are checked before the playbooks compile so one run reports both.
     let compiled_rules = automation::compile(&spec, &sources, &mut diagnostics);
@@ -71,7 +72,7 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
     };
     if compiled.is_empty() {
         diagnostics.push(
-            Diagnostic::error("SPEC005", "the spec defines no playbooks")
+            Diagnostic::error(codes::SPEC005.code, "the spec defines no playbooks")
                 .help("add a `playbooks:` list; `soarc init` writes a starter spec"),
         );
         return Err(Failure {
@@ -85,7 +86,7 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
         if spec.deployment.is_none() {
             diagnostics.push(
                 Diagnostic::warning(
-                    "SPEC072",
+                    codes::SPEC072.code,
                     format!(
                         "playbook `{}` gets no diagnostic settings: the spec has no `deployment.workspace` to send its run logs to",
                         playbook.name
@@ -144,7 +145,7 @@ impl Outputs {
     fn document(&mut self, path: PathBuf, kind: OutputKind, document: &serde_json::Value) {
         for violation in schema::check(kind, document) {
             self.diagnostics.push(soarc_bug(
-                "OUT001",
+                codes::OUT001.code,
                 format!(
                     "generated {} violates its schema: {violation}",
                     path.display()
@@ -188,7 +189,7 @@ impl Outputs {
                 .files
                 .extend(files.into_iter().map(|(file, text)| (dir.join(file), text))),
             Err(e) => self.diagnostics.push(soarc_bug(
-                "OUT002",
+                codes::OUT002.code,
                 format!("cannot write the Bicep of {what}: {e}"),
             )),
         }
@@ -207,8 +208,8 @@ fn playbook_outputs(
     deployment_spec: Option<&crate::spec::Located<crate::spec::Deployment>>,
 ) -> Outputs {
     let mut outputs = Outputs::default();
-    let deployment = match emit::arm::playbook::build(playbook, deployment_spec) {
-        Ok(deployment) => deployment,
+    let deployment = match compile::deployment::playbook(playbook, deployment_spec) {
+        Ok(target) => emit::arm::playbook::build(playbook, &target),
         Err(errors) => {
             outputs.diagnostics = errors;
             return outputs;
@@ -235,8 +236,9 @@ fn monitoring_outputs(
     deployment_spec: Option<&crate::spec::Located<crate::spec::Deployment>>,
 ) -> Outputs {
     let mut outputs = Outputs::default();
-    match emit::arm::monitoring::build(monitoring, deployment_spec) {
-        Ok(Some(deployment)) => {
+    match compile::deployment::monitoring(monitoring, deployment_spec) {
+        Ok(Some(checked)) => {
+            let deployment = emit::arm::monitoring::build(&checked);
             let dir = Path::new("monitoring");
             outputs.deployment(dir, &deployment.template, &deployment.parameters);
             outputs.bicep(
@@ -338,7 +340,7 @@ fn automation_rules(spec: &crate::spec::Spec, compiled: &automation::Compiled) -
     {
         outputs.diagnostics.push(
             Diagnostic::error(
-                "SPEC074",
+                codes::SPEC074.code,
                 format!(
                     "`deployment.security_insights_object_id` `{}` is not a GUID",
                     id.value
@@ -355,7 +357,7 @@ fn automation_rules(spec: &crate::spec::Spec, compiled: &automation::Compiled) -
     }
     if compiled.runs_spec_playbooks && object_id.is_none() {
         let mut warning = Diagnostic::warning(
-            "SPEC073",
+            codes::SPEC073.code,
             "the automation rules' parameters files leave `SecurityInsightsObjectId` unset: \
              `deployment.security_insights_object_id` is not in the spec",
         )
@@ -377,7 +379,7 @@ fn automation_rules(spec: &crate::spec::Spec, compiled: &automation::Compiled) -
     for rule in &compiled.rules {
         for violation in schema::check(OutputKind::AutomationRule, &to_json(&rule.properties)) {
             outputs.diagnostics.push(soarc_bug(
-                "OUT001",
+                codes::OUT001.code,
                 format!(
                     "generated automation rule `{}` violates its schema: {violation}",
                     rule.name
@@ -394,7 +396,7 @@ fn automation_rules(spec: &crate::spec::Spec, compiled: &automation::Compiled) -
     match az::script(&compiled.rules, &target, compiled.runs_spec_playbooks) {
         Ok(script) => outputs.files.push((dir.join("az-commands.sh"), script)),
         Err(e) => outputs.diagnostics.push(soarc_bug(
-            "OUT001",
+            codes::OUT001.code,
             format!("cannot write az-commands.sh for the automation rules: {e}"),
         )),
     }

@@ -14,10 +14,12 @@
 
 pub mod automation;
 pub mod build;
+pub mod codes;
 pub mod compile;
 pub mod emit;
 pub mod init;
 pub mod model;
+pub mod names;
 pub mod output;
 pub mod schema;
 pub mod spec;

@@ -18,20 +18,27 @@
 //!   label again, and only open tickets are queried, so nothing ping-pongs; an incident closed
 //!   from one system's ticket still closes the other system's tickets.
 //!
-//! The generated spec is YAML text, added to the sources as `<spec>#sync` so that any error
-//! in it can still be shown; what the user wrote (connections, mappings, intervals) is checked
-//! here first, with positions in the user's file.
+//! The generated playbooks, rules and mapping are typed spec values, positioned at the
+//! `sync:` block that asked for them, so any error in them points there; what the user
+//! wrote (connections, mappings, intervals) is checked here first, with its own positions.
 
-use std::fmt::Write as _;
-use std::path::PathBuf;
+use indexmap::IndexMap;
 
-use serde_json::Value;
-
+use crate::codes;
 use crate::model::catalogue::CLASSIFICATIONS;
-use crate::spec::located::FileScope;
+use crate::names::JIRA_LABEL_PREFIX;
+use crate::spec::automation::{
+    Conditions, OneOrMany, Operator, PlaybookTarget, PropertyCondition, PropertyName, RuleAction,
+    RuleWhen, Status,
+};
 use crate::spec::sync::{Direction, JiraSync, ServiceNowSync};
-use crate::spec::{Located, SentinelClassification, Spec, Step};
-use soarc_lang::diagnostics::{Diagnostic, Sources, Span, did_you_mean};
+use crate::spec::{
+    AutomationRule, ClassificationValue, CloseIncident, FieldValue, Frequency, IfStep, IncidentRef,
+    JiraSearchIssues, JiraTransitionIssue, Located, Mapping, Playbook, Predicate, Scalar,
+    SentinelClassification, ServiceNowQueryIncidents, ServiceNowResolveIncident, Spec, Step,
+    Trigger,
+};
+use soarc_lang::diagnostics::{Diagnostic, Span, did_you_mean};
 
 /// Labels the sync adds to incidents it closes, one per system: the Sentinel-to-ticket
 /// direction of that system skips them, the other system's still propagates the closure.
@@ -55,19 +62,14 @@ const DEFAULT_RESOLVE_CODES: &[(&str, &str)] = &[
     ("Undetermined", "Solved (Work Around)"),
 ];
 
-/// A scalar as YAML (JSON strings are YAML flow scalars).
-fn q(text: &str) -> String {
-    Value::String(text.to_string()).to_string()
-}
-
 /// `5m` / `2h` to (frequency, interval, minutes).
-pub fn parse_interval(text: &str) -> Option<(&'static str, u32, u32)> {
+pub fn parse_interval(text: &str) -> Option<(Frequency, u32, u32)> {
     let text = text.trim();
     let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit())?);
     let n: u32 = number.parse().ok()?;
     let (frequency, minutes) = match unit {
-        "m" | "min" => ("Minute", n),
-        "h" => ("Hour", n.checked_mul(60)?),
+        "m" | "min" => (Frequency::Minute, n),
+        "h" => (Frequency::Hour, n.checked_mul(60)?),
         _ => return None,
     };
     (1..=24 * 60)
@@ -75,20 +77,24 @@ pub fn parse_interval(text: &str) -> Option<(&'static str, u32, u32)> {
         .then_some((frequency, n, minutes))
 }
 
+/// What a `sync:` block generates; appended to the spec's own, ServiceNow's before Jira's.
+#[derive(Default)]
+struct Generated {
+    mappings: Vec<(Located<String>, Located<Mapping>)>,
+    playbooks: Vec<Located<Playbook>>,
+    rules: Vec<Located<AutomationRule>>,
+}
+
 /// Expand `spec.sync` into playbooks, rules and a mapping. Problems go to `errors`.
-pub fn expand(spec: &mut Spec, sources: &mut Sources, errors: &mut Vec<Diagnostic>) {
+pub fn expand(spec: &mut Spec, errors: &mut Vec<Diagnostic>) {
     let Some(sync) = spec.sync.clone() else {
         return;
     };
-    let origin = sources
-        .get(sync.span.file)
-        .map(|f| f.path.clone())
-        .unwrap_or_default();
-    let mut yaml = String::new();
+    let mut generated = Generated::default();
     if let Some(snow) = &sync.servicenow
         && check_connection(spec, &snow.connection, &["servicenow"], errors)
     {
-        servicenow(spec, snow, &mut yaml, errors);
+        servicenow(spec, snow, &mut generated, errors);
     }
     if let Some(jira) = &sync.jira
         && check_connection(
@@ -98,27 +104,12 @@ pub fn expand(spec: &mut Spec, sources: &mut Sources, errors: &mut Vec<Diagnosti
             errors,
         )
     {
-        self::jira(spec, jira, &mut yaml, errors);
+        self::jira(spec, jira, &mut generated, errors);
     }
-    if yaml.is_empty() {
-        return;
-    }
-    let mut path = origin.into_os_string();
-    path.push("#sync");
-    let file = sources.add(PathBuf::from(path), yaml);
-    let parsed = {
-        let _scope = FileScope::enter(file);
-        crate::spec::load::parse_spec(sources, file)
-    };
-    match parsed {
-        Ok(generated) => {
-            spec.playbooks.extend(generated.playbooks);
-            spec.automation_rules.extend(generated.automation_rules);
-            for (name, mapping) in generated.mappings {
-                spec.mappings.insert(name, mapping);
-            }
-        }
-        Err(e) => errors.push(e),
+    spec.playbooks.extend(generated.playbooks);
+    spec.automation_rules.extend(generated.rules);
+    for (name, mapping) in generated.mappings {
+        spec.mappings.insert(name, mapping);
     }
 }
 
@@ -140,7 +131,7 @@ fn check_connection(
         Some(c) => {
             errors.push(
                 Diagnostic::error(
-                    "SPEC041",
+                    codes::SPEC041.code,
                     format!(
                         "connection `{}` is a {} connection, but this sync needs a {} connection",
                         name.value,
@@ -157,9 +148,12 @@ fn check_connection(
                 .map(|s| format!("did you mean `{s}`?"))
                 .unwrap_or_else(|| "declare it under `connections:`".into());
             errors.push(
-                Diagnostic::error("SPEC040", format!("unknown connection `{}`", name.value))
-                    .at(at)
-                    .help(help),
+                Diagnostic::error(
+                    codes::SPEC040.code,
+                    format!("unknown connection `{}`", name.value),
+                )
+                .at(at)
+                .help(help),
             );
             false
         }
@@ -170,20 +164,20 @@ fn interval(
     poll: Option<&Located<String>>,
     span: Span,
     errors: &mut Vec<Diagnostic>,
-) -> (&'static str, u32, u32) {
+) -> (Frequency, u32, u32) {
     let Some(poll) = poll else {
-        return ("Minute", 5, 5);
+        return (Frequency::Minute, 5, 5);
     };
     parse_interval(&poll.value).unwrap_or_else(|| {
         errors.push(
             Diagnostic::error(
-                "SPEC094",
+                codes::SPEC094.code,
                 format!("`{}` is not a polling interval", poll.value),
             )
             .at(poll.span.or(span).with_len(poll.value.chars().count()))
             .help("write minutes or hours between 1 minute and 24 hours, e.g. `5m` or `1h`"),
         );
-        ("Minute", 5, 5)
+        (Frequency::Minute, 5, 5)
     })
 }
 
@@ -222,7 +216,7 @@ fn correlate_steps(
             Step::JiraCreateIssue(s) if jira && s.connection.value == connection => {
                 for label in [
                     JIRA_SYNC_LABEL.to_string(),
-                    format!("{}{{{{incident.name}}}}", crate::compile::JIRA_LABEL_PREFIX),
+                    format!("{JIRA_LABEL_PREFIX}{{{{incident.name}}}}"),
                 ] {
                     if !s.labels.iter().any(|l| l.value == label) {
                         s.labels.push(Located::new(label, span));
@@ -266,99 +260,163 @@ fn correlate_steps(
     }
 }
 
-fn classification_name(c: SentinelClassification) -> &'static str {
-    match c {
-        SentinelClassification::Undetermined => "Undetermined",
-        SentinelClassification::TruePositive => "TruePositive",
-        SentinelClassification::BenignPositive => "BenignPositive",
-        SentinelClassification::FalsePositive => "FalsePositive",
-        SentinelClassification::FalsePositiveInaccurateData => "FalsePositive-InaccurateData",
-    }
-}
-
 /// The close-notes text for tickets resolved from Sentinel.
 const CLOSED_IN_SENTINEL: &str = "Closed in Microsoft Sentinel (incident {{incident.number}}) as {{incident.classification}} {{incident.classification_reason}}: {{incident.classification_comment}}";
 
-fn rule(yaml: &mut String, name: &str, display: &str, order: i64, playbook: &str, label: &str) {
-    let _ = write!(
-        yaml,
-        r#"  - name: {name}
-    display_name: {display}
-    order: {order}
-    when: updated
-    conditions:
-      status_changed_to: Closed
-      where: [{{ property: IncidentLabel, operator: NotContains, values: [{label}] }}]
-    actions:
-      - run_playbook: {playbook}
-"#,
-        display = q(display)
-    );
+/// Spec values generated for a `sync:` block: everything positioned at the block.
+#[derive(Clone, Copy)]
+struct At(Span);
+
+impl At {
+    fn at<T>(self, value: T) -> Located<T> {
+        Located::new(value, self.0)
+    }
+
+    fn text(self, text: &str) -> Located<String> {
+        self.at(text.to_string())
+    }
+
+    fn step(self, step: Step) -> Located<Step> {
+        self.at(step)
+    }
+
+    /// A playbook with only a name, description, trigger and steps.
+    fn playbook(
+        self,
+        name: &str,
+        description: &str,
+        trigger: Trigger,
+        steps: Vec<Located<Step>>,
+    ) -> Located<Playbook> {
+        self.at(Playbook {
+            name: self.text(name),
+            description: Some(description.to_string()),
+            trigger: self.at(trigger),
+            variables: IndexMap::new(),
+            steps,
+            tags: IndexMap::new(),
+            retry: None,
+            on_failure: None,
+        })
+    }
+
+    /// The single-instance Recurrence trigger of the pollers.
+    fn poller(self, frequency: Frequency, interval: u32) -> Trigger {
+        Trigger::Recurrence {
+            frequency,
+            interval,
+            single_instance: true,
+        }
+    }
+
+    /// `if: { name: Not_closed_by_sync, condition: { not: { has_label: <label> } } }`.
+    fn unless_labelled(self, label: &str, then: Vec<Located<Step>>) -> Located<Step> {
+        self.step(Step::If(IfStep {
+            name: Some(self.text("Not_closed_by_sync")),
+            condition: self.at(Predicate::Not(Box::new(
+                self.at(Predicate::HasLabel(self.text(label))),
+            ))),
+            then,
+            otherwise: Vec::new(),
+        }))
+    }
+
+    /// The automation rule that runs `playbook` when an incident is closed, unless it
+    /// carries `label`.
+    fn on_close_rule(
+        self,
+        name: &str,
+        display: &str,
+        order: i64,
+        playbook: &str,
+        label: &str,
+    ) -> Located<AutomationRule> {
+        self.at(AutomationRule {
+            name: self.text(name),
+            display_name: Some(self.text(display)),
+            order: self.at(order),
+            enabled: None,
+            expires: None,
+            on: None,
+            when: self.at(RuleWhen::Updated),
+            conditions: Some(self.at(Conditions {
+                status_changed_to: Some(self.at(OneOrMany::One(Status::Closed))),
+                properties: vec![self.at(PropertyCondition {
+                    property: self.at(PropertyName::IncidentLabel),
+                    operator: self.at(Operator::NotContains),
+                    values: self.at(OneOrMany::Many(vec![label.to_string()])),
+                })],
+                ..Conditions::default()
+            })),
+            actions: vec![self.at(RuleAction::RunPlaybook(
+                self.at(PlaybookTarget::Spec(playbook.to_string())),
+            ))],
+        })
+    }
 }
 
 fn servicenow(
     spec: &mut Spec,
     snow: &Located<ServiceNowSync>,
-    yaml: &mut String,
+    generated: &mut Generated,
     errors: &mut Vec<Diagnostic>,
 ) {
     let span = snow.span;
-    let connection = q(&snow.connection.value);
+    let at = At(span);
+    let connection = || at.text(&snow.connection.value);
     let direction = direction(snow.direction);
     let (frequency, every, minutes) = interval(snow.poll_every.as_ref(), span, errors);
     correlate(spec, &snow.connection.value, false);
-    let mut playbooks = String::new();
-    let mut rules = String::new();
-    let mut mappings = String::new();
     if direction.to_sentinel() {
-        let default = classification_name(
-            snow.default_classification
-                .unwrap_or(SentinelClassification::Undetermined),
-        );
-        let values: Vec<String> = snow
-            .close_codes
-            .iter()
-            .map(|(code, c)| format!("{}: {}", q(code), classification_name(*c)))
-            .collect();
+        let default = snow
+            .default_classification
+            .unwrap_or(SentinelClassification::Undetermined);
         // Twice the interval: a late or failed run is covered by the next one.
         let query = format!(
             "correlation_display=Microsoft Sentinel^correlation_idISNOTEMPTY^stateIN6,7^sys_updated_on>=javascript:gs.minutesAgoStart({})^ORDERBYsys_updated_on",
             minutes * 2
         );
-        let _ = write!(
-            playbooks,
-            r#"  - name: {SNOW_TO_SENTINEL}
-    description: "soarc sync: closes Microsoft Sentinel incidents whose ServiceNow incident was resolved or closed."
-    trigger: {{ recurrence: {{ frequency: {frequency}, interval: {every}, single_instance: true }} }}
-    steps:
-      - servicenow.query_incidents:
-          name: Resolved_ServiceNow_incidents
-          connection: {connection}
-          query: {query}
-          as: ticket
-          steps:
-            - sentinel.close_incident:
-                incident: {{ name: "{{{{ticket.correlation_id}}}}" }}
-                classification:
-                  from: "{{{{ticket.close_code}}}}"
-                  values: {{ {values} }}
-                  default: {default}
-                comment: "Resolved in ServiceNow {{{{ticket.number}}}} ({{{{ticket.close_code}}}}): {{{{ticket.close_notes}}}}"
-                labels: [{CLOSED_BY_SERVICENOW_SYNC}]
-"#,
-            query = q(&query),
-            values = values.join(", "),
-        );
+        let close = at.step(Step::SentinelCloseIncident(CloseIncident {
+            name: None,
+            incident: Some(at.at(IncidentRef::Name {
+                name: at.text("{{ticket.correlation_id}}"),
+            })),
+            classification: at.at(ClassificationValue::Lookup {
+                from: at.text("{{ticket.close_code}}"),
+                values: snow.close_codes.clone(),
+                default: Some(default),
+            }),
+            comment: Some(at.text(
+                "Resolved in ServiceNow {{ticket.number}} ({{ticket.close_code}}): {{ticket.close_notes}}",
+            )),
+            labels: vec![at.text(CLOSED_BY_SERVICENOW_SYNC)],
+        }));
+        generated.playbooks.push(at.playbook(
+            SNOW_TO_SENTINEL,
+            "soarc sync: closes Microsoft Sentinel incidents whose ServiceNow incident was resolved or closed.",
+            at.poller(frequency, every),
+            vec![at.step(Step::ServiceNowQueryIncidents(ServiceNowQueryIncidents {
+                name: Some(at.text("Resolved_ServiceNow_incidents")),
+                connection: connection(),
+                query: at.text(&query),
+                page_size: None,
+                requery: false,
+                item_name: at.text("ticket"),
+                steps: vec![close],
+            }))],
+        ));
     }
     if direction.from_sentinel() {
         // Sentinel classification -> close code: a spec mapping, so gaps are SPEC024.
-        let mut values: Vec<String> = Vec::new();
-        if snow.resolve_codes.is_empty() && snow.default_close_code.is_none() {
-            values.extend(
-                DEFAULT_RESOLVE_CODES
-                    .iter()
-                    .map(|(c, code)| format!("{c}: {}", q(code))),
-            );
+        let uses_defaults = snow.resolve_codes.is_empty() && snow.default_close_code.is_none();
+        let mut values = IndexMap::new();
+        if uses_defaults {
+            for (classification, code) in DEFAULT_RESOLVE_CODES {
+                values.insert(
+                    at.text(classification),
+                    at.at(Scalar::Text(code.to_string())),
+                );
+            }
         }
         for (classification, code) in &snow.resolve_codes {
             if !CLASSIFICATIONS.contains(&classification.value.as_str()) {
@@ -367,7 +425,7 @@ fn servicenow(
                     .unwrap_or_else(|| format!("use one of {}", CLASSIFICATIONS.join(", ")));
                 errors.push(
                     Diagnostic::error(
-                        "SPEC023",
+                        codes::SPEC023.code,
                         format!(
                             "`{}` is not a Sentinel classification",
                             classification.value
@@ -381,9 +439,11 @@ fn servicenow(
                 );
                 continue;
             }
-            values.push(format!("{}: {}", classification.value, q(&code.value)));
+            values.insert(
+                at.text(&classification.value),
+                at.at(Scalar::Text(code.value.clone())),
+            );
         }
-        let uses_defaults = snow.resolve_codes.is_empty() && snow.default_close_code.is_none();
         let missing: Vec<&str> = CLASSIFICATIONS
             .iter()
             .copied()
@@ -392,70 +452,74 @@ fn servicenow(
         if !missing.is_empty() && snow.default_close_code.is_none() {
             errors.push(
                 Diagnostic::error(
-                    "SPEC024",
+                    codes::SPEC024.code,
                     format!("`resolve_codes` does not cover {}", missing.join(", ")),
                 )
                 .at(span)
                 .help("add the missing classifications or `default_close_code:`"),
             );
         }
-        let default = snow
-            .default_close_code
-            .as_ref()
-            .map(|d| format!("\n    default: {}", q(&d.value)))
-            .unwrap_or_default();
-        let _ = write!(
-            mappings,
-            "  {CLOSE_CODE_MAPPING}:\n    from: incident.classification\n    values: {{ {} }}{default}\n",
-            values.join(", ")
-        );
-        let _ = write!(
-            playbooks,
-            r#"  - name: {SENTINEL_TO_SNOW}
-    description: "soarc sync: resolves the ServiceNow incidents of a Microsoft Sentinel incident that was closed."
-    trigger: incident
-    steps:
-      - if:
-          name: Not_closed_by_sync
-          condition: {{ not: {{ has_label: {CLOSED_BY_SERVICENOW_SYNC} }} }}
-          then:
-            - servicenow.query_incidents:
-                name: Open_ServiceNow_incidents
-                connection: {connection}
-                query: "correlation_display=Microsoft Sentinel^correlation_id={{{{incident.name}}}}^stateNOT IN6,7,8"
-                page_size: 10
-                requery: true
-                as: ticket
-                steps:
-                  - servicenow.resolve_incident:
-                      connection: {connection}
-                      sys_id: "{{{{ticket.sys_id}}}}"
-                      close_code: {{ map: {CLOSE_CODE_MAPPING} }}
-                      close_notes: {notes}
-"#,
-            notes = q(CLOSED_IN_SENTINEL),
-        );
+        generated.mappings.push((
+            at.text(CLOSE_CODE_MAPPING),
+            at.at(Mapping {
+                from: at.text("incident.classification"),
+                values,
+                default: snow
+                    .default_close_code
+                    .as_ref()
+                    .map(|d| at.at(Scalar::Text(d.value.clone()))),
+            }),
+        ));
+        let resolve = at.step(Step::ServiceNowResolveIncident(ServiceNowResolveIncident {
+            name: None,
+            connection: connection(),
+            sys_id: at.text("{{ticket.sys_id}}"),
+            state: None,
+            close_code: at.at(FieldValue::Map {
+                map: CLOSE_CODE_MAPPING.to_string(),
+            }),
+            close_notes: at.at(FieldValue::Text(CLOSED_IN_SENTINEL.to_string())),
+            work_notes: None,
+        }));
+        generated.playbooks.push(at.playbook(
+            SENTINEL_TO_SNOW,
+            "soarc sync: resolves the ServiceNow incidents of a Microsoft Sentinel incident that was closed.",
+            Trigger::Incident,
+            vec![at.unless_labelled(
+                CLOSED_BY_SERVICENOW_SYNC,
+                vec![at.step(Step::ServiceNowQueryIncidents(ServiceNowQueryIncidents {
+                    name: Some(at.text("Open_ServiceNow_incidents")),
+                    connection: connection(),
+                    query: at.text(
+                        "correlation_display=Microsoft Sentinel^correlation_id={{incident.name}}^stateNOT IN6,7,8",
+                    ),
+                    page_size: Some(at.at(10)),
+                    requery: true,
+                    item_name: at.text("ticket"),
+                    steps: vec![resolve],
+                }))],
+            )],
+        ));
         let order = snow.rule_order.as_ref().map(|o| o.value).unwrap_or(900);
-        rule(
-            &mut rules,
+        generated.rules.push(at.on_close_rule(
             SENTINEL_TO_SNOW,
             "soarc sync: resolve ServiceNow incidents of closed incidents",
             order,
             SENTINEL_TO_SNOW,
             CLOSED_BY_SERVICENOW_SYNC,
-        );
+        ));
     }
-    push_sections(yaml, &mappings, &playbooks, &rules);
 }
 
 fn jira(
     spec: &mut Spec,
     jira: &Located<JiraSync>,
-    yaml: &mut String,
+    generated: &mut Generated,
     errors: &mut Vec<Diagnostic>,
 ) {
     let span = jira.span;
-    let connection = q(&jira.connection.value);
+    let at = At(span);
+    let connection = || at.text(&jira.connection.value);
     let direction = direction(jira.direction);
     let (frequency, every, minutes) = interval(jira.poll_every.as_ref(), span, errors);
     for project in &jira.projects {
@@ -467,7 +531,7 @@ fn jira(
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
         if !ok {
             errors.push(
-                Diagnostic::error("SPEC080", format!("`{}` is not a Jira project key", project.value))
+                Diagnostic::error(codes::SPEC080.code, format!("`{}` is not a Jira project key", project.value))
                     .at(project.span.or(span).with_len(project.value.chars().count()))
                     .help("Jira project keys are an upper-case letter followed by upper-case letters, digits or `_`, e.g. `SEC`"),
             );
@@ -485,133 +549,74 @@ fn jira(
         .as_ref()
         .map(|t| t.value.clone())
         .unwrap_or_else(|| "Done".into());
-    let mut playbooks = String::new();
-    let mut rules = String::new();
     if direction.to_sentinel() {
-        let classification = classification_name(
-            jira.classification
-                .unwrap_or(SentinelClassification::Undetermined),
-        );
+        let classification = jira
+            .classification
+            .unwrap_or(SentinelClassification::Undetermined);
         let jql = format!(
             "{projects}labels = {JIRA_SYNC_LABEL} AND statusCategory = Done AND updated >= -{}m ORDER BY updated ASC",
             minutes * 2
         );
-        let _ = write!(
-            playbooks,
-            r#"  - name: {JIRA_TO_SENTINEL}
-    description: "soarc sync: closes Microsoft Sentinel incidents whose Jira issue is done."
-    trigger: {{ recurrence: {{ frequency: {frequency}, interval: {every}, single_instance: true }} }}
-    steps:
-      - jira.search_issues:
-          name: Done_Jira_issues
-          connection: {connection}
-          jql: {jql}
-          as: issue
-          steps:
-            - sentinel.close_incident:
-                incident: {{ jira_labels: "{{{{issue.fields.labels}}}}" }}
-                classification: {classification}
-                comment: "Done in Jira: {{{{issue.key}}}} ({{{{issue.fields.status.name}}}})"
-                labels: [{CLOSED_BY_JIRA_SYNC}]
-"#,
-            jql = q(&jql),
-        );
+        let close = at.step(Step::SentinelCloseIncident(CloseIncident {
+            name: None,
+            incident: Some(at.at(IncidentRef::JiraLabels {
+                jira_labels: at.text("{{issue.fields.labels}}"),
+            })),
+            classification: at.at(ClassificationValue::Fixed(classification)),
+            comment: Some(at.text("Done in Jira: {{issue.key}} ({{issue.fields.status.name}})")),
+            labels: vec![at.text(CLOSED_BY_JIRA_SYNC)],
+        }));
+        generated.playbooks.push(at.playbook(
+            JIRA_TO_SENTINEL,
+            "soarc sync: closes Microsoft Sentinel incidents whose Jira issue is done.",
+            at.poller(frequency, every),
+            vec![at.step(Step::JiraSearchIssues(JiraSearchIssues {
+                name: Some(at.text("Done_Jira_issues")),
+                connection: connection(),
+                jql: at.text(&jql),
+                fields: Vec::new(),
+                page_size: None,
+                item_name: at.text("issue"),
+                steps: vec![close],
+            }))],
+        ));
     }
     if direction.from_sentinel() {
         let jql = format!(
-            "labels = \"{}{{{{incident.name}}}}\" AND statusCategory != Done",
-            crate::compile::JIRA_LABEL_PREFIX
+            "labels = \"{JIRA_LABEL_PREFIX}{{{{incident.name}}}}\" AND statusCategory != Done"
         );
-        let _ = write!(
-            playbooks,
-            r#"  - name: {SENTINEL_TO_JIRA}
-    description: "soarc sync: moves the Jira issues of a closed Microsoft Sentinel incident to done."
-    trigger: incident
-    steps:
-      - if:
-          name: Not_closed_by_sync
-          condition: {{ not: {{ has_label: {CLOSED_BY_JIRA_SYNC} }} }}
-          then:
-            - jira.search_issues:
-                name: Open_Jira_issues
-                connection: {connection}
-                jql: {jql}
-                as: issue
-                steps:
-                  - jira.transition_issue:
-                      connection: {connection}
-                      issue: "{{{{issue.key}}}}"
-                      transition: {transition}
-                      comment: {notes}
-"#,
-            jql = q(&jql),
-            transition = q(&transition),
-            notes = q(CLOSED_IN_SENTINEL),
-        );
+        let transition = at.step(Step::JiraTransitionIssue(JiraTransitionIssue {
+            name: None,
+            connection: connection(),
+            issue: at.text("{{issue.key}}"),
+            transition: at.text(&transition),
+            comment: Some(at.text(CLOSED_IN_SENTINEL)),
+        }));
+        generated.playbooks.push(at.playbook(
+            SENTINEL_TO_JIRA,
+            "soarc sync: moves the Jira issues of a closed Microsoft Sentinel incident to done.",
+            Trigger::Incident,
+            vec![at.unless_labelled(
+                CLOSED_BY_JIRA_SYNC,
+                vec![at.step(Step::JiraSearchIssues(JiraSearchIssues {
+                    name: Some(at.text("Open_Jira_issues")),
+                    connection: connection(),
+                    jql: at.text(&jql),
+                    fields: Vec::new(),
+                    page_size: None,
+                    item_name: at.text("issue"),
+                    steps: vec![transition],
+                }))],
+            )],
+        ));
         let order = jira.rule_order.as_ref().map(|o| o.value).unwrap_or(901);
-        rule(
-            &mut rules,
+        generated.rules.push(at.on_close_rule(
             SENTINEL_TO_JIRA,
             "soarc sync: move Jira issues of closed incidents to done",
             order,
             SENTINEL_TO_JIRA,
             CLOSED_BY_JIRA_SYNC,
-        );
-    }
-    push_sections(yaml, "", &playbooks, &rules);
-}
-
-/// Append sections; each system's block is a complete YAML document body on its own, so
-/// sections are merged by key.
-fn push_sections(yaml: &mut String, mappings: &str, playbooks: &str, rules: &str) {
-    let mut doc = Document::parse(yaml);
-    doc.mappings.push_str(mappings);
-    doc.playbooks.push_str(playbooks);
-    doc.rules.push_str(rules);
-    *yaml = doc.render();
-}
-
-#[derive(Default)]
-struct Document {
-    mappings: String,
-    playbooks: String,
-    rules: String,
-}
-
-impl Document {
-    fn parse(text: &str) -> Document {
-        let mut doc = Document::default();
-        let mut current: Option<&mut String> = None;
-        for line in text.lines() {
-            match line {
-                "mappings:" => current = Some(&mut doc.mappings),
-                "playbooks:" => current = Some(&mut doc.playbooks),
-                "automation_rules:" => current = Some(&mut doc.rules),
-                _ => {
-                    if let Some(section) = current.as_deref_mut() {
-                        section.push_str(line);
-                        section.push('\n');
-                    }
-                }
-            }
-        }
-        doc
-    }
-
-    fn render(&self) -> String {
-        let mut out = String::from("# Generated by soarc from the `sync:` block.\n");
-        for (key, body) in [
-            ("mappings", &self.mappings),
-            ("playbooks", &self.playbooks),
-            ("automation_rules", &self.rules),
-        ] {
-            if !body.is_empty() {
-                out.push_str(key);
-                out.push_str(":\n");
-                out.push_str(body);
-            }
-        }
-        out
+        ));
     }
 }
 
@@ -621,9 +626,9 @@ mod tests {
 
     #[test]
     fn intervals() {
-        assert_eq!(parse_interval("5m"), Some(("Minute", 5, 5)));
-        assert_eq!(parse_interval("2h"), Some(("Hour", 2, 120)));
-        assert_eq!(parse_interval("24h"), Some(("Hour", 24, 1440)));
+        assert_eq!(parse_interval("5m"), Some((Frequency::Minute, 5, 5)));
+        assert_eq!(parse_interval("2h"), Some((Frequency::Hour, 2, 120)));
+        assert_eq!(parse_interval("24h"), Some((Frequency::Hour, 24, 1440)));
         assert_eq!(parse_interval("0m"), None);
         assert_eq!(parse_interval("25h"), None);
         assert_eq!(parse_interval("5"), None);

@@ -27,6 +27,25 @@ pub const MIN_RETRY_INTERVAL_SECONDS: u64 = 5;
 /// ... to one day.
 pub const MAX_RETRY_INTERVAL_SECONDS: u64 = 86_400;
 
+/// The canonical ISO 8601 form: `P1D`, `PT1H30M`, `PT10S`.
+pub fn iso_duration(seconds: u64) -> String {
+    if seconds > 0 && seconds.is_multiple_of(86_400) {
+        return format!("P{}D", seconds / 86_400);
+    }
+    let (h, m, s) = (seconds / 3_600, seconds % 3_600 / 60, seconds % 60);
+    let mut out = "PT".to_string();
+    if h > 0 {
+        out += &format!("{h}H");
+    }
+    if m > 0 {
+        out += &format!("{m}M");
+    }
+    if s > 0 || (h == 0 && m == 0) {
+        out += &format!("{s}S");
+    }
+    out
+}
+
 /// Seconds of an ISO 8601 duration `PnDTnHnMnS` (weeks too); `None` if malformed or if it
 /// uses years or months (their length varies).
 pub fn duration_seconds(s: &str) -> Option<f64> {

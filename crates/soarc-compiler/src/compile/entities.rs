@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use super::steps::action;
 use super::{PlaybookCompiler, StepOutputs, TriggerKind};
+use crate::codes;
 use crate::spec;
 use soarc_lang::diagnostics::{Diagnostic, Span};
 use soarc_lang::wdl::{self, Action, ActionKind, Expr, Part, Template};
@@ -118,7 +119,7 @@ impl PlaybookCompiler<'_> {
             let action = scope.action.clone();
             self.error(
                 Diagnostic::error(
-                    "SPEC096",
+                    codes::SPEC096.code,
                     "sentinel.get_entities cannot run inside a loop",
                 )
                 .at(span)
@@ -152,7 +153,7 @@ impl PlaybookCompiler<'_> {
             _ => {
                 self.error(
                     Diagnostic::error(
-                        "SPEC039",
+                        codes::SPEC039.code,
                         "sentinel.get_entities needs an incident or an alert, but this playbook's trigger has neither",
                     )
                     .at(span)
@@ -172,7 +173,7 @@ impl PlaybookCompiler<'_> {
             if self.variables.insert(var.clone(), kind).is_some() {
                 self.error(
                     Diagnostic::error(
-                        "SPEC043",
+                        codes::SPEC043.code,
                         format!(
                             "variable `{var}` of step `{}` is already declared",
                             id.value
@@ -273,7 +274,7 @@ impl PlaybookCompiler<'_> {
             Some(&text_name),
         );
         let mut foreach = action(ActionKind::Foreach {
-            foreach: Template::Expr(entities).to_wdl_string(),
+            foreach: Template::Expr(entities),
             actions: body,
         });
         // One at a time: appends keep the entities' order and never interleave.

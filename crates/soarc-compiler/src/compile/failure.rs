@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::steps::{action, api_call, set_retry};
 use super::{PlaybookCompiler, TriggerKind};
+use crate::codes;
 use crate::model::SENTINEL;
 use crate::spec::{FailureNotifications, Located, OnFailure, OnFailureKeyword};
 use soarc_lang::diagnostics::{Diagnostic, Span};
@@ -67,7 +68,7 @@ impl PlaybookCompiler<'_> {
             Some(c) if c.value && !has_incident => {
                 self.error(
                     Diagnostic::error(
-                        "SPEC091",
+                        codes::SPEC091.code,
                         format!(
                             "`on_failure.comment` needs an incident, but playbook `{}` has no incident trigger",
                             self.playbook.name.value
@@ -85,7 +86,7 @@ impl PlaybookCompiler<'_> {
             let at = email.span.or(span);
             if email.to.is_empty() {
                 self.error(
-                    Diagnostic::error("SPEC091", "`on_failure.email` has no recipients")
+                    Diagnostic::error(codes::SPEC091.code, "`on_failure.email` has no recipients")
                         .at(at)
                         .help("write `to: [soc@contoso.com]`"),
                 );
@@ -94,7 +95,7 @@ impl PlaybookCompiler<'_> {
                 if !valid_email(&address.value) {
                     self.error(
                         Diagnostic::error(
-                            "SPEC091",
+                            codes::SPEC091.code,
                             format!("`{}` is not an e-mail address", address.value),
                         )
                         .at(address.span.or(at).with_len(address.value.chars().count()))
@@ -123,7 +124,7 @@ impl PlaybookCompiler<'_> {
             {
                 self.error(
                     Diagnostic::error(
-                        "SPEC083",
+                        codes::SPEC083.code,
                         format!(
                             "Key Vault `{}` of the Teams webhook is in another subscription",
                             secret.vault.value
@@ -164,7 +165,7 @@ impl PlaybookCompiler<'_> {
                     from: serde_json::Value::String(
                         Template::Expr(Expr::call("result", vec![Expr::str(main)])).to_wdl_string(),
                     ),
-                    condition: Template::Expr(condition).to_wdl_string(),
+                    condition: Template::Expr(condition),
                 },
             }),
         );

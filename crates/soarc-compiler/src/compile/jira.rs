@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use super::steps::{action, api_call};
 use super::{PlaybookCompiler, StepOutputs};
+use crate::codes;
 use crate::model::text::{self, Piece};
 use crate::spec::{self, Bullets, Connection, DescriptionBlock, IssueType, Located};
 use soarc_lang::diagnostics::{Diagnostic, Span};
@@ -184,7 +185,7 @@ impl<'a> PlaybookCompiler<'a> {
             };
             self.error(
                 Diagnostic::error(
-                    "SPEC080",
+                    codes::SPEC080.code,
                     format!("`{}` is not a Jira project key", project.value),
                 )
                 .at(project_span.with_len(project.value.chars().count()))
@@ -228,7 +229,7 @@ impl<'a> PlaybookCompiler<'a> {
                 if has_space || label.value.is_empty() {
                     self.error(
                         Diagnostic::error(
-                            "SPEC081",
+                            codes::SPEC081.code,
                             format!("Jira label `{}` is empty or contains spaces", label.value),
                         )
                         .at(at.with_len(label.value.chars().count()))
@@ -270,7 +271,7 @@ impl<'a> PlaybookCompiler<'a> {
             {
                 self.error(
                     Diagnostic::error(
-                        "SPEC038",
+                        codes::SPEC038.code,
                         format!("field `{}` is set twice", field.value),
                     )
                     .at(at.with_len(field.value.chars().count()))
@@ -361,7 +362,7 @@ impl<'a> PlaybookCompiler<'a> {
         {
             self.error(
                 Diagnostic::error(
-                    "SPEC083",
+                    codes::SPEC083.code,
                     format!(
                         "Key Vault `{}` of connection `{connection}` is in another subscription",
                         secret.key_vault.vault.value
@@ -521,9 +522,12 @@ impl<'a> PlaybookCompiler<'a> {
         let at = t.span.or(span);
         if t.value.trim().is_empty() {
             self.error(
-                Diagnostic::error("SPEC082", format!("empty {what} in a Jira description"))
-                    .at(at)
-                    .help("write the text, or remove the block"),
+                Diagnostic::error(
+                    codes::SPEC082.code,
+                    format!("empty {what} in a Jira description"),
+                )
+                .at(at)
+                .help("write the text, or remove the block"),
             );
             return None;
         }
@@ -537,7 +541,7 @@ impl<'a> PlaybookCompiler<'a> {
         if !(url.starts_with("https://") || url.starts_with("http://") || url.starts_with("{{")) {
             self.error(
                 Diagnostic::error(
-                    "SPEC082",
+                    codes::SPEC082.code,
                     format!("link URL `{}` is not a URL or a reference", link.url.value),
                 )
                 .at(url_span.with_len(link.url.value.chars().count()))
@@ -577,7 +581,7 @@ impl<'a> PlaybookCompiler<'a> {
         };
         self.error(
             Diagnostic::error(
-                "SPEC082",
+                codes::SPEC082.code,
                 format!(
                     "bullets `{}` is neither a list of items nor the list of a `sentinel.get_entities` step",
                     reference.value
@@ -591,9 +595,12 @@ impl<'a> PlaybookCompiler<'a> {
 }
 
 fn empty_bullets(at: Span) -> Diagnostic {
-    Diagnostic::error("SPEC082", "empty bullet list in a Jira description")
-        .at(at)
-        .help("add items (`bullets: [first, second]`) or remove the block")
+    Diagnostic::error(
+        codes::SPEC082.code,
+        "empty bullet list in a Jira description",
+    )
+    .at(at)
+    .help("add items (`bullets: [first, second]`) or remove the block")
 }
 
 pub(super) fn secure(properties: &[&str]) -> wdl::RuntimeConfiguration {

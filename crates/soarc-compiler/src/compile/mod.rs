@@ -5,6 +5,7 @@
 //! loop items, mappings), names the actions and chains them with `runAfter`.
 //! Errors are collected with their spec position; nothing is emitted if any occurs.
 
+pub mod deployment;
 mod entities;
 mod failure;
 mod jira;
@@ -20,6 +21,7 @@ use std::collections::{HashMap, HashSet};
 use indexmap::{IndexMap, IndexSet};
 use serde_json::Value;
 
+use crate::codes;
 use crate::model::{Model, SENTINEL};
 use crate::spec::{self, Connection, Frequency, Located, Playbook, Trigger};
 use soarc_lang::diagnostics::{Diagnostic, Sources, Span};
@@ -174,7 +176,7 @@ fn check_playbook_name(name: &Located<String>, errors: &mut Vec<Diagnostic>) {
     if let Some(device) = windows_device_name(value) {
         errors.push(
             Diagnostic::error(
-                "SPEC029",
+                codes::SPEC029.code,
                 format!("playbook name `{value}` is a Windows device name (`{device}`)"),
             )
             .at(name.span.with_len(value.chars().count()))
@@ -200,7 +202,7 @@ fn check_playbook_name(name: &Located<String>, errors: &mut Vec<Diagnostic>) {
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
             .collect();
         errors.push(
-            Diagnostic::error("SPEC030", format!("playbook name `{value}` is not valid"))
+            Diagnostic::error(codes::SPEC030.code, format!("playbook name `{value}` is not valid"))
                 .at(name.span.with_len(value.chars().count()))
                 .help(format!(
                     "use lowercase letters, digits and dashes, starting with a letter, at most 64 characters, e.g. `{}`",
@@ -371,7 +373,7 @@ impl<'a> PlaybookCompiler<'a> {
         if self.playbook.steps.is_empty() {
             self.error(
                 Diagnostic::error(
-                    "SPEC031",
+                    codes::SPEC031.code,
                     format!("playbook `{}` has no steps", self.playbook.name.value),
                 )
                 .at(self.playbook.name.span)
@@ -467,7 +469,7 @@ impl<'a> PlaybookCompiler<'a> {
         if depth > soarc_lang::limits::MAX_NESTING_DEPTH {
             self.error(
                 Diagnostic::error(
-                    "SPEC046",
+                    codes::SPEC046.code,
                     format!(
                         "playbook `{}` nests actions in {depth} container actions; Logic Apps allows {}",
                         self.playbook.name.value,
@@ -533,15 +535,18 @@ impl<'a> PlaybookCompiler<'a> {
                 }
                 if *interval == 0 {
                     self.error(
-                        Diagnostic::error("SPEC032", "recurrence interval must be at least 1")
-                            .at(self.playbook.trigger.span),
+                        Diagnostic::error(
+                            codes::SPEC032.code,
+                            "recurrence interval must be at least 1",
+                        )
+                        .at(self.playbook.trigger.span),
                     );
                 }
                 (
                     "Recurrence",
                     wdl::TriggerKind::Recurrence {
                         recurrence: wdl::Recurrence {
-                            frequency: frequency_name(*frequency).to_string(),
+                            frequency: frequency_name(*frequency),
                             interval: *interval,
                         },
                     },
@@ -600,7 +605,7 @@ impl<'a> PlaybookCompiler<'a> {
                         )
                     });
                 self.error(
-                    Diagnostic::error("SPEC040", format!("unknown connection `{name}`"))
+                    Diagnostic::error(codes::SPEC040.code, format!("unknown connection `{name}`"))
                         .at(span.with_len(name.chars().count()))
                         .help(help),
                 );
@@ -626,7 +631,7 @@ impl<'a> PlaybookCompiler<'a> {
             };
             self.error(
                 Diagnostic::error(
-                    "SPEC041",
+                    codes::SPEC041.code,
                     format!("connection `{name}` is a {kind} connection, but this step needs a {wanted} connection"),
                 )
                 .at(span.with_len(name.chars().count()))
@@ -684,7 +689,7 @@ impl<'a> PlaybookCompiler<'a> {
                 .as_ref()
                 .map_or(secret.vault.span, |g| g.span);
             self.error(
-                Diagnostic::error("SPEC084", message)
+                Diagnostic::error(codes::SPEC084.code, message)
                     .at(at)
                     .help("a vault lives in one resource group: give every reference to it the same `resource_group`"),
             );
@@ -707,7 +712,7 @@ impl<'a> PlaybookCompiler<'a> {
             if name.is_empty() || name.len() > soarc_lang::limits::MAX_NAME_LENGTH {
                 self.error(
                     Diagnostic::error(
-                        "SPEC033",
+                        codes::SPEC033.code,
                         format!("action name `{}` is not valid", user.value),
                     )
                     .at(user.span.or(span))
@@ -716,7 +721,7 @@ impl<'a> PlaybookCompiler<'a> {
             } else if !self.action_names.insert(name.clone()) {
                 self.error(
                     Diagnostic::error(
-                        "SPEC033",
+                        codes::SPEC033.code,
                         format!(
                             "action name `{name}` is used twice in playbook `{}`",
                             self.playbook.name.value
@@ -746,7 +751,7 @@ impl<'a> PlaybookCompiler<'a> {
             Err(e) => {
                 let at = self.locate(text, e.offset, e.len, span);
                 self.error(
-                    Diagnostic::error("SPEC050", e.message)
+                    Diagnostic::error(codes::SPEC050.code, e.message)
                         .at(at)
                         .help_opt(e.help),
                 );
@@ -827,7 +832,7 @@ impl<'a> PlaybookCompiler<'a> {
             .map(|s| format!("did you mean `{s}`?"))
             .unwrap_or_else(|| "declare it under `mappings:`".to_string());
             self.error(
-                Diagnostic::error("SPEC060", format!("unknown mapping `{name}`"))
+                Diagnostic::error(codes::SPEC060.code, format!("unknown mapping `{name}`"))
                     .at(span)
                     .help(help),
             );
@@ -902,14 +907,14 @@ fn sanitize_action_name(name: &str) -> String {
         .collect()
 }
 
-fn frequency_name(frequency: Frequency) -> &'static str {
+fn frequency_name(frequency: Frequency) -> wdl::Frequency {
     match frequency {
-        Frequency::Second => "Second",
-        Frequency::Minute => "Minute",
-        Frequency::Hour => "Hour",
-        Frequency::Day => "Day",
-        Frequency::Week => "Week",
-        Frequency::Month => "Month",
+        Frequency::Second => wdl::Frequency::Second,
+        Frequency::Minute => wdl::Frequency::Minute,
+        Frequency::Hour => wdl::Frequency::Hour,
+        Frequency::Day => wdl::Frequency::Day,
+        Frequency::Week => wdl::Frequency::Week,
+        Frequency::Month => wdl::Frequency::Month,
     }
 }
 

@@ -5,6 +5,7 @@
 //! `workspace`, `request`) and `run`. Unknown roots and fields are errors with a
 //! "did you mean" suggestion drawn from everything that is in scope.
 
+use crate::codes;
 use crate::model::catalogue::{self, Field, ValueType};
 use soarc_lang::diagnostics::{Diagnostic, Span, did_you_mean};
 use soarc_lang::wdl::Expr;
@@ -58,7 +59,7 @@ impl PlaybookCompiler<'_> {
                 .find(|l| !self.loops.iter().any(|s| &s.action == *l))
             {
                 self.error(
-                    Diagnostic::error("SPEC052", format!("`{{{{{shown}}}}}` refers to step `{root}` inside loop `{outer}` from outside the loop"))
+                    Diagnostic::error(codes::SPEC052.code, format!("`{{{{{shown}}}}}` refers to step `{root}` inside loop `{outer}` from outside the loop"))
                         .at(span)
                         .help("a step inside a foreach has one output per element; collect what you need in an array variable with `append_variable`"),
                 );
@@ -139,7 +140,7 @@ impl PlaybookCompiler<'_> {
             );
             self.error(
                 Diagnostic::error(
-                    "SPEC051",
+                    codes::SPEC051.code,
                     format!(
                         "`{{{{{shown}}}}}` is not available: the playbook's trigger is not {}",
                         article(root)
@@ -217,7 +218,7 @@ impl PlaybookCompiler<'_> {
             (StepOutputs::Entities { .. }, Some("list")) if rest.len() == 1 => {
                 self.error(
                     Diagnostic::error(
-                        "SPEC053",
+                        codes::SPEC053.code,
                         format!("`{{{{{shown}}}}}` is a list, not text"),
                     )
                     .at(span)
@@ -269,10 +270,13 @@ impl PlaybookCompiler<'_> {
 
     fn unknown(&mut self, shown: &str, span: Span, help: String) -> Option<(Expr, ValueType)> {
         self.error(
-            Diagnostic::error("SPEC051", format!("unknown reference `{{{{{shown}}}}}`"))
-                .at(span)
-                .label("not defined here")
-                .help(help),
+            Diagnostic::error(
+                codes::SPEC051.code,
+                format!("unknown reference `{{{{{shown}}}}}`"),
+            )
+            .at(span)
+            .label("not defined here")
+            .help(help),
         );
         None
     }

@@ -1,9 +1,10 @@
 //! Retry policies: spec values to WDL `retryPolicy`, checked against Logic Apps' limits
 //! (count 1 to 90, intervals from 5 seconds to 1 day), and durations.
 
+use crate::codes;
 use crate::spec::{Located, Retry, RetryKeyword, RetryType};
 use soarc_lang::diagnostics::{Diagnostic, Span};
-use soarc_lang::wdl::RetryPolicy;
+use soarc_lang::wdl::{RetryKind, RetryPolicy};
 
 /// Logic Apps' bounds (Learn, "Handle errors and exceptions", retry policy limits).
 pub const MAX_COUNT: i64 = soarc_lang::limits::MAX_RETRY_COUNT;
@@ -18,7 +19,7 @@ pub const DEFAULT_MAXIMUM: u64 = 3_600;
 /// The built-in policy: exponential, 3 retries, 10 s, between 5 s and 1 h.
 pub fn default_policy() -> RetryPolicy {
     RetryPolicy {
-        kind: "exponential".into(),
+        kind: RetryKind::Exponential,
         count: Some(DEFAULT_COUNT),
         interval: Some(iso(DEFAULT_INTERVAL)),
         minimum_interval: Some(iso(DEFAULT_MINIMUM)),
@@ -50,23 +51,7 @@ pub fn seconds(text: &str) -> Option<u64> {
 }
 
 /// The canonical ISO 8601 form: `P1D`, `PT1H30M`, `PT10S`.
-pub fn iso(seconds: u64) -> String {
-    if seconds > 0 && seconds.is_multiple_of(86_400) {
-        return format!("P{}D", seconds / 86_400);
-    }
-    let (h, m, s) = (seconds / 3_600, seconds % 3_600 / 60, seconds % 60);
-    let mut out = "PT".to_string();
-    if h > 0 {
-        out += &format!("{h}H");
-    }
-    if m > 0 {
-        out += &format!("{m}M");
-    }
-    if s > 0 || (h == 0 && m == 0) {
-        out += &format!("{s}S");
-    }
-    out
-}
+pub use soarc_lang::limits::iso_duration as iso;
 
 /// A duration of the spec in seconds, within `min..=max`; an error with its position if not.
 pub fn duration_in(
@@ -122,7 +107,7 @@ pub fn policy(retry: &Located<Retry>, at: Span) -> Result<RetryPolicy, Vec<Diagn
     let spec = match &retry.value {
         Retry::Keyword(RetryKeyword::None) => {
             return Ok(RetryPolicy {
-                kind: "none".into(),
+                kind: RetryKind::None,
                 count: None,
                 interval: None,
                 minimum_interval: None,
@@ -136,7 +121,7 @@ pub fn policy(retry: &Located<Retry>, at: Span) -> Result<RetryPolicy, Vec<Diagn
         Some(count) if !(1..=MAX_COUNT).contains(&count.value) => {
             errors.push(
                 Diagnostic::error(
-                    "SPEC090",
+                    codes::SPEC090.code,
                     format!(
                         "retry count {} is outside Logic Apps' limit of 1 to {MAX_COUNT}",
                         count.value
@@ -159,7 +144,12 @@ pub fn policy(retry: &Located<Retry>, at: Span) -> Result<RetryPolicy, Vec<Diagn
     let mut interval = |value: &Option<Located<String>>, what: &str, default: u64| match value {
         Some(text) => {
             let text = Located::new(text.value.clone(), text.span.or(at));
-            match duration_in(&text, what, "SPEC090", (MIN_INTERVAL, MAX_INTERVAL)) {
+            match duration_in(
+                &text,
+                what,
+                codes::SPEC090.code,
+                (MIN_INTERVAL, MAX_INTERVAL),
+            ) {
                 Ok(s) => s,
                 Err(e) => {
                     errors.push(*e);
@@ -178,7 +168,7 @@ pub fn policy(retry: &Located<Retry>, at: Span) -> Result<RetryPolicy, Vec<Diagn
             {
                 errors.push(
                     Diagnostic::error(
-                        "SPEC090",
+                        codes::SPEC090.code,
                         "a fixed retry policy has no minimum or maximum interval",
                     )
                     .at(extra.span.or(at))
@@ -186,7 +176,7 @@ pub fn policy(retry: &Located<Retry>, at: Span) -> Result<RetryPolicy, Vec<Diagn
                 );
             }
             RetryPolicy {
-                kind: "fixed".into(),
+                kind: RetryKind::Fixed,
                 count: Some(count),
                 interval: Some(iso(base)),
                 minimum_interval: None,
@@ -213,7 +203,7 @@ pub fn policy(retry: &Located<Retry>, at: Span) -> Result<RetryPolicy, Vec<Diagn
                     .unwrap_or(at);
                 errors.push(
                     Diagnostic::error(
-                        "SPEC090",
+                        codes::SPEC090.code,
                         format!(
                             "retry minimum interval {} is longer than the maximum interval {}",
                             iso(minimum),
@@ -225,7 +215,7 @@ pub fn policy(retry: &Located<Retry>, at: Span) -> Result<RetryPolicy, Vec<Diagn
                 );
             }
             RetryPolicy {
-                kind: "exponential".into(),
+                kind: RetryKind::Exponential,
                 count: Some(count),
                 interval: Some(iso(base)),
                 minimum_interval: Some(iso(minimum)),

@@ -3,6 +3,7 @@
 use indexmap::IndexMap;
 use serde_json::{Value, json};
 
+use crate::codes;
 use crate::model::SENTINEL;
 use crate::spec::{self, FieldValue, Located, Predicate, Step};
 use soarc_lang::diagnostics::{Diagnostic, Span};
@@ -160,7 +161,7 @@ impl PlaybookCompiler<'_> {
                 if s.cases.is_empty() || s.cases.len() > 25 {
                     self.error(
                         Diagnostic::error(
-                            "SPEC034",
+                            codes::SPEC034.code,
                             format!(
                                 "switch `{name}` has {} cases; Logic Apps allows 1 to 25",
                                 s.cases.len()
@@ -189,7 +190,7 @@ impl PlaybookCompiler<'_> {
                 Some((
                     name,
                     action(ActionKind::Switch {
-                        expression: on.to_wdl_string(),
+                        expression: on,
                         cases,
                         default: Some(wdl::Branch { actions: default }),
                     }),
@@ -205,7 +206,7 @@ impl PlaybookCompiler<'_> {
                 if !matches!(items, Template::Expr(_)) {
                     self.error(
                         Diagnostic::error(
-                            "SPEC035",
+                            codes::SPEC035.code,
                             "foreach `items` must be a single reference to an array",
                         )
                         .at(s.items.span.or(span))
@@ -221,7 +222,7 @@ impl PlaybookCompiler<'_> {
                 let body = self.steps(&s.steps, None);
                 self.loops.pop();
                 let mut foreach = action(ActionKind::Foreach {
-                    foreach: items.to_wdl_string(),
+                    foreach: items,
                     actions: body,
                 });
                 if s.sequential {
@@ -253,7 +254,7 @@ impl PlaybookCompiler<'_> {
                     (Some(message), _) => {
                         self.error(
                             Diagnostic::error(
-                                "SPEC036",
+                                codes::SPEC036.code,
                                 "a terminate `message` is only allowed with `status: Failed`",
                             )
                             .at(message.span.or(span)),
@@ -298,7 +299,7 @@ impl PlaybookCompiler<'_> {
         {
             self.error(
                 Diagnostic::error(
-                    "SPEC037",
+                    codes::SPEC037.code,
                     format!("step id `{}` is a reserved name", id.value),
                 )
                 .at(id.span.or(span))
@@ -317,9 +318,12 @@ impl PlaybookCompiler<'_> {
         };
         if let Some(first) = self.steps.insert(id.value.clone(), info) {
             self.error(
-                Diagnostic::error("SPEC037", format!("step id `{}` is used twice", id.value))
-                    .at(id.span.or(span))
-                    .help(format!("the first use is at line {}", first.span.line)),
+                Diagnostic::error(
+                    codes::SPEC037.code,
+                    format!("step id `{}` is used twice", id.value),
+                )
+                .at(id.span.or(span))
+                .help(format!("the first use is at line {}", first.span.line)),
             );
         }
     }
@@ -379,9 +383,12 @@ impl PlaybookCompiler<'_> {
             let v = self.field_value(value, field.span.or(span));
             if body.insert(field.value.clone(), v).is_some() {
                 self.error(
-                    Diagnostic::error("SPEC038", format!("field `{}` is set twice", field.value))
-                        .at(field.span.or(span))
-                        .help("set standard fields directly, not under `custom`"),
+                    Diagnostic::error(
+                        codes::SPEC038.code,
+                        format!("field `{}` is set twice", field.value),
+                    )
+                    .at(field.span.or(span))
+                    .help("set standard fields directly, not under `custom`"),
                 );
             }
         }
@@ -427,7 +434,7 @@ impl PlaybookCompiler<'_> {
             TriggerKind::Entity => Expr::call("triggerBody", vec![]).prop("IncidentArmID"),
             _ => {
                 self.error(
-                    Diagnostic::error("SPEC039", "sentinel.add_comment needs an incident, but this playbook's trigger has none")
+                    Diagnostic::error(codes::SPEC039.code, "sentinel.add_comment needs an incident, but this playbook's trigger has none")
                         .at(span)
                         .help("use `trigger: incident` (or `entity`) for playbooks that comment on incidents"),
                 );
@@ -457,7 +464,7 @@ impl PlaybookCompiler<'_> {
         let uri_span = s.uri.span.or(span);
         if !s.uri.value.starts_with("https://") && !s.uri.value.starts_with("{{") {
             self.error(
-                Diagnostic::error("SPEC042", format!("HTTP step `{name}` calls `{}`, which is not https", s.uri.value))
+                Diagnostic::error(codes::SPEC042.code, format!("HTTP step `{name}` calls `{}`, which is not https", s.uri.value))
                     .at(uri_span.with_len(s.uri.value.chars().count()))
                     .help("use an https:// URL; credentials and incident data must not travel in clear text"),
             );
@@ -523,7 +530,7 @@ impl PlaybookCompiler<'_> {
             .unwrap_or_else(|| "declare it under the playbook's `variables:`".into());
             self.error(
                 Diagnostic::error(
-                    "SPEC043",
+                    codes::SPEC043.code,
                     format!("unknown variable `{}`", s.variable.value),
                 )
                 .at(s.variable.span.or(span))
@@ -540,7 +547,7 @@ impl PlaybookCompiler<'_> {
         if let Some(parallel) = self.loops.iter().find(|l| !l.sequential).cloned() {
             self.error(
                 Diagnostic::error(
-                    "SPEC045",
+                    codes::SPEC045.code,
                     format!("variable `{}` is changed inside foreach `{}`, whose iterations run in parallel", s.variable.value, parallel.action),
                 )
                 .at(s.variable.span.or(span))
@@ -560,7 +567,7 @@ impl PlaybookCompiler<'_> {
             (true, other) => {
                 self.error(
                     Diagnostic::error(
-                        "SPEC043",
+                        codes::SPEC043.code,
                         format!(
                             "cannot append to variable `{}` of type {other:?}",
                             s.variable.value
@@ -605,7 +612,7 @@ impl PlaybookCompiler<'_> {
         if self.variables.insert(name.value.clone(), kind).is_some() {
             self.error(
                 Diagnostic::error(
-                    "SPEC043",
+                    codes::SPEC043.code,
                     format!("variable `{}` is declared twice", name.value),
                 )
                 .at(name.span),
@@ -628,7 +635,7 @@ impl PlaybookCompiler<'_> {
         if self.trigger_kind != TriggerKind::Incident {
             self.error(
                 Diagnostic::error(
-                    "SPEC039",
+                    codes::SPEC039.code,
                     format!("`{predicate}` needs an incident, but this playbook's trigger is not the incident trigger"),
                 )
                 .at(span)
@@ -652,7 +659,7 @@ impl PlaybookCompiler<'_> {
             if operands.len() != 2 {
                 this.error(
                     Diagnostic::error(
-                        "SPEC044",
+                        codes::SPEC044.code,
                         format!("`{op}` takes two operands, got {}", operands.len()),
                     )
                     .at(span)
@@ -691,7 +698,7 @@ impl PlaybookCompiler<'_> {
                 let ids = self.incident_array("analytics_rule_ids", "from_analytics_rule", span);
                 if rules.is_empty() {
                     self.error(
-                        Diagnostic::error("SPEC044", "`from_analytics_rule` needs at least one rule id")
+                        Diagnostic::error(codes::SPEC044.code, "`from_analytics_rule` needs at least one rule id")
                             .at(span)
                             .help("write `from_analytics_rule: [<rule id>]`, the GUID at the end of the rule's resource id"),
                     );
@@ -704,7 +711,7 @@ impl PlaybookCompiler<'_> {
                             .all(|c| c.is_ascii_hexdigit() || c == '-');
                     if !ok {
                         self.error(
-                            Diagnostic::error("SPEC044", format!("`{}` is not an analytics rule id", rule.value))
+                            Diagnostic::error(codes::SPEC044.code, format!("`{}` is not an analytics rule id", rule.value))
                                 .at(rule.span.or(span).with_len(rule.value.chars().count()))
                                 .help("use the rule's id, the GUID at the end of its resource id (Analytics, rule, `id`)"),
                         );

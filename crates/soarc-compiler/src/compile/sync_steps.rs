@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use super::jira::{Jira, secure};
 use super::steps::{action, api_call, servicenow_queries};
 use super::{LoopScope, PlaybookCompiler, TriggerKind};
+use crate::codes;
 use crate::model::SENTINEL;
 use crate::spec::{self, ClassificationValue, IncidentRef, Located};
 use soarc_lang::diagnostics::{Diagnostic, Span};
@@ -21,8 +22,7 @@ use soarc_lang::wdl::{self, Action, ActionKind, Expr, Part, Template};
 
 /// API version of the Sentinel incident read (Microsoft.SecurityInsights, GA).
 pub const INCIDENTS_API_VERSION: &str = "2025-09-01";
-/// Prefix of the Jira label that carries the Sentinel incident name.
-pub const JIRA_LABEL_PREFIX: &str = "sentinel-";
+pub use crate::names::JIRA_LABEL_PREFIX;
 /// Definition parameter with the ARM id of the Sentinel workspace
 /// (`/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>`),
 /// set by the ARM template from `subscription().subscriptionId`, `WorkspaceResourceGroup` and
@@ -156,7 +156,7 @@ impl<'a> PlaybookCompiler<'a> {
         self.loops.pop();
         if steps.is_empty() {
             self.error(
-                Diagnostic::error("SPEC031", "this loop has no steps")
+                Diagnostic::error(codes::SPEC031.code, "this loop has no steps")
                     .at(span)
                     .help("add the steps to run for each item under `steps:`"),
             );
@@ -175,7 +175,7 @@ impl<'a> PlaybookCompiler<'a> {
         if size.value == 0 || size.value > max {
             self.error(
                 Diagnostic::error(
-                    "SPEC094",
+                    codes::SPEC094.code,
                     format!("page_size {} is out of range (1 to {max})", size.value),
                 )
                 .at(size.span.or(span)),
@@ -225,7 +225,7 @@ impl<'a> PlaybookCompiler<'a> {
         let records = Expr::call("body", vec![Expr::str(&list)]).prop("result");
         let loop_action = run_after(
             action(ActionKind::Foreach {
-                foreach: expr_string(records.clone()),
+                foreach: Template::Expr(records.clone()),
                 actions: body,
             }),
             &list,
@@ -406,7 +406,7 @@ impl<'a> PlaybookCompiler<'a> {
             foreach,
             run_after(
                 action(ActionKind::Foreach {
-                    foreach: expr_string(results.prop("issues")),
+                    foreach: Template::Expr(results.prop("issues")),
                     actions: body,
                 }),
                 &search,
@@ -476,7 +476,7 @@ impl<'a> PlaybookCompiler<'a> {
                             from: Value::String(expr_string(
                                 Expr::call("body", vec![Expr::str(&get)]).prop("transitions"),
                             )),
-                            condition: expr_string(filter),
+                            condition: Template::Expr(filter),
                         },
                     }),
                     &get,
@@ -543,7 +543,7 @@ impl<'a> PlaybookCompiler<'a> {
                 )),
                 _ => {
                     self.error(
-                        Diagnostic::error("SPEC039", format!("{what} needs an incident, but this playbook's trigger has none"))
+                        Diagnostic::error(codes::SPEC039.code, format!("{what} needs an incident, but this playbook's trigger has none"))
                             .at(span)
                             .help("use `trigger: incident`, or name the incident: `incident: \"{{ticket.correlation_id}}\"`"),
                     );
@@ -632,7 +632,7 @@ impl<'a> PlaybookCompiler<'a> {
                 let Some(default) = default else {
                     self.error(
                         Diagnostic::error(
-                            "SPEC095",
+                            codes::SPEC095.code,
                             "a classification lookup needs a `default`",
                         )
                         .at(class_span)
@@ -822,7 +822,7 @@ impl<'a> PlaybookCompiler<'a> {
 /// The Until loop that fetches page after page until `done`: at most 100 pages, one hour.
 fn page_loop(done: Expr, actions: IndexMap<String, Action>) -> Action {
     action(ActionKind::Until {
-        expression: expr_string(done),
+        expression: Template::Expr(done),
         limit: wdl::UntilLimit {
             count: 100,
             timeout: "PT1H".into(),

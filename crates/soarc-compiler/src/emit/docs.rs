@@ -1,11 +1,56 @@
 //! Generated documentation: the reference catalogue as Markdown (`docs/references.md`),
-//! rendered with handlebars from the same tables the compiler resolves references with.
+//! rendered with handlebars from the same tables the compiler resolves references with, and
+//! the diagnostic codes (`docs/errors.md`) from their registry ([`crate::codes`]).
 
 use handlebars::Handlebars;
 use serde::Serialize;
 
 use crate::model::catalogue::{self, Field, ValueType};
+use soarc_lang::diagnostics::Severity;
 use soarc_lang::wdl::Expr;
+
+#[derive(Serialize)]
+struct CodeRow {
+    code: &'static str,
+    severity: &'static str,
+    title: &'static str,
+    explanation: &'static str,
+    fix: &'static str,
+}
+
+/// `docs/errors.md`: every SPEC/RULE/OUT code of the registry.
+pub fn errors() -> String {
+    let codes: Vec<CodeRow> = crate::codes::ALL
+        .iter()
+        .map(|c| CodeRow {
+            code: c.code,
+            severity: match c.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            },
+            title: c.title,
+            explanation: c.explanation,
+            fix: c.fix,
+        })
+        .collect();
+    render(
+        "errors",
+        include_str!("../../../../templates/errors.md.hbs"),
+        &serde_json::json!({ "codes": codes }),
+    )
+}
+
+fn render(name: &str, template: &str, data: &serde_json::Value) -> String {
+    let mut handlebars = Handlebars::new();
+    handlebars.set_strict_mode(true);
+    handlebars.register_escape_fn(handlebars::no_escape);
+    handlebars
+        .register_template_string(name, template)
+        .expect("the documentation templates are valid");
+    handlebars
+        .render(name, data)
+        .expect("the documentation templates render")
+}
 
 #[derive(Serialize)]
 struct Root {
@@ -65,18 +110,11 @@ pub fn references() -> String {
             fields: fields.iter().map(|f| row(name, f, &base)).collect(),
         })
         .collect();
-    let mut handlebars = Handlebars::new();
-    handlebars.set_strict_mode(true);
-    handlebars.register_escape_fn(handlebars::no_escape);
-    handlebars
-        .register_template_string(
-            "references",
-            include_str!("../../../../templates/references.md.hbs"),
-        )
-        .expect("the references template is valid");
-    handlebars
-        .render("references", &serde_json::json!({ "roots": roots }))
-        .expect("the references template renders")
+    render(
+        "references",
+        include_str!("../../../../templates/references.md.hbs"),
+        &serde_json::json!({ "roots": roots }),
+    )
 }
 
 fn row(root: &str, field: &Field, base: &Expr) -> Row {

@@ -6,12 +6,12 @@ pub mod text;
 
 use indexmap::IndexMap;
 
+use crate::codes;
 use crate::spec::{Connection, Located, Mapping, Scalar, Spec};
 use catalogue::{Field, ValueType};
 use soarc_lang::diagnostics::{Diagnostic, Span, did_you_mean};
 
-/// Name of the implicit Sentinel connection.
-pub const SENTINEL: &str = "sentinel";
+pub use crate::names::SENTINEL;
 
 /// A mapping whose source field and values were checked.
 #[derive(Debug, Clone)]
@@ -56,7 +56,7 @@ pub fn check<'a>(spec: &'a Spec, errors: &mut Vec<Diagnostic>) -> Model<'a> {
                 if !jira.email.value.contains('@') {
                     errors.push(
                         Diagnostic::error(
-                            "SPEC020",
+                            codes::SPEC020.code,
                             format!("Jira account email `{}` is not an email address", jira.email.value),
                         )
                         .at(jira.email.span.with_len(jira.email.value.chars().count()))
@@ -93,9 +93,12 @@ fn check_https(url: &Located<String>, what: &str, example: &str, errors: &mut Ve
     let value = url.value.trim_end_matches('/');
     if !value.starts_with("https://") || value.len() <= "https://".len() {
         errors.push(
-            Diagnostic::error("SPEC020", format!("{what} `{value}` is not an https URL"))
-                .at(url.span.with_len(value.chars().count()))
-                .help(format!("write the URL, e.g. `{example}`")),
+            Diagnostic::error(
+                codes::SPEC020.code,
+                format!("{what} `{value}` is not an https URL"),
+            )
+            .at(url.span.with_len(value.chars().count()))
+            .help(format!("write the URL, e.g. `{example}`")),
         );
     }
 }
@@ -116,7 +119,7 @@ fn check_name(name: &Located<String>, what: &str, errors: &mut Vec<Diagnostic>) 
     if !ok {
         errors.push(
             Diagnostic::error(
-                "SPEC021",
+                codes::SPEC021.code,
                 format!("{what} name `{}` is not valid", name.value),
             )
             .at(name.span.with_len(name.value.chars().count()))
@@ -149,7 +152,7 @@ fn check_mapping(
         "alert" => catalogue::ALERT,
         _ => {
             errors.push(
-                Diagnostic::error("SPEC022", format!("mapping `{}` reads from `{}`, which is not an incident or alert field", name.value, from.value))
+                Diagnostic::error(codes::SPEC022.code, format!("mapping `{}` reads from `{}`, which is not an incident or alert field", name.value, from.value))
                     .at(from_span)
                     .help("map an enumerated trigger field such as `incident.severity`, `incident.status` or `alert.severity`"),
             );
@@ -162,7 +165,7 @@ fn check_mapping(
             did_you_mean(&rest.join("."), names).map(|s| format!("did you mean `{root}.{s}`?"));
         errors.push(
             Diagnostic::error(
-                "SPEC022",
+                codes::SPEC022.code,
                 format!("unknown field `{}` in mapping `{}`", from.value, name.value),
             )
             .at(from_span)
@@ -173,7 +176,7 @@ fn check_mapping(
     let ValueType::Enum(allowed) = field.ty else {
         errors.push(
             Diagnostic::error(
-                "SPEC022",
+                codes::SPEC022.code,
                 format!("mapping `{}` reads from `{}`, which has no fixed set of values", name.value, from.value),
             )
             .at(from_span)
@@ -189,7 +192,7 @@ fn check_mapping(
                 .unwrap_or_default();
             errors.push(
                 Diagnostic::error(
-                    "SPEC023",
+                    codes::SPEC023.code,
                     format!("`{}` is not a value of `{}`", source.value, from.value),
                 )
                 .at(source
@@ -210,7 +213,7 @@ fn check_mapping(
     if !missing.is_empty() && mapping.default.is_none() {
         errors.push(
             Diagnostic::error(
-                "SPEC024",
+                codes::SPEC024.code,
                 format!(
                     "mapping `{}` does not cover {} of `{}`",
                     name.value,

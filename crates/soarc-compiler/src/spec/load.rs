@@ -10,6 +10,7 @@ use indexmap::IndexMap;
 
 use super::located::FileScope;
 use super::{Located, Spec};
+use crate::codes;
 use soarc_lang::diagnostics::{Diagnostic, Sources, Span};
 
 /// Specs read from files, merged, with the sources for error rendering.
@@ -24,7 +25,7 @@ pub struct Loaded {
 
 /// The code of a spec file that cannot be read (missing, no permission, not a regular file,
 /// too large): an I/O error, which the CLI reports with exit code 2.
-pub const UNREADABLE: &str = "SPEC004";
+pub const UNREADABLE: &str = codes::SPEC004.code;
 
 /// Spec files larger than this are not read (a spec of 10,000 playbooks is about 10 MiB).
 pub const MAX_SPEC_SIZE: u64 = 64 * 1024 * 1024;
@@ -36,7 +37,7 @@ pub fn load_files(paths: &[impl AsRef<Path>]) -> Result<Loaded, (Sources, Vec<Di
     let mut specs = Vec::new();
     if paths.is_empty() {
         errors.push(
-            Diagnostic::error("SPEC001", "no spec file given")
+            Diagnostic::error(codes::SPEC001.code, "no spec file given")
                 .help("soarc build sentinel-soar.yaml --out out/"),
         );
     }
@@ -47,14 +48,15 @@ pub fn load_files(paths: &[impl AsRef<Path>]) -> Result<Loaded, (Sources, Vec<Di
                 Ok(text) => text,
                 Err(_) => {
                     errors.push(
-                        Diagnostic::error("SPEC001", "spec file is not UTF-8 text").in_file(path),
+                        Diagnostic::error(codes::SPEC001.code, "spec file is not UTF-8 text")
+                            .in_file(path),
                     );
                     continue;
                 }
             },
             Err(e) => {
                 errors.push(
-                    Diagnostic::error(UNREADABLE, format!("cannot read spec file: {e}"))
+                    Diagnostic::error(codes::SPEC004.code, format!("cannot read spec file: {e}"))
                         .in_file(path),
                 );
                 continue;
@@ -90,7 +92,7 @@ pub fn parse_spec(
         return Ok(Spec::default());
     }
     serde_saphyr::from_str::<Spec>(text).map_err(|e| {
-        let mut diagnostic = Diagnostic::error("SPEC002", describe(&e));
+        let mut diagnostic = Diagnostic::error(codes::SPEC002.code, describe(&e));
         if let Some(location) = e.location().filter(|l| l.line() > 0) {
             diagnostic = diagnostic.at(Span {
                 file,
@@ -182,15 +184,18 @@ fn merge_block<T>(
     let Some(block) = block else { return };
     if let Some(first) = merged {
         errors.push(
-            Diagnostic::error("SPEC003", format!("`{what}` is defined more than once"))
-                .at(block.span)
-                .help(format!(
-                    "keep one `{what}` block (the first is in {})",
-                    sources
-                        .get(first.span.file)
-                        .map(|f| f.path.display().to_string())
-                        .unwrap_or_default()
-                )),
+            Diagnostic::error(
+                codes::SPEC003.code,
+                format!("`{what}` is defined more than once"),
+            )
+            .at(block.span)
+            .help(format!(
+                "keep one `{what}` block (the first is in {})",
+                sources
+                    .get(first.span.file)
+                    .map(|f| f.path.display().to_string())
+                    .unwrap_or_default()
+            )),
         );
     } else {
         *merged = Some(block);
@@ -240,7 +245,7 @@ fn merge(specs: Vec<Spec>, sources: &Sources) -> (Spec, Vec<Diagnostic>) {
         if let Some(sync) = spec.sync {
             if merged.sync.is_some() {
                 errors.push(
-                    Diagnostic::error("SPEC003", "`sync` is defined more than once")
+                    Diagnostic::error(codes::SPEC003.code, "`sync` is defined more than once")
                         .at(sync.span)
                         .help("keep one `sync` block across the spec files"),
                 );
@@ -277,7 +282,7 @@ pub fn duplicate(what: &str, name: &Located<String>, first: Span, sources: &Sour
         .map(|f| f.path.display().to_string())
         .unwrap_or_default();
     Diagnostic::error(
-        "SPEC003",
+        codes::SPEC003.code,
         format!("{what} `{}` is defined more than once", name.value),
     )
     .at(name.span.with_len(name.value.chars().count()))

@@ -97,10 +97,10 @@ impl Step {
             Step::JiraCreateIssue(s) => (s.retry.as_ref(), Some(&s.connection)),
             Step::SentinelAddComment(AddComment::Full(s)) => (
                 s.retry.as_ref(),
-                Some(s.connection.as_deref().unwrap_or(crate::model::SENTINEL)),
+                Some(s.connection.as_deref().unwrap_or(crate::names::SENTINEL)),
             ),
             Step::SentinelAddComment(AddComment::Message(_)) | Step::SentinelGetEntities(_) => {
-                (None, Some(crate::model::SENTINEL))
+                (None, Some(crate::names::SENTINEL))
             }
             Step::Http(s) => (s.retry.as_ref(), None),
             _ => (None, None),

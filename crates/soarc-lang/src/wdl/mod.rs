@@ -9,7 +9,7 @@ pub mod functions;
 
 use indexmap::IndexMap;
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
 pub use expr::{Expr, Part, Template};
@@ -116,8 +116,22 @@ pub enum TriggerKind {
 /// `recurrence` of a Recurrence trigger.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Recurrence {
-    pub frequency: String,
+    #[schemars(with = "String")]
+    pub frequency: Frequency,
     pub interval: u32,
+}
+
+/// The unit of a recurrence's interval: `Second`, `Minute`, `Hour`, `Day`, `Week` or
+/// `Month` (Learn, "Schema reference for trigger and action types", Recurrence trigger:
+/// https://learn.microsoft.com/azure/logic-apps/logic-apps-workflow-actions-triggers#recurrence-trigger).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Frequency {
+    Second,
+    Minute,
+    Hour,
+    Day,
+    Week,
+    Month,
 }
 
 /// Inputs of the HTTP request trigger.
@@ -176,7 +190,8 @@ impl Host {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RetryPolicy {
     #[serde(rename = "type")]
-    pub kind: String,
+    #[schemars(with = "String")]
+    pub kind: RetryKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -193,6 +208,21 @@ pub struct RetryPolicy {
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_interval: Option<String>,
+}
+
+/// The type of a retry policy (Learn, "Handle errors and exceptions in Azure Logic Apps",
+/// retry policies: https://learn.microsoft.com/azure/logic-apps/error-exception-handling#retry-policies).
+/// Written in lower case, as the designer writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RetryKind {
+    /// No retries.
+    None,
+    /// `count` retries, `interval` apart.
+    Fixed,
+    /// `count` retries with exponentially growing, randomised waits between
+    /// `minimumInterval` and `maximumInterval`.
+    Exponential,
 }
 
 /// Statuses a `runAfter` entry waits for.
@@ -247,7 +277,9 @@ pub enum ActionKind {
         inputs: VariableInputs,
     },
     Foreach {
-        foreach: String,
+        // The array to loop over (an `@...` expression).
+        #[schemars(with = "String")]
+        foreach: Template,
         actions: IndexMap<String, Action>,
     },
     If {
@@ -257,7 +289,9 @@ pub enum ActionKind {
         otherwise: Option<Branch>,
     },
     Switch {
-        expression: String,
+        // The value the cases are compared with.
+        #[schemars(with = "String")]
+        expression: Template,
         cases: IndexMap<String, SwitchCase>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         default: Option<Branch>,
@@ -267,7 +301,8 @@ pub enum ActionKind {
     },
     /// Repeat the actions until the expression holds (checked after each iteration).
     Until {
-        expression: String,
+        #[schemars(with = "String")]
+        expression: Template,
         limit: UntilLimit,
         actions: IndexMap<String, Action>,
     },
@@ -354,7 +389,8 @@ pub struct QueryInputs {
     pub from: Value,
     /// Condition on `item()`, e.g. `@equals(item()?['status'], 'Failed')`.
     #[serde(rename = "where")]
-    pub condition: String,
+    #[schemars(with = "String")]
+    pub condition: Template,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -461,5 +497,20 @@ impl Definition {
         let mut out = Vec::new();
         walk(&self.actions, &mut out);
         out
+    }
+}
+
+/// A JSON string value of a definition is written as Logic Apps reads it
+/// ([`Template::to_wdl_string`]) and read back with [`Template::parse`].
+impl Serialize for Template {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_wdl_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Template {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Template::parse(&text).map_err(serde::de::Error::custom)
     }
 }

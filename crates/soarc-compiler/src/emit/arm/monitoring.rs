@@ -10,13 +10,14 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::playbook::workspace_id;
-use crate::compile::retry;
-use crate::spec::{Deployment, Located, Monitoring};
+use crate::compile::deployment::{
+    ALERT_EVALUATION_FREQUENCY as EVALUATION_FREQUENCY, CheckedMonitoring,
+};
 use soarc_lang::arm::{
     Expr, Parameter, ParameterMetadata, ParameterType, ParameterValue, ParametersFile, Resource,
     Template, ex, lit,
 };
-use soarc_lang::diagnostics::Diagnostic;
+use soarc_lang::limits::iso_duration;
 
 pub const WORKBOOKS_API_VERSION: &str = "2022-04-01";
 pub const SCHEDULED_QUERY_RULES_API_VERSION: &str = "2023-03-15-preview";
@@ -26,8 +27,6 @@ pub const ACTION_GROUPS_API_VERSION: &str = "2023-01-01";
 const WORKBOOK_SEED: &str = "soarc-playbook-health";
 const ACTION_GROUP_NAME: &str = "soarc-playbook-alerts";
 const ALERT_NAME: &str = "soarc-playbook-failures";
-/// How often the alert query runs; windows are at least this long.
-const EVALUATION_FREQUENCY: u64 = 300;
 
 /// Run logs of Logic Apps in the workspace (`AzureDiagnostics`, the table Logic Apps
 /// (Consumption) diagnostic settings write to).
@@ -164,27 +163,11 @@ pub fn alert_query() -> String {
     )
 }
 
-/// Build the monitoring deployment, or the spec's problems with it (SPEC092).
-pub fn build(
-    monitoring: &Located<Monitoring>,
-    deployment: Option<&Located<Deployment>>,
-) -> Result<Option<MonitoringDeployment>, Vec<Diagnostic>> {
-    let mut errors = Vec::new();
-    let Some(workspace) = deployment.map(|d| &d.workspace) else {
-        return Err(vec![
-            Diagnostic::error(
-                "SPEC092",
-                "`monitoring` needs the Sentinel workspace, but the spec has no `deployment.workspace`",
-            )
-            .at(monitoring.span)
-            .help("add `deployment: { workspace: { name: <Sentinel workspace> } }`: the playbooks send their run logs there and the workbook and alert read them"),
-        ]);
-    };
+/// Build the monitoring deployment of the checked settings
+/// ([`crate::compile::deployment::monitoring`]).
+pub fn build(monitoring: &CheckedMonitoring) -> MonitoringDeployment {
+    let workspace = &monitoring.workspace;
     let alert = monitoring.alert.as_ref();
-    if !monitoring.workbook && alert.is_none() {
-        return Ok(None);
-    }
-
     let mut parameters = IndexMap::new();
     parameters.insert(
         "WorkspaceName".to_string(),
@@ -215,14 +198,14 @@ pub fn build(
     values.insert(
         "WorkspaceName".to_string(),
         ParameterValue::Value {
-            value: json!(workspace.name.value),
+            value: json!(workspace.name),
         },
     );
     if let Some(group) = &workspace.resource_group {
         values.insert(
             "WorkspaceResourceGroup".to_string(),
             ParameterValue::Value {
-                value: json!(group.value),
+                value: json!(group),
             },
         );
     }
@@ -260,74 +243,18 @@ pub fn build(
     }
 
     if let Some(alert) = alert {
-        let failures = &alert.failures;
-        if failures.value < 1 {
-            errors.push(
-                Diagnostic::error(
-                    "SPEC092",
-                    format!(
-                        "alert threshold {} is not a number of failures",
-                        failures.value
-                    ),
-                )
-                .at(failures.span.with_len(failures.value.to_string().len()))
-                .help("write `failures: 5` (fire at 5 failed runs of a playbook in the window)"),
-            );
-        }
-        let window = retry::duration_in(
-            &alert.window,
-            "alert window",
-            "SPEC092",
-            (EVALUATION_FREQUENCY, 86_400),
-        )
-        .unwrap_or_else(|e| {
-            errors.push(*e);
-            3_600
-        });
-        let severity = alert.severity.as_ref().map(|s| s.value).unwrap_or(2);
-        if let Some(s) = alert
-            .severity
-            .as_ref()
-            .filter(|s| !(0..=4).contains(&s.value))
-        {
-            errors.push(
-                Diagnostic::error(
-                    "SPEC092",
-                    format!("alert severity {} is not 0 to 4", s.value),
-                )
-                .at(s.span)
-                .help("0 is critical, 4 verbose; the default is 2"),
-            );
-        }
-        if alert.emails.is_empty() {
-            errors.push(
-                Diagnostic::error("SPEC092", "the failure alert has no `emails`")
-                    .at(alert.span)
-                    .help("write `emails: [soc@contoso.com]`"),
-            );
-        }
-        let mut receivers = Vec::new();
-        for (i, email) in alert.emails.iter().enumerate() {
-            let ok = email
-                .value
-                .split_once('@')
-                .is_some_and(|(u, d)| !u.is_empty() && d.contains('.') && !d.contains('@'));
-            if !ok {
-                errors.push(
-                    Diagnostic::error(
-                        "SPEC092",
-                        format!("`{}` is not an e-mail address", email.value),
-                    )
-                    .at(email.span.with_len(email.value.chars().count()))
-                    .help("write e.g. `soc@contoso.com`"),
-                );
-            }
-            receivers.push(json!({
-                "name": format!("email-{}", i + 1),
-                "emailAddress": email.value,
-                "useCommonAlertSchema": true,
-            }));
-        }
+        let receivers: Vec<_> = alert
+            .emails
+            .iter()
+            .enumerate()
+            .map(|(i, email)| {
+                json!({
+                    "name": format!("email-{}", i + 1),
+                    "emailAddress": email,
+                    "useCommonAlertSchema": true,
+                })
+            })
+            .collect();
         let group_id = Expr::resource_id(
             "Microsoft.Insights/actionGroups",
             vec![Expr::str(ACTION_GROUP_NAME)],
@@ -367,13 +294,13 @@ pub fn build(
                 "displayName": "Playbook failures (soarc)",
                 "description": format!(
                     "A playbook had {} or more failed runs in {}",
-                    failures.value,
-                    retry::iso(window)
+                    alert.failures,
+                    iso_duration(alert.window)
                 ),
-                "severity": severity,
+                "severity": alert.severity,
                 "enabled": true,
-                "evaluationFrequency": retry::iso(EVALUATION_FREQUENCY),
-                "windowSize": retry::iso(window),
+                "evaluationFrequency": iso_duration(EVALUATION_FREQUENCY),
+                "windowSize": iso_duration(alert.window),
                 "scopes": [ex(workspace_id())],
                 "criteria": {
                     "allOf": [{
@@ -385,7 +312,7 @@ pub fn build(
                             "values": ["*"],
                         }],
                         "operator": "GreaterThanOrEqual",
-                        "threshold": failures.value,
+                        "threshold": alert.failures,
                         "failingPeriods": {
                             "numberOfEvaluationPeriods": 1,
                             "minFailingPeriodsToAlert": 1,
@@ -397,10 +324,7 @@ pub fn build(
             }),
         });
     }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    Ok(Some(MonitoringDeployment {
+    MonitoringDeployment {
         template: Template {
             schema: soarc_lang::arm::TEMPLATE_SCHEMA.into(),
             content_version: "1.0.0.0".into(),
@@ -415,5 +339,5 @@ pub fn build(
             content_version: "1.0.0.0".into(),
             parameters: values,
         },
-    }))
+    }
 }

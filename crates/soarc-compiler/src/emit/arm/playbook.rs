@@ -5,14 +5,12 @@
 use indexmap::IndexMap;
 use serde_json::json;
 
+use crate::compile::deployment::PlaybookTarget;
 use crate::compile::{CompiledPlaybook, ConnectionKind, ConnectionUse, TriggerKind};
-use crate::spec::{Deployment, Located, Secret};
 use soarc_lang::arm::{
-    Author, Expr, Identity, KeyVaultId, KeyVaultReference, Metadata, Output, Parameter,
-    ParameterMetadata, ParameterType, ParameterValue, ParametersFile, Resource, Support, Template,
-    escape_json, ex, lit,
+    Author, Expr, Identity, Metadata, Output, Parameter, ParameterMetadata, ParameterType,
+    ParameterValue, ParametersFile, Resource, Support, Template, escape_json, ex, lit,
 };
-use soarc_lang::diagnostics::Diagnostic;
 
 pub const LOGIC_API_VERSION: &str = "2017-07-01";
 pub const CONNECTIONS_API_VERSION: &str = "2016-06-01";
@@ -33,12 +31,9 @@ pub struct PlaybookDeployment {
     pub parameters: ParametersFile,
 }
 
-/// Build the deployment; errors only for spec facts the parameters file needs.
-pub fn build(
-    playbook: &CompiledPlaybook,
-    deployment: Option<&Located<Deployment>>,
-) -> Result<PlaybookDeployment, Vec<Diagnostic>> {
-    let mut errors = Vec::new();
+/// Build the deployment of a compiled playbook, with the deployment facts checked for it
+/// ([`crate::compile::deployment::playbook`]).
+pub fn build(playbook: &CompiledPlaybook, target: &PlaybookTarget) -> PlaybookDeployment {
     let mut parameters = IndexMap::new();
     let mut values = IndexMap::new();
     let mut variables = IndexMap::new();
@@ -124,11 +119,13 @@ pub fn build(
                         },
                     },
                 );
-                match key_vault_reference(&snow.password, deployment) {
-                    Ok(reference) => {
-                        values.insert(password.clone(), ParameterValue::KeyVault { reference });
-                    }
-                    Err(e) => errors.push(e),
+                if let Some(reference) = target.secrets.get(&connection.spec_name) {
+                    values.insert(
+                        password.clone(),
+                        ParameterValue::KeyVault {
+                            reference: reference.clone(),
+                        },
+                    );
                 }
                 properties["parameterValues"] = json!({
                     "instance": lit(snow.instance.value.trim_end_matches('/')),
@@ -259,7 +256,7 @@ pub fn build(
         properties: workflow_properties,
     });
 
-    let workspace = deployment.map(|d| &d.workspace);
+    let workspace = target.workspace.as_ref();
     // The workspace parameters serve the Sentinel role and the diagnostic settings.
     if playbook.uses_sentinel() || workspace.is_some() {
         parameters.insert(
@@ -287,21 +284,21 @@ pub fn build(
                 },
             },
         );
-        match workspace {
-            Some(workspace) => {
-                values.insert("WorkspaceName".into(), ParameterValue::Value { value: json!(workspace.name.value) });
-                if let Some(group) = &workspace.resource_group {
-                    values.insert("WorkspaceResourceGroup".into(), ParameterValue::Value { value: json!(group.value) });
-                }
+        if let Some(workspace) = workspace {
+            values.insert(
+                "WorkspaceName".into(),
+                ParameterValue::Value {
+                    value: json!(workspace.name),
+                },
+            );
+            if let Some(group) = &workspace.resource_group {
+                values.insert(
+                    "WorkspaceResourceGroup".into(),
+                    ParameterValue::Value {
+                        value: json!(group),
+                    },
+                );
             }
-            None => errors.push(
-                Diagnostic::error(
-                    "SPEC070",
-                    format!("playbook `{}` uses Sentinel, but the spec has no `deployment.workspace`", playbook.name),
-                )
-                .at(playbook.span)
-                .help("add `deployment: { workspace: { name: <Sentinel workspace> } }` so the playbook can be granted Microsoft Sentinel Responder"),
-            ),
         }
         if workspace.is_some() {
             resources.push(diagnostic_settings(&workflow_id));
@@ -330,10 +327,7 @@ pub fn build(
         },
     );
 
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    Ok(PlaybookDeployment {
+    PlaybookDeployment {
         template: Template {
             schema: soarc_lang::arm::TEMPLATE_SCHEMA.into(),
             content_version: "1.0.0.0".into(),
@@ -348,7 +342,7 @@ pub fn build(
             content_version: "1.0.0.0".into(),
             parameters: values,
         },
-    })
+    }
 }
 
 /// The playbook's run logs (`WorkflowRuntime`) and metrics to the Sentinel workspace, as
@@ -609,40 +603,6 @@ fn pascal(name: &str) -> String {
                 .unwrap_or_default()
         })
         .collect()
-}
-
-/// Parameters-file reference to a Key Vault secret: needs the vault's full resource id.
-#[allow(clippy::result_large_err)] // one diagnostic, on the error path only
-fn key_vault_reference(
-    secret: &Located<Secret>,
-    deployment: Option<&Located<Deployment>>,
-) -> Result<KeyVaultReference, Diagnostic> {
-    let kv = &secret.key_vault;
-    let subscription = kv
-        .subscription_id
-        .as_ref()
-        .or_else(|| deployment.and_then(|d| d.subscription_id.as_ref()));
-    let group = kv
-        .resource_group
-        .as_ref()
-        .or_else(|| deployment.and_then(|d| d.resource_group.as_ref()));
-    let (Some(subscription), Some(group)) = (subscription, group) else {
-        return Err(Diagnostic::error(
-            "SPEC071",
-            format!("Key Vault secret `{}` needs the vault's subscription and resource group", kv.secret.value),
-        )
-        .at(secret.span)
-        .help("set `deployment.subscription_id` and `deployment.resource_group`, or `subscription_id` and `resource_group` on the key_vault reference"));
-    };
-    Ok(KeyVaultReference {
-        key_vault: KeyVaultId {
-            id: format!(
-                "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.KeyVault/vaults/{}",
-                subscription.value, group.value, kv.vault.value
-            ),
-        },
-        secret_name: kv.secret.value.clone(),
-    })
 }
 
 fn metadata(playbook: &CompiledPlaybook) -> Metadata {

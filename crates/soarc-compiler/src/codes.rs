@@ -1,0 +1,519 @@
+//! The registry of every code `soarc build` reports: `SPEC` (the spec), `RULE` (automation
+//! rules) and `OUT` (soarc's own output), each with its title, severity, explanation and
+//! what to do, like the lint rules of `soarc validate`. Every place that raises one names
+//! it from here; `docs/errors.md` is generated from [`ALL`] (`emit::docs::errors`).
+
+use soarc_lang::diagnostics::Severity;
+
+/// One diagnostic code.
+#[derive(Debug)]
+pub struct Code {
+    /// The stable code, e.g. `SPEC040`.
+    pub code: &'static str,
+    /// A few words naming the problem.
+    pub title: &'static str,
+    pub severity: Severity,
+    /// What the problem is.
+    pub explanation: &'static str,
+    /// What to do about it.
+    pub fix: &'static str,
+}
+
+pub static SPEC001: Code = Code {
+    code: "SPEC001",
+    title: "spec file cannot be read",
+    severity: Severity::Error,
+    explanation: "A spec file is not UTF-8 text, or no file was given.",
+    fix: "Spec files are UTF-8 YAML or JSON.",
+};
+
+pub static SPEC002: Code = Code {
+    code: "SPEC002",
+    title: "spec file is not valid",
+    severity: Severity::Error,
+    explanation: "The file is not valid YAML/JSON for the spec: syntax error, unknown key, wrong type, a list where a mapping belongs, unknown trigger or step kind.",
+    fix: "The message names what was expected; unknown keys come with the nearest valid key.",
+};
+
+pub static SPEC003: Code = Code {
+    code: "SPEC003",
+    title: "name defined twice",
+    severity: Severity::Error,
+    explanation: "A name (mapping, connection, playbook) or the `deployment` block is defined more than once across the spec files.",
+    fix: "Names are unique across all files given to one build; rename or remove one.",
+};
+
+pub static SPEC004: Code = Code {
+    code: "SPEC004",
+    title: "spec file cannot be read",
+    severity: Severity::Error,
+    explanation: "A spec file cannot be read: missing, no permission, not a regular file (a FIFO, device or socket), or larger than 64 MiB. An I/O error: exit code 2.",
+    fix: "Check the path; give a file on disk.",
+};
+
+pub static SPEC005: Code = Code {
+    code: "SPEC005",
+    title: "no playbooks",
+    severity: Severity::Error,
+    explanation: "The spec defines no playbooks.",
+    fix: "Add a `playbooks:` list (`soarc init` writes a starter).",
+};
+
+pub static SPEC020: Code = Code {
+    code: "SPEC020",
+    title: "service URL or account is not valid",
+    severity: Severity::Error,
+    explanation: "A ServiceNow instance is not an `https://` URL.",
+    fix: "Write the instance URL, e.g. `https://contoso.service-now.com`.",
+};
+
+pub static SPEC021: Code = Code {
+    code: "SPEC021",
+    title: "invalid connection or mapping name",
+    severity: Severity::Error,
+    explanation: "A connection or mapping name is not a letter followed by letters, digits, `_` or `-` (≤ 64).",
+    fix: "Rename it; names end up in ARM variable and action names.",
+};
+
+pub static SPEC022: Code = Code {
+    code: "SPEC022",
+    title: "mapping source is not an enumerated field",
+    severity: Severity::Error,
+    explanation: "A mapping's `from` is not an enumerated incident or alert field.",
+    fix: "Map `incident.severity`, `incident.status`, `incident.classification` or `alert.severity`.",
+};
+
+pub static SPEC023: Code = Code {
+    code: "SPEC023",
+    title: "value its source cannot have",
+    severity: Severity::Error,
+    explanation: "A mapping (or `sync.servicenow.resolve_codes`) lists a value its source cannot have (e.g. `Medum`, `TruePositve`).",
+    fix: "Use one of the listed values; the nearest is suggested.",
+};
+
+pub static SPEC024: Code = Code {
+    code: "SPEC024",
+    title: "mapping does not cover its source",
+    severity: Severity::Error,
+    explanation: "A mapping does not cover every value of its source and has no `default` (for `sync.servicenow.resolve_codes`: `default_close_code`).",
+    fix: "Add the missing values or a `default:`.",
+};
+
+pub static SPEC029: Code = Code {
+    code: "SPEC029",
+    title: "playbook name is a Windows device name",
+    severity: Severity::Error,
+    explanation: "A playbook name is a Windows device name (`con`, `aux`, `nul`, `prn`, `com1`-`com9`, `lpt1`-`lpt9`, any case): its folder `playbooks/<name>/` cannot be created or checked out on Windows.",
+    fix: "Rename the playbook, e.g. `con-alerts`.",
+};
+
+pub static SPEC030: Code = Code {
+    code: "SPEC030",
+    title: "invalid playbook name",
+    severity: Severity::Error,
+    explanation: "A playbook name is not lowercase letters, digits and dashes (≤ 64).",
+    fix: "Use the suggested name; it names the output folder and the Logic App.",
+};
+
+pub static SPEC031: Code = Code {
+    code: "SPEC031",
+    title: "playbook without steps",
+    severity: Severity::Error,
+    explanation: "A playbook has no steps.",
+    fix: "Add steps.",
+};
+
+pub static SPEC032: Code = Code {
+    code: "SPEC032",
+    title: "recurrence interval 0",
+    severity: Severity::Error,
+    explanation: "A recurrence interval is 0.",
+    fix: "Use 1 or more.",
+};
+
+pub static SPEC033: Code = Code {
+    code: "SPEC033",
+    title: "invalid or duplicate action name",
+    severity: Severity::Error,
+    explanation: "An action name (`name:`) is invalid or used twice in a playbook.",
+    fix: "Action names are unique in a workflow, nested steps included; 1 to 80 characters.",
+};
+
+pub static SPEC034: Code = Code {
+    code: "SPEC034",
+    title: "switch without cases or with too many",
+    severity: Severity::Error,
+    explanation: "A `switch` has no cases or more than 25 (the Logic Apps limit).",
+    fix: "Split it or use `if`.",
+};
+
+pub static SPEC035: Code = Code {
+    code: "SPEC035",
+    title: "foreach items not a single reference",
+    severity: Severity::Error,
+    explanation: "A `foreach` `items` is not a single reference.",
+    fix: r#"Write `items: "{{incident.alerts}}"`."#,
+};
+
+pub static SPEC036: Code = Code {
+    code: "SPEC036",
+    title: "terminate message without Failed status",
+    severity: Severity::Error,
+    explanation: "A `terminate` message is given with a status other than `Failed`.",
+    fix: "Remove the message or use `status: Failed`.",
+};
+
+pub static SPEC037: Code = Code {
+    code: "SPEC037",
+    title: "reserved or duplicate step id",
+    severity: Severity::Error,
+    explanation: "A step `id` is reserved (`incident`, `variables`, ...) or used twice.",
+    fix: "Choose another id.",
+};
+
+pub static SPEC038: Code = Code {
+    code: "SPEC038",
+    title: "ServiceNow field set twice",
+    severity: Severity::Error,
+    explanation: "A ServiceNow field is set both directly and under `custom`.",
+    fix: "Set standard fields directly.",
+};
+
+pub static SPEC039: Code = Code {
+    code: "SPEC039",
+    title: "incident comment without an incident",
+    severity: Severity::Error,
+    explanation: "`sentinel.add_comment` in a playbook whose trigger carries no incident.",
+    fix: "Use `trigger: incident` (or `entity`).",
+};
+
+pub static SPEC040: Code = Code {
+    code: "SPEC040",
+    title: "unknown connection",
+    severity: Severity::Error,
+    explanation: "A step names a connection the spec does not declare.",
+    fix: "Declare it under `connections:`; the nearest name is suggested.",
+};
+
+pub static SPEC041: Code = Code {
+    code: "SPEC041",
+    title: "connection of the wrong kind",
+    severity: Severity::Error,
+    explanation: "A step uses a connection of the wrong kind (e.g. a ServiceNow step on the Sentinel connection).",
+    fix: "Point the step at a connection of the right kind.",
+};
+
+pub static SPEC042: Code = Code {
+    code: "SPEC042",
+    title: "HTTP step calls a non-https URL",
+    severity: Severity::Error,
+    explanation: "An HTTP step calls a non-https URL.",
+    fix: "Use `https://`.",
+};
+
+pub static SPEC043: Code = Code {
+    code: "SPEC043",
+    title: "unknown, duplicate or non-appendable variable",
+    severity: Severity::Error,
+    explanation: "A variable is unknown, declared twice, or appended to although it is not a string or array.",
+    fix: "Declare variables under the playbook's `variables:`.",
+};
+
+pub static SPEC044: Code = Code {
+    code: "SPEC044",
+    title: "comparison without two operands",
+    severity: Severity::Error,
+    explanation: "A comparison in a condition does not have exactly two operands.",
+    fix: r#"Write `equals: ["{{incident.severity}}", High]`."#,
+};
+
+pub static SPEC045: Code = Code {
+    code: "SPEC045",
+    title: "variable written in a parallel foreach",
+    severity: Severity::Error,
+    explanation: "A variable is set or appended to inside a `foreach` whose iterations run in parallel.",
+    fix: "Add `sequential: true` to the loop.",
+};
+
+pub static SPEC046: Code = Code {
+    code: "SPEC046",
+    title: "actions nested too deeply",
+    severity: Severity::Error,
+    explanation: "Actions are nested in more than 8 container actions (`if`, `switch`, `foreach`, `scope`, and the failure-handling scope `Main`), the Logic Apps limit.",
+    fix: "Move inner steps into another playbook, or set `on_failure: none`.",
+};
+
+pub static SPEC050: Code = Code {
+    code: "SPEC050",
+    title: "malformed text template",
+    severity: Severity::Error,
+    explanation: "A text template is malformed: unclosed `{{`, or `{{ }}` without a dotted name.",
+    fix: "Close references with `}}`; write `{{incident.title}}`.",
+};
+
+pub static SPEC051: Code = Code {
+    code: "SPEC051",
+    title: "reference names nothing",
+    severity: Severity::Error,
+    explanation: "A reference names nothing: unknown root or field, a step output that does not exist, or a trigger field the playbook's trigger does not provide.",
+    fix: "The nearest valid reference is suggested; see the reference table in the README.",
+};
+
+pub static SPEC052: Code = Code {
+    code: "SPEC052",
+    title: "reference into a foreach from outside it",
+    severity: Severity::Error,
+    explanation: "A reference from outside a `foreach` to a step inside it.",
+    fix: "Collect values in an array variable with `append_variable`.",
+};
+
+pub static SPEC053: Code = Code {
+    code: "SPEC053",
+    title: "entity list used in text",
+    severity: Severity::Error,
+    explanation: "`{{id.list}}` of `sentinel.get_entities` used in text.",
+    fix: r#"In text write `{{id.text}}`; the list goes alone in a Jira description block: `- bullets: "{{id.list}}"`."#,
+};
+
+pub static SPEC060: Code = Code {
+    code: "SPEC060",
+    title: "unknown mapping",
+    severity: Severity::Error,
+    explanation: "A field uses a mapping the spec does not define.",
+    fix: "Declare it under `mappings:`; the nearest name is suggested.",
+};
+
+pub static SPEC070: Code = Code {
+    code: "SPEC070",
+    title: "Sentinel playbook without a workspace",
+    severity: Severity::Error,
+    explanation: "A Sentinel playbook is built without `deployment.workspace`.",
+    fix: "Add `deployment: { workspace: { name: ... } }`: the playbook is granted Microsoft Sentinel Responder on it.",
+};
+
+pub static SPEC071: Code = Code {
+    code: "SPEC071",
+    title: "Key Vault secret cannot be located",
+    severity: Severity::Error,
+    explanation: "A Key Vault secret cannot be located for the parameters file.",
+    fix: "Set `deployment.subscription_id` and `deployment.resource_group`, or `subscription_id`/`resource_group` on the `key_vault` reference.",
+};
+
+pub static SPEC072: Code = Code {
+    code: "SPEC072",
+    title: "playbook without diagnostic settings",
+    severity: Severity::Warning,
+    explanation: "A playbook gets no diagnostic settings because the spec has no `deployment.workspace` to send its run logs to.",
+    fix: "Add `deployment: { workspace: { name: ... } }`; the playbooks then log `WorkflowRuntime` and `AllMetrics` to it.",
+};
+
+pub static SPEC073: Code = Code {
+    code: "SPEC073",
+    title: "Security Insights object id not set",
+    severity: Severity::Warning,
+    explanation: "Automation rules run spec playbooks, but `deployment.security_insights_object_id` is not set, so the rules' parameters files leave the required `SecurityInsightsObjectId` unset.",
+    fix: "Set `deployment.security_insights_object_id` to the output of `az ad sp show --id 98785600-1bb7-4fb9-b9fa-19afe2c8a360 --query id -o tsv`, or deploy with `--parameters SecurityInsightsObjectId=$(az ad sp show ...)` (`main.bicepparam` reads `SECURITY_INSIGHTS_OBJECT_ID` from the environment).",
+};
+
+pub static SPEC074: Code = Code {
+    code: "SPEC074",
+    title: "Security Insights object id is not a GUID",
+    severity: Severity::Error,
+    explanation: "`deployment.security_insights_object_id` is not a GUID.",
+    fix: "Write the object id of the *Azure Security Insights* service principal (`az ad sp show --id 98785600-1bb7-4fb9-b9fa-19afe2c8a360 --query id -o tsv`).",
+};
+
+pub static SPEC080: Code = Code {
+    code: "SPEC080",
+    title: "invalid Jira project key",
+    severity: Severity::Error,
+    explanation: "A Jira project key is not an upper-case letter followed by upper-case letters, digits or `_`.",
+    fix: "Use the key, e.g. `SEC` (the nearest valid form is suggested).",
+};
+
+pub static SPEC081: Code = Code {
+    code: "SPEC081",
+    title: "invalid Jira label",
+    severity: Severity::Error,
+    explanation: "A Jira label is empty or contains spaces (Jira rejects them).",
+    fix: "Write e.g. `security-incident`.",
+};
+
+pub static SPEC082: Code = Code {
+    code: "SPEC082",
+    title: "malformed Jira description block",
+    severity: Severity::Error,
+    explanation: "A Jira description block is malformed: empty text, unknown block kind, bad bullets or link.",
+    fix: "Write the text or remove the block; blocks are `paragraph`, `heading`, `bullets`, `link`.",
+};
+
+pub static SPEC083: Code = Code {
+    code: "SPEC083",
+    title: "Key Vault in another subscription",
+    severity: Severity::Error,
+    explanation: "The Key Vault of a Jira secret or of the Teams webhook URL (`on_failure.teams`) is in another subscription than the playbook.",
+    fix: "Keep the secret in a vault of the playbook's subscription (its identity gets Key Vault Secrets User there).",
+};
+
+pub static SPEC084: Code = Code {
+    code: "SPEC084",
+    title: "one vault in two resource groups",
+    severity: Severity::Error,
+    explanation: "Two Key Vault references name the same vault with different resource groups.",
+    fix: "A vault lives in one resource group: give every reference to it the same `resource_group`.",
+};
+
+pub static SPEC090: Code = Code {
+    code: "SPEC090",
+    title: "invalid retry policy",
+    severity: Severity::Error,
+    explanation: "A retry policy is outside Logic Apps' limits or malformed: `count` not 1 to 90, an interval that is not a duration or not between 5 seconds and 1 day, a minimum interval above the maximum, or minimum/maximum on a `fixed` policy.",
+    fix: "Write e.g. `retry: { count: 5, interval: 30s }`, or `retry: none`. Durations are ISO 8601 (`PT30S`) or short (`30s`, `5m`, `1h`, `1d`).",
+};
+
+pub static SPEC091: Code = Code {
+    code: "SPEC091",
+    title: "on_failure cannot be honoured",
+    severity: Severity::Error,
+    explanation: "`on_failure` cannot be honoured: `comment: true` on a playbook without an incident (alert, recurrence or HTTP trigger), an e-mail without recipients or with an invalid address, or an `email.connection` that is not an `office365` connection.",
+    fix: "Use `comment: false` with `teams:` or `email:`, fix the addresses, or declare `kind: office365` under `connections:`.",
+};
+
+pub static SPEC092: Code = Code {
+    code: "SPEC092",
+    title: "monitoring cannot be deployed",
+    severity: Severity::Error,
+    explanation: "The `monitoring` block cannot be deployed: no `deployment.workspace`, an alert threshold below 1, a window that is not a duration from 5 minutes to 1 day, a severity outside 0 to 4, or missing or invalid e-mail addresses.",
+    fix: "Write e.g. `alert: { failures: 5, window: 1h, emails: [soc@contoso.com] }` and set `deployment.workspace`.",
+};
+
+pub static SPEC094: Code = Code {
+    code: "SPEC094",
+    title: "invalid sync polling interval or page size",
+    severity: Severity::Error,
+    explanation: "A `sync` polling interval (`poll_every`) is not `<n>m`/`<n>h` between 1 minute and 24 hours, or a `page_size` is out of range.",
+    fix: "Write e.g. `poll_every: 5m`; ServiceNow pages hold 1-10000 records, Jira pages 1-100 issues.",
+};
+
+pub static SPEC095: Code = Code {
+    code: "SPEC095",
+    title: "classification lookup without default",
+    severity: Severity::Error,
+    explanation: "A `sentinel.close_incident` classification lookup (`from:`/`values:`) has no `default`.",
+    fix: "The looked-up text (e.g. a ServiceNow close code) is open-ended: add `default: Undetermined`.",
+};
+
+pub static SPEC096: Code = Code {
+    code: "SPEC096",
+    title: "sentinel.get_entities inside a loop",
+    severity: Severity::Error,
+    explanation: "`sentinel.get_entities` inside a loop (`foreach`, `servicenow.query_incidents`, `jira.search_issues`): its results live in workflow variables that every iteration would share and add to.",
+    fix: "Move the step before the loop and use `{{<id>.text}}` inside it.",
+};
+
+pub static RULE001: Code = Code {
+    code: "RULE001",
+    title: "rule runs an unknown playbook",
+    severity: Severity::Error,
+    explanation: "An automation rule runs a playbook the spec does not define.",
+    fix: "Name a playbook of the spec (the nearest is suggested) or give `{ resource_id: ... }` for an external one.",
+};
+
+pub static RULE002: Code = Code {
+    code: "RULE002",
+    title: "rule runs a playbook of the wrong trigger",
+    severity: Severity::Error,
+    explanation: "An incident rule runs a playbook that is not incident-triggered, or an alert rule one that is not alert-triggered.",
+    fix: "Match the rule's `on:` to the playbook's trigger.",
+};
+
+pub static RULE003: Code = Code {
+    code: "RULE003",
+    title: "change condition on a created rule",
+    severity: Severity::Error,
+    explanation: "A change condition (`*_changed_*`, `*_added`) on a rule with `when: created`.",
+    fix: "Use `when: updated`.",
+};
+
+pub static RULE004: Code = Code {
+    code: "RULE004",
+    title: "closing without a fitting classification",
+    severity: Severity::Error,
+    explanation: "A rule closes incidents without a classification, sets classification fields without closing, or uses a reason that does not fit the classification.",
+    fix: "Set `status: Closed` with `classification` and a matching `classification_reason`.",
+};
+
+pub static RULE005: Code = Code {
+    code: "RULE005",
+    title: "two rules share an order",
+    severity: Severity::Warning,
+    explanation: "Two rules share an `order`; Sentinel then runs them in an unspecified order.",
+    fix: "Give each rule its own order.",
+};
+
+pub static RULE006: Code = Code {
+    code: "RULE006",
+    title: "alert rule action other than a playbook",
+    severity: Severity::Error,
+    explanation: "An alert rule has an action other than running a playbook.",
+    fix: "Alert rules can only run playbooks.",
+};
+
+pub static RULE007: Code = Code {
+    code: "RULE007",
+    title: "automation rule limit exceeded",
+    severity: Severity::Error,
+    explanation: "A limit is exceeded: order outside 1-1000, no or more than 20 actions, a group with fewer than 2 or more than 10 conditions, more than 50 conditions, a display name over 500 characters.",
+    fix: "Stay within Sentinel's limits.",
+};
+
+pub static RULE008: Code = Code {
+    code: "RULE008",
+    title: "invalid automation rule value",
+    severity: Severity::Error,
+    explanation: "An invalid value: `expires` not an ISO-8601 date-time, a malformed external Logic App id or GUID, an empty display name, an owner without an id or e-mail.",
+    fix: "Fix the value as the message says.",
+};
+
+pub static RULE009: Code = Code {
+    code: "RULE009",
+    title: "alert rule on updates",
+    severity: Severity::Error,
+    explanation: "An alert rule with `when: updated`.",
+    fix: "Alert rules only trigger on creation.",
+};
+
+pub static RULE010: Code = Code {
+    code: "RULE010",
+    title: "rule name is a Windows device name",
+    severity: Severity::Error,
+    explanation: "An automation rule name is a Windows device name (`con`, `aux`, `nul`, `prn`, `com1`-`com9`, `lpt1`-`lpt9`, any case, also with an extension such as `con.txt`).",
+    fix: "Rename the rule.",
+};
+
+pub static OUT001: Code = Code {
+    code: "OUT001",
+    title: "generated file violates its schema",
+    severity: Severity::Error,
+    explanation: "A generated file violates its own schema.",
+    fix: "A bug in soarc: please report it with the spec.",
+};
+
+pub static OUT002: Code = Code {
+    code: "OUT002",
+    title: "Bicep cannot express a template construct",
+    severity: Severity::Error,
+    explanation: "The Bicep printer met an ARM construct it cannot translate.",
+    fix: "A bug in soarc: please report it with the spec.",
+};
+
+/// Every code, in the order of `docs/errors.md`.
+pub static ALL: &[&Code] = &[
+    &SPEC001, &SPEC002, &SPEC003, &SPEC004, &SPEC005, &SPEC020, &SPEC021, &SPEC022, &SPEC023,
+    &SPEC024, &SPEC029, &SPEC030, &SPEC031, &SPEC032, &SPEC033, &SPEC034, &SPEC035, &SPEC036,
+    &SPEC037, &SPEC038, &SPEC039, &SPEC040, &SPEC041, &SPEC042, &SPEC043, &SPEC044, &SPEC045,
+    &SPEC046, &SPEC050, &SPEC051, &SPEC052, &SPEC053, &SPEC060, &SPEC070, &SPEC071, &SPEC072,
+    &SPEC073, &SPEC074, &SPEC080, &SPEC081, &SPEC082, &SPEC083, &SPEC084, &SPEC090, &SPEC091,
+    &SPEC092, &SPEC094, &SPEC095, &SPEC096, &RULE001, &RULE002, &RULE003, &RULE004, &RULE005,
+    &RULE006, &RULE007, &RULE008, &RULE009, &RULE010, &OUT001, &OUT002,
+];

@@ -1,0 +1,229 @@
+//! Deployment facts, checked: what a playbook's parameters file needs from `deployment:`
+//! (SPEC070, SPEC071) and the health monitoring's settings (SPEC092). The ARM emitters take
+//! these checked values and raise no spec error.
+
+use indexmap::IndexMap;
+
+use super::retry;
+use super::{CompiledPlaybook, ConnectionKind};
+use crate::codes;
+use crate::spec::{Deployment, Located, Monitoring, Secret};
+use soarc_lang::arm::{KeyVaultId, KeyVaultReference};
+use soarc_lang::diagnostics::Diagnostic;
+
+/// The Sentinel workspace of `deployment.workspace`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workspace {
+    pub name: String,
+    /// Its resource group, when it differs from the deployment's.
+    pub resource_group: Option<String>,
+}
+
+/// What one playbook's template and parameters file need from the spec's `deployment:`.
+#[derive(Debug, Clone, Default)]
+pub struct PlaybookTarget {
+    /// The Sentinel workspace: run logs go there; Sentinel playbooks get a role on it.
+    pub workspace: Option<Workspace>,
+    /// Parameters-file Key Vault references of connection secrets, by the connection's
+    /// spec name.
+    pub secrets: IndexMap<String, KeyVaultReference>,
+}
+
+fn workspace(deployment: Option<&Located<Deployment>>) -> Option<Workspace> {
+    deployment.map(|d| Workspace {
+        name: d.workspace.name.value.clone(),
+        resource_group: d.workspace.resource_group.as_ref().map(|g| g.value.clone()),
+    })
+}
+
+/// The deployment facts of one compiled playbook, or every fact the spec is missing.
+pub fn playbook(
+    playbook: &CompiledPlaybook,
+    deployment: Option<&Located<Deployment>>,
+) -> Result<PlaybookTarget, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let mut secrets = IndexMap::new();
+    for connection in &playbook.connections {
+        if let ConnectionKind::ServiceNow(snow) = &connection.kind {
+            match key_vault_reference(&snow.password, deployment) {
+                Ok(reference) => {
+                    secrets.insert(connection.spec_name.clone(), reference);
+                }
+                Err(e) => errors.push(*e),
+            }
+        }
+    }
+    let workspace = workspace(deployment);
+    if playbook.uses_sentinel() && workspace.is_none() {
+        errors.push(
+            Diagnostic::error(
+                codes::SPEC070.code,
+                format!("playbook `{}` uses Sentinel, but the spec has no `deployment.workspace`", playbook.name),
+            )
+            .at(playbook.span)
+            .help("add `deployment: { workspace: { name: <Sentinel workspace> } }` so the playbook can be granted Microsoft Sentinel Responder"),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(PlaybookTarget { workspace, secrets })
+}
+
+/// Parameters-file reference to a Key Vault secret: needs the vault's full resource id.
+fn key_vault_reference(
+    secret: &Located<Secret>,
+    deployment: Option<&Located<Deployment>>,
+) -> Result<KeyVaultReference, Box<Diagnostic>> {
+    let kv = &secret.key_vault;
+    let subscription = kv
+        .subscription_id
+        .as_ref()
+        .or_else(|| deployment.and_then(|d| d.subscription_id.as_ref()));
+    let group = kv
+        .resource_group
+        .as_ref()
+        .or_else(|| deployment.and_then(|d| d.resource_group.as_ref()));
+    let (Some(subscription), Some(group)) = (subscription, group) else {
+        return Err(Box::new(Diagnostic::error(
+            codes::SPEC071.code,
+            format!("Key Vault secret `{}` needs the vault's subscription and resource group", kv.secret.value),
+        )
+        .at(secret.span)
+        .help("set `deployment.subscription_id` and `deployment.resource_group`, or `subscription_id` and `resource_group` on the key_vault reference")));
+    };
+    Ok(KeyVaultReference {
+        key_vault: KeyVaultId {
+            id: format!(
+                "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.KeyVault/vaults/{}",
+                subscription.value, group.value, kv.vault.value
+            ),
+        },
+        secret_name: kv.secret.value.clone(),
+    })
+}
+
+/// How often the failure alert's query runs, in seconds; windows are at least this long.
+pub const ALERT_EVALUATION_FREQUENCY: u64 = 300;
+
+/// Health monitoring, checked: what `OUT/monitoring/` deploys.
+#[derive(Debug, Clone)]
+pub struct CheckedMonitoring {
+    pub workspace: Workspace,
+    /// Deploy the health workbook.
+    pub workbook: bool,
+    pub alert: Option<CheckedAlert>,
+}
+
+/// The failure alert, checked.
+#[derive(Debug, Clone)]
+pub struct CheckedAlert {
+    /// Fire at this many failed runs of a playbook in the window (at least 1).
+    pub failures: u64,
+    /// The window, in seconds (5 minutes to 1 day).
+    pub window: u64,
+    /// Alert severity, 0 (critical) to 4 (verbose).
+    pub severity: u8,
+    /// The action group's e-mail receivers.
+    pub emails: Vec<String>,
+}
+
+/// The checked monitoring settings (`None`: nothing to deploy), or the spec's problems
+/// with them (SPEC092).
+pub fn monitoring(
+    monitoring: &Located<Monitoring>,
+    deployment: Option<&Located<Deployment>>,
+) -> Result<Option<CheckedMonitoring>, Vec<Diagnostic>> {
+    let Some(workspace) = workspace(deployment) else {
+        return Err(vec![
+            Diagnostic::error(
+                codes::SPEC092.code,
+                "`monitoring` needs the Sentinel workspace, but the spec has no `deployment.workspace`",
+            )
+            .at(monitoring.span)
+            .help("add `deployment: { workspace: { name: <Sentinel workspace> } }`: the playbooks send their run logs there and the workbook and alert read them"),
+        ]);
+    };
+    if !monitoring.workbook && monitoring.alert.is_none() {
+        return Ok(None);
+    }
+    let mut errors = Vec::new();
+    let alert = monitoring.alert.as_ref().map(|alert| {
+        let failures = &alert.failures;
+        if failures.value < 1 {
+            errors.push(
+                Diagnostic::error(
+                    codes::SPEC092.code,
+                    format!(
+                        "alert threshold {} is not a number of failures",
+                        failures.value
+                    ),
+                )
+                .at(failures.span.with_len(failures.value.to_string().len()))
+                .help("write `failures: 5` (fire at 5 failed runs of a playbook in the window)"),
+            );
+        }
+        let window = retry::duration_in(
+            &alert.window,
+            "alert window",
+            codes::SPEC092.code,
+            (ALERT_EVALUATION_FREQUENCY, 86_400),
+        )
+        .unwrap_or_else(|e| {
+            errors.push(*e);
+            3_600
+        });
+        let severity = alert.severity.as_ref().map(|s| s.value).unwrap_or(2);
+        if let Some(s) = alert
+            .severity
+            .as_ref()
+            .filter(|s| !(0..=4).contains(&s.value))
+        {
+            errors.push(
+                Diagnostic::error(
+                    codes::SPEC092.code,
+                    format!("alert severity {} is not 0 to 4", s.value),
+                )
+                .at(s.span)
+                .help("0 is critical, 4 verbose; the default is 2"),
+            );
+        }
+        if alert.emails.is_empty() {
+            errors.push(
+                Diagnostic::error(codes::SPEC092.code, "the failure alert has no `emails`")
+                    .at(alert.span)
+                    .help("write `emails: [soc@contoso.com]`"),
+            );
+        }
+        for email in &alert.emails {
+            let ok = email
+                .value
+                .split_once('@')
+                .is_some_and(|(u, d)| !u.is_empty() && d.contains('.') && !d.contains('@'));
+            if !ok {
+                errors.push(
+                    Diagnostic::error(
+                        codes::SPEC092.code,
+                        format!("`{}` is not an e-mail address", email.value),
+                    )
+                    .at(email.span.with_len(email.value.chars().count()))
+                    .help("write e.g. `soc@contoso.com`"),
+                );
+            }
+        }
+        CheckedAlert {
+            failures: u64::try_from(failures.value).unwrap_or(0),
+            window,
+            severity: u8::try_from(severity).unwrap_or(2),
+            emails: alert.emails.iter().map(|e| e.value.clone()).collect(),
+        }
+    });
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Some(CheckedMonitoring {
+        workspace,
+        workbook: monitoring.workbook,
+        alert,
+    }))
+}
