@@ -212,9 +212,7 @@ fn diff(old: &Path, new: &Path, format: DiffFormat, fail_on_security: bool) -> E
         ),
     }
     if fail_on_security && report.has_security_changes() {
-        eprintln!(
-            "error: security-relevant changes (marked in the report) need a security review"
-        );
+        eprintln!("error: security-relevant changes (marked in the report) need a security review");
         return ExitCode::from(1);
     }
     ExitCode::SUCCESS
