@@ -272,6 +272,9 @@ impl Builder {
         containers: &mut Vec<(Entry, Vec<Member<'a>>)>,
         depth: usize,
     ) {
+        // The container's slot is taken before its nested containers', so edges print top-down.
+        let slot = containers.len();
+        containers.push((entry, Vec::new()));
         let mut members = Vec::with_capacity(actions.len());
         for (name, action) in actions {
             let Some(obj) = action.as_object() else {
@@ -308,6 +311,9 @@ impl Builder {
                             from: vec![head.clone()],
                             label: (!branch_label.is_empty()).then_some(branch_label),
                         };
+                        if children.is_empty() {
+                            continue; // an empty branch (a Switch's empty default) draws nothing
+                        }
                         if matches!(lower.as_str(), "if" | "switch") {
                             let id = self.cluster_id();
                             let mut items = Vec::new();
@@ -349,7 +355,7 @@ impl Builder {
                 run_after: obj.get("runAfter").and_then(Value::as_object),
             });
         }
-        containers.push((entry, members));
+        containers[slot].1 = members;
     }
 }
 
@@ -628,8 +634,7 @@ mod tests {
             .collect();
         assert_eq!(branch_labels, ["true", "else"]);
         let edge_labels: Vec<_> = g.edges.iter().filter_map(|e| e.label.as_deref()).collect();
-        // Inner containers first (their edges are collected as each container closes).
-        assert_eq!(edge_labels, ["true", "for each", "else"]);
+        assert_eq!(edge_labels, ["true", "else", "for each"]);
     }
 
     #[test]
