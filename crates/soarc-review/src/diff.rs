@@ -771,17 +771,16 @@ fn walk(path: &mut String, old: &Value, new: &Value, lang: Lang, out: &mut Vec<F
 fn string_diff(old: &str, new: &str, lang: Lang) -> Option<Vec<(String, String)>> {
     let mut exprs = Vec::new();
     match lang {
-        Lang::Wdl => match (Template::parse(old), Template::parse(new)) {
-            (Ok(a), Ok(b)) => {
+        Lang::Wdl => {
+            if let (Ok(a), Ok(b)) = (Template::parse(old), Template::parse(new)) {
                 if a == b {
                     return None;
                 }
                 template_diff(&a, &b, &mut exprs);
             }
-            _ => {}
-        },
-        Lang::Arm => match (ArmString::parse(old), ArmString::parse(new)) {
-            (Ok(a), Ok(b)) => {
+        }
+        Lang::Arm => {
+            if let (Ok(a), Ok(b)) = (ArmString::parse(old), ArmString::parse(new)) {
                 if a == b {
                     return None;
                 }
@@ -789,8 +788,7 @@ fn string_diff(old: &str, new: &str, lang: Lang) -> Option<Vec<(String, String)>
                     arm_expr_diff(x, y, &mut exprs);
                 }
             }
-            _ => {}
-        },
+        }
     }
     exprs.truncate(MAX_EXPRESSIONS);
     Some(exprs)
