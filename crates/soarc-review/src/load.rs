@@ -248,7 +248,9 @@ fn relative(root: &Path, file: &Path) -> String {
 fn read_json(path: &Path) -> Result<Value, LoadError> {
     let text =
         std::fs::read_to_string(path).map_err(|e| err(path, format!("cannot read it: {e}")))?;
-    serde_json::from_str(&text).map_err(|e| err(path, format!("not valid JSON: {e}")))
+    // Exported templates often start with a UTF-8 byte order mark, which Azure accepts.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    serde_json::from_str(text).map_err(|e| err(path, format!("not valid JSON: {e}")))
 }
 
 /// `*.json` under `dir`, recursively; symbolic links are not followed.
