@@ -1169,6 +1169,46 @@ mod tests {
     }
 
     #[test]
+    fn automation_rule_conditions_and_arm_expressions() {
+        use crate::load::Rule;
+        let rule = |severity: &str, id: &str| {
+            let mut inv = Inventory::default();
+            inv.rules.insert(
+                "r".into(),
+                Rule {
+                    name: "r".into(),
+                    file: "a.json".into(),
+                    properties: json!({
+                        "order": 1,
+                        "triggeringLogic": {"conditions": [{"conditionProperties": {"propertyValues": [severity]}}]},
+                        "actions": [{"actionConfiguration": {"logicAppResourceId": id}}]
+                    }),
+                    playbooks: Vec::new(),
+                },
+            );
+            inv
+        };
+        let a = rule(
+            "High",
+            "[resourceId(parameters('rg'), 'Microsoft.Logic/workflows', 'pb')]",
+        );
+        let b = rule(
+            "Medium",
+            "[resourceId(parameters( 'rg' ), 'Microsoft.Logic/workflows', 'pb2')]",
+        );
+        let r = diff(&a, &b);
+        assert_eq!(r.changes.len(), 1);
+        let c = &r.changes[0];
+        assert_eq!(c.security, [Security::AutomationRuleCondition]);
+        let id = c
+            .fields
+            .iter()
+            .find(|f| f.path.ends_with("logicAppResourceId"))
+            .unwrap();
+        assert_eq!(id.expressions, [("'pb'".into(), "'pb2'".into())]);
+    }
+
+    #[test]
     fn code_spans_survive_backticks_and_newlines() {
         assert_eq!(code("a`b"), "``a`b``");
         assert_eq!(code("`x"), "`` `x ``");
