@@ -1,7 +1,7 @@
 //! `soarc` command line: a thin layer over the library.
 //!
-//! Exit codes: 0 success, 1 the input has errors (or `--check` found stale files),
-//! 2 usage errors and I/O failures.
+//! Exit codes: 0 success, 1 the input has errors (or `--check` found stale files, or
+//! `diff --fail-on-security` found a security-relevant change), 2 usage errors and I/O failures.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -66,6 +66,53 @@ enum Command {
     },
     /// List every validation rule with its code, severity and documentation (Markdown).
     Rules,
+    /// Draw a workflow as a flowchart (trigger, actions, branches, runAfter edges with their
+    /// statuses, the failure path dashed). A workflow.json or an ARM template draws its
+    /// workflows; a folder (soarc's OUT) draws the overview: automation rules, playbooks,
+    /// connections and role assignments.
+    Graph {
+        /// A workflow definition, an ARM template, or a folder.
+        path: PathBuf,
+        /// Output format: Mermaid (renders in GitHub and Azure DevOps Markdown) or Graphviz DOT.
+        #[arg(long, value_enum, default_value = "mermaid")]
+        format: GraphFormat,
+    },
+    /// Compare two workflows, two templates or two OUT folders: playbooks, rules, actions,
+    /// connections and role assignments added, removed or changed, expression by expression,
+    /// with security-relevant changes marked.
+    Diff {
+        /// The old version (workflow.json, azuredeploy.json or a folder).
+        old: PathBuf,
+        /// The new version.
+        new: PathBuf,
+        /// Output format: Markdown (for a pull-request comment) or JSON.
+        #[arg(long, value_enum, default_value = "markdown")]
+        format: DiffFormat,
+        /// Exit 1 when a change is security-relevant (role assignments, connections,
+        /// authentication, secureData, Key Vault references, HTTP targets, automation rule
+        /// conditions), so a pipeline can require an approval.
+        #[arg(long)]
+        fail_on_security: bool,
+    },
+    /// Print a shell completion script: `soarc completions bash > /etc/bash_completion.d/soarc`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `soarc man > soarc.1 && man ./soarc.1`.
+    Man,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum GraphFormat {
+    Mermaid,
+    Dot,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum DiffFormat {
+    Markdown,
+    Json,
 }
 
 /// `soarc validate --format`: the report formats of [`soarc_validate::report`].
@@ -105,6 +152,28 @@ fn main() -> ExitCode {
             print!("{}", report::rules_markdown());
             ExitCode::SUCCESS
         }
+        Command::Graph { path, format } => graph(&path, format),
+        Command::Diff {
+            old,
+            new,
+            format,
+            fail_on_security,
+        } => diff(&old, &new, format, fail_on_security),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "soarc", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+        Command::Man => {
+            let command = <Cli as clap::CommandFactory>::command();
+            match clap_mangen::Man::new(command).render(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: cannot write the man page: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Schema => {
             print!(
                 "{}",
@@ -113,6 +182,50 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
     }
+}
+
+fn graph(path: &Path, format: GraphFormat) -> ExitCode {
+    match soarc_review::load(path) {
+        Ok(inventory) => {
+            let graph = soarc_review::graph_of(&inventory);
+            print!(
+                "{}",
+                match format {
+                    GraphFormat::Mermaid => soarc_review::render::mermaid(&graph),
+                    GraphFormat::Dot => soarc_review::render::dot(&graph),
+                }
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn diff(old: &Path, new: &Path, format: DiffFormat, fail_on_security: bool) -> ExitCode {
+    let (old, new) = match (soarc_review::load(old), soarc_review::load(new)) {
+        (Ok(old), Ok(new)) => (old, new),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let report = soarc_review::diff(&old, &new);
+    match format {
+        DiffFormat::Markdown => print!("{}", soarc_review::diff::to_markdown(&report)),
+        DiffFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&soarc_review::diff::to_json(&report))
+                .expect("a JSON value serializes")
+        ),
+    }
+    if fail_on_security && report.has_security_changes() {
+        eprintln!("error: security-relevant changes (marked in the report) need a security review");
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
 }
 
 fn validate(format: Format, paths: &[PathBuf]) -> ExitCode {
