@@ -491,10 +491,10 @@ fn a_build_killed_part_way_is_finished_or_undone_by_the_next_command() {
 fn a_real_sigkill_leaves_old_or_new_output() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write(root, "old.yaml", &spec("p", 300, "old"));
-    write(root, "new.yaml", &spec("p", 300, "new"));
+    write(root, "old.yaml", &spec("p", 120, "old"));
+    write(root, "new.yaml", &spec("p", 120, "new"));
     assert!(build(root, "old.yaml", &[]).status.success());
-    for delay in [150, 400, 800, 1500] {
+    for delay in [100, 300, 700] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_soarc"))
             .args(["build", "new.yaml", "--out", "out"])
             .current_dir(root)
