@@ -94,10 +94,12 @@ fn only_owned_changed(
     let outside = |tree: &BTreeMap<String, Vec<u8>>| -> BTreeMap<String, Vec<u8>> {
         tree.iter()
             .filter(|(name, _)| {
-                !owned.iter().any(|o| o == *name)
-                    && !name.starts_with("out/.soarc-")
-                    // Folders soarc creates for its files.
-                    && !(name.ends_with('/') && owned.iter().any(|o| o.starts_with(name.as_str())))
+                let generated = owned.iter().any(|o| o == *name);
+                let state = name.starts_with("out/.soarc-");
+                // Folders soarc creates for its files.
+                let folder =
+                    name.ends_with('/') && owned.iter().any(|o| o.starts_with(name.as_str()));
+                !(generated || state || folder)
             })
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect()
