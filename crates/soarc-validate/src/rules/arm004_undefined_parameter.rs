@@ -74,7 +74,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{arm, run};
+    use super::super::fixtures::{arm, expect, run};
 
     #[test]
     fn fails_on_undeclared() {
@@ -83,7 +83,14 @@ mod tests {
             r#"{"a": "[parameters('PlaybookNam')]"}"#,
             "[]",
         );
-        let f = run("ARM004", &t);
+        let f = expect(
+            "ARM004",
+            &t,
+            &[(
+                "/variables/a",
+                "parameters('PlaybookNam'): the template declares no parameter 'PlaybookNam'; did you mean 'PlaybookName'?",
+            )],
+        );
         assert_eq!(f.len(), 1);
         assert!(
             f[0].message.contains("did you mean 'PlaybookName'"),

@@ -136,7 +136,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{arm, run};
+    use super::super::fixtures::{arm, expect, run};
 
     const CONN: &str = r#"{"type": "Microsoft.Web/connections", "apiVersion": "2016-06-01", "name": "[parameters('conn')]"}"#;
 
@@ -153,7 +153,14 @@ mod tests {
             ),
         );
         // The second entry is not reported: `conn` could be named 'snow'.
-        let f = run("ARM006", &t);
+        let f = expect(
+            "ARM006",
+            &t,
+            &[(
+                "/resources/2/dependsOn/0",
+                "dependsOn '[resourceId('Microsoft.KeyVault/vaults', 'kv')]': the template defines no resource of type 'Microsoft.KeyVault/vaults'",
+            )],
+        );
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].pointer, "/resources/2/dependsOn/0");
     }
@@ -165,7 +172,18 @@ mod tests {
             "{}",
             r#"[{"type": "A/b", "name": "x"}, {"type": "A/c", "name": "y", "dependsOn": ["z"]}]"#,
         );
-        assert_eq!(run("ARM006", &t).len(), 1);
+        assert_eq!(
+            expect(
+                "ARM006",
+                &t,
+                &[(
+                    "/resources/1/dependsOn/0",
+                    "dependsOn 'z': no resource or copy loop named 'z'"
+                )]
+            )
+            .len(),
+            1
+        );
     }
 
     #[test]

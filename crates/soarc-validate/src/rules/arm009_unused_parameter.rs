@@ -53,7 +53,7 @@ pub(crate) fn unused(ctx: &Context, sink: &mut Sink, function: &str, what: &str)
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{arm, run};
+    use super::super::fixtures::{arm, expect, run};
 
     #[test]
     fn warns_on_unused() {
@@ -62,7 +62,11 @@ mod tests {
             r#"{"v": "[parameters('A')]"}"#,
             "[]",
         );
-        let f = run("ARM009", &t);
+        let f = expect(
+            "ARM009",
+            &t,
+            &[("/parameters/b", "parameter 'b' is declared but never used")],
+        );
         assert_eq!(f.len(), 1);
         assert!(f[0].message.contains("'b'"));
     }

@@ -68,7 +68,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::run;
+    use super::super::fixtures::{expect, run};
 
     fn template(output: &str) -> String {
         format!(
@@ -80,9 +80,9 @@ mod tests {
 
     #[test]
     fn warns_on_secrets() {
-        assert_eq!(run("ARM012", &template("[parameters('PW')]")).len(), 1);
+        assert_eq!(expect("ARM012", &template("[parameters('PW')]"), &[("/outputs/o/value", "output returns secure parameter 'PW'; outputs are stored in plain text in the deployment history")]).len(), 1);
         let callback = "[listCallbackUrl(resourceId('Microsoft.Logic/workflows/triggers', 'wf', 'manual'), '2019-05-01').value]";
-        assert_eq!(run("ARM012", &template(callback)).len(), 1);
+        assert_eq!(expect("ARM012", &template(callback), &[("/outputs/o/value", "output calls listCallbackUrl(); outputs are stored in plain text in the deployment history")]).len(), 1);
     }
 
     #[test]

@@ -97,7 +97,7 @@ fn collect_parameters(expr: &Expr, out: &mut Vec<String>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{arm, run};
+    use super::super::fixtures::{arm, expect, run};
 
     #[test]
     fn warns_on_literal_locations() {
@@ -107,7 +107,24 @@ mod tests {
             r#"[{"type": "Microsoft.Web/connections", "apiVersion": "2016-06-01", "name": "c", "location": "westeurope"},
                 {"type": "Microsoft.Web/connections", "apiVersion": "2016-06-01", "name": "d", "location": "[parameters('region')]"}]"#,
         );
-        let f = run("ARM013", &t);
+        let f = expect(
+            "ARM013",
+            &t,
+            &[
+                (
+                    "/parameters/region/defaultValue",
+                    "location parameter 'region' defaults to the hard-coded location 'eastus'; default to [resourceGroup().location]",
+                ),
+                (
+                    "/parameters/location/defaultValue",
+                    "location parameter 'location' defaults to the hard-coded location 'westus'; default to [resourceGroup().location]",
+                ),
+                (
+                    "/resources/0/location",
+                    "resource 'c' is deployed to the hard-coded location 'westeurope'; use [resourceGroup().location] or a location parameter",
+                ),
+            ],
+        );
         assert_eq!(f.len(), 3, "{f:?}");
         assert!(f.iter().any(|f| f.message.contains("'westeurope'")));
         assert!(f.iter().any(|f| f.message.contains("'region'")));

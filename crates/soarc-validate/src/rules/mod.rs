@@ -258,6 +258,26 @@ pub(crate) mod fixtures {
         findings.into_iter().filter(|f| f.code == code).collect()
     }
 
+    /// Asserts that rule `code` reports exactly `expected` on a document, as (JSON pointer,
+    /// message) pairs in report order, and returns those findings.
+    #[track_caller]
+    pub fn expect(code: &str, text: &str, expected: &[(&str, &str)]) -> Vec<Finding> {
+        let found = run(code, text);
+        assert_found(code, &found, expected);
+        found
+    }
+
+    /// Asserts the (pointer, message) pairs of findings of rule `code`.
+    #[track_caller]
+    pub fn assert_found(code: &str, found: &[Finding], expected: &[(&str, &str)]) {
+        assert!(found.iter().all(|f| f.code == code));
+        let got: Vec<(&str, &str)> = found
+            .iter()
+            .map(|f| (f.pointer.as_str(), f.message.as_str()))
+            .collect();
+        assert_eq!(got, expected, "{code}: findings (pointer, message) differ");
+    }
+
     /// A bare workflow definition with the given `actions` and `parameters` JSON.
     pub fn workflow(actions: &str) -> String {
         workflow_with(actions, "{}")

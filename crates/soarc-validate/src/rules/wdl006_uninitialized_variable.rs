@@ -122,7 +122,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{run, workflow};
+    use super::super::fixtures::{expect, run, workflow};
 
     const INIT: &str = r#""Init": {"type": "InitializeVariable", "inputs": {"variables": [
         {"name": "count", "type": "integer", "value": 0}, {"name": "Names", "type": "array"}]}}"#;
@@ -133,7 +133,20 @@ mod tests {
             r#"{{{INIT}, "c": {{"type": "Compose", "inputs": "@variables('counter')", "runAfter": {{"Init": ["Succeeded"]}}}},
                "s": {{"type": "SetVariable", "inputs": {{"name": "other", "value": 1}}, "runAfter": {{"c": ["Succeeded"]}}}}}}"#
         ));
-        let f = run("WDL006", &t);
+        let f = expect(
+            "WDL006",
+            &t,
+            &[
+                (
+                    "/actions/c/inputs",
+                    "variables('counter'): no InitializeVariable action declares 'counter'; did you mean 'count'?",
+                ),
+                (
+                    "/actions/s/inputs/name",
+                    "SetVariable action 's' names variable 'other', which no InitializeVariable declares",
+                ),
+            ],
+        );
         assert_eq!(f.len(), 2, "{f:?}");
     }
 

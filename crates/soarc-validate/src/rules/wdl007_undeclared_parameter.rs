@@ -39,7 +39,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{run, workflow_with};
+    use super::super::fixtures::{expect, run, workflow_with};
 
     #[test]
     fn fails_on_undeclared() {
@@ -47,7 +47,7 @@ mod tests {
             r#"{"c": {"type": "Compose", "inputs": "@parameters('tenant')"}}"#,
             r#"{"tenantId": {"type": "String"}}"#,
         );
-        assert_eq!(run("WDL007", &t).len(), 1);
+        assert_eq!(expect("WDL007", &t, &[("/actions/c/inputs", "parameters('tenant'): the workflow definition declares no parameter 'tenant'; did you mean 'tenantId'?")]).len(), 1);
     }
 
     #[test]

@@ -61,7 +61,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{run, workflow};
+    use super::super::fixtures::{expect, run, workflow};
 
     #[test]
     fn fails_on_missing_and_other_scope() {
@@ -70,7 +70,20 @@ mod tests {
                 "a": {"type": "Compose", "inputs": 1, "runAfter": {"in": ["Succeeded"]}},
                 "b": {"type": "Compose", "inputs": 1, "runAfter": {"gone": ["Succeeded"]}}}"#,
         );
-        let f = run("WDL008", &t);
+        let f = expect(
+            "WDL008",
+            &t,
+            &[
+                (
+                    "/actions/a/runAfter/in",
+                    "action 'a' runs after 'in', which is in a different scope (runAfter may only name actions of the same scope)",
+                ),
+                (
+                    "/actions/b/runAfter/gone",
+                    "action 'b' runs after 'gone', which does not exist",
+                ),
+            ],
+        );
         assert_eq!(f.len(), 2, "{f:?}");
         assert!(f[0].message.contains("different scope"));
     }

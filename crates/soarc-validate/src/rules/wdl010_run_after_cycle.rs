@@ -78,7 +78,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{run, workflow};
+    use super::super::fixtures::{expect, run, workflow};
 
     #[test]
     fn fails_on_cycle() {
@@ -88,7 +88,18 @@ mod tests {
                 "c": {"type": "Compose", "inputs": 1, "runAfter": {"b": ["Succeeded"]}},
                 "d": {"type": "Compose", "inputs": 1, "runAfter": {"d": ["Succeeded"]}}}"#,
         );
-        assert_eq!(run("WDL010", &t).len(), 2);
+        assert_eq!(
+            expect(
+                "WDL010",
+                &t,
+                &[
+                    ("/actions/a/runAfter", "runAfter cycle: a -> c -> b -> a"),
+                    ("/actions/d/runAfter", "runAfter cycle: d -> d")
+                ]
+            )
+            .len(),
+            2
+        );
     }
 
     #[test]

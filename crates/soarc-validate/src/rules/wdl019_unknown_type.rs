@@ -106,12 +106,19 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{run, workflow};
+    use super::super::fixtures::{expect, run, workflow};
 
     #[test]
     fn warns_on_misspelt_type() {
         let t = workflow(r#"{"c": {"type": "Compse", "inputs": 1}}"#);
-        let f = run("WDL019", &t);
+        let f = expect(
+            "WDL019",
+            &t,
+            &[(
+                "/actions/c/type",
+                "action 'c' has unknown type 'Compse'; did you mean 'Compose'?",
+            )],
+        );
         assert_eq!(f.len(), 1);
         assert!(
             f[0].message.contains("did you mean 'Compose'"),

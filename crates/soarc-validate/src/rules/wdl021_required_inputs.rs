@@ -79,14 +79,25 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{run, workflow};
+    use super::super::fixtures::{expect, run, workflow};
 
     #[test]
     fn fails_on_missing_uri_and_expression() {
         let t = workflow(
             r#"{"h": {"type": "Http", "inputs": {"method": "GET"}}, "c": {"type": "If", "actions": {}}}"#,
         );
-        assert_eq!(run("WDL021", &t).len(), 2);
+        assert_eq!(
+            expect(
+                "WDL021",
+                &t,
+                &[
+                    ("/actions/h", "Http 'h' has no 'inputs.uri'"),
+                    ("/actions/c", "If 'c' has no 'expression'")
+                ]
+            )
+            .len(),
+            2
+        );
     }
 
     #[test]
