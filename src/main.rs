@@ -55,12 +55,40 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "human")]
         format: OutputFormat,
+        /// Only these rules: codes or prefixes (`WDL`, `ARM01`, `WDL016`), repeatable or
+        /// comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        select: Vec<String>,
+        /// Never these rules: codes or prefixes, repeatable or comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        ignore: Vec<String>,
+        /// Report findings of this severity and above.
+        #[arg(long, value_enum, default_value = "info")]
+        severity: SeverityArg,
         /// Files or directories.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
     /// List every validation rule with its code, severity and documentation (Markdown).
     Rules,
+}
+
+/// `soarc validate --severity`: the lowest severity reported.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SeverityArg {
+    Error,
+    Warning,
+    Info,
+}
+
+impl From<SeverityArg> for soarc_validate::Severity {
+    fn from(s: SeverityArg) -> Self {
+        match s {
+            SeverityArg::Error => soarc_validate::Severity::Error,
+            SeverityArg::Warning => soarc_validate::Severity::Warning,
+            SeverityArg::Info => soarc_validate::Severity::Info,
+        }
+    }
 }
 
 /// `soarc validate --format`: the report formats of [`soarc_validate::report`].
@@ -90,7 +118,21 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Init { path, force } => init(&path, force),
         Command::Build { specs, out, check } => run_build(&specs, &out, check),
-        Command::Validate { format, paths } => validate(format.into(), &paths),
+        Command::Validate {
+            format,
+            select,
+            ignore,
+            severity,
+            paths,
+        } => {
+            match soarc_validate::config::Selection::new(&select, &ignore, severity.into()) {
+                Ok(selection) => validate(format.into(), &selection, &paths),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Rules => {
             print!("{}", report::rules_markdown());
             ExitCode::SUCCESS
@@ -105,8 +147,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn validate(format: Format, paths: &[PathBuf]) -> ExitCode {
-    let reports = soarc_validate::validate_paths(paths);
+fn validate(
+    format: Format,
+    selection: &soarc_validate::config::Selection,
+    paths: &[PathBuf],
+) -> ExitCode {
+    let mut reports = soarc_validate::validate_paths_with(paths, progress_line());
+    selection.apply(&mut reports);
     let summary = Summary::of(&reports);
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(report::render(format, &reports).as_bytes());
@@ -119,6 +166,32 @@ fn validate(format: Format, paths: &[PathBuf]) -> ExitCode {
         );
     }
     ExitCode::from(summary.exit_code())
+}
+
+/// Progress for `soarc validate`: a self-erasing line on stderr, only when stderr is a
+/// terminal and not in CI (`CI` set), and only for runs of at least 200 files or after a
+/// second, so small runs and piped or CI output stay clean.
+fn progress_line() -> impl FnMut(usize, usize) {
+    use std::io::IsTerminal;
+    let enabled = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let start = std::time::Instant::now();
+    let mut last_drawn = start;
+    let mut drawn = false;
+    move |done, total| {
+        if !enabled {
+            return;
+        }
+        let now = std::time::Instant::now();
+        let due = total >= 200 || now.duration_since(start).as_secs() >= 1;
+        if due && (now.duration_since(last_drawn).as_millis() >= 100 || done == total) {
+            last_drawn = now;
+            drawn = true;
+            eprint!("\rchecking {done}/{total} files");
+        }
+        if done == total && drawn {
+            eprint!("\r\x1b[2K");
+        }
+    }
 }
 
 fn init(path: &Path, force: bool) -> ExitCode {

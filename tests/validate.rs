@@ -695,3 +695,32 @@ fn docs_list_every_rule() {
         "docs/validate.md is stale: regenerate its Rules section with `soarc rules`"
     );
 }
+
+/// The SARIF report of the whole corpus (hundreds of results, every rule's metadata with its
+/// `helpUri`) is valid against the official SARIF 2.1.0 schema.
+#[test]
+fn sarif_output_is_valid_sarif_2_1_0() {
+    let Some(dir) = corpus() else { return };
+    let schema_path = Path::new(REFERENCE).join("schemas/sarif/sarif-schema-2.1.0.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(&schema_path).unwrap())
+        .unwrap_or_else(|e| panic!("{}: {e}", schema_path.display()));
+    let validator = jsonschema::draft4::options()
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("cannot build the SARIF validator: {e}"));
+    let reports = validate::validate_paths(&[dir]);
+    let sarif = validate::report::sarif(&reports);
+    assert!(
+        sarif["runs"][0]["results"].as_array().unwrap().len() > 100,
+        "the corpus should give many results"
+    );
+    let problems: Vec<String> = validator
+        .iter_errors(&sarif)
+        .take(20)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(problems.is_empty(), "SARIF invalid:\n{}", problems.join("\n"));
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    assert!(rules.iter().all(|r| r["helpUri"]
+        .as_str()
+        .is_some_and(|u| u.ends_with(&format!("#{}", r["id"].as_str().unwrap().to_ascii_lowercase())))));
+}

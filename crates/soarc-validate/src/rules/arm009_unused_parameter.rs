@@ -27,15 +27,12 @@ pub(crate) fn unused(ctx: &Context, sink: &mut Sink, function: &str, what: &str)
         let Some(members) = scope.root.get_ci(function).and_then(|n| n.as_object()) else {
             continue;
         };
+        let used = super::CiSet::new(refs.iter().filter_map(|(_, arg)| arg.as_deref()));
         for m in members {
             if function == "variables" && m.key.eq_ignore_ascii_case("copy") {
                 continue;
             }
-            let used = refs.iter().any(|(_, arg)| {
-                arg.as_deref()
-                    .is_some_and(|a| a.eq_ignore_ascii_case(&m.key))
-            });
-            if !used {
+            if !used.contains(&m.key) {
                 sink.report(
                     &format!(
                         "{}/{}/{}",

@@ -4,7 +4,6 @@ use super::{Rule, Severity, hint};
 use crate::context::Kind;
 use crate::json::{Member, escape_token};
 use crate::{Context, Sink};
-use soarc_lang::diagnostics::did_you_mean;
 
 pub static RULE: Rule = Rule {
     code: "ARM018",
@@ -39,8 +38,9 @@ fn check(ctx: &Context, sink: &mut Sink) {
     let Some((set, declared, template)) = pair(ctx) else {
         return;
     };
+    let names = super::CiSet::new(declared.iter().map(|d| d.key.as_str()));
     for m in set {
-        if declared.iter().any(|d| d.key.eq_ignore_ascii_case(&m.key)) {
+        if names.contains(&m.key) {
             continue;
         }
         sink.report(
@@ -52,10 +52,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                  valid\"){}",
                 m.key,
                 m.key,
-                hint(did_you_mean(
-                    &m.key,
-                    declared.iter().map(|d| d.key.as_str())
-                ))
+                hint(names.suggest(&m.key))
             ),
         );
     }

@@ -26,9 +26,9 @@ fn check(ctx: &Context, sink: &mut Sink) {
         .root
         .get_ci("parameters")
         .map_or(ctx.doc.root.start, |p| p.start);
+    let set = super::CiSet::new(set.iter().map(|m| m.key.as_str()));
     for d in declared {
-        if d.value.get_ci("defaultValue").is_some()
-            || set.iter().any(|m| m.key.eq_ignore_ascii_case(&d.key))
+        if d.value.get_ci("defaultValue").is_some() || set.contains(&d.key)
         {
             continue;
         }

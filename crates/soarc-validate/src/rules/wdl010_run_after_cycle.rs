@@ -1,5 +1,7 @@
 //! WDL010: actions wait for each other in a cycle.
 
+use std::collections::HashMap;
+
 use super::{Rule, Severity};
 use crate::{Context, Sink};
 
@@ -13,9 +15,20 @@ pub static RULE: Rule = Rule {
     check,
 };
 
+/// At most this many actions are named in a cycle's message (the rest are elided), so the
+/// output stays linear in the number of actions.
+const MAX_NAMED: usize = 12;
+
 fn check(ctx: &Context, sink: &mut Sink) {
     for wf in &ctx.workflows {
         let n = wf.actions.len();
+        // (scope, lower-cased name) → action, so each edge resolves in O(1).
+        let index: HashMap<(usize, String), usize> = wf
+            .actions
+            .iter()
+            .enumerate()
+            .map(|(i, a)| ((a.group, a.name.to_ascii_lowercase()), i))
+            .collect();
         // Edges to sibling predecessors only (WDL008 reports the others).
         let edges: Vec<Vec<usize>> = wf
             .actions
@@ -27,9 +40,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                     .map(|m| {
                         m.iter()
                             .filter_map(|m| {
-                                wf.actions.iter().position(|b| {
-                                    b.group == a.group && b.name.eq_ignore_ascii_case(&m.key)
-                                })
+                                index.get(&(a.group, m.key.to_ascii_lowercase())).copied()
                             })
                             .collect()
                     })
@@ -38,12 +49,15 @@ fn check(ctx: &Context, sink: &mut Sink) {
             .collect();
         // Iterative DFS with colours: 0 new, 1 on stack, 2 done.
         let mut colour = vec![0u8; n];
+        // Where each action on the DFS stack sits in it.
+        let mut depth_of = vec![0usize; n];
         for start in 0..n {
             if colour[start] != 0 {
                 continue;
             }
             let mut stack = vec![(start, 0usize)];
             colour[start] = 1;
+            depth_of[start] = 0;
             while let Some((node, next)) = stack.pop() {
                 if next < edges[node].len() {
                     stack.push((node, next + 1));
@@ -51,14 +65,20 @@ fn check(ctx: &Context, sink: &mut Sink) {
                     match colour[to] {
                         0 => {
                             colour[to] = 1;
+                            depth_of[to] = stack.len();
                             stack.push((to, 0));
                         }
                         1 => {
-                            let at = stack.iter().position(|(s, _)| *s == to).unwrap_or(0);
-                            let cycle: Vec<&str> = stack[at..]
+                            let at = depth_of[to];
+                            let on_cycle = &stack[at..];
+                            let mut cycle: Vec<&str> = on_cycle
                                 .iter()
+                                .take(MAX_NAMED)
                                 .map(|(s, _)| wf.actions[*s].name)
                                 .collect();
+                            if on_cycle.len() > MAX_NAMED {
+                                cycle.push("…");
+                            }
                             let first = &wf.actions[to];
                             sink.report(
                                 &format!("{}/runAfter", first.pointer),
