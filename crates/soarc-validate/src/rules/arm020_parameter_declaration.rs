@@ -393,11 +393,11 @@ mod tests {
                     "/parameters/s/defaultValue",
                     "parameter 's': defaultValue 'b' is not one of its allowedValues",
                 ),
-                ("/parameters/m/maxValue", "parameter 'm': maxValue must be an integer"),
                 (
                     "/parameters/m/defaultValue",
                     "parameter 'm': defaultValue 0 is below its minValue 1",
                 ),
+                ("/parameters/m/maxValue", "parameter 'm': maxValue must be an integer"),
                 (
                     "/parameters/l/defaultValue",
                     "parameter 'l': defaultValue has length 4, above its maxLength 3",
