@@ -83,7 +83,10 @@ fn main() {
         let (_, findings) = soarc_validate::validate_text(&text);
         let took = start.elapsed();
         let ratio = previous.map_or(String::new(), |p: Duration| {
-            format!(", {:.1}x the previous size's time", took.as_secs_f64() / p.as_secs_f64())
+            format!(
+                ", {:.1}x the previous size's time",
+                took.as_secs_f64() / p.as_secs_f64()
+            )
         });
         println!(
             "{n} chained actions ({:.1} MiB): {:.0} ms, {} findings{ratio}",

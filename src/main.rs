@@ -124,15 +124,13 @@ fn main() -> ExitCode {
             ignore,
             severity,
             paths,
-        } => {
-            match soarc_validate::config::Selection::new(&select, &ignore, severity.into()) {
-                Ok(selection) => validate(format.into(), &selection, &paths),
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    ExitCode::from(2)
-                }
+        } => match soarc_validate::config::Selection::new(&select, &ignore, severity.into()) {
+            Ok(selection) => validate(format.into(), &selection, &paths),
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
             }
-        }
+        },
         Command::Rules => {
             print!("{}", report::rules_markdown());
             ExitCode::SUCCESS

@@ -727,9 +727,18 @@ fn sarif_output_is_valid_sarif_2_1_0() {
         .take(20)
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
-    assert!(problems.is_empty(), "SARIF invalid:\n{}", problems.join("\n"));
-    let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
-    assert!(rules.iter().all(|r| r["helpUri"]
-        .as_str()
-        .is_some_and(|u| u.ends_with(&format!("#{}", r["id"].as_str().unwrap().to_ascii_lowercase())))));
+    assert!(
+        problems.is_empty(),
+        "SARIF invalid:\n{}",
+        problems.join("\n")
+    );
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    assert!(rules.iter().all(
+        |r| r["helpUri"].as_str().is_some_and(|u| u.ends_with(&format!(
+            "#{}",
+            r["id"].as_str().unwrap().to_ascii_lowercase()
+        )))
+    ));
 }

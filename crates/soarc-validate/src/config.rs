@@ -194,7 +194,10 @@ mod tests {
         assert!(s.enabled("ARM009", Severity::Warning));
         assert!(!s.enabled("JSON003", Severity::Info));
         let err = Selection::new(&["WDX".into()], &[], Severity::Info).unwrap_err();
-        assert_eq!(err, "'WDX' is not a rule code or prefix (see `soarc rules`)");
+        assert_eq!(
+            err,
+            "'WDX' is not a rule code or prefix (see `soarc rules`)"
+        );
     }
 
     #[test]

@@ -386,9 +386,8 @@ impl Parser<'_> {
             let duplicate = if members.len() < SMALL {
                 members.iter().any(|m| m.key == key)
             } else {
-                let seen = seen.get_or_insert_with(|| {
-                    members.iter().map(|m| m.key.clone()).collect()
-                });
+                let seen =
+                    seen.get_or_insert_with(|| members.iter().map(|m| m.key.clone()).collect());
                 !seen.insert(key.clone())
             };
             if duplicate {

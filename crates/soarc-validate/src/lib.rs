@@ -360,11 +360,20 @@ mod corpus_scan_tmp {
     #[test]
     #[ignore]
     fn scan() {
-        let dir = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/reference/corpus"));
+        let dir = std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/reference/corpus"
+        ));
         for r in crate::validate_paths(&[dir]) {
             for f in &r.findings {
                 if f.severity == crate::Severity::Error {
-                    println!("ERR {} {} {} {}", f.code, r.path.display(), f.pointer, f.message);
+                    println!(
+                        "ERR {} {} {} {}",
+                        f.code,
+                        r.path.display(),
+                        f.pointer,
+                        f.message
+                    );
                 }
             }
         }

@@ -24,12 +24,95 @@ const COVERED: &[(&str, &[&str])] = &[
     ("Min-And-Max-Value-Are-Numbers", &["ARM020"]),
     ("Allowed-Values-Should-Actually-Be-Allowed", &["ARM020"]),
     ("Secure-Params-In-Nested-Deployments", &["ARM012", "ARM014"]),
-    ("adminPassword-Should-Not-Be-A-Literal", &["ARM014", "ARM015"]),
+    (
+        "adminPassword-Should-Not-Be-A-Literal",
+        &["ARM014", "ARM015"],
+    ),
 ];
 
 /// Fixtures where soarc deliberately differs from arm-ttk, or does not cover the case yet
 /// (marked "Not covered yet"): (test/Pass|Fail/file, reason).
-const DIFFERENCES: &[(&str, &str)] = &[];
+const DIFFERENCES: &[(&str, &str)] = &[
+    (
+        "Location-Should-Not-Be-Hardcoded/Fail/nested-template.json",
+        "Deliberate: a 'location' parameter defaulting to 'global' (arm-ttk forbids defaults in nested templates by file name); 'global' is the location of global resources, not a region pinned by mistake.",
+    ),
+    (
+        "Location-Should-Not-Be-Hardcoded/Fail/no-parameters.json",
+        "Deliberate: [resourceGroup().location] deploys where the resource group is, which is what Sentinel playbook templates do; arm-ttk wants a location parameter (Marketplace rule), ARM accepts both.",
+    ),
+    (
+        "Location-Should-Not-Be-Hardcoded/Fail/resourceGroup.location.json",
+        "Deliberate: as no-parameters.json, [resourceGroup().location] is not a hard-coded location.",
+    ),
+    (
+        "Outputs-Must-Not-Contain-Secrets/Fail/Outputs-Cannot-Contain-Strings-Named-Password.json",
+        "Deliberate: an output named like a password whose value is a literal description; soarc reports outputs that return secure parameters or list*() results, not names.",
+    ),
+    (
+        "Parameters-Must-Be-Referenced/Pass/SkipMe.json",
+        "Deliberate: arm-ttk skips parameters named '__*' by convention; ARM has no such convention, and the parameter is unused (ARM009 warning).",
+    ),
+    (
+        "Secure-String-Parameters-Cannot-Have-Default/Pass/NewGuid-As-Default-With-Spaces.json",
+        "Deliberate: ' [ newGuid() ]' starts with a space, so ARM does not evaluate it: the secure default is that literal text (ARM008 is right).",
+    ),
+    (
+        "DependsOn-Best-Practices/Fail/DependsOn-Has-If.json",
+        "Deliberate: if() at the start of dependsOn is an arm-ttk style rule; ARM accepts it and soarc reports only entries no deployment could resolve.",
+    ),
+    (
+        "DependsOn-Best-Practices/Fail/DependsOn-Starts-With-Concat.json",
+        "Deliberate: concat() in dependsOn is an arm-ttk style rule; ARM accepts it.",
+    ),
+    (
+        "DependsOn-Best-Practices/Pass/DependsOn-Has-ResourceId.json",
+        "Deliberate: the fragment depends on a storage account the template does not define; ARM rejects that ('not defined in the template'), so ARM006 reports it.",
+    ),
+    (
+        "DependsOn-Best-Practices/Pass/dependson-nested-if.json",
+        "Deliberate: as DependsOn-Has-ResourceId.json, no Microsoft.Storage/storageAccounts resource exists in the template.",
+    ),
+    (
+        "Min-And-Max-Value-Are-Numbers/Pass/Min-And-Max-Are-Present.json",
+        "Deliberate: the parameter has no type, which ARM requires (ARM020); the bounds themselves are fine.",
+    ),
+    (
+        "Allowed-Values-Should-Actually-Be-Allowed/Fail/DefaultValueNotAllowed",
+        UI_REASON,
+    ),
+    (
+        "Allowed-Values-Should-Actually-Be-Allowed/Fail/LocationValueNotAllowed",
+        UI_REASON,
+    ),
+    (
+        "Allowed-Values-Should-Actually-Be-Allowed/Fail/MultiSelectWithBadValue",
+        UI_REASON,
+    ),
+    (
+        "Allowed-Values-Should-Actually-Be-Allowed/Fail/OutputMismatch",
+        UI_REASON,
+    ),
+    (
+        "Secure-Params-In-Nested-Deployments/Fail/listKeys-implicit.json",
+        "Not covered yet: secure values (list*() results, secure parameters) passed into a nested deployment with outer expression scope; a candidate rule.",
+    ),
+    (
+        "Secure-Params-In-Nested-Deployments/Fail/outer-explicit.json",
+        "Not covered yet: as listKeys-implicit.json.",
+    ),
+    (
+        "Secure-Params-In-Nested-Deployments/Fail/outer-implicit.json",
+        "Not covered yet: as listKeys-implicit.json.",
+    ),
+    (
+        "adminPassword-Should-Not-Be-A-Literal/Fail/Literal-Admin-AdminPassword.json",
+        "Not covered yet: a literal password in a variable feeding a resource's administratorLoginPassword; ARM015 covers connection parameters only.",
+    ),
+];
+
+/// The reason shared by the createUiDefinition fixtures.
+const UI_REASON: &str = "Deliberate: arm-ttk compares the template with a Marketplace createUiDefinition.json; soarc checks templates, parameters files and workflows, not Marketplace UI definitions (ARM020 checks defaults against allowedValues inside the template).";
 
 fn arm_ttk() -> Option<PathBuf> {
     let dir = Path::new(REFERENCE).join("arm-ttk");
@@ -37,22 +120,41 @@ fn arm_ttk() -> Option<PathBuf> {
         return Some(dir);
     }
     if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("arm-ttk fixtures missing at {} (required when CI=true)", dir.display());
+        panic!(
+            "arm-ttk fixtures missing at {} (required when CI=true)",
+            dir.display()
+        );
     }
-    eprintln!("NOTICE: arm-ttk fixtures not found at {}; test not run", dir.display());
+    eprintln!(
+        "NOTICE: arm-ttk fixtures not found at {}; test not run",
+        dir.display()
+    );
     None
+}
+
+fn files_of(fixture: &Path) -> Vec<PathBuf> {
+    if fixture.is_dir() {
+        files(fixture)
+    } else {
+        vec![fixture.to_path_buf()]
+    }
 }
 
 fn files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("json")) {
+            } else if p
+                .extension()
+                .is_some_and(|x| x.eq_ignore_ascii_case("json"))
+            {
                 out.push(p);
             }
         }
@@ -68,14 +170,22 @@ fn arm_ttk_fixtures_table_holds() {
     let (mut fail_total, mut fail_flagged, mut pass_total, mut pass_flagged) = (0, 0, 0, 0);
     for (test, codes) in COVERED {
         for (expect_flag, sub) in [(true, "Fail"), (false, "Pass")] {
-            for path in files(&root.join(test).join(sub)) {
-                let report = soarc_validate::validate_file(&path);
-                let flagged = report.findings.iter().any(|f| codes.contains(&f.code));
+            // A fixture is a file or a directory of files (checked together).
+            let dir = root.join(test).join(sub);
+            let mut fixtures: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .map(|d| d.flatten().map(|e| e.path()).collect())
+                .unwrap_or_default();
+            fixtures.sort();
+            for fixture in fixtures {
+                let flagged = files_of(&fixture).iter().any(|path| {
+                    soarc_validate::validate_file(path)
+                        .findings
+                        .iter()
+                        .any(|f| codes.contains(&f.code))
+                });
                 let name = format!(
                     "{test}/{sub}/{}",
-                    path.strip_prefix(root.join(test).join(sub))
-                        .unwrap()
-                        .display()
+                    fixture.file_name().unwrap().to_string_lossy()
                 );
                 if expect_flag {
                     fail_total += 1;
@@ -105,8 +215,16 @@ fn arm_ttk_fixtures_table_holds() {
     assert!(
         unexplained.is_empty() && stale.is_empty(),
         "arm-ttk table changed.\nDisagreements without a reason:\n{}\nListed but now agreeing:\n{}",
-        unexplained.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n"),
+        unexplained
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
         stale.iter().map(|s| **s).collect::<Vec<_>>().join("\n")
     );
-    assert!(DIFFERENCES.iter().all(|(_, why)| why.len() > 20));
+    assert!(
+        DIFFERENCES
+            .iter()
+            .all(|(_, why)| why.starts_with("Deliberate: ") || why.starts_with("Not covered yet: "))
+    );
 }

@@ -230,7 +230,10 @@ fn check_resource_id(
             // Unknown parts: compare with every name of the type (rare: names computed the
             // same way are usually equal patterns).
             None => {
-                candidates.literal.iter().any(|l| Pattern::lit(l).may_equal(&wanted))
+                candidates
+                    .literal
+                    .iter()
+                    .any(|l| Pattern::lit(l).may_equal(&wanted))
                     || candidates.patterns.iter().any(|p| p.may_equal(&wanted))
             }
         };

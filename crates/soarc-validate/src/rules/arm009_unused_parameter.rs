@@ -28,6 +28,26 @@ pub(crate) fn unused(ctx: &Context, sink: &mut Sink, function: &str, what: &str)
             continue;
         };
         let used = super::CiSet::new(refs.iter().filter_map(|(_, arg)| arg.as_deref()));
+        // Copy loops in `variables` declare variables too: `"copy": [{"name": "x", ...}]`.
+        let copies = members
+            .iter()
+            .filter(|m| function == "variables" && m.key.eq_ignore_ascii_case("copy"))
+            .filter_map(|m| m.value.as_array())
+            .flatten()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                let name = c.get_ci("name")?;
+                Some((name.as_str()?, name.start, i))
+            });
+        for (name, start, i) in copies {
+            if !used.contains(name) {
+                sink.report(
+                    &format!("{}/variables/copy/{i}/name", scope.pointer),
+                    start,
+                    format!("{what} '{name}' is declared but never used"),
+                );
+            }
+        }
         for m in members {
             if function == "variables" && m.key.eq_ignore_ascii_case("copy") {
                 continue;

@@ -46,7 +46,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                     return;
                 };
                 let lower = name.to_ascii_lowercase();
-                if lower.starts_with("list") && lower.len() > 4 && !name.contains('.') {
+                if lower.starts_with("list") && !name.contains('.') {
                     problem = Some(format!("calls {name}()"));
                 } else if lower == "parameters"
                     && let Some(Expr::Str(p)) = args.first()

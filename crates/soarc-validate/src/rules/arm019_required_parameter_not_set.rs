@@ -28,8 +28,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
         .map_or(ctx.doc.root.start, |p| p.start);
     let set = super::CiSet::new(set.iter().map(|m| m.key.as_str()));
     for d in declared {
-        if d.value.get_ci("defaultValue").is_some() || set.contains(&d.key)
-        {
+        if d.value.get_ci("defaultValue").is_some() || set.contains(&d.key) {
             continue;
         }
         sink.report(

@@ -123,7 +123,15 @@ fn check(ctx: &Context, sink: &mut Sink) {
         if let Some(outputs) = scope.root.get_ci("outputs").and_then(Node::as_object) {
             for m in outputs {
                 let at = child(&child(&scope.pointer, "outputs"), &m.key);
-                check_type("output", &m.key, &m.value, &at, m.key_start, custom_types, sink);
+                check_type(
+                    "output",
+                    &m.key,
+                    &m.value,
+                    &at,
+                    m.key_start,
+                    custom_types,
+                    sink,
+                );
             }
         }
     }
@@ -232,7 +240,12 @@ fn check_parameter(
     let allowed = match decl.get_ci("allowedValues") {
         Some(node) => match node.as_array() {
             Some(items) => Some(items),
-            None if node.as_str().is_some_and(|s| classify(s) == StringKind::Expression) => None,
+            None if node
+                .as_str()
+                .is_some_and(|s| classify(s) == StringKind::Expression) =>
+            {
+                None
+            }
             None => {
                 sink.report(
                     &format!("{at}/allowedValues"),
@@ -305,8 +318,24 @@ fn check_parameter(
                 }
             }
         }
-        Value::String(s) => length_bounds(name, s.chars().count(), min_length, max_length, &dat, default, sink),
-        Value::Array(items) => length_bounds(name, items.len(), min_length, max_length, &dat, default, sink),
+        Value::String(s) => length_bounds(
+            name,
+            s.chars().count(),
+            min_length,
+            max_length,
+            &dat,
+            default,
+            sink,
+        ),
+        Value::Array(items) => length_bounds(
+            name,
+            items.len(),
+            min_length,
+            max_length,
+            &dat,
+            default,
+            sink,
+        ),
         _ => {}
     }
 }
@@ -397,7 +426,10 @@ mod tests {
                     "/parameters/m/defaultValue",
                     "parameter 'm': defaultValue 0 is below its minValue 1",
                 ),
-                ("/parameters/m/maxValue", "parameter 'm': maxValue must be an integer"),
+                (
+                    "/parameters/m/maxValue",
+                    "parameter 'm': maxValue must be an integer",
+                ),
                 (
                     "/parameters/l/defaultValue",
                     "parameter 'l': defaultValue has length 4, above its maxLength 3",

@@ -194,9 +194,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                     sink.report(
                         &at,
                         props.start,
-                        format!(
-                            "deployment '{label}' has no properties.mode; set \"Incremental\""
-                        ),
+                        format!("deployment '{label}' has no properties.mode; set \"Incremental\""),
                     );
                 }
                 if props.get_ci("template").is_none() && props.get_ci("templateLink").is_none() {
