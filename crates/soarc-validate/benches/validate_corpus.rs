@@ -4,7 +4,8 @@
 //! 100,000 chained actions (each runs after the previous one), validated from text; the
 //! second should take about 10× the first (every rule linear or n log n).
 //!
-//! `cargo bench --bench validate_corpus`. Needs `../shared/reference/corpus`; prints a notice
+//! `cargo bench -p soarc-validate --bench validate_corpus` (only this crate and soarc-lang
+//! are built in release). Needs `../shared/reference/corpus`; prints a notice
 //! and exits when it is absent (fails when CI=true). Comparison with `check-jsonschema` (the
 //! official workflow schema) is scripted in docs/validate.md.
 
@@ -14,7 +15,7 @@ use std::time::{Duration, Instant};
 fn main() {
     let dir = Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/reference/corpus"
+        "/../../../shared/reference/corpus"
     ));
     if !dir.is_dir() {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
