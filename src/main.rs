@@ -62,9 +62,9 @@ enum Command {
         /// Never these rules: codes or prefixes, repeatable or comma-separated.
         #[arg(long, value_delimiter = ',')]
         ignore: Vec<String>,
-        /// Report findings of this severity and above.
-        #[arg(long, value_enum, default_value = "info")]
-        severity: SeverityArg,
+        /// Report findings of this severity and above (default: soarc.toml's, else info).
+        #[arg(long, value_enum)]
+        severity: Option<SeverityArg>,
         /// Files or directories.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -124,8 +124,8 @@ fn main() -> ExitCode {
             ignore,
             severity,
             paths,
-        } => match soarc_validate::config::Selection::new(&select, &ignore, severity.into()) {
-            Ok(selection) => validate(format.into(), &selection, &paths),
+        } => match configure(&select, &ignore, severity, &paths) {
+            Ok((selection, config)) => validate(format.into(), &selection, config.as_ref(), &paths),
             Err(e) => {
                 eprintln!("error: {e}");
                 ExitCode::from(2)
@@ -145,13 +145,52 @@ fn main() -> ExitCode {
     }
 }
 
+/// The rule selection from the command line and the nearest `soarc.toml` (looked for from
+/// the first checked path upwards): `--select` and `--severity` replace the file's, `--ignore`
+/// adds to it.
+fn configure(
+    select: &[String],
+    ignore: &[String],
+    severity: Option<SeverityArg>,
+    paths: &[PathBuf],
+) -> Result<
+    (
+        soarc_validate::config::Selection,
+        Option<soarc_validate::config::ConfigFile>,
+    ),
+    String,
+> {
+    use soarc_validate::config::{ConfigFile, Selection, find_config};
+    let config = match paths.first().and_then(|p| find_config(p)) {
+        Some(path) => Some(ConfigFile::load(&path)?),
+        None => None,
+    };
+    let file = config.clone().unwrap_or_default();
+    let select = if select.is_empty() {
+        &file.select[..]
+    } else {
+        select
+    };
+    let threshold = severity
+        .map(Into::into)
+        .or(file.severity)
+        .unwrap_or(soarc_validate::Severity::Info);
+    let mut selection = Selection::new(select, ignore, threshold)?;
+    selection.ignore_more(&file.ignore)?;
+    Ok((selection, config))
+}
+
 fn validate(
     format: Format,
     selection: &soarc_validate::config::Selection,
+    config: Option<&soarc_validate::config::ConfigFile>,
     paths: &[PathBuf],
 ) -> ExitCode {
     let mut reports = soarc_validate::validate_paths_with(paths, progress_line());
     selection.apply(&mut reports);
+    if let Some(config) = config {
+        config.apply_per_path(&mut reports);
+    }
     let summary = Summary::of(&reports);
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(report::render(format, &reports).as_bytes());

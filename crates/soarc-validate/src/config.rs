@@ -9,7 +9,8 @@
 //! and the workflow definition language allows `metadata` on every action and trigger
 //! (Microsoft's workflowdefinition.json schema, "The operation metadata").
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
 
 use crate::json::{Document, Node};
 use crate::rules::{self, Severity};
@@ -83,6 +84,133 @@ impl Selection {
     pub fn apply(&self, reports: &mut [FileReport]) {
         for r in reports {
             r.findings.retain(|f| self.enabled(f.code, f.severity));
+        }
+    }
+}
+
+/// The configuration file's name, looked for in the checked path's directory and upwards.
+pub const CONFIG_FILE: &str = "soarc.toml";
+
+/// `soarc.toml`, section `[validate]`:
+///
+/// ```toml
+/// [validate]
+/// select = ["WDL", "ARM"]      # default: every rule
+/// ignore = ["ARM017"]
+/// severity = "warning"         # error | warning | info
+///
+/// [validate.per-path-ignores]  # path prefixes, relative to this file's directory
+/// "legacy/" = ["ARM013", "WDL016"]
+/// "exports/old.json" = ["ALL"]
+/// ```
+///
+/// Command-line `--select` replaces `select`; `--ignore` adds to `ignore`; `--severity`
+/// replaces `severity`.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigFile {
+    /// The file itself.
+    pub path: PathBuf,
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub severity: Option<Severity>,
+    /// (absolute path prefix, codes or prefixes).
+    pub per_path: Vec<(PathBuf, Vec<String>)>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Root {
+    #[serde(default)]
+    validate: Section,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct Section {
+    #[serde(default)]
+    select: Vec<String>,
+    #[serde(default)]
+    ignore: Vec<String>,
+    severity: Option<String>,
+    #[serde(default)]
+    per_path_ignores: BTreeMap<String, Vec<String>>,
+}
+
+/// The nearest `soarc.toml` at or above `start` (a file's directory, or the directory).
+pub fn find_config(start: &Path) -> Option<PathBuf> {
+    let start = std::fs::canonicalize(start).ok()?;
+    let mut dir = if start.is_dir() {
+        Some(start.as_path())
+    } else {
+        start.parent()
+    };
+    while let Some(d) = dir {
+        let candidate = d.join(CONFIG_FILE);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+impl ConfigFile {
+    /// Reads and checks a configuration file (codes must name rules).
+    pub fn load(path: &Path) -> Result<ConfigFile, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        let root: Root = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let v = root.validate;
+        let at = |e: String| format!("{}: {e}", path.display());
+        Selection::new(&v.select, &v.ignore, Severity::Info).map_err(at)?;
+        let severity =
+            match &v.severity {
+                None => None,
+                Some(s) => Some(parse_severity(s).ok_or_else(|| {
+                    at(format!("severity '{s}' is not one of error, warning, info"))
+                })?),
+            };
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut per_path = Vec::new();
+        for (prefix, codes) in v.per_path_ignores {
+            Selection::new(&[], &codes, Severity::Info).map_err(at)?;
+            per_path.push((
+                dir.join(prefix.trim_start_matches("./")),
+                codes.iter().map(|c| c.to_ascii_uppercase()).collect(),
+            ));
+        }
+        Ok(ConfigFile {
+            path: path.to_path_buf(),
+            select: v.select,
+            ignore: v.ignore,
+            severity,
+            per_path,
+        })
+    }
+
+    /// Drops findings that a per-path entry ignores for their file.
+    pub fn apply_per_path(&self, reports: &mut [FileReport]) {
+        if self.per_path.is_empty() {
+            return;
+        }
+        for r in reports {
+            let Ok(abs) = std::fs::canonicalize(&r.path) else {
+                continue;
+            };
+            let codes: Vec<&String> = self
+                .per_path
+                .iter()
+                .filter(|(prefix, _)| abs.starts_with(prefix))
+                .flat_map(|(_, codes)| codes)
+                .collect();
+            if codes.is_empty() {
+                continue;
+            }
+            r.findings.retain(|f| {
+                !codes
+                    .iter()
+                    .any(|c| c.as_str() == "ALL" || f.code.starts_with(c.as_str()))
+            });
         }
     }
 }
@@ -197,6 +325,46 @@ mod tests {
         assert_eq!(
             err,
             "'WDX' is not a rule code or prefix (see `soarc rules`)"
+        );
+    }
+
+    #[test]
+    fn config_file_is_found_upwards_and_applied_per_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::write(
+            root.join(CONFIG_FILE),
+            "[validate]\nignore = [\"ARM017\"]\nseverity = \"warning\"\n\n[validate.per-path-ignores]\n\"legacy/\" = [\"WDL019\"]\n",
+        )
+        .unwrap();
+        std::fs::create_dir_all(root.join("legacy/deep")).unwrap();
+        let text = r#"{"$schema": "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#",
+            "contentVersion": "1.0.0.0", "triggers": {}, "actions": {"a": {"type": "Compse", "inputs": 1}}}"#;
+        let old = root.join("legacy/deep/wf.json");
+        let new = root.join("wf.json");
+        std::fs::write(&old, text).unwrap();
+        std::fs::write(&new, text).unwrap();
+        let found = find_config(&root.join("legacy/deep")).unwrap();
+        assert_eq!(found, root.join(CONFIG_FILE));
+        let config = ConfigFile::load(&found).unwrap();
+        assert_eq!(config.ignore, ["ARM017"]);
+        assert_eq!(config.severity, Some(Severity::Warning));
+        let mut reports = vec![crate::validate_file(&old), crate::validate_file(&new)];
+        config.apply_per_path(&mut reports);
+        assert!(reports[0].findings.iter().all(|f| f.code != "WDL019"));
+        assert_eq!(
+            reports[1]
+                .findings
+                .iter()
+                .filter(|f| f.code == "WDL019")
+                .count(),
+            1
+        );
+        std::fs::write(root.join(CONFIG_FILE), "[validate]\nignore = [\"XYZ\"]\n").unwrap();
+        let err = ConfigFile::load(&found).unwrap_err();
+        assert!(
+            err.ends_with("'XYZ' is not a rule code or prefix (see `soarc rules`)"),
+            "{err}"
         );
     }
 

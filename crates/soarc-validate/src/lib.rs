@@ -348,34 +348,3 @@ pub fn validate_paths(paths: &[PathBuf]) -> Vec<FileReport> {
     reports.extend(files.iter().map(|p| validate_file(p)));
     reports
 }
-
-#[cfg(test)]
-mod corpus_scan_tmp {
-    #[test]
-    #[ignore]
-    fn rules_md() {
-        std::fs::write("/tmp/rules.md", crate::report::rules_markdown()).unwrap();
-    }
-
-    #[test]
-    #[ignore]
-    fn scan() {
-        let dir = std::path::PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/reference/corpus"
-        ));
-        for r in crate::validate_paths(&[dir]) {
-            for f in &r.findings {
-                if f.severity == crate::Severity::Error {
-                    println!(
-                        "ERR {} {} {} {}",
-                        f.code,
-                        r.path.display(),
-                        f.pointer,
-                        f.message
-                    );
-                }
-            }
-        }
-    }
-}

@@ -147,9 +147,7 @@ fn check_type(
     custom_types: bool,
     sink: &mut Sink,
 ) -> Option<Type> {
-    if decl.as_object().is_none() {
-        return None;
-    }
+    decl.as_object()?;
     if decl.get_ci("$ref").is_some() {
         return None;
     }
