@@ -742,3 +742,56 @@ fn sarif_output_is_valid_sarif_2_1_0() {
         )))
     ));
 }
+
+/// `--select`, `--ignore`, `--severity`, `soarc.toml` and Bicep files, through the CLI.
+#[test]
+fn cli_selection_config_and_bicep() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = dir.path().join("wf.json");
+    // WDL019 (error) and JSON003 (info).
+    std::fs::write(
+        &wf,
+        "\u{feff}{\"$schema\": \"https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#\",\n\"contentVersion\": \"1.0.0.0\", \"triggers\": {},\n\"actions\": {\"a\": {\"type\": \"Compse\", \"inputs\": 1}}}",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("main.bicep"), "param x string\n").unwrap();
+    let d = dir.path().to_str().unwrap();
+    let (code, out, _) = soarc(&["validate", d]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(
+            "error[WDL019]: action 'a' has unknown type 'Compse'; did you mean 'Compose'?"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("info[JSON003]"), "{out}");
+    assert!(
+        out.contains("main.bicep: skipped: Bicep file: not checked"),
+        "{out}"
+    );
+    assert!(
+        out.contains("WDL019: https://github.com/soarc/soarc/blob/main/docs/validate.md#wdl019"),
+        "{out}"
+    );
+    let (code, out, _) = soarc(&["validate", "--ignore", "wdl01", d]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("WDL019") && out.contains("JSON003"), "{out}");
+    let (_, out, _) = soarc(&["validate", "--severity", "error", d]);
+    assert!(out.contains("WDL019") && !out.contains("JSON003"), "{out}");
+    let (_, out, _) = soarc(&["validate", "--select", "JSON", d]);
+    assert!(!out.contains("WDL019") && out.contains("JSON003"), "{out}");
+    let (code, _, err) = soarc(&["validate", "--select", "XYZ", d]);
+    assert_eq!(code, 2);
+    assert!(err.contains("'XYZ' is not a rule code or prefix"), "{err}");
+    // soarc.toml in the directory: ignore and severity, overridden by the command line.
+    std::fs::write(
+        dir.path().join("soarc.toml"),
+        "[validate]\nignore = [\"WDL019\"]\nseverity = \"warning\"\n",
+    )
+    .unwrap();
+    let (code, out, _) = soarc(&["validate", wf.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("WDL019") && !out.contains("JSON003"), "{out}");
+    let (_, out, _) = soarc(&["validate", "--severity", "info", wf.to_str().unwrap()]);
+    assert!(out.contains("JSON003"), "{out}");
+}
