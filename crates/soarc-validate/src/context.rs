@@ -195,6 +195,8 @@ pub struct Workflow<'a> {
     /// Lower-cased action name → index of its first action (names are unique per workflow
     /// in valid definitions; lookups are case-insensitive, as Logic Apps matches them).
     pub action_index: HashMap<String, usize>,
+    /// (scope group, lower-cased name) → action: `runAfter` names siblings only.
+    pub sibling_index: HashMap<(usize, String), usize>,
 }
 
 impl<'a> Workflow<'a> {
@@ -206,6 +208,13 @@ impl<'a> Workflow<'a> {
     /// The action with this name (case-insensitive), if any.
     pub fn find_action(&self, name: &str) -> Option<usize> {
         self.action_index.get(&name.to_ascii_lowercase()).copied()
+    }
+
+    /// The action named `name` (case-insensitive) in scope `group`, if any.
+    pub fn find_sibling(&self, group: usize, name: &str) -> Option<usize> {
+        self.sibling_index
+            .get(&(group, name.to_ascii_lowercase()))
+            .copied()
     }
 
     /// Indices of the action and its enclosing actions, innermost first.
@@ -328,6 +337,7 @@ impl<'a> Context<'a> {
             actions: Vec::new(),
             exprs: Vec::new(),
             action_index: HashMap::new(),
+            sibling_index: HashMap::new(),
         };
         let mut groups = 0;
         if let Some(triggers) = def.get_ci("triggers").and_then(Node::as_object) {
@@ -354,9 +364,11 @@ impl<'a> Context<'a> {
             );
         }
         for (i, action) in wf.actions.iter().enumerate() {
-            wf.action_index
-                .entry(action.name.to_ascii_lowercase())
+            let lower = action.name.to_ascii_lowercase();
+            wf.sibling_index
+                .entry((action.group, lower.clone()))
                 .or_insert(i);
+            wf.action_index.entry(lower).or_insert(i);
         }
         // Strings: each action's own values (nested actions excluded), triggers, outputs.
         let mut found: Vec<(Option<usize>, StrAt<'a>)> = Vec::new();

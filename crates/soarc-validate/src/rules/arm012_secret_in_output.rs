@@ -34,6 +34,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                     .collect()
             })
             .unwrap_or_default();
+        let secure = super::CiSet::new(secure);
         let outputs = format!("{}/outputs/", scope.pointer);
         for e in &scope.exprs {
             if !e.at.pointer.starts_with(&outputs) {
@@ -50,7 +51,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                     problem = Some(format!("calls {name}()"));
                 } else if lower == "parameters"
                     && let Some(Expr::Str(p)) = args.first()
-                    && secure.iter().any(|s| s.eq_ignore_ascii_case(p))
+                    && secure.contains(p)
                 {
                     problem = Some(format!("returns secure parameter '{p}'"));
                 }

@@ -28,6 +28,9 @@ fn check(ctx: &Context, sink: &mut Sink) {
     for scope in &ctx.scopes {
         // Parameters that feed a resource location.
         let mut feeding: Vec<String> = Vec::new();
+        // Expressions by offset, so each resource finds its location's in O(1).
+        let by_offset: std::collections::HashMap<usize, &crate::context::ArmExpr> =
+            scope.exprs.iter().map(|e| (e.at.offset, e)).collect();
         for resource in &scope.resources {
             let Some(node) = resource.node.get_ci("location") else {
                 continue;
@@ -44,10 +47,8 @@ fn check(ctx: &Context, sink: &mut Sink) {
                         resource.name.unwrap_or(&resource.full_type)
                     ),
                 );
-            } else if let Some(e) = scope
-                .exprs
-                .iter()
-                .find(|e| e.at.offset == node.start)
+            } else if let Some(e) = by_offset
+                .get(&node.start)
                 .and_then(|e| e.parsed.as_ref().ok())
             {
                 collect_parameters(e, &mut feeding);
@@ -56,9 +57,10 @@ fn check(ctx: &Context, sink: &mut Sink) {
         let Some(params) = scope.root.get_ci("parameters").and_then(|p| p.as_object()) else {
             continue;
         };
+        let feeding = super::CiSet::new(feeding.iter().map(String::as_str));
         for m in params {
             let named = m.key.eq_ignore_ascii_case("location");
-            if !named && !feeding.iter().any(|f| f.eq_ignore_ascii_case(&m.key)) {
+            if !named && !feeding.contains(&m.key) {
                 continue;
             }
             let Some(default) = m.value.get_ci("defaultValue") else {

@@ -269,7 +269,7 @@ pub(crate) struct CiSet<'a> {
 
 /// Above this many candidates no "did you mean" is computed (each suggestion compares the
 /// unknown name with every candidate; this bound keeps reporting linear in findings).
-const MAX_SUGGESTION_CANDIDATES: usize = 2000;
+pub(crate) const MAX_SUGGESTION_CANDIDATES: usize = 2000;
 
 impl<'a> CiSet<'a> {
     pub(crate) fn new(names: impl IntoIterator<Item = &'a str>) -> CiSet<'a> {

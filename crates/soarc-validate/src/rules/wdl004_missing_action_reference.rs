@@ -39,7 +39,12 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 .iter()
                 .any(|t| t.name.eq_ignore_ascii_case(target));
         if !exists {
-            let names = wf.actions.iter().map(|a| a.name);
+            // Bounded so reporting stays linear in findings.
+            let names = wf
+                .actions
+                .iter()
+                .take(super::MAX_SUGGESTION_CANDIDATES)
+                .map(|a| a.name);
             sink.report(
                 &e.at.pointer,
                 e.at.offset,

@@ -24,11 +24,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 continue;
             };
             for m in run_after {
-                let sibling = wf
-                    .actions
-                    .iter()
-                    .any(|a| a.group == action.group && a.name.eq_ignore_ascii_case(&m.key));
-                if sibling {
+                if wf.find_sibling(action.group, &m.key).is_some() {
                     continue;
                 }
                 let message = if wf.find_action(&m.key).is_some() {
@@ -37,9 +33,12 @@ fn check(ctx: &Context, sink: &mut Sink) {
                         action.name, m.key
                     )
                 } else {
+                    // Suggestions compare with every action: bounded so reporting stays
+                    // linear in findings.
                     let siblings = wf
                         .actions
                         .iter()
+                        .take(super::MAX_SUGGESTION_CANDIDATES)
                         .filter(|a| a.group == action.group)
                         .map(|a| a.name);
                     format!(

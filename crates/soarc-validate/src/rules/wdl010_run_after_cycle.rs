@@ -1,7 +1,5 @@
 //! WDL010: actions wait for each other in a cycle.
 
-use std::collections::HashMap;
-
 use super::{Rule, Severity};
 use crate::{Context, Sink};
 
@@ -22,13 +20,7 @@ const MAX_NAMED: usize = 12;
 fn check(ctx: &Context, sink: &mut Sink) {
     for wf in &ctx.workflows {
         let n = wf.actions.len();
-        // (scope, lower-cased name) → action, so each edge resolves in O(1).
-        let index: HashMap<(usize, String), usize> = wf
-            .actions
-            .iter()
-            .enumerate()
-            .map(|(i, a)| ((a.group, a.name.to_ascii_lowercase()), i))
-            .collect();
+
         // Edges to sibling predecessors only (WDL008 reports the others).
         let edges: Vec<Vec<usize>> = wf
             .actions
@@ -39,9 +31,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                     .and_then(|r| r.as_object())
                     .map(|m| {
                         m.iter()
-                            .filter_map(|m| {
-                                index.get(&(a.group, m.key.to_ascii_lowercase())).copied()
-                            })
+                            .filter_map(|m| wf.find_sibling(a.group, &m.key))
                             .collect()
                     })
                     .unwrap_or_default()
