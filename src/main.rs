@@ -60,6 +60,16 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "human")]
         format: OutputFormat,
+        /// Only these rules: codes or prefixes (`WDL`, `ARM01`, `WDL016`), repeatable or
+        /// comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        select: Vec<String>,
+        /// Never these rules: codes or prefixes, repeatable or comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        ignore: Vec<String>,
+        /// Report findings of this severity and above (default: soarc.toml's, else info).
+        #[arg(long, value_enum)]
+        severity: Option<SeverityArg>,
         /// Files or directories.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -115,6 +125,24 @@ enum DiffFormat {
     Json,
 }
 
+/// `soarc validate --severity`: the lowest severity reported.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SeverityArg {
+    Error,
+    Warning,
+    Info,
+}
+
+impl From<SeverityArg> for soarc_validate::Severity {
+    fn from(s: SeverityArg) -> Self {
+        match s {
+            SeverityArg::Error => soarc_validate::Severity::Error,
+            SeverityArg::Warning => soarc_validate::Severity::Warning,
+            SeverityArg::Info => soarc_validate::Severity::Info,
+        }
+    }
+}
+
 /// `soarc validate --format`: the report formats of [`soarc_validate::report`].
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum OutputFormat {
@@ -147,7 +175,19 @@ fn main() -> ExitCode {
             check,
             take_over,
         } => run_build(&specs, &out, check, take_over),
-        Command::Validate { format, paths } => validate(format.into(), &paths),
+        Command::Validate {
+            format,
+            select,
+            ignore,
+            severity,
+            paths,
+        } => match configure(&select, &ignore, severity, &paths) {
+            Ok((selection, config)) => validate(format.into(), &selection, config.as_ref(), &paths),
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        },
         Command::Rules => {
             print!("{}", report::rules_markdown());
             ExitCode::SUCCESS
@@ -228,7 +268,47 @@ fn diff(old: &Path, new: &Path, format: DiffFormat, fail_on_security: bool) -> E
     ExitCode::SUCCESS
 }
 
-fn validate(format: Format, paths: &[PathBuf]) -> ExitCode {
+/// The rule selection from the command line and the nearest `soarc.toml` (looked for from
+/// the first checked path upwards): `--select` and `--severity` replace the file's, `--ignore`
+/// adds to it.
+fn configure(
+    select: &[String],
+    ignore: &[String],
+    severity: Option<SeverityArg>,
+    paths: &[PathBuf],
+) -> Result<
+    (
+        soarc_validate::config::Selection,
+        Option<soarc_validate::config::ConfigFile>,
+    ),
+    String,
+> {
+    use soarc_validate::config::{ConfigFile, Selection, find_config};
+    let config = match paths.first().and_then(|p| find_config(p)) {
+        Some(path) => Some(ConfigFile::load(&path)?),
+        None => None,
+    };
+    let file = config.clone().unwrap_or_default();
+    let select = if select.is_empty() {
+        &file.select[..]
+    } else {
+        select
+    };
+    let threshold = severity
+        .map(Into::into)
+        .or(file.severity)
+        .unwrap_or(soarc_validate::Severity::Info);
+    let mut selection = Selection::new(select, ignore, threshold)?;
+    selection.ignore_more(&file.ignore)?;
+    Ok((selection, config))
+}
+
+fn validate(
+    format: Format,
+    selection: &soarc_validate::config::Selection,
+    config: Option<&soarc_validate::config::ConfigFile>,
+    paths: &[PathBuf],
+) -> ExitCode {
     // A folder soarc builds into may hold an update a killed build left: finish it first so
     // the files checked are one build's.
     for path in paths.iter().filter(|p| p.is_dir()) {
@@ -240,7 +320,11 @@ fn validate(format: Format, paths: &[PathBuf]) -> ExitCode {
             }
         }
     }
-    let reports = soarc_validate::validate_paths(paths);
+    let mut reports = soarc_validate::validate_paths_with(paths, progress_line());
+    selection.apply(&mut reports);
+    if let Some(config) = config {
+        config.apply_per_path(&mut reports);
+    }
     let summary = Summary::of(&reports);
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(report::render(format, &reports).as_bytes());
@@ -258,6 +342,32 @@ fn validate(format: Format, paths: &[PathBuf]) -> ExitCode {
         );
     }
     ExitCode::from(summary.exit_code())
+}
+
+/// Progress for `soarc validate`: a self-erasing line on stderr, only when stderr is a
+/// terminal and not in CI (`CI` set), and only for runs of at least 200 files or after a
+/// second, so small runs and piped or CI output stay clean.
+fn progress_line() -> impl FnMut(usize, usize) {
+    use std::io::IsTerminal;
+    let enabled = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let start = std::time::Instant::now();
+    let mut last_drawn = start;
+    let mut drawn = false;
+    move |done, total| {
+        if !enabled {
+            return;
+        }
+        let now = std::time::Instant::now();
+        let due = total >= 200 || now.duration_since(start).as_secs() >= 1;
+        if due && (now.duration_since(last_drawn).as_millis() >= 100 || done == total) {
+            last_drawn = now;
+            drawn = true;
+            eprint!("\rchecking {done}/{total} files");
+        }
+        if done == total && drawn {
+            eprint!("\r\x1b[2K");
+        }
+    }
 }
 
 fn init(path: &Path, force: bool) -> ExitCode {

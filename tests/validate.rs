@@ -37,6 +37,15 @@ fn json_files(dir: &Path) -> Vec<PathBuf> {
 /// Real defects in the corpus: (path suffix, rule code, count). Every other corpus file must
 /// have no error. Each entry was checked by hand against the template (see docs/validate.md).
 const KNOWN_DEFECTS: &[(&str, &str, usize)] = &[
+    // Schema test template (azure-resource-manager-schemas tools/templateTests), never meant
+    // for deployment: 16 top-level child resources named with one segment
+    // (`"type": "Microsoft.Compute/virtualMachines/extensions", "name": "extension1"`), which
+    // ARM rejects ("incorrect segment lengths"). Found by ARM021.
+    (
+        "Azure__azure-resource-manager-schemas/tools__templateTests__Template_2.2019-04-01.json",
+        "ARM021",
+        16,
+    ),
     // README: uses connection `azuremonitorlogs` it never declares.
     (
         "sentinel/general/Playbooks__AD4IoT-AutoCloseIncidents__azuredeploy.json",
@@ -694,4 +703,95 @@ fn docs_list_every_rule() {
         docs.ends_with(&soarc_validate::report::rules_markdown()),
         "docs/validate.md is stale: regenerate its Rules section with `soarc rules`"
     );
+}
+
+/// The SARIF report of the whole corpus (hundreds of results, every rule's metadata with its
+/// `helpUri`) is valid against the official SARIF 2.1.0 schema.
+#[test]
+fn sarif_output_is_valid_sarif_2_1_0() {
+    let Some(dir) = corpus() else { return };
+    let schema_path = Path::new(REFERENCE).join("schemas/sarif/sarif-schema-2.1.0.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(&schema_path).unwrap())
+        .unwrap_or_else(|e| panic!("{}: {e}", schema_path.display()));
+    let validator = jsonschema::draft4::options()
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("cannot build the SARIF validator: {e}"));
+    let reports = validate::validate_paths(&[dir]);
+    let sarif = validate::report::sarif(&reports);
+    assert!(
+        sarif["runs"][0]["results"].as_array().unwrap().len() > 100,
+        "the corpus should give many results"
+    );
+    let problems: Vec<String> = validator
+        .iter_errors(&sarif)
+        .take(20)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        problems.is_empty(),
+        "SARIF invalid:\n{}",
+        problems.join("\n")
+    );
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    assert!(rules.iter().all(
+        |r| r["helpUri"].as_str().is_some_and(|u| u.ends_with(&format!(
+            "#{}",
+            r["id"].as_str().unwrap().to_ascii_lowercase()
+        )))
+    ));
+}
+
+/// `--select`, `--ignore`, `--severity`, `soarc.toml` and Bicep files, through the CLI.
+#[test]
+fn cli_selection_config_and_bicep() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = dir.path().join("wf.json");
+    // WDL019 (error) and JSON003 (info).
+    std::fs::write(
+        &wf,
+        "\u{feff}{\"$schema\": \"https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#\",\n\"contentVersion\": \"1.0.0.0\", \"triggers\": {},\n\"actions\": {\"a\": {\"type\": \"Compse\", \"inputs\": 1}}}",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("main.bicep"), "param x string\n").unwrap();
+    let d = dir.path().to_str().unwrap();
+    let (code, out, _) = soarc(&["validate", d]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(
+            "error[WDL019]: action 'a' has unknown type 'Compse'; did you mean 'Compose'?"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("info[JSON003]"), "{out}");
+    assert!(
+        out.contains("main.bicep: skipped: Bicep file: not checked"),
+        "{out}"
+    );
+    assert!(
+        out.contains("WDL019: https://github.com/soarc/soarc/blob/main/docs/validate.md#wdl019"),
+        "{out}"
+    );
+    let (code, out, _) = soarc(&["validate", "--ignore", "wdl01", d]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("WDL019") && out.contains("JSON003"), "{out}");
+    let (_, out, _) = soarc(&["validate", "--severity", "error", d]);
+    assert!(out.contains("WDL019") && !out.contains("JSON003"), "{out}");
+    let (_, out, _) = soarc(&["validate", "--select", "JSON", d]);
+    assert!(!out.contains("WDL019") && out.contains("JSON003"), "{out}");
+    let (code, _, err) = soarc(&["validate", "--select", "XYZ", d]);
+    assert_eq!(code, 2);
+    assert!(err.contains("'XYZ' is not a rule code or prefix"), "{err}");
+    // soarc.toml in the directory: ignore and severity, overridden by the command line.
+    std::fs::write(
+        dir.path().join("soarc.toml"),
+        "[validate]\nignore = [\"WDL019\"]\nseverity = \"warning\"\n",
+    )
+    .unwrap();
+    let (code, out, _) = soarc(&["validate", wf.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("WDL019") && !out.contains("JSON003"), "{out}");
+    let (_, out, _) = soarc(&["validate", "--severity", "info", wf.to_str().unwrap()]);
+    assert!(out.contains("JSON003"), "{out}");
 }

@@ -54,8 +54,9 @@ fn ours(deps: &BTreeSet<String>) -> BTreeSet<&str> {
 #[test]
 fn crates_depend_only_along_the_layers() {
     let packages = dependencies();
-    let expected: [(&str, &[&str]); 5] = [
+    let expected: [(&str, &[&str]); 6] = [
         ("soarc-lang", &[]),
+        ("soarc-review", &["soarc-lang"]),
         ("soarc-validate", &["soarc-lang"]),
         ("soarc-compiler", &["soarc-lang", "soarc-validate"]),
         ("soarc-runtime", &["soarc-lang"]),
@@ -64,6 +65,7 @@ fn crates_depend_only_along_the_layers() {
             &[
                 "soarc-compiler",
                 "soarc-lang",
+                "soarc-review",
                 "soarc-runtime",
                 "soarc-validate",
             ],

@@ -2,6 +2,8 @@
 //! the ARM scopes (a template and each nested template with inner scope), and every workflow
 //! definition with its actions, their nesting, and every WDL expression (parsed once).
 
+use std::collections::HashMap;
+
 use soarc_lang::arm::expr::{self as arm_expr, StringKind};
 use soarc_lang::wdl::expr::{self as wdl_expr, Template};
 
@@ -190,6 +192,11 @@ pub struct Workflow<'a> {
     pub triggers: Vec<Action<'a>>,
     pub actions: Vec<Action<'a>>,
     pub exprs: Vec<WdlExpr<'a>>,
+    /// Lower-cased action name → index of its first action (names are unique per workflow
+    /// in valid definitions; lookups are case-insensitive, as Logic Apps matches them).
+    pub action_index: HashMap<String, usize>,
+    /// (scope group, lower-cased name) → action: `runAfter` names siblings only.
+    pub sibling_index: HashMap<(usize, String), usize>,
 }
 
 impl<'a> Workflow<'a> {
@@ -200,9 +207,14 @@ impl<'a> Workflow<'a> {
 
     /// The action with this name (case-insensitive), if any.
     pub fn find_action(&self, name: &str) -> Option<usize> {
-        self.actions
-            .iter()
-            .position(|a| a.name.eq_ignore_ascii_case(name))
+        self.action_index.get(&name.to_ascii_lowercase()).copied()
+    }
+
+    /// The action named `name` (case-insensitive) in scope `group`, if any.
+    pub fn find_sibling(&self, group: usize, name: &str) -> Option<usize> {
+        self.sibling_index
+            .get(&(group, name.to_ascii_lowercase()))
+            .copied()
     }
 
     /// Indices of the action and its enclosing actions, innermost first.
@@ -324,6 +336,8 @@ impl<'a> Context<'a> {
             triggers: Vec::new(),
             actions: Vec::new(),
             exprs: Vec::new(),
+            action_index: HashMap::new(),
+            sibling_index: HashMap::new(),
         };
         let mut groups = 0;
         if let Some(triggers) = def.get_ci("triggers").and_then(Node::as_object) {
@@ -348,6 +362,13 @@ impl<'a> Context<'a> {
                 1,
                 &mut groups,
             );
+        }
+        for (i, action) in wf.actions.iter().enumerate() {
+            let lower = action.name.to_ascii_lowercase();
+            wf.sibling_index
+                .entry((action.group, lower.clone()))
+                .or_insert(i);
+            wf.action_index.entry(lower).or_insert(i);
         }
         // Strings: each action's own values (nested actions excluded), triggers, outputs.
         let mut found: Vec<(Option<usize>, StrAt<'a>)> = Vec::new();

@@ -92,6 +92,18 @@ pub struct Document {
     pub bom: bool,
     /// Duplicate keys: (pointer of the object, key, offset of the repeated key).
     pub duplicates: Vec<(String, String, usize)>,
+    /// Byte offsets where lines start, recorded while parsing (JSON has line breaks only
+    /// in whitespace and comments), so positions need no second scan of the text.
+    pub line_starts: Vec<usize>,
+}
+
+impl Document {
+    /// The line index of the parsed text.
+    pub fn line_index(&self) -> LineIndex {
+        LineIndex {
+            starts: self.line_starts.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -140,6 +152,47 @@ impl LineIndex {
     }
 }
 
+/// Resolves offsets asked in ascending order, each in amortised O(log lines) plus the
+/// characters since the previous offset on the same line, so resolving every finding of a
+/// file costs O(findings log lines + file) even when the file is one long line.
+pub struct Positions<'i, 't> {
+    index: &'i LineIndex,
+    text: &'t str,
+    /// The last offset resolved, with its 0-based line and 1-based column.
+    last: Option<(usize, usize, usize)>,
+}
+
+impl<'i, 't> Positions<'i, 't> {
+    pub fn new(index: &'i LineIndex, text: &'t str) -> Self {
+        Positions {
+            index,
+            text,
+            last: None,
+        }
+    }
+
+    /// 1-based line and column of `offset` (any order works; ascending order is fast).
+    pub fn at(&mut self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.index.starts.partition_point(|&s| s <= offset) - 1;
+        let (line_1, column) = match self.last {
+            Some((at, last_line, column))
+                if last_line == line && at <= offset && self.text.is_char_boundary(at) =>
+            {
+                let more = self
+                    .text
+                    .get(at..offset)
+                    .map(|s| s.chars().count())
+                    .unwrap_or(offset - at);
+                (line + 1, column + more)
+            }
+            _ => self.index.line_col(self.text, offset),
+        };
+        self.last = Some((offset, line, column));
+        (line_1, column)
+    }
+}
+
 /// Escape one JSON pointer token (RFC 6901).
 pub fn escape_token(token: &str) -> String {
     if token.contains(['~', '/']) {
@@ -149,9 +202,28 @@ pub fn escape_token(token: &str) -> String {
     }
 }
 
+/// Appends one JSON pointer token (RFC 6901), escaped, without an intermediate `String`.
+pub fn push_token(out: &mut String, token: &str) {
+    if token.contains(['~', '/']) {
+        for c in token.chars() {
+            match c {
+                '~' => out.push_str("~0"),
+                '/' => out.push_str("~1"),
+                c => out.push(c),
+            }
+        }
+    } else {
+        out.push_str(token);
+    }
+}
+
 /// `base/token`, escaped.
 pub fn child(base: &str, token: &str) -> String {
-    format!("{base}/{}", escape_token(token))
+    let mut out = String::with_capacity(base.len() + 1 + token.len());
+    out.push_str(base);
+    out.push('/');
+    push_token(&mut out, token);
+    out
 }
 
 pub fn parse(text: &str) -> Result<Document, SyntaxError> {
@@ -162,6 +234,7 @@ pub fn parse(text: &str) -> Result<Document, SyntaxError> {
         pos: if bom { 3 } else { 0 },
         depth: 0,
         duplicates: Vec::new(),
+        line_starts: vec![0],
     };
     p.skip_ws()?;
     let root = p.value(&mut String::new())?;
@@ -173,6 +246,7 @@ pub fn parse(text: &str) -> Result<Document, SyntaxError> {
         root,
         bom,
         duplicates: p.duplicates,
+        line_starts: p.line_starts,
     })
 }
 
@@ -182,6 +256,7 @@ struct Parser<'a> {
     pos: usize,
     depth: usize,
     duplicates: Vec<(String, String, usize)>,
+    line_starts: Vec<usize>,
 }
 
 impl Parser<'_> {
@@ -202,7 +277,11 @@ impl Parser<'_> {
     fn skip_ws(&mut self) -> Result<(), SyntaxError> {
         loop {
             match self.src.get(self.pos) {
-                Some(b' ' | b'\t' | b'\n' | b'\r') => self.pos += 1,
+                Some(b' ' | b'\t' | b'\r') => self.pos += 1,
+                Some(b'\n') => {
+                    self.pos += 1;
+                    self.line_starts.push(self.pos);
+                }
                 Some(b'/') => match self.src.get(self.pos + 1) {
                     Some(b'/') => {
                         while let Some(&b) = self.src.get(self.pos) {
@@ -215,7 +294,17 @@ impl Parser<'_> {
                     Some(b'*') => {
                         let start = self.pos;
                         match self.text[self.pos + 2..].find("*/") {
-                            Some(end) => self.pos += 2 + end + 2,
+                            Some(end) => {
+                                let body = self.pos + 2..self.pos + 2 + end;
+                                self.line_starts.extend(
+                                    self.src[body.clone()]
+                                        .iter()
+                                        .enumerate()
+                                        .filter(|(_, b)| **b == b'\n')
+                                        .map(|(i, _)| body.start + i + 1),
+                                );
+                                self.pos += 2 + end + 2;
+                            }
                             None => {
                                 self.pos = start;
                                 return Err(self.error("unterminated /* comment"));
@@ -261,6 +350,8 @@ impl Parser<'_> {
         self.enter()?;
         self.pos += 1;
         let mut members: Vec<Member> = Vec::new();
+        // Keys seen, for duplicate detection in O(1) once an object is large.
+        let mut seen: Option<std::collections::HashSet<String>> = None;
         self.skip_ws()?;
         if self.src.get(self.pos) == Some(&b'}') {
             self.pos += 1;
@@ -288,10 +379,18 @@ impl Parser<'_> {
             self.skip_ws()?;
             let len = pointer.len();
             pointer.push('/');
-            pointer.push_str(&escape_token(&key));
+            push_token(pointer, &key);
             let value = self.value(pointer)?;
             pointer.truncate(len);
-            if members.iter().any(|m| m.key == key) {
+            const SMALL: usize = 16;
+            let duplicate = if members.len() < SMALL {
+                members.iter().any(|m| m.key == key)
+            } else {
+                let seen =
+                    seen.get_or_insert_with(|| members.iter().map(|m| m.key.clone()).collect());
+                !seen.insert(key.clone())
+            };
+            if duplicate {
                 self.duplicates
                     .push((pointer.clone(), key.clone(), key_start));
             }
@@ -331,8 +430,10 @@ impl Parser<'_> {
         loop {
             self.skip_ws()?;
             let len = pointer.len();
-            pointer.push('/');
-            pointer.push_str(&items.len().to_string());
+            {
+                use std::fmt::Write as _;
+                let _ = write!(pointer, "/{}", items.len());
+            }
             items.push(self.value(pointer)?);
             pointer.truncate(len);
             self.skip_ws()?;

@@ -7,6 +7,7 @@
 //! rules of [`rules::ALL`], one per file, each with a stable code. Output formats are in
 //! [`report`].
 
+pub mod config;
 pub mod context;
 pub mod json;
 pub mod read;
@@ -103,12 +104,10 @@ pub fn validate_text(text: &str) -> (Option<Kind>, Vec<Finding>) {
 /// Validate JSON text read from `path`: as [`validate_text`], and a parameters file is also
 /// compared with its sibling template (read from disk; missing or unreadable: not compared).
 pub fn validate_text_at(text: &str, path: Option<&Path>) -> (Option<Kind>, Vec<Finding>) {
-    let index = json::LineIndex::new(text);
-    let position = |offset| index.line_col(text, offset);
     let doc = match json::parse(text) {
         Ok(doc) => doc,
         Err(e) => {
-            let (line, column) = position(e.offset);
+            let (line, column) = json::LineIndex::new(text).line_col(text, e.offset);
             return (
                 Some(Kind::Unknown),
                 vec![Finding {
@@ -132,21 +131,35 @@ pub fn validate_text_at(text: &str, path: Option<&Path>) -> (Option<Kind>, Vec<F
     };
     let mut ctx = Context::new(&doc, kind);
     ctx.sibling_template = sibling.as_ref();
-    let mut findings = Vec::new();
+    let mut reported: Vec<(&'static Rule, Raw)> = Vec::new();
     for rule in rules::ALL {
         let mut sink = Sink::default();
         (rule.check)(&ctx, &mut sink);
-        for raw in sink.raw {
-            let (line, column) = position(raw.offset);
-            findings.push(Finding {
+        reported.extend(sink.raw.into_iter().map(|raw| (*rule, raw)));
+    }
+    // Positions resolved in file order: linear in the file even for one-line files.
+    reported.sort_by_key(|(_, raw)| raw.offset);
+    let index = doc.line_index();
+    let mut positions = json::Positions::new(&index, text);
+    let mut findings: Vec<Finding> = reported
+        .into_iter()
+        .map(|(rule, raw)| {
+            let (line, column) = positions.at(raw.offset);
+            Finding {
                 code: rule.code,
                 severity: rule.severity,
                 message: raw.message,
                 pointer: raw.pointer,
                 line,
                 column,
-            });
-        }
+            }
+        })
+        .collect();
+    // Inline suppressions (`metadata.soarc-ignore`); the document is only walked for them
+    // when the text mentions the key.
+    if text.contains(config::SUPPRESS_KEY) {
+        let suppressions = config::Suppressions::of(&doc);
+        findings.retain(|f| !suppressions.suppresses(f));
     }
     findings.sort_by(|a, b| {
         (a.line, a.column, a.code, &a.message).cmp(&(b.line, b.column, b.code, &b.message))
@@ -177,8 +190,26 @@ fn sibling_template(path: &Path) -> Option<context::SiblingTemplate> {
     })
 }
 
+/// Why a Bicep file is not checked (`None` for other files): soarc validate reads the JSON
+/// that Bicep compiles to, and says so rather than ignoring the file.
+pub fn bicep_skip(path: &Path) -> Option<String> {
+    let ext = path.extension()?.to_str()?;
+    (ext.eq_ignore_ascii_case("bicep") || ext.eq_ignore_ascii_case("bicepparam")).then(|| {
+        "Bicep file: not checked (soarc validate reads JSON; run `az bicep build` and validate the .json it writes)".to_string()
+    })
+}
+
 /// Validate one file on disk. Never panics on bad input.
 pub fn validate_file(path: &Path) -> FileReport {
+    if let Some(why) = bicep_skip(path) {
+        return FileReport {
+            path: path.to_path_buf(),
+            kind: None,
+            skipped: Some(why),
+            unreadable: false,
+            findings: Vec::new(),
+        };
+    }
     let skipped = |why: String| FileReport {
         path: path.to_path_buf(),
         kind: None,
@@ -289,6 +320,14 @@ fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<FileReport>) {
         }
         if file_type.is_dir() {
             walk_dir(&path, out, errors);
+        } else if let Some(why) = bicep_skip(&path) {
+            errors.push(FileReport {
+                path,
+                kind: None,
+                skipped: Some(why),
+                unreadable: false,
+                findings: Vec::new(),
+            });
         } else if path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("json"))
@@ -296,6 +335,22 @@ fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<FileReport>) {
             out.push(path);
         }
     }
+}
+
+/// As [`validate_paths`], calling `progress(done, total)` after each file (the CLI draws a
+/// progress line from it on a terminal).
+pub fn validate_paths_with(
+    paths: &[PathBuf],
+    mut progress: impl FnMut(usize, usize),
+) -> Vec<FileReport> {
+    let (files, mut reports) = collect(paths);
+    let total = files.len();
+    reports.reserve(total);
+    for (i, p) in files.iter().enumerate() {
+        reports.push(validate_file(p));
+        progress(i + 1, total);
+    }
+    reports
 }
 
 /// Validate files and directories.

@@ -95,6 +95,18 @@ fn human(reports: &[FileReport]) -> String {
             out.push('\n');
         }
     }
+    // One documentation link per rule that reported something, in code order.
+    let mut seen: Vec<&'static str> = reports
+        .iter()
+        .flat_map(|r| r.findings.iter().map(|f| f.code))
+        .collect();
+    seen.sort_unstable();
+    seen.dedup();
+    for code in seen {
+        if let Some(rule) = rules::find(code) {
+            let _ = writeln!(out, "{code}: {}", rule.help_uri());
+        }
+    }
     let s = Summary::of(reports);
     let _ = writeln!(
         out,
@@ -193,6 +205,7 @@ pub fn sarif(reports: &[FileReport]) -> Value {
                 "shortDescription": {"text": r.title},
                 "fullDescription": {"text": r.doc},
                 "defaultConfiguration": {"level": sarif_level(r.severity)},
+                "helpUri": r.help_uri(),
             })
         })
         .collect();
@@ -344,8 +357,12 @@ pub fn rules_markdown() -> String {
     for r in rules::ALL {
         let _ = write!(
             out,
-            "\n### {} — {}\n\nSeverity: {}.\n\n{}\n",
-            r.code, r.title, r.severity, r.doc
+            "\n<a id=\"{}\"></a>\n\n### {} — {}\n\nSeverity: {}.\n\n{}\n",
+            r.code.to_ascii_lowercase(),
+            r.code,
+            r.title,
+            r.severity,
+            r.doc
         );
     }
     out

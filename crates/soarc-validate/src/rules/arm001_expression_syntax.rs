@@ -46,12 +46,19 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{arm, run};
+    use super::super::fixtures::{arm, expect, run};
 
     #[test]
     fn fails_on_unbalanced() {
         let t = arm("{}", r#"{"a": "[concat('x', 'y']"}"#, "[]");
-        let f = run("ARM001", &t);
+        let f = expect(
+            "ARM001",
+            &t,
+            &[(
+                "/variables/a",
+                "ARM expression does not parse: expected ',' or ')' in arguments of 'concat', found end of expression (at character 17)",
+            )],
+        );
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].pointer, "/variables/a");
     }

@@ -41,12 +41,19 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{arm, run};
+    use super::super::fixtures::{arm, expect, run};
 
     #[test]
     fn fails_with_suggestion() {
         let t = arm("{}", r#"{"a": "[concatt('x', 'y')]"}"#, "[]");
-        let f = run("ARM002", &t);
+        let f = expect(
+            "ARM002",
+            &t,
+            &[(
+                "/variables/a",
+                "unknown ARM function 'concatt'; did you mean 'concat'?",
+            )],
+        );
         assert_eq!(f.len(), 1);
         assert!(
             f[0].message.contains("did you mean 'concat'"),

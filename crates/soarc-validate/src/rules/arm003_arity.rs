@@ -30,12 +30,23 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{arm, run};
+    use super::super::fixtures::{arm, expect, run};
 
     #[test]
     fn fails_on_wrong_count() {
         let t = arm("{}", r#"{"a": "[if(true(), 'x')]"}"#, "[]");
-        assert_eq!(run("ARM003", &t).len(), 1);
+        assert_eq!(
+            expect(
+                "ARM003",
+                &t,
+                &[(
+                    "/variables/a",
+                    "ARM function 'if' takes 3 argument(s), found 2"
+                )]
+            )
+            .len(),
+            1
+        );
     }
 
     #[test]

@@ -1,10 +1,9 @@
 //! ARM004: `parameters('x')` names a parameter the template does not declare.
 
-use super::{Rule, Severity, hint};
+use super::{CiSet, Rule, Severity, hint};
 use crate::context::{ArmExpr, ArmScope};
 use crate::{Context, Sink};
 use soarc_lang::arm::expr::Expr;
-use soarc_lang::diagnostics::did_you_mean;
 
 pub static RULE: Rule = Rule {
     code: "ARM004",
@@ -49,16 +48,16 @@ pub(crate) fn check_refs(
     declared: for<'s> fn(&'s ArmScope<'_>) -> Vec<&'s str>,
 ) {
     for scope in &ctx.scopes {
-        let names = declared(scope);
+        let names = CiSet::new(declared(scope));
         for (e, arg) in refs(scope, function) {
             let Some(arg) = arg else { continue };
-            if !names.iter().any(|n| n.eq_ignore_ascii_case(&arg)) {
+            if !names.contains(&arg) {
                 sink.report(
                     &e.at.pointer,
                     e.at.offset,
                     format!(
                         "{function}('{arg}'): the template declares no {what} '{arg}'{}",
-                        hint(did_you_mean(&arg, names.iter().copied()))
+                        hint(names.suggest(&arg))
                     ),
                 );
             }
@@ -74,7 +73,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{arm, run};
+    use super::super::fixtures::{arm, expect, run};
 
     #[test]
     fn fails_on_undeclared() {
@@ -83,7 +82,14 @@ mod tests {
             r#"{"a": "[parameters('PlaybookNam')]"}"#,
             "[]",
         );
-        let f = run("ARM004", &t);
+        let f = expect(
+            "ARM004",
+            &t,
+            &[(
+                "/variables/a",
+                "parameters('PlaybookNam'): the template declares no parameter 'PlaybookNam'; did you mean 'PlaybookName'?",
+            )],
+        );
         assert_eq!(f.len(), 1);
         assert!(
             f[0].message.contains("did you mean 'PlaybookName'"),

@@ -23,12 +23,23 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{arm, run};
+    use super::super::fixtures::{arm, expect, run};
 
     #[test]
     fn fails_on_undeclared() {
         let t = arm("{}", r#"{"a": "x", "b": "[variables('c')]"}"#, "[]");
-        assert_eq!(run("ARM005", &t).len(), 1);
+        assert_eq!(
+            expect(
+                "ARM005",
+                &t,
+                &[(
+                    "/variables/b",
+                    "variables('c'): the template declares no variable 'c'; did you mean 'a'?"
+                )]
+            )
+            .len(),
+            1
+        );
     }
 
     #[test]

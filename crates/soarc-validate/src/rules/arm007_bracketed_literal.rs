@@ -45,12 +45,12 @@ fn shorten(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{arm, run};
+    use super::super::fixtures::{arm, expect, run};
 
     #[test]
     fn fails_on_bracketed_title() {
         let t = arm("{}", r#"{"title": "[Sentinel] new incident [High]"}"#, "[]");
-        assert_eq!(run("ARM007", &t).len(), 1);
+        assert_eq!(expect("ARM007", &t, &[("/variables/title", "'[Sentinel] new incident [High]' starts with '[' and ends with ']', so ARM evaluates it, but it is not an expression (expected '(' after function name 'Sentinel', found ']'); write '[[' at the start to keep it literal")]).len(), 1);
     }
 
     #[test]

@@ -51,7 +51,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{arm, run};
+    use super::super::fixtures::{arm, expect, run};
 
     #[test]
     fn warns_on_default() {
@@ -60,7 +60,18 @@ mod tests {
             "{}",
             "[]",
         );
-        assert_eq!(run("ARM008", &t).len(), 1);
+        assert_eq!(
+            expect(
+                "ARM008",
+                &t,
+                &[(
+                    "/parameters/token/defaultValue",
+                    "secure parameter 'token' has a literal default value"
+                )]
+            )
+            .len(),
+            1
+        );
     }
 
     #[test]

@@ -27,15 +27,32 @@ pub(crate) fn unused(ctx: &Context, sink: &mut Sink, function: &str, what: &str)
         let Some(members) = scope.root.get_ci(function).and_then(|n| n.as_object()) else {
             continue;
         };
+        let used = super::CiSet::new(refs.iter().filter_map(|(_, arg)| arg.as_deref()));
+        // Copy loops in `variables` declare variables too: `"copy": [{"name": "x", ...}]`.
+        let copies = members
+            .iter()
+            .filter(|m| function == "variables" && m.key.eq_ignore_ascii_case("copy"))
+            .filter_map(|m| m.value.as_array())
+            .flatten()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                let name = c.get_ci("name")?;
+                Some((name.as_str()?, name.start, i))
+            });
+        for (name, start, i) in copies {
+            if !used.contains(name) {
+                sink.report(
+                    &format!("{}/variables/copy/{i}/name", scope.pointer),
+                    start,
+                    format!("{what} '{name}' is declared but never used"),
+                );
+            }
+        }
         for m in members {
             if function == "variables" && m.key.eq_ignore_ascii_case("copy") {
                 continue;
             }
-            let used = refs.iter().any(|(_, arg)| {
-                arg.as_deref()
-                    .is_some_and(|a| a.eq_ignore_ascii_case(&m.key))
-            });
-            if !used {
+            if !used.contains(&m.key) {
                 sink.report(
                     &format!(
                         "{}/{}/{}",
@@ -53,7 +70,7 @@ pub(crate) fn unused(ctx: &Context, sink: &mut Sink, function: &str, what: &str)
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{arm, run};
+    use super::super::fixtures::{arm, expect, run};
 
     #[test]
     fn warns_on_unused() {
@@ -62,7 +79,11 @@ mod tests {
             r#"{"v": "[parameters('A')]"}"#,
             "[]",
         );
-        let f = run("ARM009", &t);
+        let f = expect(
+            "ARM009",
+            &t,
+            &[("/parameters/b", "parameter 'b' is declared but never used")],
+        );
         assert_eq!(f.len(), 1);
         assert!(f[0].message.contains("'b'"));
     }

@@ -19,12 +19,16 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{arm, run};
+    use super::super::fixtures::{arm, expect, run};
 
     #[test]
     fn warns_on_unused() {
         let t = arm("{}", r#"{"a": "x", "b": "[variables('a')]"}"#, "[]");
-        let f = run("ARM010", &t);
+        let f = expect(
+            "ARM010",
+            &t,
+            &[("/variables/b", "variable 'b' is declared but never used")],
+        );
         assert_eq!(f.len(), 1);
         assert!(f[0].message.contains("'b'"));
     }

@@ -49,7 +49,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::run;
+    use super::super::fixtures::{expect, run};
 
     const SCHEMA: &str =
         "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#";
@@ -59,7 +59,18 @@ mod tests {
         let t = format!(
             r#"{{"$schema": "{SCHEMA}", "contentVersion": "1.0.0.0", "parameters": {{"a": "x", "b": {{"value": 1}}}}}}"#
         );
-        assert_eq!(run("ARM011", &t).len(), 1);
+        assert_eq!(
+            expect(
+                "ARM011",
+                &t,
+                &[(
+                    "/parameters/a",
+                    "parameter 'a' has neither 'value' nor 'reference'"
+                )]
+            )
+            .len(),
+            1
+        );
     }
 
     #[test]

@@ -34,6 +34,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                     .collect()
             })
             .unwrap_or_default();
+        let secure = super::CiSet::new(secure);
         let outputs = format!("{}/outputs/", scope.pointer);
         for e in &scope.exprs {
             if !e.at.pointer.starts_with(&outputs) {
@@ -46,11 +47,11 @@ fn check(ctx: &Context, sink: &mut Sink) {
                     return;
                 };
                 let lower = name.to_ascii_lowercase();
-                if lower.starts_with("list") && lower.len() > 4 && !name.contains('.') {
+                if lower.starts_with("list") && !name.contains('.') {
                     problem = Some(format!("calls {name}()"));
                 } else if lower == "parameters"
                     && let Some(Expr::Str(p)) = args.first()
-                    && secure.iter().any(|s| s.eq_ignore_ascii_case(p))
+                    && secure.contains(p)
                 {
                     problem = Some(format!("returns secure parameter '{p}'"));
                 }
@@ -68,7 +69,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::run;
+    use super::super::fixtures::{expect, run};
 
     fn template(output: &str) -> String {
         format!(
@@ -80,9 +81,9 @@ mod tests {
 
     #[test]
     fn warns_on_secrets() {
-        assert_eq!(run("ARM012", &template("[parameters('PW')]")).len(), 1);
+        assert_eq!(expect("ARM012", &template("[parameters('PW')]"), &[("/outputs/o/value", "output returns secure parameter 'PW'; outputs are stored in plain text in the deployment history")]).len(), 1);
         let callback = "[listCallbackUrl(resourceId('Microsoft.Logic/workflows/triggers', 'wf', 'manual'), '2019-05-01').value]";
-        assert_eq!(run("ARM012", &template(callback)).len(), 1);
+        assert_eq!(expect("ARM012", &template(callback), &[("/outputs/o/value", "output calls listCallbackUrl(); outputs are stored in plain text in the deployment history")]).len(), 1);
     }
 
     #[test]

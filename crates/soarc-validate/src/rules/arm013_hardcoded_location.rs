@@ -28,6 +28,9 @@ fn check(ctx: &Context, sink: &mut Sink) {
     for scope in &ctx.scopes {
         // Parameters that feed a resource location.
         let mut feeding: Vec<String> = Vec::new();
+        // Expressions by offset, so each resource finds its location's in O(1).
+        let by_offset: std::collections::HashMap<usize, &crate::context::ArmExpr> =
+            scope.exprs.iter().map(|e| (e.at.offset, e)).collect();
         for resource in &scope.resources {
             let Some(node) = resource.node.get_ci("location") else {
                 continue;
@@ -44,10 +47,8 @@ fn check(ctx: &Context, sink: &mut Sink) {
                         resource.name.unwrap_or(&resource.full_type)
                     ),
                 );
-            } else if let Some(e) = scope
-                .exprs
-                .iter()
-                .find(|e| e.at.offset == node.start)
+            } else if let Some(e) = by_offset
+                .get(&node.start)
                 .and_then(|e| e.parsed.as_ref().ok())
             {
                 collect_parameters(e, &mut feeding);
@@ -56,9 +57,10 @@ fn check(ctx: &Context, sink: &mut Sink) {
         let Some(params) = scope.root.get_ci("parameters").and_then(|p| p.as_object()) else {
             continue;
         };
+        let feeding = super::CiSet::new(feeding.iter().map(String::as_str));
         for m in params {
             let named = m.key.eq_ignore_ascii_case("location");
-            if !named && !feeding.iter().any(|f| f.eq_ignore_ascii_case(&m.key)) {
+            if !named && !feeding.contains(&m.key) {
                 continue;
             }
             let Some(default) = m.value.get_ci("defaultValue") else {
@@ -97,7 +99,7 @@ fn collect_parameters(expr: &Expr, out: &mut Vec<String>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{arm, run};
+    use super::super::fixtures::{arm, expect, run};
 
     #[test]
     fn warns_on_literal_locations() {
@@ -107,7 +109,24 @@ mod tests {
             r#"[{"type": "Microsoft.Web/connections", "apiVersion": "2016-06-01", "name": "c", "location": "westeurope"},
                 {"type": "Microsoft.Web/connections", "apiVersion": "2016-06-01", "name": "d", "location": "[parameters('region')]"}]"#,
         );
-        let f = run("ARM013", &t);
+        let f = expect(
+            "ARM013",
+            &t,
+            &[
+                (
+                    "/parameters/region/defaultValue",
+                    "location parameter 'region' defaults to the hard-coded location 'eastus'; default to [resourceGroup().location]",
+                ),
+                (
+                    "/parameters/location/defaultValue",
+                    "location parameter 'location' defaults to the hard-coded location 'westus'; default to [resourceGroup().location]",
+                ),
+                (
+                    "/resources/0/location",
+                    "resource 'c' is deployed to the hard-coded location 'westeurope'; use [resourceGroup().location] or a location parameter",
+                ),
+            ],
+        );
         assert_eq!(f.len(), 3, "{f:?}");
         assert!(f.iter().any(|f| f.message.contains("'westeurope'")));
         assert!(f.iter().any(|f| f.message.contains("'region'")));

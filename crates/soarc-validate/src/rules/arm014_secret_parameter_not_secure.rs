@@ -94,7 +94,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{arm, run};
+    use super::super::fixtures::{arm, expect, run};
     use super::secret_word;
 
     #[test]
@@ -105,7 +105,28 @@ mod tests {
             "{}",
             "[]",
         );
-        let f = run("ARM014", &t);
+        let f = expect(
+            "ARM014",
+            &t,
+            &[
+                (
+                    "/parameters/adminPassword/type",
+                    "parameter 'adminPassword' is named like a secret but is of type 'string'; declare it securestring",
+                ),
+                (
+                    "/parameters/workspace-Key/type",
+                    "parameter 'workspace-Key' is named like a secret but is of type 'string'; declare it securestring",
+                ),
+                (
+                    "/parameters/ScanUrlAPIKey/type",
+                    "parameter 'ScanUrlAPIKey' is named like a secret but is of type 'string'; declare it securestring",
+                ),
+                (
+                    "/parameters/clientSecret/type",
+                    "parameter 'clientSecret' is named like a secret but is of type 'object'; declare it secureobject",
+                ),
+            ],
+        );
         assert_eq!(f.len(), 4, "{f:?}");
         assert!(f[0].message.contains("'adminPassword'"));
         assert!(f[0].message.contains("securestring"));

@@ -85,7 +85,7 @@ fn report(sink: &mut Sink, connection: &str, key: &str, value: &Node, pointer: &
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{arm, run};
+    use super::super::fixtures::{arm, expect, run};
 
     fn connection(values: &str) -> String {
         arm(
@@ -100,9 +100,19 @@ mod tests {
 
     #[test]
     fn warns_on_literal_credentials() {
-        let f = run(
+        let f = expect(
             "ARM015",
             &connection(r#"{"username": "bot", "password": "hunter2", "sharedkey": "abc=="}"#),
+            &[
+                (
+                    "/resources/0/properties/parameterValues/password",
+                    "connection 'snow' has a literal 'password'; pass it in a securestring parameter",
+                ),
+                (
+                    "/resources/0/properties/parameterValues/sharedkey",
+                    "connection 'snow' has a literal 'sharedkey'; pass it in a securestring parameter",
+                ),
+            ],
         );
         assert_eq!(f.len(), 2, "{f:?}");
         assert!(f[0].message.contains("'password'"));

@@ -40,7 +40,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{arm, run};
+    use super::super::fixtures::{arm, expect, run};
 
     #[test]
     fn fails_without_api_version() {
@@ -50,7 +50,24 @@ mod tests {
             r#"[{"type": "Microsoft.Web/connections", "name": "c", "location": "[resourceGroup().location]"},
                 {"type": "Microsoft.Web/connections", "apiVersion": "", "name": "d", "location": "[resourceGroup().location]"}]"#,
         );
-        assert_eq!(run("ARM016", &t).len(), 2);
+        assert_eq!(
+            expect(
+                "ARM016",
+                &t,
+                &[
+                    (
+                        "/resources/0",
+                        "resource 'c' (Microsoft.Web/connections) has no apiVersion"
+                    ),
+                    (
+                        "/resources/1",
+                        "resource 'd' (Microsoft.Web/connections) has no apiVersion"
+                    )
+                ]
+            )
+            .len(),
+            2
+        );
     }
 
     #[test]

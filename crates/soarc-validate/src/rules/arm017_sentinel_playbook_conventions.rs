@@ -72,13 +72,20 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{logic_app, run};
+    use super::super::fixtures::{expect, logic_app, run};
 
     const DEFINITION: &str = r#"{"triggers": {}, "actions": {}}"#;
 
     #[test]
     fn reports_missing_conventions() {
-        let f = run("ARM017", &logic_app(DEFINITION, "{}"));
+        let f = expect(
+            "ARM017",
+            &logic_app(DEFINITION, "{}"),
+            &[(
+                "",
+                "playbook template lacks a 'PlaybookName' parameter and a metadata title and description (Sentinel's playbook templates name the Logic App after PlaybookName, and its gallery and Content Hub read the metadata)",
+            )],
+        );
         assert_eq!(f.len(), 1, "{f:?}");
         assert!(
             f[0].message
@@ -90,7 +97,14 @@ mod tests {
             r#""metadata": {"title": "Block user"}, "parameters": {"PlaybookName": {"type": "string"}}"#,
             1,
         );
-        let f = run("ARM017", &named);
+        let f = expect(
+            "ARM017",
+            &named,
+            &[(
+                "/metadata",
+                "playbook template lacks a metadata description (Sentinel's playbook templates name the Logic App after PlaybookName, and its gallery and Content Hub read the metadata)",
+            )],
+        );
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].pointer, "/metadata");
         assert!(f[0].message.contains("lacks a metadata description"));

@@ -4,7 +4,6 @@ use super::{Rule, Severity, hint};
 use crate::context::Kind;
 use crate::json::{Member, escape_token};
 use crate::{Context, Sink};
-use soarc_lang::diagnostics::did_you_mean;
 
 pub static RULE: Rule = Rule {
     code: "ARM018",
@@ -39,8 +38,9 @@ fn check(ctx: &Context, sink: &mut Sink) {
     let Some((set, declared, template)) = pair(ctx) else {
         return;
     };
+    let names = super::CiSet::new(declared.iter().map(|d| d.key.as_str()));
     for m in set {
-        if declared.iter().any(|d| d.key.eq_ignore_ascii_case(&m.key)) {
+        if names.contains(&m.key) {
             continue;
         }
         sink.report(
@@ -52,10 +52,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                  valid\"){}",
                 m.key,
                 m.key,
-                hint(did_you_mean(
-                    &m.key,
-                    declared.iter().map(|d| d.key.as_str())
-                ))
+                hint(names.suggest(&m.key))
             ),
         );
     }
@@ -78,6 +75,19 @@ pub(crate) mod tests {
         format!(
             r#"{{"$schema": "{PARAMS_SCHEMA}", "contentVersion": "1.0.0.0", "parameters": {parameters}}}"#
         )
+    }
+
+    /// As [`run_pair`], asserting exactly these (pointer, message) findings.
+    #[track_caller]
+    pub fn expect_pair(
+        code: &str,
+        files: &[(&str, &str)],
+        params_name: &str,
+        expected: &[(&str, &str)],
+    ) -> Vec<Finding> {
+        let found = run_pair(code, files, params_name);
+        super::super::fixtures::assert_found(code, &found, expected);
+        found
     }
 
     /// Write the files into a temporary directory and validate `params_name` there: the
@@ -115,7 +125,15 @@ pub(crate) mod tests {
         let t = template(DECLARED);
         let p = parameters(r#"{"workspace": {"value": "w"}, "workspaceName": {"value": "x"}}"#);
         let files = [("main.json", &*t), ("main.parameters.json", &*p)];
-        let found = run_pair("ARM018", &files, "main.parameters.json");
+        let found = expect_pair(
+            "ARM018",
+            &files,
+            "main.parameters.json",
+            &[(
+                "/parameters/workspaceName",
+                r#"parameter 'workspaceName' is not declared by the template 'main.json'; ARM rejects the deployment ("The template parameters 'workspaceName' in the parameters file are not valid"); did you mean 'workspace'?"#,
+            )],
+        );
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].pointer, "/parameters/workspaceName");
         assert!(
@@ -132,7 +150,7 @@ pub(crate) mod tests {
             "contentVersion": "1.0.0.0", "resources": []}"#;
         let p = parameters(r#"{"a": {"value": 1}}"#);
         let files = [("x.json", t), ("x.Parameters.json", &*p)];
-        assert_eq!(run_pair("ARM018", &files, "x.Parameters.json").len(), 1);
+        assert_eq!(expect_pair("ARM018", &files, "x.Parameters.json", &[("/parameters/a", r#"parameter 'a' is not declared by the template 'x.json'; ARM rejects the deployment ("The template parameters 'a' in the parameters file are not valid")"#)]).len(), 1);
     }
 
     #[test]

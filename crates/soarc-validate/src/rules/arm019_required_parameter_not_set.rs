@@ -26,10 +26,9 @@ fn check(ctx: &Context, sink: &mut Sink) {
         .root
         .get_ci("parameters")
         .map_or(ctx.doc.root.start, |p| p.start);
+    let set = super::CiSet::new(set.iter().map(|m| m.key.as_str()));
     for d in declared {
-        if d.value.get_ci("defaultValue").is_some()
-            || set.iter().any(|m| m.key.eq_ignore_ascii_case(&d.key))
-        {
+        if d.value.get_ci("defaultValue").is_some() || set.contains(&d.key) {
             continue;
         }
         sink.report(
@@ -46,7 +45,9 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::arm018_parameter_not_in_template::tests::{parameters, run_pair, template};
+    use super::super::arm018_parameter_not_in_template::tests::{
+        expect_pair, parameters, run_pair, template,
+    };
 
     const DECLARED: &str = r#"{"workspace": {"type": "string"}, "objectId": {"type": "string"},
         "location": {"type": "string", "defaultValue": "[resourceGroup().location]"}}"#;
@@ -67,7 +68,15 @@ mod tests {
         let t = template(DECLARED);
         let p = parameters(r#"{"workspace": {"value": "w"}}"#);
         let files = [("main.json", &*t), ("main.parameters.json", &*p)];
-        let found = run_pair("ARM019", &files, "main.parameters.json");
+        let found = expect_pair(
+            "ARM019",
+            &files,
+            "main.parameters.json",
+            &[(
+                "/parameters",
+                "template 'main.json' parameter 'objectId' has no defaultValue and is not set here; the deployment prompts for it (and fails non-interactively)",
+            )],
+        );
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].severity, crate::Severity::Warning);
         assert!(

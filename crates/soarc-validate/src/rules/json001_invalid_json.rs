@@ -18,13 +18,17 @@ fn check(_: &Context, _: &mut Sink) {}
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixtures::assert_found;
     use crate::validate_text;
 
     #[test]
     fn fails_with_position() {
         let (_, findings) = validate_text("{\n  \"resources\": [,]\n}");
-        assert_eq!(findings.len(), 1);
-        assert_eq!(findings[0].code, "JSON001");
+        assert_found(
+            "JSON001",
+            &findings,
+            &[("", "invalid JSON: expected a JSON value, found ','")],
+        );
         assert_eq!((findings[0].line, findings[0].column), (2, 17));
     }
 

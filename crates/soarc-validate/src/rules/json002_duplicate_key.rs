@@ -26,13 +26,17 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::run;
+    use super::super::fixtures::{expect, run};
 
     #[test]
     fn fails_on_duplicate() {
-        let f = run(
+        let f = expect(
             "JSON002",
             r#"{"resources": [], "parameters": {"a": {"type": "string"}, "a": {"type": "int"}}}"#,
+            &[(
+                "/parameters",
+                "duplicate key 'a' (the last one would silently win)",
+            )],
         );
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].pointer, "/parameters");

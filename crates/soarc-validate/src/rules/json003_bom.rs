@@ -21,11 +21,19 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::run;
+    use super::super::fixtures::{expect, run};
 
     #[test]
     fn reports_bom() {
-        assert_eq!(run("JSON003", "\u{feff}{\"resources\": []}").len(), 1);
+        assert_eq!(
+            expect(
+                "JSON003",
+                "\u{feff}{\"resources\": []}",
+                &[("", "file starts with a UTF-8 byte order mark")]
+            )
+            .len(),
+            1
+        );
         assert!(run("JSON003", "{\"resources\": []}").is_empty());
     }
 }

@@ -5,6 +5,8 @@
 //! Codes: `JSON` the file itself, `ARM` deployment-template expressions and structure, `WDL`
 //! workflow definitions (Logic Apps). Codes are never reused.
 
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use super::Sink;
@@ -35,6 +37,8 @@ pub mod arm016_missing_api_version;
 pub mod arm017_sentinel_playbook_conventions;
 pub mod arm018_parameter_not_in_template;
 pub mod arm019_required_parameter_not_set;
+pub mod arm020_parameter_declaration;
+pub mod arm021_resource_structure;
 
 pub mod wdl001_expression_syntax;
 pub mod wdl002_unknown_function;
@@ -60,6 +64,7 @@ pub mod wdl021_required_inputs;
 pub mod wdl022_credentials_without_secure_data;
 pub mod wdl023_hardcoded_credential;
 pub mod wdl024_non_https_uri;
+pub mod wdl025_variable_declaration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -93,6 +98,16 @@ pub struct Rule {
     pub check: fn(&Context, &mut Sink),
 }
 
+/// Where `docs/validate.md` is published; each rule has an anchor there (its code, lower-cased).
+pub const DOCS_URL: &str = "https://github.com/soarc/soarc/blob/main/docs/validate.md";
+
+impl Rule {
+    /// The rule's documentation: `docs/validate.md#<code>` (SARIF `helpUri`, human output).
+    pub fn help_uri(&self) -> String {
+        format!("{DOCS_URL}#{}", self.code.to_ascii_lowercase())
+    }
+}
+
 impl fmt::Debug for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code)
@@ -123,6 +138,8 @@ pub static ALL: &[&Rule] = &[
     &arm017_sentinel_playbook_conventions::RULE,
     &arm018_parameter_not_in_template::RULE,
     &arm019_required_parameter_not_set::RULE,
+    &arm020_parameter_declaration::RULE,
+    &arm021_resource_structure::RULE,
     &wdl001_expression_syntax::RULE,
     &wdl002_unknown_function::RULE,
     &wdl003_arity::RULE,
@@ -147,6 +164,7 @@ pub static ALL: &[&Rule] = &[
     &wdl022_credentials_without_secure_data::RULE,
     &wdl023_hardcoded_credential::RULE,
     &wdl024_non_https_uri::RULE,
+    &wdl025_variable_declaration::RULE,
 ];
 
 /// The rule with this code.
@@ -240,6 +258,49 @@ pub(crate) fn workflow_string(wf: &Workflow, s: &str) -> Option<Template> {
     Template::parse(s).ok()
 }
 
+/// A set of names compared case-insensitively (ASCII), as ARM and Logic Apps compare
+/// parameter, variable and action names. Lookups are O(1), so rules stay linear.
+pub(crate) struct CiSet<'a> {
+    names: Vec<&'a str>,
+    lower: HashSet<String>,
+    /// Suggestions already computed, per lower-cased unknown name.
+    suggestions: RefCell<HashMap<String, Option<&'a str>>>,
+}
+
+/// Above this many candidates no "did you mean" is computed (each suggestion compares the
+/// unknown name with every candidate; this bound keeps reporting linear in findings).
+pub(crate) const MAX_SUGGESTION_CANDIDATES: usize = 2000;
+
+impl<'a> CiSet<'a> {
+    pub(crate) fn new(names: impl IntoIterator<Item = &'a str>) -> CiSet<'a> {
+        let names: Vec<&'a str> = names.into_iter().collect();
+        let lower = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+        CiSet {
+            names,
+            lower,
+            suggestions: RefCell::default(),
+        }
+    }
+
+    pub(crate) fn contains(&self, name: &str) -> bool {
+        self.lower.contains(&name.to_ascii_lowercase())
+    }
+
+    /// The closest declared name, computed once per distinct unknown name.
+    pub(crate) fn suggest(&self, name: &str) -> Option<&'a str> {
+        if self.names.len() > MAX_SUGGESTION_CANDIDATES {
+            return None;
+        }
+        *self
+            .suggestions
+            .borrow_mut()
+            .entry(name.to_ascii_lowercase())
+            .or_insert_with(|| {
+                soarc_lang::diagnostics::did_you_mean(name, self.names.iter().copied())
+            })
+    }
+}
+
 /// ` (did you mean 'x'?)` or nothing.
 pub(crate) fn hint(suggestion: Option<&str>) -> String {
     suggestion
@@ -256,6 +317,26 @@ pub(crate) mod fixtures {
         let (kind, findings) = validate_text(text);
         assert!(kind.is_some(), "fixture not recognised: {text}");
         findings.into_iter().filter(|f| f.code == code).collect()
+    }
+
+    /// Asserts that rule `code` reports exactly `expected` on a document, as (JSON pointer,
+    /// message) pairs in report order, and returns those findings.
+    #[track_caller]
+    pub fn expect(code: &str, text: &str, expected: &[(&str, &str)]) -> Vec<Finding> {
+        let found = run(code, text);
+        assert_found(code, &found, expected);
+        found
+    }
+
+    /// Asserts the (pointer, message) pairs of findings of rule `code`.
+    #[track_caller]
+    pub fn assert_found(code: &str, found: &[Finding], expected: &[(&str, &str)]) {
+        assert!(found.iter().all(|f| f.code == code));
+        let got: Vec<(&str, &str)> = found
+            .iter()
+            .map(|f| (f.pointer.as_str(), f.message.as_str()))
+            .collect();
+        assert_eq!(got, expected, "{code}: findings (pointer, message) differ");
     }
 
     /// A bare workflow definition with the given `actions` and `parameters` JSON.

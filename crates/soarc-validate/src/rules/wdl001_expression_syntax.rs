@@ -36,13 +36,20 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{run, workflow};
+    use super::super::fixtures::{expect, run, workflow};
 
     #[test]
     fn fails_on_unbalanced() {
         let t =
             workflow(r#"{"c": {"type": "Compose", "inputs": "@concat('a', 'b'", "runAfter": {}}}"#);
-        let f = run("WDL001", &t);
+        let f = expect(
+            "WDL001",
+            &t,
+            &[(
+                "/actions/c/inputs",
+                "workflow expression does not parse: expected ',' or ')' to close call to 'concat' opened at offset 7, found end of expression (at character 17)",
+            )],
+        );
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].pointer, "/actions/c/inputs");
     }

@@ -33,13 +33,20 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{run, workflow};
+    use super::super::fixtures::{expect, run, workflow};
 
     #[test]
     fn fails_with_suggestion() {
         let t =
             workflow(r#"{"c": {"type": "Compose", "inputs": "@triggerBdy()", "runAfter": {}}}"#);
-        let f = run("WDL002", &t);
+        let f = expect(
+            "WDL002",
+            &t,
+            &[(
+                "/actions/c/inputs",
+                "unknown workflow function 'triggerBdy'; did you mean 'triggerBody'?",
+            )],
+        );
         assert_eq!(f.len(), 1);
         assert!(f[0].message.contains("triggerBody"), "{}", f[0].message);
     }

@@ -34,12 +34,23 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{run, workflow};
+    use super::super::fixtures::{expect, run, workflow};
 
     #[test]
     fn fails_on_wrong_count() {
         let t = workflow(r#"{"c": {"type": "Compose", "inputs": "@equals(1)", "runAfter": {}}}"#);
-        assert_eq!(run("WDL003", &t).len(), 1);
+        assert_eq!(
+            expect(
+                "WDL003",
+                &t,
+                &[(
+                    "/actions/c/inputs",
+                    "workflow function 'equals' takes 2 argument(s), found 1"
+                )]
+            )
+            .len(),
+            1
+        );
     }
 
     #[test]

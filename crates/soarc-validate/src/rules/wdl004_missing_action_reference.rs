@@ -39,7 +39,12 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 .iter()
                 .any(|t| t.name.eq_ignore_ascii_case(target));
         if !exists {
-            let names = wf.actions.iter().map(|a| a.name);
+            // Bounded so reporting stays linear in findings.
+            let names = wf
+                .actions
+                .iter()
+                .take(super::MAX_SUGGESTION_CANDIDATES)
+                .map(|a| a.name);
             sink.report(
                 &e.at.pointer,
                 e.at.offset,
@@ -54,14 +59,21 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{run, workflow};
+    use super::super::fixtures::{expect, run, workflow};
 
     #[test]
     fn fails_on_missing_action() {
         let t = workflow(
             r#"{"Get_x": {"type": "Compose", "inputs": 1}, "c": {"type": "Compose", "inputs": "@body('Get_y')", "runAfter": {"Get_x": ["Succeeded"]}}}"#,
         );
-        let f = run("WDL004", &t);
+        let f = expect(
+            "WDL004",
+            &t,
+            &[(
+                "/actions/c/inputs",
+                "body('Get_y'): the workflow has no action named 'Get_y'; did you mean 'Get_x'?",
+            )],
+        );
         assert_eq!(f.len(), 1);
         assert!(
             f[0].message.contains("did you mean 'Get_x'"),

@@ -49,7 +49,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{run, workflow};
+    use super::super::fixtures::{expect, run, workflow};
 
     const LOOP: &str = r#""For_each": {"type": "Foreach", "foreach": "@triggerBody()", "actions": {
         "If": {"type": "If", "expression": {"and": [{"equals": ["@items('For_each')", 1]}]}, "actions": {
@@ -60,7 +60,14 @@ mod tests {
         let t = workflow(&format!(
             r#"{{{LOOP}, "after": {{"type": "Compose", "inputs": "@items('For_each')", "runAfter": {{"For_each": ["Succeeded"]}}}}}}"#
         ));
-        let f = run("WDL005", &t);
+        let f = expect(
+            "WDL005",
+            &t,
+            &[(
+                "/actions/after/inputs",
+                "items('For_each') is used outside that loop",
+            )],
+        );
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].pointer, "/actions/after/inputs");
     }

@@ -1,10 +1,11 @@
 //! WDL006: `variables('x')` names a variable no InitializeVariable action declares.
 
-use super::{Rule, Severity, first_str, for_each_wdl_call, hint};
+use std::collections::HashMap;
+
+use super::{CiSet, Rule, Severity, first_str, for_each_wdl_call, hint};
 use crate::context::Workflow;
 use crate::{Context, Sink};
 use soarc_lang::arm::expr::{StringKind, classify};
-use soarc_lang::diagnostics::did_you_mean;
 
 pub static RULE: Rule = Rule {
     code: "WDL006",
@@ -51,7 +52,18 @@ fn declared<'a>(wf: &'a Workflow<'a>) -> Option<Vec<&'a str>> {
 }
 
 fn check(ctx: &Context, sink: &mut Sink) {
-    let declared: Vec<Option<Vec<&str>>> = ctx.workflows.iter().map(declared).collect();
+    let declared: Vec<Option<CiSet>> = ctx
+        .workflows
+        .iter()
+        .map(|wf| declared(wf).map(CiSet::new))
+        .collect();
+    // Workflow → its index, so each call finds its declarations in O(1).
+    let index_of: HashMap<*const Workflow, usize> = ctx
+        .workflows
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (w as *const Workflow, i))
+        .collect();
     for_each_wdl_call(ctx, |wf, e, name, args| {
         if !name.eq_ignore_ascii_case("variables") {
             return;
@@ -59,21 +71,17 @@ fn check(ctx: &Context, sink: &mut Sink) {
         let Some(target) = first_str(args) else {
             return;
         };
-        let index = ctx
-            .workflows
-            .iter()
-            .position(|w| std::ptr::eq(w, wf))
-            .expect("workflow of this context");
+        let index = index_of[&(wf as *const Workflow)];
         let Some(names) = &declared[index] else {
             return;
         };
-        if !names.iter().any(|n| n.eq_ignore_ascii_case(target)) {
+        if !names.contains(target) {
             sink.report(
                 &e.at.pointer,
                 e.at.offset,
                 format!(
                     "variables('{target}'): no InitializeVariable action declares '{target}'{}",
-                    hint(did_you_mean(target, names.iter().copied()))
+                    hint(names.suggest(target))
                 ),
             );
         }
@@ -105,7 +113,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             if text.starts_with('@') || text.starts_with('[') {
                 continue;
             }
-            if !names.iter().any(|n| n.eq_ignore_ascii_case(text)) {
+            if !names.contains(text) {
                 sink.report(
                     &format!("{}/inputs/name", action.pointer),
                     target.start,
@@ -122,7 +130,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{run, workflow};
+    use super::super::fixtures::{expect, run, workflow};
 
     const INIT: &str = r#""Init": {"type": "InitializeVariable", "inputs": {"variables": [
         {"name": "count", "type": "integer", "value": 0}, {"name": "Names", "type": "array"}]}}"#;
@@ -133,7 +141,20 @@ mod tests {
             r#"{{{INIT}, "c": {{"type": "Compose", "inputs": "@variables('counter')", "runAfter": {{"Init": ["Succeeded"]}}}},
                "s": {{"type": "SetVariable", "inputs": {{"name": "other", "value": 1}}, "runAfter": {{"c": ["Succeeded"]}}}}}}"#
         ));
-        let f = run("WDL006", &t);
+        let f = expect(
+            "WDL006",
+            &t,
+            &[
+                (
+                    "/actions/c/inputs",
+                    "variables('counter'): no InitializeVariable action declares 'counter'; did you mean 'count'?",
+                ),
+                (
+                    "/actions/s/inputs/name",
+                    "SetVariable action 's' names variable 'other', which no InitializeVariable declares",
+                ),
+            ],
+        );
         assert_eq!(f.len(), 2, "{f:?}");
     }
 

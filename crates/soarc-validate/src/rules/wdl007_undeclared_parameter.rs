@@ -1,8 +1,10 @@
 //! WDL007: `parameters('x')` names a workflow parameter the definition does not declare.
 
-use super::{Rule, Severity, first_str, for_each_wdl_call, hint};
+use std::collections::HashMap;
+
+use super::{CiSet, Rule, Severity, first_str, for_each_wdl_call, hint};
+use crate::context::Workflow;
 use crate::{Context, Sink};
-use soarc_lang::diagnostics::did_you_mean;
 
 pub static RULE: Rule = Rule {
     code: "WDL007",
@@ -16,6 +18,17 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &Context, sink: &mut Sink) {
+    let declared: Vec<CiSet> = ctx
+        .workflows
+        .iter()
+        .map(|wf| CiSet::new(wf.parameter_names()))
+        .collect();
+    let index_of: HashMap<*const Workflow, usize> = ctx
+        .workflows
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (w as *const Workflow, i))
+        .collect();
     for_each_wdl_call(ctx, |wf, e, name, args| {
         if !name.eq_ignore_ascii_case("parameters") {
             return;
@@ -23,14 +36,14 @@ fn check(ctx: &Context, sink: &mut Sink) {
         let Some(target) = first_str(args) else {
             return;
         };
-        let names = wf.parameter_names();
-        if !names.iter().any(|n| n.eq_ignore_ascii_case(target)) {
+        let names = &declared[index_of[&(wf as *const Workflow)]];
+        if !names.contains(target) {
             sink.report(
                 &e.at.pointer,
                 e.at.offset,
                 format!(
                     "parameters('{target}'): the workflow definition declares no parameter '{target}'{}",
-                    hint(did_you_mean(target, names.iter().copied()))
+                    hint(names.suggest(target))
                 ),
             );
         }
@@ -39,7 +52,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{run, workflow_with};
+    use super::super::fixtures::{expect, run, workflow_with};
 
     #[test]
     fn fails_on_undeclared() {
@@ -47,7 +60,7 @@ mod tests {
             r#"{"c": {"type": "Compose", "inputs": "@parameters('tenant')"}}"#,
             r#"{"tenantId": {"type": "String"}}"#,
         );
-        assert_eq!(run("WDL007", &t).len(), 1);
+        assert_eq!(expect("WDL007", &t, &[("/actions/c/inputs", "parameters('tenant'): the workflow definition declares no parameter 'tenant'; did you mean 'tenantId'?")]).len(), 1);
     }
 
     #[test]

@@ -24,11 +24,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 continue;
             };
             for m in run_after {
-                let sibling = wf
-                    .actions
-                    .iter()
-                    .any(|a| a.group == action.group && a.name.eq_ignore_ascii_case(&m.key));
-                if sibling {
+                if wf.find_sibling(action.group, &m.key).is_some() {
                     continue;
                 }
                 let message = if wf.find_action(&m.key).is_some() {
@@ -37,9 +33,12 @@ fn check(ctx: &Context, sink: &mut Sink) {
                         action.name, m.key
                     )
                 } else {
+                    // Suggestions compare with every action: bounded so reporting stays
+                    // linear in findings.
                     let siblings = wf
                         .actions
                         .iter()
+                        .take(super::MAX_SUGGESTION_CANDIDATES)
                         .filter(|a| a.group == action.group)
                         .map(|a| a.name);
                     format!(
@@ -61,7 +60,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{run, workflow};
+    use super::super::fixtures::{expect, run, workflow};
 
     #[test]
     fn fails_on_missing_and_other_scope() {
@@ -70,7 +69,20 @@ mod tests {
                 "a": {"type": "Compose", "inputs": 1, "runAfter": {"in": ["Succeeded"]}},
                 "b": {"type": "Compose", "inputs": 1, "runAfter": {"gone": ["Succeeded"]}}}"#,
         );
-        let f = run("WDL008", &t);
+        let f = expect(
+            "WDL008",
+            &t,
+            &[
+                (
+                    "/actions/a/runAfter/in",
+                    "action 'a' runs after 'in', which is in a different scope (runAfter may only name actions of the same scope)",
+                ),
+                (
+                    "/actions/b/runAfter/gone",
+                    "action 'b' runs after 'gone', which does not exist",
+                ),
+            ],
+        );
         assert_eq!(f.len(), 2, "{f:?}");
         assert!(f[0].message.contains("different scope"));
     }

@@ -59,14 +59,14 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{run, workflow};
+    use super::super::fixtures::{expect, run, workflow};
 
     #[test]
     fn fails_on_bad_status() {
         let t = workflow(
             r#"{"a": {"type": "Compose", "inputs": 1}, "b": {"type": "Compose", "inputs": 1, "runAfter": {"a": ["Success"]}}}"#,
         );
-        assert_eq!(run("WDL009", &t).len(), 1);
+        assert_eq!(expect("WDL009", &t, &[("/actions/b/runAfter/a/0", "invalid runAfter status 'Success' (expected one of Succeeded, Failed, Skipped, TimedOut)")]).len(), 1);
     }
 
     #[test]

@@ -13,9 +13,14 @@ pub static RULE: Rule = Rule {
     check,
 };
 
+/// At most this many actions are named in a cycle's message (the rest are elided), so the
+/// output stays linear in the number of actions.
+const MAX_NAMED: usize = 12;
+
 fn check(ctx: &Context, sink: &mut Sink) {
     for wf in &ctx.workflows {
         let n = wf.actions.len();
+
         // Edges to sibling predecessors only (WDL008 reports the others).
         let edges: Vec<Vec<usize>> = wf
             .actions
@@ -26,11 +31,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                     .and_then(|r| r.as_object())
                     .map(|m| {
                         m.iter()
-                            .filter_map(|m| {
-                                wf.actions.iter().position(|b| {
-                                    b.group == a.group && b.name.eq_ignore_ascii_case(&m.key)
-                                })
-                            })
+                            .filter_map(|m| wf.find_sibling(a.group, &m.key))
                             .collect()
                     })
                     .unwrap_or_default()
@@ -38,12 +39,15 @@ fn check(ctx: &Context, sink: &mut Sink) {
             .collect();
         // Iterative DFS with colours: 0 new, 1 on stack, 2 done.
         let mut colour = vec![0u8; n];
+        // Where each action on the DFS stack sits in it.
+        let mut depth_of = vec![0usize; n];
         for start in 0..n {
             if colour[start] != 0 {
                 continue;
             }
             let mut stack = vec![(start, 0usize)];
             colour[start] = 1;
+            depth_of[start] = 0;
             while let Some((node, next)) = stack.pop() {
                 if next < edges[node].len() {
                     stack.push((node, next + 1));
@@ -51,14 +55,20 @@ fn check(ctx: &Context, sink: &mut Sink) {
                     match colour[to] {
                         0 => {
                             colour[to] = 1;
+                            depth_of[to] = stack.len();
                             stack.push((to, 0));
                         }
                         1 => {
-                            let at = stack.iter().position(|(s, _)| *s == to).unwrap_or(0);
-                            let cycle: Vec<&str> = stack[at..]
+                            let at = depth_of[to];
+                            let on_cycle = &stack[at..];
+                            let mut cycle: Vec<&str> = on_cycle
                                 .iter()
+                                .take(MAX_NAMED)
                                 .map(|(s, _)| wf.actions[*s].name)
                                 .collect();
+                            if on_cycle.len() > MAX_NAMED {
+                                cycle.push("…");
+                            }
                             let first = &wf.actions[to];
                             sink.report(
                                 &format!("{}/runAfter", first.pointer),
@@ -78,7 +88,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{run, workflow};
+    use super::super::fixtures::{expect, run, workflow};
 
     #[test]
     fn fails_on_cycle() {
@@ -88,7 +98,18 @@ mod tests {
                 "c": {"type": "Compose", "inputs": 1, "runAfter": {"b": ["Succeeded"]}},
                 "d": {"type": "Compose", "inputs": 1, "runAfter": {"d": ["Succeeded"]}}}"#,
         );
-        assert_eq!(run("WDL010", &t).len(), 2);
+        assert_eq!(
+            expect(
+                "WDL010",
+                &t,
+                &[
+                    ("/actions/a/runAfter", "runAfter cycle: a -> c -> b -> a"),
+                    ("/actions/d/runAfter", "runAfter cycle: d -> d")
+                ]
+            )
+            .len(),
+            2
+        );
     }
 
     #[test]

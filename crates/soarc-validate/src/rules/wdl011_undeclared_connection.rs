@@ -47,7 +47,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{logic_app, run};
+    use super::super::fixtures::{expect, logic_app, run};
 
     const DEF: &str = r#"{"parameters": {"$connections": {"type": "Object", "defaultValue": {}}},
         "triggers": {"t": {"type": "Request", "kind": "Http"}},
@@ -56,7 +56,7 @@ mod tests {
     #[test]
     fn fails_on_undeclared() {
         let t = logic_app(DEF, r#"{"azuresentinel": {"connectionId": "x"}}"#);
-        assert_eq!(run("WDL011", &t).len(), 1);
+        assert_eq!(expect("WDL011", &t, &[("/resources/0/properties/definition/actions/a/inputs/host/connection/name", "connection 'azuremonitorlogs' is used but not provided in /resources/0/properties/parameters/$connections/value (provided: azuresentinel)")]).len(), 1);
     }
 
     #[test]

@@ -43,7 +43,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{logic_app, run};
+    use super::super::fixtures::{expect, logic_app, run};
 
     const DEF: &str = r#"{"parameters": {"$connections": {"type": "Object"}},
         "triggers": {"t": {"type": "Request", "kind": "Http"}},
@@ -51,7 +51,7 @@ mod tests {
 
     #[test]
     fn warns_on_case_mismatch() {
-        assert_eq!(run("WDL012", &logic_app(DEF, r#"{"Jira": {}}"#)).len(), 1);
+        assert_eq!(expect("WDL012", &logic_app(DEF, r#"{"Jira": {}}"#), &[("/resources/0/properties/definition/actions/a/inputs/host/connection/name", "connection 'jira' is provided as 'Jira' (works, as Logic Apps matches names case-insensitively; use one spelling)")]).len(), 1);
     }
 
     #[test]

@@ -32,7 +32,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{run, workflow};
+    use super::super::fixtures::{expect, run, workflow};
 
     #[test]
     fn fails_on_long_name() {
@@ -40,7 +40,7 @@ mod tests {
             r#"{{"{}": {{"type": "Compose", "inputs": 1}}}}"#,
             "a".repeat(81)
         ));
-        assert_eq!(run("WDL013", &t).len(), 1);
+        assert_eq!(expect("WDL013", &t, &[("/actions/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "name 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' has 81 characters (limit 80)")]).len(), 1);
     }
 
     #[test]

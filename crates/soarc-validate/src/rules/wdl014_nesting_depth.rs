@@ -36,7 +36,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{run, workflow};
+    use super::super::fixtures::{expect, run, workflow};
 
     fn nested(levels: usize) -> String {
         let mut inner = r#"{"leaf": {"type": "Compose", "inputs": 1}}"#.to_string();
@@ -48,7 +48,7 @@ mod tests {
 
     #[test]
     fn fails_when_too_deep() {
-        assert_eq!(run("WDL014", &nested(9)).len(), 1);
+        assert_eq!(expect("WDL014", &nested(9), &[("/actions/s8/actions/s7/actions/s6/actions/s5/actions/s4/actions/s3/actions/s2/actions/s1/actions/s0/actions/leaf", "action 'leaf' is nested in 9 container actions (limit 8)")]).len(), 1);
     }
 
     #[test]

@@ -31,7 +31,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{run, workflow};
+    use super::super::fixtures::{expect, run, workflow};
 
     fn actions(n: usize) -> String {
         let items: Vec<String> = (0..n)
@@ -42,7 +42,15 @@ mod tests {
 
     #[test]
     fn fails_above_limit() {
-        assert_eq!(run("WDL015", &actions(501)).len(), 1);
+        assert_eq!(
+            expect(
+                "WDL015",
+                &actions(501),
+                &[("", "the workflow has 501 actions (limit 500)")]
+            )
+            .len(),
+            1
+        );
     }
 
     #[test]

@@ -95,7 +95,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{run, workflow};
+    use super::super::fixtures::{expect, run, workflow};
     use super::duration_seconds;
 
     fn with_policy(policy: &str) -> String {
@@ -117,9 +117,43 @@ mod tests {
     #[test]
     fn fails_out_of_bounds() {
         let t = with_policy(r#"{"type": "Fixed", "count": 91, "interval": "PT1S"}"#);
-        assert_eq!(run("WDL016", &t).len(), 2);
+        assert_eq!(
+            expect(
+                "WDL016",
+                &t,
+                &[
+                    (
+                        "/actions/h/inputs/retryPolicy/count",
+                        "retry policy count must be a whole number from 1 to 90"
+                    ),
+                    (
+                        "/actions/h/inputs/retryPolicy/interval",
+                        "retry policy interval 'PT1S' must be an ISO 8601 duration from PT5S to P1D"
+                    )
+                ]
+            )
+            .len(),
+            2
+        );
         let t = with_policy(r#"{"type": "linear", "count": 3, "interval": "P2D"}"#);
-        assert_eq!(run("WDL016", &t).len(), 2);
+        assert_eq!(
+            expect(
+                "WDL016",
+                &t,
+                &[
+                    (
+                        "/actions/h/inputs/retryPolicy/type",
+                        "retry policy type must be none, fixed or exponential"
+                    ),
+                    (
+                        "/actions/h/inputs/retryPolicy/interval",
+                        "retry policy interval 'P2D' must be an ISO 8601 duration from PT5S to P1D"
+                    )
+                ]
+            )
+            .len(),
+            2
+        );
     }
 
     #[test]

@@ -37,7 +37,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{run, workflow};
+    use super::super::fixtures::{expect, run, workflow};
 
     #[test]
     fn fails_when_too_long() {
@@ -45,7 +45,18 @@ mod tests {
             r#"{{"c": {{"type": "Compose", "inputs": "@concat('{}')"}}}}"#,
             "x".repeat(8200)
         ));
-        assert_eq!(run("WDL017", &t).len(), 1);
+        assert_eq!(
+            expect(
+                "WDL017",
+                &t,
+                &[(
+                    "/actions/c/inputs",
+                    "expression has 8210 characters (limit 8192)"
+                )]
+            )
+            .len(),
+            1
+        );
     }
 
     #[test]

@@ -36,12 +36,15 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{run, workflow};
+    use super::super::fixtures::{expect, run, workflow};
 
     #[test]
     fn fails_without_type() {
         let t = workflow(r#"{"c": {"inputs": 1}}"#);
-        assert_eq!(run("WDL018", &t).len(), 1);
+        assert_eq!(
+            expect("WDL018", &t, &[("/actions/c", "action 'c' has no type")]).len(),
+            1
+        );
     }
 
     #[test]

@@ -6,12 +6,12 @@ use crate::{Context, Sink};
 pub static RULE: Rule = Rule {
     code: "WDL019",
     title: "Unknown action or trigger type",
-    severity: Severity::Warning,
+    severity: Severity::Error,
     doc: "The `type` of an action or trigger is not one of the Workflow Definition Language \
           types (Learn, \"Schema reference guide for trigger and action types\"; compared \
           case-insensitively, so `recurrence` and `Recurrence` are both fine). A misspelt type \
-          is rejected when the workflow is saved. A warning rather than an error because \
-          Logic Apps Standard keeps adding built-in types.",
+          is rejected when the workflow is saved, so this is an error; the message suggests the closest known type. Types computed by \
+          an expression are not checked.",
     check,
 };
 
@@ -106,12 +106,19 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{run, workflow};
+    use super::super::fixtures::{expect, run, workflow};
 
     #[test]
     fn warns_on_misspelt_type() {
         let t = workflow(r#"{"c": {"type": "Compse", "inputs": 1}}"#);
-        let f = run("WDL019", &t);
+        let f = expect(
+            "WDL019",
+            &t,
+            &[(
+                "/actions/c/type",
+                "action 'c' has unknown type 'Compse'; did you mean 'Compose'?",
+            )],
+        );
         assert_eq!(f.len(), 1);
         assert!(
             f[0].message.contains("did you mean 'Compose'"),

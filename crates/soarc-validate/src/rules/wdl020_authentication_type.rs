@@ -56,7 +56,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{run, workflow};
+    use super::super::fixtures::{expect, run, workflow};
 
     fn http(auth: &str) -> String {
         workflow(&format!(
@@ -66,7 +66,7 @@ mod tests {
 
     #[test]
     fn fails_on_unknown_type() {
-        assert_eq!(run("WDL020", &http("ManagedIdentity")).len(), 1);
+        assert_eq!(expect("WDL020", &http("ManagedIdentity"), &[("/actions/h/inputs/authentication/type", "authentication type 'ManagedIdentity' of 'h' is not one of Basic, ClientCertificate, ActiveDirectoryOAuth, Raw, ManagedServiceIdentity")]).len(), 1);
     }
 
     #[test]

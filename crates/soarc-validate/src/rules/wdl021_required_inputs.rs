@@ -10,8 +10,9 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     doc: "Some properties are required by an action or trigger type (Learn, \"Schema \
           reference guide for trigger and action types\"): `Http` needs `inputs.method` and \
-          `inputs.uri`, `ApiConnection` `inputs.host` and `inputs.method`, `Foreach` \
-          `foreach`, `If`/`Switch`/`Until` `expression`, `InitializeVariable` \
+          `inputs.uri`, `ApiConnection` `inputs.host.connection`, `inputs.method` and \
+          `inputs.path`, `Foreach` `foreach`, `If` `expression` and `actions`, `Switch` \
+          `expression` and `cases`, `Until` `expression` and `limit`, `InitializeVariable` \
           `inputs.variables`, the other variable actions `inputs.name`, `ParseJson` \
           `inputs.content` and `inputs.schema`, `Response` `inputs.statusCode`, `Workflow` \
           `inputs.host.workflow.id`, `Recurrence` `recurrence.frequency` and \
@@ -23,11 +24,14 @@ pub static RULE: Rule = Rule {
 /// (type, required paths, dotted).
 const REQUIRED: &[(&str, &[&str])] = &[
     ("Http", &["inputs.method", "inputs.uri"]),
-    ("ApiConnection", &["inputs.host", "inputs.method"]),
+    (
+        "ApiConnection",
+        &["inputs.host.connection", "inputs.method", "inputs.path"],
+    ),
     ("Foreach", &["foreach"]),
-    ("If", &["expression"]),
-    ("Switch", &["expression"]),
-    ("Until", &["expression"]),
+    ("If", &["expression", "actions"]),
+    ("Switch", &["expression", "cases"]),
+    ("Until", &["expression", "limit"]),
     ("InitializeVariable", &["inputs.variables"]),
     ("SetVariable", &["inputs.name"]),
     ("IncrementVariable", &["inputs.name"]),
@@ -79,14 +83,25 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{run, workflow};
+    use super::super::fixtures::{expect, run, workflow};
 
     #[test]
     fn fails_on_missing_uri_and_expression() {
         let t = workflow(
             r#"{"h": {"type": "Http", "inputs": {"method": "GET"}}, "c": {"type": "If", "actions": {}}}"#,
         );
-        assert_eq!(run("WDL021", &t).len(), 2);
+        assert_eq!(
+            expect(
+                "WDL021",
+                &t,
+                &[
+                    ("/actions/h", "Http 'h' has no 'inputs.uri'"),
+                    ("/actions/c", "If 'c' has no 'expression'")
+                ]
+            )
+            .len(),
+            2
+        );
     }
 
     #[test]

@@ -56,7 +56,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{run, workflow};
+    use super::super::fixtures::{expect, run, workflow};
 
     fn http(extra: &str) -> String {
         workflow(&format!(
@@ -67,7 +67,7 @@ mod tests {
 
     #[test]
     fn warns_without_secure_inputs() {
-        assert_eq!(run("WDL022", &http("")).len(), 1);
+        assert_eq!(expect("WDL022", &http(""), &[("/actions/h/inputs/authentication", "'h' sends a password but its inputs are not secured (runtimeConfiguration.secureData)")]).len(), 1);
     }
 
     #[test]

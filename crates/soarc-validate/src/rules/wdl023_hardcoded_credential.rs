@@ -231,7 +231,7 @@ fn credential_in_query(text: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{logic_app, run, workflow};
+    use super::super::fixtures::{expect, logic_app, run, workflow};
     use super::credential_in_query;
 
     fn http(inputs: &str) -> String {
@@ -243,16 +243,39 @@ mod tests {
     #[test]
     fn warns_on_literal_credentials() {
         let cases = [
-            r#""uri": "https://x", "authentication": {"type": "ActiveDirectoryOAuth", "tenant": "t", "audience": "a", "clientId": "c", "secret": "0ly7v+-]v-UHboj4D1g"}"#,
-            r#""uri": "https://x", "headers": {"Authorization": "Basic dXNlcjpwYXNzd29yZA=="}"#,
-            r#""uri": "https://x", "headers": {"x-api-key": "3f2a9c0d8e7b6a51"}"#,
-            r#""uri": "https://x.webhook.we.azure-automation.net/webhooks?token=t9PAWEuTQLghhRWw7Mdv""#,
-            r#""uri": "@{parameters('base')}/api/run?api-version=2016-10-01&sp=%2Ftriggers&sv=1.0&sig=AbCdEf0123456789""#,
-            r#""uri": "https://f.azurewebsites.net/api/f", "queries": {"code": "aGVsbG8gd29ybGQ="}"#,
+            (
+                r#""uri": "https://x", "authentication": {"type": "ActiveDirectoryOAuth", "tenant": "t", "audience": "a", "clientId": "c", "secret": "0ly7v+-]v-UHboj4D1g"}"#,
+                "/actions/h/inputs/authentication/secret",
+                "'h' sends a hard-coded secret in inputs.authentication; fetch it from Key Vault or pass it in a securestring parameter",
+            ),
+            (
+                r#""uri": "https://x", "headers": {"Authorization": "Basic dXNlcjpwYXNzd29yZA=="}"#,
+                "/actions/h/inputs/headers/Authorization",
+                "'h' sends a hard-coded 'Authorization' header; fetch it from Key Vault or pass it in a securestring parameter",
+            ),
+            (
+                r#""uri": "https://x", "headers": {"x-api-key": "3f2a9c0d8e7b6a51"}"#,
+                "/actions/h/inputs/headers/x-api-key",
+                "'h' sends a hard-coded 'x-api-key' header; fetch it from Key Vault or pass it in a securestring parameter",
+            ),
+            (
+                r#""uri": "https://x.webhook.we.azure-automation.net/webhooks?token=t9PAWEuTQLghhRWw7Mdv""#,
+                "/actions/h/inputs/uri",
+                "'h' sends a hard-coded 'token=' in the URI query; fetch it from Key Vault or pass it in a securestring parameter",
+            ),
+            (
+                r#""uri": "@{parameters('base')}/api/run?api-version=2016-10-01&sp=%2Ftriggers&sv=1.0&sig=AbCdEf0123456789""#,
+                "/actions/h/inputs/uri",
+                "'h' sends a hard-coded 'sig=' in the URI query; fetch it from Key Vault or pass it in a securestring parameter",
+            ),
+            (
+                r#""uri": "https://f.azurewebsites.net/api/f", "queries": {"code": "aGVsbG8gd29ybGQ="}"#,
+                "/actions/h/inputs/queries/code",
+                "'h' sends a hard-coded 'code' query parameter; fetch it from Key Vault or pass it in a securestring parameter",
+            ),
         ];
-        for case in cases {
-            let f = run("WDL023", &http(case));
-            assert_eq!(f.len(), 1, "{case}: {f:?}");
+        for (case, pointer, message) in cases {
+            let f = expect("WDL023", &http(case), &[(pointer, message)]);
             assert!(!f[0].message.contains("dXNlcjpw"), "never print the secret");
         }
     }

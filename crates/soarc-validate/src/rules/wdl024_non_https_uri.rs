@@ -87,7 +87,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{run, workflow};
+    use super::super::fixtures::{expect, run, workflow};
     use super::is_plain_http;
 
     fn http(uri: &str) -> String {
@@ -99,18 +99,45 @@ mod tests {
     #[test]
     fn warns_on_plain_http() {
         assert_eq!(
-            run("WDL024", &http("http://ip-api.com/json/1.2.3.4")).len(),
+            expect(
+                "WDL024",
+                &http("http://ip-api.com/json/1.2.3.4"),
+                &[(
+                    "/actions/h/inputs/uri",
+                    "'h' calls a plain http:// URI; use https://"
+                )]
+            )
+            .len(),
             1
         );
         assert_eq!(
-            run("WDL024", &http("HTTP://ip-api.com/json/@{variables('ip')}")).len(),
+            expect(
+                "WDL024",
+                &http("HTTP://ip-api.com/json/@{variables('ip')}"),
+                &[(
+                    "/actions/h/inputs/uri",
+                    "'h' calls a plain http:// URI; use https://"
+                )]
+            )
+            .len(),
             1
         );
         let hook = workflow(
             r#"{"w": {"type": "HttpWebhook", "inputs": {"subscribe": {"method": "POST", "uri": "http://x/subscribe"},
                 "unsubscribe": {"method": "POST", "uri": "https://x/unsubscribe"}}}}"#,
         );
-        assert_eq!(run("WDL024", &hook).len(), 1);
+        assert_eq!(
+            expect(
+                "WDL024",
+                &hook,
+                &[(
+                    "/actions/w/inputs/subscribe/uri",
+                    "'w' calls a plain http:// URI; use https://"
+                )]
+            )
+            .len(),
+            1
+        );
     }
 
     #[test]
