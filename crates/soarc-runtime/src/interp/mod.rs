@@ -150,9 +150,29 @@ fn resolve_parameters(
                     out.insert(name.clone(), json!({}));
                 }
                 None => {
-                    return Err(LoadError::new(format!(
-                        "workflow parameter `{name}` has no value and no defaultValue: pass it with --parameters FILE (an ARM parameters file, or {{\"{name}\": ...}})"
-                    )));
+                    // No value anywhere (a bare workflow.json whose values ARM would set):
+                    // a placeholder, so the run goes on. A workspace id reads as the sample
+                    // workspace's ARM id, where the sample incident lives.
+                    let ty = decl
+                        .get("type")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_ascii_lowercase();
+                    let lname = name.to_ascii_lowercase();
+                    let v = match ty.as_str() {
+                        "string" | "securestring"
+                            if lname.contains("workspace") && lname.ends_with("id") =>
+                        {
+                            Value::String(samples::workspace_arm_id())
+                        }
+                        "string" | "securestring" => Value::String(format!("<{name}>")),
+                        "int" => json!(0),
+                        "float" => json!(0.0),
+                        "bool" => json!(false),
+                        "array" => json!([]),
+                        _ => json!({}),
+                    };
+                    out.insert(name.clone(), v);
                 }
             }
         }
@@ -165,7 +185,9 @@ fn resolve_parameters(
     let mut keys = Vec::new();
     collect_connection_keys(&Value::Object(def.clone()), &mut keys);
     if !keys.is_empty() {
-        let conns = out.entry("$connections".to_string()).or_insert_with(|| json!({}));
+        let conns = out
+            .entry("$connections".to_string())
+            .or_insert_with(|| json!({}));
         if let Value::Object(m) = conns {
             for key in keys {
                 m.entry(key.clone()).or_insert_with(|| {
