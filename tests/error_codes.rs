@@ -6,7 +6,7 @@ use std::path::Path;
 
 fn codes_in(text: &str, quoted: bool) -> BTreeSet<String> {
     let mut codes = BTreeSet::new();
-    for prefix in ["SPEC", "RULE", "OUT"] {
+    for prefix in ["SPEC", "RULE", "OUT", "TEST"] {
         let pattern = if quoted {
             format!("\"{prefix}")
         } else {

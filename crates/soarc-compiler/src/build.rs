@@ -51,6 +51,8 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
     // `sync:` becomes ordinary playbooks and rules before anything is checked.
     crate::sync::expand(&mut spec, &mut sources, &mut diagnostics);
     let model = model::check(&spec, &mut diagnostics);
+    // Tests may run the playbooks `sync:` generates, so they are checked after expansion.
+    crate::spec_tests::check(&spec, &mut diagnostics);
     // Rules are checked before the playbooks compile so one run reports both.
     let compiled_rules = automation::compile(&spec, &sources, &mut diagnostics);
     let compiled = match compile::compile(&model, &sources) {
