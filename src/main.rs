@@ -13,6 +13,8 @@ use soarc_compiler::build::{self, Failure};
 use soarc_lang::diagnostics::{Diagnostic, Sources};
 use soarc_validate::report::{self, Format, Summary};
 
+mod test_command;
+
 #[derive(Parser)]
 #[command(
     name = "soarc",
@@ -61,6 +63,19 @@ enum Command {
     },
     /// List every validation rule with its code, severity and documentation (Markdown).
     Rules,
+    /// Run the `tests:` of spec files in soarc's simulator (offline, mocked services).
+    /// Exit 0: all passed; 1: a test failed; 2: spec or usage errors.
+    Test {
+        /// Spec files (YAML or JSON); their contents are merged.
+        #[arg(required = true)]
+        specs: Vec<PathBuf>,
+        /// Output format: human, json or junit (JUnit XML for CI test reports).
+        #[arg(long, value_enum, default_value = "human")]
+        format: test_command::TestFormat,
+        /// Run only the tests whose name contains this text (case-insensitive).
+        #[arg(long)]
+        filter: Option<String>,
+    },
 }
 
 /// `soarc validate --format`: the report formats of [`soarc_validate::report`].
@@ -91,6 +106,11 @@ fn main() -> ExitCode {
         Command::Init { path, force } => init(&path, force),
         Command::Build { specs, out, check } => run_build(&specs, &out, check),
         Command::Validate { format, paths } => validate(format.into(), &paths),
+        Command::Test {
+            specs,
+            format,
+            filter,
+        } => test_command::run(&specs, format, filter.as_deref()),
         Command::Rules => {
             print!("{}", report::rules_markdown());
             ExitCode::SUCCESS

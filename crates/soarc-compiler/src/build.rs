@@ -29,6 +29,9 @@ pub struct Built {
     pub sources: Sources,
     pub playbooks: usize,
     pub automation_rules: usize,
+    /// The spec as built: `sync:` expanded into the playbooks and automation rules it
+    /// generates (what `soarc test` runs).
+    pub spec: crate::spec::Spec,
 }
 
 /// Build spec files into the output file set (nothing is written here).
@@ -120,12 +123,15 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
             diagnostics,
         });
     }
+    let (playbooks, automation_rules) = (compiled.len(), compiled_rules.rules.len());
+    drop(model);
     Ok(Built {
         files,
         warnings: diagnostics,
         sources,
-        playbooks: compiled.len(),
-        automation_rules: compiled_rules.rules.len(),
+        playbooks,
+        automation_rules,
+        spec,
     })
 }
 

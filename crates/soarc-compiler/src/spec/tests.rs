@@ -56,6 +56,10 @@ pub struct SpecTest {
     /// answer here get the built-in mock of their service.
     #[serde(default)]
     pub mocks: IndexMap<Located<String>, Located<MockAnswers>>,
+    /// What the simulator's built-in service mocks hold: ServiceNow records and Jira issues
+    /// that queries and searches find (paged as the services page), a deleted incident.
+    #[serde(default)]
+    pub services: Option<Located<ServiceState>>,
     /// What the run must have done.
     pub expect: Located<Expect>,
     /// Run the playbook a second time with the same trigger payload, the mocked services
@@ -82,6 +86,28 @@ pub struct SecondRun {
     pub mocks: IndexMap<Located<String>, Located<MockAnswers>>,
     /// What the second run must have done.
     pub expect: Located<Expect>,
+}
+
+/// Data of the built-in service mocks for one test.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceState {
+    /// Records of the ServiceNow `incident` table, e.g. `{ sys_id: "1", number: INC0010001,
+    /// state: "6", close_code: "Solved (Permanently)", correlation_id: <incident GUID> }`.
+    /// Table API queries answer those matching their `field=value` conditions, page by page
+    /// (`sysparm_limit`, `sysparm_offset`).
+    #[serde(default)]
+    pub servicenow_records: Vec<Located<Value>>,
+    /// Jira issues, e.g. `{ id: "10001", key: SEC-1, fields: { labels: [...], status: {...} } }`.
+    /// JQL searches answer those the query names, page by page (`nextPageToken`).
+    #[serde(default)]
+    pub jira_issues: Vec<Located<Value>>,
+    /// Page size of the built-in search answers when a request sets none (default 50).
+    #[serde(default)]
+    pub page_size: Option<Located<u32>>,
+    /// The Sentinel incident was deleted: reading or updating it answers 404 Not Found.
+    #[serde(default)]
+    pub incident_deleted: bool,
 }
 
 /// Sample incident fields to change. Names are those of `{{incident.*}}` references.
