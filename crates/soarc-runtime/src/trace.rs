@@ -137,6 +137,13 @@ pub struct CallTrace {
     pub uri: String,
     /// The request body (`null` if none; [`SECURED`] when hidden).
     pub body: Value,
+    /// The URI before run-history masking (`secureData`); still masked when the URI itself
+    /// is made from secured data (a secret). Not serialised.
+    #[serde(skip)]
+    pub plain_uri: String,
+    /// The body before run-history masking, on the same terms as `plain_uri`. Not serialised.
+    #[serde(skip)]
+    pub plain_body: Value,
     /// The operation the built-in mocks recognised (e.g. `jira.create_issue`); not serialised.
     #[serde(skip)]
     pub operation: Option<String>,

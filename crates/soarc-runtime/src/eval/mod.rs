@@ -2,11 +2,44 @@
 //!
 //! The interface between the evaluator and the interpreter: the interpreter implements
 //! [`Env`]; the evaluator calls it for everything that depends on the run.
+//!
+//! Semantics follow Microsoft Learn, "Reference guide to workflow expression functions"
+//! (<https://learn.microsoft.com/azure/logic-apps/expression-functions-reference>, below
+//! "[FN]") and "Schema reference for Workflow Definition Language"
+//! (<https://learn.microsoft.com/azure/logic-apps/logic-apps-workflow-definition-language>,
+//! "[WDL]"). Where Learn is silent, the behaviour measured against the cloud by the
+//! tomdam/flowforger simulator (`packages/engine/src/expr`) is followed and says so.
+//!
+//! Values are borrowed from the run wherever the [`Env`] lends them (see the `*_ref` methods):
+//! `triggerBody()?['object']?['properties']?['title']` copies only the title.
+
+use std::borrow::Cow;
 
 use serde_json::Value;
-use soarc_lang::wdl::{Expr, Template};
+use soarc_lang::wdl::{Expr, Part, Template};
+
+mod call;
+mod collection;
+mod conversion;
+mod datetime;
+mod dotnet;
+mod logical;
+mod manipulation;
+mod math;
+mod string;
+mod uri;
+mod value;
+mod workflow;
+
+#[cfg(test)]
+mod tests;
+
+pub use value::to_text;
 
 /// What an expression can see of the run. Implemented by the interpreter.
+///
+/// The `*_ref` methods (default: the owned method's value) let an implementation lend its
+/// values instead of cloning them; the evaluator only ever calls the `*_ref` forms.
 pub trait Env {
     /// `parameters('name')`: a workflow parameter's value.
     fn parameter(&self, name: &str) -> Option<Value>;
@@ -33,6 +66,34 @@ pub trait Env {
     /// The run's virtual clock, for `utcNow()` and the date functions: RFC 3339 UTC, e.g.
     /// `2026-01-01T00:00:00.0000000Z`.
     fn now(&self) -> String;
+
+    /// Borrowing form of [`Env::parameter`].
+    fn parameter_ref(&self, name: &str) -> Option<Cow<'_, Value>> {
+        self.parameter(name).map(Cow::Owned)
+    }
+    /// Borrowing form of [`Env::trigger`].
+    fn trigger_ref(&self) -> Option<Cow<'_, Value>> {
+        self.trigger().map(Cow::Owned)
+    }
+    /// Borrowing form of [`Env::action`].
+    fn action_ref(&self, name: &str) -> Option<Cow<'_, Value>> {
+        self.action(name).map(Cow::Owned)
+    }
+    /// Borrowing form of [`Env::variable`].
+    fn variable_ref(&self, name: &str) -> Option<Cow<'_, Value>> {
+        self.variable(name).map(Cow::Owned)
+    }
+    /// Borrowing form of [`Env::item`].
+    fn item_ref(&self, loop_name: Option<&str>) -> Option<Cow<'_, Value>> {
+        self.item(loop_name).map(Cow::Owned)
+    }
+    /// A number that differs on every call within one run (a counter from 0 kept in a `Cell`),
+    /// used to make `guid()` and `rand()` deterministic: the n-th `guid()` of a run is the
+    /// UUIDv5 of (workflow run id, n). The default always returns 0, so every `guid()` of the
+    /// run is the same value; interpreters should count.
+    fn next_sequence(&self) -> u64 {
+        0
+    }
 }
 
 /// Why an expression could not be evaluated. Logic Apps fails the action with
@@ -40,6 +101,14 @@ pub trait Env {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EvalError {
     pub message: String,
+}
+
+impl EvalError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        EvalError {
+            message: message.into(),
+        }
+    }
 }
 
 impl std::fmt::Display for EvalError {
@@ -52,21 +121,67 @@ impl std::error::Error for EvalError {}
 
 /// The value of one expression.
 pub fn evaluate(expr: &Expr, env: &dyn Env) -> Result<Value, EvalError> {
-    let _ = (expr, env);
-    unimplemented!("the evaluator lands with issue #14")
+    call::Ctx { env, root: expr }
+        .eval(expr)
+        .map(Cow::into_owned)
 }
 
 /// The value of a workflow string: a literal string (with `@@` already unescaped by the
 /// parser), the value of a whole-string expression `@expr`, or, for `@{...}` interpolation, the
 /// string with each part converted to text as Logic Apps does.
 pub fn evaluate_template(template: &Template, env: &dyn Env) -> Result<Value, EvalError> {
-    let _ = (template, env);
-    unimplemented!("the evaluator lands with issue #14")
+    match template {
+        Template::Literal(s) => Ok(Value::String(s.clone())),
+        Template::Expr(e) => evaluate(e, env),
+        Template::Interpolated(parts) => {
+            // [WDL] §Expressions: "@{...}" string interpolation: "The result is always a
+            // string, making this capability similar to the concat() function".
+            let mut out = String::new();
+            for part in parts {
+                match part {
+                    Part::Text(t) => out.push_str(t),
+                    Part::Expr(e) => {
+                        let v = call::Ctx { env, root: e }.eval(e)?;
+                        value::write_text(&mut out, &v);
+                    }
+                }
+            }
+            Ok(Value::String(out))
+        }
+    }
 }
 
 /// Evaluates every string of a JSON value that is an expression (action inputs, trigger
-/// conditions, ...), leaving other values as they are.
+/// conditions, ...), leaving other values as they are. Object keys are kept as written.
 pub fn evaluate_json(value: &Value, env: &dyn Env) -> Result<Value, EvalError> {
-    let _ = (value, env);
-    unimplemented!("the evaluator lands with issue #14")
+    match value {
+        Value::String(s) => {
+            // Fast path: only strings of 2+ chars starting with '@', or holding '@{', are
+            // expressions ([WDL] §Expressions); everything else is copied as it is.
+            let is_template = (s.len() >= 2 && s.starts_with('@')) || s.contains("@{");
+            if !is_template {
+                return Ok(value.clone());
+            }
+            let template = Template::parse(s).map_err(|e| {
+                EvalError::new(format!(
+                    "The template language expression '{s}' is not valid: {}.",
+                    e.message
+                ))
+            })?;
+            evaluate_template(&template, env)
+        }
+        Value::Array(items) => items
+            .iter()
+            .map(|v| evaluate_json(v, env))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
+        Value::Object(map) => {
+            let mut out = serde_json::Map::with_capacity(map.len());
+            for (k, v) in map {
+                out.insert(k.clone(), evaluate_json(v, env)?);
+            }
+            Ok(Value::Object(out))
+        }
+        _ => Ok(value.clone()),
+    }
 }

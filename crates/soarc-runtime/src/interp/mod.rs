@@ -1,14 +1,722 @@
-//! The workflow interpreter (in progress).
+//! The workflow interpreter: one run of a workflow definition, read as JSON so that any
+//! hand-written definition runs, not only what soarc generates.
+//!
+//! Sources (Microsoft Learn) cited per rule below; the abbreviations:
+//! - [EEH] <https://learn.microsoft.com/azure/logic-apps/error-exception-handling>
+//! - [SCH] <https://learn.microsoft.com/azure/logic-apps/logic-apps-workflow-actions-triggers>
+//! - [LOOPS] <https://learn.microsoft.com/azure/logic-apps/logic-apps-control-flow-loops>
+//! - [VARS] <https://learn.microsoft.com/azure/logic-apps/logic-apps-create-variables-store-values>
+//! - [DATA] <https://learn.microsoft.com/azure/logic-apps/logic-apps-perform-data-operations>
+//! - [SEC] <https://learn.microsoft.com/azure/logic-apps/logic-apps-securing-a-logic-app#obfuscate>
+//! - [LIM] <https://learn.microsoft.com/azure/logic-apps/logic-apps-limits-and-config>
+
+mod actions;
+mod calls;
+mod graph;
+
+use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexMap;
-use serde_json::Value;
+use serde_json::{Map, Value, json};
+use soarc_lang::wdl::{Expr, Part, Template};
 
-use crate::{LoadError, RunOptions, RunTrace};
+use crate::eval::{self, Env};
+use crate::options::{DEFAULT_NOW, TriggerInput};
+use crate::services::ServiceState;
+use crate::time::{self, Millis};
+use crate::trace::{ActionStatus, ActionTrace, CallTrace, ErrorInfo, RunStatus, RunTrace, SECURED};
+use crate::{LoadError, RunOptions, samples};
 
+/// Runs one run; see [`crate::run`].
 pub fn run(
-    _definition: &Value,
-    _parameters: &IndexMap<String, Value>,
-    _options: &RunOptions,
+    definition: &Value,
+    parameters: &IndexMap<String, Value>,
+    options: &RunOptions,
 ) -> Result<RunTrace, LoadError> {
-    Err(LoadError::new("the interpreter is not written yet"))
+    let Some(def) = definition.as_object() else {
+        return Err(LoadError::new(
+            "the workflow definition is not a JSON object",
+        ));
+    };
+    let actions = match def.get("actions") {
+        Some(Value::Object(a)) => a,
+        None => &Map::new(),
+        Some(_) => {
+            return Err(LoadError::new(
+                "the definition's `actions` is not an object",
+            ));
+        }
+    };
+    let now = match &options.now {
+        Some(text) => time::parse(text).ok_or_else(|| {
+            LoadError::new(format!(
+                "--now `{text}` is not an ISO 8601 date-time: write e.g. 2026-03-01T08:00:00Z"
+            ))
+        })?,
+        None => time::parse(DEFAULT_NOW).expect("valid default"),
+    };
+    let params = resolve_parameters(def, parameters, options)?;
+    let secure_params: HashSet<String> = def
+        .get("parameters")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter(|(_, d)| {
+                    d.get("type")
+                        .and_then(Value::as_str)
+                        .is_some_and(|t| t.to_ascii_lowercase().starts_with("secure"))
+                })
+                .map(|(n, _)| n.to_ascii_lowercase())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut interp = Interp {
+        params,
+        secure_params,
+        trigger: Value::Null,
+        records: HashMap::new(),
+        variables: IndexMap::new(),
+        loops: Vec::new(),
+        untils: Vec::new(),
+        results: HashMap::new(),
+        secured: HashSet::new(),
+        now,
+        actions: Vec::new(),
+        calls: Vec::new(),
+        mock_uses: vec![0; options.mocks.mocks.len()],
+        services: ServiceState::new(&options.mocks.data),
+        options,
+        end: None,
+        responded: false,
+        depth: 0,
+    };
+    if let Some(skipped) = interp.start_trigger(def)? {
+        return Ok(skipped);
+    }
+    let branches = interp.run_container(actions, true);
+    let (status, error) = match interp.end.take() {
+        Some(end) => end,
+        // [EEH] "After the workflow run completes, the engine determines the entire run's
+        // status by evaluating all the branch statuses. If any branch ends in failure, the
+        // entire workflow run is marked Failed."
+        None if branches == ActionStatus::Succeeded => (RunStatus::Succeeded, None),
+        None => (
+            RunStatus::Failed,
+            Some(ErrorInfo {
+                code: "ActionFailed".into(),
+                message: "An action failed. No dependent actions succeeded.".into(),
+            }),
+        ),
+    };
+    Ok(RunTrace {
+        status,
+        error,
+        actions: interp.actions,
+        calls: interp.calls,
+        variables: interp
+            .variables
+            .into_iter()
+            .map(|(k, v)| (k, v.value))
+            .collect(),
+        end_time: time::format(interp.now),
+    })
+}
+
+/// Parameter values: options, then the loaded workflow's values, then `defaultValue`.
+/// `$connections` gets an entry per connection name the definition uses when none is given,
+/// so that `parameters('$connections')['x']['connectionId']` evaluates offline.
+fn resolve_parameters(
+    def: &Map<String, Value>,
+    given: &IndexMap<String, Value>,
+    options: &RunOptions,
+) -> Result<IndexMap<String, Value>, LoadError> {
+    let mut out = IndexMap::new();
+    if let Some(decls) = def.get("parameters").and_then(Value::as_object) {
+        for (name, decl) in decls {
+            let value = options
+                .parameters
+                .get(name)
+                .or_else(|| given.get(name))
+                .or_else(|| decl.get("defaultValue"))
+                .cloned();
+            match value {
+                Some(v) => {
+                    out.insert(name.clone(), v);
+                }
+                None if name == "$connections" => {
+                    out.insert(name.clone(), json!({}));
+                }
+                None => {
+                    return Err(LoadError::new(format!(
+                        "workflow parameter `{name}` has no value and no defaultValue: pass it with --parameters FILE (an ARM parameters file, or {{\"{name}\": ...}})"
+                    )));
+                }
+            }
+        }
+    }
+    for (name, v) in options.parameters.iter().chain(given) {
+        out.entry(name.clone()).or_insert_with(|| v.clone());
+    }
+    Ok(out)
+}
+
+/// A variable and its declared type.
+struct Variable {
+    kind: VarType,
+    value: Value,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum VarType {
+    String,
+    Integer,
+    Float,
+    Boolean,
+    Array,
+    Object,
+}
+
+pub(crate) struct Interp<'o> {
+    params: IndexMap<String, Value>,
+    secure_params: HashSet<String>,
+    /// The trigger's record.
+    trigger: Value,
+    /// Action records by lower-case name (Logic Apps resolves names case-insensitively).
+    records: HashMap<String, Value>,
+    variables: IndexMap<String, Variable>,
+    /// Enclosing Foreach loops, innermost last: (lower-case name, current item). Query and
+    /// Select push an unnamed entry (`item()`).
+    loops: Vec<(String, Value)>,
+    /// Enclosing Until loops: (lower-case name, iteration index).
+    untils: Vec<(String, i64)>,
+    /// `result()`: records of the actions directly inside each scoped action.
+    results: HashMap<String, Vec<Value>>,
+    /// Lower-case names of actions whose outputs (or inputs) are hidden by `secureData`.
+    secured: HashSet<String>,
+    /// The virtual clock.
+    now: Millis,
+    actions: Vec<ActionTrace>,
+    calls: Vec<CallTrace>,
+    /// How many answers each user mock has given.
+    mock_uses: Vec<usize>,
+    services: ServiceState,
+    options: &'o RunOptions,
+    /// Set by Terminate, a missing mock or a run-level error: the run's final status.
+    end: Option<(RunStatus, Option<ErrorInfo>)>,
+    /// A Response action has answered the request.
+    responded: bool,
+    /// Container nesting (0 = top level), for InitializeVariable.
+    depth: usize,
+}
+
+/// What running an action produced.
+pub(crate) struct Outcome {
+    status: ActionStatus,
+    inputs: Value,
+    outputs: Value,
+    error: Option<ErrorInfo>,
+    /// Requests sent (Http/ApiConnection); 1 otherwise.
+    attempts: u32,
+    /// `code` of the record: the HTTP status name, `OK`, `NotSpecified`, ...
+    code: String,
+    /// Whether outputs are hidden (secureData or propagation).
+    hide_outputs: bool,
+    hide_inputs: bool,
+}
+
+impl Outcome {
+    fn ok(inputs: Value, outputs: Value) -> Outcome {
+        Outcome {
+            status: ActionStatus::Succeeded,
+            inputs,
+            outputs,
+            error: None,
+            attempts: 1,
+            code: "OK".into(),
+            hide_outputs: false,
+            hide_inputs: false,
+        }
+    }
+
+    fn failed(inputs: Value, code: &str, message: String) -> Outcome {
+        Outcome {
+            status: ActionStatus::Failed,
+            inputs,
+            outputs: Value::Null,
+            error: Some(ErrorInfo {
+                code: code.into(),
+                message,
+            }),
+            attempts: 1,
+            code: code.into(),
+            hide_outputs: false,
+            hide_inputs: false,
+        }
+    }
+}
+
+/// Case-insensitive property lookup (exact match first), as the runtime resolves names.
+pub(crate) fn get_ci<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    let m = v.as_object()?;
+    m.get(key).or_else(|| {
+        m.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    })
+}
+
+pub(crate) fn type_of(action: &Value) -> &str {
+    action.get("type").and_then(Value::as_str).unwrap_or("")
+}
+
+/// The JSON type name Logic Apps uses in messages.
+pub(crate) fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "Null",
+        Value::Bool(_) => "Boolean",
+        Value::Number(n) if n.is_f64() => "Float",
+        Value::Number(_) => "Integer",
+        Value::String(_) => "String",
+        Value::Array(_) => "Array",
+        Value::Object(_) => "Object",
+    }
+}
+
+impl Interp<'_> {
+    /// Builds the trigger record and checks the trigger conditions; `Some(trace)` when the
+    /// conditions are false (no run).
+    fn start_trigger(&mut self, def: &Map<String, Value>) -> Result<Option<RunTrace>, LoadError> {
+        let triggers = def.get("triggers").and_then(Value::as_object);
+        let Some((name, trigger)) = triggers.and_then(|t| t.iter().next()) else {
+            return Err(LoadError::new(
+                "the workflow has no trigger: a Logic App needs one (`triggers` is empty)",
+            ));
+        };
+        let kind = type_of(trigger).to_ascii_lowercase();
+        let path = trigger
+            .pointer("/inputs/path")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let payload = match &self.options.trigger {
+            TriggerInput::Payload(p) => p.clone(),
+            TriggerInput::Sample(sample) => {
+                if kind == "apiconnectionwebhook" {
+                    let expected = sentinel_trigger_kind(path);
+                    if let Some(expected) = expected.filter(|k| *k != sample.kind) {
+                        return Err(LoadError::new(format!(
+                            "trigger `{name}` is the Microsoft Sentinel {} trigger (path `{path}`), but the run was given the {} sample: use --trigger {}",
+                            expected.name(),
+                            sample.kind.name(),
+                            expected.name()
+                        )));
+                    }
+                }
+                samples::build(sample)?
+            }
+        };
+        let start = time::format(self.now);
+        let outputs = match kind.as_str() {
+            // A Recurrence trigger carries no body [SCH §Recurrence trigger].
+            "recurrence" => json!({"headers": {}, "body": null}),
+            _ => json!({
+                "headers": {"Content-Type": "application/json"},
+                "body": payload,
+            }),
+        };
+        let mut record = json!({
+            "name": name,
+            "inputs": trigger.get("inputs").cloned().unwrap_or(Value::Null),
+            "outputs": outputs,
+            "startTime": start,
+            "endTime": start,
+            "status": "Succeeded",
+            "code": "OK",
+        });
+        // splitOn: "the trigger ... starts a workflow instance for each array item"; soarc
+        // runs the first item's instance [SCH §Triggers: splitOn].
+        if let Some(split) = trigger.get("splitOn").and_then(Value::as_str) {
+            self.trigger = record.clone();
+            let items = self.eval_str(split);
+            if let Ok(Value::Array(items)) = items
+                && let Some(first) = items.into_iter().next()
+            {
+                record["outputs"]["body"] = first;
+            }
+        }
+        self.trigger = record;
+        // Trigger conditions: every `expression` must be true or the trigger is skipped and
+        // no run starts [SCH §Trigger conditions]: "you can specify one or more conditions
+        // that determine whether the trigger fires".
+        if let Some(conds) = trigger.get("conditions").and_then(Value::as_array) {
+            for cond in conds {
+                let Some(expr) = cond.get("expression").and_then(Value::as_str) else {
+                    continue;
+                };
+                match self.eval_str(expr) {
+                    Ok(Value::Bool(true)) => {}
+                    Ok(_) => {
+                        return Ok(Some(self.not_started(RunStatus::Skipped, None)));
+                    }
+                    Err(e) => {
+                        return Ok(Some(self.not_started(
+                            RunStatus::Failed,
+                            Some(ErrorInfo {
+                                code: "InvalidTemplate".into(),
+                                message: format!(
+                                    "Unable to evaluate the condition of trigger '{name}': {e}"
+                                ),
+                            }),
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn not_started(&self, status: RunStatus, error: Option<ErrorInfo>) -> RunTrace {
+        RunTrace {
+            status,
+            error,
+            actions: Vec::new(),
+            calls: Vec::new(),
+            variables: IndexMap::new(),
+            end_time: time::format(self.now),
+        }
+    }
+
+    /// Evaluates a workflow string (`@expr`, `@{...}` or literal).
+    pub(crate) fn eval_str(&self, s: &str) -> Result<Value, String> {
+        let t = Template::parse(s)
+            .map_err(|e| format!("the expression '{s}' is not valid: {}", e.message))?;
+        eval::evaluate_template(&t, self).map_err(|e| e.message)
+    }
+
+    /// Evaluates every expression string inside `v`.
+    pub(crate) fn eval_json(&self, v: &Value) -> Result<Value, String> {
+        eval::evaluate_json(v, self).map_err(|e| e.message)
+    }
+
+    /// A designer condition object (`{"and": [{"equals": [a, b]}]}`) or an expression string,
+    /// evaluated to a Boolean [SCH §If action: "expression ... can be a JSON object ... or a
+    /// string"].
+    pub(crate) fn eval_condition(&self, cond: &Value) -> Result<bool, String> {
+        let value = match cond {
+            Value::String(s) => self.eval_str(s)?,
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Object(_) => {
+                let expr = condition_expr(cond)?;
+                eval::evaluate(&expr, self).map_err(|e| e.message)?
+            }
+            other => {
+                return Err(format!(
+                    "the condition is a {}, expected a Boolean expression",
+                    json_type(other)
+                ));
+            }
+        };
+        match value {
+            Value::Bool(b) => Ok(b),
+            // "true"/"false" strings are accepted where a Boolean is expected, as the
+            // expression functions accept them (`bool('true')`).
+            Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(true),
+            Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(false),
+            other => Err(format!(
+                "the condition evaluated to {} ({}), expected a Boolean",
+                other,
+                json_type(&other)
+            )),
+        }
+    }
+
+    /// Whether `v` (unevaluated) reads data hidden by `secureData`: outputs of a secured
+    /// action or a secure parameter. [SEC]: "If a downstream action explicitly uses these
+    /// secured outputs as inputs, Logic Apps hides this action's inputs in the run history".
+    pub(crate) fn reads_secured(&self, v: &Value) -> bool {
+        if self.secured.is_empty() && self.secure_params.is_empty() {
+            return false;
+        }
+        match v {
+            Value::String(s) if s.contains('@') => match Template::parse(s) {
+                Ok(t) => t.exprs().iter().any(|e| self.expr_reads_secured(e)),
+                Err(_) => false,
+            },
+            Value::Array(a) => a.iter().any(|x| self.reads_secured(x)),
+            Value::Object(m) => m.iter().any(|(k, x)| {
+                self.reads_secured(&Value::String(k.clone())) || self.reads_secured(x)
+            }),
+            _ => false,
+        }
+    }
+
+    fn expr_reads_secured(&self, e: &Expr) -> bool {
+        let mut found = false;
+        e.walk(&mut |node| {
+            if let Expr::Call { name, args } = node
+                && let Some(Expr::Str(arg)) = args.first()
+            {
+                let n = name.to_ascii_lowercase();
+                let arg = arg.to_ascii_lowercase();
+                if matches!(n.as_str(), "body" | "outputs" | "actions" | "result")
+                    && self.secured.contains(&arg)
+                    || n == "parameters" && self.secure_params.contains(&arg)
+                {
+                    found = true;
+                }
+            }
+        });
+        found
+    }
+
+    /// Records a finished (or skipped) action: the trace entry and the record expressions
+    /// read. `slot` is the trace index reserved when the action started.
+    fn record(
+        &mut self,
+        slot: usize,
+        name: &str,
+        kind: &str,
+        action: &Value,
+        outcome: Outcome,
+        start: Millis,
+    ) -> Value {
+        let secure = action
+            .pointer("/runtimeConfiguration/secureData/properties")
+            .and_then(Value::as_array)
+            .map(|p| {
+                let has = |x: &str| {
+                    p.iter()
+                        .any(|v| v.as_str().is_some_and(|s| s.eq_ignore_ascii_case(x)))
+                };
+                (has("inputs"), has("outputs"))
+            })
+            .unwrap_or((false, false));
+        // [SEC] "The Compose, Parse JSON, and Response actions has only the Secure Inputs
+        // setting. When turned on, the setting also hides these actions' outputs."
+        let hides_both = matches!(
+            kind.to_ascii_lowercase().as_str(),
+            "compose" | "parsejson" | "response"
+        );
+        let hide_inputs = secure.0 || outcome.hide_inputs;
+        let hide_outputs = secure.1 || outcome.hide_outputs || (hides_both && hide_inputs);
+        let lname = name.to_ascii_lowercase();
+        if hide_outputs || secure.0 {
+            self.secured.insert(lname.clone());
+        }
+        let mut record = json!({
+            "name": name,
+            "inputs": outcome.inputs,
+            "outputs": outcome.outputs,
+            "startTime": time::format(start),
+            "endTime": time::format(self.now),
+            "status": outcome.status.as_str(),
+            "code": outcome.code,
+        });
+        if let Some(e) = &outcome.error {
+            record["error"] = json!({"code": e.code, "message": e.message});
+        }
+        let mask = |v: &Value, hide: bool| {
+            if hide && !v.is_null() {
+                Value::String(SECURED.into())
+            } else {
+                v.clone()
+            }
+        };
+        self.actions[slot] = ActionTrace {
+            name: name.to_string(),
+            kind: kind.to_string(),
+            status: outcome.status,
+            attempts: if outcome.status == ActionStatus::Skipped {
+                0
+            } else {
+                outcome.attempts
+            },
+            inputs: mask(&record["inputs"], hide_inputs),
+            outputs: mask(&record["outputs"], hide_outputs),
+            error: outcome.error,
+        };
+        self.records.insert(lname, record.clone());
+        record
+    }
+
+    /// Reserves the trace entry of an action about to run (so containers precede their
+    /// children in the trace).
+    fn reserve(&mut self, name: &str, kind: &str) -> usize {
+        self.actions.push(ActionTrace {
+            name: name.to_string(),
+            kind: kind.to_string(),
+            status: ActionStatus::Skipped,
+            attempts: 0,
+            inputs: Value::Null,
+            outputs: Value::Null,
+            error: None,
+        });
+        self.actions.len() - 1
+    }
+
+    /// Records `name` as skipped with `code`/`message` without running it.
+    fn skip(&mut self, name: &str, action: &Value, code: &str, message: String) -> Value {
+        let kind = type_of(action).to_string();
+        let slot = self.reserve(name, &kind);
+        let now = self.now;
+        let mut outcome = Outcome::failed(Value::Null, code, message);
+        outcome.status = ActionStatus::Skipped;
+        outcome.code = "ActionSkipped".into();
+        self.record(slot, name, &kind, action, outcome, now)
+    }
+}
+
+/// Which Sentinel trigger a webhook path is.
+fn sentinel_trigger_kind(path: &str) -> Option<crate::SampleKind> {
+    let p = path.to_ascii_lowercase();
+    if p.starts_with("/incident-creation") {
+        Some(crate::SampleKind::Incident)
+    } else if p.starts_with("/subscribe") {
+        Some(crate::SampleKind::Alert)
+    } else if p.starts_with("/entity/") {
+        Some(crate::SampleKind::Entity)
+    } else {
+        None
+    }
+}
+
+/// A designer condition (`{"and": [...]}`, `{"equals": [a, b]}`, `{"not": {...}}`) as an
+/// expression: the same functions the designer's conditions stand for [SCH §If action].
+fn condition_expr(cond: &Value) -> Result<Expr, String> {
+    let Value::Object(m) = cond else {
+        return literal_expr(cond);
+    };
+    if m.len() != 1 {
+        return Err(format!(
+            "a condition object has exactly one operator, this one has {}",
+            m.len()
+        ));
+    }
+    let (op, arg) = m.iter().next().expect("one entry");
+    let args: Vec<&Value> = match arg {
+        Value::Array(a) => a.iter().collect(),
+        other => vec![other],
+    };
+    let lop = op.to_ascii_lowercase();
+    let args = args
+        .into_iter()
+        .map(|a| {
+            if matches!(lop.as_str(), "and" | "or" | "not") {
+                condition_expr(a)
+            } else {
+                literal_expr(a)
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Expr::call(op, args))
+}
+
+/// A JSON value inside a condition as an expression (strings may be templates).
+fn literal_expr(v: &Value) -> Result<Expr, String> {
+    Ok(match v {
+        Value::Null => Expr::Null,
+        Value::Bool(b) => Expr::Bool(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Expr::Int(i),
+            None => Expr::Float(n.as_f64().unwrap_or(0.0)),
+        },
+        Value::String(s) => match Template::parse(s).map_err(|e| e.message)? {
+            Template::Literal(l) => Expr::Str(l),
+            Template::Expr(e) => e,
+            Template::Interpolated(parts) => Expr::call(
+                "concat",
+                parts
+                    .into_iter()
+                    .map(|p| match p {
+                        Part::Text(t) => Expr::Str(t),
+                        Part::Expr(e) => e,
+                    })
+                    .collect(),
+            ),
+        },
+        other => Expr::call("json", vec![Expr::Str(other.to_string())]),
+    })
+}
+
+impl Env for Interp<'_> {
+    fn parameter(&self, name: &str) -> Option<Value> {
+        self.params.get(name).cloned().or_else(|| {
+            self.params
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone())
+        })
+    }
+
+    fn trigger(&self) -> Option<Value> {
+        Some(self.trigger.clone())
+    }
+
+    fn action(&self, name: &str) -> Option<Value> {
+        self.records.get(&name.to_ascii_lowercase()).cloned()
+    }
+
+    fn variable(&self, name: &str) -> Option<Value> {
+        self.variables
+            .get(name)
+            .or_else(|| {
+                self.variables
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v)
+            })
+            .map(|v| v.value.clone())
+    }
+
+    fn item(&self, loop_name: Option<&str>) -> Option<Value> {
+        match loop_name {
+            None => self.loops.last().map(|(_, v)| v.clone()),
+            Some(n) => {
+                let n = n.to_ascii_lowercase();
+                self.loops
+                    .iter()
+                    .rev()
+                    .find(|(l, _)| *l == n)
+                    .map(|(_, v)| v.clone())
+            }
+        }
+    }
+
+    fn iteration_index(&self, loop_name: &str) -> Option<i64> {
+        let n = loop_name.to_ascii_lowercase();
+        self.untils
+            .iter()
+            .rev()
+            .find(|(l, _)| *l == n)
+            .map(|(_, i)| *i)
+    }
+
+    fn result(&self, scope_name: &str) -> Option<Value> {
+        self.results
+            .get(&scope_name.to_ascii_lowercase())
+            .map(|r| Value::Array(r.clone()))
+    }
+
+    fn workflow(&self) -> Value {
+        let id = format!(
+            "{}/resourceGroups/{}/providers/Microsoft.Logic/workflows/playbook",
+            format_args!("/subscriptions/{}", samples::SUBSCRIPTION),
+            samples::RESOURCE_GROUP
+        );
+        json!({
+            "id": id,
+            "name": "playbook",
+            "type": "Microsoft.Logic/workflows",
+            "location": "westeurope",
+            "tags": {},
+            "run": {
+                "id": format!("{id}/runs/08584000000000000000000000000CU00"),
+                "name": "08584000000000000000000000000CU00",
+                "type": "Microsoft.Logic/workflows/runs"
+            }
+        })
+    }
+
+    fn now(&self) -> String {
+        time::format(self.now)
+    }
 }
