@@ -43,16 +43,25 @@ pub fn check(expect: &Located<Expect>, trace: &RunTrace, prefix: &str) -> Vec<Mi
         let mut actual = format!("the run ended {}", trace.status.as_str());
         if let Some(error) = &trace.error {
             actual.push_str(&format!(" ({}: {})", error.code, error.message));
-        } else if let Some(failed) = trace
-            .actions
-            .iter()
-            .find(|a| matches!(a.status, ActionStatus::Failed | ActionStatus::TimedOut))
-        {
+        }
+        // The action where it went wrong: the first that failed for its own reason, not
+        // because an action inside it failed.
+        let failed = trace.actions.iter().filter(|a| {
+            matches!(a.status, ActionStatus::Failed | ActionStatus::TimedOut)
+        });
+        let first = failed
+            .clone()
+            .find(|a| a.error.as_ref().is_none_or(|e| e.code != "ActionFailed"))
+            .or_else(|| failed.clone().next());
+        if let Some(failed) = first {
             actual.push_str(&format!(
-                "; action {} {}",
+                "; first failed action: {} {}",
                 failed.name,
                 failed.status.as_str()
             ));
+            if let Some(e) = &failed.error {
+                actual.push_str(&format!(" ({}: {})", e.code, e.message));
+            }
         }
         push(
             format!("{prefix}.status"),

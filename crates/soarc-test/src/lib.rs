@@ -358,7 +358,8 @@ fn mocks(
                 ..Mock::default()
             }
         } else {
-            let candidates = operations().chain(actions.iter().map(String::as_str));
+            let mut candidates: Vec<&str> = operations().collect();
+            candidates.extend(actions.iter().map(String::as_str));
             let help = did_you_mean(&key.value, candidates)
                 .map(|s| format!("did you mean `{s}`?"))
                 .unwrap_or_else(|| {
