@@ -34,6 +34,7 @@ pub mod eval;
 mod interp;
 pub mod mocks;
 pub mod options;
+pub mod render;
 pub mod samples;
 pub mod services;
 pub mod time;

@@ -466,8 +466,14 @@ impl ServiceState {
             .and_then(Value::as_str)
             .unwrap_or("PROJ")
             .to_string();
-        let n = self.next_id();
-        let number = self.issues.len() + n;
+        // The next number after every existing key, so created keys never collide.
+        let number = 1 + self
+            .issues
+            .iter()
+            .filter_map(|i| i.get("key").and_then(Value::as_str))
+            .filter_map(|k| k.rsplit_once('-').and_then(|(_, n)| n.parse::<usize>().ok()))
+            .max()
+            .unwrap_or(0);
         let key = format!("{project}-{number}");
         let id = format!("{}", 10_000 + number);
         let base = uri.find("/rest/api/").map(|i| &uri[..i]).unwrap_or("");
@@ -1291,12 +1297,12 @@ mod tests {
             ))
             .unwrap();
         assert_eq!(r.status, 201);
-        assert_eq!(r.body["key"], "SEC-2");
+        assert_eq!(r.body["key"], "SEC-1");
         let r = s
             .answer(&call(
                 CallKind::Http,
                 "POST",
-                "https://x.atlassian.net/rest/api/3/issue/SEC-2/transitions",
+                "https://x.atlassian.net/rest/api/3/issue/SEC-1/transitions",
                 &json!({"transition": {"id": "31"}}),
                 None,
             ))
@@ -1306,7 +1312,7 @@ mod tests {
             .answer(&call(
                 CallKind::Http,
                 "GET",
-                "https://x.atlassian.net/rest/api/3/issue/SEC-2",
+                "https://x.atlassian.net/rest/api/3/issue/SEC-1",
                 &Value::Null,
                 None,
             ))

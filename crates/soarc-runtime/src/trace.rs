@@ -113,6 +113,9 @@ pub struct ActionTrace {
     pub outputs: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorInfo>,
+    /// Nesting depth (0: top level); not serialised.
+    #[serde(skip)]
+    pub depth: usize,
 }
 
 /// Whether a call went to a URL (Http action) or through a managed connector.

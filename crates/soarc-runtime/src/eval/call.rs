@@ -291,10 +291,18 @@ impl<'a> Args<'_, 'a> {
 
     /// The error for an argument of the wrong type.
     pub(crate) fn type_err(&self, i: usize, expected: &str) -> EvalError {
-        let which = if self.vals.len() == 1 {
-            "its parameter".to_string()
+        // The runtime's wording: "expects its parameter to be a string" for one parameter,
+        // "expects its first parameter to be of type string" for several.
+        let (which, expected) = if self.vals.len() == 1 {
+            ("its parameter".to_string(), expected.to_string())
         } else {
-            format!("its {} parameter", value::ordinal(i))
+            let of_type = expected
+                .strip_prefix("a ")
+                .or_else(|| expected.strip_prefix("an "));
+            (
+                format!("its {} parameter", value::ordinal(i)),
+                of_type.map_or(expected.to_string(), |t| format!("of type {t}")),
+            )
         };
         self.err(format_args!(
             "expects {which} to be {expected}. The provided value is of type '{}'",

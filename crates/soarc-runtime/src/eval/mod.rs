@@ -12,6 +12,25 @@
 //!
 //! Values are borrowed from the run wherever the [`Env`] lends them (see the `*_ref` methods):
 //! `triggerBody()?['object']?['properties']?['title']` copies only the title.
+//!
+//! Decisions where Learn is silent or contradicts the cloud (each cited where implemented):
+//! - Property names match exactly first, then ignoring case (`value::get_prop`).
+//! - `?[...]`/`?.x` give null for a null base, a missing property or an index past the end;
+//!   without `?` these fail, as does selecting from a string, number or boolean.
+//! - `equals` is deep and type-strict (`equals(true, 1)` and `equals(null, '')` are false),
+//!   numbers compare by value across Integer and Float; `greater`/`less` compare strings
+//!   ignoring case; `and`/`or`/`not`/`if` need booleans; `if`/`and`/`or`/`coalesce` evaluate
+//!   only the arguments they need.
+//! - Text of a value (`@{}`, `string`, `concat`, `join`): null is "", booleans `True`/`False`,
+//!   floats as .NET prints them, objects and arrays as compact JSON, binary content as its
+//!   decoded text.
+//! - Timestamps keep their kind: `Z` in, `Z` out; no zone in, none out; an offset in, converted
+//!   to UTC and printed `+00:00`.
+//! - `guid()` and `rand()` are deterministic: derived from the run id and
+//!   [`Env::next_sequence`].
+//! - Not simulated (a clear InvalidTemplate-style error): `xpath()`, `json()` of XML content,
+//!   locales other than invariant, en-US, en-GB, de-DE, fr-FR, es-ES, is-IS; `decimal()` is a
+//!   64-bit float (about 16 significant digits instead of .NET decimal's 28).
 
 use std::borrow::Cow;
 
@@ -183,5 +202,75 @@ pub fn evaluate_json(value: &Value, env: &dyn Env) -> Result<Value, EvalError> {
             Ok(Value::Object(out))
         }
         _ => Ok(value.clone()),
+    }
+}
+
+/// A JSON value whose expression strings are parsed once, to be evaluated many times (an
+/// action inside a loop, the same playbook over many test runs) without parsing again.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Compiled {
+    /// A value with no expression in it, returned as it is.
+    Value(Value),
+    /// A string that is an expression or an interpolation.
+    Template(Template),
+    Array(Vec<Compiled>),
+    Object(Vec<(String, Compiled)>),
+}
+
+impl Compiled {
+    /// Parses every expression string of `value` (as [`evaluate_json`] would).
+    pub fn new(value: &Value) -> Result<Compiled, EvalError> {
+        fn has_template(v: &Value) -> bool {
+            match v {
+                Value::String(s) => (s.len() >= 2 && s.starts_with('@')) || s.contains("@{"),
+                Value::Array(a) => a.iter().any(has_template),
+                Value::Object(m) => m.values().any(has_template),
+                _ => false,
+            }
+        }
+        if !has_template(value) {
+            return Ok(Compiled::Value(value.clone()));
+        }
+        Ok(match value {
+            Value::String(s) => match Template::parse(s) {
+                Ok(Template::Literal(text)) => Compiled::Value(Value::String(text)),
+                Ok(t) => Compiled::Template(t),
+                Err(e) => {
+                    return Err(EvalError::new(format!(
+                        "The template language expression '{s}' is not valid: {}.",
+                        e.message
+                    )));
+                }
+            },
+            Value::Array(items) => {
+                Compiled::Array(items.iter().map(Compiled::new).collect::<Result<_, _>>()?)
+            }
+            Value::Object(map) => Compiled::Object(
+                map.iter()
+                    .map(|(k, v)| Ok((k.clone(), Compiled::new(v)?)))
+                    .collect::<Result<_, EvalError>>()?,
+            ),
+            other => Compiled::Value(other.clone()),
+        })
+    }
+
+    /// The value in this run: the same result as [`evaluate_json`] on the source value.
+    pub fn evaluate(&self, env: &dyn Env) -> Result<Value, EvalError> {
+        match self {
+            Compiled::Value(v) => Ok(v.clone()),
+            Compiled::Template(t) => evaluate_template(t, env),
+            Compiled::Array(items) => items
+                .iter()
+                .map(|c| c.evaluate(env))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array),
+            Compiled::Object(entries) => {
+                let mut out = serde_json::Map::with_capacity(entries.len());
+                for (k, c) in entries {
+                    out.insert(k.clone(), c.evaluate(env)?);
+                }
+                Ok(Value::Object(out))
+            }
+        }
     }
 }

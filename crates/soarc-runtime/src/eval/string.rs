@@ -145,11 +145,22 @@ fn index_of(a: &Args, which: Which) -> Result<Value, EvalError> {
     let (text, search) = (&*text, &*search);
     let found = match which {
         Which::First => text.find(search),
+        // [FN] §lastIndexOf: an empty substring gives the string length minus 1 (0 for an
+        // empty string).
+        Which::Last if search.is_empty() => {
+            return Ok(Value::from((utf16_len(text) as i64 - 1).max(0)));
+        }
         Which::Last => text.rfind(search),
         Which::Nth(0) => {
             return Err(
                 a.err("expects its third parameter (the occurrence) to be a non-zero integer")
             );
+        }
+        // An empty substring occurs at every position 0..=length (as .NET's IndexOf("")).
+        Which::Nth(n) if search.is_empty() => {
+            let len = utf16_len(text) as i64;
+            let pos = if n > 0 { n - 1 } else { len + n + 1 };
+            return Ok(Value::from(if (0..=len).contains(&pos) { pos } else { -1 }));
         }
         Which::Nth(n) if n > 0 => {
             let mut from = 0;
@@ -157,11 +168,10 @@ fn index_of(a: &Args, which: Which) -> Result<Value, EvalError> {
             for _ in 0..n {
                 match text[from..].find(search) {
                     Some(i) => {
+                        // The next search starts one character after this match (matches
+                        // may overlap), as a loop of IndexOf(search, previous + 1) does.
                         hit = Some(from + i);
-                        from += i + search.len().max(1);
-                        if from > text.len() {
-                            break;
-                        }
+                        from += i + text[from + i..].chars().next().map_or(1, char::len_utf8);
                     }
                     None => {
                         hit = None;
@@ -178,10 +188,7 @@ fn index_of(a: &Args, which: Which) -> Result<Value, EvalError> {
                 match text[..end].rfind(search) {
                     Some(i) => {
                         hit = Some(i);
-                        if i == 0 && search.is_empty() {
-                            break;
-                        }
-                        end = if search.is_empty() { i - 1 } else { i };
+                        end = i;
                     }
                     None => {
                         hit = None;
@@ -196,14 +203,15 @@ fn index_of(a: &Args, which: Which) -> Result<Value, EvalError> {
 }
 
 /// `substring(text, start, length?)`: [FN] §substring: the start plus the length must not pass
-/// the end of the string, "Otherwise, you get an error"; without a length, to the end.
+/// the end of the string, "Otherwise, you get an error"; without a length, to the end. The
+/// start must lie inside the string (messages as measured by tomdam/flowforger `strings.ts`).
 fn substring(a: &Args) -> Result<Value, EvalError> {
     let text = a.str(0)?;
     let len = utf16_len(text) as i64;
     let start = a.int(1)?;
-    if start < 0 || start > len {
+    if start < 0 || start >= len {
         return Err(a.err(format_args!(
-            "parameter 'startIndex' ({start}) must be between 0 and the length of the string ({len})"
+            "parameter is out of range: 'start index' must be non-negative integer and should be less than the length of the string ({start} given, length {len})"
         )));
     }
     let count = match a.opt(2) {
@@ -212,7 +220,7 @@ fn substring(a: &Args) -> Result<Value, EvalError> {
     };
     if count < 0 || start + count > len {
         return Err(a.err(format_args!(
-            "parameters 'startIndex' ({start}) and 'length' ({count}) must point inside the string, whose length is {len}"
+            "parameters are out of range: 'start index' and 'length' must be non-negative integers and their sum must be no larger than the length of the string ({start} + {count} > {len})"
         )));
     }
     Ok(Value::String(utf16_slice(

@@ -99,6 +99,13 @@ pub(crate) fn write_text(out: &mut String, v: &Value) {
                 let _ = write!(out, "{n}");
             }
         },
+        // Binary and XML content envelopes read as their decoded text (measured,
+        // tomdam/flowforger `values.ts` `isBinaryContent`).
+        Value::Object(_) if super::conversion::binary_parts(v).is_some() => {
+            if let Some((_, bytes)) = super::conversion::binary_parts(v) {
+                out.push_str(&String::from_utf8_lossy(&bytes));
+            }
+        }
         Value::Array(_) | Value::Object(_) => {
             // Serializing a Value to a String cannot fail.
             out.push_str(&serde_json::to_string(v).unwrap_or_default());

@@ -66,10 +66,27 @@ impl Interp<'_> {
     /// Evaluates an action's `inputs`; the evaluated value and whether they read secured
     /// data.
     fn inputs_of(&self, name: &str, action: &Value) -> Result<(Value, bool), Outcome> {
-        let raw = action.get("inputs").cloned().unwrap_or(Value::Null);
+        let mut raw = action.get("inputs").cloned().unwrap_or(Value::Null);
         let secured = self.reads_secured(&raw);
+        // Per-item fields (Query `where`, Select `select`, Table `columns`) are evaluated
+        // per item by the action, with `item()` set: kept raw here.
+        let per_item = match super::type_of(action).to_ascii_lowercase().as_str() {
+            "query" => "where",
+            "select" => "select",
+            "table" => "columns",
+            _ => "",
+        };
+        let kept = match (&mut raw, per_item) {
+            (Value::Object(m), key) if !key.is_empty() => m.shift_remove(key).map(|v| (key, v)),
+            _ => None,
+        };
         match self.eval_json(&raw) {
-            Ok(v) => Ok((v, secured)),
+            Ok(mut v) => {
+                if let (Some((key, value)), Value::Object(m)) = (kept, &mut v) {
+                    m.insert(key.to_string(), value);
+                }
+                Ok((v, secured))
+            }
             Err(e) => {
                 let mut o = invalid_template(name, "inputs", e);
                 o.hide_inputs = secured;

@@ -171,7 +171,7 @@ fn with_queries(uri: &str, queries: Option<&Value>) -> String {
 }
 
 /// The `$connections` key in `@parameters('$connections')['key']['connectionId']`.
-fn connection_key(raw: &str) -> Option<String> {
+pub(crate) fn connection_key(raw: &str) -> Option<String> {
     let Ok(Template::Expr(e)) = Template::parse(raw) else {
         return None;
     };

@@ -14,6 +14,8 @@ mod actions;
 mod calls;
 mod graph;
 
+use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexMap;
@@ -89,6 +91,7 @@ pub fn run(
         end: None,
         responded: false,
         depth: 0,
+        sequence: Cell::new(0),
     };
     if let Some(skipped) = interp.start_trigger(def)? {
         return Ok(skipped);
@@ -157,7 +160,46 @@ fn resolve_parameters(
     for (name, v) in options.parameters.iter().chain(given) {
         out.entry(name.clone()).or_insert_with(|| v.clone());
     }
+    // Every `$connections` entry the definition names gets a value (a bare workflow.json
+    // has none: ARM fills them at deployment).
+    let mut keys = Vec::new();
+    collect_connection_keys(&Value::Object(def.clone()), &mut keys);
+    if !keys.is_empty() {
+        let conns = out.entry("$connections".to_string()).or_insert_with(|| json!({}));
+        if let Value::Object(m) = conns {
+            for key in keys {
+                m.entry(key.clone()).or_insert_with(|| {
+                    let rg = format!(
+                        "/subscriptions/{}/resourceGroups/{}",
+                        samples::SUBSCRIPTION,
+                        samples::RESOURCE_GROUP
+                    );
+                    json!({
+                        "connectionId": format!("{rg}/providers/Microsoft.Web/connections/{key}"),
+                        "connectionName": key,
+                        "id": format!("/subscriptions/{}/providers/Microsoft.Web/locations/westeurope/managedApis/{key}", samples::SUBSCRIPTION),
+                    })
+                });
+            }
+        }
+    }
     Ok(out)
+}
+
+/// The `$connections` keys named by `@parameters('$connections')['key']...` strings.
+fn collect_connection_keys(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) if s.contains("$connections") => {
+            if let Some(key) = calls::connection_key(s)
+                && !out.contains(&key)
+            {
+                out.push(key);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| collect_connection_keys(x, out)),
+        Value::Object(m) => m.values().for_each(|x| collect_connection_keys(x, out)),
+        _ => {}
+    }
 }
 
 /// A variable and its declared type.
@@ -207,6 +249,8 @@ pub(crate) struct Interp<'o> {
     responded: bool,
     /// Container nesting (0 = top level), for InitializeVariable.
     depth: usize,
+    /// [`Env::next_sequence`]: makes `guid()` and `rand()` deterministic.
+    sequence: Cell<u64>,
 }
 
 /// What running an action produced.
@@ -533,6 +577,7 @@ impl Interp<'_> {
             inputs: mask(&record["inputs"], hide_inputs),
             outputs: mask(&record["outputs"], hide_outputs),
             error: outcome.error,
+            depth: self.actions[slot].depth,
         };
         self.records.insert(lname, record.clone());
         record
@@ -549,6 +594,7 @@ impl Interp<'_> {
             inputs: Value::Null,
             outputs: Value::Null,
             error: None,
+            depth: self.depth,
         });
         self.actions.len() - 1
     }
@@ -607,7 +653,13 @@ fn condition_expr(cond: &Value) -> Result<Expr, String> {
             }
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Expr::call(op, args))
+    // The designer writes `{"and": [one condition]}`; the functions take two or more.
+    Ok(match (lop.as_str(), args.len()) {
+        ("and" | "or", 1) => args.into_iter().next().expect("one"),
+        ("and", 0) => Expr::Bool(true),
+        ("or", 0) => Expr::Bool(false),
+        _ => Expr::call(op, args),
+    })
 }
 
 /// A JSON value inside a condition as an expression (strings may be templates).
@@ -718,5 +770,59 @@ impl Env for Interp<'_> {
 
     fn now(&self) -> String {
         time::format(self.now)
+    }
+
+    fn parameter_ref(&self, name: &str) -> Option<Cow<'_, Value>> {
+        self.params
+            .get(name)
+            .or_else(|| {
+                self.params
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v)
+            })
+            .map(Cow::Borrowed)
+    }
+
+    fn trigger_ref(&self) -> Option<Cow<'_, Value>> {
+        Some(Cow::Borrowed(&self.trigger))
+    }
+
+    fn action_ref(&self, name: &str) -> Option<Cow<'_, Value>> {
+        self.records
+            .get(&name.to_ascii_lowercase())
+            .map(Cow::Borrowed)
+    }
+
+    fn variable_ref(&self, name: &str) -> Option<Cow<'_, Value>> {
+        self.variables
+            .get(name)
+            .or_else(|| {
+                self.variables
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v)
+            })
+            .map(|v| Cow::Borrowed(&v.value))
+    }
+
+    fn item_ref(&self, loop_name: Option<&str>) -> Option<Cow<'_, Value>> {
+        match loop_name {
+            None => self.loops.last().map(|(_, v)| Cow::Borrowed(v)),
+            Some(n) => {
+                let n = n.to_ascii_lowercase();
+                self.loops
+                    .iter()
+                    .rev()
+                    .find(|(l, _)| *l == n)
+                    .map(|(_, v)| Cow::Borrowed(v))
+            }
+        }
+    }
+
+    fn next_sequence(&self) -> u64 {
+        let n = self.sequence.get();
+        self.sequence.set(n + 1);
+        n
     }
 }
