@@ -262,11 +262,6 @@ pub(crate) struct Args<'c, 'a> {
 }
 
 impl<'a> Args<'_, 'a> {
-    #[allow(dead_code)]
-    pub(crate) fn len(&self) -> usize {
-        self.vals.len()
-    }
-
     pub(crate) fn get(&self, i: usize) -> &Value {
         &self.vals[i]
     }

@@ -402,9 +402,9 @@ fn xml_of(a: &Args) -> Result<Value, EvalError> {
             }
             Ok(envelope(XML, s.as_bytes()))
         }
-        Value::Object(m) if binary_parts(a.get(0)).is_some() => {
-            let _ = m;
-            let (_, b) = binary_parts(a.get(0)).unwrap_or(("", Vec::new()));
+        // Content that is already binary or XML: the same bytes, as XML.
+        v if binary_parts(v).is_some() => {
+            let (_, b) = binary_parts(v).unwrap_or(("", Vec::new()));
             Ok(envelope(XML, &b))
         }
         Value::Object(m) => {

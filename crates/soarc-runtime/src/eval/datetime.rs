@@ -584,7 +584,6 @@ fn parse_loose(s: &str, c: &Culture) -> Option<Stamp> {
     let (y, mo, d) = match (month, nums.as_slice()) {
         (Some(m), [d, y]) if d.1 <= 2 => (two_digit(*y), m, d.0),
         (Some(m), [y, d]) if y.1 == 4 => (y.0, m, d.0),
-        (Some(m), [d]) => (parts(0).year.max(1), m, d.0),
         (None, [y, m, d]) if y.1 == 4 => (y.0, m.0, d.0),
         (None, [p, q, y]) => {
             if c.order == "DMY" {
