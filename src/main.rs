@@ -254,18 +254,23 @@ fn simulate(args: &RunArgs) -> Result<soarc_runtime::RunTrace, String> {
                 );
             }
             TriggerInput::Payload(read_json(Path::new(&args.trigger)).map_err(|e| {
-                format!("--trigger is neither incident, alert, entity nor a readable JSON file: {e}")
+                format!(
+                    "--trigger is neither incident, alert, entity nor a readable JSON file: {e}"
+                )
             })?)
         }
     };
     let mocks = match &args.mocks {
-        Some(path) => Mocks::from_yaml(&read_text(path)?)
-            .map_err(|e| format!("{}: {e}", path.display()))?,
+        Some(path) => {
+            Mocks::from_yaml(&read_text(path)?).map_err(|e| format!("{}: {e}", path.display()))?
+        }
         None => Mocks::default(),
     };
     // A bare workflow.json takes its parameter values from --parameters directly.
     let parameters = match (&params_file, document.get("resources")) {
-        (Some(file), None) => soarc_runtime::render::parameters_from(file).map_err(|e| e.to_string())?,
+        (Some(file), None) => {
+            soarc_runtime::render::parameters_from(file).map_err(|e| e.to_string())?
+        }
         _ => Default::default(),
     };
     let options = RunOptions {

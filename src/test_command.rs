@@ -62,7 +62,12 @@ pub fn run(specs: &[PathBuf], format: TestFormat, filter: Option<&str>) -> ExitC
             let why = match &r.outcome {
                 Outcome::Failed(m) => m
                     .first()
-                    .map(|m| format!("{}: expected {}; actual {}", m.expectation, m.expected, m.actual))
+                    .map(|m| {
+                        format!(
+                            "{}: expected {}; actual {}",
+                            m.expectation, m.expected, m.actual
+                        )
+                    })
                     .unwrap_or_default(),
                 Outcome::DefectFixed { .. } => "passes now: remove its `known_defect`".into(),
                 Outcome::Error(e) => e.clone(),

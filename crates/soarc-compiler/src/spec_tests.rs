@@ -255,7 +255,10 @@ playbooks:
         assert_eq!(diagnostics.len(), 1);
         let d = &diagnostics[0];
         assert_eq!(d.code, "TEST002");
-        assert_eq!(d.help.as_deref(), Some("did you mean `snow-create-incident`?"));
+        assert_eq!(
+            d.help.as_deref(),
+            Some("did you mean `snow-create-incident`?")
+        );
         let span = d.span.unwrap();
         assert_eq!((span.line, span.column), (14, 15));
         assert!(d.render(&sources).contains("spec.yaml:14:15"));
@@ -269,8 +272,15 @@ playbooks:
         let (_, result) = check_text(&text);
         let error = result.unwrap_err();
         assert_eq!(error.code, "SPEC002");
-        assert!(error.message.contains("comment_contain"), "{}", error.message);
-        assert_eq!(error.help.as_deref(), Some("did you mean `comment_contains`?"));
+        assert!(
+            error.message.contains("comment_contain"),
+            "{}",
+            error.message
+        );
+        assert_eq!(
+            error.help.as_deref(),
+            Some("did you mean `comment_contains`?")
+        );
         assert_eq!(error.span.unwrap().line, 15);
     }
 
@@ -295,7 +305,11 @@ playbooks:
         let codes: Vec<_> = diagnostics.iter().map(|d| d.code).collect();
         assert_eq!(codes, ["TEST003", "TEST003"], "{diagnostics:?}");
         assert!(diagnostics[0].message.contains("recurrence trigger"));
-        assert!(diagnostics[1].message.contains("both `incident` and `payload`"));
+        assert!(
+            diagnostics[1]
+                .message
+                .contains("both `incident` and `payload`")
+        );
     }
 
     #[test]

@@ -18,7 +18,10 @@ pub fn parameters_from(file: &Value) -> Result<IndexMap<String, Value>, LoadErro
         ));
     };
     if let Some(Value::Object(params)) = obj.get("parameters")
-        && (obj.contains_key("$schema") || params.values().all(|p| p.get("value").is_some() || p.get("reference").is_some()))
+        && (obj.contains_key("$schema")
+            || params
+                .values()
+                .all(|p| p.get("value").is_some() || p.get("reference").is_some()))
     {
         return Ok(params
             .iter()
@@ -68,7 +71,12 @@ pub fn human(trace: &RunTrace) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "run {}", trace.status.as_str());
     if let Some(e) = &trace.error {
-        let _ = writeln!(out, "  error {}: {}", e.code, e.message.replace('\n', "\n    "));
+        let _ = writeln!(
+            out,
+            "  error {}: {}",
+            e.code,
+            e.message.replace('\n', "\n    ")
+        );
     }
     if trace.status == RunStatus::Skipped {
         let _ = writeln!(out, "  the trigger's conditions were false: no action ran");
@@ -76,8 +84,18 @@ pub fn human(trace: &RunTrace) -> String {
     let mut calls = trace.calls.iter().peekable();
     for a in &trace.actions {
         let indent = "  ".repeat(a.depth + 1);
-        let attempts = if a.attempts > 1 { format!(" ({} attempts)", a.attempts) } else { String::new() };
-        let _ = writeln!(out, "{indent}{} {} [{}]{attempts}", mark(a.status), a.name, a.kind);
+        let attempts = if a.attempts > 1 {
+            format!(" ({} attempts)", a.attempts)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "{indent}{} {} [{}]{attempts}",
+            mark(a.status),
+            a.name,
+            a.kind
+        );
         // The action's requests (calls are in order and belong to the running action).
         while let Some(c) = calls.peek() {
             if c.action != a.name || a.status == ActionStatus::Skipped {
@@ -88,8 +106,17 @@ pub fn human(trace: &RunTrace) -> String {
                 Some(s) => s.to_string(),
                 None => "no answer".to_string(),
             };
-            let via = c.connection.as_deref().map(|c| format!(" via {c}")).unwrap_or_default();
-            let _ = writeln!(out, "{indent}       {} {}{via} -> {answer}", c.method, short(&Value::String(c.uri.clone()), 120));
+            let via = c
+                .connection
+                .as_deref()
+                .map(|c| format!(" via {c}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{indent}       {} {}{via} -> {answer}",
+                c.method,
+                short(&Value::String(c.uri.clone()), 120)
+            );
             if !c.body.is_null() {
                 let _ = writeln!(out, "{indent}         body {}", short(&c.body, 160));
             }
@@ -97,7 +124,12 @@ pub fn human(trace: &RunTrace) -> String {
         if let Some(e) = &a.error
             && a.status != ActionStatus::Skipped
         {
-            let _ = writeln!(out, "{indent}       {}: {}", e.code, short(&Value::String(e.message.clone()), 300));
+            let _ = writeln!(
+                out,
+                "{indent}       {}: {}",
+                e.code,
+                short(&Value::String(e.message.clone()), 300)
+            );
         }
     }
     if !trace.variables.is_empty() {
@@ -106,6 +138,11 @@ pub fn human(trace: &RunTrace) -> String {
             let _ = writeln!(out, "  {k} = {}", short(v, 160));
         }
     }
-    let _ = writeln!(out, "{} action(s), {} request(s)", trace.actions.len(), trace.calls.len());
+    let _ = writeln!(
+        out,
+        "{} action(s), {} request(s)",
+        trace.actions.len(),
+        trace.calls.len()
+    );
     out
 }

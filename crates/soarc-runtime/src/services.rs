@@ -471,7 +471,10 @@ impl ServiceState {
             .issues
             .iter()
             .filter_map(|i| i.get("key").and_then(Value::as_str))
-            .filter_map(|k| k.rsplit_once('-').and_then(|(_, n)| n.parse::<usize>().ok()))
+            .filter_map(|k| {
+                k.rsplit_once('-')
+                    .and_then(|(_, n)| n.parse::<usize>().ok())
+            })
             .max()
             .unwrap_or(0);
         let key = format!("{project}-{number}");

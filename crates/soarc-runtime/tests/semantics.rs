@@ -79,7 +79,11 @@ fn a_failure_skips_successors_and_fails_the_run() {
     assert_eq!(trace.status, RunStatus::Failed);
     let error = trace.action("After").next().unwrap().error.clone().unwrap();
     assert_eq!(error.code, "ActionConditionFailed");
-    assert!(error.message.contains("Expected status values 'Succeeded' and actual value 'Failed'"));
+    assert!(
+        error
+            .message
+            .contains("Expected status values 'Succeeded' and actual value 'Failed'")
+    );
 }
 
 #[test]
@@ -150,7 +154,12 @@ fn a_scope_fails_when_an_inner_branch_fails_and_result_lists_its_actions() {
     }));
     assert_eq!(status_of(&trace, "Main"), ActionStatus::Failed);
     let report = &trace.action("Report").next().unwrap().outputs;
-    let failed: Vec<&str> = report.as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    let failed: Vec<&str> = report
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
     assert_eq!(failed, ["Boom"]);
     assert_eq!(report[0]["error"]["code"], "InvalidTemplate");
     // The catch branch succeeded: the run succeeds.
@@ -166,7 +175,10 @@ fn terminate_sets_the_run_status_and_skips_the_rest() {
     }));
     assert_eq!(trace.status, RunStatus::Failed);
     let e = trace.error.clone().unwrap();
-    assert_eq!((e.code.as_str(), e.message.as_str()), ("NoTicket", "nothing to do"));
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        ("NoTicket", "nothing to do")
+    );
     assert_eq!(status_of(&trace, "Later"), ActionStatus::Skipped);
     let cancelled = run_actions(json!({
         "Stop": {"type": "Terminate", "runAfter": {}, "inputs": {"runStatus": "Cancelled"}}
@@ -192,7 +204,10 @@ fn variables_initialise_set_increment_decrement_append() {
         "Set": {"type": "SetVariable", "runAfter": {"App_a": ["Succeeded"]}, "inputs": {"name": "s", "value": "@concat(variables('s'), '!')"}}
     }));
     assert_eq!(trace.status, RunStatus::Succeeded, "{trace:#?}");
-    assert_eq!(json!(trace.variables), json!({"n": 5, "s": "ab!", "a": [{"x": 1}]}));
+    assert_eq!(
+        json!(trace.variables),
+        json!({"n": 5, "s": "ab!", "a": [{"x": 1}]})
+    );
 }
 
 #[test]
@@ -212,7 +227,17 @@ fn variable_rules_fail_the_action() {
     let missing = run_actions(json!({
         "Set": {"type": "SetVariable", "runAfter": {}, "inputs": {"name": "nope", "value": 1}}
     }));
-    assert!(missing.action("Set").next().unwrap().error.as_ref().unwrap().message.contains("InitializeVariable"));
+    assert!(
+        missing
+            .action("Set")
+            .next()
+            .unwrap()
+            .error
+            .as_ref()
+            .unwrap()
+            .message
+            .contains("InitializeVariable")
+    );
 }
 
 #[test]
@@ -225,7 +250,14 @@ fn if_runs_one_branch_and_skips_the_other() {
     assert_eq!(status_of(&trace, "Yes"), ActionStatus::Succeeded);
     assert_eq!(status_of(&trace, "No"), ActionStatus::Skipped);
     assert_eq!(
-        trace.action("No").next().unwrap().error.as_ref().unwrap().code,
+        trace
+            .action("No")
+            .next()
+            .unwrap()
+            .error
+            .as_ref()
+            .unwrap()
+            .code,
         "ActionBranchingConditionNotSatisfied"
     );
     assert_eq!(status_of(&trace, "Check"), ActionStatus::Succeeded);
@@ -250,12 +282,20 @@ fn switch_runs_the_matching_case_or_the_default() {
     let high = run_actions(def("@triggerBody()?['severity']"));
     assert_eq!(
         ["H", "L", "D"].map(|n| status_of(&high, n)),
-        [ActionStatus::Succeeded, ActionStatus::Skipped, ActionStatus::Skipped]
+        [
+            ActionStatus::Succeeded,
+            ActionStatus::Skipped,
+            ActionStatus::Skipped
+        ]
     );
     let other = run_actions(def("Medium"));
     assert_eq!(
         ["H", "L", "D"].map(|n| status_of(&other, n)),
-        [ActionStatus::Skipped, ActionStatus::Skipped, ActionStatus::Succeeded]
+        [
+            ActionStatus::Skipped,
+            ActionStatus::Skipped,
+            ActionStatus::Succeeded
+        ]
     );
 }
 
@@ -273,7 +313,16 @@ fn foreach_runs_items_in_order_and_fails_on_a_non_array() {
         "Loop": {"type": "Foreach", "foreach": "@triggerBody()?['nothing']", "runAfter": {}, "actions": {}}
     }));
     assert_eq!(status_of(&bad, "Loop"), ActionStatus::Failed);
-    assert!(bad.action("Loop").next().unwrap().error.as_ref().unwrap().message.contains("must be a valid array"));
+    assert!(
+        bad.action("Loop")
+            .next()
+            .unwrap()
+            .error
+            .as_ref()
+            .unwrap()
+            .message
+            .contains("must be a valid array")
+    );
 }
 
 #[test]
@@ -322,11 +371,25 @@ fn fail_mock(status: u16) -> Mock {
 
 #[test]
 fn default_retry_policy_sends_four_retries_on_5xx() {
-    let trace = run(&workflow(json!({"Call": http("https://api.contoso.com/x")})), &with_mocks(vec![fail_mock(500)])).unwrap();
+    let trace = run(
+        &workflow(json!({"Call": http("https://api.contoso.com/x")})),
+        &with_mocks(vec![fail_mock(500)]),
+    )
+    .unwrap();
     assert_eq!(trace.calls.len(), 5);
     assert_eq!(trace.action("Call").next().unwrap().attempts, 5);
     assert_eq!(status_of(&trace, "Call"), ActionStatus::Failed);
-    assert_eq!(trace.action("Call").next().unwrap().error.as_ref().unwrap().code, "InternalServerError");
+    assert_eq!(
+        trace
+            .action("Call")
+            .next()
+            .unwrap()
+            .error
+            .as_ref()
+            .unwrap()
+            .code,
+        "InternalServerError"
+    );
     // 7.5 + 15 + 30 + 45 seconds of back-off.
     assert_eq!(trace.end_time, "2026-01-01T00:01:37.5000000Z");
 }
@@ -338,27 +401,62 @@ fn retry_policies_none_fixed_and_no_retry_on_4xx() {
         action["inputs"]["retryPolicy"] = policy;
         workflow(json!({"Call": action}))
     };
-    let none = run(&with_policy(json!({"type": "none"})), &with_mocks(vec![fail_mock(503)])).unwrap();
+    let none = run(
+        &with_policy(json!({"type": "none"})),
+        &with_mocks(vec![fail_mock(503)]),
+    )
+    .unwrap();
     assert_eq!(none.calls.len(), 1);
-    let fixed = run(&with_policy(json!({"type": "fixed", "count": 2, "interval": "PT30S"})), &with_mocks(vec![fail_mock(429)])).unwrap();
+    let fixed = run(
+        &with_policy(json!({"type": "fixed", "count": 2, "interval": "PT30S"})),
+        &with_mocks(vec![fail_mock(429)]),
+    )
+    .unwrap();
     assert_eq!(fixed.calls.len(), 3);
     assert_eq!(fixed.end_time, "2026-01-01T00:01:00.0000000Z");
-    let not_found = run(&with_policy(json!({"type": "fixed", "count": 2, "interval": "PT30S"})), &with_mocks(vec![fail_mock(404)])).unwrap();
+    let not_found = run(
+        &with_policy(json!({"type": "fixed", "count": 2, "interval": "PT30S"})),
+        &with_mocks(vec![fail_mock(404)]),
+    )
+    .unwrap();
     assert_eq!(not_found.calls.len(), 1);
-    assert_eq!(not_found.action("Call").next().unwrap().error.as_ref().unwrap().code, "NotFound");
+    assert_eq!(
+        not_found
+            .action("Call")
+            .next()
+            .unwrap()
+            .error
+            .as_ref()
+            .unwrap()
+            .code,
+        "NotFound"
+    );
 }
 
 #[test]
 fn responses_are_consumed_in_order_and_the_last_repeats() {
     let mock = Mock {
         uri_contains: Some("/x".into()),
-        respond: vec![MockResponse::status(500), MockResponse::json(200, json!({"ok": true}))],
+        respond: vec![
+            MockResponse::status(500),
+            MockResponse::json(200, json!({"ok": true})),
+        ],
         ..Mock::default()
     };
-    let trace = run(&workflow(json!({"Call": http("https://api.contoso.com/x")})), &with_mocks(vec![mock])).unwrap();
-    assert_eq!(trace.calls.iter().map(|c| c.status).collect::<Vec<_>>(), [Some(500), Some(200)]);
+    let trace = run(
+        &workflow(json!({"Call": http("https://api.contoso.com/x")})),
+        &with_mocks(vec![mock]),
+    )
+    .unwrap();
+    assert_eq!(
+        trace.calls.iter().map(|c| c.status).collect::<Vec<_>>(),
+        [Some(500), Some(200)]
+    );
     assert_eq!(status_of(&trace, "Call"), ActionStatus::Succeeded);
-    assert_eq!(trace.action("Call").next().unwrap().outputs["body"], json!({"ok": true}));
+    assert_eq!(
+        trace.action("Call").next().unwrap().outputs["body"],
+        json!({"ok": true})
+    );
 }
 
 #[test]
@@ -369,7 +467,10 @@ fn a_request_without_answer_times_out_and_run_after_timed_out_catches_it() {
         "Call": action,
         "On_timeout": {"type": "Compose", "inputs": "late", "runAfter": {"Call": ["TimedOut"]}}
     }));
-    let mock = Mock { respond: vec![MockResponse::timeout()], ..Mock::default() };
+    let mock = Mock {
+        respond: vec![MockResponse::timeout()],
+        ..Mock::default()
+    };
     let trace = run(&def, &with_mocks(vec![mock])).unwrap();
     assert_eq!(status_of(&trace, "Call"), ActionStatus::TimedOut);
     assert_eq!(status_of(&trace, "On_timeout"), ActionStatus::Succeeded);
@@ -383,7 +484,12 @@ fn a_call_no_mock_answers_fails_the_run_naming_it() {
     assert_eq!(trace.status, RunStatus::Failed);
     let e = trace.error.unwrap();
     assert_eq!(e.code, "MissingMock");
-    assert!(e.message.contains("POST https://oncall.contoso.com/api/page"), "{}", e.message);
+    assert!(
+        e.message
+            .contains("POST https://oncall.contoso.com/api/page"),
+        "{}",
+        e.message
+    );
     assert!(e.message.contains("action: Page_on_call"), "{}", e.message);
 }
 
@@ -397,7 +503,10 @@ fn generic_mocks_answer_connector_calls() {
     let strict = run(&def, &with_mocks(vec![])).unwrap();
     let message = strict.error.unwrap().message;
     assert!(message.contains("--generic-mocks"), "{message}");
-    let options = RunOptions { generic_mocks: true, ..with_mocks(vec![]) };
+    let options = RunOptions {
+        generic_mocks: true,
+        ..with_mocks(vec![])
+    };
     let trace = run(&def, &options).unwrap();
     assert_eq!(trace.status, RunStatus::Succeeded);
     assert_eq!(trace.calls[0].connection.as_deref(), Some("teams"));
@@ -419,12 +528,19 @@ fn secure_data_hides_secrets_and_what_reads_them() {
         "Webhook": {"type": "Http", "runAfter": {"Call": ["Succeeded"]},
             "inputs": {"method": "POST", "uri": "https://hooks.contoso.com/@{body('Get_secret')?['value']}", "body": {}}}
     }));
-    let mocks = vec![Mock { kind: Some(CallKind::Http), respond: vec![MockResponse::status(200)], ..Mock::default() }];
+    let mocks = vec![Mock {
+        kind: Some(CallKind::Http),
+        respond: vec![MockResponse::status(200)],
+        ..Mock::default()
+    }];
     let trace = run(&def, &with_mocks(mocks)).unwrap();
     let text = serde_json::to_string(&trace).unwrap();
     assert_eq!(trace.status, RunStatus::Succeeded, "{text}");
     assert!(!text.contains("mock-secret-jira-token"), "{text}");
-    assert_eq!(trace.action("Get_secret").next().unwrap().outputs, "<secured>");
+    assert_eq!(
+        trace.action("Get_secret").next().unwrap().outputs,
+        "<secured>"
+    );
     assert_eq!(trace.action("Call").next().unwrap().inputs, "<secured>");
     assert_eq!(trace.calls[1].body, "<secured>");
     // For test assertions the plain body stays readable: it holds no secret.
@@ -437,7 +553,8 @@ fn secure_data_hides_secrets_and_what_reads_them() {
 #[test]
 fn trigger_conditions_that_are_false_start_no_run() {
     let mut def = workflow(json!({"Say": {"type": "Compose", "inputs": 1, "runAfter": {}}}));
-    def["triggers"]["manual"]["conditions"] = json!([{"expression": "@equals(triggerBody()?['severity'], 'Low')"}]);
+    def["triggers"]["manual"]["conditions"] =
+        json!([{"expression": "@equals(triggerBody()?['severity'], 'Low')"}]);
     let trace = run(&def, &with_mocks(vec![])).unwrap();
     assert_eq!(trace.status, RunStatus::Skipped);
     assert!(trace.actions.is_empty());
@@ -445,7 +562,8 @@ fn trigger_conditions_that_are_false_start_no_run() {
 
 #[test]
 fn unknown_action_types_fail_with_a_clear_message() {
-    let trace = run_actions(json!({"Code": {"type": "JavaScriptCode", "inputs": {}, "runAfter": {}}}));
+    let trace =
+        run_actions(json!({"Code": {"type": "JavaScriptCode", "inputs": {}, "runAfter": {}}}));
     let e = trace.action("Code").next().unwrap().error.clone().unwrap();
     assert_eq!(e.code, "UnsupportedActionType");
     assert!(e.message.contains("'JavaScriptCode'"));
@@ -469,7 +587,17 @@ fn data_operations_select_join_query_parse_json_table() {
     assert_eq!(out("Joined")["body"], "x;1;y");
     assert_eq!(out("Parsed")["body"], json!({"id": 7}));
     assert_eq!(out("Csv")["body"], "n,k\na,1\nb,2\n");
-    assert_eq!(trace.action("Bad").next().unwrap().error.as_ref().unwrap().code, "ValidationFailed");
+    assert_eq!(
+        trace
+            .action("Bad")
+            .next()
+            .unwrap()
+            .error
+            .as_ref()
+            .unwrap()
+            .code,
+        "ValidationFailed"
+    );
     assert_eq!(trace.status, RunStatus::Succeeded);
 }
 
@@ -479,7 +607,10 @@ fn a_second_response_fails() {
         "Answer": {"type": "Response", "kind": "Http", "runAfter": {}, "inputs": {"statusCode": 202, "body": {"ok": 1}}},
         "Again": {"type": "Response", "kind": "Http", "runAfter": {"Answer": ["Succeeded"]}, "inputs": {"statusCode": 200}}
     }));
-    assert_eq!(trace.action("Answer").next().unwrap().outputs["statusCode"], 202);
+    assert_eq!(
+        trace.action("Answer").next().unwrap().outputs["statusCode"],
+        202
+    );
     assert_eq!(status_of(&trace, "Again"), ActionStatus::Failed);
     assert_eq!(trace.status, RunStatus::Failed);
 }
@@ -500,12 +631,17 @@ fn sentinel_samples_match_the_trigger() {
         }
     });
     let options = RunOptions {
-        trigger: TriggerInput::Sample(Sample::new(SampleKind::Incident).with("severity", json!("High"))),
+        trigger: TriggerInput::Sample(
+            Sample::new(SampleKind::Incident).with("severity", json!("High")),
+        ),
         ..RunOptions::default()
     };
     let trace = run(&def, &options).unwrap();
     assert_eq!(trace.status, RunStatus::Succeeded, "{trace:#?}");
-    assert_eq!(trace.calls[0].operation.as_deref(), Some("sentinel.add_comment"));
+    assert_eq!(
+        trace.calls[0].operation.as_deref(),
+        Some("sentinel.add_comment")
+    );
     assert_eq!(trace.calls[0].body["message"], "<p>Severity High</p>");
     let wrong = RunOptions {
         trigger: TriggerInput::Sample(Sample::new(SampleKind::Alert)),

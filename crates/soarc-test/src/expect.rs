@@ -46,9 +46,10 @@ pub fn check(expect: &Located<Expect>, trace: &RunTrace, prefix: &str) -> Vec<Mi
         }
         // The action where it went wrong: the first that failed for its own reason, not
         // because an action inside it failed.
-        let failed = trace.actions.iter().filter(|a| {
-            matches!(a.status, ActionStatus::Failed | ActionStatus::TimedOut)
-        });
+        let failed = trace
+            .actions
+            .iter()
+            .filter(|a| matches!(a.status, ActionStatus::Failed | ActionStatus::TimedOut));
         let first = failed
             .clone()
             .find(|a| a.error.as_ref().is_none_or(|e| e.code != "ActionFailed"))
@@ -188,21 +189,34 @@ fn check_action(
     })
 }
 
-/// The messages of the comments added to Sentinel incidents, in order (retries of one
-/// comment count once).
+/// The messages of the comments Sentinel accepted, in order. Calls are read before
+/// run-history masking (`secureData`): a test checks what was sent.
 pub fn comments(trace: &RunTrace) -> impl Iterator<Item = &str> {
     trace
         .calls
         .iter()
         .filter(|c| is_comment(c) && c.status.is_some_and(|s| (200..300).contains(&s)))
-        .filter_map(|c| c.body.get("message").and_then(Value::as_str))
+        .filter_map(|c| {
+            // A message made from secured outputs (e.g. of an action holding a credential)
+            // stays masked even before run-history masking; the Sentinel mock echoes the
+            // comment it stored (`properties.message`).
+            c.plain_body
+                .get("message")
+                .and_then(Value::as_str)
+                .filter(|m| *m != soarc_runtime::trace::SECURED)
+                .or_else(|| {
+                    c.response
+                        .pointer("/properties/message")
+                        .and_then(Value::as_str)
+                })
+        })
 }
 
 fn is_comment(call: &CallTrace) -> bool {
     call.operation.as_deref() == Some(COMMENT_OPERATION)
         || (call.kind == CallKind::Connector
             && call
-                .uri
+                .plain_uri
                 .split('?')
                 .next()
                 .is_some_and(|p| p.ends_with("/Incidents/Comment")))
@@ -261,14 +275,15 @@ fn check_calls(expect: &Expect, trace: &RunTrace, prefix: &str, out: &mut Vec<Mi
             out.push(Mismatch {
                 expectation: format!("{prefix}.no_calls[{i}]"),
                 span: unwanted.span,
-                expected: format!("no {}", describe_match(unwanted)),
+                expected: format!("no {}", describe_match(unwanted).trim_start_matches("a ")),
                 actual: format!("sent {}", describe_call(call)),
             });
         }
     }
 }
 
-/// Why `call` does not match `wanted`: the first matcher that fails.
+/// Why `call` does not match `wanted`: the first matcher that fails. URL and body are
+/// compared as sent, before run-history masking.
 fn matches(wanted: &CallMatch, call: &CallTrace) -> Result<(), String> {
     if let Some(op) = &wanted.operation
         && call.operation.as_deref() != Some(op.value.as_str())
@@ -286,12 +301,12 @@ fn matches(wanted: &CallMatch, call: &CallTrace) -> Result<(), String> {
         return Err("method".into());
     }
     if let Some(uri) = &wanted.uri_contains
-        && !call.uri.contains(uri.value.as_str())
+        && !call.plain_uri.contains(uri.value.as_str())
     {
         return Err("uri".into());
     }
     if let Some(body) = &wanted.body {
-        return contains(&body.value, &call.body, "body").map_err(|d| d.to_string());
+        return contains(&body.value, &call.plain_body, "body").map_err(|d| d.to_string());
     }
     Ok(())
 }
@@ -308,7 +323,7 @@ fn closest(wanted: &CallMatch, trace: &RunTrace) -> String {
             .calls
             .iter()
             .find(|c| matches(&without_body, c).is_ok())
-            && let Err(diff) = contains(&body.value, &call.body, "body")
+            && let Err(diff) = contains(&body.value, &call.plain_body, "body")
         {
             return format!(
                 "{} has {} where {} was expected",
@@ -331,14 +346,14 @@ fn closest(wanted: &CallMatch, trace: &RunTrace) -> String {
 
 /// `POST https://… (action Create_SEC_issue, operation jira.create_issue) answered 201`.
 pub fn describe_call(call: &CallTrace) -> String {
-    let mut text = format!("{} {} (action {}", call.method, call.uri, call.action);
+    let mut text = format!("{} {} (action {}", call.method, call.plain_uri, call.action);
     if let Some(op) = &call.operation {
         text.push_str(&format!(", operation {op}"));
     }
     text.push(')');
     match call.status {
         Some(status) => text.push_str(&format!(" answered {status}")),
-        None => text.push_str(" timed out"),
+        None => text.push_str(" got no answer (timed out or not mocked)"),
     }
     text
 }
@@ -456,7 +471,14 @@ mod tests {
     #[test]
     fn subset_reports_the_first_differing_field() {
         let actual = json!({"fields": {"project": {"key": "SEC"}, "priority": {"name": "Medium"}, "labels": ["a", "b"]}});
-        assert!(contains(&json!({"fields": {"project": {"key": "SEC"}}}), &actual, "body").is_ok());
+        assert!(
+            contains(
+                &json!({"fields": {"project": {"key": "SEC"}}}),
+                &actual,
+                "body"
+            )
+            .is_ok()
+        );
         let diff = contains(
             &json!({"fields": {"priority": {"name": "High"}}}),
             &actual,
@@ -468,8 +490,12 @@ mod tests {
             diff.to_string(),
             r#"expected body.fields.priority.name = "High", got body.fields.priority.name = "Medium""#
         );
-        let diff = contains(&json!({"fields": {"assignee": {"id": "x"}}}), &actual, "body")
-            .unwrap_err();
+        let diff = contains(
+            &json!({"fields": {"assignee": {"id": "x"}}}),
+            &actual,
+            "body",
+        )
+        .unwrap_err();
         assert_eq!(diff.actual, None);
         assert!(contains(&json!({"fields": {"labels": ["a"]}}), &actual, "body").is_err());
         assert!(contains(&json!({"fields": {"labels": ["a", "b"]}}), &actual, "body").is_ok());

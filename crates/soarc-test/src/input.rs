@@ -86,7 +86,10 @@ fn incident_sample(input: &IncidentInput) -> Sample {
         ];
         for (key, value) in fields {
             if let Some(value) = value {
-                set(&format!("object.properties.owner.{key}"), json!(value.value));
+                set(
+                    &format!("object.properties.owner.{key}"),
+                    json!(value.value),
+                );
             }
         }
     }
@@ -99,7 +102,12 @@ fn incident_sample(input: &IncidentInput) -> Sample {
     if let Some(alerts) = &input.alerts {
         set(
             "alerts",
-            Value::Array(alerts.iter().map(|a| incident_alert_json(&a.value)).collect()),
+            Value::Array(
+                alerts
+                    .iter()
+                    .map(|a| incident_alert_json(&a.value))
+                    .collect(),
+            ),
         );
         set(
             "object.properties.additionalData.alertsCount",
@@ -128,7 +136,12 @@ fn entity_json(entity: &EntityInput) -> Value {
             "name",
         ]
         .iter()
-        .find_map(|k| properties.get(*k).and_then(Value::as_str).map(str::to_string));
+        .find_map(|k| {
+            properties
+                .get(*k)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
         if let Some(name) = name {
             properties.insert("friendlyName".into(), Value::String(name));
         }

@@ -69,7 +69,9 @@ pub enum Outcome {
         mismatches: Vec<Mismatch>,
     },
     /// Marked `known_defect` but passes: the marker must go.
-    DefectFixed { reason: String },
+    DefectFixed {
+        reason: String,
+    },
     /// The run could not start (e.g. `now` is not a date).
     Error(String),
 }
@@ -119,7 +121,10 @@ pub fn load(paths: &[impl AsRef<Path>]) -> Result<Suite, Failure> {
                     diagnostics.push(
                         Diagnostic::error(
                             "TEST007",
-                            format!("cannot load playbook `{name}` for test `{}`: {message}", test.name.value),
+                            format!(
+                                "cannot load playbook `{name}` for test `{}`: {message}",
+                                test.name.value
+                            ),
                         )
                         .at(test.playbook.span)
                         .help("this is a bug in soarc; please report it with the spec"),
@@ -187,7 +192,9 @@ fn action_names(definition: &Value) -> BTreeSet<String> {
 
 /// The operations the simulator's built-in mocks recognise.
 fn operations() -> impl Iterator<Item = &'static str> {
-    soarc_runtime::services::OPERATIONS.iter().map(|(op, _)| *op)
+    soarc_runtime::services::OPERATIONS
+        .iter()
+        .map(|(op, _)| *op)
 }
 
 fn prepare(
@@ -210,10 +217,13 @@ fn prepare(
         .map(|s| mocks(&s.mocks, &actions, test, diagnostics));
     let expects = std::iter::once(&test.expect).chain(test.second_run.as_ref().map(|s| &s.expect));
     for expect in expects {
-        let named = expect
-            .actions
-            .keys()
-            .chain(expect.calls.iter().chain(&expect.no_calls).filter_map(|c| c.action.as_ref()));
+        let named = expect.actions.keys().chain(
+            expect
+                .calls
+                .iter()
+                .chain(&expect.no_calls)
+                .filter_map(|c| c.action.as_ref()),
+        );
         for name in named {
             if !actions.contains(&name.value) {
                 diagnostics.push(unknown_action(test, name, &actions));
@@ -228,11 +238,19 @@ fn prepare(
             if !operations().any(|o| o == op.value) {
                 let help = did_you_mean(&op.value, operations())
                     .map(|s| format!("did you mean `{s}`?"))
-                    .unwrap_or_else(|| format!("operations: {}", operations().collect::<Vec<_>>().join(", ")));
+                    .unwrap_or_else(|| {
+                        format!(
+                            "operations: {}",
+                            operations().collect::<Vec<_>>().join(", ")
+                        )
+                    });
                 diagnostics.push(
-                    Diagnostic::error("TEST005", format!("`{}` is not an operation soarc's simulator knows", op.value))
-                        .at(op.span.with_len(op.value.chars().count()))
-                        .help(help),
+                    Diagnostic::error(
+                        "TEST005",
+                        format!("`{}` is not an operation soarc's simulator knows", op.value),
+                    )
+                    .at(op.span.with_len(op.value.chars().count()))
+                    .help(help),
                 );
             }
         }
@@ -244,8 +262,16 @@ fn prepare(
     let mut first_mocks = first_mocks;
     if let Some(services) = &test.services {
         let data = &mut first_mocks.data;
-        data.servicenow_records = services.servicenow_records.iter().map(|r| r.value.clone()).collect();
-        data.jira_issues = services.jira_issues.iter().map(|r| r.value.clone()).collect();
+        data.servicenow_records = services
+            .servicenow_records
+            .iter()
+            .map(|r| r.value.clone())
+            .collect();
+        data.jira_issues = services
+            .jira_issues
+            .iter()
+            .map(|r| r.value.clone())
+            .collect();
         if let Some(size) = &services.page_size {
             data.page_size = size.value as usize;
         }
@@ -295,7 +321,10 @@ fn prepare(
     Some(PreparedTest {
         name: test.name.value.clone(),
         playbook: test.playbook.value.clone(),
-        location: format!("{location}:{}:{}", test.name.span.line, test.name.span.column),
+        location: format!(
+            "{location}:{}:{}",
+            test.name.span.line, test.name.span.column
+        ),
         file: location,
         known_defect: test.known_defect.as_ref().map(|d| d.value.clone()),
         workflow,
@@ -304,7 +333,11 @@ fn prepare(
     })
 }
 
-fn unknown_action(test: &SpecTest, name: &Located<String>, actions: &BTreeSet<String>) -> Diagnostic {
+fn unknown_action(
+    test: &SpecTest,
+    name: &Located<String>,
+    actions: &BTreeSet<String>,
+) -> Diagnostic {
     let help = did_you_mean(&name.value, actions.iter().map(String::as_str))
         .map(|s| format!("did you mean `{s}`?"))
         .unwrap_or_else(|| {

@@ -192,7 +192,10 @@ pub fn junit(results: &[TestResult], locate: &dyn Fn(&Mismatch) -> String) -> St
                 "errors",
                 count(|o| matches!(o, Outcome::Error(_) | Outcome::DefectFixed { .. })),
             )
-            .attr("skipped", count(|o| matches!(o, Outcome::KnownDefect { .. })));
+            .attr(
+                "skipped",
+                count(|o| matches!(o, Outcome::KnownDefect { .. })),
+            );
         for r in in_file {
             let mut case = Element::new("testcase")
                 .attr("classname", &r.playbook)

@@ -27,7 +27,7 @@ pub fn carry_over(
             // Table API create: the record as stored is the request's fields plus what the
             // instance filled in (`sys_id`, `number`, ...).
             Some("servicenow.create_incident") => {
-                let mut record = call.body.as_object().cloned().unwrap_or_default();
+                let mut record = call.plain_body.as_object().cloned().unwrap_or_default();
                 if let Some(Value::Object(result)) = call.response.get("result") {
                     record.extend(result.clone());
                 }
@@ -45,7 +45,7 @@ pub fn carry_over(
                         issue.insert(key.into(), v.clone());
                     }
                 }
-                let mut fields = call.body.get("fields").cloned().unwrap_or(json!({}));
+                let mut fields = call.plain_body.get("fields").cloned().unwrap_or(json!({}));
                 if let Some(f) = fields.as_object_mut() {
                     f.entry("status")
                         .or_insert(json!({"name": "To Do", "statusCategory": {"key": "new"}}));
@@ -57,10 +57,8 @@ pub fn carry_over(
         }
         // The Sentinel connector's "Update incident" adds tags as
         // `tagsToAdd.TagsToAdd[].Tag`.
-        if let Some(Value::Array(tags)) = call
-            .body
-            .get("tagsToAdd")
-            .and_then(|t| t.get("TagsToAdd"))
+        if let Some(Value::Array(tags)) =
+            call.body.get("tagsToAdd").and_then(|t| t.get("TagsToAdd"))
         {
             added_labels.extend(
                 tags.iter()
@@ -78,7 +76,10 @@ pub fn carry_over(
         };
         if let Some(Value::Array(labels)) = payload.pointer_mut("/object/properties/labels") {
             for label in added_labels {
-                if !labels.iter().any(|l| l.get("labelName") == Some(&json!(label))) {
+                if !labels
+                    .iter()
+                    .any(|l| l.get("labelName") == Some(&json!(label)))
+                {
                     labels.push(json!({"labelName": label, "labelType": "User"}));
                 }
             }

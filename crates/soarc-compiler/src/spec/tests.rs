@@ -13,8 +13,8 @@ use std::marker::PhantomData;
 
 use indexmap::IndexMap;
 use schemars::JsonSchema;
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use super::automation::{Classification, Severity, Status};
@@ -333,7 +333,10 @@ impl Expect {
             && self.error.is_none()
             && self.calls.is_empty()
             && self.no_calls.is_empty()
-            && self.comment_contains.as_ref().is_none_or(|t| t.0.is_empty())
+            && self
+                .comment_contains
+                .as_ref()
+                .is_none_or(|t| t.0.is_empty())
             && self.variables.is_empty()
             && self.actions.is_empty()
     }

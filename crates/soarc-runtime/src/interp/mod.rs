@@ -165,7 +165,9 @@ fn resolve_parameters(
     let mut keys = Vec::new();
     collect_connection_keys(&Value::Object(def.clone()), &mut keys);
     if !keys.is_empty() {
-        let conns = out.entry("$connections".to_string()).or_insert_with(|| json!({}));
+        let conns = out
+            .entry("$connections".to_string())
+            .or_insert_with(|| json!({}));
         if let Value::Object(m) = conns {
             for key in keys {
                 m.entry(key.clone()).or_insert_with(|| {
