@@ -414,11 +414,13 @@ impl std::fmt::Display for Diff {
 
 /// Whether `actual` contains `expected`: objects as subsets (keys of `expected` only),
 /// arrays of equal length element by element, scalars equal.
-pub fn contains(expected: &Value, actual: &Value, path: &str) -> Result<(), Diff> {
-    let differ = || Diff {
-        path: path.to_string(),
-        expected: expected.clone(),
-        actual: Some(actual.clone()),
+pub fn contains(expected: &Value, actual: &Value, path: &str) -> Result<(), Box<Diff>> {
+    let differ = || {
+        Box::new(Diff {
+            path: path.to_string(),
+            expected: expected.clone(),
+            actual: Some(actual.clone()),
+        })
     };
     match (expected, actual) {
         (Value::Object(want), Value::Object(have)) => {
@@ -427,11 +429,11 @@ pub fn contains(expected: &Value, actual: &Value, path: &str) -> Result<(), Diff
                 match have.get(key) {
                     Some(inner) => contains(value, inner, &path)?,
                     None => {
-                        return Err(Diff {
+                        return Err(Box::new(Diff {
                             path,
                             expected: value.clone(),
                             actual: None,
-                        });
+                        }));
                     }
                 }
             }

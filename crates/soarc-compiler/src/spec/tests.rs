@@ -263,7 +263,7 @@ impl EntityInputKind {
 /// One mocked answer, or answers to successive calls.
 #[derive(Debug, Clone)]
 pub enum MockAnswers {
-    One(MockResponse),
+    One(Box<MockResponse>),
     Sequence(Vec<Located<MockResponse>>),
 }
 
@@ -449,7 +449,7 @@ impl<'de> Deserialize<'de> for MockAnswers {
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<MockAnswers, A::Error> {
                 MockResponse::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(MockAnswers::One)
+                    .map(|r| MockAnswers::One(Box::new(r)))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<MockAnswers, A::Error> {
                 Vec::<Located<MockResponse>>::deserialize(de::value::SeqAccessDeserializer::new(
