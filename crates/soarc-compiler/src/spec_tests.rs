@@ -260,8 +260,8 @@ playbooks:
             Some("did you mean `snow-create-incident`?")
         );
         let span = d.span.unwrap();
-        assert_eq!((span.line, span.column), (14, 15));
-        assert!(d.render(&sources).contains("spec.yaml:14:15"));
+        assert_eq!((span.line, span.column), (13, 15));
+        assert!(d.render(&sources).contains("spec.yaml:13:15"));
     }
 
     #[test]
@@ -281,7 +281,7 @@ playbooks:
             error.help.as_deref(),
             Some("did you mean `comment_contains`?")
         );
-        assert_eq!(error.span.unwrap().line, 15);
+        assert_eq!(error.span.unwrap().line, 14);
     }
 
     #[test]
@@ -292,7 +292,7 @@ playbooks:
         let (_, result) = check_text(&text);
         let error = result.unwrap_err();
         assert_eq!(error.help.as_deref(), Some("did you mean `status`?"));
-        assert_eq!(error.span.unwrap().line, 18);
+        assert_eq!(error.span.unwrap().line, 17);
     }
 
     #[test]
