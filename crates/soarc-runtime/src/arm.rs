@@ -11,7 +11,8 @@
 //! template parameters' values (parameters file, else `defaultValue`) and a sample
 //! deployment scope ([`crate::samples::SUBSCRIPTION`], [`crate::samples::RESOURCE_GROUP`]).
 //! Anything else (`reference()`, `listCallbackUrl()`, ...) stays an opaque string: the
-//! expression's text.
+//! expression's text. A string parameter with no value (no parameters file entry, no
+//! `defaultValue`) reads as the placeholder `<ParameterName>`.
 
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
@@ -150,6 +151,14 @@ impl Scope {
                     .and_then(|p| p.get("value"))
                     .cloned()
                     .or_else(|| decl.get("defaultValue").cloned());
+                // No value anywhere: strings get the placeholder `<Name>` so that the
+                // expressions built from them still evaluate (the value is visible in the
+                // trace); other types stay unknown (expressions using them stay opaque).
+                let value = value.or_else(|| {
+                    let ty = decl.get("type").and_then(Value::as_str).unwrap_or("");
+                    ty.eq_ignore_ascii_case("string")
+                        .then(|| Value::String(format!("<{name}>")))
+                });
                 if let Some(v) = value {
                     let v = scope.eval_json(&v);
                     scope.parameters.insert(name.clone(), v);

@@ -20,7 +20,9 @@ pub struct RunOptions {
     /// Wait/Until/retry delays all use this clock, so a run is deterministic.
     pub now: Option<String>,
     /// Workflow parameter values (`parameters('name')`), over the definition's
-    /// `defaultValue`s. [`crate::load_workflow`] fills them from an ARM template.
+    /// `defaultValue`s. [`crate::load_workflow`] fills them from an ARM template. A parameter
+    /// with no value at all gets a placeholder: `<Name>` for strings (a `...WorkspaceId`
+    /// string: the sample workspace's ARM id), the empty value of other types.
     pub parameters: IndexMap<String, Value>,
     /// Answer every connector call no mock matches with `200 {}` instead of failing the run.
     pub generic_mocks: bool,

@@ -157,8 +157,17 @@ pub fn recognize(
         if lpath.starts_with("/entities/") && m == "POST" {
             return Some("sentinel.get_entities");
         }
-        if lpath.starts_with("/incidents/") && lpath.contains("/alerts/") && m == "GET" {
+        // "Alert - Get incident", current (`/Incidents/subscriptions/.../alerts/{id}`) and
+        // legacy (`/Cases/{alertId}/{subscription}/{workspace}/{resourceGroup}`) paths.
+        if (lpath.starts_with("/incidents/") && lpath.contains("/alerts/")
+            || lpath.starts_with("/cases/"))
+            && m == "GET"
+        {
             return Some("sentinel.get_incident");
+        }
+        // The Jira managed connector's "Create a new issue" (POST /issue?projectKey=...).
+        if conn.contains("jira") && lpath == "/issue" && m == "POST" {
+            return Some("jira.create_issue");
         }
         if lpath.starts_with("/secrets/") && lpath.ends_with("/value") && m == "GET" {
             return Some("keyvault.get_secret");
@@ -349,6 +358,15 @@ impl ServiceState {
             "sentinel.add_comment" => self.sentinel_comment(info.body),
             "sentinel.update_incident" => self.sentinel_update(info.body),
             "sentinel.get_entities" => sentinel_entities(&lpath, info.body),
+            "sentinel.get_incident" if lpath.starts_with("/cases/") => {
+                let mut r = self.sentinel_get("/Incidents/".to_owned() + samples::INCIDENT_ID);
+                // The legacy connector's case object names the number CaseNumber.
+                if let Some(p) = r.body.get_mut("properties").and_then(Value::as_object_mut) {
+                    let n = p.get("incidentNumber").cloned().unwrap_or(Value::Null);
+                    p.insert("CaseNumber".into(), n);
+                }
+                r
+            }
             "sentinel.get_incident" => self.sentinel_get(&path),
             "sentinel.arm_update_incident" => self.sentinel_arm_put(&path, info.body),
             "keyvault.get_secret" => self.secret(&path),
@@ -464,8 +482,9 @@ impl ServiceState {
         let project = body
             .pointer("/fields/project/key")
             .and_then(Value::as_str)
-            .unwrap_or("PROJ")
-            .to_string();
+            .map(str::to_string)
+            .or_else(|| query_params(uri).get("projectKey").cloned())
+            .unwrap_or_else(|| "PROJ".to_string());
         // The next number after every existing key, so created keys never collide.
         let number = 1 + self
             .issues
@@ -730,7 +749,8 @@ impl ServiceState {
         MockResponse::json(200, incident.clone())
     }
 
-    fn sentinel_get(&mut self, path: &str) -> MockResponse {
+    fn sentinel_get(&mut self, path: impl AsRef<str>) -> MockResponse {
+        let path = path.as_ref();
         let name = path
             .trim_end_matches('/')
             .rsplit('/')

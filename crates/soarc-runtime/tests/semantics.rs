@@ -29,9 +29,7 @@ fn with_mocks(mocks: Vec<Mock>) -> RunOptions {
 }
 
 fn run_actions(actions: Value) -> RunTrace {
-    let t = run(&workflow(actions), &with_mocks(vec![])).unwrap();
-    eprintln!("DEBUG {}", serde_json::to_string(&t).unwrap());
-    t
+    run(&workflow(actions), &with_mocks(vec![])).unwrap()
 }
 
 fn status_of(trace: &RunTrace, name: &str) -> ActionStatus {

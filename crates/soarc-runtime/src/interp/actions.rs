@@ -65,7 +65,7 @@ impl VarType {
 impl Interp<'_> {
     /// Evaluates an action's `inputs`; the evaluated value and whether they read secured
     /// data.
-    fn inputs_of(&self, name: &str, action: &Value) -> Result<(Value, bool), Outcome> {
+    fn inputs_of(&self, name: &str, action: &Value) -> Result<(Value, bool), Box<Outcome>> {
         let mut raw = action.get("inputs").cloned().unwrap_or(Value::Null);
         let secured = self.reads_secured(&raw);
         // Per-item fields (Query `where`, Select `select`, Table `columns`) are evaluated
@@ -90,7 +90,7 @@ impl Interp<'_> {
             Err(e) => {
                 let mut o = invalid_template(name, "inputs", e);
                 o.hide_inputs = secured;
-                Err(o)
+                Err(Box::new(o))
             }
         }
     }
@@ -107,7 +107,7 @@ impl Interp<'_> {
         }
         let (inputs, secured) = match self.inputs_of(name, action) {
             Ok(x) => x,
-            Err(o) => return o,
+            Err(o) => return *o,
         };
         let mut outcome = match lkind.as_str() {
             // [DATA] Compose: "Both the output and inputs can have any type".
@@ -216,7 +216,7 @@ impl Interp<'_> {
         o
     }
 
-    fn var_name(&self, inputs: &Value) -> Result<String, Outcome> {
+    fn var_name(&self, inputs: &Value) -> Result<String, Box<Outcome>> {
         let name = get_ci(inputs, "name").and_then(Value::as_str).unwrap_or("");
         if let Some((k, _)) = self.variables.get_key_value(name) {
             return Ok(k.clone());
@@ -228,13 +228,13 @@ impl Interp<'_> {
         {
             return Ok(k.clone());
         }
-        Err(Outcome::failed(
+        Err(Box::new(Outcome::failed(
             inputs.clone(),
             "InvalidTemplate",
             format!(
                 "the variable '{name}' does not exist: initialise it with InitializeVariable at the top level before this action"
             ),
-        ))
+        )))
     }
 
     fn var_done(inputs: Value, value: &Value) -> Outcome {
@@ -248,7 +248,7 @@ impl Interp<'_> {
     fn set_variable(&mut self, inputs: Value) -> Outcome {
         let name = match self.var_name(&inputs) {
             Ok(n) => n,
-            Err(o) => return o,
+            Err(o) => return *o,
         };
         let value = get_ci(&inputs, "value").cloned().unwrap_or(Value::Null);
         let var = self.variables.get_mut(&name).expect("exists");
@@ -274,7 +274,7 @@ impl Interp<'_> {
     fn step_variable(&mut self, inputs: Value, sign: i64) -> Outcome {
         let name = match self.var_name(&inputs) {
             Ok(n) => n,
-            Err(o) => return o,
+            Err(o) => return *o,
         };
         let by = get_ci(&inputs, "value").cloned().unwrap_or(json!(1));
         let var = self.variables.get_mut(&name).expect("exists");
@@ -312,7 +312,7 @@ impl Interp<'_> {
     fn append_variable(&mut self, inputs: Value, array: bool) -> Outcome {
         let name = match self.var_name(&inputs) {
             Ok(n) => n,
-            Err(o) => return o,
+            Err(o) => return *o,
         };
         let value = get_ci(&inputs, "value").cloned().unwrap_or(Value::Null);
         let var = self.variables.get_mut(&name).expect("exists");
@@ -391,17 +391,17 @@ impl Interp<'_> {
     }
 
     /// The `from` array of Query/Select/Join/Table.
-    fn from_array(inputs: &Value) -> Result<Vec<Value>, Outcome> {
+    fn from_array(inputs: &Value) -> Result<Vec<Value>, Box<Outcome>> {
         match get_ci(inputs, "from") {
             Some(Value::Array(a)) => Ok(a.clone()),
-            other => Err(Outcome::failed(
+            other => Err(Box::new(Outcome::failed(
                 inputs.clone(),
                 "InvalidTemplate",
                 format!(
                     "The 'from' property value is of type '{}'. The value must be an array.",
                     other.map(json_type).unwrap_or("Null")
                 ),
-            )),
+            ))),
         }
     }
 
@@ -410,7 +410,7 @@ impl Interp<'_> {
     fn query(&mut self, name: &str, action: &Value, inputs: Value) -> Outcome {
         let from = match Self::from_array(&inputs) {
             Ok(a) => a,
-            Err(o) => return o,
+            Err(o) => return *o,
         };
         let cond = action
             .pointer("/inputs/where")
@@ -435,7 +435,7 @@ impl Interp<'_> {
     fn select(&mut self, name: &str, action: &Value, inputs: Value) -> Outcome {
         let from = match Self::from_array(&inputs) {
             Ok(a) => a,
-            Err(o) => return o,
+            Err(o) => return *o,
         };
         let shape = action
             .pointer("/inputs/select")
@@ -459,7 +459,7 @@ impl Interp<'_> {
     fn table(&mut self, name: &str, action: &Value, inputs: Value) -> Outcome {
         let from = match Self::from_array(&inputs) {
             Ok(a) => a,
-            Err(o) => return o,
+            Err(o) => return *o,
         };
         let html = get_ci(&inputs, "format")
             .and_then(Value::as_str)
@@ -638,7 +638,7 @@ impl Interp<'_> {
 fn join(inputs: Value) -> Outcome {
     let from = match Interp::from_array(&inputs) {
         Ok(a) => a,
-        Err(o) => return o,
+        Err(o) => return *o,
     };
     let with = get_ci(&inputs, "joinWith").map(text).unwrap_or_default();
     let s = from.iter().map(text).collect::<Vec<_>>().join(&with);

@@ -155,8 +155,8 @@ impl Interp<'_> {
         // status is marked Failed").
         let mut memo: Vec<Option<bool>> = vec![None; n];
         let mut failed = false;
-        for i in 0..n {
-            if succ[i].is_empty() && branch_failed(i, &status, &preds, &mut memo) {
+        for (i, successors) in succ.iter().enumerate() {
+            if successors.is_empty() && branch_failed(i, &status, &preds, &mut memo) {
                 failed = true;
             }
         }

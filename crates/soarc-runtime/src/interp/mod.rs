@@ -150,9 +150,29 @@ fn resolve_parameters(
                     out.insert(name.clone(), json!({}));
                 }
                 None => {
-                    return Err(LoadError::new(format!(
-                        "workflow parameter `{name}` has no value and no defaultValue: pass it with --parameters FILE (an ARM parameters file, or {{\"{name}\": ...}})"
-                    )));
+                    // No value anywhere (a bare workflow.json whose values ARM would set):
+                    // a placeholder, so the run goes on. A workspace id reads as the sample
+                    // workspace's ARM id, where the sample incident lives.
+                    let ty = decl
+                        .get("type")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_ascii_lowercase();
+                    let lname = name.to_ascii_lowercase();
+                    let v = match ty.as_str() {
+                        "string" | "securestring"
+                            if lname.contains("workspace") && lname.ends_with("id") =>
+                        {
+                            Value::String(samples::workspace_arm_id())
+                        }
+                        "string" | "securestring" => Value::String(format!("<{name}>")),
+                        "int" => json!(0),
+                        "float" => json!(0.0),
+                        "bool" => json!(false),
+                        "array" => json!([]),
+                        _ => json!({}),
+                    };
+                    out.insert(name.clone(), v);
                 }
             }
         }
