@@ -15,6 +15,8 @@ use soarc_lang::diagnostics::{Diagnostic, Sources};
 use soarc_runtime::RunStatus;
 use soarc_validate::report::{self, Format, Summary};
 
+mod test_command;
+
 #[derive(Parser)]
 #[command(
     name = "soarc",
@@ -77,6 +79,19 @@ enum Command {
     },
     /// List every validation rule with its code, severity and documentation (Markdown).
     Rules,
+    /// Run the `tests:` of spec files in soarc's simulator (offline, mocked services).
+    /// Exit 0: all passed; 1: a test failed; 2: spec or usage errors.
+    Test {
+        /// Spec files (YAML or JSON); their contents are merged.
+        #[arg(required = true)]
+        specs: Vec<PathBuf>,
+        /// Output format: human, json or junit (JUnit XML for CI test reports).
+        #[arg(long, value_enum, default_value = "human")]
+        format: test_command::TestFormat,
+        /// Run only the tests whose name contains this text (case-insensitive).
+        #[arg(long)]
+        filter: Option<String>,
+    },
     /// Run one run of a workflow offline, with mocked connectors and a virtual clock.
     /// Exit 0: the run Succeeded (or its trigger conditions were false); 1: Failed or
     /// Cancelled; 2: usage or I/O error.
@@ -230,6 +245,11 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Test {
+            specs,
+            format,
+            filter,
+        } => test_command::run(&specs, format, filter.as_deref()),
         Command::Run {
             workflow,
             trigger,

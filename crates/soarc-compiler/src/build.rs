@@ -30,6 +30,9 @@ pub struct Built {
     pub sources: Sources,
     pub playbooks: usize,
     pub automation_rules: usize,
+    /// The spec as built: `sync:` expanded into the playbooks and automation rules it
+    /// generates (what `soarc test` runs).
+    pub spec: crate::spec::Spec,
 }
 
 /// Build spec files into the output file set (nothing is written here).
@@ -52,6 +55,8 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
     // `sync:` becomes ordinary playbooks and rules before anything is checked.
     crate::sync::expand(&mut spec, &mut diagnostics);
     let model = model::check(&spec, &mut diagnostics);
+    // Tests may run the playbooks `sync:` generates, so they are checked after expansion.
+    crate::spec_tests::check(&spec, &mut diagnostics);
     // Rules are checked before the playbooks compile so one run reports both.
     let compiled_rules = automation::compile(&spec, &sources, &mut diagnostics);
     let compiled = match compile::compile(&model, &sources) {
@@ -119,12 +124,15 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
             diagnostics,
         });
     }
+    let (playbooks, automation_rules) = (compiled.len(), compiled_rules.rules.len());
+    drop(model);
     Ok(Built {
         files,
         warnings: diagnostics,
         sources,
-        playbooks: compiled.len(),
-        automation_rules: compiled_rules.rules.len(),
+        playbooks,
+        automation_rules,
+        spec,
     })
 }
 

@@ -11,6 +11,7 @@
 //! [`output`] (deterministic files, written all or nothing).
 //! [`schema`] generates the JSON Schemas of the spec and of the outputs from these types;
 //! every build runs `soarc validate` ([`soarc_validate`]) on its own output.
+//! [`spec_tests`] checks the spec's `tests:` (run by the `soarc-test` crate).
 
 pub mod automation;
 pub mod build;
@@ -23,4 +24,5 @@ pub mod names;
 pub mod output;
 pub mod schema;
 pub mod spec;
+pub mod spec_tests;
 pub mod sync;

@@ -255,6 +255,7 @@ fn merge(specs: Vec<Spec>, sources: &Sources) -> (Spec, Vec<Diagnostic>) {
         }
         merged.playbooks.extend(spec.playbooks);
         merged.automation_rules.extend(spec.automation_rules);
+        merged.tests.extend(spec.tests);
     }
     (merged, errors)
 }

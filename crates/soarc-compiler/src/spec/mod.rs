@@ -10,6 +10,7 @@ pub mod load;
 pub mod located;
 pub mod steps;
 pub mod sync;
+pub mod tests;
 
 use indexmap::IndexMap;
 use schemars::JsonSchema;
@@ -19,6 +20,7 @@ pub use automation::AutomationRule;
 pub use health::*;
 pub use located::Located;
 pub use steps::*;
+pub use tests::SpecTest;
 
 /// A soarc spec file. Several files may be given to one build; their sections are merged
 /// and names must be unique across them.
@@ -55,6 +57,10 @@ pub struct Spec {
     /// Playbook health monitoring: a workbook and a failure alert (`OUT/monitoring/`).
     #[serde(default)]
     pub monitoring: Option<Located<Monitoring>>,
+    /// Tests of the playbooks, run offline in soarc's simulator by `soarc test`: a trigger
+    /// payload, mocked answers of the services, and what the run must have done.
+    #[serde(default)]
+    pub tests: Vec<Located<SpecTest>>,
 }
 
 /// Deployment target of the generated templates.
