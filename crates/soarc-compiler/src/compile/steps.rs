@@ -169,8 +169,13 @@ impl PlaybookCompiler<'_> {
                         .at(span),
                     );
                 }
+                let enumerated = self.enum_values(&s.on);
                 let mut cases = IndexMap::new();
                 for (value, steps) in &s.cases {
+                    if let Some((values, field)) = &enumerated {
+                        let at = value.span.or(span);
+                        self.check_enum_literal(values, field, &value.value, at);
+                    }
                     let case_name = self.action_name(
                         None,
                         &format!("Case_{}", value.value),
@@ -436,7 +441,7 @@ impl PlaybookCompiler<'_> {
         };
         let key = self.use_connection_named(connection, span, "sentinel")?;
         let name = self.action_name(user_name.as_ref(), "Add_comment_to_incident", span);
-        let message = self.string_text(message, span);
+        let message = self.string_text_in(message, span, super::encode::Lang::Html);
         Some((
             name,
             api_call(
@@ -462,7 +467,11 @@ impl PlaybookCompiler<'_> {
                     .help("use an https:// URL; credentials and incident data must not travel in clear text"),
             );
         }
-        let uri = self.string_text(&s.uri, uri_span).to_wdl_string();
+        self.check_literal_credentials(s, span);
+        self.read_http_secrets(s, &name, span);
+        let uri = self
+            .string_text_in(&s.uri, uri_span, super::encode::Lang::Url)
+            .to_wdl_string();
         let mut headers = IndexMap::new();
         for (header, value) in &s.headers {
             headers.insert(
@@ -484,6 +493,7 @@ impl PlaybookCompiler<'_> {
                 "audience": audience,
             }),
         });
+        self.secrets_in_scope.clear();
         let method = s.method.as_str().to_string();
         self.register(s.id.as_ref(), &name, StepOutputs::Http, span);
         let mut http = action(ActionKind::Http {
@@ -497,15 +507,96 @@ impl PlaybookCompiler<'_> {
                 retry_policy: None,
             },
         });
-        if s.secure {
-            http.runtime_configuration = Some(wdl::RuntimeConfiguration {
-                secure_data: Some(wdl::SecureData {
-                    properties: vec!["inputs".into(), "outputs".into()],
-                }),
-                concurrency: None,
-            });
+        // Secrets travel in the inputs: hidden from run history (secureData; Learn, "Secure
+        // access and data in Azure Logic Apps", obfuscate data in run history).
+        let hidden: &[&str] = match (s.secure, s.secrets.is_empty()) {
+            (true, _) => &["inputs", "outputs"],
+            (false, false) => &["inputs"],
+            (false, true) => &[],
+        };
+        if !hidden.is_empty() {
+            http.runtime_configuration = Some(super::jira::secure(hidden));
         }
         Some((name, http))
+    }
+
+    /// The Key Vault reads of an `http` step's `secrets:`, run right before it; their values
+    /// become `{{secrets.NAME}}` while the step is compiled.
+    fn read_http_secrets(&mut self, s: &spec::HttpStep, action: &str, span: Span) {
+        for (secret_name, secret) in &s.secrets {
+            if secret.value.written_inline {
+                self.error(crate::model::inline_secret(
+                    &format!("secrets.{}", secret_name.value),
+                    &secret_name.value,
+                    secret.span.or(span),
+                ));
+                continue;
+            }
+            let key_vault = &secret.value.key_vault;
+            crate::model::names::check_secret(key_vault, &mut self.errors);
+            let vault = self.use_key_vault(key_vault);
+            let read = self.action_name(
+                None,
+                &format!("Get_{}_for_{action}", secret_name.value),
+                secret_name.span.or(span),
+            );
+            let path = Template::Interpolated(vec![
+                wdl::Part::Text("/secrets/".into()),
+                wdl::Part::Expr(Expr::call(
+                    "encodeURIComponent",
+                    vec![Expr::str(&key_vault.secret.value)],
+                )),
+                wdl::Part::Text("/value".into()),
+            ]);
+            let mut get_secret = api_call(&vault, "get", path.to_wdl_string(), None, None);
+            get_secret.runtime_configuration =
+                Some(super::jira::secure(&["inputs", "outputs"]));
+            self.before.push((read.clone(), get_secret));
+            self.secrets_in_scope.insert(
+                secret_name.value.clone(),
+                Expr::call("body", vec![Expr::str(&read)]).prop("value"),
+            );
+        }
+    }
+
+    /// SPEC086: a credential written literally in an `http` step (an `Authorization` or
+    /// API-key header, a key or token in the query), with the names `soarc validate`'s
+    /// WDL023 looks for; reported here once, at the spec's position.
+    fn check_literal_credentials(&mut self, s: &spec::HttpStep, span: Span) {
+        use soarc_validate::rules::wdl023_hardcoded_credential::{
+            is_credential_header, is_credential_query,
+        };
+        let literal = |text: &str| !text.contains("{{") && text.trim().chars().count() >= 8;
+        let mut found: Vec<(String, Span)> = Vec::new();
+        for (header, value) in &s.headers {
+            if is_credential_header(header) && literal(value) {
+                found.push((format!("header `{header}`"), value.span.or(span)));
+            }
+        }
+        for (query, value) in &s.query {
+            if is_credential_query(query) && literal(value) {
+                found.push((format!("query value `{query}`"), value.span.or(span)));
+            }
+        }
+        if let Some((_, query)) = s.uri.value.split_once('?') {
+            for pair in query.split('&') {
+                let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+                if is_credential_query(key) && literal(value) {
+                    found.push((format!("`{key}=` in the URL"), s.uri.span.or(span)));
+                }
+            }
+        }
+        for (what, at) in found {
+            self.error(
+                Diagnostic::error(
+                    "SPEC086",
+                    format!("the {what} of this http step is a credential written in the spec"),
+                )
+                .at(at.with_len(1))
+                .label("a secret value here")
+                .help("keep it in Key Vault: `secrets: { api_key: { key_vault: { vault: <vault name>, secret: <secret name> } } }` on the step, and `{{secrets.api_key}}` where the value was (or `authentication: { managed_identity: ... }` where the API allows it); treat the written value as exposed and rotate it"),
+            );
+        }
     }
 
     fn variable_action(
@@ -668,6 +759,13 @@ impl PlaybookCompiler<'_> {
             json!({ op: values })
         };
         match &predicate.value {
+            Predicate::Equals(o) | Predicate::NotEquals(o) => {
+                self.check_compared_literals(o, span);
+            }
+            Predicate::Contains(o) => self.check_contained_literal(o, span),
+            _ => {}
+        }
+        match &predicate.value {
             Predicate::Equals(o) => binary(self, "equals", o),
             Predicate::NotEquals(o) => json!({ "not": binary(self, "equals", o) }),
             Predicate::Contains(o) => binary(self, "contains", o),
@@ -681,10 +779,25 @@ impl PlaybookCompiler<'_> {
                 let labels = self.incident_array("labels", "has_label", label.span.or(span));
                 // Labels are objects (`labelName`, `labelType`); their JSON text, lower-cased,
                 // has `"labelname":"<tag>"` (tags match case-insensitively).
-                let needle = format!(
+                // The needle is literal text: `@` in it is escaped (`@@`) so Logic Apps
+                // does not evaluate it.
+                let needle = Template::Literal(format!(
                     "\"labelname\":{}",
                     Value::String(label.value.to_lowercase())
-                );
+                ))
+                .to_wdl_string();
+                json!({ "contains": [labels, needle] })
+            }
+            Predicate::HasLabelStartingWith(prefix) => {
+                let labels =
+                    self.incident_array("labels", "has_label", prefix.span.or(span));
+                // As `has_label`, without the closing quote: a prefix of the label's name.
+                let quoted = Value::String(prefix.value.to_lowercase()).to_string();
+                let needle = Template::Literal(format!(
+                    "\"labelname\":{}",
+                    &quoted[..quoted.len() - 1]
+                ))
+                .to_wdl_string();
                 json!({ "contains": [labels, needle] })
             }
             Predicate::FromAnalyticsRule(rules) => {

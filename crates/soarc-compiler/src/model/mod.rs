@@ -2,6 +2,7 @@
 //! compiler. Reference catalogues and text templates live here too.
 
 pub mod catalogue;
+pub mod names;
 pub mod text;
 
 use indexmap::IndexMap;
@@ -36,6 +37,7 @@ pub struct Model<'a> {
 
 /// Check connections and mappings. Errors are collected in `errors`.
 pub fn check<'a>(spec: &'a Spec, errors: &mut Vec<Diagnostic>) -> Model<'a> {
+    check_azure_names(spec, errors);
     let mut connections = IndexMap::new();
     for (name, connection) in &spec.connections {
         check_name(name, "connection", errors);
@@ -86,6 +88,62 @@ pub fn check<'a>(spec: &'a Spec, errors: &mut Vec<Diagnostic>) -> Model<'a> {
         connections,
         mappings,
     }
+}
+
+/// Every name the spec gives that becomes an Azure resource name (vaults, secrets,
+/// resource groups, the workspace): Azure's naming rules, at the spec's position.
+fn check_azure_names(spec: &Spec, errors: &mut Vec<Diagnostic>) {
+    use crate::spec::{Defaults, OnFailure};
+    use names::NameKind;
+    if let Some(deployment) = &spec.deployment {
+        if let Some(group) = &deployment.resource_group {
+            names::check(group, NameKind::ResourceGroup, errors);
+        }
+        if let Some(subscription) = &deployment.subscription_id {
+            names::check_guid(subscription, "subscription id", errors);
+        }
+        let workspace = &deployment.workspace.value;
+        names::check(&workspace.name, NameKind::Workspace, errors);
+        if let Some(group) = &workspace.resource_group {
+            names::check(group, NameKind::ResourceGroup, errors);
+        }
+    }
+    for (name, connection) in &spec.connections {
+        match connection.value.secret() {
+            Some((key, secret)) if secret.value.written_inline => {
+                errors.push(inline_secret(&name.value, key, secret.span))
+            }
+            Some((_, secret)) => names::check_secret(&secret.value.key_vault, errors),
+            None => {}
+        }
+    }
+    let on_failure = spec
+        .defaults
+        .iter()
+        .map(|d: &Located<Defaults>| &d.on_failure)
+        .chain(spec.playbooks.iter().map(|p| &p.on_failure));
+    for notify in on_failure.flatten() {
+        if let OnFailure::Notify(notify) = &notify.value
+            && let Some(teams) = &notify.teams
+        {
+            names::check_secret(&teams.value.webhook.key_vault, errors);
+        }
+    }
+}
+
+/// SPEC086: a credential written in the spec. The message names the key, never the value
+/// (specs and build logs are shared), and shows the Key Vault form.
+pub fn inline_secret(owner: &str, key: &str, at: Span) -> Diagnostic {
+    Diagnostic::error(
+        "SPEC086",
+        format!("`{key}` of `{owner}` is written in the spec; secrets must come from Key Vault"),
+    )
+    .at(at.with_len(1))
+    .label("a secret value here")
+    .help(format!(
+        "store the value as a Key Vault secret and write `{key}: {{ key_vault: {{ vault: <vault name>, secret: <secret name> }} }}`; \
+         the value was not copied into any output, but treat it as exposed wherever the spec is shared, and rotate it"
+    ))
 }
 
 /// Service URLs carry credentials: https only.
