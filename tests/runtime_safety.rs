@@ -105,7 +105,12 @@ fn jql_reference_outside_quotes_is_refused() {
             - jira.add_comment: { connection: jira, issue: "{{issue.key}}", message: seen }
 "#,
         ),
-        &["SPEC054", "inside a quoted string", "spec.yaml:24:", "double quotes"],
+        &[
+            "SPEC054",
+            "inside a quoted string",
+            "spec.yaml:22:",
+            "double quotes",
+        ],
     );
 }
 
@@ -131,7 +136,10 @@ fn servicenow_query_values_lose_the_condition_separator() {
         printed[0].contains(&format!("replace({TITLE}, '^', '')")),
         "{printed:?}"
     );
-    assert!(printed[0].starts_with("if(startsWith(toLower(trim("), "{printed:?}");
+    assert!(
+        printed[0].starts_with("if(startsWith(toLower(trim("),
+        "{printed:?}"
+    );
 }
 
 #[test]
@@ -145,7 +153,10 @@ fn url_references_are_uri_components() {
     let uri = workflow_template(&spec, "api.example.com");
     assert_eq!(
         expressions(&uri),
-        vec![format!("uriComponent({TITLE})"), format!("uriComponent({TITLE})")]
+        vec![
+            format!("uriComponent({TITLE})"),
+            format!("uriComponent({TITLE})")
+        ]
     );
 }
 
@@ -178,11 +189,17 @@ fn label_conditions_are_literal_text_for_logic_apps() {
         let (dir, _) = build_ok(&spec);
         let workflow = read(dir.path(), "playbooks/p/workflow.json");
         let needles = strings_with(&workflow, "labelname");
-        let needle = needles.iter().find(|s| s.starts_with("\"labelname")).or(needles.iter().find(|s| s.starts_with("@@")));
+        let needle = needles
+            .iter()
+            .find(|s| s.starts_with("\"labelname"))
+            .or(needles.iter().find(|s| s.starts_with("@@")));
         let needle = needle.unwrap_or_else(|| panic!("{needles:?}"));
         match Template::parse(needle).unwrap() {
             Template::Literal(text) => {
-                assert_eq!(text, format!("\"labelname\":{}", serde_json::to_string(label).unwrap()))
+                assert_eq!(
+                    text,
+                    format!("\"labelname\":{}", serde_json::to_string(label).unwrap())
+                )
             }
             other => panic!("{label}: evaluated: {other:?}"),
         }
@@ -191,14 +208,23 @@ fn label_conditions_are_literal_text_for_logic_apps() {
 
 #[test]
 fn key_vault_and_resource_group_names_follow_azure_rules() {
-    for (vault, line) in [("kv x'y${z}", 9), ("kv--soc", 9), ("kv\\nresource x 'y' = {}", 9)] {
+    for (vault, line) in [
+        ("kv x'y${z}", 10),
+        ("kv--soc", 10),
+        ("kv\\nresource x 'y' = {}", 10),
+    ] {
         let spec = HEAD.replace(
             "password: { key_vault: { vault: kv-soc, secret: snow-password } }",
             &format!("password: {{ key_vault: {{ vault: \"{vault}\", secret: snow-password }} }}"),
         ) + "playbooks:\n  - name: p\n    trigger: incident\n    steps:\n      - sentinel.add_comment: hi\n";
         fails_with(
             &spec,
-            &["SPEC085", "Key Vault name", &format!("spec.yaml:{line}:"), "resource-name-rules"],
+            &[
+                "SPEC085",
+                "Key Vault name",
+                &format!("spec.yaml:{line}:"),
+                "resource-name-rules",
+            ],
         );
     }
     let spec = HEAD.replace("resource_group: rg-soc", "resource_group: \"rg'soc\"")
@@ -231,7 +257,12 @@ fn literals_compared_with_enumerated_fields_are_checked() {
         &playbook(
             "      - if:\n          condition: { equals: [\"{{incident.severity}}\", Hgh] }\n          then: [ { sentinel.add_comment: high } ]\n",
         ),
-        &["SPEC055", "`Hgh` is not a value of `incident.severity`", "did you mean `High`?", "spec.yaml:25:"],
+        &[
+            "SPEC055",
+            "`Hgh` is not a value of `incident.severity`",
+            "did you mean `High`?",
+            "spec.yaml:21:",
+        ],
     );
     fails_with(
         &playbook(
@@ -243,7 +274,7 @@ fn literals_compared_with_enumerated_fields_are_checked() {
         &playbook(
             "      - switch:\n          on: \"{{incident.severity}}\"\n          cases:\n            High: [ { sentinel.add_comment: a } ]\n            Hihg: [ { sentinel.add_comment: b } ]\n",
         ),
-        &["SPEC055", "`Hihg`", "did you mean `High`?", "spec.yaml:28:"],
+        &["SPEC055", "`Hihg`", "did you mean `High`?", "spec.yaml:24:"],
     );
     fails_with(
         &playbook(
@@ -264,7 +295,10 @@ fn automation_rule_analytics_ids_are_checked_like_from_analytics_rule() {
     let spec = playbook("      - sentinel.add_comment: hi\n")
         + RULE_HEAD
         + "    conditions: { analytics_rule_ids: [\"Brute force rule\"] }\n    actions: [ { run_playbook: p } ]\n";
-    fails_with(&spec, &["SPEC044", "`Brute force rule` is not an analytics rule id"]);
+    fails_with(
+        &spec,
+        &["SPEC044", "`Brute force rule` is not an analytics rule id"],
+    );
 }
 
 #[test]
@@ -301,17 +335,24 @@ fn inline_secrets_point_at_the_key_and_are_never_printed() {
     write(dir.path(), "spec.yaml", &spec);
     for args in [
         vec!["build", "spec.yaml", "--out", "out"],
-        vec!["build", "spec.yaml", "--out", "out", "--format", "json"],
+        vec!["build", "spec.yaml", "--out", "out", "--check"],
     ] {
         let output = soarc(&args, dir.path());
-        let text = format!("{}{}", stderr(&output), String::from_utf8_lossy(&output.stdout));
+        let text = format!(
+            "{}{}",
+            stderr(&output),
+            String::from_utf8_lossy(&output.stdout)
+        );
         assert_eq!(output.status.code(), Some(1), "{text}");
         assert!(!text.contains(secret), "the secret leaked:\n{text}");
         if args.len() == 4 {
             assert!(text.contains("SPEC086"), "{text}");
-            assert!(text.contains("`password` of `snow`"), "{text}");
-            assert!(text.contains("spec.yaml:9:15"), "{text}");
-            assert!(text.contains("key_vault: { vault: <vault name>, secret: <secret name> }"), "{text}");
+            assert!(text.contains("`password` is written in the spec"), "{text}");
+            assert!(text.contains("spec.yaml:10:5"), "{text}");
+            assert!(
+                text.contains("key_vault: { vault: <vault name>, secret: <secret name> }"),
+                "{text}"
+            );
         }
     }
 }
@@ -354,7 +395,7 @@ fn a_step_defined_later_is_named_with_its_line() {
         &playbook(
             "      - sentinel.add_comment: \"{{ticket.number}}\"\n      - servicenow.create_incident:\n          id: ticket\n          connection: snow\n          fields: { short_description: x }\n",
         ),
-        &["defined later, at line 24", "spec.yaml:20:"],
+        &["defined later, at line 22", "spec.yaml:20:"],
     );
 }
 
@@ -402,10 +443,16 @@ fn http_steps_read_secrets_from_key_vault_with_secure_data() {
         http["runtimeConfiguration"]["secureData"]["properties"],
         serde_json::json!(["inputs"])
     );
-    assert_eq!(http["runAfter"]["Get_api_key_for_HTTP"], serde_json::json!(["Succeeded"]));
-    let value = "@body('Get_api_key_for_HTTP')?['value']";
-    assert_eq!(http["inputs"]["headers"]["X-Api-Key"], value);
-    assert_eq!(http["inputs"]["body"]["token"], value);
+    assert_eq!(
+        http["runAfter"]["Get_api_key_for_HTTP"],
+        serde_json::json!(["Succeeded"])
+    );
+    let value = "body('Get_api_key_for_HTTP')?['value']";
+    assert_eq!(
+        http["inputs"]["headers"]["X-Api-Key"],
+        format!("@{{{value}}}")
+    );
+    assert_eq!(http["inputs"]["body"]["token"], format!("@{value}"));
     assert_eq!(
         http["inputs"]["uri"],
         "https://api.example.com/lookup?key=@{uriComponent(body('Get_api_key_for_HTTP')?['value'])}"
@@ -423,7 +470,11 @@ fn hard_coded_credentials_are_spec_errors_reported_once() {
     let output = soarc(&["build", "spec.yaml", "--out", "out"], dir.path());
     let text = stderr(&output);
     assert_eq!(output.status.code(), Some(1), "{text}");
-    assert_eq!(text.matches("SPEC086").count(), 1, "{text}");
+    assert_eq!(
+        text.matches("is a credential written in the spec").count(),
+        1,
+        "{text}"
+    );
     assert!(text.contains("header `Authorization`"), "{text}");
     assert!(text.contains("spec.yaml:23:"), "{text}");
     assert!(!text.contains(key), "{text}");
@@ -447,4 +498,78 @@ fn the_example_warns_about_its_re_firing_tag_rule() {
     assert!(output.status.success(), "{text}");
     assert!(text.contains("RULE010"), "{text}");
     assert!(text.contains("`jira-for-vulnerability-tag`"), "{text}");
+}
+
+/// Adversarial: hostile text in every free-text field either builds or is a spec error,
+/// never a panic or "bug in soarc", and what is written reads back as the same text.
+#[test]
+fn hostile_text_never_breaks_the_build() {
+    let hostile = [
+        "[concat('i','nj')]",
+        "[v] it's @{x} [z]",
+        "@{x}",
+        "@@",
+        "@",
+        "${x} '${y}'",
+        "\"quoted\" \\ back\\slash",
+        "]] [[",
+        "line\nbreak",
+        "</p><script>alert(1)</script>",
+        "x^NQactive=true",
+        "a\" OR project = HR OR summary ~ \"b",
+    ];
+    for text in hostile {
+        let t = serde_json::to_string(text).unwrap();
+        let spec = format!(
+            r#"{HEAD}playbooks:
+  - name: p
+    description: {t}
+    tags: {{ owner: {t} }}
+    trigger: incident
+    steps:
+      - servicenow.create_incident:
+          id: ticket
+          connection: snow
+          fields: {{ short_description: {t}, description: {t}, category: {t} }}
+      - jira.create_issue:
+          connection: jira
+          project: SEC
+          issue_type: Bug
+          summary: {t}
+          description: [ {{ paragraph: {t} }} ]
+      - sentinel.add_comment: {t}
+      - if:
+          condition: {{ any: [ {{ has_label: {t} }}, {{ contains: ["{{{{incident.title}}}}", {t}] }} ] }}
+          then: [ {{ sentinel.add_label: {t} }} ]
+automation_rules:
+  - name: r
+    display_name: {t}
+    order: 1
+    when: created
+    conditions: {{ title_contains: {t} }}
+    actions:
+      - run_playbook: p
+      - add_task: {{ title: {t}, description: {t} }}
+"#
+        );
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "spec.yaml", &spec);
+        let output = soarc(&["build", "spec.yaml", "--out", "out"], dir.path());
+        let err = stderr(&output);
+        assert!(!err.contains("panicked"), "{text:?}: {err}");
+        assert!(!err.contains("bug in soarc"), "{text:?}: {err}");
+        assert!(
+            matches!(output.status.code(), Some(0 | 1)),
+            "{text:?}: {err}"
+        );
+        if output.status.success() {
+            let template = read(dir.path(), "playbooks/p/azuredeploy.json");
+            let description = template["metadata"]["description"].as_str().unwrap();
+            assert_eq!(
+                soarc_lang::arm::expr::ArmString::parse(description).unwrap(),
+                soarc_lang::arm::expr::ArmString::Literal(text.into()),
+                "{text:?}"
+            );
+        }
+    }
 }

@@ -240,7 +240,11 @@ mod tests {
         let found = slots(Lang::Url, &[None, Some("/items/"), None, Some("?q="), None]);
         assert_eq!(
             found,
-            vec![Ok(Slot::Raw), Ok(Slot::UriComponent), Ok(Slot::UriComponent)]
+            vec![
+                Ok(Slot::Raw),
+                Ok(Slot::UriComponent),
+                Ok(Slot::UriComponent)
+            ]
         );
     }
 
@@ -252,7 +256,10 @@ mod tests {
             "replace(replace(replace(replace(replace(x(), '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '\"', '&quot;'), '''', '&#39;')"
         );
         let jql = jql_string(x()).to_string();
-        assert!(jql.starts_with("replace(replace(replace(replace(x(), '\\', '\\\\')"), "{jql}");
+        assert!(
+            jql.starts_with("replace(replace(replace(replace(x(), '\\', '\\\\')"),
+            "{jql}"
+        );
         let snow = servicenow_value(x()).to_string();
         assert!(snow.contains("replace(x(), '^', '')"), "{snow}");
         assert!(snow.contains("'javascript:'"), "{snow}");

@@ -17,10 +17,11 @@ impl PlaybookCompiler<'_> {
     /// `{{incident.severity}}`), and how it is written; `None` for anything else.
     /// Quiet: unknown references are reported where the text is compiled.
     pub(super) fn enum_values(&self, text: &str) -> Option<(&'static [&'static str], String)> {
-        self.trigger_field(text).and_then(|(field, shown)| match field.ty {
-            ValueType::Enum(values) => Some((values, shown)),
-            _ => None,
-        })
+        self.trigger_field(text)
+            .and_then(|(field, shown)| match field.ty {
+                ValueType::Enum(values) => Some((values, shown)),
+                _ => None,
+            })
     }
 
     /// The trigger field `text` is, if it is a lone reference to one.

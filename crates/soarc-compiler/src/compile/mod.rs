@@ -245,6 +245,8 @@ pub(crate) struct PlaybookCompiler<'a> {
     mappings_used: IndexSet<String>,
     /// Actions a step needs right before it in the same block (Key Vault reads).
     before: Vec<(String, wdl::Action)>,
+    /// Actions a step needs right after it in the same block (the ServiceNow description).
+    after: Vec<(String, wdl::Action)>,
     /// Variables steps declare; initialised at the top level after the playbook's own.
     step_variables: Vec<(String, wdl::Action)>,
     /// ADF list items of entity steps: (variable, actions that only build it). Dropped
@@ -283,6 +285,7 @@ impl<'a> PlaybookCompiler<'a> {
             connections: IndexMap::new(),
             mappings_used: IndexSet::new(),
             before: Vec::new(),
+            after: Vec::new(),
             step_variables: Vec::new(),
             entity_lists: Vec::new(),
             lists_used: IndexSet::new(),
@@ -808,12 +811,9 @@ impl<'a> PlaybookCompiler<'a> {
     fn json_strings(&mut self, value: &Value, span: Span) -> Value {
         match value {
             Value::String(s) => Value::String(self.string_text(s, span).to_wdl_string()),
-            Value::Array(items) => Value::Array(
-                items
-                    .iter()
-                    .map(|v| self.json_strings(v, span))
-                    .collect(),
-            ),
+            Value::Array(items) => {
+                Value::Array(items.iter().map(|v| self.json_strings(v, span)).collect())
+            }
             Value::Object(map) => Value::Object(
                 map.iter()
                     .map(|(k, v)| (k.clone(), self.json_strings(v, span)))

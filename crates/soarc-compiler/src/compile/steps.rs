@@ -95,7 +95,7 @@ impl PlaybookCompiler<'_> {
             let mut compiled = self.step(step);
             let (own, connection) = step.value.retry();
             let policy = self.retry_for(own, connection, step.span);
-            for (_, action) in self.before.iter_mut() {
+            for (_, action) in self.before.iter_mut().chain(self.after.iter_mut()) {
                 set_retry(action, &policy);
             }
             if let Some((_, action)) = compiled.as_mut() {
@@ -107,6 +107,10 @@ impl PlaybookCompiler<'_> {
             }
             if let Some((name, compiled)) = compiled {
                 chain(&mut actions, name.clone(), compiled, previous.as_deref());
+                previous = Some(name);
+            }
+            for (name, after) in std::mem::take(&mut self.after) {
+                chain(&mut actions, name.clone(), after, previous.as_deref());
                 previous = Some(name);
             }
         }
@@ -358,8 +362,13 @@ impl PlaybookCompiler<'_> {
             self.use_connection_named(&s.connection, s.connection.span.or(span), "servicenow");
         let name = self.action_name(s.name.as_ref(), "Create_ServiceNow_incident", span);
         let mut body = serde_json::Map::new();
+        let mut description = None;
         for (field, value) in s.fields.standard() {
             let v = self.field_value(value, span);
+            if field == "description" {
+                description = Some(v);
+                continue;
+            }
             body.insert(field.to_string(), v);
         }
         // The ticket carries the Sentinel incident's name (a GUID, 36 characters) so that
@@ -406,6 +415,32 @@ impl PlaybookCompiler<'_> {
             span,
         );
         let key = key?;
+        // Learn, ServiceNow connector, known issues: "When using the Create Record action,
+        // it's not possible to specify the full record description. The field value will be
+        // ignored." (https://learn.microsoft.com/connectors/service-now/#known-issues-and-limitations).
+        // The description is therefore written by an update of the new record right after
+        // (Table API PUT /api/now/table/{table}/{sys_id}: "Name-value pairs for the field(s)
+        // to update"), which the connector passes through.
+        if let Some(description) = description {
+            let update = self.action_name(None, &format!("Set_description_of_{name}"), span);
+            let sys_id = Expr::call("body", vec![Expr::str(&name)])
+                .prop("result")
+                .prop("sys_id");
+            let path = Template::Interpolated(vec![
+                wdl::Part::Text("/api/now/v2/table/incident/".into()),
+                wdl::Part::Expr(Expr::call("encodeURIComponent", vec![sys_id])),
+            ]);
+            self.after.push((
+                update,
+                api_call(
+                    &key,
+                    "put",
+                    path.to_wdl_string(),
+                    Some(servicenow_queries([])),
+                    Some(json!({ "description": description })),
+                ),
+            ));
+        }
         Some((
             name,
             api_call(
@@ -524,16 +559,8 @@ impl PlaybookCompiler<'_> {
     /// become `{{secrets.NAME}}` while the step is compiled.
     fn read_http_secrets(&mut self, s: &spec::HttpStep, action: &str, span: Span) {
         for (secret_name, secret) in &s.secrets {
-            if secret.value.written_inline {
-                self.error(crate::model::inline_secret(
-                    &format!("secrets.{}", secret_name.value),
-                    &secret_name.value,
-                    secret.span.or(span),
-                ));
-                continue;
-            }
             let key_vault = &secret.value.key_vault;
-            crate::model::names::check_secret(key_vault, &mut self.errors);
+            crate::model::names::check_secret(key_vault, secret.span.or(span), &mut self.errors);
             let vault = self.use_key_vault(key_vault);
             let read = self.action_name(
                 None,
@@ -549,8 +576,7 @@ impl PlaybookCompiler<'_> {
                 wdl::Part::Text("/value".into()),
             ]);
             let mut get_secret = api_call(&vault, "get", path.to_wdl_string(), None, None);
-            get_secret.runtime_configuration =
-                Some(super::jira::secure(&["inputs", "outputs"]));
+            get_secret.runtime_configuration = Some(super::jira::secure(&["inputs", "outputs"]));
             self.before.push((read.clone(), get_secret));
             self.secrets_in_scope.insert(
                 secret_name.value.clone(),
@@ -587,13 +613,23 @@ impl PlaybookCompiler<'_> {
             }
         }
         for (what, at) in found {
+            // No source snippet: it would print the credential. The position goes in the text.
+            let file = self
+                .sources
+                .get(at.file)
+                .map(|f| f.path.clone())
+                .unwrap_or_default();
             self.error(
                 Diagnostic::error(
                     "SPEC086",
-                    format!("the {what} of this http step is a credential written in the spec"),
+                    format!(
+                        "the {what} of this http step (at {}:{}:{}) is a credential written in the spec",
+                        file.display(),
+                        at.line,
+                        at.column
+                    ),
                 )
-                .at(at.with_len(1))
-                .label("a secret value here")
+                .in_file(&file)
                 .help("keep it in Key Vault: `secrets: { api_key: { key_vault: { vault: <vault name>, secret: <secret name> } } }` on the step, and `{{secrets.api_key}}` where the value was (or `authentication: { managed_identity: ... }` where the API allows it); treat the written value as exposed and rotate it"),
             );
         }
@@ -789,15 +825,12 @@ impl PlaybookCompiler<'_> {
                 json!({ "contains": [labels, needle] })
             }
             Predicate::HasLabelStartingWith(prefix) => {
-                let labels =
-                    self.incident_array("labels", "has_label", prefix.span.or(span));
+                let labels = self.incident_array("labels", "has_label", prefix.span.or(span));
                 // As `has_label`, without the closing quote: a prefix of the label's name.
                 let quoted = Value::String(prefix.value.to_lowercase()).to_string();
-                let needle = Template::Literal(format!(
-                    "\"labelname\":{}",
-                    &quoted[..quoted.len() - 1]
-                ))
-                .to_wdl_string();
+                let needle =
+                    Template::Literal(format!("\"labelname\":{}", &quoted[..quoted.len() - 1]))
+                        .to_wdl_string();
                 json!({ "contains": [labels, needle] })
             }
             Predicate::FromAnalyticsRule(rules) => {

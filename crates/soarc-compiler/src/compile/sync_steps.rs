@@ -196,8 +196,7 @@ impl<'a> PlaybookCompiler<'a> {
         let list = self.action_name(None, &format!("List_page_of_{name}"), span);
         let foreach = self.action_name(None, &format!("For_each_{}", s.item_name.value), span);
         let page = self.page_size(s.page_size.as_ref(), 100, 10_000, span);
-        let query =
-            self.string_text_in(&s.query, s.query.span.or(span), Lang::ServiceNowQuery);
+        let query = self.string_text_in(&s.query, s.query.span.or(span), Lang::ServiceNowQuery);
         let body = self.loop_body(&s.item_name, &foreach, &s.steps, span);
         let key = key?;
         // Re-querying from offset 0 suits loops that take records out of the result set;

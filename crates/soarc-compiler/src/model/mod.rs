@@ -102,19 +102,14 @@ fn check_azure_names(spec: &Spec, errors: &mut Vec<Diagnostic>) {
         if let Some(subscription) = &deployment.subscription_id {
             names::check_guid(subscription, "subscription id", errors);
         }
-        let workspace = &deployment.workspace.value;
-        names::check(&workspace.name, NameKind::Workspace, errors);
-        if let Some(group) = &workspace.resource_group {
+        if let Some(group) = &deployment.workspace.value.resource_group {
             names::check(group, NameKind::ResourceGroup, errors);
         }
     }
     for (name, connection) in &spec.connections {
-        match connection.value.secret() {
-            Some((key, secret)) if secret.value.written_inline => {
-                errors.push(inline_secret(&name.value, key, secret.span))
-            }
-            Some((_, secret)) => names::check_secret(&secret.value.key_vault, errors),
-            None => {}
+        let _ = name;
+        if let Some((_, secret)) = connection.value.secret() {
+            names::check_secret(&secret.value.key_vault, secret.span, errors);
         }
     }
     let on_failure = spec
@@ -126,24 +121,9 @@ fn check_azure_names(spec: &Spec, errors: &mut Vec<Diagnostic>) {
         if let OnFailure::Notify(notify) = &notify.value
             && let Some(teams) = &notify.teams
         {
-            names::check_secret(&teams.value.webhook.key_vault, errors);
+            names::check_secret(&teams.value.webhook.key_vault, teams.span, errors);
         }
     }
-}
-
-/// SPEC086: a credential written in the spec. The message names the key, never the value
-/// (specs and build logs are shared), and shows the Key Vault form.
-pub fn inline_secret(owner: &str, key: &str, at: Span) -> Diagnostic {
-    Diagnostic::error(
-        "SPEC086",
-        format!("`{key}` of `{owner}` is written in the spec; secrets must come from Key Vault"),
-    )
-    .at(at.with_len(1))
-    .label("a secret value here")
-    .help(format!(
-        "store the value as a Key Vault secret and write `{key}: {{ key_vault: {{ vault: <vault name>, secret: <secret name> }} }}`; \
-         the value was not copied into any output, but treat it as exposed wherever the spec is shared, and rotate it"
-    ))
 }
 
 /// Service URLs carry credentials: https only.

@@ -22,9 +22,6 @@ pub enum NameKind {
     /// parentheses, and letters or digits as defined by the Char.IsLetterOrDigit function
     /// ... Can't end with period."
     ResourceGroup,
-    /// `Microsoft.OperationalInsights/workspaces`: "4-63 | Alphanumerics and hyphens. Start
-    /// and end with alphanumeric."
-    Workspace,
 }
 
 impl NameKind {
@@ -33,7 +30,6 @@ impl NameKind {
             NameKind::KeyVault => "Key Vault name",
             NameKind::Secret => "Key Vault secret name",
             NameKind::ResourceGroup => "resource group name",
-            NameKind::Workspace => "workspace name",
         }
     }
 
@@ -45,9 +41,6 @@ impl NameKind {
             NameKind::Secret => "1 to 127 letters, digits and hyphens",
             NameKind::ResourceGroup => {
                 "1 to 90 letters, digits, `_`, `-`, `.`, `(` and `)`, not ending with `.`"
-            }
-            NameKind::Workspace => {
-                "4 to 63 letters, digits and hyphens, starting and ending with a letter or digit"
             }
         }
     }
@@ -72,12 +65,6 @@ impl NameKind {
                         .chars()
                         .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '(' | ')'))
             }
-            NameKind::Workspace => {
-                (4..=63).contains(&len)
-                    && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-                    && name.ends_with(|c: char| c.is_ascii_alphanumeric())
-                    && name.chars().all(alnum_or_dash)
-            }
         }
     }
 }
@@ -85,6 +72,16 @@ impl NameKind {
 /// Check `name` against its rule; an error at its position if it breaks it. The message
 /// quotes the name with control characters escaped, so it stays on one line.
 pub fn check(name: &Located<String>, kind: NameKind, errors: &mut Vec<Diagnostic>) {
+    check_at(name, soarc_lang::diagnostics::Span::default(), kind, errors)
+}
+
+/// [`check`], with `fallback` as the position when the name's own is not known.
+pub fn check_at(
+    name: &Located<String>,
+    fallback: soarc_lang::diagnostics::Span,
+    kind: NameKind,
+    errors: &mut Vec<Diagnostic>,
+) {
     if kind.accepts(&name.value) {
         return;
     }
@@ -97,7 +94,7 @@ pub fn check(name: &Located<String>, kind: NameKind, errors: &mut Vec<Diagnostic
                 name.value.escape_debug()
             ),
         )
-        .at(name.span.with_len(name.value.chars().count().max(1)))
+        .at(name.span.or(fallback).with_len(name.value.chars().count().max(1)))
         .help(format!(
             "Azure allows {} (https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules)",
             kind.rule()
@@ -106,11 +103,15 @@ pub fn check(name: &Located<String>, kind: NameKind, errors: &mut Vec<Diagnostic
 }
 
 /// The names of a Key Vault secret reference.
-pub fn check_secret(secret: &KeyVaultSecret, errors: &mut Vec<Diagnostic>) {
-    check(&secret.vault, NameKind::KeyVault, errors);
-    check(&secret.secret, NameKind::Secret, errors);
+pub fn check_secret(
+    secret: &KeyVaultSecret,
+    at: soarc_lang::diagnostics::Span,
+    errors: &mut Vec<Diagnostic>,
+) {
+    check_at(&secret.vault, at, NameKind::KeyVault, errors);
+    check_at(&secret.secret, at, NameKind::Secret, errors);
     if let Some(group) = &secret.resource_group {
-        check(group, NameKind::ResourceGroup, errors);
+        check_at(group, at, NameKind::ResourceGroup, errors);
     }
     if let Some(subscription) = &secret.subscription_id {
         check_guid(subscription, "subscription id", errors);

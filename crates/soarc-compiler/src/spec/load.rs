@@ -83,6 +83,10 @@ pub fn parse_spec(
         return Ok(Spec::default());
     }
     serde_saphyr::from_str::<Spec>(text).map_err(|e| {
+        let raw = e.without_snippet().to_string();
+        if raw.contains("expected struct Secret") {
+            return inline_secret(&e, source, text);
+        }
         let mut diagnostic = Diagnostic::error("SPEC002", describe(&e));
         if let Some(location) = e.location().filter(|l| l.line() > 0) {
             diagnostic = diagnostic.at(Span {
@@ -105,6 +109,48 @@ pub fn parse_spec(
     })
 }
 
+/// SPEC086: a secret-typed field given a plain value. The parser's message would quote the
+/// value and the source snippet would show it: neither is printed. The message names the key
+/// (read from the source line) and its position, and shows the Key Vault form.
+fn inline_secret(
+    error: &serde_saphyr::Error,
+    source: &soarc_lang::diagnostics::SourceFile,
+    text: &str,
+) -> Diagnostic {
+    const SECRET_KEYS: &[&str] = &["password", "api_token", "personal_access_token"];
+    let start = error
+        .location()
+        .filter(|l| l.line() > 0)
+        .map_or(0, |l| l.line() as usize - 1);
+    // The parser may point at the enclosing mapping: the secret's key is on that line or below.
+    let found = text.lines().enumerate().skip(start).find_map(|(n, line)| {
+        let key = line
+            .split(':')
+            .next()?
+            .trim()
+            .trim_start_matches(['-', '{', ' ']);
+        SECRET_KEYS
+            .contains(&key)
+            .then(|| (n + 1, line.find(key).map_or(1, |c| c + 1), key))
+    });
+    let (key, at) = match found {
+        Some((line, column, key)) => (
+            key,
+            format!(" (at {}:{line}:{column})", source.path.display()),
+        ),
+        None => ("the secret", String::new()),
+    };
+    Diagnostic::error(
+        "SPEC086",
+        format!("`{key}` is written in the spec{at}; secrets must come from Key Vault"),
+    )
+    .in_file(&source.path)
+    .help(format!(
+        "store the value as a Key Vault secret and write `{key}: {{ key_vault: {{ vault: <vault name>, secret: <secret name> }} }}`; \
+         the value was not copied into any output or message, but treat it as exposed wherever the spec is shared, and rotate it"
+    ))
+}
+
 /// A help line for YAML syntax errors (the parser's own text names tokens, not fixes).
 fn syntax_help(error: &serde_saphyr::Error, line: Option<&str>) -> Option<String> {
     if !matches!(error, serde_saphyr::Error::ExternalMessage { .. }) {
@@ -112,8 +158,13 @@ fn syntax_help(error: &serde_saphyr::Error, line: Option<&str>) -> Option<String
     }
     let line = line.unwrap_or_default();
     Some(if line.contains('\t') {
-        "this line contains a tab: YAML indents with spaces only; replace the tabs with spaces".into()
-    } else if line.trim_start().starts_with('{') || line.trim_start().starts_with('[') || line.contains(": {") || line.contains(": [") {
+        "this line contains a tab: YAML indents with spaces only; replace the tabs with spaces"
+            .into()
+    } else if line.trim_start().starts_with('{')
+        || line.trim_start().starts_with('[')
+        || line.contains(": {")
+        || line.contains(": [")
+    {
         "check the brackets of this flow (JSON-style) value: every `{` and `[` needs its `}` and `]`, items are separated by commas, and text with `:`, `{` or `}` goes in quotes".into()
     } else {
         "check the indentation: items of one list or mapping start in the same column, nested ones further right (spaces only); quote text that contains `: ` or starts with `{`, `[`, `@`, `*`, `&`, `!`, `|`, `>`, `%` or a quote".into()
@@ -205,7 +256,10 @@ fn plain_message(message: &str) -> String {
     // "invalid type: map, expected struct Deployment" and the like: say the shape, not the
     // Rust type.
     if let Some(i) = message.find(", expected struct ") {
-        return format!("{}, expected a mapping (`key: value` lines) here", &message[..i]);
+        return format!(
+            "{}, expected a mapping (`key: value` lines) here",
+            &message[..i]
+        );
     }
     message.to_string()
 }
@@ -247,7 +301,9 @@ fn untagged_forms(name: &str) -> &'static str {
         "IssueType" => {
             "issue_type must be a name (`issue_type: Bug`) or an id (`issue_type: { id: \"10004\" }`)"
         }
-        _ => "this value has none of the forms accepted here; see schemas/soarc.schema.json or the README for examples",
+        _ => {
+            "this value has none of the forms accepted here; see schemas/soarc.schema.json or the README for examples"
+        }
     }
 }
 

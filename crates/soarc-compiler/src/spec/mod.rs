@@ -181,7 +181,9 @@ impl Connection {
         match self {
             Connection::ServiceNow(c) => Some(("password", &c.password)),
             Connection::JiraCloud(c) => Some(("api_token", &c.api_token)),
-            Connection::JiraDataCenter(c) => Some(("personal_access_token", &c.personal_access_token)),
+            Connection::JiraDataCenter(c) => {
+                Some(("personal_access_token", &c.personal_access_token))
+            }
             Connection::Sentinel { .. } | Connection::Office365(_) => None,
         }
     }
@@ -254,76 +256,13 @@ pub struct ServiceNowConnection {
 }
 
 /// A secret. soarc never puts secret values in templates: they come from Key Vault at
-/// deployment time (parameters file reference).
-#[derive(Debug, Clone, JsonSchema)]
+/// deployment time (parameters file reference). A plain value here is refused by the loader
+/// (SPEC086) without being repeated.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Secret {
     /// The Key Vault secret.
     pub key_vault: KeyVaultSecret,
-    /// The spec wrote a plain value instead (kept nowhere: only that it happened), which the
-    /// model reports at the key's position without repeating the value.
-    #[schemars(skip)]
-    pub written_inline: bool,
-}
-
-/// The mapping form of [`Secret`].
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SecretFields {
-    key_vault: KeyVaultSecret,
-}
-
-impl<'de> Deserialize<'de> for Secret {
-    /// A mapping is read as usual (errors inside it keep their positions); a scalar is a
-    /// credential written in the spec: accepted here, dropped, and reported by the model
-    /// (SPEC086), so that no parser message ever echoes it.
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Secret;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("`{ key_vault: { vault: <vault name>, secret: <secret name> } }`")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Secret, A::Error> {
-                let fields =
-                    SecretFields::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
-                Ok(Secret {
-                    key_vault: fields.key_vault,
-                    written_inline: false,
-                })
-            }
-            fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Secret, E> {
-                Ok(Secret::inline())
-            }
-            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Secret, E> {
-                Ok(Secret::inline())
-            }
-            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Secret, E> {
-                Ok(Secret::inline())
-            }
-            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Secret, E> {
-                Ok(Secret::inline())
-            }
-            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Secret, E> {
-                Ok(Secret::inline())
-            }
-        }
-        deserializer.deserialize_any(Visitor)
-    }
-}
-
-impl Secret {
-    fn inline() -> Secret {
-        let empty = || Located::new(String::new(), soarc_lang::diagnostics::Span::default());
-        Secret {
-            key_vault: KeyVaultSecret {
-                vault: empty(),
-                secret: empty(),
-                resource_group: None,
-                subscription_id: None,
-            },
-            written_inline: true,
-        }
-    }
 }
 
 /// A secret in Azure Key Vault.
