@@ -186,7 +186,7 @@ fn duplicate_orders_warn_but_build() {
 #[test]
 fn alert_rules_only_run_playbooks() {
     builds(
-        "  - name: r\n    order: 1\n    on: alerts\n    when: created\n    conditions: { analytics_rule_ids: [abc] }\n    actions: [ { run_playbook: on-alert } ]\n",
+        "  - name: r\n    order: 1\n    on: alerts\n    when: created\n    conditions: { analytics_rule_ids: [6c9b2e4a-3f1d-4b8e-9a57-1d2c3e4f5a6b] }\n    actions: [ { run_playbook: on-alert } ]\n",
     );
     fails(
         "  - name: r\n    order: 1\n    on: alerts\n    when: created\n    actions:\n      - add_task: { title: Look }\n",

@@ -81,9 +81,19 @@ fn wdl_special_characters_in_spec_text_stay_literal() {
 fn references_survive_next_to_special_characters() {
     let (workflow, _) = build("@here {{incident.title}} @{x} {{incident.number}}");
     let parsed = Template::parse(message(&workflow)).unwrap();
+    // A Sentinel comment is HTML: references are HTML-escaped (see tests/runtime_safety.rs).
+    let html = |e: &str| {
+        format!(
+            "<replace(replace(replace(replace(replace({e}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '\"', '&quot;'), '''', '&#39;')>"
+        )
+    };
     assert_eq!(
         wdl_text(&parsed),
-        "@here <triggerBody()?['object']?['properties']?['title']> @{x} <triggerBody()?['object']?['properties']?['incidentNumber']>"
+        format!(
+            "@here {} @{{x}} {}",
+            html("triggerBody()?['object']?['properties']?['title']"),
+            html("string(triggerBody()?['object']?['properties']?['incidentNumber'])")
+        )
     );
 }
 

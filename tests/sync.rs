@@ -145,7 +145,7 @@ fn servicenow_to_sentinel_polls_a_window_with_overlap_and_pages() {
     let queries = &list["inputs"]["queries"];
     assert_eq!(
         queries["sysparm_query"],
-        "correlation_display=Microsoft Sentinel^correlation_idISNOTEMPTY^stateIN6,7^sys_updated_on>=javascript:gs.minutesAgoStart(20)^ORDERBYsys_updated_on"
+        "correlation_display=Microsoft Sentinel^correlation_idISNOTEMPTY^stateIN6,7^sys_updated_on>=javascript:gs.minutesAgoStart(1440)^ORDERBYsys_updated_on"
     );
     assert_eq!(queries["sysparm_limit"], 100);
     assert_eq!(
@@ -253,7 +253,8 @@ fn sentinel_to_servicenow_resolves_open_tickets_with_mapped_close_code() {
     let list = action(&wf, "List_page_of_Open_ServiceNow_incidents");
     assert_eq!(
         list["inputs"]["queries"]["sysparm_query"],
-        "correlation_display=Microsoft Sentinel^correlation_id=@{triggerBody()?['object']?['name']}^stateNOT IN6,7,8"
+        // The incident name is a query value: `^` removed, `javascript:` defused.
+        "correlation_display=Microsoft Sentinel^correlation_id=@{if(startsWith(toLower(trim(replace(triggerBody()?['object']?['name'], '^', ''))), 'javascript:'), concat('_', replace(triggerBody()?['object']?['name'], '^', '')), replace(triggerBody()?['object']?['name'], '^', ''))}^stateNOT IN6,7,8"
     );
     // Resolved tickets leave the result set: every page is read from offset 0 again.
     assert_eq!(list["inputs"]["queries"]["sysparm_offset"], 0);
@@ -330,7 +331,7 @@ fn jira_to_sentinel_searches_done_issues_with_jql_and_finds_the_incident_by_labe
     );
     assert_eq!(
         search["body"]["jql"],
-        "project in (SEC) AND labels = soarc-sync AND statusCategory = Done AND updated >= -10m ORDER BY updated ASC"
+        "project in (SEC) AND labels = soarc-sync AND statusCategory = Done AND updated >= -1440m ORDER BY updated ASC"
     );
     assert!(
         search["body"]["nextPageToken"]
@@ -390,7 +391,8 @@ fn sentinel_to_jira_transitions_by_name_with_a_comment() {
     let search = &action(&wf, "Search_page_of_Open_Jira_issues")["inputs"]["body"];
     assert_eq!(
         search["jql"],
-        "labels = \"sentinel-@{triggerBody()?['object']?['name']}\" AND statusCategory != Done"
+        // Inside a JQL string literal: `\`, `"`, `'` and tab escaped.
+        r#"labels = "sentinel-@{replace(replace(replace(replace(triggerBody()?['object']?['name'], '\', '\\'), '"', '\"'), '''', '\'''), '	', '\t')}" AND statusCategory != Done"#
     );
     let find = &action(&wf, "Find_transition_for_Transition_Jira_issue")["inputs"];
     assert_eq!(

@@ -56,7 +56,10 @@ fn crates_depend_only_along_the_layers() {
     let packages = dependencies();
     let expected: [(&str, &[&str]); 7] = [
         ("soarc-lang", &[]),
-        ("soarc-test", &["soarc-compiler", "soarc-lang", "soarc-runtime"]),
+        (
+            "soarc-test",
+            &["soarc-compiler", "soarc-lang", "soarc-runtime"],
+        ),
         ("soarc-review", &["soarc-lang"]),
         ("soarc-validate", &["soarc-lang"]),
         ("soarc-compiler", &["soarc-lang", "soarc-validate"]),

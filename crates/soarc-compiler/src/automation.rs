@@ -58,6 +58,12 @@ pub fn compile(spec: &Spec, sources: &Sources, diagnostics: &mut Vec<Diagnostic>
         .iter()
         .map(|p| (p.name.value.as_str(), &p.trigger))
         .collect();
+    let labelers: Vec<&str> = spec
+        .playbooks
+        .iter()
+        .filter(|p| adds_labels(&p.steps))
+        .map(|p| p.name.value.as_str())
+        .collect();
     let mut compiled = Compiled::default();
     let mut names: HashMap<&str, Span> = HashMap::new();
     let mut orders: HashMap<i64, &Located<String>> = HashMap::new();
@@ -90,6 +96,7 @@ pub fn compile(spec: &Spec, sources: &Sources, diagnostics: &mut Vec<Diagnostic>
                 orders.insert(order, &rule.name);
             }
         }
+        refire_warning(rule, &labelers, diagnostics);
         let mut checker = RuleChecker {
             rule,
             playbooks: &playbooks,
@@ -106,6 +113,79 @@ pub fn compile(spec: &Spec, sources: &Sources, diagnostics: &mut Vec<Diagnostic>
         }
     }
     compiled
+}
+
+/// Whether steps add labels (tags) to incidents: `sentinel.add_label`, or
+/// `sentinel.close_incident` with `labels`, at any depth.
+fn adds_labels(steps: &[Located<crate::spec::Step>]) -> bool {
+    use crate::spec::Step;
+    steps.iter().any(|step| match &step.value {
+        Step::SentinelAddLabel(_) => true,
+        Step::SentinelCloseIncident(close) => !close.labels.is_empty(),
+        Step::If(s) => adds_labels(&s.then) || adds_labels(&s.otherwise),
+        Step::Switch(s) => s.cases.values().any(|c| adds_labels(c)) || adds_labels(&s.default),
+        Step::Foreach(s) => adds_labels(&s.steps),
+        Step::Scope(s) => adds_labels(&s.steps),
+        Step::ServiceNowQueryIncidents(s) => adds_labels(&s.steps),
+        Step::JiraSearchIssues(s) => adds_labels(&s.steps),
+        _ => false,
+    })
+}
+
+/// RULE011: an update rule on `labels_added` that runs a playbook fires again whenever a
+/// playbook adds a tag. Learn, "Automation rules triggers and conditions": the update trigger
+/// fires when "Comments, tags, or tactics are added to an incident", and "Tag added" means
+/// "New items of type Tag were added to the list", whoever added them (a playbook included;
+/// https://learn.microsoft.com/azure/sentinel/automation-rules-triggers-conditions).
+/// Conditions such as `tags_contain` test the incident's current tags, which still hold.
+fn refire_warning(
+    rule: &Located<AutomationRule>,
+    labelers: &[&str],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let Some(labels_added) = rule
+        .conditions
+        .as_ref()
+        .and_then(|c| c.value.labels_added.as_ref())
+        .filter(|l| l.value)
+    else {
+        return;
+    };
+    let runs: Vec<&str> = rule
+        .actions
+        .iter()
+        .filter_map(|a| match &a.value {
+            RuleAction::RunPlaybook(target) => match &target.value {
+                PlaybookTarget::Spec(name) => Some(name.as_str()),
+                PlaybookTarget::External(_) => None,
+            },
+            _ => None,
+        })
+        .collect();
+    if runs.is_empty() || labelers.is_empty() || rule.when.value != RuleWhen::Updated {
+        return;
+    }
+    let shown = |names: &[&str]| {
+        names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    diagnostics.push(
+        Diagnostic::warning(
+            codes::RULE011.code,
+            format!(
+                "automation rule `{}` fires on any added tag, including the tags playbooks {} add: it runs {} again each time",
+                rule.name.value,
+                shown(labelers),
+                shown(&runs)
+            ),
+        )
+        .at(labels_added.span)
+        .label("any new tag, whoever adds it")
+        .help("make sure a second run does nothing (with `sync:`, soarc's ticket steps skip incidents that already carry their ticket tag), or narrow the rule: `when: created`, or a tag condition that the playbook's own tags do not meet"),
+    );
 }
 
 struct RuleChecker<'a, 'd> {
@@ -348,6 +428,9 @@ impl RuleChecker<'_, '_> {
             ),
             (&c.product_names, PropertyName::AlertProductNames),
         ];
+        if let Some(ids) = &c.analytics_rule_ids {
+            self.check_analytics_rule_ids(ids);
+        }
         for (value, name) in texts {
             if let Some(v) = value {
                 let values = v.to_vec();
@@ -581,6 +664,24 @@ impl RuleChecker<'_, '_> {
         out
     }
 
+    /// Analytics rule ids as a playbook's `from_analytics_rule` takes them (SPEC044): the
+    /// rule's GUID, or its full resource id ending in `/alertRules/<GUID>`. A rule name
+    /// matches no incident, so the rule would never fire.
+    fn check_analytics_rule_ids(&mut self, ids: &Located<OneOrMany<String>>) {
+        for id in ids.to_vec() {
+            let guid = id.rsplit('/').next().unwrap_or_default();
+            let shaped = crate::model::names::is_guid(&id)
+                || (id.contains("/alertRules/") && crate::model::names::is_guid(guid));
+            if !shaped {
+                self.diagnostics.push(
+                    Diagnostic::error(codes::SPEC044.code, format!("`{id}` is not an analytics rule id"))
+                        .at(ids.span.or(self.rule.span))
+                        .help("use the rule's id, the GUID at the end of its resource id (Analytics, rule, `id`), or the full resource id"),
+                );
+            }
+        }
+    }
+
     fn non_empty<T>(&mut self, at: &Located<OneOrMany<T>>, values: &[String]) -> bool {
         if values.is_empty() {
             self.error(
@@ -783,6 +884,20 @@ impl RuleChecker<'_, '_> {
                     owner.span,
                     "the owner names nobody".into(),
                     "give `object_id`, `email` or `user_principal_name`",
+                );
+            }
+            // Sentinel identifies owners by Entra object id (IncidentOwnerInfo.objectId, a
+            // GUID; bicep-types-az Microsoft.SecurityInsights): a group has no mailbox identity
+            // Sentinel can resolve, so a group owner needs its object id. E-mail or UPN alone
+            // is the documented fallback for users only.
+            if o.object_id.is_none()
+                && o.owner_type == Some(crate::spec::automation::OwnerType::Group)
+            {
+                self.error(
+                    codes::RULE008.code,
+                    owner.span,
+                    "a group owner is given without its object id".into(),
+                    "Sentinel assigns groups by Entra object id: write `owner: { object_id: <GUID>, type: Group }` (`az ad group show --group <name> --query id -o tsv`)",
                 );
             }
             if let Some(id) = &o.object_id

@@ -223,8 +223,8 @@ pub static SPEC044: Code = Code {
     code: "SPEC044",
     title: "comparison without two operands",
     severity: Severity::Error,
-    explanation: "A comparison in a condition does not have exactly two operands.",
-    fix: r#"Write `equals: ["{{incident.severity}}", High]`."#,
+    explanation: "A comparison in a condition does not have exactly two operands, or an analytics rule id (`from_analytics_rule`, an automation rule's `analytics_rule_ids`) is not a rule GUID or rule resource id.",
+    fix: "Write `equals: [\"{{incident.severity}}\", High]`; give the rule's id, the GUID at the end of its resource id.",
 };
 
 pub static SPEC045: Code = Code {
@@ -273,6 +273,22 @@ pub static SPEC053: Code = Code {
     severity: Severity::Error,
     explanation: "`{{id.list}}` of `sentinel.get_entities` used in text.",
     fix: r#"In text write `{{id.text}}`; the list goes alone in a Jira description block: `- bullets: "{{id.list}}"`."#,
+};
+
+pub static SPEC054: Code = Code {
+    code: "SPEC054",
+    title: "reference where its language cannot hold it safely",
+    severity: Severity::Error,
+    explanation: "A reference sits where its language cannot hold it safely: in a `jql:` outside a quoted string.",
+    fix: "Write it in double quotes (`summary ~ \"{{incident.title}}\"`): soarc escapes `\\`, `\"` and `'` in the value. See \"What is escaped where\" in the README.",
+};
+
+pub static SPEC055: Code = Code {
+    code: "SPEC055",
+    title: "literal is not a value of the enumerated field",
+    severity: Severity::Error,
+    explanation: "A literal compared with an enumerated field (`equals`, `not_equals`, a `switch` case, `contains` on `incident.tactics`) is not one of its values, e.g. `Hgh` or `medium` for `incident.severity`: that branch would never run.",
+    fix: "Use one of the listed values (case-sensitive); the nearest is suggested.",
 };
 
 pub static SPEC060: Code = Code {
@@ -361,6 +377,22 @@ pub static SPEC084: Code = Code {
     severity: Severity::Error,
     explanation: "Two Key Vault references name the same vault with different resource groups.",
     fix: "A vault lives in one resource group: give every reference to it the same `resource_group`.",
+};
+
+pub static SPEC085: Code = Code {
+    code: "SPEC085",
+    title: "name breaks Azure naming rules",
+    severity: Severity::Error,
+    explanation: "A name that becomes an Azure resource name breaks Azure's naming rules: a Key Vault name (3-24 letters, digits, hyphens, starting with a letter, no `--`), a secret name, a resource group (1-90, no trailing `.`), a workspace name, or a subscription id that is not a GUID.",
+    fix: "Rename it as the message says (Learn: \"Naming rules and restrictions for Azure resources\").",
+};
+
+pub static SPEC086: Code = Code {
+    code: "SPEC086",
+    title: "credential written in the spec",
+    severity: Severity::Error,
+    explanation: "A credential is written in the spec: a secret-typed field (`password`, `api_token`, `personal_access_token`, an `http` step's `secrets:` entry) given a plain value, or a literal `Authorization`/API-key header, or a key or token in an `http` step's query or URL. The value is never printed.",
+    fix: "Put it in Key Vault and write `{ key_vault: { vault: <vault>, secret: <name> } }`; in `http` steps declare it under `secrets:` and write `{{secrets.NAME}}`. Rotate the exposed value.",
 };
 
 pub static SPEC090: Code = Code {
@@ -471,7 +503,7 @@ pub static RULE008: Code = Code {
     code: "RULE008",
     title: "invalid automation rule value",
     severity: Severity::Error,
-    explanation: "An invalid value: `expires` not an ISO-8601 date-time, a malformed external Logic App id or GUID, an empty display name, an owner without an id or e-mail.",
+    explanation: "An invalid value: `expires` not an ISO-8601 date-time, a malformed external Logic App id or GUID, an empty display name, an owner without an id or e-mail, a `Group` owner without `object_id` (Sentinel assigns by object id).",
     fix: "Fix the value as the message says.",
 };
 
@@ -489,6 +521,14 @@ pub static RULE010: Code = Code {
     severity: Severity::Error,
     explanation: "An automation rule name is a Windows device name (`con`, `aux`, `nul`, `prn`, `com1`-`com9`, `lpt1`-`lpt9`, any case, also with an extension such as `con.txt`).",
     fix: "Rename the rule.",
+};
+
+pub static RULE011: Code = Code {
+    code: "RULE011",
+    title: "update rule re-fires on the playbooks' own tags",
+    severity: Severity::Warning,
+    explanation: "An update rule on `labels_added` runs playbooks while spec playbooks add tags themselves: \"Tag added\" fires for any new tag, so the rule runs again after each of those playbook runs.",
+    fix: "Make the playbook's second run a no-op (with `sync:`, soarc's ticket steps skip incidents that already carry their ticket tag), or narrow the rule (`when: created`, a tag condition the playbooks' own tags do not meet).",
 };
 
 pub static OUT001: Code = Code {
@@ -568,9 +608,10 @@ pub static ALL: &[&Code] = &[
     &SPEC001, &SPEC002, &SPEC003, &SPEC004, &SPEC005, &SPEC020, &SPEC021, &SPEC022, &SPEC023,
     &SPEC024, &SPEC029, &SPEC030, &SPEC031, &SPEC032, &SPEC033, &SPEC034, &SPEC035, &SPEC036,
     &SPEC037, &SPEC038, &SPEC039, &SPEC040, &SPEC041, &SPEC042, &SPEC043, &SPEC044, &SPEC045,
-    &SPEC046, &SPEC050, &SPEC051, &SPEC052, &SPEC053, &SPEC060, &SPEC070, &SPEC071, &SPEC072,
-    &SPEC073, &SPEC074, &SPEC080, &SPEC081, &SPEC082, &SPEC083, &SPEC084, &SPEC090, &SPEC091,
-    &SPEC092, &SPEC094, &SPEC095, &SPEC096, &RULE001, &RULE002, &RULE003, &RULE004, &RULE005,
-    &RULE006, &RULE007, &RULE008, &RULE009, &RULE010, &OUT001, &OUT002, &TEST001, &TEST002,
-    &TEST003, &TEST004, &TEST005, &TEST006, &TEST007,
+    &SPEC046, &SPEC050, &SPEC051, &SPEC052, &SPEC053, &SPEC054, &SPEC055, &SPEC060, &SPEC070,
+    &SPEC071, &SPEC072, &SPEC073, &SPEC074, &SPEC080, &SPEC081, &SPEC082, &SPEC083, &SPEC084,
+    &SPEC085, &SPEC086, &SPEC090, &SPEC091, &SPEC092, &SPEC094, &SPEC095, &SPEC096, &RULE001,
+    &RULE002, &RULE003, &RULE004, &RULE005, &RULE006, &RULE007, &RULE008, &RULE009, &RULE010,
+    &RULE011, &OUT001, &OUT002, &TEST001, &TEST002, &TEST003, &TEST004, &TEST005, &TEST006,
+    &TEST007,
 ];

@@ -62,6 +62,17 @@ const DEFAULT_RESOLVE_CODES: &[(&str, &str)] = &[
     ("Undetermined", "Solved (Work Around)"),
 ];
 
+/// How far back an inbound sync looks: 24 hours (at least twice the polling interval), so
+/// that closures made during an outage of the playbook, the connector or the ticket system
+/// of up to a day are still picked up. Re-reading them is harmless: closing skips incidents
+/// that are already closed (`sentinel.close_incident` reads the status first), so each
+/// ticket is processed once in effect however many polls see it.
+const CATCH_UP_MINUTES: u32 = 24 * 60;
+
+fn catch_up_minutes(interval_minutes: u32) -> u32 {
+    CATCH_UP_MINUTES.max(interval_minutes * 2)
+}
+
 /// `5m` / `2h` to (frequency, interval, minutes).
 pub fn parse_interval(text: &str) -> Option<(Frequency, u32, u32)> {
     let text = text.trim();
@@ -254,7 +265,34 @@ fn correlate_steps(
                     span,
                 ),
             );
-            i += 1;
+            // Idempotent creation: the create step and the rest of its block run only if
+            // the incident has no ticket tag yet. A second run for the same incident (the
+            // automation rule firing again, a manual re-run) opens no second ticket.
+            let prefix = match &steps[i].value {
+                Step::JiraCreateIssue(s) => format!("jira:{}-", s.project.value),
+                _ => "servicenow:".to_string(),
+            };
+            let mut rest = steps.split_off(i);
+            // Later creates of the same block are correlated (and guarded) too.
+            let mut tail = rest.split_off(2);
+            correlate_steps(&mut tail, connection, jira, counter);
+            rest.extend(tail);
+            steps.push(Located::new(
+                Step::If(IfStep {
+                    name: None,
+                    condition: Located::new(
+                        Predicate::Not(Box::new(Located::new(
+                            Predicate::HasLabelStartingWith(Located::new(prefix, span)),
+                            span,
+                        ))),
+                        span,
+                    ),
+                    then: rest,
+                    otherwise: Vec::new(),
+                }),
+                span,
+            ));
+            return;
         }
         i += 1;
     }
@@ -374,7 +412,7 @@ fn servicenow(
         // Twice the interval: a late or failed run is covered by the next one.
         let query = format!(
             "correlation_display=Microsoft Sentinel^correlation_idISNOTEMPTY^stateIN6,7^sys_updated_on>=javascript:gs.minutesAgoStart({})^ORDERBYsys_updated_on",
-            minutes * 2
+            catch_up_minutes(minutes)
         );
         let close = at.step(Step::SentinelCloseIncident(CloseIncident {
             name: None,
@@ -555,7 +593,7 @@ fn jira(
             .unwrap_or(SentinelClassification::Undetermined);
         let jql = format!(
             "{projects}labels = {JIRA_SYNC_LABEL} AND statusCategory = Done AND updated >= -{}m ORDER BY updated ASC",
-            minutes * 2
+            catch_up_minutes(minutes)
         );
         let close = at.step(Step::SentinelCloseIncident(CloseIncident {
             name: None,

@@ -212,7 +212,8 @@ impl PlaybookCompiler<'_> {
             t(").</p><p>Failed action: "),
             e(failed_name.clone()),
             t("<br>Error: "),
-            e(error.clone()),
+            // The error text comes from the failed call (a remote service's message): HTML.
+            e(super::encode::html_text(error.clone())),
             t("</p><p><a href=\""),
         ];
         html.extend(link.iter().cloned());

@@ -279,7 +279,11 @@ impl<'a> PlaybookCompiler<'a> {
                 );
                 continue;
             }
-            let value = self.json(value, value.span.or(at));
+            // Text in the spec is text in the request: a lone `"{{incident.number}}"` is sent
+            // as the string "42", not the number 42, which a text custom field rejects
+            // (Jira REST API, create issue: a text field takes a string). Numbers and
+            // booleans written as such stay what they are.
+            let value = self.json_strings(value, value.span.or(at));
             fields.insert(field.value.clone(), value);
         }
 

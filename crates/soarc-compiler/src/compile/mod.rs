@@ -6,9 +6,11 @@
 //! Errors are collected with their spec position; nothing is emitted if any occurs.
 
 pub mod deployment;
+mod encode;
 mod entities;
 mod failure;
 mod jira;
+mod literals;
 mod refs;
 pub mod retry;
 mod steps;
@@ -196,17 +198,28 @@ fn check_playbook_name(name: &Located<String>, errors: &mut Vec<Diagnostic>) {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !ok {
-        let suggestion: String = value
-            .to_ascii_lowercase()
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-            .collect();
+        let mut suggestion = String::new();
+        for c in value.to_ascii_lowercase().chars() {
+            let c = if c.is_ascii_alphanumeric() { c } else { '-' };
+            if !(c == '-' && (suggestion.is_empty() || suggestion.ends_with('-'))) {
+                suggestion.push(c);
+            }
+        }
+        let mut suggestion = suggestion.trim_matches('-').to_string();
+        if !suggestion.starts_with(|c: char| c.is_ascii_lowercase()) {
+            suggestion = if suggestion.is_empty() {
+                "my-playbook".into()
+            } else {
+                format!("playbook-{suggestion}")
+            };
+        }
+        suggestion.truncate(64);
+        let suggestion = suggestion.trim_end_matches('-');
         errors.push(
             Diagnostic::error(codes::SPEC030.code, format!("playbook name `{value}` is not valid"))
                 .at(name.span.with_len(value.chars().count()))
                 .help(format!(
-                    "use lowercase letters, digits and dashes, starting with a letter, at most 64 characters, e.g. `{}`",
-                    suggestion.trim_matches('-')
+                    "use lowercase letters, digits and dashes, starting with a letter, at most 64 characters, e.g. `{suggestion}`"
                 )),
         );
     }
@@ -265,6 +278,8 @@ pub(crate) struct PlaybookCompiler<'a> {
     mappings_used: IndexSet<String>,
     /// Actions a step needs right before it in the same block (Key Vault reads).
     before: Vec<(String, wdl::Action)>,
+    /// Actions a step needs right after it in the same block (the ServiceNow description).
+    after: Vec<(String, wdl::Action)>,
     /// Variables steps declare; initialised at the top level after the playbook's own.
     step_variables: Vec<(String, wdl::Action)>,
     /// ADF list items of entity steps: (variable, actions that only build it). Dropped
@@ -277,6 +292,8 @@ pub(crate) struct PlaybookCompiler<'a> {
     /// Steps build incident ARM ids from the workspace's: the definition declares
     /// [`WORKSPACE_ID_PARAMETER`], which the ARM template supplies.
     uses_workspace_id: bool,
+    /// `{{secrets.NAME}}` of the `http` step being compiled: the Key Vault read's value.
+    secrets_in_scope: IndexMap<String, Expr>,
 }
 
 impl<'a> PlaybookCompiler<'a> {
@@ -301,11 +318,13 @@ impl<'a> PlaybookCompiler<'a> {
             connections: IndexMap::new(),
             mappings_used: IndexSet::new(),
             before: Vec::new(),
+            after: Vec::new(),
             step_variables: Vec::new(),
             entity_lists: Vec::new(),
             lists_used: IndexSet::new(),
             playbook_retry: retry::default_policy(),
             uses_workspace_id: false,
+            secrets_in_scope: IndexMap::new(),
         }
     }
 
@@ -746,6 +765,12 @@ impl<'a> PlaybookCompiler<'a> {
     /// Text of a spec string, resolved to a WDL template. A lone reference keeps its
     /// value's type (`@expr`); text around references makes it a string (`@{expr}`).
     fn text(&mut self, text: &str, span: Span) -> Template {
+        self.text_in(text, span, encode::Lang::Plain)
+    }
+
+    /// Like [`Self::text`], for a string in language `lang`: each reference is encoded for
+    /// where it lands (see [`encode`]), or refused where the language cannot take it.
+    fn text_in(&mut self, text: &str, span: Span, lang: encode::Lang) -> Template {
         let pieces = match crate::model::text::parse(text) {
             Ok(pieces) => pieces,
             Err(e) => {
@@ -759,13 +784,26 @@ impl<'a> PlaybookCompiler<'a> {
             }
         };
         let mut parts = Vec::new();
+        let mut scanner = encode::Scanner::new(lang);
         for piece in pieces {
             match piece {
-                crate::model::text::Piece::Text(t) => parts.push(wdl::Part::Text(t)),
+                crate::model::text::Piece::Text(t) => {
+                    scanner.text(&t);
+                    parts.push(wdl::Part::Text(t));
+                }
                 crate::model::text::Piece::Ref { path, start, end } => {
                     let at = self.locate(text, start, end - start, span);
-                    if let Some((expr, _)) = self.reference(&path, at) {
-                        parts.push(wdl::Part::Expr(expr));
+                    let slot = scanner.reference();
+                    let Some((expr, ty)) = self.reference(&path, at) else {
+                        continue;
+                    };
+                    match slot {
+                        Ok(slot) => parts.push(wdl::Part::Expr(encode::encode(slot, expr, ty))),
+                        Err(refused) => self.error(
+                            Diagnostic::error(codes::SPEC054.code, refused.message)
+                                .at(at)
+                                .help(refused.help),
+                        ),
                     }
                 }
             }
@@ -779,7 +817,12 @@ impl<'a> PlaybookCompiler<'a> {
 
     /// Like [`Self::text`], but always a string (for fields that must be text).
     fn string_text(&mut self, text: &str, span: Span) -> Template {
-        match self.text(text, span) {
+        self.string_text_in(text, span, encode::Lang::Plain)
+    }
+
+    /// Like [`Self::text_in`], but always a string.
+    fn string_text_in(&mut self, text: &str, span: Span, lang: encode::Lang) -> Template {
+        match self.text_in(text, span, lang) {
             Template::Expr(e) => Template::Interpolated(vec![wdl::Part::Expr(e)]),
             other => other,
         }
@@ -793,6 +836,23 @@ impl<'a> PlaybookCompiler<'a> {
             Value::Object(map) => Value::Object(
                 map.iter()
                     .map(|(k, v)| (k.clone(), self.json(v, span)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    /// Like [`Self::json`], but every string stays a string (a lone reference is
+    /// interpolated, `@{...}`, rather than keeping its value's type).
+    fn json_strings(&mut self, value: &Value, span: Span) -> Value {
+        match value {
+            Value::String(s) => Value::String(self.string_text(s, span).to_wdl_string()),
+            Value::Array(items) => {
+                Value::Array(items.iter().map(|v| self.json_strings(v, span)).collect())
+            }
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), self.json_strings(v, span)))
                     .collect(),
             ),
             other => other.clone(),

@@ -24,6 +24,23 @@ impl PlaybookCompiler<'_> {
             return Some((expr, ValueType::Object));
         }
 
+        if root == "secrets" {
+            let name = rest.first().map(String::as_str).unwrap_or_default();
+            if let (Some(value), 1) = (self.secrets_in_scope.get(name), rest.len()) {
+                return Some((value.clone(), ValueType::Text));
+            }
+            let help = if self.secrets_in_scope.is_empty() {
+                "secrets are read from Key Vault by the `http` step that uses them: declare `secrets: { NAME: { key_vault: { vault: ..., secret: ... } } }` on that step and write `{{secrets.NAME}}` in its `uri`, `headers`, `query` or `body`".to_string()
+            } else {
+                self.suggest_in(
+                    name,
+                    self.secrets_in_scope.keys().map(String::as_str),
+                    "declare it under this step's `secrets:`",
+                )
+            };
+            return self.unknown(&shown, span, help);
+        }
+
         if root == "variables" {
             let Some(name) = rest.first() else {
                 return self.unknown(
@@ -148,6 +165,18 @@ impl PlaybookCompiler<'_> {
                 )
                 .at(span)
                 .help(help),
+            );
+            return None;
+        }
+        if let Some(later) = step_defined_in(&self.playbook.steps, root) {
+            self.error(
+                Diagnostic::error(
+                    codes::SPEC051.code,
+                    format!("`{{{{{shown}}}}}` refers to step `{root}`, which is defined later, at line {}", later.line),
+                )
+                .at(span)
+                .label("not defined yet here")
+                .help(format!("a step can only use the outputs of steps before it: move step `{root}` above this one, or this reference below it")),
             );
             return None;
         }
@@ -289,4 +318,37 @@ fn article(root: &str) -> &'static str {
         "entity" => "the entity trigger",
         _ => "the HTTP request trigger",
     }
+}
+
+/// Where a step with id `id` is written in `steps` (nested steps included), if anywhere.
+fn step_defined_in(steps: &[crate::spec::Located<crate::spec::Step>], id: &str) -> Option<Span> {
+    use crate::spec::Step;
+    steps.iter().find_map(|step| {
+        let own = match &step.value {
+            Step::ServiceNowCreateIncident(s) => s.id.as_ref(),
+            Step::JiraCreateIssue(s) => s.id.as_ref(),
+            Step::SentinelGetEntities(s) => Some(&s.id),
+            Step::Http(s) => s.id.as_ref(),
+            Step::Compose(s) => s.id.as_ref(),
+            _ => None,
+        };
+        if let Some(own) = own.filter(|o| o.value == id) {
+            return Some(own.span.or(step.span));
+        }
+        match &step.value {
+            Step::If(s) => {
+                step_defined_in(&s.then, id).or_else(|| step_defined_in(&s.otherwise, id))
+            }
+            Step::Switch(s) => s
+                .cases
+                .values()
+                .find_map(|c| step_defined_in(c, id))
+                .or_else(|| step_defined_in(&s.default, id)),
+            Step::Foreach(s) => step_defined_in(&s.steps, id),
+            Step::Scope(s) => step_defined_in(&s.steps, id),
+            Step::ServiceNowQueryIncidents(s) => step_defined_in(&s.steps, id),
+            Step::JiraSearchIssues(s) => step_defined_in(&s.steps, id),
+            _ => None,
+        }
+    })
 }

@@ -96,7 +96,7 @@ impl PlaybookCompiler<'_> {
             let mut compiled = self.step(step);
             let (own, connection) = step.value.retry();
             let policy = self.retry_for(own, connection, step.span);
-            for (_, action) in self.before.iter_mut() {
+            for (_, action) in self.before.iter_mut().chain(self.after.iter_mut()) {
                 set_retry(action, &policy);
             }
             if let Some((_, action)) = compiled.as_mut() {
@@ -108,6 +108,10 @@ impl PlaybookCompiler<'_> {
             }
             if let Some((name, compiled)) = compiled {
                 chain(&mut actions, name.clone(), compiled, previous.as_deref());
+                previous = Some(name);
+            }
+            for (name, after) in std::mem::take(&mut self.after) {
+                chain(&mut actions, name.clone(), after, previous.as_deref());
                 previous = Some(name);
             }
         }
@@ -170,8 +174,13 @@ impl PlaybookCompiler<'_> {
                         .at(span),
                     );
                 }
+                let enumerated = self.enum_values(&s.on);
                 let mut cases = IndexMap::new();
                 for (value, steps) in &s.cases {
+                    if let Some((values, field)) = &enumerated {
+                        let at = value.span.or(span);
+                        self.check_enum_literal(values, field, &value.value, at);
+                    }
                     let case_name = self.action_name(
                         None,
                         &format!("Case_{}", value.value),
@@ -357,8 +366,13 @@ impl PlaybookCompiler<'_> {
             self.use_connection_named(&s.connection, s.connection.span.or(span), "servicenow");
         let name = self.action_name(s.name.as_ref(), "Create_ServiceNow_incident", span);
         let mut body = serde_json::Map::new();
+        let mut description = None;
         for (field, value) in s.fields.standard() {
             let v = self.field_value(value, span);
+            if field == "description" {
+                description = Some(v);
+                continue;
+            }
             body.insert(field.to_string(), v);
         }
         // The ticket carries the Sentinel incident's name (a GUID, 36 characters) so that
@@ -408,6 +422,32 @@ impl PlaybookCompiler<'_> {
             span,
         );
         let key = key?;
+        // Learn, ServiceNow connector, known issues: "When using the Create Record action,
+        // it's not possible to specify the full record description. The field value will be
+        // ignored." (https://learn.microsoft.com/connectors/service-now/#known-issues-and-limitations).
+        // The description is therefore written by an update of the new record right after
+        // (Table API PUT /api/now/table/{table}/{sys_id}: "Name-value pairs for the field(s)
+        // to update"), which the connector passes through.
+        if let Some(description) = description {
+            let update = self.action_name(None, &format!("Set_description_of_{name}"), span);
+            let sys_id = Expr::call("body", vec![Expr::str(&name)])
+                .prop("result")
+                .prop("sys_id");
+            let path = Template::Interpolated(vec![
+                wdl::Part::Text("/api/now/v2/table/incident/".into()),
+                wdl::Part::Expr(Expr::call("encodeURIComponent", vec![sys_id])),
+            ]);
+            self.after.push((
+                update,
+                api_call(
+                    &key,
+                    "put",
+                    path.to_wdl_string(),
+                    Some(servicenow_queries([])),
+                    Some(json!({ "description": description })),
+                ),
+            ));
+        }
         Some((
             name,
             api_call(
@@ -443,7 +483,7 @@ impl PlaybookCompiler<'_> {
         };
         let key = self.use_connection_named(connection, span, "sentinel")?;
         let name = self.action_name(user_name.as_ref(), "Add_comment_to_incident", span);
-        let message = self.string_text(message, span);
+        let message = self.string_text_in(message, span, super::encode::Lang::Html);
         Some((
             name,
             api_call(
@@ -469,7 +509,11 @@ impl PlaybookCompiler<'_> {
                     .help("use an https:// URL; credentials and incident data must not travel in clear text"),
             );
         }
-        let uri = self.string_text(&s.uri, uri_span).to_wdl_string();
+        self.check_literal_credentials(s, span);
+        self.read_http_secrets(s, &name, span);
+        let uri = self
+            .string_text_in(&s.uri, uri_span, super::encode::Lang::Url)
+            .to_wdl_string();
         let mut headers = IndexMap::new();
         for (header, value) in &s.headers {
             headers.insert(
@@ -491,6 +535,7 @@ impl PlaybookCompiler<'_> {
                 "audience": audience,
             }),
         });
+        self.secrets_in_scope.clear();
         let method = s.method.as_str().to_string();
         self.register(s.id.as_ref(), &name, StepOutputs::Http, span);
         let mut http = action(ActionKind::Http {
@@ -504,15 +549,97 @@ impl PlaybookCompiler<'_> {
                 retry_policy: None,
             },
         });
-        if s.secure {
-            http.runtime_configuration = Some(wdl::RuntimeConfiguration {
-                secure_data: Some(wdl::SecureData {
-                    properties: vec!["inputs".into(), "outputs".into()],
-                }),
-                concurrency: None,
-            });
+        // Secrets travel in the inputs: hidden from run history (secureData; Learn, "Secure
+        // access and data in Azure Logic Apps", obfuscate data in run history).
+        let hidden: &[&str] = match (s.secure, s.secrets.is_empty()) {
+            (true, _) => &["inputs", "outputs"],
+            (false, false) => &["inputs"],
+            (false, true) => &[],
+        };
+        if !hidden.is_empty() {
+            http.runtime_configuration = Some(super::jira::secure(hidden));
         }
         Some((name, http))
+    }
+
+    /// The Key Vault reads of an `http` step's `secrets:`, run right before it; their values
+    /// become `{{secrets.NAME}}` while the step is compiled.
+    fn read_http_secrets(&mut self, s: &spec::HttpStep, action: &str, span: Span) {
+        for (secret_name, secret) in &s.secrets {
+            let key_vault = &secret.value.key_vault;
+            crate::model::names::check_secret(key_vault, secret.span.or(span), &mut self.errors);
+            let vault = self.use_key_vault(key_vault);
+            let read = self.action_name(
+                None,
+                &format!("Get_{}_for_{action}", secret_name.value),
+                secret_name.span.or(span),
+            );
+            let path = Template::Interpolated(vec![
+                wdl::Part::Text("/secrets/".into()),
+                wdl::Part::Expr(Expr::call(
+                    "encodeURIComponent",
+                    vec![Expr::str(&key_vault.secret.value)],
+                )),
+                wdl::Part::Text("/value".into()),
+            ]);
+            let mut get_secret = api_call(&vault, "get", path.to_wdl_string(), None, None);
+            get_secret.runtime_configuration = Some(super::jira::secure(&["inputs", "outputs"]));
+            self.before.push((read.clone(), get_secret));
+            self.secrets_in_scope.insert(
+                secret_name.value.clone(),
+                Expr::call("body", vec![Expr::str(&read)]).prop("value"),
+            );
+        }
+    }
+
+    /// SPEC086: a credential written literally in an `http` step (an `Authorization` or
+    /// API-key header, a key or token in the query), with the names `soarc validate`'s
+    /// WDL023 looks for; reported here once, at the spec's position.
+    fn check_literal_credentials(&mut self, s: &spec::HttpStep, span: Span) {
+        use soarc_validate::rules::wdl023_hardcoded_credential::{
+            is_credential_header, is_credential_query,
+        };
+        let literal = |text: &str| !text.contains("{{") && text.trim().chars().count() >= 8;
+        let mut found: Vec<(String, Span)> = Vec::new();
+        for (header, value) in &s.headers {
+            if is_credential_header(header) && literal(value) {
+                found.push((format!("header `{header}`"), value.span.or(span)));
+            }
+        }
+        for (query, value) in &s.query {
+            if is_credential_query(query) && literal(value) {
+                found.push((format!("query value `{query}`"), value.span.or(span)));
+            }
+        }
+        if let Some((_, query)) = s.uri.value.split_once('?') {
+            for pair in query.split('&') {
+                let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+                if is_credential_query(key) && literal(value) {
+                    found.push((format!("`{key}=` in the URL"), s.uri.span.or(span)));
+                }
+            }
+        }
+        for (what, at) in found {
+            // No source snippet: it would print the credential. The position goes in the text.
+            let file = self
+                .sources
+                .get(at.file)
+                .map(|f| f.path.clone())
+                .unwrap_or_default();
+            self.error(
+                Diagnostic::error(
+                    codes::SPEC086.code,
+                    format!(
+                        "the {what} of this http step (at {}:{}:{}) is a credential written in the spec",
+                        file.display(),
+                        at.line,
+                        at.column
+                    ),
+                )
+                .in_file(&file)
+                .help("keep it in Key Vault: `secrets: { api_key: { key_vault: { vault: <vault name>, secret: <secret name> } } }` on the step, and `{{secrets.api_key}}` where the value was (or `authentication: { managed_identity: ... }` where the API allows it); treat the written value as exposed and rotate it"),
+            );
+        }
     }
 
     fn variable_action(
@@ -675,6 +802,13 @@ impl PlaybookCompiler<'_> {
             json!({ op: values })
         };
         match &predicate.value {
+            Predicate::Equals(o) | Predicate::NotEquals(o) => {
+                self.check_compared_literals(o, span);
+            }
+            Predicate::Contains(o) => self.check_contained_literal(o, span),
+            _ => {}
+        }
+        match &predicate.value {
             Predicate::Equals(o) => binary(self, "equals", o),
             Predicate::NotEquals(o) => json!({ "not": binary(self, "equals", o) }),
             Predicate::Contains(o) => binary(self, "contains", o),
@@ -688,10 +822,22 @@ impl PlaybookCompiler<'_> {
                 let labels = self.incident_array("labels", "has_label", label.span.or(span));
                 // Labels are objects (`labelName`, `labelType`); their JSON text, lower-cased,
                 // has `"labelname":"<tag>"` (tags match case-insensitively).
-                let needle = format!(
+                // The needle is literal text: `@` in it is escaped (`@@`) so Logic Apps
+                // does not evaluate it.
+                let needle = Template::Literal(format!(
                     "\"labelname\":{}",
                     Value::String(label.value.to_lowercase())
-                );
+                ))
+                .to_wdl_string();
+                json!({ "contains": [labels, needle] })
+            }
+            Predicate::HasLabelStartingWith(prefix) => {
+                let labels = self.incident_array("labels", "has_label", prefix.span.or(span));
+                // As `has_label`, without the closing quote: a prefix of the label's name.
+                let quoted = Value::String(prefix.value.to_lowercase()).to_string();
+                let needle =
+                    Template::Literal(format!("\"labelname\":{}", &quoted[..quoted.len() - 1]))
+                        .to_wdl_string();
                 json!({ "contains": [labels, needle] })
             }
             Predicate::FromAnalyticsRule(rules) => {

@@ -11,6 +11,7 @@
 use indexmap::IndexMap;
 use serde_json::{Value, json};
 
+use super::encode::{self, Lang};
 use super::jira::{Jira, secure};
 use super::steps::{action, api_call, servicenow_queries};
 use super::{LoopScope, PlaybookCompiler, TriggerKind};
@@ -195,7 +196,7 @@ impl<'a> PlaybookCompiler<'a> {
         let list = self.action_name(None, &format!("List_page_of_{name}"), span);
         let foreach = self.action_name(None, &format!("For_each_{}", s.item_name.value), span);
         let page = self.page_size(s.page_size.as_ref(), 100, 10_000, span);
-        let query = self.string_text(&s.query, s.query.span.or(span));
+        let query = self.string_text_in(&s.query, s.query.span.or(span), Lang::ServiceNowQuery);
         let body = self.loop_body(&s.item_name, &foreach, &s.steps, span);
         let key = key?;
         // Re-querying from offset 0 suits loops that take records out of the result set;
@@ -296,7 +297,7 @@ impl<'a> PlaybookCompiler<'a> {
         let search = self.action_name(None, &format!("Search_page_of_{name}"), span);
         let foreach = self.action_name(None, &format!("For_each_{}", s.item_name.value), span);
         let page = self.page_size(s.page_size.as_ref(), 50, 100, span);
-        let jql = self.string_text(&s.jql, s.jql.span.or(span));
+        let jql = self.string_text_in(&s.jql, s.jql.span.or(span), Lang::Jql);
         let body = self.loop_body(&s.item_name, &foreach, &s.steps, span);
         let jira = jira?;
         let authorization = self.jira_authorization(jira, &s.connection, &name, span);
@@ -738,7 +739,7 @@ impl<'a> PlaybookCompiler<'a> {
                 run_after(
                     connector(
                         "/Incidents/Comment",
-                        json!({ "incidentArmId": arm_id_text, "message": comment.to_wdl_string() }),
+                        json!({ "incidentArmId": arm_id_text, "message": encode::html_template(comment.clone()).to_wdl_string() }),
                     ),
                     &update,
                 ),

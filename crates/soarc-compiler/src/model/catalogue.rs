@@ -46,6 +46,43 @@ pub const CLASSIFICATIONS: &[&str] = &[
     "FalsePositive",
 ];
 
+/// Learn, Microsoft.SecurityInsights incidents REST API, `IncidentClassificationReason`.
+pub const CLASSIFICATION_REASONS: &[&str] = &[
+    "SuspiciousActivity",
+    "SuspiciousButExpected",
+    "IncorrectAlertLogic",
+    "InaccurateData",
+];
+/// MITRE ATT&CK tactics as Sentinel names them (the API's `AttackTactic`), the elements of
+/// `incident.tactics`.
+pub const TACTICS: &[&str] = &[
+    "Reconnaissance",
+    "ResourceDevelopment",
+    "InitialAccess",
+    "Execution",
+    "Persistence",
+    "PrivilegeEscalation",
+    "DefenseEvasion",
+    "CredentialAccess",
+    "Discovery",
+    "LateralMovement",
+    "Collection",
+    "Exfiltration",
+    "CommandAndControl",
+    "Impact",
+    "PreAttack",
+    "ImpairProcessControl",
+    "InhibitResponseFunction",
+];
+
+/// The values elements of an enumerated array field can have (`incident.tactics`).
+pub fn element_values(field: &Field) -> Option<&'static [&'static str]> {
+    match field.path.last() {
+        Some(&"tactics") => Some(TACTICS),
+        _ => None,
+    }
+}
+
 const fn field(
     name: &'static str,
     path: &'static [&'static str],
@@ -94,7 +131,7 @@ pub const INCIDENT: &[Field] = &[
     field(
         "classification_reason",
         &["properties", "classificationReason"],
-        Text,
+        Enum(CLASSIFICATION_REASONS),
         "classification reason",
     ),
     field(

@@ -2,6 +2,7 @@
 //! compiler. Reference catalogues and text templates live here too.
 
 pub mod catalogue;
+pub mod names;
 pub mod text;
 
 use indexmap::IndexMap;
@@ -36,6 +37,7 @@ pub struct Model<'a> {
 
 /// Check connections and mappings. Errors are collected in `errors`.
 pub fn check<'a>(spec: &'a Spec, errors: &mut Vec<Diagnostic>) -> Model<'a> {
+    check_azure_names(spec, errors);
     let mut connections = IndexMap::new();
     for (name, connection) in &spec.connections {
         check_name(name, "connection", errors);
@@ -85,6 +87,42 @@ pub fn check<'a>(spec: &'a Spec, errors: &mut Vec<Diagnostic>) -> Model<'a> {
         spec,
         connections,
         mappings,
+    }
+}
+
+/// Every name the spec gives that becomes an Azure resource name (vaults, secrets,
+/// resource groups, the workspace): Azure's naming rules, at the spec's position.
+fn check_azure_names(spec: &Spec, errors: &mut Vec<Diagnostic>) {
+    use crate::spec::{Defaults, OnFailure};
+    use names::NameKind;
+    if let Some(deployment) = &spec.deployment {
+        if let Some(group) = &deployment.resource_group {
+            names::check(group, NameKind::ResourceGroup, errors);
+        }
+        if let Some(subscription) = &deployment.subscription_id {
+            names::check_guid(subscription, "subscription id", errors);
+        }
+        if let Some(group) = &deployment.workspace.value.resource_group {
+            names::check(group, NameKind::ResourceGroup, errors);
+        }
+    }
+    for (name, connection) in &spec.connections {
+        let _ = name;
+        if let Some((_, secret)) = connection.value.secret() {
+            names::check_secret(&secret.value.key_vault, secret.span, errors);
+        }
+    }
+    let on_failure = spec
+        .defaults
+        .iter()
+        .map(|d: &Located<Defaults>| &d.on_failure)
+        .chain(spec.playbooks.iter().map(|p| &p.on_failure));
+    for notify in on_failure.flatten() {
+        if let OnFailure::Notify(notify) = &notify.value
+            && let Some(teams) = &notify.teams
+        {
+            names::check_secret(&teams.value.webhook.key_vault, teams.span, errors);
+        }
     }
 }
 

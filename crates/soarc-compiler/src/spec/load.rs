@@ -92,6 +92,10 @@ pub fn parse_spec(
         return Ok(Spec::default());
     }
     serde_saphyr::from_str::<Spec>(text).map_err(|e| {
+        let raw = e.without_snippet().to_string();
+        if raw.contains("expected struct Secret") {
+            return inline_secret(&e, source, text);
+        }
         let mut diagnostic = Diagnostic::error(codes::SPEC002.code, describe(&e));
         if let Some(location) = e.location().filter(|l| l.line() > 0) {
             diagnostic = diagnostic.at(Span {
@@ -104,7 +108,75 @@ pub fn parse_spec(
         if diagnostic.span.is_none() {
             diagnostic = diagnostic.in_file(&source.path);
         }
-        diagnostic.help_opt(suggest_for(&e.without_snippet().to_string()))
+        let line = e
+            .location()
+            .filter(|l| l.line() > 0)
+            .and_then(|l| text.lines().nth(l.line() as usize - 1));
+        let help = suggest_for(&e.without_snippet().to_string())
+            .or_else(|| syntax_help(e.without_snippet(), line));
+        diagnostic.help_opt(help)
+    })
+}
+
+/// SPEC086: a secret-typed field given a plain value. The parser's message would quote the
+/// value and the source snippet would show it: neither is printed. The message names the key
+/// (read from the source line) and its position, and shows the Key Vault form.
+fn inline_secret(
+    error: &serde_saphyr::Error,
+    source: &soarc_lang::diagnostics::SourceFile,
+    text: &str,
+) -> Diagnostic {
+    const SECRET_KEYS: &[&str] = &["password", "api_token", "personal_access_token"];
+    let start = error
+        .location()
+        .filter(|l| l.line() > 0)
+        .map_or(0, |l| l.line() as usize - 1);
+    // The parser may point at the enclosing mapping: the secret's key is on that line or below.
+    let found = text.lines().enumerate().skip(start).find_map(|(n, line)| {
+        let key = line
+            .split(':')
+            .next()?
+            .trim()
+            .trim_start_matches(['-', '{', ' ']);
+        SECRET_KEYS
+            .contains(&key)
+            .then(|| (n + 1, line.find(key).map_or(1, |c| c + 1), key))
+    });
+    let (key, at) = match found {
+        Some((line, column, key)) => (
+            key,
+            format!(" (at {}:{line}:{column})", source.path.display()),
+        ),
+        None => ("the secret", String::new()),
+    };
+    Diagnostic::error(
+        codes::SPEC086.code,
+        format!("`{key}` is written in the spec{at}; secrets must come from Key Vault"),
+    )
+    .in_file(&source.path)
+    .help(format!(
+        "store the value as a Key Vault secret and write `{key}: {{ key_vault: {{ vault: <vault name>, secret: <secret name> }} }}`; \
+         the value was not copied into any output or message, but treat it as exposed wherever the spec is shared, and rotate it"
+    ))
+}
+
+/// A help line for YAML syntax errors (the parser's own text names tokens, not fixes).
+fn syntax_help(error: &serde_saphyr::Error, line: Option<&str>) -> Option<String> {
+    if !matches!(error, serde_saphyr::Error::ExternalMessage { .. }) {
+        return None;
+    }
+    let line = line.unwrap_or_default();
+    Some(if line.contains('\t') {
+        "this line contains a tab: YAML indents with spaces only; replace the tabs with spaces"
+            .into()
+    } else if line.trim_start().starts_with('{')
+        || line.trim_start().starts_with('[')
+        || line.contains(": {")
+        || line.contains(": [")
+    {
+        "check the brackets of this flow (JSON-style) value: every `{` and `[` needs its `}` and `]`, items are separated by commas, and text with `:`, `{` or `}` goes in quotes".into()
+    } else {
+        "check the indentation: items of one list or mapping start in the same column, nested ones further right (spaces only); quote text that contains `: ` or starts with `{`, `[`, `@`, `*`, `&`, `!`, `|`, `>`, `%` or a quote".into()
     })
 }
 
@@ -166,11 +238,82 @@ fn plain_message(message: &str) -> String {
             "expected a name (e.g. `incident`) or a one-key mapping (e.g. `recurrence: {...}`) here",
         ),
     ];
-    REWRITES
+    if let Some(found) = REWRITES
         .iter()
         .find(|(from, _)| message.starts_with(from))
         .map(|(_, to)| to.to_string())
-        .unwrap_or_else(|| message.to_string())
+    {
+        return found;
+    }
+    // serde-saphyr: "duplicate mapping key: k, set DuplicateKeyPolicy in Options if acceptable".
+    if let Some(rest) = message.strip_prefix("duplicate mapping key") {
+        let key = rest
+            .split(", set DuplicateKeyPolicy")
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches(':')
+            .trim();
+        return if key.is_empty() {
+            "a key is written twice in the same mapping: keep one".into()
+        } else {
+            format!("`{key}` is written twice in the same mapping: keep one")
+        };
+    }
+    if let Some(name) = message.strip_prefix("data did not match any variant of untagged enum ") {
+        return untagged_forms(name.trim()).to_string();
+    }
+    // "invalid type: map, expected struct Deployment" and the like: say the shape, not the
+    // Rust type.
+    if let Some(i) = message.find(", expected struct ") {
+        return format!(
+            "{}, expected a mapping (`key: value` lines) here",
+            &message[..i]
+        );
+    }
+    message.to_string()
+}
+
+/// What a value with several accepted forms may look like, for the spec's untagged enums.
+fn untagged_forms(name: &str) -> &'static str {
+    match name {
+        "OneOrMany" => {
+            "expected one value or a list of values here, e.g. `severity: High` or `severity: [High, Medium]`"
+        }
+        "AddComment" => {
+            "`sentinel.add_comment` takes the message text (`sentinel.add_comment: \"Ticket {{ticket.number}}\"`) or a mapping with `message:` (and optionally `name:`, `connection:`, `retry:`)"
+        }
+        "AddLabel" => {
+            "`sentinel.add_label` takes the label text (`sentinel.add_label: \"servicenow:{{ticket.number}}\"`) or a mapping with `label:` (and optionally `name:`)"
+        }
+        "FieldValue" => {
+            "a field value is text (may contain `{{...}}` references), a number, `true`/`false`, or a mapping lookup `{ map: <mapping name> }`"
+        }
+        "Scalar" => "expected text, a number or `true`/`false` here",
+        "PlaybookTarget" => {
+            "`run_playbook` takes the name of a playbook of the spec, or `{ resource_id: <Logic App resource id> }`"
+        }
+        "Retry" => {
+            "`retry` is `none`, `default`, or a policy such as `{ count: 5, interval: 30s }`"
+        }
+        "OnFailure" => {
+            "`on_failure` is `none` or a mapping with `comment:`, `teams:` and/or `email:`"
+        }
+        "ClassificationValue" => {
+            "`classification` is a value such as `TruePositive`, or a lookup `{ from: \"{{ticket.close_code}}\", values: { ... }, default: Undetermined }`"
+        }
+        "IncidentRef" => {
+            "`incident` is the incident's ARM id (`\"{{incident.arm_id}}\"`), `{ name: \"...\" }` or `{ jira_labels: \"{{issue.fields.labels}}\" }`"
+        }
+        "Bullets" => {
+            "bullets must be a list of item texts (`bullets: [first, second]`) or the list of a `sentinel.get_entities` step (`bullets: \"{{enrichment.list}}\"`)"
+        }
+        "IssueType" => {
+            "issue_type must be a name (`issue_type: Bug`) or an id (`issue_type: { id: \"10004\" }`)"
+        }
+        _ => {
+            "this value has none of the forms accepted here; see schemas/soarc.schema.json or the README for examples"
+        }
+    }
 }
 
 /// A top-level block that only one file may define.

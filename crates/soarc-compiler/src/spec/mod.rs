@@ -182,6 +182,18 @@ impl Connection {
         }
     }
 
+    /// The Key Vault secret the connection authenticates with, if any, and its key.
+    pub fn secret(&self) -> Option<(&'static str, &Located<Secret>)> {
+        match self {
+            Connection::ServiceNow(c) => Some(("password", &c.password)),
+            Connection::JiraCloud(c) => Some(("api_token", &c.api_token)),
+            Connection::JiraDataCenter(c) => {
+                Some(("personal_access_token", &c.personal_access_token))
+            }
+            Connection::Sentinel { .. } | Connection::Office365(_) => None,
+        }
+    }
+
     /// The retry policy set on the connection, if any.
     pub fn retry(&self) -> Option<&Located<Retry>> {
         match self {
@@ -250,7 +262,8 @@ pub struct ServiceNowConnection {
 }
 
 /// A secret. soarc never puts secret values in templates: they come from Key Vault at
-/// deployment time (parameters file reference).
+/// deployment time (parameters file reference). A plain value here is refused by the loader
+/// (SPEC086) without being repeated.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Secret {

@@ -427,6 +427,13 @@ pub struct HttpStep {
     /// JSON body; text anywhere in it may contain references.
     #[serde(default)]
     pub body: Option<Located<serde_json::Value>>,
+    /// Key Vault secrets the step sends, by a name of your choice: each is read at run time
+    /// just before the call (inputs and outputs hidden from run history) and written
+    /// `{{secrets.<name>}}` in `uri`, `headers`, `query` or `body`, e.g.
+    /// `secrets: { api_key: { key_vault: { vault: kv-soc, secret: lookup-api-key } } }` and
+    /// `headers: { X-Api-Key: "{{secrets.api_key}}" }`. The call then has secure inputs.
+    #[serde(default)]
+    pub secrets: IndexMap<Located<String>, Located<super::Secret>>,
     /// How to authenticate; none by default.
     #[serde(default)]
     pub authentication: Option<HttpAuthentication>,
@@ -491,6 +498,11 @@ pub enum Predicate {
     LessOrEquals(Vec<Located<serde_json::Value>>),
     /// The incident has this tag (label), e.g. `has_label: vulnerability`. Incident trigger.
     HasLabel(Located<String>),
+    /// The incident has a label starting with this text (case-insensitive). Not written in
+    /// specs: `sync` guards ticket creation with it (`jira:SEC-`, `servicenow:`).
+    #[serde(skip)]
+    #[schemars(skip)]
+    HasLabelStartingWith(Located<String>),
     /// The incident comes from one of these analytics rules: rule ids (the GUID that ends
     /// the rule's resource id, as in the portal). Incident trigger.
     FromAnalyticsRule(Vec<Located<String>>),

@@ -53,7 +53,8 @@ fn normalize(name: &str) -> String {
         .collect()
 }
 
-fn is_credential_header(name: &str) -> bool {
+/// Whether a header of this name carries a credential (also used by the compiler).
+pub fn is_credential_header(name: &str) -> bool {
     let n = normalize(name);
     n == "authorization"
         || n == "proxyauthorization"
@@ -72,7 +73,8 @@ fn is_credential_header(name: &str) -> bool {
         .any(|s| n.ends_with(s))
 }
 
-fn is_credential_query(name: &str) -> bool {
+/// Whether a query parameter of this name carries a credential (also used by the compiler).
+pub fn is_credential_query(name: &str) -> bool {
     QUERY_NAMES.contains(&normalize(name).as_str())
 }
 

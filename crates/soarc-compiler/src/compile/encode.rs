@@ -1,0 +1,267 @@
+//! Every string a reference lands in has a language, and the compiler encodes each
+//! reference for it by construction: a spec field is compiled with [`Lang`] of the place it
+//! goes, so that no step can forget to escape.
+//!
+//! | Language | Reference becomes |
+//! | --- | --- |
+//! | [`Lang::Plain`] (JSON values, connector fields) | the value itself: JSON and the connector carry it as data |
+//! | [`Lang::Url`] (an `http` step's `uri`) | `uriComponent(x)` after the first character; a reference that *starts* the URL is its base and goes in as is |
+//! | [`Lang::Jql`] (`jira.search_issues.jql`) | inside `"..."` or `'...'`: `\`, `"`, `'` and tab escaped; outside quotes: refused |
+//! | [`Lang::ServiceNowQuery`] (`servicenow.query_incidents.query`) | `^` removed; a value starting with `javascript:` is defused with a leading `_` |
+//! | [`Lang::Html`] (Sentinel comments) | `&`, `<`, `>`, `"`, `'` replaced by entities, `&` first |
+//!
+//! Literal spec text is never evaluated by Logic Apps either: [`soarc_lang::wdl::Template`]
+//! writes `@` at the start as `@@` and `@{` as `@@{`.
+
+use soarc_lang::wdl::{Expr, Part, Template};
+
+use crate::model::catalogue::ValueType;
+
+/// The language of the string a template is compiled into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lang {
+    Plain,
+    Url,
+    Jql,
+    ServiceNowQuery,
+    Html,
+}
+
+/// How one reference is written, decided from the literal text before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Slot {
+    /// As is.
+    Raw,
+    /// One URL path segment or query value.
+    UriComponent,
+    /// Inside a JQL string literal.
+    JqlString,
+    /// A ServiceNow encoded-query value.
+    ServiceNowValue,
+    /// HTML text.
+    HtmlText,
+}
+
+/// Why a reference cannot go where it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Refused {
+    pub message: String,
+    pub help: String,
+}
+
+/// Walks a template's pieces in order and says how each reference must be encoded.
+/// Linear in the template's length.
+pub(crate) struct Scanner {
+    lang: Lang,
+    /// Characters of literal text seen so far (references count as one).
+    seen: usize,
+    /// JQL: the quote character of the string literal we are in.
+    quote: Option<char>,
+    /// JQL: the previous character was a backslash inside a string literal.
+    escaped: bool,
+}
+
+impl Scanner {
+    pub(crate) fn new(lang: Lang) -> Self {
+        Scanner {
+            lang,
+            seen: 0,
+            quote: None,
+            escaped: false,
+        }
+    }
+
+    /// Literal text.
+    pub(crate) fn text(&mut self, text: &str) {
+        self.seen += text.len();
+        if self.lang != Lang::Jql {
+            return;
+        }
+        // Jira's JQL lexer (Jql.g): QUOTE_STRING / SQUOTE_STRING with `\` escapes.
+        for c in text.chars() {
+            match self.quote {
+                Some(_) if self.escaped => self.escaped = false,
+                Some(_) if c == '\\' => self.escaped = true,
+                Some(q) if c == q => self.quote = None,
+                Some(_) => {}
+                None if c == '"' || c == '\'' => self.quote = Some(c),
+                None => {}
+            }
+        }
+    }
+
+    /// A reference: how it is written, or why it cannot be.
+    pub(crate) fn reference(&mut self) -> Result<Slot, Refused> {
+        let first = self.seen == 0;
+        self.seen += 1;
+        match self.lang {
+            Lang::Plain => Ok(Slot::Raw),
+            Lang::Html => Ok(Slot::HtmlText),
+            // A reference that starts the URL is the whole base (scheme and host) and cannot
+            // be encoded; everywhere after it one path segment or one query value.
+            Lang::Url if first => Ok(Slot::Raw),
+            Lang::Url => Ok(Slot::UriComponent),
+            Lang::ServiceNowQuery => Ok(Slot::ServiceNowValue),
+            Lang::Jql if self.quote.is_some() && !self.escaped => Ok(Slot::JqlString),
+            Lang::Jql => Err(Refused {
+                message: "a reference in JQL must be inside a quoted string".into(),
+                help: "write it in double quotes, e.g. `summary ~ \"{{incident.title}}\"`: soarc then escapes `\\` and `\"` in the value, so it cannot change the query".into(),
+            }),
+        }
+    }
+}
+
+/// `x` as text: `string(x)` unless it is text already.
+fn as_text(expr: Expr, ty: ValueType) -> Expr {
+    match ty {
+        ValueType::Text | ValueType::Enum(_) => expr,
+        _ => Expr::call("string", vec![expr]),
+    }
+}
+
+fn replace(expr: Expr, from: &str, to: &str) -> Expr {
+    Expr::call("replace", vec![expr, Expr::str(from), Expr::str(to)])
+}
+
+/// Encode a resolved reference for its slot.
+pub(crate) fn encode(slot: Slot, expr: Expr, ty: ValueType) -> Expr {
+    match slot {
+        Slot::Raw => expr,
+        // Learn, expression functions reference, uriComponent: "Return the URI-encoded
+        // version for an input value by replacing URL-unsafe characters with escape
+        // characters ... Use this function rather than encodeUriComponent()"
+        // (https://learn.microsoft.com/azure/logic-apps/expression-functions-reference#uriComponent).
+        Slot::UriComponent => Expr::call("uriComponent", vec![as_text(expr, ty)]),
+        Slot::JqlString => jql_string(as_text(expr, ty)),
+        Slot::ServiceNowValue => servicenow_value(as_text(expr, ty)),
+        Slot::HtmlText => html_text(as_text(expr, ty)),
+    }
+}
+
+/// The body of a JQL string literal. Jira's JQL grammar (Jql.g, `QUOTE_STRING`,
+/// `SQUOTE_STRING`, `ESCAPE : BSLASH ('t'|'n'|'r'|QUOTE|SQUOTE|BSLASH|SPACE|'u' HEX{4})`):
+/// a raw backslash or quote ends or breaks the literal, and control characters such as tab
+/// may not appear raw. Backslash first, so the escapes added later are not doubled.
+pub(crate) fn jql_string(text: Expr) -> Expr {
+    let e = replace(text, "\\", "\\\\");
+    let e = replace(e, "\"", "\\\"");
+    let e = replace(e, "'", "\\'");
+    replace(e, "\t", "\\t")
+}
+
+/// A ServiceNow encoded-query value. The Table API documents `^` as the separator of
+/// conditions (`^OR`, `^NQ`, ...) and no escape for it (ServiceNow, Table API,
+/// `sysparm_query`: https://www.servicenow.com/docs/bundle/latest/page/integrate/inbound-rest/concept/c_TableAPI.html;
+/// "Encoded query strings"): a value cannot contain one, so it is removed. A value starting
+/// with `javascript:` would be run on the instance (the same page's example
+/// `caller_id=javascript:gs.getUserID()`): it gets a leading `_`, so it is compared as text.
+pub(crate) fn servicenow_value(text: Expr) -> Expr {
+    let value = replace(text, "^", "");
+    Expr::call(
+        "if",
+        vec![
+            Expr::call(
+                "startsWith",
+                vec![
+                    Expr::call("toLower", vec![Expr::call("trim", vec![value.clone()])]),
+                    Expr::str("javascript:"),
+                ],
+            ),
+            Expr::call("concat", vec![Expr::str("_"), value.clone()]),
+            value,
+        ],
+    )
+}
+
+/// HTML text. Sentinel comments render "plain text, basic HTML, and Markdown"
+/// (https://learn.microsoft.com/azure/sentinel/comment-on-incidents); Logic Apps has no HTML
+/// encoder among its functions (expression functions reference), so: a `replace` chain,
+/// `&` first so that the entities added later are not escaped again.
+pub(crate) fn html_text(text: Expr) -> Expr {
+    let e = replace(text, "&", "&amp;");
+    let e = replace(e, "<", "&lt;");
+    let e = replace(e, ">", "&gt;");
+    let e = replace(e, "\"", "&quot;");
+    replace(e, "'", "&#39;")
+}
+
+/// A plain-text template for HTML: every expression part HTML-escaped (for a text that
+/// goes both into a plain field and into a Sentinel comment).
+pub(crate) fn html_template(template: Template) -> Template {
+    let escape = |e: Expr| html_text(Expr::call("string", vec![e]));
+    match template {
+        Template::Literal(text) => Template::Literal(text),
+        Template::Expr(e) => Template::Interpolated(vec![Part::Expr(escape(e))]),
+        Template::Interpolated(parts) => Template::Interpolated(
+            parts
+                .into_iter()
+                .map(|p| match p {
+                    Part::Expr(e) => Part::Expr(escape(e)),
+                    text => text,
+                })
+                .collect(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slots(lang: Lang, pieces: &[Option<&str>]) -> Vec<Result<Slot, Refused>> {
+        let mut scanner = Scanner::new(lang);
+        let mut out = Vec::new();
+        for piece in pieces {
+            match piece {
+                Some(text) => scanner.text(text),
+                None => out.push(scanner.reference()),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn jql_references_are_escaped_inside_quotes_and_refused_outside() {
+        let found = slots(
+            Lang::Jql,
+            &[Some("summary ~ \""), None, Some("\" AND x = "), None],
+        );
+        assert_eq!(found[0], Ok(Slot::JqlString));
+        assert!(found[1].is_err());
+        // An escaped quote does not end the literal.
+        let found = slots(Lang::Jql, &[Some("a = \"x\\\" "), None, Some("\"")]);
+        assert_eq!(found[0], Ok(Slot::JqlString));
+        let found = slots(Lang::Jql, &[Some("a = 'x "), None]);
+        assert_eq!(found[0], Ok(Slot::JqlString));
+    }
+
+    #[test]
+    fn url_references_are_components_except_a_leading_base() {
+        let found = slots(Lang::Url, &[None, Some("/items/"), None, Some("?q="), None]);
+        assert_eq!(
+            found,
+            vec![
+                Ok(Slot::Raw),
+                Ok(Slot::UriComponent),
+                Ok(Slot::UriComponent)
+            ]
+        );
+    }
+
+    #[test]
+    fn encoders_print_the_documented_chains() {
+        let x = || Expr::call("x", vec![]);
+        assert_eq!(
+            html_text(x()).to_string(),
+            "replace(replace(replace(replace(replace(x(), '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '\"', '&quot;'), '''', '&#39;')"
+        );
+        let jql = jql_string(x()).to_string();
+        assert!(
+            jql.starts_with("replace(replace(replace(replace(x(), '\\', '\\\\')"),
+            "{jql}"
+        );
+        let snow = servicenow_value(x()).to_string();
+        assert!(snow.contains("replace(x(), '^', '')"), "{snow}");
+        assert!(snow.contains("'javascript:'"), "{snow}");
+    }
+}
