@@ -3,6 +3,8 @@
 //! what it deploys matches the ARM template. The parse tree is read back to JSON by a
 //! converter written here, independent of soarc's printer.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
@@ -38,18 +40,9 @@ fn problems(tree: &Tree, text: &str) -> Vec<String> {
 }
 
 fn built_files() -> Vec<(PathBuf, String)> {
-    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let mut out = Vec::new();
-    let mut specs: Vec<_> = std::fs::read_dir(&examples)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    specs.sort();
-    for spec in specs {
-        let built = soarc_compiler::build::build(&[&spec])
-            .unwrap_or_else(|f| panic!("{} fails: {:?}", spec.display(), f.diagnostics));
-        out.extend(built.files.files);
+    for spec in common::examples() {
+        out.extend(common::build_example(&spec).files.files);
     }
     out
 }

@@ -5,8 +5,9 @@
 use soarc_lang::arm::expr::{StringKind, classify};
 use soarc_lang::wdl::{Part, Template};
 
+mod common;
+
 fn build(comment: &str) -> (serde_json::Value, serde_json::Value) {
-    let dir = tempfile::tempdir().unwrap();
     let spec = format!(
         r#"deployment: {{ workspace: {{ name: law }} }}
 playbooks:
@@ -17,10 +18,7 @@ playbooks:
 "#,
         serde_json::to_string(comment).unwrap()
     );
-    let path = dir.path().join("spec.yaml");
-    std::fs::write(&path, spec).unwrap();
-    let built =
-        soarc_compiler::build::build(&[&path]).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+    let built = common::builds(&spec);
     let read = |name: &str| -> serde_json::Value {
         serde_json::from_str(
             &built.files.files[&std::path::PathBuf::from(format!("playbooks/p1/{name}"))],

@@ -22,6 +22,8 @@
 //! reference folder; nothing is fetched from the network. Without the folder the tests print
 //! a NOTICE and pass, except in CI (`CI=true`), where they fail.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::error::Error;
 use std::fmt::Write as _;
@@ -335,22 +337,7 @@ fn check_rule_actions(
 
 /// The reference folder, or `None` (after a NOTICE) when it is absent outside CI.
 fn reference_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference"));
-    if dir.join("schemas").is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!(
-            "the reference folder {} (Microsoft's official schemas in schemas/, real templates in corpus/) \
-             is required in CI",
-            dir.display()
-        );
-    }
-    eprintln!(
-        "NOTICE: {} not found; skipping validation against Microsoft's official schemas",
-        dir.display()
-    );
-    None
+    common::reference_dir("validation against Microsoft's official schemas")
 }
 
 /// A draft-04 validator for the schema at `url`, resolved through the offline retriever.
@@ -586,13 +573,7 @@ fn example_output_matches_official_schemas() {
     };
     let retriever = OfflineAzureSchemas::new(&reference);
 
-    let mut examples: Vec<_> =
-        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"))
-            .expect("examples/ exists")
-            .map(|e| e.expect("readable entry").path())
-            .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-            .collect();
-    examples.sort();
+    let examples = common::examples();
     let mut all = soarc_compiler::output::FileSet::default();
     for spec in &examples {
         let stem = spec.file_stem().unwrap().to_string_lossy().to_string();

@@ -1,6 +1,8 @@
 //! `schemas/*.schema.json` are generated from the types; they must not drift.
 //! Regenerate with `UPDATE_SCHEMAS=1 cargo test --test schemas`.
 
+mod common;
+
 use std::path::Path;
 
 #[test]
@@ -30,13 +32,8 @@ fn committed_schemas_match_the_types() {
 fn examples_conform_to_the_spec_schema() {
     let schema = soarc_compiler::schema::spec_schema();
     let validator = jsonschema::validator_for(&schema).expect("spec schema compiles");
-    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let mut checked = 0;
-    for entry in std::fs::read_dir(examples).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().and_then(|e| e.to_str()) != Some("yaml") {
-            continue;
-        }
+    for path in common::examples() {
         let text = std::fs::read_to_string(&path).unwrap();
         let value: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
         let errors: Vec<String> = validator

@@ -8,14 +8,10 @@ use std::path::Path;
 use common::{soarc, stderr, write};
 
 fn examples() -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let mut files: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+    let files: Vec<String> = common::examples()
+        .iter()
         .map(|p| p.display().to_string())
         .collect();
-    files.sort();
     assert!(files.len() >= 3, "{files:?}");
     files
 }

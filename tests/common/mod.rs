@@ -123,3 +123,37 @@ pub fn built_json(built: &Built, path: impl AsRef<Path>) -> Value {
         .unwrap_or_else(|| panic!("no {} in the build", path.display()));
     serde_json::from_str(text).unwrap()
 }
+
+/// The example specs (`examples/*.yaml`), sorted: every test that builds or checks "the
+/// examples" takes them from here.
+pub fn examples() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut specs: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("examples/ exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    specs.sort();
+    assert!(!specs.is_empty(), "no example specs found");
+    specs
+}
+
+/// Builds an example spec in memory (panics with the diagnostics if it does not build).
+pub fn build_example(spec: &Path) -> Built {
+    soarc_compiler::build::build(&[spec])
+        .unwrap_or_else(|f| panic!("{} does not build: {:?}", spec.display(), f.diagnostics))
+}
+
+/// `../shared/reference` (Microsoft's schemas, the corpus, arm-ttk's fixtures), or `None`
+/// after a NOTICE when it is absent outside CI; with `CI=true` its absence fails the test.
+pub fn reference_dir(needed_for: &str) -> Option<PathBuf> {
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference"));
+    if dir.join("schemas").is_dir() && dir.join("corpus").is_dir() {
+        return Some(dir);
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("{} is required in CI ({needed_for})", dir.display());
+    }
+    eprintln!("NOTICE: {} not found; skipping {needed_for}", dir.display());
+    None
+}
