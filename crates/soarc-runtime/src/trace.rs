@@ -147,6 +147,11 @@ pub struct CallTrace {
     /// The body before run-history masking, on the same terms as `plain_uri`. Not serialised.
     #[serde(skip)]
     pub plain_body: Value,
+    /// The body exactly as sent, never masked: what the service received. Not serialised
+    /// and never to be printed (it may hold secrets); `soarc test` reads it to carry a first
+    /// run's effects (tags added to the incident) into a second run.
+    #[serde(skip)]
+    pub sent_body: Value,
     /// The operation the built-in mocks recognised (e.g. `jira.create_issue`); not serialised.
     #[serde(skip)]
     pub operation: Option<String>,

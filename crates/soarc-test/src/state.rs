@@ -56,9 +56,12 @@ pub fn carry_over(
             _ => {}
         }
         // The Sentinel connector's "Update incident" adds tags as
-        // `tagsToAdd.TagsToAdd[].Tag`.
-        if let Some(Value::Array(tags)) =
-            call.body.get("tagsToAdd").and_then(|t| t.get("TagsToAdd"))
+        // `tagsToAdd.TagsToAdd[].Tag`. Read the body as sent, not as the trace shows it: an
+        // update built from secured outputs (a Jira key) is masked in `body` and `plain_body`.
+        if let Some(Value::Array(tags)) = call
+            .sent_body
+            .get("tagsToAdd")
+            .and_then(|t| t.get("TagsToAdd"))
         {
             added_labels.extend(
                 tags.iter()

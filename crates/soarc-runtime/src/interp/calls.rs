@@ -420,6 +420,7 @@ impl Interp<'_> {
                     req.uri.clone()
                 },
                 plain_body: mask(req.body.clone(), req.secret_body),
+                sent_body: req.body.clone(),
                 operation: operation.map(str::to_string),
                 status,
                 response,
