@@ -340,7 +340,10 @@ struct RunArgs {
 }
 
 fn read_text(path: &Path) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    // Regular files only (a FIFO would hang, /dev/zero never ends), size-limited.
+    let bytes = soarc_lang::read::read_regular(path, soarc_validate::MAX_FILE_SIZE)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", path.display()))
 }
 
 fn read_json(path: &Path) -> Result<serde_json::Value, String> {

@@ -639,6 +639,20 @@ fn fifo_and_device_inputs_are_rejected_at_once() {
         assert!(all.contains("not a regular file"), "{args:?}: {all}");
     }
     assert_eq!(tree(root).len(), before.len() + 4);
+
+    // Every other command that reads a file refuses a FIFO or a device at once too.
+    for args in [
+        &["run", "direct.json"][..],
+        &["run", "/dev/zero"],
+        &["graph", "direct.json"],
+        &["diff", "direct.json", "/dev/zero"],
+        &["test", "direct.json"],
+    ] {
+        let output = soarc_within(args, root, Duration::from_secs(20));
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let text = stderr(&output);
+        assert!(text.contains("not a regular file"), "{args:?}: {text}");
+    }
 }
 
 #[test]

@@ -42,7 +42,7 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use soarc_validate::read::{STAGING_DIR, STATE_FILES};
+use soarc_lang::read::{STAGING_DIR, STATE_FILES};
 
 /// The manifest of generated files, in OUT.
 pub const MANIFEST: &str = STATE_FILES[0];
@@ -496,7 +496,7 @@ fn read_manifest(out: &Path) -> Result<Option<Manifest>, OutputError> {
     if meta.file_type().is_symlink() {
         return Err(OutputError::Symlink(path));
     }
-    let bytes = soarc_validate::read::read_regular(&path, 256 * 1024 * 1024).map_err(|e| {
+    let bytes = soarc_lang::read::read_regular(&path, 256 * 1024 * 1024).map_err(|e| {
         OutputError::Corrupt {
             path: path.clone(),
             why: e.to_string(),
@@ -1103,7 +1103,7 @@ fn recover(out: &Path) -> Result<Vec<String>, OutputError> {
             return Err(OutputError::Symlink(journal_path));
         }
         let bytes =
-            soarc_validate::read::read_regular(&journal_path, 256 * 1024 * 1024).map_err(|e| {
+            soarc_lang::read::read_regular(&journal_path, 256 * 1024 * 1024).map_err(|e| {
                 OutputError::Corrupt {
                     path: journal_path.clone(),
                     why: e.to_string(),

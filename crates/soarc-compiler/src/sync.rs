@@ -409,7 +409,6 @@ fn servicenow(
         let default = snow
             .default_classification
             .unwrap_or(SentinelClassification::Undetermined);
-        // Twice the interval: a late or failed run is covered by the next one.
         let query = format!(
             "correlation_display=Microsoft Sentinel^correlation_idISNOTEMPTY^stateIN6,7^sys_updated_on>=javascript:gs.minutesAgoStart({})^ORDERBYsys_updated_on",
             catch_up_minutes(minutes)

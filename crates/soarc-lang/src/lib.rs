@@ -11,5 +11,6 @@
 pub mod arm;
 pub mod diagnostics;
 pub mod limits;
+pub mod read;
 pub mod syntax;
 pub mod wdl;

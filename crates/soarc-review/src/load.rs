@@ -246,8 +246,11 @@ fn relative(root: &Path, file: &Path) -> String {
 }
 
 fn read_json(path: &Path) -> Result<Value, LoadError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| err(path, format!("cannot read it: {e}")))?;
+    // Regular files only (a FIFO would hang, /dev/zero never ends); ARM's own limit for a
+    // template is 4 MB, so 64 MiB leaves room for exported definitions and OUT files.
+    let bytes = soarc_lang::read::read_regular(path, 64 * 1024 * 1024)
+        .map_err(|e| err(path, format!("cannot read it: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|_| err(path, "not UTF-8 text"))?;
     // Exported templates often start with a UTF-8 byte order mark, which Azure accepts.
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     serde_json::from_str(text).map_err(|e| err(path, format!("not valid JSON: {e}")))

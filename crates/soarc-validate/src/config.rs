@@ -157,8 +157,10 @@ pub fn find_config(start: &Path) -> Option<PathBuf> {
 impl ConfigFile {
     /// Reads and checks a configuration file (codes must name rules).
     pub fn load(path: &Path) -> Result<ConfigFile, String> {
-        let text = std::fs::read_to_string(path)
+        let bytes = soarc_lang::read::read_regular(path, 1024 * 1024)
             .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8 text", path.display()))?;
         let root: Root = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         let v = root.validate;
         let at = |e: String| format!("{}: {e}", path.display());

@@ -10,7 +10,6 @@
 pub mod config;
 pub mod context;
 pub mod json;
-pub mod read;
 pub mod report;
 pub mod rules;
 
@@ -182,7 +181,8 @@ fn sibling_template(path: &Path) -> Option<context::SiblingTemplate> {
     }
     let sibling_name = format!("{}{}", &name[..stem_len], &name[name.len() - 5..]);
     let sibling = path.with_file_name(&sibling_name);
-    let text = String::from_utf8(read::read_regular(&sibling, MAX_FILE_SIZE).ok()?).ok()?;
+    let text =
+        String::from_utf8(soarc_lang::read::read_regular(&sibling, MAX_FILE_SIZE).ok()?).ok()?;
     let doc = json::parse(&text).ok()?;
     (Kind::detect(&doc.root) == Kind::ArmTemplate).then_some(context::SiblingTemplate {
         name: sibling_name,
@@ -217,7 +217,7 @@ pub fn validate_file(path: &Path) -> FileReport {
         unreadable: false,
         findings: Vec::new(),
     };
-    let bytes = match read::read_regular(path, MAX_FILE_SIZE) {
+    let bytes = match soarc_lang::read::read_regular(path, MAX_FILE_SIZE) {
         Ok(bytes) => bytes,
         Err(e) => {
             return FileReport {
@@ -265,7 +265,7 @@ pub fn validate_file(path: &Path) -> FileReport {
 }
 
 /// Expand paths: files as given, directories recursively to their `*.json` files (sorted),
-/// leaving out soarc's own state files ([`read::is_state_entry`]). Paths that do not exist
+/// leaving out soarc's own state files ([`soarc_lang::read::is_state_entry`]). Paths that do not exist
 /// and directories that cannot be read become unreadable reports (an error, exit 2).
 pub fn collect(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileReport>) {
     let mut files = Vec::new();
@@ -315,7 +315,7 @@ fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<FileReport>) {
         let Ok(file_type) = entry.file_type() else {
             continue;
         };
-        if read::is_state_entry(&entry.file_name(), file_type.is_dir()) {
+        if soarc_lang::read::is_state_entry(&entry.file_name(), file_type.is_dir()) {
             continue;
         }
         if file_type.is_dir() {

@@ -43,7 +43,7 @@ pub fn load_files(paths: &[impl AsRef<Path>]) -> Result<Loaded, (Sources, Vec<Di
     }
     for path in paths {
         let path = path.as_ref();
-        let text = match soarc_validate::read::read_regular(path, MAX_SPEC_SIZE) {
+        let text = match soarc_lang::read::read_regular(path, MAX_SPEC_SIZE) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => text,
                 Err(_) => {
