@@ -582,33 +582,25 @@ fn init(path: &Path, force: bool) -> ExitCode {
 }
 
 fn run_build(specs: &[PathBuf], out: &Path, check: bool, take_over: bool) -> ExitCode {
-    let built = match build::build(specs) {
-        Ok(built) => built,
-        Err(Failure {
-            sources,
-            diagnostics,
-        }) => {
-            report(&sources, &diagnostics);
-            let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-            eprintln!("error: build failed with {errors} error(s); nothing was written");
-            // A spec that cannot be read is an I/O error (exit 2), like every other.
-            let io = diagnostics
-                .iter()
-                .any(|d| d.code == soarc_compiler::spec::load::UNREADABLE);
-            return ExitCode::from(if io { 2 } else { 1 });
-        }
-    };
-    report(&built.sources, &built.warnings);
+    // Files stream from the build into OUT (or into the comparison of `--check`) as they are
+    // generated; nothing in OUT changes unless the whole build succeeds (issue #12).
     if check {
-        return match built.files.check(out) {
+        let mut checker = match output::Checker::open(out) {
+            Ok(checker) => checker,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let built = match streamed(build::build_files_into(specs, &mut checker)) {
+            Ok(built) => built,
+            Err(code) => return code,
+        };
+        return match checker.finish() {
             Ok((stale, notes)) => {
                 notes.iter().for_each(|n| eprintln!("note: {n}"));
                 if stale.is_empty() {
-                    println!(
-                        "{} is up to date ({} files)",
-                        out.display(),
-                        built.files.files.len()
-                    );
+                    println!("{} is up to date ({} files)", out.display(), built.files);
                     return ExitCode::SUCCESS;
                 }
                 for file in &stale {
@@ -627,7 +619,12 @@ fn run_build(specs: &[PathBuf], out: &Path, check: bool, take_over: bool) -> Exi
             }
         };
     }
-    match built.files.write(out, take_over) {
+    let mut writer = output::Writer::new(out, take_over);
+    let built = match streamed(build::build_files_into(specs, &mut writer)) {
+        Ok(built) => built,
+        Err(code) => return code,
+    };
+    match writer.commit() {
         Ok(written) => {
             written.notes.iter().for_each(|n| eprintln!("note: {n}"));
             for path in &written.taken_over {
@@ -647,7 +644,7 @@ fn run_build(specs: &[PathBuf], out: &Path, check: bool, take_over: bool) -> Exi
                 built.playbooks,
                 built.automation_rules,
                 out.display(),
-                built.files.files.len(),
+                built.files,
                 written.written,
                 written.unchanged
             );
@@ -663,6 +660,36 @@ fn run_build(specs: &[PathBuf], out: &Path, check: bool, take_over: bool) -> Exi
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// A streamed build's result, with its diagnostics reported; when it failed, the problems
+/// and the reason are printed and the exit code returned.
+fn streamed(
+    result: Result<build::Streamed, build::StreamError>,
+) -> Result<build::Streamed, ExitCode> {
+    match result {
+        Ok(built) => {
+            report(&built.sources, &built.warnings);
+            Ok(built)
+        }
+        Err(build::StreamError::Spec(Failure {
+            sources,
+            diagnostics,
+        })) => {
+            report(&sources, &diagnostics);
+            let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+            eprintln!("error: build failed with {errors} error(s); nothing was written");
+            // A spec that cannot be read is an I/O error (exit 2), like every other.
+            let io = diagnostics
+                .iter()
+                .any(|d| d.code == soarc_compiler::spec::load::UNREADABLE);
+            Err(ExitCode::from(if io { 2 } else { 1 }))
+        }
+        Err(build::StreamError::Output(e)) => {
+            eprintln!("error: {e}");
+            Err(ExitCode::from(2))
         }
     }
 }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::codes;
-use crate::output::FileSet;
+use crate::output::{FileSet, OutputError, Sink};
 use crate::schema::{self, OutputKind};
 use crate::spec::load;
 use soarc_lang::arm;
@@ -35,6 +35,25 @@ pub struct Built {
     pub spec: crate::spec::Spec,
 }
 
+/// A successful build whose files went to a [`Sink`] as they were generated.
+#[derive(Debug)]
+pub struct Streamed {
+    pub warnings: Vec<Diagnostic>,
+    pub sources: Sources,
+    pub playbooks: usize,
+    pub automation_rules: usize,
+    /// How many files went to the sink.
+    pub files: usize,
+    pub spec: crate::spec::Spec,
+}
+
+/// Why a streamed build stopped: problems in the spec, or the sink could not take a file.
+#[derive(Debug)]
+pub enum StreamError {
+    Spec(Failure),
+    Output(OutputError),
+}
+
 /// Build spec files into the output file set (nothing is written here).
 pub fn build(paths: &[impl AsRef<Path>]) -> Result<Built, Failure> {
     let loaded = load::load_files(paths).map_err(|(sources, diagnostics)| Failure {
@@ -44,8 +63,45 @@ pub fn build(paths: &[impl AsRef<Path>]) -> Result<Built, Failure> {
     build_loaded(loaded)
 }
 
-/// Build an already loaded spec.
+/// Build an already loaded spec into memory.
 pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
+    let mut files = FileSet::default();
+    match build_into(loaded, &mut files) {
+        Ok(streamed) => Ok(Built {
+            files,
+            warnings: streamed.warnings,
+            sources: streamed.sources,
+            playbooks: streamed.playbooks,
+            automation_rules: streamed.automation_rules,
+            spec: streamed.spec,
+        }),
+        Err(StreamError::Spec(failure)) => Err(failure),
+        Err(StreamError::Output(e)) => unreachable!("an in-memory file set takes every file: {e}"),
+    }
+}
+
+/// Build spec files, giving each generated file to `sink` as soon as it is made and checked.
+/// Nothing reaches the sink once an error is known; a sink that writes must only make its
+/// files visible when this returns `Ok` (see [`crate::output::Writer`]).
+pub fn build_files_into(
+    paths: &[impl AsRef<Path>],
+    sink: &mut dyn Sink,
+) -> Result<Streamed, StreamError> {
+    let loaded = load::load_files(paths).map_err(|(sources, diagnostics)| {
+        StreamError::Spec(Failure {
+            sources,
+            diagnostics,
+        })
+    })?;
+    build_into(loaded, sink)
+}
+
+/// How many playbooks are compiled and generated at a time: enough to keep every core busy,
+/// few enough that a batch's workflows and files stay small in memory.
+const BATCH: usize = 64;
+
+/// Build an already loaded spec, streaming its files into `sink` (see [`build_files_into`]).
+pub fn build_into(loaded: load::Loaded, sink: &mut dyn Sink) -> Result<Streamed, StreamError> {
     let load::Loaded {
         mut spec,
         sources,
@@ -59,79 +115,92 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
     crate::spec_tests::check(&spec, &mut diagnostics);
     // Rules are checked before the playbooks compile so one run reports both.
     let compiled_rules = automation::compile(&spec, &sources, &mut diagnostics);
-    let compiled = match compile::compile(&model, &sources) {
-        Ok(compiled) if !diagnostics.iter().any(Diagnostic::is_error) => compiled,
-        Ok(_) => {
-            return Err(Failure {
-                sources,
-                diagnostics,
-            });
-        }
-        Err(errors) => {
-            diagnostics.extend(errors);
-            return Err(Failure {
-                sources,
-                diagnostics,
-            });
-        }
-    };
-    if compiled.is_empty() {
+    let (errors, playbooks) = compile::check_playbooks(&model, &sources);
+    diagnostics.extend(errors);
+    if spec.playbooks.is_empty() {
         diagnostics.push(
             Diagnostic::error(codes::SPEC005.code, "the spec defines no playbooks")
                 .help("add a `playbooks:` list; `soarc init` writes a starter spec"),
         );
-        return Err(Failure {
-            sources,
-            diagnostics,
-        });
     }
-
-    let mut files = FileSet::default();
-    for playbook in &compiled {
-        if spec.deployment.is_none() {
-            diagnostics.push(
-                Diagnostic::warning(
-                    codes::SPEC072.code,
-                    format!(
-                        "playbook `{}` gets no diagnostic settings: the spec has no `deployment.workspace` to send its run logs to",
-                        playbook.name
-                    ),
-                )
-                .at(playbook.span)
-                .help("add `deployment: { workspace: { name: <Sentinel workspace> } }` so failed runs show in Log Analytics and the health workbook"),
-            );
+    // Playbooks compile and generate a batch at a time, each batch on all cores; a batch's
+    // files go to the sink before the next batch starts. Once an error is known, playbooks
+    // are still compiled (to report every error at once) but generate nothing.
+    let mut unplaced = Vec::new();
+    let mut output_diagnostics = Vec::new();
+    let mut files = 0;
+    for batch in playbooks.chunks(BATCH) {
+        let generate = !diagnostics.iter().any(Diagnostic::is_error);
+        let results = in_parallel(batch, |playbook| {
+            compile::compile_playbook(&model, &sources, playbook).map(|compiled| {
+                let outputs =
+                    generate.then(|| playbook_outputs(&compiled, spec.deployment.as_ref()));
+                (compiled.name, compiled.span, outputs)
+            })
+        });
+        for result in results {
+            match result {
+                Err(errors) => diagnostics.extend(errors),
+                Ok((name, span, outputs)) => {
+                    if spec.deployment.is_none() {
+                        unplaced.push(
+                            Diagnostic::warning(
+                                codes::SPEC072.code,
+                                format!(
+                                    "playbook `{name}` gets no diagnostic settings: the spec has no `deployment.workspace` to send its run logs to"
+                                ),
+                            )
+                            .at(span)
+                            .help("add `deployment: { workspace: { name: <Sentinel workspace> } }` so failed runs show in Log Analytics and the health workbook"),
+                        );
+                    }
+                    if let Some(outputs) = outputs {
+                        files += outputs.files.len();
+                        output_diagnostics.extend(outputs.diagnostics);
+                        if !output_diagnostics.iter().any(Diagnostic::is_error) {
+                            for (path, text) in &outputs.files {
+                                sink.file(path, text).map_err(StreamError::Output)?;
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
-    let mut outputs = Outputs::default();
-    for playbook_outputs in in_parallel(&compiled, |playbook| {
-        playbook_outputs(playbook, spec.deployment.as_ref())
-    }) {
-        outputs.extend(playbook_outputs);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(StreamError::Spec(Failure {
+            sources,
+            diagnostics,
+        }));
     }
+    diagnostics.extend(unplaced);
+    let mut outputs = Outputs::default();
     if !compiled_rules.rules.is_empty() {
         outputs.extend(automation_rules(&spec, &compiled_rules));
     }
     if let Some(monitoring) = &spec.monitoring {
         outputs.extend(monitoring_outputs(monitoring, spec.deployment.as_ref()));
     }
-    for (path, text) in outputs.files {
-        files.insert(path, text);
-    }
+    diagnostics.extend(output_diagnostics);
     diagnostics.extend(outputs.diagnostics);
     if diagnostics.iter().any(Diagnostic::is_error) {
-        return Err(Failure {
+        return Err(StreamError::Spec(Failure {
             sources,
             diagnostics,
-        });
+        }));
     }
-    let (playbooks, automation_rules) = (compiled.len(), compiled_rules.rules.len());
+    for (path, text) in &outputs.files {
+        sink.file(path, text).map_err(StreamError::Output)?;
+    }
+    files += outputs.files.len();
+    let (playbooks, automation_rules) = (playbooks.len(), compiled_rules.rules.len());
     drop(model);
-    Ok(Built {
-        files,
+    Ok(Streamed {
         warnings: diagnostics,
         sources,
         playbooks,
         automation_rules,
+        files,
         spec,
     })
 }

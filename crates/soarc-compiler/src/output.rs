@@ -511,13 +511,20 @@ fn read_manifest(out: &Path) -> Result<Option<Manifest>, OutputError> {
 }
 
 /// Where a folder on the way to a generated file stands.
-struct Dirs<'a> {
-    out: &'a Path,
+struct Dirs {
+    out: PathBuf,
     /// Relative folder -> exists (as a real folder).
     known: HashMap<PathBuf, bool>,
 }
 
-impl Dirs<'_> {
+impl Dirs {
+    fn new(out: &Path) -> Dirs {
+        Dirs {
+            out: out.to_path_buf(),
+            known: HashMap::new(),
+        }
+    }
+
     /// Whether the folder `rel` exists; a link or a file on the way is an error/conflict.
     fn exists(&mut self, rel: &Path, conflicts: &mut Vec<Conflict>) -> Result<bool, OutputError> {
         if rel.as_os_str().is_empty() {
@@ -588,15 +595,20 @@ fn on_disk(path: &Path, conflicts: &mut Vec<Conflict>) -> Result<Option<OnDisk>,
     }
 }
 
-/// The changes a build makes, worked out before anything is written.
-struct Plan<'a> {
-    /// Files to stage (relative path, contents), in path order.
-    stage: Vec<(&'a Path, &'a [u8])>,
-    ops: Vec<Op>,
-    manifest: Manifest,
-    written: Written,
-    /// Parents of removed files (empty ones are removed after the update).
-    removed_parents: BTreeSet<PathBuf>,
+/// Where a build's files go, one at a time as they are generated, so that a build of
+/// thousands of playbooks never holds all of its output in memory (issue #12): the
+/// in-memory [`FileSet`] (tests, `soarc test`), the [`Writer`] that stages each file into OUT
+/// at once, and the [`Checker`] of `--check` that compares each file with OUT at once.
+pub trait Sink {
+    /// One generated file; each path is given once.
+    fn file(&mut self, path: &Path, contents: &str) -> Result<(), OutputError>;
+}
+
+impl Sink for FileSet {
+    fn file(&mut self, path: &Path, contents: &str) -> Result<(), OutputError> {
+        self.insert(path, contents.to_owned());
+        Ok(())
+    }
 }
 
 impl FileSet {
@@ -604,46 +616,13 @@ impl FileSet {
         self.files.insert(path.into(), contents);
     }
 
-    /// Compare with what is on disk under `out`, without writing (an interrupted update is
-    /// finished first, see [`recover_if_interrupted`]). soarc's state files are not outputs:
-    /// the manifest is read only to know which files soarc generated before.
+    /// Compare with what is on disk under `out`, without writing (see [`Checker`]).
     pub fn check(&self, out: &Path) -> Result<(Vec<Staleness>, Vec<String>), OutputError> {
-        let mut stale = Vec::new();
-        if !check_out_dir(out)? {
-            stale.extend(self.files.keys().cloned().map(Staleness::Missing));
-            return Ok((stale, Vec::new()));
-        }
-        let notes = recover_if_interrupted(out)?;
-        let manifest = read_manifest(out)?;
-        let mut dirs = Dirs {
-            out,
-            known: HashMap::new(),
-        };
-        let mut conflicts = Vec::new();
+        let mut checker = Checker::open(out)?;
         for (path, contents) in &self.files {
-            let parent = path.parent().unwrap_or(Path::new(""));
-            if !dirs.exists(parent, &mut conflicts)? {
-                stale.push(Staleness::Missing(path.clone()));
-                continue;
-            }
-            match on_disk(&out.join(path), &mut conflicts)? {
-                Some(OnDisk::File(existing)) if existing == contents.as_bytes() => {}
-                Some(OnDisk::File(_)) | None => stale.push(Staleness::Changed(path.clone())),
-                Some(OnDisk::Missing) => stale.push(Staleness::Missing(path.clone())),
-            }
+            checker.file(path, contents)?;
         }
-        let generated: HashSet<String> = self.files.keys().map(|p| key(p)).collect();
-        for listed in manifest.iter().flat_map(|m| m.files.keys()) {
-            if generated.contains(listed) {
-                continue;
-            }
-            let rel = PathBuf::from(listed);
-            let parent = rel.parent().unwrap_or(Path::new(""));
-            if dirs.exists(parent, &mut conflicts)? && exists(&out.join(&rel))? {
-                stale.push(Staleness::Extra(rel));
-            }
-        }
-        Ok((stale, notes))
+        checker.finish()
     }
 
     /// Write everything under `out` as one update (see the module documentation).
@@ -655,106 +634,215 @@ impl FileSet {
         &self,
         out: &Path,
         take_over: bool,
-        mut faults: Faults,
+        faults: Faults,
     ) -> Result<Written, OutputError> {
-        if !check_out_dir(out)? {
-            fs::create_dir_all(out).map_err(|e| OutputError::io(out, e))?;
+        let mut writer = Writer::with_faults(out, take_over, faults);
+        for (path, contents) in &self.files {
+            writer.file(path, contents)?;
         }
-        let mut notes = Vec::new();
-        let _lock = Lock::acquire(out, &mut notes)?;
-        notes.extend(recover(out)?);
-        let plan = self.plan(out, take_over)?;
-        let mut written = self.apply(out, plan, &mut faults)?;
-        written.notes = notes;
-        Ok(written)
+        writer.commit()
+    }
+}
+
+/// `--check`: each generated file compared with OUT as it comes, without writing. An
+/// interrupted update is finished first (see [`recover_if_interrupted`]). soarc's state
+/// files are not outputs: the manifest is read only to know which files soarc generated
+/// before. Holds the generated paths, never their contents.
+pub struct Checker {
+    out: PathBuf,
+    /// OUT exists (otherwise every file is missing).
+    present: bool,
+    manifest: Option<Manifest>,
+    dirs: Dirs,
+    conflicts: Vec<Conflict>,
+    stale: Vec<Staleness>,
+    generated: HashSet<String>,
+    notes: Vec<String>,
+}
+
+impl Checker {
+    pub fn open(out: &Path) -> Result<Checker, OutputError> {
+        let present = check_out_dir(out)?;
+        let (notes, manifest) = if present {
+            (recover_if_interrupted(out)?, read_manifest(out)?)
+        } else {
+            (Vec::new(), None)
+        };
+        Ok(Checker {
+            out: out.to_path_buf(),
+            present,
+            manifest,
+            dirs: Dirs::new(out),
+            conflicts: Vec::new(),
+            stale: Vec::new(),
+            generated: HashSet::new(),
+            notes,
+        })
     }
 
-    /// Decide every change, reading what is there; nothing is written.
-    fn plan(&self, out: &Path, take_over: bool) -> Result<Plan<'_>, OutputError> {
-        let old = read_manifest(out)?;
-        let mut dirs = Dirs {
-            out,
-            known: HashMap::new(),
-        };
-        let mut conflicts = Vec::new();
-        let mut written = Written::default();
-        let mut stage = Vec::new();
-        let mut ops = Vec::new();
-        let mut created_dirs: BTreeSet<PathBuf> = BTreeSet::new();
-        let mut manifest = Manifest {
-            about: MANIFEST_ABOUT.into(),
-            files: BTreeMap::new(),
-        };
-        for (path, contents) in &self.files {
-            let bytes = contents.as_bytes();
-            let name = key(path);
-            let hash = hash_text(bytes);
-            let parent = path.parent().unwrap_or(Path::new(""));
-            if !dirs.exists(parent, &mut conflicts)? {
-                // The topmost missing folder is staged whole and moved in with one rename.
-                let mut top = parent;
-                while let Some(up) = top.parent() {
-                    if up.as_os_str().is_empty() || dirs.exists(up, &mut conflicts)? {
-                        break;
-                    }
-                    top = up;
+    /// How many files were compared so far.
+    pub fn files(&self) -> usize {
+        self.generated.len()
+    }
+
+    /// The stale files (missing, changed, or generated before and no longer), and what was
+    /// found and done before checking (an interrupted update finished).
+    pub fn finish(mut self) -> Result<(Vec<Staleness>, Vec<String>), OutputError> {
+        if self.present {
+            for listed in self.manifest.iter().flat_map(|m| m.files.keys()) {
+                if self.generated.contains(listed) {
+                    continue;
                 }
-                if created_dirs.insert(top.to_path_buf()) {
-                    ops.push(Op {
-                        op: OpKind::Create,
-                        path: key(top),
-                    });
-                }
-                stage.push((path.as_path(), bytes));
-                written.written += 1;
-                manifest.files.insert(name, hash);
-                continue;
-            }
-            let target = out.join(path);
-            match on_disk(&target, &mut conflicts)? {
-                None => continue,
-                Some(OnDisk::Missing) => {
-                    ops.push(Op {
-                        op: OpKind::Create,
-                        path: name.clone(),
-                    });
-                    stage.push((path.as_path(), bytes));
-                    written.written += 1;
-                }
-                Some(OnDisk::File(existing)) if existing == bytes => {
-                    if old.as_ref().is_none_or(|m| !m.files.contains_key(&name)) {
-                        written.adopted += 1;
-                    }
-                    written.unchanged += 1;
-                }
-                Some(OnDisk::File(existing)) => {
-                    let listed = old.as_ref().and_then(|m| m.files.get(&name));
-                    let owned = listed.is_some_and(|h| *h == hash_text(&existing));
-                    if !owned {
-                        if !take_over {
-                            conflicts.push(if listed.is_some() {
-                                Conflict::Edited(target)
-                            } else {
-                                Conflict::Foreign(target)
-                            });
-                            continue;
-                        }
-                        written.taken_over.push(path.clone());
-                    }
-                    ops.push(Op {
-                        op: OpKind::Replace,
-                        path: name.clone(),
-                    });
-                    stage.push((path.as_path(), bytes));
-                    written.written += 1;
+                let rel = PathBuf::from(listed);
+                let parent = rel.parent().unwrap_or(Path::new(""));
+                if self.dirs.exists(parent, &mut self.conflicts)? && exists(&self.out.join(&rel))? {
+                    self.stale.push(Staleness::Extra(rel));
                 }
             }
-            manifest.files.insert(name, hash);
         }
+        Ok((self.stale, self.notes))
+    }
+}
+
+impl Sink for Checker {
+    fn file(&mut self, path: &Path, contents: &str) -> Result<(), OutputError> {
+        self.generated.insert(key(path));
+        if !self.present {
+            self.stale.push(Staleness::Missing(path.to_path_buf()));
+            return Ok(());
+        }
+        let parent = path.parent().unwrap_or(Path::new(""));
+        if !self.dirs.exists(parent, &mut self.conflicts)? {
+            self.stale.push(Staleness::Missing(path.to_path_buf()));
+            return Ok(());
+        }
+        match on_disk(&self.out.join(path), &mut self.conflicts)? {
+            Some(OnDisk::File(existing)) if existing == contents.as_bytes() => {}
+            Some(OnDisk::File(_)) | None => self.stale.push(Staleness::Changed(path.to_path_buf())),
+            Some(OnDisk::Missing) => self.stale.push(Staleness::Missing(path.to_path_buf())),
+        }
+        Ok(())
+    }
+}
+
+/// A build's update of OUT, fed one file at a time (see the module documentation).
+///
+/// OUT is touched only when the first file arrives (so a spec that fails before generating
+/// anything leaves no trace): then OUT's lock is taken, an interrupted update recovered and
+/// the manifest read. Each file is compared with OUT at once; a new or changed one is
+/// written into the staging folder at once and its contents dropped, so memory holds paths
+/// and hashes only. Nothing in OUT itself changes before [`Writer::commit`]; a writer dropped
+/// without committing (a build that failed part-way) removes its staging folder.
+pub struct Writer {
+    out: PathBuf,
+    take_over: bool,
+    faults: Faults,
+    open: Option<Open>,
+}
+
+/// The state of an update once OUT is locked.
+struct Open {
+    _lock: Lock,
+    notes: Vec<String>,
+    old: Option<Manifest>,
+    dirs: Dirs,
+    conflicts: Vec<Conflict>,
+    ops: Vec<Op>,
+    manifest: Manifest,
+    written: Written,
+    /// Topmost new folders, each staged whole and moved in with one rename.
+    created_dirs: HashSet<PathBuf>,
+    /// The staging folders created so far (`None` before the first staged file).
+    staged: Option<MadeDirs>,
+    /// Whether this writer created OUT (removed again if the build fails and OUT is empty).
+    created_out: bool,
+    /// Past the commit point: the journal owns the staging folder.
+    committed: bool,
+}
+
+impl Writer {
+    pub fn new(out: &Path, take_over: bool) -> Writer {
+        Writer::with_faults(out, take_over, Faults::from_env())
+    }
+
+    fn with_faults(out: &Path, take_over: bool, faults: Faults) -> Writer {
+        Writer {
+            out: out.to_path_buf(),
+            take_over,
+            faults,
+            open: None,
+        }
+    }
+
+    fn open(&mut self) -> Result<&mut Open, OutputError> {
+        if self.open.is_none() {
+            let out = &self.out;
+            let created_out = !check_out_dir(out)?;
+            if created_out {
+                fs::create_dir_all(out).map_err(|e| OutputError::io(out, e))?;
+            }
+            let mut notes = Vec::new();
+            let lock = Lock::acquire(out, &mut notes)?;
+            notes.extend(recover(out)?);
+            let old = read_manifest(out)?;
+            self.open = Some(Open {
+                _lock: lock,
+                notes,
+                old,
+                dirs: Dirs::new(out),
+                conflicts: Vec::new(),
+                ops: Vec::new(),
+                manifest: Manifest {
+                    about: MANIFEST_ABOUT.into(),
+                    files: BTreeMap::new(),
+                },
+                written: Written::default(),
+                created_dirs: HashSet::new(),
+                staged: None,
+                created_out,
+                committed: false,
+            });
+        }
+        Ok(self.open.as_mut().expect("opened above"))
+    }
+
+    /// Write `bytes` to the staging folder as `rel` (unless a conflict already dooms the
+    /// update: then nothing more is written).
+    fn stage(&mut self, rel: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+        let Writer {
+            out, faults, open, ..
+        } = self;
+        let open = open.as_mut().expect("staging happens in an open update");
+        if !open.conflicts.is_empty() {
+            return Ok(());
+        }
+        let staging = out.join(STAGING_DIR);
+        let new = staging.join("new");
+        let made = match &mut open.staged {
+            Some(made) => made,
+            None => {
+                let mut made = MadeDirs::default();
+                made.create(&staging)?;
+                made.create(&new)?;
+                open.staged.insert(made)
+            }
+        };
+        let staged = new.join(rel);
+        made.create_parents(&new, rel)?;
+        faults.step(&staged)?;
+        fs::write(&staged, bytes).map_err(|e| OutputError::io(&staged, e))
+    }
+
+    /// Finish the update: decide what is no longer generated, then (if nothing conflicts)
+    /// put the journal in place and apply it.
+    pub fn commit(mut self) -> Result<Written, OutputError> {
+        self.open()?;
+        let out = self.out.clone();
+        let open = self.open.as_mut().expect("opened above");
         let mut removed_parents = BTreeSet::new();
-        if let Some(old) = &old {
+        if let Some(old) = &open.old {
             for (name, hash) in &old.files {
-                if manifest.files.contains_key(name) {
+                if open.manifest.files.contains_key(name) {
                     continue;
                 }
                 let rel = PathBuf::from(name);
@@ -766,51 +854,36 @@ impl FileSet {
                 }
                 let parent = rel.parent().unwrap_or(Path::new(""));
                 let mut ignored = Vec::new();
-                if !dirs.exists(parent, &mut ignored)? {
+                if !open.dirs.exists(parent, &mut ignored)? {
                     continue;
                 }
                 match on_disk(&out.join(&rel), &mut ignored)? {
                     Some(OnDisk::File(existing)) if hash_text(&existing) == *hash => {
-                        ops.push(Op {
+                        open.ops.push(Op {
                             op: OpKind::Remove,
                             path: name.clone(),
                         });
-                        written.removed.push(rel.clone());
+                        open.written.removed.push(rel.clone());
                         removed_parents.insert(parent.to_path_buf());
                     }
-                    Some(OnDisk::File(_)) | None => written.kept.push(rel),
+                    Some(OnDisk::File(_)) | None => open.written.kept.push(rel),
                     Some(OnDisk::Missing) => {}
                 }
             }
         }
-        if !conflicts.is_empty() {
-            return Err(OutputError::Conflicts(conflicts));
+        if !open.conflicts.is_empty() {
+            return Err(OutputError::Conflicts(std::mem::take(&mut open.conflicts)));
         }
-        Ok(Plan {
-            stage,
-            ops,
-            manifest,
-            written,
-            removed_parents,
-        })
-    }
-
-    fn apply(
-        &self,
-        out: &Path,
-        mut plan: Plan<'_>,
-        faults: &mut Faults,
-    ) -> Result<Written, OutputError> {
         let manifest_text =
-            serde_json::to_string_pretty(&plan.manifest).expect("the manifest serializes") + "\n";
+            serde_json::to_string_pretty(&open.manifest).expect("the manifest serializes") + "\n";
         let manifest_path = out.join(MANIFEST);
         match on_disk(&manifest_path, &mut Vec::new())? {
             Some(OnDisk::File(existing)) if existing == manifest_text.as_bytes() => {}
-            Some(OnDisk::File(_)) => plan.ops.push(Op {
+            Some(OnDisk::File(_)) => open.ops.push(Op {
                 op: OpKind::Replace,
                 path: MANIFEST.into(),
             }),
-            Some(OnDisk::Missing) => plan.ops.push(Op {
+            Some(OnDisk::Missing) => open.ops.push(Op {
                 op: OpKind::Create,
                 path: MANIFEST.into(),
             }),
@@ -821,63 +894,46 @@ impl FileSet {
                 )]));
             }
         }
-        if plan.ops.is_empty() {
-            return Ok(plan.written);
+        if open.ops.is_empty() {
+            let mut written = std::mem::take(&mut open.written);
+            written.notes = std::mem::take(&mut open.notes);
+            return Ok(written);
         }
+        self.stage(Path::new(MANIFEST), manifest_text.as_bytes())?;
+        let Writer { faults, open, .. } = &mut self;
+        let open = open.as_mut().expect("opened above");
+        // The commit point: once the journal is in place, the update is finished even if
+        // this process dies.
         let staging = out.join(STAGING_DIR);
-        let new = staging.join("new");
-        let result = (|| {
-            let mut made = MadeDirs::default();
-            made.create(&staging)?;
-            made.create(&new)?;
-            for (path, bytes) in &plan.stage {
-                let staged = new.join(path);
-                made.create_parents(&new, path)?;
-                faults.step(&staged)?;
-                fs::write(&staged, bytes).map_err(|e| OutputError::io(&staged, e))?;
-            }
-            faults.step(&new.join(MANIFEST))?;
-            fs::write(new.join(MANIFEST), &manifest_text)
-                .map_err(|e| OutputError::io(&new.join(MANIFEST), e))?;
-            // The commit point: once the journal is in place, the update is finished even if
-            // this process dies.
-            let journal = Journal {
-                about: JOURNAL_ABOUT.into(),
-                ops: plan.ops.clone(),
-            };
-            let staged_journal = staging.join("journal");
-            fs::write(
-                &staged_journal,
-                serde_json::to_string_pretty(&journal).expect("the journal serializes"),
-            )
-            .map_err(|e| OutputError::io(&staged_journal, e))?;
-            faults.step(&out.join(JOURNAL))?;
-            fs::rename(&staged_journal, out.join(JOURNAL))
-                .map_err(|e| OutputError::io(&out.join(JOURNAL), e))
-        })();
-        if let Err(e) = result {
-            if faults.stopped() {
-                return Err(e);
-            }
-            // Nothing in OUT changed yet.
-            let _ = fs::remove_dir_all(&staging);
-            return Err(e);
-        }
-        let mut tx = Transaction::new(out, faults);
-        for (i, op) in plan.ops.iter().enumerate() {
+        let journal = Journal {
+            about: JOURNAL_ABOUT.into(),
+            ops: open.ops.clone(),
+        };
+        let staged_journal = staging.join("journal");
+        fs::write(
+            &staged_journal,
+            serde_json::to_string_pretty(&journal).expect("the journal serializes"),
+        )
+        .map_err(|e| OutputError::io(&staged_journal, e))?;
+        faults.step(&out.join(JOURNAL))?;
+        fs::rename(&staged_journal, out.join(JOURNAL))
+            .map_err(|e| OutputError::io(&out.join(JOURNAL), e))?;
+        open.committed = true;
+        let mut tx = Transaction::new(&out, faults);
+        for (i, op) in open.ops.iter().enumerate() {
             if let Err(error) = tx.forward(op) {
                 if tx.faults.stopped() {
                     return Err(error);
                 }
-                return match tx.undo(&plan.ops[..=i]) {
+                return match tx.undo(&open.ops[..=i]) {
                     Ok(()) => {
-                        finish(out)?;
+                        finish(&out)?;
                         Err(error)
                     }
                     Err(undo) => {
                         let (path, error) = match error {
                             OutputError::Io { path, error } => (path, error),
-                            other => (out.to_path_buf(), io::Error::other(other.to_string())),
+                            other => (out.clone(), io::Error::other(other.to_string())),
                         };
                         Err(OutputError::Stuck {
                             path,
@@ -888,11 +944,116 @@ impl FileSet {
                 };
             }
         }
-        for parent in plan.removed_parents.iter().rev() {
-            remove_empty_dirs(out, parent);
+        for parent in removed_parents.iter().rev() {
+            remove_empty_dirs(&out, parent);
         }
-        finish(out)?;
-        Ok(plan.written)
+        finish(&out)?;
+        let mut written = std::mem::take(&mut open.written);
+        written.notes = std::mem::take(&mut open.notes);
+        Ok(written)
+    }
+}
+
+impl Sink for Writer {
+    fn file(&mut self, path: &Path, contents: &str) -> Result<(), OutputError> {
+        let take_over = self.take_over;
+        let out = self.out.clone();
+        let open = self.open()?;
+        let bytes = contents.as_bytes();
+        let name = key(path);
+        debug_assert!(
+            !open.manifest.files.contains_key(&name),
+            "{name} generated twice"
+        );
+        let hash = hash_text(bytes);
+        let parent = path.parent().unwrap_or(Path::new(""));
+        if !open.dirs.exists(parent, &mut open.conflicts)? {
+            // The topmost missing folder is staged whole and moved in with one rename.
+            let mut top = parent;
+            while let Some(up) = top.parent() {
+                if up.as_os_str().is_empty() || open.dirs.exists(up, &mut open.conflicts)? {
+                    break;
+                }
+                top = up;
+            }
+            if open.created_dirs.insert(top.to_path_buf()) {
+                open.ops.push(Op {
+                    op: OpKind::Create,
+                    path: key(top),
+                });
+            }
+            open.written.written += 1;
+            open.manifest.files.insert(name, hash);
+            return self.stage(path, bytes);
+        }
+        let target = out.join(path);
+        let stage = match on_disk(&target, &mut open.conflicts)? {
+            None => return Ok(()),
+            Some(OnDisk::Missing) => {
+                open.ops.push(Op {
+                    op: OpKind::Create,
+                    path: name.clone(),
+                });
+                open.written.written += 1;
+                true
+            }
+            Some(OnDisk::File(existing)) if existing == bytes => {
+                if open
+                    .old
+                    .as_ref()
+                    .is_none_or(|m| !m.files.contains_key(&name))
+                {
+                    open.written.adopted += 1;
+                }
+                open.written.unchanged += 1;
+                false
+            }
+            Some(OnDisk::File(existing)) => {
+                let listed = open.old.as_ref().and_then(|m| m.files.get(&name));
+                let owned = listed.is_some_and(|h| *h == hash_text(&existing));
+                if !owned {
+                    if !take_over {
+                        open.conflicts.push(if listed.is_some() {
+                            Conflict::Edited(target)
+                        } else {
+                            Conflict::Foreign(target)
+                        });
+                        return Ok(());
+                    }
+                    open.written.taken_over.push(path.to_path_buf());
+                }
+                open.ops.push(Op {
+                    op: OpKind::Replace,
+                    path: name.clone(),
+                });
+                open.written.written += 1;
+                true
+            }
+        };
+        open.manifest.files.insert(name, hash);
+        if stage {
+            self.stage(path, bytes)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Writer {
+    /// A build that failed before the commit point leaves OUT as it was: its staging folder
+    /// is removed (and OUT itself, if this build created it and it is still empty).
+    fn drop(&mut self) {
+        let Some(open) = &self.open else { return };
+        if open.committed || self.faults.stopped() {
+            return;
+        }
+        if open.staged.is_some() {
+            let _ = remove_staging(&self.out);
+        }
+        if open.created_out {
+            // The lock file goes with the lock; a folder with anything else in it stays.
+            let _ = fs::remove_file(self.out.join(LOCK));
+            let _ = fs::remove_dir(&self.out);
+        }
     }
 }
 

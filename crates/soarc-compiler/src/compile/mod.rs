@@ -105,6 +105,28 @@ impl CompiledPlaybook {
 
 /// Compile every playbook of the model. Returns the playbooks or all errors found.
 pub fn compile(model: &Model, sources: &Sources) -> Result<Vec<CompiledPlaybook>, Vec<Diagnostic>> {
+    let (mut errors, unique) = check_playbooks(model, sources);
+    let mut compiled = Vec::new();
+    for playbook in unique {
+        match compile_playbook(model, sources, playbook) {
+            Ok(playbook) => compiled.push(playbook),
+            Err(found) => errors.extend(found),
+        }
+    }
+    if errors.is_empty() {
+        Ok(compiled)
+    } else {
+        Err(errors)
+    }
+}
+
+/// What is checked across playbooks before any is compiled: the retry policies they share
+/// (defaults, connections), the playbook names, and that no name is used twice. Returns the
+/// errors and the playbooks to compile (the first of each name), in spec order.
+pub fn check_playbooks<'m>(
+    model: &'m Model<'_>,
+    sources: &Sources,
+) -> (Vec<Diagnostic>, Vec<&'m Located<Playbook>>) {
     let mut errors = Vec::new();
     let retries = model
         .spec
@@ -122,7 +144,7 @@ pub fn compile(model: &Model, sources: &Sources) -> Result<Vec<CompiledPlaybook>
             errors.extend(found);
         }
     }
-    let mut compiled = Vec::new();
+    let mut unique = Vec::new();
     let mut seen: HashMap<&str, Span> = HashMap::new();
     for playbook in &model.spec.playbooks {
         let name = &playbook.name;
@@ -133,26 +155,33 @@ pub fn compile(model: &Model, sources: &Sources) -> Result<Vec<CompiledPlaybook>
             ));
             continue;
         }
-        let mut compiler = PlaybookCompiler::new(model, sources, playbook);
-        let definition = compiler.compile();
-        if compiler.errors.is_empty() {
-            compiled.push(CompiledPlaybook {
-                name: name.value.clone(),
-                span: name.span.with_len(name.value.chars().count()),
-                description: playbook.description.clone(),
-                tags: playbook.tags.clone(),
-                trigger: compiler.trigger_kind,
-                definition,
-                connections: compiler.connections.into_values().collect(),
-            });
-        }
-        errors.extend(compiler.errors);
+        unique.push(playbook);
     }
-    if errors.is_empty() {
-        Ok(compiled)
-    } else {
-        Err(errors)
+    (errors, unique)
+}
+
+/// Compile one playbook (after [`check_playbooks`]); playbooks are independent, so a build
+/// compiles them a batch at a time and never holds every workflow in memory.
+pub fn compile_playbook(
+    model: &Model,
+    sources: &Sources,
+    playbook: &Located<Playbook>,
+) -> Result<CompiledPlaybook, Vec<Diagnostic>> {
+    let name = &playbook.name;
+    let mut compiler = PlaybookCompiler::new(model, sources, playbook);
+    let definition = compiler.compile();
+    if !compiler.errors.is_empty() {
+        return Err(compiler.errors);
     }
+    Ok(CompiledPlaybook {
+        name: name.value.clone(),
+        span: name.span.with_len(name.value.chars().count()),
+        description: playbook.description.clone(),
+        tags: playbook.tags.clone(),
+        trigger: compiler.trigger_kind,
+        definition,
+        connections: compiler.connections.into_values().collect(),
+    })
 }
 
 /// The Windows device name `name` is, if it is one (case-insensitive, also followed by an

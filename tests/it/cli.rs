@@ -1,8 +1,8 @@
 //! The command line as users and pipelines drive it: exit codes, messages with
 //! file:line:col and suggestions, and nothing written when a build fails.
 
-mod common;
-use common::*;
+use crate::common;
+use crate::common::*;
 
 const GOOD: &str = r#"
 deployment:

@@ -1,8 +1,8 @@
 //! Status sync (`sync:`): correlation, state/classification mappings, window queries and
 //! loop prevention, asserted on the generated workflows and rules; bad input rejected.
 
-mod common;
-use common::*;
+use crate::common;
+use crate::common::*;
 
 use std::path::Path;
 

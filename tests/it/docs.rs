@@ -1,5 +1,5 @@
 //! `docs/references.md` is generated from the reference catalogue; it must not drift.
-//! Regenerate with `UPDATE_DOCS=1 cargo test --test docs`.
+//! Regenerate with `UPDATE_DOCS=1 cargo test --test it docs`.
 
 #[test]
 fn references_doc_matches_the_catalogue() {
@@ -11,7 +11,7 @@ fn references_doc_matches_the_catalogue() {
     let committed = std::fs::read_to_string(path).unwrap_or_default();
     assert!(
         committed == generated,
-        "docs/references.md is out of date; run `UPDATE_DOCS=1 cargo test --test docs` and commit"
+        "docs/references.md is out of date; run `UPDATE_DOCS=1 cargo test --test it docs` and commit"
     );
     assert!(generated.contains(
         "| `{{incident.title}}` | text | `triggerBody()?['object']?['properties']?['title']` |"

@@ -1,9 +1,9 @@
 //! Every example's full output, as insta snapshots under `snapshots/`: a change to the
 //! generated files shows up in review exactly as users will see it in their PRs.
 
-mod common;
+use crate::common;
 
-use common::{build_example, examples};
+use crate::common::{build_example, examples};
 
 #[test]
 fn example_outputs_match_snapshots() {

@@ -4,8 +4,8 @@
 //! regular files. Each test snapshots the whole temporary directory before and after and
 //! checks that nothing outside the manifest changed.
 
-mod common;
-use common::*;
+use crate::common;
+use crate::common::*;
 
 use std::collections::BTreeMap;
 use std::path::Path;

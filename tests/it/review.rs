@@ -1,11 +1,11 @@
 //! `soarc graph`, `soarc diff`, completions, the man page, `--version`, and the pipeline
 //! recipes under docs/recipes and .pre-commit-hooks.yaml, through the binary.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
-use common::soarc;
+use crate::common::soarc;
 use serde_json::Value;
 
 fn root() -> &'static Path {

@@ -1,8 +1,8 @@
 //! Automation rules: every semantic check with a spec that passes and one that fails (with
 //! its code and position), the CLI's handling of warnings, and the az script's quoting.
 
-mod common;
-use common::*;
+use crate::common;
+use crate::common::*;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

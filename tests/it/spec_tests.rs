@@ -1,11 +1,11 @@
 //! `soarc test`: the examples' tests pass; a broken mapping fails with the test's name and
 //! the difference; reports in JSON and JUnit; spec errors in tests exit 2 with positions.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
-use common::{soarc, stderr, write};
+use crate::common::{soarc, stderr, write};
 
 fn examples() -> Vec<String> {
     let files: Vec<String> = common::examples()

@@ -1,11 +1,11 @@
 //! `soarc run` end to end: every playbook generated from examples/*.yaml runs with the
 //! sample incident and prints the documented JSON object; exit codes; the human trace.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
-use common::{soarc, stderr};
+use crate::common::{soarc, stderr};
 use serde_json::Value;
 
 /// Builds every example into `dir/out/<example>`; the generated playbook directories.

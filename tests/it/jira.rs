@@ -2,8 +2,8 @@
 //! generated workflow and templates carry, and bad input rejected with a location and a
 //! suggestion, nothing written.
 
-mod common;
-use common::*;
+use crate::common;
+use crate::common::*;
 
 use serde_json::Value;
 

@@ -1,7 +1,7 @@
 //! Helpers the integration tests share: run the `soarc` binary in a temporary directory and
 //! check what a user would see.
 
-// Each test binary uses a different subset.
+// Not every helper is used by every test module.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};

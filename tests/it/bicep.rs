@@ -3,7 +3,7 @@
 //! what it deploys matches the ARM template. The parse tree is read back to JSON by a
 //! converter written here, independent of soarc's printer.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -1,7 +1,7 @@
 //! The registry of SPEC/RULE/OUT codes (`crates/soarc-compiler/src/codes.rs`) is the one
 //! source of `docs/errors.md`, every registered code is raised somewhere, and no code is
 //! raised without being registered. Regenerate the docs with
-//! `UPDATE_DOCS=1 cargo test --test error_codes`.
+//! `UPDATE_DOCS=1 cargo test --test it error_codes`.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -55,7 +55,7 @@ fn errors_doc_is_generated_from_the_registry() {
     let committed = std::fs::read_to_string(path).unwrap_or_default();
     assert!(
         committed == generated,
-        "docs/errors.md is out of date; run `UPDATE_DOCS=1 cargo test --test error_codes` and commit"
+        "docs/errors.md is out of date; run `UPDATE_DOCS=1 cargo test --test it error_codes` and commit"
     );
     for code in codes::ALL {
         assert!(

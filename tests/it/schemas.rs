@@ -1,7 +1,7 @@
 //! `schemas/*.schema.json` are generated from the types; they must not drift.
-//! Regenerate with `UPDATE_SCHEMAS=1 cargo test --test schemas`.
+//! Regenerate with `UPDATE_SCHEMAS=1 cargo test --test it schemas`.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
@@ -24,7 +24,7 @@ fn committed_schemas_match_the_types() {
     }
     assert!(
         stale.is_empty(),
-        "schemas out of date: {stale:?}; run `UPDATE_SCHEMAS=1 cargo test --test schemas` and commit"
+        "schemas out of date: {stale:?}; run `UPDATE_SCHEMAS=1 cargo test --test it schemas` and commit"
     );
 }
 

@@ -5,7 +5,7 @@
 use soarc_lang::arm::expr::{StringKind, classify};
 use soarc_lang::wdl::{Part, Template};
 
-mod common;
+use crate::common;
 
 fn build(comment: &str) -> (serde_json::Value, serde_json::Value) {
     let spec = format!(
@@ -79,7 +79,7 @@ fn wdl_special_characters_in_spec_text_stay_literal() {
 fn references_survive_next_to_special_characters() {
     let (workflow, _) = build("@here {{incident.title}} @{x} {{incident.number}}");
     let parsed = Template::parse(message(&workflow)).unwrap();
-    // A Sentinel comment is HTML: references are HTML-escaped (see tests/runtime_safety.rs).
+    // A Sentinel comment is HTML: references are HTML-escaped (see tests/it/runtime_safety.rs).
     let html = |e: &str| {
         format!(
             "<replace(replace(replace(replace(replace({e}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '\"', '&quot;'), '''', '&#39;')>"
