@@ -1,7 +1,6 @@
 //! The command line as users and pipelines drive it: exit codes, messages with
 //! file:line:col and suggestions, and nothing written when a build fails.
 
-use crate::common;
 use crate::common::*;
 
 const GOOD: &str = r#"

@@ -2,7 +2,6 @@
 //! limits), the Main / On_failure scopes and their notifications, diagnostic settings, and
 //! the monitoring deployment; bad input rejected with a location, nothing written.
 
-use crate::common;
 use crate::common::*;
 
 use serde_json::{Value, json};

@@ -2,7 +2,6 @@
 //! generated workflow and templates carry, and bad input rejected with a location and a
 //! suggestion, nothing written.
 
-use crate::common;
 use crate::common::*;
 
 use serde_json::Value;

@@ -4,7 +4,6 @@
 //! regular files. Each test snapshots the whole temporary directory before and after and
 //! checks that nothing outside the manifest changed.
 
-use crate::common;
 use crate::common::*;
 
 use std::collections::BTreeMap;

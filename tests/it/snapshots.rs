@@ -1,8 +1,6 @@
 //! Every example's full output, as insta snapshots under `snapshots/`: a change to the
 //! generated files shows up in review exactly as users will see it in their PRs.
 
-use crate::common;
-
 use crate::common::{build_example, examples};
 
 #[test]

@@ -1,7 +1,6 @@
 //! Status sync (`sync:`): correlation, state/classification mappings, window queries and
 //! loop prevention, asserted on the generated workflows and rules; bad input rejected.
 
-use crate::common;
 use crate::common::*;
 
 use std::path::Path;
