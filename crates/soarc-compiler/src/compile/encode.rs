@@ -8,7 +8,7 @@
 //! | [`Lang::Url`] (an `http` step's `uri`) | `uriComponent(x)` after the first character; a reference that *starts* the URL is its base and goes in as is |
 //! | [`Lang::Jql`] (`jira.search_issues.jql`) | inside `"..."` or `'...'`: `\`, `"`, `'` and tab escaped; outside quotes: refused |
 //! | [`Lang::ServiceNowQuery`] (`servicenow.query_incidents.query`) | `^` removed; a value starting with `javascript:` is defused with a leading `_` |
-//! | [`Lang::Html`] (Sentinel comments) | `&`, `<`, `>`, `"`, `'` replaced by entities, `&` first |
+//! | [`Lang::Html`] (Sentinel comments) | `&`, `<`, `>`, `"`, `'` replaced by entities, `&` first; Markdown's `[`, `]`, `*`, `_`, `` ` `` by numeric references; a string variable that a comment shows is escaped where values enter it instead |
 //!
 //! Literal spec text is never evaluated by Logic Apps either: [`soarc_lang::wdl::Template`]
 //! writes `@` at the start as `@@` and `@{` as `@@{`.
@@ -177,13 +177,33 @@ pub(crate) fn servicenow_value(text: Expr) -> Expr {
 /// (https://learn.microsoft.com/azure/sentinel/comment-on-incidents); Logic Apps has no HTML
 /// encoder among its functions (expression functions reference), so: a `replace` chain,
 /// `&` first so that the entities added later are not escaped again.
+///
+/// Markdown is neutralised too: a value must not make a link with text of its choosing or
+/// an image that the portal fetches from a server of its choosing (`[`, `]`), nor format
+/// text as the SOC's own (`*`, `_`, `` ` ``). They become numeric character references,
+/// which CommonMark treats as literal text: "Entity and numeric character references are
+/// treated as literal text, not as markup ... cannot be used in place of symbols indicating
+/// structure in CommonMark documents" (https://spec.commonmark.org/0.31.2/#entity-and-numeric-character-references).
+/// A bare URL may still show as a link, but its text is the URL itself.
 pub(crate) fn html_text(text: Expr) -> Expr {
     let e = replace(text, "&", "&amp;");
     let e = replace(e, "<", "&lt;");
     let e = replace(e, ">", "&gt;");
     let e = replace(e, "\"", "&quot;");
-    replace(e, "'", "&#39;")
+    let e = replace(e, "'", "&#39;");
+    MARKDOWN
+        .iter()
+        .fold(e, |e, (from, to)| replace(e, from, to))
 }
+
+/// Markdown's link, image, emphasis and code characters, as numeric character references.
+const MARKDOWN: [(&str, &str); 5] = [
+    ("[", "&#91;"),
+    ("]", "&#93;"),
+    ("*", "&#42;"),
+    ("_", "&#95;"),
+    ("`", "&#96;"),
+];
 
 /// A plain-text template for HTML: every expression part HTML-escaped (for a text that
 /// goes both into a plain field and into a Sentinel comment).
@@ -253,7 +273,7 @@ mod tests {
         let x = || Expr::call("x", vec![]);
         assert_eq!(
             html_text(x()).to_string(),
-            "replace(replace(replace(replace(replace(x(), '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '\"', '&quot;'), '''', '&#39;')"
+            "replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(x(), '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '\"', '&quot;'), '''', '&#39;'), '[', '&#91;'), ']', '&#93;'), '*', '&#42;'), '_', '&#95;'), '`', '&#96;')"
         );
         let jql = jql_string(x()).to_string();
         assert!(

@@ -294,6 +294,14 @@ pub(crate) struct PlaybookCompiler<'a> {
     uses_workspace_id: bool,
     /// `{{secrets.NAME}}` of the `http` step being compiled: the Key Vault read's value.
     secrets_in_scope: IndexMap<String, Expr>,
+    /// How deep the block being compiled is: 1 for the playbook's own steps.
+    depth: usize,
+    /// Ticket guards at the top level of the steps: (the condition, the scope in it), for
+    /// the failure handling to name the action that failed inside.
+    ticket_guards: Vec<(String, String)>,
+    /// String variables that a Sentinel comment shows: they hold HTML that the spec
+    /// builds, so references enter them HTML-escaped and the comment shows them as is.
+    markup_variables: HashSet<String>,
 }
 
 impl<'a> PlaybookCompiler<'a> {
@@ -325,6 +333,9 @@ impl<'a> PlaybookCompiler<'a> {
             playbook_retry: retry::default_policy(),
             uses_workspace_id: false,
             secrets_in_scope: IndexMap::new(),
+            depth: 0,
+            ticket_guards: Vec::new(),
+            markup_variables: HashSet::new(),
         }
     }
 
@@ -376,6 +387,7 @@ impl<'a> PlaybookCompiler<'a> {
         let (trigger_name, trigger) = self.trigger();
         let mut actions = IndexMap::new();
         let mut previous: Option<String> = None;
+        self.markup_variables = steps::markup_variables(self.playbook);
         for (name, decl) in &self.playbook.variables {
             if let Some(action) = self.initialize_variable(name, decl) {
                 let action_name =
@@ -793,7 +805,16 @@ impl<'a> PlaybookCompiler<'a> {
                 }
                 crate::model::text::Piece::Ref { path, start, end } => {
                     let at = self.locate(text, start, end - start, span);
-                    let slot = scanner.reference();
+                    let mut slot = scanner.reference();
+                    // A variable that holds the spec's own HTML (its references were escaped
+                    // when they entered it) goes into a comment as is.
+                    if lang == encode::Lang::Html
+                        && let [root, variable] = path.as_slice()
+                        && root == "variables"
+                        && self.markup_variables.contains(variable)
+                    {
+                        slot = Ok(encode::Slot::Raw);
+                    }
                     let Some((expr, ty)) = self.reference(&path, at) else {
                         continue;
                     };
@@ -830,15 +851,31 @@ impl<'a> PlaybookCompiler<'a> {
 
     /// Resolve templates in every string of a JSON value.
     fn json(&mut self, value: &Value, span: Span) -> Value {
+        self.json_in(value, span, encode::Lang::Plain)
+    }
+
+    /// Like [`Self::json`], every reference encoded for `lang`.
+    fn json_in(&mut self, value: &Value, span: Span, lang: encode::Lang) -> Value {
         match value {
-            Value::String(s) => Value::String(self.text(s, span).to_wdl_string()),
-            Value::Array(items) => Value::Array(items.iter().map(|v| self.json(v, span)).collect()),
+            Value::String(s) => Value::String(self.text_in(s, span, lang).to_wdl_string()),
+            Value::Array(items) => {
+                Value::Array(items.iter().map(|v| self.json_in(v, span, lang)).collect())
+            }
             Value::Object(map) => Value::Object(
                 map.iter()
-                    .map(|(k, v)| (k.clone(), self.json(v, span)))
+                    .map(|(k, v)| (k.clone(), self.json_in(v, span, lang)))
                     .collect(),
             ),
             other => other.clone(),
+        }
+    }
+
+    /// The language of a value assigned to `variable`: HTML for a markup variable.
+    fn variable_lang(&self, variable: &str) -> encode::Lang {
+        if self.markup_variables.contains(variable) {
+            encode::Lang::Html
+        } else {
+            encode::Lang::Plain
         }
     }
 

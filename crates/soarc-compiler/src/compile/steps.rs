@@ -89,6 +89,17 @@ impl PlaybookCompiler<'_> {
     pub(super) fn steps(
         &mut self,
         steps: &[Located<Step>],
+        previous: Option<String>,
+    ) -> IndexMap<String, Action> {
+        self.depth += 1;
+        let actions = self.steps_in_block(steps, previous);
+        self.depth -= 1;
+        actions
+    }
+
+    fn steps_in_block(
+        &mut self,
+        steps: &[Located<Step>],
         mut previous: Option<String>,
     ) -> IndexMap<String, Action> {
         let mut actions = IndexMap::new();
@@ -145,6 +156,25 @@ impl PlaybookCompiler<'_> {
             }
             Step::SetVariable(s) => self.variable_action(s, span, false),
             Step::AppendVariable(s) => self.variable_action(s, span, true),
+            Step::If(s) if s.ticket_guard => {
+                let name = self.action_name(s.name.as_ref(), "If_no_ticket_yet", span);
+                let expression = self.predicate(&s.condition, span);
+                let scope = self.action_name(None, "Open_ticket", span);
+                // The steps run in a scope: `result()` reads a scope's actions, not a
+                // condition's, so the failure handling can name the one that failed.
+                if self.depth == 1 {
+                    self.ticket_guards.push((name.clone(), scope.clone()));
+                }
+                let actions = self.steps(&s.then, None);
+                Some((
+                    name,
+                    action(ActionKind::If {
+                        expression,
+                        actions: IndexMap::from([(scope, action(ActionKind::Scope { actions }))]),
+                        otherwise: None,
+                    }),
+                ))
+            }
             Step::If(s) => {
                 let name = self.action_name(s.name.as_ref(), "Condition", span);
                 let expression = self.predicate(&s.condition, span);
@@ -682,7 +712,8 @@ impl PlaybookCompiler<'_> {
             );
         }
         let name = self.action_name(s.name.as_ref(), &default, span);
-        let value = self.json(&s.value, s.value.span.or(span));
+        let lang = self.variable_lang(&s.variable.value);
+        let value = self.json_in(&s.value, s.value.span.or(span), lang);
         let inputs = wdl::VariableInputs {
             name: s.variable.value.clone(),
             value,
@@ -726,7 +757,10 @@ impl PlaybookCompiler<'_> {
             spec::VariableType::Object => "Object",
         };
         let value = match &decl.initial {
-            Some(v) => Some(self.json(v, decl.span)),
+            Some(v) => {
+                let lang = self.variable_lang(&name.value);
+                Some(self.json_in(v, decl.span, lang))
+            }
             None => Some(match kind {
                 spec::VariableType::String => json!(""),
                 spec::VariableType::Integer => json!(0),
@@ -882,4 +916,58 @@ impl PlaybookCompiler<'_> {
             Predicate::Not(inner) => json!({ "not": self.predicate(inner, span) }),
         }
     }
+}
+
+/// The string variables a Sentinel comment shows (`{{variables.NAME}}` in a
+/// `sentinel.add_comment` message, in any block). They hold HTML that the spec author
+/// writes, such as a `<li>` list built in a loop: every reference that enters them is
+/// HTML-escaped where it enters (set, append, initial value), and the comment shows them
+/// as they are. So the author's markup renders and an incident title still cannot add
+/// any. Linear in the steps.
+pub(super) fn markup_variables(playbook: &spec::Playbook) -> std::collections::HashSet<String> {
+    fn walk(steps: &[Located<Step>], found: &mut std::collections::HashSet<String>) {
+        for step in steps {
+            match &step.value {
+                Step::SentinelAddComment(c) => {
+                    let message = match c {
+                        spec::AddComment::Message(m) => m.as_str(),
+                        spec::AddComment::Full(full) => full.message.as_str(),
+                    };
+                    for piece in crate::model::text::parse(message).unwrap_or_default() {
+                        if let crate::model::text::Piece::Ref { path, .. } = piece
+                            && let [root, variable] = path.as_slice()
+                            && root == "variables"
+                        {
+                            found.insert(variable.clone());
+                        }
+                    }
+                }
+                Step::If(s) => {
+                    walk(&s.then, found);
+                    walk(&s.otherwise, found);
+                }
+                Step::Switch(s) => {
+                    for case in s.cases.values() {
+                        walk(case, found);
+                    }
+                    walk(&s.default, found);
+                }
+                Step::Foreach(s) => walk(&s.steps, found),
+                Step::Scope(s) => walk(&s.steps, found),
+                Step::ServiceNowQueryIncidents(s) => walk(&s.steps, found),
+                Step::JiraSearchIssues(s) => walk(&s.steps, found),
+                _ => {}
+            }
+        }
+    }
+    let mut found = std::collections::HashSet::new();
+    walk(&playbook.steps, &mut found);
+    // Only string variables hold text; an array or number is shown escaped as before.
+    found.retain(|name| {
+        playbook
+            .variables
+            .iter()
+            .any(|(n, decl)| n.value == *name && decl.kind == spec::VariableType::String)
+    });
+    found
 }
