@@ -7,7 +7,7 @@
 //! | [`Lang::Plain`] (JSON values, connector fields) | the value itself: JSON and the connector carry it as data |
 //! | [`Lang::Url`] (an `http` step's `uri`) | `uriComponent(x)` after the first character; a reference that *starts* the URL is its base and goes in as is |
 //! | [`Lang::Jql`] (`jira.search_issues.jql`) | inside `"..."` or `'...'`: `\`, `"`, `'` and tab escaped; outside quotes: refused |
-//! | [`Lang::ServiceNowQuery`] (`servicenow.query_incidents.query`) | `^` removed; a value starting with `javascript:` is defused with a leading `_` |
+//! | [`Lang::ServiceNowQuery`] (`servicenow.query_incidents.query`) | `^`, `&` and `#` removed; a value starting with `javascript:` is defused with a leading `_` |
 //! | [`Lang::Html`] (Sentinel comments) | `&`, `<`, `>`, `"`, `'` replaced by entities, `&` first; Markdown's `[`, `]`, `*`, `_`, `` ` `` by numeric references; a string variable that a comment shows is escaped where values enter it instead |
 //!
 //! Literal spec text is never evaluated by Logic Apps either: [`soarc_lang::wdl::Template`]
@@ -155,8 +155,20 @@ pub(crate) fn jql_string(text: Expr) -> Expr {
 /// "Encoded query strings"): a value cannot contain one, so it is removed. A value starting
 /// with `javascript:` would be run on the instance (the same page's example
 /// `caller_id=javascript:gs.getUserID()`): it gets a leading `_`, so it is compared as text.
+///
+/// The query goes in the connector call's `queries`, which Learn describes as name-value
+/// pairs that the runtime adds to the URL ("the `"queries": { "api-version": "2018-01-01" }`
+/// object adds `?api-version=2018-01-01` to the call", workflow definition language, action
+/// types: https://learn.microsoft.com/azure/logic-apps/logic-apps-workflow-actions-triggers).
+/// Learn does not say in words that the values are percent-encoded, but Microsoft's own
+/// templates pass values with spaces, quotes and slashes there unencoded (e.g. `$filter`:
+/// `tags/any(t:t eq '...')` in Azure-Network-Security's WAF triage playbook), which only
+/// works if the runtime encodes them: so soarc never encodes them itself (that would be
+/// encoded twice). Should a value reach the URL as is after all, `&` would start another
+/// parameter (a second `sysparm_query`, a larger `sysparm_limit`) and `#` would cut the URL:
+/// both are removed too, so a reference is harmless either way.
 pub(crate) fn servicenow_value(text: Expr) -> Expr {
-    let value = replace(text, "^", "");
+    let value = replace(replace(replace(text, "^", ""), "&", ""), "#", "");
     Expr::call(
         "if",
         vec![
@@ -281,7 +293,10 @@ mod tests {
             "{jql}"
         );
         let snow = servicenow_value(x()).to_string();
-        assert!(snow.contains("replace(x(), '^', '')"), "{snow}");
+        assert!(
+            snow.contains("replace(replace(replace(x(), '^', ''), '&', ''), '#', '')"),
+            "{snow}"
+        );
         assert!(snow.contains("'javascript:'"), "{snow}");
     }
 }
