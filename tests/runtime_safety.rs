@@ -162,12 +162,13 @@ fn url_references_are_uri_components() {
 
 #[test]
 fn sentinel_comments_html_escape_references_ampersand_first() {
+    // HTML first (`&` first), then Markdown's link, emphasis and code characters.
     let spec = playbook("      - sentinel.add_comment: \"Title: <b>{{incident.title}}</b>\"\n");
     let message = workflow_template(&spec, "Title: ");
     assert_eq!(
         expressions(&message),
         vec![format!(
-            "replace(replace(replace(replace(replace({TITLE}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '\"', '&quot;'), '''', '&#39;')"
+            "replace(replace(replace(replace(replace(replace(replace(replace(replace(replace({TITLE}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '\"', '&quot;'), '''', '&#39;'), '[', '&#91;'), ']', '&#93;'), '*', '&#42;'), '_', '&#95;'), '`', '&#96;')"
         )]
     );
     // The spec's own markup stays markup.
