@@ -126,7 +126,12 @@ fn defaults_retry_every_call_and_catch_failures_in_a_scope() {
         "@if(equals(first(body('Failed_actions'))?['name'], 'If_no_ticket_yet'), result('Open_ticket'), createArray())"
     );
     let message = comment["inputs"]["body"]["message"].as_str().unwrap();
-    let failed = "coalesce(first(body('Failed_ticket_actions')), first(body('Failed_actions')))";
+    // The Jira guard sits in the ServiceNow guard's scope: a second level of lookup.
+    assert_eq!(
+        inner["Failed_ticket_actions_2"]["inputs"]["from"],
+        "@if(equals(coalesce(first(body('Failed_ticket_actions')), first(body('Failed_actions')))?['name'], 'If_no_ticket_yet_2'), result('Open_ticket_2'), createArray())"
+    );
+    let failed = "coalesce(first(body('Failed_ticket_actions_2')), coalesce(first(body('Failed_ticket_actions')), first(body('Failed_actions'))))";
     for needle in [
         &format!("{failed}?['name']"),
         &format!("{failed}?['error']?['message']"),

@@ -570,7 +570,8 @@ automation_rules:
 /// Run-level (the simulator, `soarc test`): a re-query loop whose page never changes stops;
 /// markup a playbook builds in a variable renders in a comment while an incident title is
 /// still escaped (HTML and Markdown); a playbook that opens a ServiceNow ticket without
-/// `sync:` opens none on a second run for the same incident.
+/// `sync:` opens none on a second run for the same incident; the failure comment names the
+/// failed create inside two nested ticket guards.
 #[test]
 fn loops_markup_and_ticket_guards_behave_at_run_time() {
     let spec = format!(
@@ -600,7 +601,21 @@ fn loops_markup_and_ticket_guards_behave_at_run_time() {
       - servicenow.create_incident:
           connection: snow
           fields: { short_description: "{{incident.title}}" }
+  - name: two
+    trigger: incident
+    steps:
+      - servicenow.create_incident:
+          connection: snow
+          fields: { short_description: "{{incident.title}}" }
+      - jira.create_issue: { connection: jira, project: SEC, issue_type: Bug, summary: x }
 tests:
+  - name: the failure comment names the failed create inside two nested ticket guards
+    playbook: two
+    mocks:
+      jira.create_issue: { status: 500 }
+    expect:
+      status: Failed
+      comment_contains: ["Failed action: Create_Jira_issue"]
   - name: a re-query loop whose page never changes stops after reading it twice
     playbook: p
     mocks:
@@ -629,7 +644,7 @@ tests:
     let output = soarc(&["test", "spec.yaml"], dir.path());
     let out = String::from_utf8_lossy(&output.stdout).into_owned() + &stderr(&output);
     assert!(output.status.success(), "{out}");
-    assert!(out.contains("3 test(s): 3 passed, 0 failed"), "{out}");
+    assert!(out.contains("4 test(s): 4 passed, 0 failed"), "{out}");
 }
 
 /// A sync's incident read answering 404 or 403 is handled without failing the poll: the

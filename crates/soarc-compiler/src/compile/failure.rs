@@ -181,11 +181,14 @@ impl PlaybookCompiler<'_> {
         // whether `if()` evaluates the branch it does not take; engines measured against the
         // cloud evaluate `if` lazily (`if(true, 'ok', int('abc'))` is `'ok'`), so a scope
         // that never ran is not read.
+        // Level by level: a guard nested directly in another guard's scope (a block that
+        // opens two tickets) is looked up in the failed action that the level above found.
         let mut filter = filter;
-        if !self.ticket_guards.is_empty() {
+        let levels = self.ticket_guards.iter().map(|g| g.0).max().unwrap_or(0);
+        for level in 1..=levels {
             let top_name = failed.clone().prop("name");
             let mut from = Expr::call("createArray", vec![]);
-            for (guard, scope) in self.ticket_guards.iter().rev() {
+            for (_, guard, scope) in self.ticket_guards.iter().rev().filter(|g| g.0 == level) {
                 from = Expr::call(
                     "if",
                     vec![

@@ -296,9 +296,12 @@ pub(crate) struct PlaybookCompiler<'a> {
     secrets_in_scope: IndexMap<String, Expr>,
     /// How deep the block being compiled is: 1 for the playbook's own steps.
     depth: usize,
-    /// Ticket guards at the top level of the steps: (the condition, the scope in it), for
-    /// the failure handling to name the action that failed inside.
-    ticket_guards: Vec<(String, String)>,
+    /// Ticket guards at the top level of the steps, or directly in the scope of such a guard
+    /// (a block that opens two tickets): (level, the condition, the scope in it), level 1
+    /// at the top; for the failure handling to name the action that failed inside.
+    ticket_guards: Vec<(usize, String, String)>,
+    /// The block depth of the scope of the ticket guard being compiled, and its level.
+    guard_scopes: Vec<(usize, usize)>,
     /// String variables that a Sentinel comment shows: they hold HTML that the spec
     /// builds, so references enter them HTML-escaped and the comment shows them as is.
     markup_variables: HashSet<String>,
@@ -335,6 +338,7 @@ impl<'a> PlaybookCompiler<'a> {
             secrets_in_scope: IndexMap::new(),
             depth: 0,
             ticket_guards: Vec::new(),
+            guard_scopes: Vec::new(),
             markup_variables: HashSet::new(),
         }
     }

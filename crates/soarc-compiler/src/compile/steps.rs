@@ -162,10 +162,21 @@ impl PlaybookCompiler<'_> {
                 let scope = self.action_name(None, "Open_ticket", span);
                 // The steps run in a scope: `result()` reads a scope's actions, not a
                 // condition's, so the failure handling can name the one that failed.
-                if self.depth == 1 {
-                    self.ticket_guards.push((name.clone(), scope.clone()));
+                let level = match self.guard_scopes.last() {
+                    _ if self.depth == 1 => Some(1),
+                    Some(&(depth, level)) if depth == self.depth => Some(level + 1),
+                    _ => None,
+                };
+                if let Some(level) = level {
+                    self.ticket_guards
+                        .push((level, name.clone(), scope.clone()));
+                    // The scope's steps are compiled one block deeper.
+                    self.guard_scopes.push((self.depth + 1, level));
                 }
                 let actions = self.steps(&s.then, None);
+                if level.is_some() {
+                    self.guard_scopes.pop();
+                }
                 Some((
                     name,
                     action(ActionKind::If {
