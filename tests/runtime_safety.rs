@@ -845,3 +845,30 @@ fn find_type<'v>(value: &'v Value, kind: &str) -> Option<&'v Value> {
         _ => None,
     }
 }
+
+/// An `http` step's `query:` is written into the URI by soarc, names and literal text
+/// percent-encoded, references through `uriComponent()`: right whether or not Logic Apps
+/// encodes the values of an action's `queries` object.
+#[test]
+fn http_query_values_are_encoded_into_the_uri() {
+    let spec = playbook(
+        r#"      - http:
+          method: GET
+          uri: https://api.example.com/lookup
+          query: { q: "{{incident.title}}", "a b": "x y&z" }
+"#,
+    );
+    let (dir, _) = build_ok(&spec);
+    let workflow = read(dir.path(), "playbooks/p/workflow.json");
+    let http = find_type(&workflow, "Http").unwrap();
+    assert_eq!(
+        http["inputs"]["uri"],
+        format!("https://api.example.com/lookup?q=@{{uriComponent({TITLE})}}&a%20b=x%20y%26z")
+    );
+    assert!(
+        http["inputs"]
+            .get("queries")
+            .is_none_or(|q| q == &serde_json::json!({})),
+        "{http}"
+    );
+}

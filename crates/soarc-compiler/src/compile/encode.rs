@@ -6,6 +6,7 @@
 //! | --- | --- |
 //! | [`Lang::Plain`] (JSON values, connector fields) | the value itself: JSON and the connector carry it as data |
 //! | [`Lang::Url`] (an `http` step's `uri`) | `uriComponent(x)` after the first character; a reference that *starts* the URL is its base and goes in as is |
+//! | [`Lang::UrlQuery`] (an `http` step's `query:` values, written into the URI) | `uriComponent(x)`; literal text percent-encoded by soarc |
 //! | [`Lang::Jql`] (`jira.search_issues.jql`) | inside `"..."` or `'...'`: `\`, `"`, `'` and tab escaped; outside quotes: refused |
 //! | [`Lang::ServiceNowQuery`] (`servicenow.query_incidents.query`) | `^`, `&` and `#` removed; a value starting with `javascript:` is defused with a leading `_` |
 //! | [`Lang::Html`] (Sentinel comments) | `&`, `<`, `>`, `"`, `'` replaced by entities, `&` first; Markdown's `[`, `]`, `*`, `_`, `` ` `` by numeric references; a string variable that a comment shows is escaped where values enter it instead |
@@ -25,6 +26,9 @@ pub(crate) enum Lang {
     Jql,
     ServiceNowQuery,
     Html,
+    /// A query parameter value that soarc writes into a URI: every reference is a
+    /// component.
+    UrlQuery,
 }
 
 /// How one reference is written, decided from the literal text before it.
@@ -100,7 +104,7 @@ impl Scanner {
             // A reference that starts the URL is the whole base (scheme and host) and cannot
             // be encoded; everywhere after it one path segment or one query value.
             Lang::Url if first => Ok(Slot::Raw),
-            Lang::Url => Ok(Slot::UriComponent),
+            Lang::Url | Lang::UrlQuery => Ok(Slot::UriComponent),
             Lang::ServiceNowQuery => Ok(Slot::ServiceNowValue),
             Lang::Jql if self.quote.is_some() && !self.escaped => Ok(Slot::JqlString),
             Lang::Jql => Err(Refused {
@@ -121,6 +125,37 @@ fn as_text(expr: Expr, ty: ValueType) -> Expr {
 
 fn replace(expr: Expr, from: &str, to: &str) -> Expr {
     Expr::call("replace", vec![expr, Expr::str(from), Expr::str(to)])
+}
+
+/// `text` percent-encoded as one URI component: RFC 3986's unreserved characters
+/// (`A-Z a-z 0-9 - . _ ~`) stay, every other byte of its UTF-8 becomes `%XX`.
+pub(crate) fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The parts of a compiled query value with its literal text percent-encoded (its
+/// references are encoded at run time already).
+pub(crate) fn percent_encode_text(value: Template) -> Vec<Part> {
+    let parts = match value {
+        Template::Literal(text) => vec![Part::Text(text)],
+        Template::Expr(e) => vec![Part::Expr(e)],
+        Template::Interpolated(parts) => parts,
+    };
+    parts
+        .into_iter()
+        .map(|p| match p {
+            Part::Text(t) => Part::Text(percent_encode(&t)),
+            expr => expr,
+        })
+        .collect()
 }
 
 /// Encode a resolved reference for its slot.
@@ -292,6 +327,7 @@ mod tests {
             jql.starts_with("replace(replace(replace(replace(x(), '\\', '\\\\')"),
             "{jql}"
         );
+        assert_eq!(percent_encode("a b&c=d/é~"), "a%20b%26c%3Dd%2F%C3%A9~");
         let snow = servicenow_value(x()).to_string();
         assert!(
             snow.contains("replace(replace(replace(x(), '^', ''), '&', ''), '#', '')"),

@@ -552,9 +552,7 @@ impl PlaybookCompiler<'_> {
         }
         self.check_literal_credentials(s, span);
         self.read_http_secrets(s, &name, span);
-        let uri = self
-            .string_text_in(&s.uri, uri_span, super::encode::Lang::Url)
-            .to_wdl_string();
+        let mut uri = self.string_text_in(&s.uri, uri_span, super::encode::Lang::Url);
         let mut headers = IndexMap::new();
         for (header, value) in &s.headers {
             headers.insert(
@@ -562,13 +560,41 @@ impl PlaybookCompiler<'_> {
                 self.string_text(value, value.span.or(span)).to_wdl_string(),
             );
         }
+        // `query:` is written into the URI, every name and value percent-encoded by soarc
+        // (literal text now, references with `uriComponent()` at run time), rather than into
+        // the action's `queries` object: Learn says that object "adds" the parameters to the
+        // call but not that their values are encoded
+        // (https://learn.microsoft.com/azure/logic-apps/logic-apps-workflow-actions-triggers),
+        // and in the URI the request is right either way. A URI with a fragment keeps the
+        // object (the parameters must not end up in the fragment).
         let mut queries = IndexMap::new();
+        let in_uri = !s.uri.value.contains('#');
+        let mut separator = if s.uri.value.contains('?') { '&' } else { '?' };
         for (query, value) in &s.query {
-            queries.insert(
-                query.clone(),
-                self.string_text(value, value.span.or(span)).to_wdl_string(),
-            );
+            if in_uri {
+                let value =
+                    self.string_text_in(value, value.span.or(span), super::encode::Lang::UrlQuery);
+                let mut parts = match std::mem::replace(&mut uri, Template::Literal(String::new()))
+                {
+                    Template::Literal(text) => vec![wdl::Part::Text(text)],
+                    Template::Expr(e) => vec![wdl::Part::Expr(e)],
+                    Template::Interpolated(parts) => parts,
+                };
+                parts.push(wdl::Part::Text(format!(
+                    "{separator}{}=",
+                    super::encode::percent_encode(query)
+                )));
+                parts.extend(super::encode::percent_encode_text(value));
+                uri = Template::Interpolated(parts).normalize();
+                separator = '&';
+            } else {
+                queries.insert(
+                    query.clone(),
+                    self.string_text(value, value.span.or(span)).to_wdl_string(),
+                );
+            }
         }
+        let uri = uri.to_wdl_string();
         let body = s.body.as_ref().map(|b| self.json(b, b.span.or(span)));
         let authentication = s.authentication.as_ref().map(|auth| match auth {
             spec::HttpAuthentication::ManagedIdentity { audience } => json!({
