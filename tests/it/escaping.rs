@@ -79,10 +79,11 @@ fn wdl_special_characters_in_spec_text_stay_literal() {
 fn references_survive_next_to_special_characters() {
     let (workflow, _) = build("@here {{incident.title}} @{x} {{incident.number}}");
     let parsed = Template::parse(message(&workflow)).unwrap();
-    // A Sentinel comment is HTML: references are HTML-escaped (see tests/it/runtime_safety.rs).
+    // A Sentinel comment is HTML and Markdown: references are escaped for both (see
+    // tests/it/runtime_safety.rs).
     let html = |e: &str| {
         format!(
-            "<replace(replace(replace(replace(replace({e}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '\"', '&quot;'), '''', '&#39;')>"
+            "<replace(replace(replace(replace(replace(replace(replace(replace(replace(replace({e}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '\"', '&quot;'), '''', '&#39;'), '[', '&#91;'), ']', '&#93;'), '*', '&#42;'), '_', '&#95;'), '`', '&#96;')>"
         )
     };
     assert_eq!(

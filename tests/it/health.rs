@@ -88,8 +88,9 @@ fn defaults_retry_every_call_and_catch_failures_in_a_scope() {
         "{HEADER}playbooks:\n  - name: p1\n    trigger: incident\n{STEPS}"
     ));
     let calls = outbound(&workflow);
-    // ServiceNow, Key Vault read, Jira, HTTP (in the condition), comment, failure comment.
-    assert_eq!(calls.len(), 6, "{calls:#?}");
+    // ServiceNow, its ticket tag, Key Vault read, Jira, its ticket tag, HTTP (in the
+    // condition), comment, failure comment.
+    assert_eq!(calls.len(), 8, "{calls:#?}");
     for (name, action) in &calls {
         assert_eq!(action["inputs"]["retryPolicy"], default_policy(), "{name}");
     }
@@ -98,7 +99,12 @@ fn defaults_retry_every_call_and_catch_failures_in_a_scope() {
     assert_eq!(top, ["Main", "On_failure"]);
     let main = &workflow["actions"]["Main"];
     assert_eq!(main["type"], "Scope");
-    assert!(main["actions"]["Create_ServiceNow_incident"].is_object());
+    // The create runs in the ticket guard's scope, inside `Main`.
+    assert!(
+        all_actions(&main["actions"])
+            .iter()
+            .any(|(name, _)| name == "Create_ServiceNow_incident")
+    );
     let on_failure = &workflow["actions"]["On_failure"];
     assert_eq!(
         on_failure["runAfter"],
@@ -113,10 +119,21 @@ fn defaults_retry_every_call_and_catch_failures_in_a_scope() {
         comment["inputs"]["body"]["incidentArmId"],
         "@triggerBody()?['object']?['id']"
     );
+    // The failed action inside a ticket guard's scope first, else the top-level one.
+    assert_eq!(
+        inner["Failed_ticket_actions"]["inputs"]["from"],
+        "@if(equals(first(body('Failed_actions'))?['name'], 'If_no_ticket_yet'), result('Open_ticket'), createArray())"
+    );
     let message = comment["inputs"]["body"]["message"].as_str().unwrap();
+    // The Jira guard sits in the ServiceNow guard's scope: a second level of lookup.
+    assert_eq!(
+        inner["Failed_ticket_actions_2"]["inputs"]["from"],
+        "@if(equals(coalesce(first(body('Failed_ticket_actions')), first(body('Failed_actions')))?['name'], 'If_no_ticket_yet_2'), result('Open_ticket_2'), createArray())"
+    );
+    let failed = "coalesce(first(body('Failed_ticket_actions_2')), coalesce(first(body('Failed_ticket_actions')), first(body('Failed_actions'))))";
     for needle in [
-        "first(body('Failed_actions'))?['name']",
-        "first(body('Failed_actions'))?['error']?['message']",
+        &format!("{failed}?['name']"),
+        &format!("{failed}?['error']?['message']"),
         "workflow()?['run']?['name']",
         "https://portal.azure.com/#view/Microsoft_Azure_EMA/DesignerEditorConsumption.ReactView/id/@{encodeURIComponent(workflow()?['id'])}",
         "/runId/@{encodeURIComponent(workflow()?['run']?['id'])}",
@@ -189,7 +206,12 @@ playbooks:
     );
     let (dir, _) = build_ok(&spec);
     let workflow = read(dir.path(), "playbooks/p1/workflow.json");
-    let main = &workflow["actions"]["Main"]["actions"];
+    // Every action in `Main` by name, nested ones (the ticket guard's) included.
+    let main = Value::Object(
+        all_actions(&workflow["actions"]["Main"]["actions"])
+            .into_iter()
+            .collect(),
+    );
     // Connection beats playbook.
     assert_eq!(
         main["Create_ServiceNow_incident"]["inputs"]["retryPolicy"],

@@ -62,6 +62,25 @@ const CLOUD_STEPS: &str = r#"      - sentinel.get_entities: { id: enrichment }
 "#;
 
 /// Build and return the files of playbook `p1`: workflow, template, parameters.
+/// Every action in `Main` by name, nested ones included (the create steps run in the
+/// ticket guard's scope).
+fn main_actions(workflow: &Value) -> Value {
+    fn walk(actions: &Value, out: &mut serde_json::Map<String, Value>) {
+        for (name, action) in actions.as_object().into_iter().flatten() {
+            out.insert(name.clone(), action.clone());
+            for children in [action.get("actions"), action.pointer("/else/actions")]
+                .into_iter()
+                .flatten()
+            {
+                walk(children, out);
+            }
+        }
+    }
+    let mut out = serde_json::Map::new();
+    walk(&workflow["actions"]["Main"]["actions"], &mut out);
+    Value::Object(out)
+}
+
 fn build(spec: &str) -> (Value, Value, Value) {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "spec.yaml", spec);
@@ -85,7 +104,7 @@ fn build(spec: &str) -> (Value, Value, Value) {
 #[test]
 fn cloud_issue_posts_adf_with_priority_labels_and_key_vault_credential() {
     let (workflow, template, parameters) = build(&spec(CLOUD_STEPS));
-    let actions = &workflow["actions"]["Main"]["actions"];
+    let actions = &main_actions(&workflow);
     let http = &actions["Create_Jira_issue"];
     assert_eq!(http["type"], "Http");
     assert_eq!(http["inputs"]["method"], "POST");
@@ -233,7 +252,7 @@ fn data_center_issue_uses_v2_bearer_and_plain_text() {
             - bullets: "{{enrichment.list}}"
 "#;
     let (workflow, template, parameters) = build(&spec(steps));
-    let http = &workflow["actions"]["Main"]["actions"]["Create_Jira_issue"];
+    let http = &main_actions(&workflow)["Create_Jira_issue"];
     assert_eq!(
         http["inputs"]["uri"],
         "https://jira.contoso.com/rest/api/2/issue"

@@ -160,12 +160,13 @@ fn url_references_are_uri_components() {
 
 #[test]
 fn sentinel_comments_html_escape_references_ampersand_first() {
+    // HTML first (`&` first), then Markdown's link, emphasis and code characters.
     let spec = playbook("      - sentinel.add_comment: \"Title: <b>{{incident.title}}</b>\"\n");
     let message = workflow_template(&spec, "Title: ");
     assert_eq!(
         expressions(&message),
         vec![format!(
-            "replace(replace(replace(replace(replace({TITLE}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '\"', '&quot;'), '''', '&#39;')"
+            "replace(replace(replace(replace(replace(replace(replace(replace(replace(replace({TITLE}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '\"', '&quot;'), '''', '&#39;'), '[', '&#91;'), ']', '&#93;'), '*', '&#42;'), '_', '&#95;'), '`', '&#96;')"
         )]
     );
     // The spec's own markup stays markup.
@@ -562,4 +563,310 @@ automation_rules:
             );
         }
     }
+}
+
+/// Run-level (the simulator, `soarc test`): a re-query loop whose page never changes stops;
+/// markup a playbook builds in a variable renders in a comment while an incident title is
+/// still escaped (HTML and Markdown); a playbook that opens a ServiceNow ticket without
+/// `sync:` opens none on a second run for the same incident; the failure comment names the
+/// failed create inside two nested ticket guards.
+#[test]
+fn loops_markup_and_ticket_guards_behave_at_run_time() {
+    let spec = format!(
+        "{HEAD}{}",
+        r#"playbooks:
+  - name: p
+    trigger: { recurrence: { frequency: Hour, interval: 1 } }
+    steps:
+      - servicenow.query_incidents:
+          connection: snow
+          query: "active=true"
+          page_size: 2
+          requery: true
+          as: ticket
+          steps:
+            - servicenow.resolve_incident: { connection: snow, sys_id: "{{ticket.sys_id}}", close_code: Solved, close_notes: done }
+  - name: q
+    trigger: incident
+    variables:
+      items: { type: string }
+    steps:
+      - append_variable: { variable: items, value: "<li>{{incident.title}}</li>" }
+      - sentinel.add_comment: "<ul>{{variables.items}}</ul> {{incident.title}}"
+  - name: r
+    trigger: incident
+    steps:
+      - servicenow.create_incident:
+          connection: snow
+          fields: { short_description: "{{incident.title}}" }
+  - name: two
+    trigger: incident
+    steps:
+      - servicenow.create_incident:
+          connection: snow
+          fields: { short_description: "{{incident.title}}" }
+      - jira.create_issue: { connection: jira, project: SEC, issue_type: Bug, summary: x }
+tests:
+  - name: the failure comment names the failed create inside two nested ticket guards
+    playbook: two
+    mocks:
+      jira.create_issue: { status: 500 }
+    expect:
+      status: Failed
+      comment_contains: ["Failed action: Create_Jira_issue"]
+  - name: a re-query loop whose page never changes stops after reading it twice
+    playbook: p
+    mocks:
+      List_page_of_Query_ServiceNow_incidents: { status: 200, body: { result: [{ sys_id: a }, { sys_id: b }] } }
+      servicenow.update_incident: { status: 400 }
+    expect:
+      status: Failed
+      calls: [{ action: List_page_of_Query_ServiceNow_incidents, times: 2 }]
+  - name: markup the spec builds renders, an incident title does not
+    playbook: q
+    incident: { title: "<img src=x onerror=alert(1)> [click](https://evil.example) *bold*" }
+    expect:
+      status: Succeeded
+      comment_contains: ["<ul><li>&lt;img src=x onerror=alert(1)&gt; &#91;click&#93;(https://evil.example) &#42;bold&#42;</li></ul>"]
+  - name: a second run for the same incident opens no second ticket
+    playbook: r
+    expect:
+      calls: [{ operation: servicenow.create_incident, times: 1 }]
+    second_run:
+      expect:
+        no_calls: [{ operation: servicenow.create_incident }]
+"#
+    );
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "spec.yaml", &spec);
+    let output = soarc(&["test", "spec.yaml"], dir.path());
+    let out = String::from_utf8_lossy(&output.stdout).into_owned() + &stderr(&output);
+    assert!(output.status.success(), "{out}");
+    assert!(out.contains("4 test(s): 4 passed, 0 failed"), "{out}");
+}
+
+/// A sync's incident read answering 404 or 403 is handled without failing the poll: the
+/// status check also runs after a failed read, and the 404/403 branch runs only then. No
+/// branch can end in an action skipped after the failed read (Learn's branch rule).
+#[test]
+fn a_gone_incident_never_ends_a_branch_skipped() {
+    let built = common::build_example(
+        &common::examples()
+            .into_iter()
+            .find(|p| p.ends_with("sentinel-soar.yaml"))
+            .unwrap(),
+    );
+    for playbook in ["sync-servicenow-to-sentinel", "sync-jira-to-sentinel"] {
+        let workflow = common::built_json(&built, format!("playbooks/{playbook}/workflow.json"));
+        let gone =
+            find_action(&workflow, "If_incident_gone_for_").unwrap_or_else(|| panic!("{playbook}"));
+        let (read, after) = gone["runAfter"].as_object().unwrap().iter().next().unwrap();
+        assert!(read.starts_with("Get_status_for_"), "{read}");
+        assert_eq!(after, &serde_json::json!(["Failed", "TimedOut"]));
+        let expression = gone["expression"].to_string();
+        assert!(
+            expression.contains("404") && expression.contains("403"),
+            "{expression}"
+        );
+        // Any other failure reads once more, so that the item still fails visibly.
+        let again = gone["else"]["actions"].as_object().unwrap();
+        assert_eq!(again.values().next().unwrap()["type"], "Http");
+        let check = find_action(&workflow, "If_not_closed_for_").unwrap();
+        assert_eq!(
+            check["runAfter"][read],
+            serde_json::json!(["Succeeded", "Failed", "TimedOut"])
+        );
+        assert!(
+            check["expression"]["and"][0]
+                .to_string()
+                .contains("['status']")
+        );
+    }
+}
+
+/// Every paging loop remembers its last page and stops when the next is the same.
+#[test]
+fn every_paging_loop_stops_without_progress() {
+    let built = common::build_example(
+        &common::examples()
+            .into_iter()
+            .find(|p| p.ends_with("sentinel-soar.yaml"))
+            .unwrap(),
+    );
+    for playbook in [
+        "sync-servicenow-to-sentinel",
+        "sync-sentinel-to-servicenow",
+        "sync-jira-to-sentinel",
+        "sync-sentinel-to-jira",
+    ] {
+        let workflow = common::built_json(&built, format!("playbooks/{playbook}/workflow.json"));
+        let until = find_type(&workflow, "Until").unwrap_or_else(|| panic!("{playbook}"));
+        let done = until["expression"].as_str().unwrap();
+        assert!(
+            done.contains("outputs('Same_page_of_"),
+            "{playbook}: {done}"
+        );
+        let body = until["actions"].as_object().unwrap();
+        let same = body
+            .iter()
+            .find(|(k, _)| k.starts_with("Same_page_of_"))
+            .unwrap()
+            .1;
+        assert!(
+            same["inputs"].as_str().unwrap().contains("variables('"),
+            "{playbook}"
+        );
+        let remember = body
+            .iter()
+            .find(|(k, _)| k.starts_with("Remember_last_page_of_"))
+            .unwrap()
+            .1;
+        assert_eq!(remember["type"], "SetVariable");
+        assert!(
+            remember["runAfter"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .any(|k| k.starts_with("Same_page_of_"))
+        );
+    }
+}
+
+/// Ticket creation without `sync:` is guarded by the ticket tag too, its steps run in a
+/// scope, and the failure handling reads that scope with `result()` to name the failed
+/// action.
+#[test]
+fn ticket_guards_run_in_a_scope_the_failure_handling_reads() {
+    let spec = playbook(
+        "      - servicenow.create_incident:\n          connection: snow\n          fields: { short_description: \"{{incident.title}}\" }\n",
+    );
+    let (dir, _) = build_ok(&spec);
+    let workflow = read(dir.path(), "playbooks/p/workflow.json");
+    let guard = find_action(&workflow, "If_no_ticket_yet").expect("guard");
+    assert!(
+        guard["expression"].to_string().contains("servicenow:"),
+        "{guard}"
+    );
+    let scope = &guard["actions"]["Open_ticket"];
+    assert_eq!(scope["type"], "Scope");
+    let inner: Vec<&String> = scope["actions"].as_object().unwrap().keys().collect();
+    assert!(
+        inner
+            .iter()
+            .any(|k| k.as_str() == "Create_ServiceNow_incident"),
+        "{inner:?}"
+    );
+    assert!(
+        inner.iter().any(|k| k.starts_with("Add_label")),
+        "{inner:?}"
+    );
+    let query = find_action(&workflow, "Failed_ticket_actions").expect("inner lookup");
+    let from = query["inputs"]["from"].as_str().unwrap();
+    assert!(
+        from.contains("result('Open_ticket')") && from.contains("'If_no_ticket_yet'"),
+        "{from}"
+    );
+}
+
+/// `queries` values are never percent-encoded by soarc (Logic Apps adds them to the URL as
+/// name-value pairs; encoding them here would encode them twice), and a reference in a
+/// ServiceNow query loses `^`, `&` and `#`, so it is harmless whether or not the runtime
+/// encodes it.
+#[test]
+fn connector_query_values_are_not_encoded_twice() {
+    let spec = playbook(
+        r#"      - servicenow.query_incidents:
+          connection: snow
+          query: "active=true^short_descriptionLIKE{{incident.title}}"
+          as: t
+          steps:
+            - sentinel.add_comment: "{{t.number}}"
+"#,
+    );
+    let (dir, _) = build_ok(&spec);
+    let workflow = read(dir.path(), "playbooks/p/workflow.json");
+    let list = find_action(&workflow, "List_page_of_").unwrap();
+    let query = list["inputs"]["queries"]["sysparm_query"].as_str().unwrap();
+    assert!(
+        query.starts_with("active=true^short_descriptionLIKE@{"),
+        "{query}"
+    );
+    assert!(
+        !query.contains("uriComponent") && !query.contains('%'),
+        "{query}"
+    );
+    for removed in ["'^', ''", "'&', ''", "'#', ''"] {
+        assert!(query.contains(removed), "{removed}: {query}");
+    }
+}
+
+/// SPEC085 inside a connection's `key_vault` (whose own positions the parser loses) points
+/// at the name in the spec.
+#[test]
+fn names_inside_a_connection_key_vault_have_positions() {
+    let spec = HEAD.replace(
+        "password: { key_vault: { vault: kv-soc, secret: snow-password } }",
+        "password:\n      key_vault:\n        vault: kv--soc\n        secret: snow-password",
+    ) + "playbooks:\n  - name: p\n    trigger: incident\n    steps:\n      - sentinel.add_comment: hi\n";
+    fails_with(
+        &spec,
+        &["SPEC085", "Key Vault name `kv--soc`", "spec.yaml:12:16"],
+    );
+}
+
+/// The first action (recursively) whose name starts with `prefix`.
+fn find_action<'v>(value: &'v Value, prefix: &str) -> Option<&'v Value> {
+    match value {
+        Value::Object(map) => {
+            for key in ["actions", "else", "cases", "default"] {
+                if let Some(Value::Object(children)) = map.get(key) {
+                    for (name, child) in children {
+                        if name.starts_with(prefix) {
+                            return Some(child);
+                        }
+                    }
+                }
+            }
+            map.values().find_map(|v| find_action(v, prefix))
+        }
+        Value::Array(items) => items.iter().find_map(|v| find_action(v, prefix)),
+        _ => None,
+    }
+}
+
+/// The first action (recursively) of type `kind`.
+fn find_type<'v>(value: &'v Value, kind: &str) -> Option<&'v Value> {
+    match value {
+        Value::Object(map) if map.get("type").and_then(Value::as_str) == Some(kind) => Some(value),
+        Value::Object(map) => map.values().find_map(|v| find_type(v, kind)),
+        Value::Array(items) => items.iter().find_map(|v| find_type(v, kind)),
+        _ => None,
+    }
+}
+
+/// An `http` step's `query:` is written into the URI by soarc, names and literal text
+/// percent-encoded, references through `uriComponent()`: right whether or not Logic Apps
+/// encodes the values of an action's `queries` object.
+#[test]
+fn http_query_values_are_encoded_into_the_uri() {
+    let spec = playbook(
+        r#"      - http:
+          method: GET
+          uri: https://api.example.com/lookup
+          query: { q: "{{incident.title}}", "a b": "x y&z" }
+"#,
+    );
+    let (dir, _) = build_ok(&spec);
+    let workflow = read(dir.path(), "playbooks/p/workflow.json");
+    let http = find_type(&workflow, "Http").unwrap();
+    assert_eq!(
+        http["inputs"]["uri"],
+        format!("https://api.example.com/lookup?q=@{{uriComponent({TITLE})}}&a%20b=x%20y%26z")
+    );
+    assert!(
+        http["inputs"]
+            .get("queries")
+            .is_none_or(|q| q == &serde_json::json!({})),
+        "{http}"
+    );
 }

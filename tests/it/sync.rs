@@ -151,9 +151,10 @@ fn servicenow_to_sentinel_polls_a_window_with_overlap_and_pages() {
         queries["sysparm_offset"],
         "@mul(iterationIndexes('Resolved_ServiceNow_incidents'), 100)"
     );
+    // A short page is the last; so is a page that makes no progress (the same page again).
     assert_eq!(
         until["expression"],
-        "@less(length(coalesce(body('List_page_of_Resolved_ServiceNow_incidents')?['result'], createArray())), 100)"
+        "@or(less(length(coalesce(body('List_page_of_Resolved_ServiceNow_incidents')?['result'], createArray())), 100), equals(outputs('Same_page_of_Resolved_ServiceNow_incidents'), true))"
     );
 }
 
@@ -223,16 +224,22 @@ fn servicenow_close_codes_map_to_classifications_and_closed_incidents_are_skippe
     assert!(shape[0].as_str().unwrap().contains(
         "toLower(string(coalesce(string(items('For_each_ticket')?['correlation_id']), '')))"
     ));
-    // A ticket whose incident cannot be read (deleted: 404) is skipped, not a failed run.
+    // A ticket whose incident cannot be read (deleted: 404, or 403) is noted, not a failed
+    // run: the note runs in a condition after the failed read.
     assert_eq!(
-        action(&wf, "Skipped_Close_incident")["runAfter"],
-        serde_json::json!({ "Get_status_for_Close_incident": ["Failed"] })
+        action(&wf, "If_incident_gone_for_Close_incident")["runAfter"],
+        serde_json::json!({ "Get_status_for_Close_incident": ["Failed", "TimedOut"] })
     );
+    assert!(action(&wf, "Skipped_Close_incident")["inputs"].is_string());
+    // The status check also runs after a failed read, so it checks that the read succeeded.
     assert_eq!(
         action(&wf, "If_not_closed_for_Close_incident")["expression"],
-        serde_json::json!({ "not": { "equals": [
-            "@body('Get_status_for_Close_incident')?['properties']?['status']", "Closed"
-        ] } })
+        serde_json::json!({ "and": [
+            { "equals": ["@actions('Get_status_for_Close_incident')?['status']", "Succeeded"] },
+            { "not": { "equals": [
+                "@body('Get_status_for_Close_incident')?['properties']?['status']", "Closed"
+            ] } },
+        ] })
     );
 }
 
@@ -252,8 +259,8 @@ fn sentinel_to_servicenow_resolves_open_tickets_with_mapped_close_code() {
     let list = action(&wf, "List_page_of_Open_ServiceNow_incidents");
     assert_eq!(
         list["inputs"]["queries"]["sysparm_query"],
-        // The incident name is a query value: `^` removed, `javascript:` defused.
-        "correlation_display=Microsoft Sentinel^correlation_id=@{if(startsWith(toLower(trim(replace(triggerBody()?['object']?['name'], '^', ''))), 'javascript:'), concat('_', replace(triggerBody()?['object']?['name'], '^', '')), replace(triggerBody()?['object']?['name'], '^', ''))}^stateNOT IN6,7,8"
+        // The incident name is a query value: `^`, `&`, `#` removed, `javascript:` defused.
+        "correlation_display=Microsoft Sentinel^correlation_id=@{if(startsWith(toLower(trim(replace(replace(replace(triggerBody()?['object']?['name'], '^', ''), '&', ''), '#', ''))), 'javascript:'), concat('_', replace(replace(replace(triggerBody()?['object']?['name'], '^', ''), '&', ''), '#', '')), replace(replace(replace(triggerBody()?['object']?['name'], '^', ''), '&', ''), '#', ''))}^stateNOT IN6,7,8"
     );
     // Resolved tickets leave the result set: every page is read from offset 0 again.
     assert_eq!(list["inputs"]["queries"]["sysparm_offset"], 0);
@@ -378,8 +385,8 @@ fn jira_to_sentinel_searches_done_issues_with_jql_and_finds_the_incident_by_labe
             .is_some()
     );
     assert_eq!(
-        action(&wf, "Skipped_Close_incident")["runAfter"],
-        serde_json::json!({ "Get_status_for_Close_incident": ["Failed"] })
+        action(&wf, "If_incident_gone_for_Close_incident")["runAfter"],
+        serde_json::json!({ "Get_status_for_Close_incident": ["Failed", "TimedOut"] })
     );
 }
 

@@ -184,7 +184,7 @@ fn refire_warning(
         )
         .at(labels_added.span)
         .label("any new tag, whoever adds it")
-        .help("make sure a second run does nothing (with `sync:`, soarc's ticket steps skip incidents that already carry their ticket tag), or narrow the rule: `when: created`, or a tag condition that the playbook's own tags do not meet"),
+        .help("make sure a second run does nothing (soarc's ticket steps skip incidents that already carry their ticket tag; other steps run again), or narrow the rule: `when: created`, or a tag condition that the playbook's own tags do not meet"),
     );
 }
 

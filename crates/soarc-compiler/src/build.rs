@@ -110,7 +110,7 @@ pub fn build_into(loaded: load::Loaded, sink: &mut dyn Sink) -> Result<Streamed,
     let mut diagnostics = errors;
     // `sync:` becomes ordinary playbooks and rules before anything is checked.
     crate::sync::expand(&mut spec, &mut diagnostics);
-    let model = model::check(&spec, &mut diagnostics);
+    let model = model::check(&spec, &sources, &mut diagnostics);
     // Tests may run the playbooks `sync:` generates, so they are checked after expansion.
     crate::spec_tests::check(&spec, &mut diagnostics);
     // Rules are checked before the playbooks compile so one run reports both.

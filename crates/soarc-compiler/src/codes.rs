@@ -528,7 +528,7 @@ pub static RULE011: Code = Code {
     title: "update rule re-fires on the playbooks' own tags",
     severity: Severity::Warning,
     explanation: "An update rule on `labels_added` runs playbooks while spec playbooks add tags themselves: \"Tag added\" fires for any new tag, so the rule runs again after each of those playbook runs.",
-    fix: "Make the playbook's second run a no-op (with `sync:`, soarc's ticket steps skip incidents that already carry their ticket tag), or narrow the rule (`when: created`, a tag condition the playbooks' own tags do not meet).",
+    fix: "Make the playbook's second run a no-op (soarc's ticket steps skip incidents that already carry their ticket tag; other steps run again), or narrow the rule (`when: created`, a tag condition the playbooks' own tags do not meet).",
 };
 
 pub static OUT001: Code = Code {

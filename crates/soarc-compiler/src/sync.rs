@@ -99,6 +99,7 @@ struct Generated {
 /// Expand `spec.sync` into playbooks, rules and a mapping. Problems go to `errors`.
 pub fn expand(spec: &mut Spec, errors: &mut Vec<Diagnostic>) {
     let Some(sync) = spec.sync.clone() else {
+        guard_ticket_creation(spec);
         return;
     };
     let mut generated = Generated::default();
@@ -117,6 +118,7 @@ pub fn expand(spec: &mut Spec, errors: &mut Vec<Diagnostic>) {
     {
         self::jira(spec, jira, &mut generated, errors);
     }
+    guard_ticket_creation(spec);
     spec.playbooks.extend(generated.playbooks);
     spec.automation_rules.extend(generated.rules);
     for (name, mapping) in generated.mappings {
@@ -196,63 +198,98 @@ fn direction(d: Option<Direction>) -> Direction {
     d.unwrap_or(Direction::Both)
 }
 
+/// Which create steps a correlation pass takes.
+#[derive(Clone, Copy)]
+enum Creates<'a> {
+    /// Those on a synced connection: Jira issues also get the sync's labels.
+    Synced { connection: &'a str, jira: bool },
+    /// Every other ticket creation: the ticket tag and its guard only.
+    Any,
+}
+
 /// Incident-triggered playbooks' create steps on `connection` get correlation.
 fn correlate(spec: &mut Spec, connection: &str, jira: bool) {
+    correlate_playbooks(spec, Creates::Synced { connection, jira });
+}
+
+/// Every ticket-creating step of an incident-triggered playbook, synced or not, tags the
+/// incident with its ticket and runs only while the incident has no such tag, so that a
+/// second run for the same incident (an automation rule firing again, a manual re-run)
+/// opens no second ticket. Runs after the sync passes, which did this for their own
+/// connections already.
+pub fn guard_ticket_creation(spec: &mut Spec) {
+    correlate_playbooks(spec, Creates::Any);
+}
+
+fn correlate_playbooks(spec: &mut Spec, creates: Creates<'_>) {
     let mut counter = 0;
     for playbook in &mut spec.playbooks {
         if !matches!(playbook.trigger.value, crate::spec::Trigger::Incident) {
             continue;
         }
-        correlate_steps(&mut playbook.value.steps, connection, jira, &mut counter);
+        correlate_steps(&mut playbook.value.steps, creates, &mut counter);
     }
 }
 
-fn correlate_steps(
-    steps: &mut Vec<Located<Step>>,
-    connection: &str,
-    jira: bool,
-    counter: &mut usize,
-) {
+fn correlate_steps(steps: &mut Vec<Located<Step>>, creates: Creates<'_>, counter: &mut usize) {
     let mut i = 0;
     while i < steps.len() {
         let span = steps[i].span;
+        let synced = |conn: &str, is_jira: bool| match creates {
+            Creates::Synced { connection, jira } => jira == is_jira && conn == connection,
+            Creates::Any => true,
+        };
+        let prefix = match creates {
+            Creates::Synced { .. } => "sync_",
+            Creates::Any => "",
+        };
         let label = match &mut steps[i].value {
-            Step::ServiceNowCreateIncident(s) if !jira && s.connection.value == connection => {
+            Step::ServiceNowCreateIncident(s) if synced(&s.connection.value, false) => {
                 let id = s.id.get_or_insert_with(|| {
                     *counter += 1;
-                    Located::new(format!("sync_ticket_{counter}"), span)
+                    Located::new(format!("{prefix}ticket_{counter}"), span)
                 });
                 Some(format!("servicenow:{{{{{}.number}}}}", id.value))
             }
-            Step::JiraCreateIssue(s) if jira && s.connection.value == connection => {
-                for label in [
-                    JIRA_SYNC_LABEL.to_string(),
-                    format!("{JIRA_LABEL_PREFIX}{{{{incident.name}}}}"),
-                ] {
-                    if !s.labels.iter().any(|l| l.value == label) {
-                        s.labels.push(Located::new(label, span));
+            Step::JiraCreateIssue(s) if synced(&s.connection.value, true) => {
+                if matches!(creates, Creates::Synced { .. }) {
+                    for label in [
+                        JIRA_SYNC_LABEL.to_string(),
+                        format!("{JIRA_LABEL_PREFIX}{{{{incident.name}}}}"),
+                    ] {
+                        if !s.labels.iter().any(|l| l.value == label) {
+                            s.labels.push(Located::new(label, span));
+                        }
                     }
                 }
                 let id = s.id.get_or_insert_with(|| {
                     *counter += 1;
-                    Located::new(format!("sync_issue_{counter}"), span)
+                    Located::new(format!("{prefix}issue_{counter}"), span)
                 });
                 Some(format!("jira:{{{{{}.key}}}}", id.value))
             }
+            // A guard made by an earlier pass: its create and tag are done, the steps
+            // after them are not.
+            Step::If(s) if s.ticket_guard => {
+                let mut tail = s.then.split_off(2.min(s.then.len()));
+                correlate_steps(&mut tail, creates, counter);
+                s.then.extend(tail);
+                None
+            }
             Step::If(s) => {
-                correlate_steps(&mut s.then, connection, jira, counter);
-                correlate_steps(&mut s.otherwise, connection, jira, counter);
+                correlate_steps(&mut s.then, creates, counter);
+                correlate_steps(&mut s.otherwise, creates, counter);
                 None
             }
             Step::Switch(s) => {
                 for case in s.cases.values_mut() {
-                    correlate_steps(case, connection, jira, counter);
+                    correlate_steps(case, creates, counter);
                 }
-                correlate_steps(&mut s.default, connection, jira, counter);
+                correlate_steps(&mut s.default, creates, counter);
                 None
             }
             Step::Scope(s) => {
-                correlate_steps(&mut s.steps, connection, jira, counter);
+                correlate_steps(&mut s.steps, creates, counter);
                 None
             }
             _ => None,
@@ -275,7 +312,7 @@ fn correlate_steps(
             let mut rest = steps.split_off(i);
             // Later creates of the same block are correlated (and guarded) too.
             let mut tail = rest.split_off(2);
-            correlate_steps(&mut tail, connection, jira, counter);
+            correlate_steps(&mut tail, creates, counter);
             rest.extend(tail);
             steps.push(Located::new(
                 Step::If(IfStep {
@@ -289,6 +326,7 @@ fn correlate_steps(
                     ),
                     then: rest,
                     otherwise: Vec::new(),
+                    ticket_guard: true,
                 }),
                 span,
             ));
@@ -356,6 +394,7 @@ impl At {
             ))),
             then,
             otherwise: Vec::new(),
+            ticket_guard: false,
         }))
     }
 

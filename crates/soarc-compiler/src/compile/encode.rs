@@ -6,9 +6,10 @@
 //! | --- | --- |
 //! | [`Lang::Plain`] (JSON values, connector fields) | the value itself: JSON and the connector carry it as data |
 //! | [`Lang::Url`] (an `http` step's `uri`) | `uriComponent(x)` after the first character; a reference that *starts* the URL is its base and goes in as is |
+//! | [`Lang::UrlQuery`] (an `http` step's `query:` values, written into the URI) | `uriComponent(x)`; literal text percent-encoded by soarc |
 //! | [`Lang::Jql`] (`jira.search_issues.jql`) | inside `"..."` or `'...'`: `\`, `"`, `'` and tab escaped; outside quotes: refused |
-//! | [`Lang::ServiceNowQuery`] (`servicenow.query_incidents.query`) | `^` removed; a value starting with `javascript:` is defused with a leading `_` |
-//! | [`Lang::Html`] (Sentinel comments) | `&`, `<`, `>`, `"`, `'` replaced by entities, `&` first |
+//! | [`Lang::ServiceNowQuery`] (`servicenow.query_incidents.query`) | `^`, `&` and `#` removed; a value starting with `javascript:` is defused with a leading `_` |
+//! | [`Lang::Html`] (Sentinel comments) | `&`, `<`, `>`, `"`, `'` replaced by entities, `&` first; Markdown's `[`, `]`, `*`, `_`, `` ` `` by numeric references; a string variable that a comment shows is escaped where values enter it instead |
 //!
 //! Literal spec text is never evaluated by Logic Apps either: [`soarc_lang::wdl::Template`]
 //! writes `@` at the start as `@@` and `@{` as `@@{`.
@@ -25,6 +26,9 @@ pub(crate) enum Lang {
     Jql,
     ServiceNowQuery,
     Html,
+    /// A query parameter value that soarc writes into a URI: every reference is a
+    /// component.
+    UrlQuery,
 }
 
 /// How one reference is written, decided from the literal text before it.
@@ -100,7 +104,7 @@ impl Scanner {
             // A reference that starts the URL is the whole base (scheme and host) and cannot
             // be encoded; everywhere after it one path segment or one query value.
             Lang::Url if first => Ok(Slot::Raw),
-            Lang::Url => Ok(Slot::UriComponent),
+            Lang::Url | Lang::UrlQuery => Ok(Slot::UriComponent),
             Lang::ServiceNowQuery => Ok(Slot::ServiceNowValue),
             Lang::Jql if self.quote.is_some() && !self.escaped => Ok(Slot::JqlString),
             Lang::Jql => Err(Refused {
@@ -121,6 +125,37 @@ fn as_text(expr: Expr, ty: ValueType) -> Expr {
 
 fn replace(expr: Expr, from: &str, to: &str) -> Expr {
     Expr::call("replace", vec![expr, Expr::str(from), Expr::str(to)])
+}
+
+/// `text` percent-encoded as one URI component: RFC 3986's unreserved characters
+/// (`A-Z a-z 0-9 - . _ ~`) stay, every other byte of its UTF-8 becomes `%XX`.
+pub(crate) fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The parts of a compiled query value with its literal text percent-encoded (its
+/// references are encoded at run time already).
+pub(crate) fn percent_encode_text(value: Template) -> Vec<Part> {
+    let parts = match value {
+        Template::Literal(text) => vec![Part::Text(text)],
+        Template::Expr(e) => vec![Part::Expr(e)],
+        Template::Interpolated(parts) => parts,
+    };
+    parts
+        .into_iter()
+        .map(|p| match p {
+            Part::Text(t) => Part::Text(percent_encode(&t)),
+            expr => expr,
+        })
+        .collect()
 }
 
 /// Encode a resolved reference for its slot.
@@ -155,8 +190,20 @@ pub(crate) fn jql_string(text: Expr) -> Expr {
 /// "Encoded query strings"): a value cannot contain one, so it is removed. A value starting
 /// with `javascript:` would be run on the instance (the same page's example
 /// `caller_id=javascript:gs.getUserID()`): it gets a leading `_`, so it is compared as text.
+///
+/// The query goes in the connector call's `queries`, which Learn describes as name-value
+/// pairs that the runtime adds to the URL ("the `"queries": { "api-version": "2018-01-01" }`
+/// object adds `?api-version=2018-01-01` to the call", workflow definition language, action
+/// types: https://learn.microsoft.com/azure/logic-apps/logic-apps-workflow-actions-triggers).
+/// Learn does not say in words that the values are percent-encoded, but Microsoft's own
+/// templates pass values with spaces, quotes and slashes there unencoded (e.g. `$filter`:
+/// `tags/any(t:t eq '...')` in Azure-Network-Security's WAF triage playbook), which only
+/// works if the runtime encodes them: so soarc never encodes them itself (that would be
+/// encoded twice). Should a value reach the URL as is after all, `&` would start another
+/// parameter (a second `sysparm_query`, a larger `sysparm_limit`) and `#` would cut the URL:
+/// both are removed too, so a reference is harmless either way.
 pub(crate) fn servicenow_value(text: Expr) -> Expr {
-    let value = replace(text, "^", "");
+    let value = replace(replace(replace(text, "^", ""), "&", ""), "#", "");
     Expr::call(
         "if",
         vec![
@@ -177,13 +224,33 @@ pub(crate) fn servicenow_value(text: Expr) -> Expr {
 /// (https://learn.microsoft.com/azure/sentinel/comment-on-incidents); Logic Apps has no HTML
 /// encoder among its functions (expression functions reference), so: a `replace` chain,
 /// `&` first so that the entities added later are not escaped again.
+///
+/// Markdown is neutralised too: a value must not make a link with text of its choosing or
+/// an image that the portal fetches from a server of its choosing (`[`, `]`), nor format
+/// text as the SOC's own (`*`, `_`, `` ` ``). They become numeric character references,
+/// which CommonMark treats as literal text: "Entity and numeric character references are
+/// treated as literal text, not as markup ... cannot be used in place of symbols indicating
+/// structure in CommonMark documents" (https://spec.commonmark.org/0.31.2/#entity-and-numeric-character-references).
+/// A bare URL may still show as a link, but its text is the URL itself.
 pub(crate) fn html_text(text: Expr) -> Expr {
     let e = replace(text, "&", "&amp;");
     let e = replace(e, "<", "&lt;");
     let e = replace(e, ">", "&gt;");
     let e = replace(e, "\"", "&quot;");
-    replace(e, "'", "&#39;")
+    let e = replace(e, "'", "&#39;");
+    MARKDOWN
+        .iter()
+        .fold(e, |e, (from, to)| replace(e, from, to))
 }
+
+/// Markdown's link, image, emphasis and code characters, as numeric character references.
+const MARKDOWN: [(&str, &str); 5] = [
+    ("[", "&#91;"),
+    ("]", "&#93;"),
+    ("*", "&#42;"),
+    ("_", "&#95;"),
+    ("`", "&#96;"),
+];
 
 /// A plain-text template for HTML: every expression part HTML-escaped (for a text that
 /// goes both into a plain field and into a Sentinel comment).
@@ -253,15 +320,19 @@ mod tests {
         let x = || Expr::call("x", vec![]);
         assert_eq!(
             html_text(x()).to_string(),
-            "replace(replace(replace(replace(replace(x(), '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '\"', '&quot;'), '''', '&#39;')"
+            "replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(x(), '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '\"', '&quot;'), '''', '&#39;'), '[', '&#91;'), ']', '&#93;'), '*', '&#42;'), '_', '&#95;'), '`', '&#96;')"
         );
         let jql = jql_string(x()).to_string();
         assert!(
             jql.starts_with("replace(replace(replace(replace(x(), '\\', '\\\\')"),
             "{jql}"
         );
+        assert_eq!(percent_encode("a b&c=d/é~"), "a%20b%26c%3Dd%2F%C3%A9~");
         let snow = servicenow_value(x()).to_string();
-        assert!(snow.contains("replace(x(), '^', '')"), "{snow}");
+        assert!(
+            snow.contains("replace(replace(replace(x(), '^', ''), '&', ''), '#', '')"),
+            "{snow}"
+        );
         assert!(snow.contains("'javascript:'"), "{snow}");
     }
 }

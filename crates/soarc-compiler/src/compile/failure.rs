@@ -170,7 +170,61 @@ impl PlaybookCompiler<'_> {
             }),
         );
 
-        let failed = Expr::call("first", vec![Expr::call("body", vec![Expr::str(&filter)])]);
+        let mut failed = Expr::call("first", vec![Expr::call("body", vec![Expr::str(&filter)])]);
+        // Learn, error and exception handling ("Get context and results for failures"): "The
+        // `result()` function returns the results *only* from the top-level actions and not
+        // from deeper nested actions such as switch or condition actions", and it takes a
+        // scoped action (For_each, Until or Scope;
+        // https://learn.microsoft.com/azure/logic-apps/error-exception-handling). A ticket
+        // guard is a condition whose steps run in a scope: when the guard is the failed
+        // top-level action, the failed action is looked up in that scope. Learn does not say
+        // whether `if()` evaluates the branch it does not take; engines measured against the
+        // cloud evaluate `if` lazily (`if(true, 'ok', int('abc'))` is `'ok'`), so a scope
+        // that never ran is not read.
+        // Level by level: a guard nested directly in another guard's scope (a block that
+        // opens two tickets) is looked up in the failed action that the level above found.
+        let mut filter = filter;
+        let levels = self.ticket_guards.iter().map(|g| g.0).max().unwrap_or(0);
+        for level in 1..=levels {
+            let top_name = failed.clone().prop("name");
+            let mut from = Expr::call("createArray", vec![]);
+            for (_, guard, scope) in self.ticket_guards.iter().rev().filter(|g| g.0 == level) {
+                from = Expr::call(
+                    "if",
+                    vec![
+                        Expr::call("equals", vec![top_name.clone(), Expr::str(guard)]),
+                        Expr::call("result", vec![Expr::str(scope)]),
+                        from,
+                    ],
+                );
+            }
+            let status = Expr::call("item", vec![]).prop("status");
+            let inner = self.action_name(None, "Failed_ticket_actions", Span::default());
+            let mut query = action(ActionKind::Query {
+                inputs: wdl::QueryInputs {
+                    from: serde_json::Value::String(Template::Expr(from).to_wdl_string()),
+                    condition: Template::Expr(Expr::call(
+                        "or",
+                        vec![
+                            Expr::call("equals", vec![status.clone(), Expr::str("Failed")]),
+                            Expr::call("equals", vec![status, Expr::str("TimedOut")]),
+                        ],
+                    )),
+                },
+            });
+            query
+                .run_after
+                .insert(filter.clone(), vec![RunAfterStatus::Succeeded]);
+            actions.insert(inner.clone(), query);
+            failed = Expr::call(
+                "coalesce",
+                vec![
+                    Expr::call("first", vec![Expr::call("body", vec![Expr::str(&inner)])]),
+                    failed,
+                ],
+            );
+            filter = inner;
+        }
         let failed_name = Expr::call(
             "coalesce",
             vec![failed.clone().prop("name"), Expr::str(main)],

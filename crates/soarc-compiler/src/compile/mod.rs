@@ -323,6 +323,17 @@ pub(crate) struct PlaybookCompiler<'a> {
     uses_workspace_id: bool,
     /// `{{secrets.NAME}}` of the `http` step being compiled: the Key Vault read's value.
     secrets_in_scope: IndexMap<String, Expr>,
+    /// How deep the block being compiled is: 1 for the playbook's own steps.
+    depth: usize,
+    /// Ticket guards at the top level of the steps, or directly in the scope of such a guard
+    /// (a block that opens two tickets): (level, the condition, the scope in it), level 1
+    /// at the top; for the failure handling to name the action that failed inside.
+    ticket_guards: Vec<(usize, String, String)>,
+    /// The block depth of the scope of the ticket guard being compiled, and its level.
+    guard_scopes: Vec<(usize, usize)>,
+    /// String variables that a Sentinel comment shows: they hold HTML that the spec
+    /// builds, so references enter them HTML-escaped and the comment shows them as is.
+    markup_variables: HashSet<String>,
 }
 
 impl<'a> PlaybookCompiler<'a> {
@@ -354,6 +365,10 @@ impl<'a> PlaybookCompiler<'a> {
             playbook_retry: retry::default_policy(),
             uses_workspace_id: false,
             secrets_in_scope: IndexMap::new(),
+            depth: 0,
+            ticket_guards: Vec::new(),
+            guard_scopes: Vec::new(),
+            markup_variables: HashSet::new(),
         }
     }
 
@@ -405,6 +420,7 @@ impl<'a> PlaybookCompiler<'a> {
         let (trigger_name, trigger) = self.trigger();
         let mut actions = IndexMap::new();
         let mut previous: Option<String> = None;
+        self.markup_variables = steps::markup_variables(self.playbook);
         for (name, decl) in &self.playbook.variables {
             if let Some(action) = self.initialize_variable(name, decl) {
                 let action_name =
@@ -822,7 +838,16 @@ impl<'a> PlaybookCompiler<'a> {
                 }
                 crate::model::text::Piece::Ref { path, start, end } => {
                     let at = self.locate(text, start, end - start, span);
-                    let slot = scanner.reference();
+                    let mut slot = scanner.reference();
+                    // A variable that holds the spec's own HTML (its references were escaped
+                    // when they entered it) goes into a comment as is.
+                    if lang == encode::Lang::Html
+                        && let [root, variable] = path.as_slice()
+                        && root == "variables"
+                        && self.markup_variables.contains(variable)
+                    {
+                        slot = Ok(encode::Slot::Raw);
+                    }
                     let Some((expr, ty)) = self.reference(&path, at) else {
                         continue;
                     };
@@ -859,15 +884,31 @@ impl<'a> PlaybookCompiler<'a> {
 
     /// Resolve templates in every string of a JSON value.
     fn json(&mut self, value: &Value, span: Span) -> Value {
+        self.json_in(value, span, encode::Lang::Plain)
+    }
+
+    /// Like [`Self::json`], every reference encoded for `lang`.
+    fn json_in(&mut self, value: &Value, span: Span, lang: encode::Lang) -> Value {
         match value {
-            Value::String(s) => Value::String(self.text(s, span).to_wdl_string()),
-            Value::Array(items) => Value::Array(items.iter().map(|v| self.json(v, span)).collect()),
+            Value::String(s) => Value::String(self.text_in(s, span, lang).to_wdl_string()),
+            Value::Array(items) => {
+                Value::Array(items.iter().map(|v| self.json_in(v, span, lang)).collect())
+            }
             Value::Object(map) => Value::Object(
                 map.iter()
-                    .map(|(k, v)| (k.clone(), self.json(v, span)))
+                    .map(|(k, v)| (k.clone(), self.json_in(v, span, lang)))
                     .collect(),
             ),
             other => other.clone(),
+        }
+    }
+
+    /// The language of a value assigned to `variable`: HTML for a markup variable.
+    fn variable_lang(&self, variable: &str) -> encode::Lang {
+        if self.markup_variables.contains(variable) {
+            encode::Lang::Html
+        } else {
+            encode::Lang::Plain
         }
     }
 

@@ -89,6 +89,17 @@ impl PlaybookCompiler<'_> {
     pub(super) fn steps(
         &mut self,
         steps: &[Located<Step>],
+        previous: Option<String>,
+    ) -> IndexMap<String, Action> {
+        self.depth += 1;
+        let actions = self.steps_in_block(steps, previous);
+        self.depth -= 1;
+        actions
+    }
+
+    fn steps_in_block(
+        &mut self,
+        steps: &[Located<Step>],
         mut previous: Option<String>,
     ) -> IndexMap<String, Action> {
         let mut actions = IndexMap::new();
@@ -145,6 +156,36 @@ impl PlaybookCompiler<'_> {
             }
             Step::SetVariable(s) => self.variable_action(s, span, false),
             Step::AppendVariable(s) => self.variable_action(s, span, true),
+            Step::If(s) if s.ticket_guard => {
+                let name = self.action_name(s.name.as_ref(), "If_no_ticket_yet", span);
+                let expression = self.predicate(&s.condition, span);
+                let scope = self.action_name(None, "Open_ticket", span);
+                // The steps run in a scope: `result()` reads a scope's actions, not a
+                // condition's, so the failure handling can name the one that failed.
+                let level = match self.guard_scopes.last() {
+                    _ if self.depth == 1 => Some(1),
+                    Some(&(depth, level)) if depth == self.depth => Some(level + 1),
+                    _ => None,
+                };
+                if let Some(level) = level {
+                    self.ticket_guards
+                        .push((level, name.clone(), scope.clone()));
+                    // The scope's steps are compiled one block deeper.
+                    self.guard_scopes.push((self.depth + 1, level));
+                }
+                let actions = self.steps(&s.then, None);
+                if level.is_some() {
+                    self.guard_scopes.pop();
+                }
+                Some((
+                    name,
+                    action(ActionKind::If {
+                        expression,
+                        actions: IndexMap::from([(scope, action(ActionKind::Scope { actions }))]),
+                        otherwise: None,
+                    }),
+                ))
+            }
             Step::If(s) => {
                 let name = self.action_name(s.name.as_ref(), "Condition", span);
                 let expression = self.predicate(&s.condition, span);
@@ -511,9 +552,7 @@ impl PlaybookCompiler<'_> {
         }
         self.check_literal_credentials(s, span);
         self.read_http_secrets(s, &name, span);
-        let uri = self
-            .string_text_in(&s.uri, uri_span, super::encode::Lang::Url)
-            .to_wdl_string();
+        let mut uri = self.string_text_in(&s.uri, uri_span, super::encode::Lang::Url);
         let mut headers = IndexMap::new();
         for (header, value) in &s.headers {
             headers.insert(
@@ -521,13 +560,41 @@ impl PlaybookCompiler<'_> {
                 self.string_text(value, value.span.or(span)).to_wdl_string(),
             );
         }
+        // `query:` is written into the URI, every name and value percent-encoded by soarc
+        // (literal text now, references with `uriComponent()` at run time), rather than into
+        // the action's `queries` object: Learn says that object "adds" the parameters to the
+        // call but not that their values are encoded
+        // (https://learn.microsoft.com/azure/logic-apps/logic-apps-workflow-actions-triggers),
+        // and in the URI the request is right either way. A URI with a fragment keeps the
+        // object (the parameters must not end up in the fragment).
         let mut queries = IndexMap::new();
+        let in_uri = !s.uri.value.contains('#');
+        let mut separator = if s.uri.value.contains('?') { '&' } else { '?' };
         for (query, value) in &s.query {
-            queries.insert(
-                query.clone(),
-                self.string_text(value, value.span.or(span)).to_wdl_string(),
-            );
+            if in_uri {
+                let value =
+                    self.string_text_in(value, value.span.or(span), super::encode::Lang::UrlQuery);
+                let mut parts = match std::mem::replace(&mut uri, Template::Literal(String::new()))
+                {
+                    Template::Literal(text) => vec![wdl::Part::Text(text)],
+                    Template::Expr(e) => vec![wdl::Part::Expr(e)],
+                    Template::Interpolated(parts) => parts,
+                };
+                parts.push(wdl::Part::Text(format!(
+                    "{separator}{}=",
+                    super::encode::percent_encode(query)
+                )));
+                parts.extend(super::encode::percent_encode_text(value));
+                uri = Template::Interpolated(parts).normalize();
+                separator = '&';
+            } else {
+                queries.insert(
+                    query.clone(),
+                    self.string_text(value, value.span.or(span)).to_wdl_string(),
+                );
+            }
         }
+        let uri = uri.to_wdl_string();
         let body = s.body.as_ref().map(|b| self.json(b, b.span.or(span)));
         let authentication = s.authentication.as_ref().map(|auth| match auth {
             spec::HttpAuthentication::ManagedIdentity { audience } => json!({
@@ -682,7 +749,8 @@ impl PlaybookCompiler<'_> {
             );
         }
         let name = self.action_name(s.name.as_ref(), &default, span);
-        let value = self.json(&s.value, s.value.span.or(span));
+        let lang = self.variable_lang(&s.variable.value);
+        let value = self.json_in(&s.value, s.value.span.or(span), lang);
         let inputs = wdl::VariableInputs {
             name: s.variable.value.clone(),
             value,
@@ -726,7 +794,10 @@ impl PlaybookCompiler<'_> {
             spec::VariableType::Object => "Object",
         };
         let value = match &decl.initial {
-            Some(v) => Some(self.json(v, decl.span)),
+            Some(v) => {
+                let lang = self.variable_lang(&name.value);
+                Some(self.json_in(v, decl.span, lang))
+            }
             None => Some(match kind {
                 spec::VariableType::String => json!(""),
                 spec::VariableType::Integer => json!(0),
@@ -882,4 +953,58 @@ impl PlaybookCompiler<'_> {
             Predicate::Not(inner) => json!({ "not": self.predicate(inner, span) }),
         }
     }
+}
+
+/// The string variables a Sentinel comment shows (`{{variables.NAME}}` in a
+/// `sentinel.add_comment` message, in any block). They hold HTML that the spec author
+/// writes, such as a `<li>` list built in a loop: every reference that enters them is
+/// HTML-escaped where it enters (set, append, initial value), and the comment shows them
+/// as they are. So the author's markup renders and an incident title still cannot add
+/// any. Linear in the steps.
+pub(super) fn markup_variables(playbook: &spec::Playbook) -> std::collections::HashSet<String> {
+    fn walk(steps: &[Located<Step>], found: &mut std::collections::HashSet<String>) {
+        for step in steps {
+            match &step.value {
+                Step::SentinelAddComment(c) => {
+                    let message = match c {
+                        spec::AddComment::Message(m) => m.as_str(),
+                        spec::AddComment::Full(full) => full.message.as_str(),
+                    };
+                    for piece in crate::model::text::parse(message).unwrap_or_default() {
+                        if let crate::model::text::Piece::Ref { path, .. } = piece
+                            && let [root, variable] = path.as_slice()
+                            && root == "variables"
+                        {
+                            found.insert(variable.clone());
+                        }
+                    }
+                }
+                Step::If(s) => {
+                    walk(&s.then, found);
+                    walk(&s.otherwise, found);
+                }
+                Step::Switch(s) => {
+                    for case in s.cases.values() {
+                        walk(case, found);
+                    }
+                    walk(&s.default, found);
+                }
+                Step::Foreach(s) => walk(&s.steps, found),
+                Step::Scope(s) => walk(&s.steps, found),
+                Step::ServiceNowQueryIncidents(s) => walk(&s.steps, found),
+                Step::JiraSearchIssues(s) => walk(&s.steps, found),
+                _ => {}
+            }
+        }
+    }
+    let mut found = std::collections::HashSet::new();
+    walk(&playbook.steps, &mut found);
+    // Only string variables hold text; an array or number is shown escaped as before.
+    found.retain(|name| {
+        playbook
+            .variables
+            .iter()
+            .any(|(n, decl)| n.value == *name && decl.kind == spec::VariableType::String)
+    });
+    found
 }

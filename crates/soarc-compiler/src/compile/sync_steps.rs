@@ -231,27 +231,109 @@ impl<'a> PlaybookCompiler<'a> {
             }),
             &list,
         );
+        let page_records = Expr::call("coalesce", vec![records, Expr::call("createArray", vec![])]);
         // A short page is the last one (checked after each page).
-        let done = Expr::call(
+        let mut done = Expr::call(
             "less",
             vec![
-                Expr::call(
-                    "length",
-                    vec![Expr::call(
-                        "coalesce",
-                        vec![records, Expr::call("createArray", vec![])],
-                    )],
-                ),
+                Expr::call("length", vec![page_records.clone()]),
                 Expr::Int(page.into()),
             ],
         );
-        Some((
-            name,
-            page_loop(
-                done,
-                IndexMap::from([(list, list_action), (foreach, loop_action)]),
+        let mut actions = IndexMap::from([(list.clone(), list_action), (foreach, loop_action)]);
+        {
+            // Re-querying makes progress only when the loop takes records out of the result
+            // set. When it does not (every update of the page failed, or the steps do not
+            // change what the query selects), the next page would be the same one: the loop
+            // stops instead of reading it up to 100 times. The same holds for an instance
+            // that ignores `sysparm_offset`. A page is recognised by its length and its first
+            // and last `sys_id`.
+            let sys_id = |f: &str| {
+                Expr::call(
+                    "string",
+                    vec![Expr::call(f, vec![page_records.clone()]).prop("sys_id")],
+                )
+            };
+            let fingerprint = Expr::call(
+                "concat",
+                vec![
+                    Expr::call(
+                        "string",
+                        vec![Expr::call("length", vec![page_records.clone()])],
+                    ),
+                    Expr::str("/"),
+                    sys_id("first"),
+                    Expr::str("/"),
+                    sys_id("last"),
+                ],
+            );
+            let (check, extra) = self.no_progress(&name, &list, fingerprint, span);
+            done = Expr::call("or", vec![done, check]);
+            actions.extend(extra);
+        }
+        Some((name, page_loop(done, actions)))
+    }
+
+    /// Stops a paging loop that makes no progress: a `Compose` (after `fetch`) that says
+    /// whether `fingerprint` of this page equals the one remembered from the previous page,
+    /// then the variable remembering it. Returns the `done` term and the two actions for
+    /// the loop's body; the variable is declared at the top of the workflow.
+    fn no_progress(
+        &mut self,
+        name: &str,
+        fetch: &str,
+        fingerprint: Expr,
+        span: Span,
+    ) -> (Expr, Vec<(String, Action)>) {
+        let var = format!("{name}_last_page");
+        let init = self.action_name(None, &format!("Initialize_{var}"), span);
+        self.step_variables.push((
+            init,
+            action(ActionKind::InitializeVariable {
+                inputs: wdl::InitializeVariableInputs {
+                    variables: vec![wdl::VariableDeclaration {
+                        name: var.clone(),
+                        kind: "String".into(),
+                        value: Some(json!("")),
+                    }],
+                },
+            }),
+        ));
+        let same = self.action_name(None, &format!("Same_page_of_{name}"), span);
+        let remember = self.action_name(None, &format!("Remember_last_page_of_{name}"), span);
+        let compare = run_after(
+            action(ActionKind::Compose {
+                inputs: Value::String(expr_string(Expr::call(
+                    "equals",
+                    vec![
+                        fingerprint.clone(),
+                        Expr::call("variables", vec![Expr::str(&var)]),
+                    ],
+                ))),
+            }),
+            fetch,
+        );
+        let set = run_after(
+            action(ActionKind::SetVariable {
+                inputs: wdl::VariableInputs {
+                    name: var,
+                    value: Value::String(
+                        Template::Interpolated(vec![Part::Expr(fingerprint)]).to_wdl_string(),
+                    ),
+                },
+            }),
+            &same,
+        );
+        (
+            Expr::call(
+                "equals",
+                vec![
+                    Expr::call("outputs", vec![Expr::str(&same)]),
+                    Expr::Bool(true),
+                ],
             ),
-        ))
+            vec![(same, compare), (remember, set)],
+        )
     }
 
     pub(super) fn servicenow_resolve_incident(
@@ -398,11 +480,50 @@ impl<'a> PlaybookCompiler<'a> {
                 )
             }
         };
+        // A page that makes no progress ends the loop: Cloud answering the token it was
+        // sent, Data Center the same issues again (see `no_progress`).
+        let page_issues = Expr::call(
+            "coalesce",
+            vec![
+                results.clone().prop("issues"),
+                Expr::call("createArray", vec![]),
+            ],
+        );
+        let fingerprint = match jira {
+            Jira::Cloud(_) => Expr::call(
+                "coalesce",
+                vec![results.clone().prop("nextPageToken"), Expr::str("")],
+            ),
+            Jira::DataCenter(_) => {
+                let id = |f: &str| {
+                    Expr::call(
+                        "string",
+                        vec![Expr::call(f, vec![page_issues.clone()]).prop("id")],
+                    )
+                };
+                Expr::call(
+                    "concat",
+                    vec![
+                        Expr::call(
+                            "string",
+                            vec![Expr::call("length", vec![page_issues.clone()])],
+                        ),
+                        Expr::str("/"),
+                        id("first"),
+                        Expr::str("/"),
+                        id("last"),
+                    ],
+                )
+            }
+        };
+        let (stuck, checks) = self.no_progress(&name, &search, fingerprint, span);
+        let done = Expr::call("or", vec![done, stuck]);
         let mut actions = IndexMap::new();
         actions.insert(
             search.clone(),
             jira_http("POST", uri, authorization, Some(request)),
         );
+        actions.extend(checks);
         actions.insert(
             foreach,
             run_after(
@@ -746,33 +867,82 @@ impl<'a> PlaybookCompiler<'a> {
             );
         }
         // Idempotent: an incident that is already closed is left alone.
-        let open = json!({ "not": { "equals": [
+        let mut open = json!({ "not": { "equals": [
             expr_string(Expr::call("body", vec![Expr::str(&get)]).prop("properties").prop("status")),
             "Closed",
         ] } });
+        if s.incident.is_some() {
+            // This check also runs after a failed read (below): then it finds nothing to do.
+            let read_ok = json!({ "equals": [
+                expr_string(Expr::call("actions", vec![Expr::str(&get)]).prop("status")),
+                "Succeeded",
+            ] });
+            open = json!({ "and": [read_ok, open] });
+        }
         let check_action = action(ActionKind::If {
             expression: open,
             actions: then,
             otherwise: None,
         });
-        let mut actions =
-            IndexMap::from([(get.clone(), read), (check, run_after(check_action, &get))]);
-        // An incident named by a ticket or an issue may be gone (404) or unreadable: that
-        // item is skipped (noted in the run history) rather than failing the whole poll.
+        let mut actions = IndexMap::new();
         if s.incident.is_some() {
+            // An incident named by a ticket or an issue may be gone (404) or out of the
+            // playbook's reach (403): that item is noted in the run history and left alone,
+            // and the poll goes on. Learn, error and exception handling ("Manage the run
+            // after behavior"): "if a branch ends with a Skipped action, that branch's
+            // completion status is based on that skipped action's predecessor status ... If
+            // any branch ends in failure, the entire workflow run is marked Failed"
+            // (https://learn.microsoft.com/azure/logic-apps/error-exception-handling). So no
+            // branch may end in an action skipped after the failed read: the status check
+            // also runs after a failed read (and finds nothing to do), and the 404/403 check
+            // runs only then.
+            let gone = self.action_name(None, &format!("If_incident_gone_for_{name}"), span);
             let skipped = self.action_name(None, &format!("Skipped_{name}"), span);
+            let again = self.action_name(None, &format!("Read_again_for_{name}"), span);
+            let status_code = Expr::call("outputs", vec![Expr::str(&get)]).prop("statusCode");
             let note = Template::Interpolated(vec![
-                Part::Text("Incident not read (HTTP ".into()),
-                Part::Expr(Expr::call("outputs", vec![Expr::str(&get)]).prop("statusCode")),
-                Part::Text("), skipped: ".into()),
+                Part::Text("Incident not found or not readable (HTTP ".into()),
+                Part::Expr(status_code.clone()),
+                Part::Text("), left alone: ".into()),
                 Part::Expr(arm_id_expr.clone()),
             ]);
-            let mut skip = action(ActionKind::Compose {
-                inputs: Value::String(note.to_wdl_string()),
+            let code_is = |code: i64| json!({ "equals": [expr_string(status_code.clone()), code] });
+            // Any other failure (throttling, an outage) must still fail the item, so that it
+            // is seen and the next poll (24 hours back) retries it: the read is made once
+            // more, and its failure is the branch's.
+            let mut gone_action = action(ActionKind::If {
+                expression: json!({ "or": [code_is(404), code_is(403)] }),
+                actions: IndexMap::from([(
+                    skipped,
+                    action(ActionKind::Compose {
+                        inputs: Value::String(note.to_wdl_string()),
+                    }),
+                )]),
+                otherwise: Some(wdl::Branch {
+                    actions: IndexMap::from([(again, read.clone())]),
+                }),
             });
-            skip.run_after
-                .insert(get.clone(), vec![wdl::RunAfterStatus::Failed]);
-            actions.insert(skipped, skip);
+            let after_any = |mut a: Action| {
+                a.run_after.insert(
+                    get.clone(),
+                    vec![
+                        wdl::RunAfterStatus::Succeeded,
+                        wdl::RunAfterStatus::Failed,
+                        wdl::RunAfterStatus::TimedOut,
+                    ],
+                );
+                a
+            };
+            gone_action.run_after.insert(
+                get.clone(),
+                vec![wdl::RunAfterStatus::Failed, wdl::RunAfterStatus::TimedOut],
+            );
+            actions.insert(get.clone(), read);
+            actions.insert(check, after_any(check_action));
+            actions.insert(gone, gone_action);
+        } else {
+            actions.insert(get.clone(), read);
+            actions.insert(check, run_after(check_action, &get));
         }
         // The GET runs only for a usable name: nothing is read for an issue without the
         // label or a ticket whose correlation id is not a GUID.

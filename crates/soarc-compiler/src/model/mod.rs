@@ -36,8 +36,12 @@ pub struct Model<'a> {
 }
 
 /// Check connections and mappings. Errors are collected in `errors`.
-pub fn check<'a>(spec: &'a Spec, errors: &mut Vec<Diagnostic>) -> Model<'a> {
-    check_azure_names(spec, errors);
+pub fn check<'a>(
+    spec: &'a Spec,
+    sources: &soarc_lang::diagnostics::Sources,
+    errors: &mut Vec<Diagnostic>,
+) -> Model<'a> {
+    check_azure_names(spec, sources, errors);
     let mut connections = IndexMap::new();
     for (name, connection) in &spec.connections {
         check_name(name, "connection", errors);
@@ -92,7 +96,11 @@ pub fn check<'a>(spec: &'a Spec, errors: &mut Vec<Diagnostic>) -> Model<'a> {
 
 /// Every name the spec gives that becomes an Azure resource name (vaults, secrets,
 /// resource groups, the workspace): Azure's naming rules, at the spec's position.
-fn check_azure_names(spec: &Spec, errors: &mut Vec<Diagnostic>) {
+fn check_azure_names(
+    spec: &Spec,
+    sources: &soarc_lang::diagnostics::Sources,
+    errors: &mut Vec<Diagnostic>,
+) {
     use crate::spec::{Defaults, OnFailure};
     use names::NameKind;
     if let Some(deployment) = &spec.deployment {
@@ -107,9 +115,12 @@ fn check_azure_names(spec: &Spec, errors: &mut Vec<Diagnostic>) {
         }
     }
     for (name, connection) in &spec.connections {
-        let _ = name;
         if let Some((_, secret)) = connection.value.secret() {
-            names::check_secret(&secret.value.key_vault, secret.span, errors);
+            // A connection is read as a whole before its `kind:` is known, so the positions
+            // inside it are lost: the names are found in the source after the connection's.
+            let at = secret.span.or(connection.span).or(name.span);
+            let positioned = names::positioned(&secret.value.key_vault, sources, at);
+            names::check_secret(&positioned, at, errors);
         }
     }
     let on_failure = spec

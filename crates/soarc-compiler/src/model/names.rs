@@ -103,6 +103,42 @@ pub fn check_at(
     );
 }
 
+/// `secret` with a position for each name whose own was lost: where its text is first
+/// written in the source after `from`, else `from` itself. Linear in the source's length.
+pub fn positioned(
+    secret: &KeyVaultSecret,
+    sources: &soarc_lang::diagnostics::Sources,
+    from: soarc_lang::diagnostics::Span,
+) -> KeyVaultSecret {
+    let find = |name: &Located<String>| {
+        if name.span.is_known() {
+            return name.clone();
+        }
+        let span = sources
+            .get(from.file)
+            .filter(|_| from.is_known())
+            .and_then(|file| {
+                let start = file.offset_of(from.line, from.column)?;
+                let found = file.text[start..].find(name.value.as_str())?;
+                let (line, column) = file.line_col(start + found);
+                Some(soarc_lang::diagnostics::Span {
+                    file: from.file,
+                    line,
+                    column,
+                    len: name.value.chars().count(),
+                })
+            })
+            .unwrap_or(from);
+        Located::new(name.value.clone(), span)
+    };
+    KeyVaultSecret {
+        vault: find(&secret.vault),
+        secret: find(&secret.secret),
+        resource_group: secret.resource_group.as_ref().map(&find),
+        subscription_id: secret.subscription_id.as_ref().map(&find),
+    }
+}
+
 /// The names of a Key Vault secret reference.
 pub fn check_secret(
     secret: &KeyVaultSecret,
@@ -115,7 +151,8 @@ pub fn check_secret(
         check_at(group, at, NameKind::ResourceGroup, errors);
     }
     if let Some(subscription) = &secret.subscription_id {
-        check_guid(subscription, "subscription id", errors);
+        let subscription = Located::new(subscription.value.clone(), subscription.span.or(at));
+        check_guid(&subscription, "subscription id", errors);
     }
 }
 

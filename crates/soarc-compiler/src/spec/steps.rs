@@ -524,6 +524,12 @@ pub struct IfStep {
     pub then: Vec<Located<Step>>,
     #[serde(default, rename = "else")]
     pub otherwise: Vec<Located<Step>>,
+    /// Set by soarc, never written in a spec: this condition guards a ticket creation (no
+    /// ticket tag on the incident yet), and its steps run in a scope that the failure
+    /// handling looks into.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub ticket_guard: bool,
 }
 
 /// Steps by case.
