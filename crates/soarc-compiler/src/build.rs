@@ -103,8 +103,13 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
         }
     }
     let mut outputs = Outputs::default();
+    let facts = emit::readme::facts(&spec);
     for playbook_outputs in in_parallel(&compiled, |playbook| {
-        playbook_outputs(playbook, spec.deployment.as_ref())
+        playbook_outputs(
+            playbook,
+            spec.deployment.as_ref(),
+            facts.get(playbook.name.as_str()),
+        )
     }) {
         outputs.extend(playbook_outputs);
     }
@@ -114,6 +119,7 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
     if let Some(monitoring) = &spec.monitoring {
         outputs.extend(monitoring_outputs(monitoring, spec.deployment.as_ref()));
     }
+    drop(facts);
     for (path, text) in outputs.files {
         files.insert(path, text);
     }
@@ -210,10 +216,12 @@ fn soarc_bug(code: &'static str, message: String) -> Diagnostic {
 }
 
 /// The files of one playbook (workflow, ARM, parameters, Bicep), each checked against its
-/// schema and by `soarc validate`; problems found are soarc bugs or missing deployment facts.
+/// schema and by `soarc validate`, and its page (`README.md`); problems found are soarc bugs
+/// or missing deployment facts.
 fn playbook_outputs(
     playbook: &compile::CompiledPlaybook,
     deployment_spec: Option<&crate::spec::Located<crate::spec::Deployment>>,
+    facts: Option<&emit::readme::Facts<'_>>,
 ) -> Outputs {
     let mut outputs = Outputs::default();
     let deployment = match compile::deployment::playbook(playbook, deployment_spec) {
@@ -235,6 +243,10 @@ fn playbook_outputs(
         bicep::playbook::files(&deployment),
         &format!("playbook `{}`", playbook.name),
     );
+    outputs.files.push((
+        dir.join("README.md"),
+        emit::readme::page(playbook, &deployment, facts),
+    ));
     outputs
 }
 
