@@ -60,7 +60,7 @@ impl Section {
     fn written(self, name: &str) -> String {
         match self {
             Section::Steps => format!("a playbook's `steps:` item `{name}:`"),
-            Section::Triggers => format!("`trigger:` {name}"),
+            Section::Triggers => format!("a playbook's `trigger:` `{name}`"),
             Section::Connections => format!("a connection with `kind: {name}`"),
             Section::Conditions => format!("an automation rule's `conditions:` key `{name}:`"),
         }
@@ -82,6 +82,14 @@ struct Form {
     /// 1-based, among the kind's forms.
     number: usize,
     summary: String,
+    fields: Vec<FieldRow>,
+    /// Fields whose value is itself a mapping: its fields (one level down).
+    nested: Vec<Nested>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Nested {
+    name: String,
     fields: Vec<FieldRow>,
 }
 
@@ -126,6 +134,7 @@ pub fn kinds(schema: &Value) -> Vec<Kind> {
                     number: 1,
                     summary: format!("the text `{name}`"),
                     fields: Vec::new(),
+                    nested: Vec::new(),
                 }],
             });
         } else if let Some(name) = single_key(variant) {
@@ -221,22 +230,55 @@ fn form(defs: &Value, schema: &Value) -> Form {
             number: 1,
             summary: type_name(defs, schema),
             fields: Vec::new(),
+            nested: Vec::new(),
         }
     }
 }
 
 fn object_form(defs: &Value, schema: &Value) -> Form {
-    let empty = Map::new();
+    let nested = schema["properties"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(name, property)| {
+            // A field whose value is a mapping defined elsewhere (directly, or as the one
+            // non-null branch): its fields, one level down.
+            let target = match property["$ref"].as_str() {
+                Some(_) => resolve(defs, property),
+                None => {
+                    let branches: Vec<&Value> =
+                        variants(property).filter(|b| b["type"] != "null").collect();
+                    match branches.as_slice() {
+                        [one] if one["$ref"].is_string() => resolve(defs, one),
+                        _ => return None,
+                    }
+                }
+            };
+            target["properties"].is_object().then(|| Nested {
+                name: super::readme::code(name),
+                fields: rows(defs, target),
+            })
+        })
+        .collect();
+    Form {
+        number: 1,
+        summary: "a mapping".into(),
+        fields: rows(defs, schema),
+        nested,
+    }
+}
+
+fn rows(defs: &Value, schema: &Value) -> Vec<FieldRow> {
     let required: Vec<&str> = schema["required"]
         .as_array()
         .into_iter()
         .flatten()
         .filter_map(Value::as_str)
         .collect();
-    let fields = schema["properties"]
+    schema["properties"]
         .as_object()
-        .unwrap_or(&empty)
-        .iter()
+        .into_iter()
+        .flatten()
         .map(|(name, property)| FieldRow {
             name: super::readme::code(name),
             kind: super::readme::cell(&type_name(defs, property)),
@@ -247,12 +289,7 @@ fn object_form(defs: &Value, schema: &Value) -> Form {
             },
             description: super::readme::cell(&text(property)),
         })
-        .collect();
-    Form {
-        number: 1,
-        summary: "a mapping".into(),
-        fields,
-    }
+        .collect()
 }
 
 /// A reader's name for a schema's type: `text`, `integer`, `one of `a`, `b``, `list of ...`.
@@ -311,7 +348,11 @@ fn type_name(defs: &Value, schema: &Value) -> String {
         Value::Array(types) => types
             .iter()
             .filter(|t| *t != "null")
-            .filter_map(Value::as_str)
+            .map(|t| {
+                let mut one = schema.clone();
+                one["type"] = t.clone();
+                type_name(defs, &one)
+            })
             .collect::<Vec<_>>()
             .join(" or "),
         _ => "any value".into(),
