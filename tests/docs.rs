@@ -32,9 +32,13 @@ fn example_specs() -> Vec<(String, serde_json::Value)> {
         .into_iter()
         .map(|path| {
             let text = std::fs::read_to_string(&path).unwrap();
-            let value = serde_saphyr::from_str(&text)
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            let name = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            let value =
+                serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let name = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
             (name, value)
         })
         .collect()
@@ -56,7 +60,9 @@ fn reference_docs_match_the_schema() {
                 std::fs::read_dir(dir.join(s.dir()))
                     .into_iter()
                     .flatten()
-                    .map(move |e| format!("{}/{}", s.dir(), e.unwrap().file_name().to_string_lossy()))
+                    .map(move |e| {
+                        format!("{}/{}", s.dir(), e.unwrap().file_name().to_string_lossy())
+                    })
             })
             .collect();
         if dir.join("README.md").exists() {
@@ -92,7 +98,10 @@ fn reference_docs_match_the_schema() {
         .map(|(_, t)| t.as_str())
         .expect("a page for servicenow.create_incident");
     assert!(steps.contains("| `short_description` |"), "{steps}");
-    assert!(steps.contains("```yaml\n- servicenow.create_incident:\n"), "{steps}");
+    assert!(
+        steps.contains("```yaml\n- servicenow.create_incident:\n"),
+        "{steps}"
+    );
 }
 
 /// Every kind has an example, every example comes from a spec that builds, and every
@@ -117,9 +126,18 @@ fn every_reference_example_builds() {
     for kind in kinds(&soarc_compiler::schema::spec_schema()) {
         match example(&kind, &specs) {
             Some(found) => {
-                let back: serde_json::Value = serde_saphyr::from_str(&found.yaml)
-                    .unwrap_or_else(|e| panic!("the example of `{}` is not YAML: {e}\n{}", kind.name, found.yaml));
-                assert_eq!(back, found.value, "the example of `{}` reads back differently", kind.name);
+                let back: serde_json::Value =
+                    serde_saphyr::from_str(&found.yaml).unwrap_or_else(|e| {
+                        panic!(
+                            "the example of `{}` is not YAML: {e}\n{}",
+                            kind.name, found.yaml
+                        )
+                    });
+                assert_eq!(
+                    back, found.value,
+                    "the example of `{}` reads back differently",
+                    kind.name
+                );
             }
             None => missing.push(format!("{:?} `{}`", kind.section, kind.name)),
         }

@@ -138,7 +138,11 @@ pub fn page(
             authentication: cell(&authentication),
         });
         if let Some(after) = after {
-            authorise.push(format!("{} ({}): {after}", code(&connection.spec_name), code(connection.kind.api())));
+            authorise.push(format!(
+                "{} ({}): {after}",
+                code(&connection.spec_name),
+                code(connection.kind.api())
+            ));
         }
         if let ConnectionKind::KeyVault(kv) = &connection.kind {
             // Learn, "Provide access to Key Vault keys, certificates, and secrets with Azure
@@ -194,7 +198,8 @@ pub fn page(
     let page = Page {
         title: playbook.name.clone(),
         description: playbook.description.clone().unwrap_or_else(|| {
-            "The spec gives this playbook no `description:`; add one to say here what it does.".into()
+            "The spec gives this playbook no `description:`; add one to say here what it does."
+                .into()
         }),
         trigger,
         trigger_note,
@@ -388,7 +393,9 @@ pub fn code(s: &str) -> String {
 /// Flavored Markdown, "Tables (extension)", https://github.github.com/gfm/#tables-extension-),
 /// so it is written `\|`; a line break would end the row, so it becomes `<br>`.
 pub fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace("\r\n", "<br>").replace('\n', "<br>")
+    s.replace('|', "\\|")
+        .replace("\r\n", "<br>")
+        .replace('\n', "<br>")
 }
 
 #[cfg(test)]

@@ -198,7 +198,10 @@ fn text(schema: &Value) -> String {
 }
 
 fn resolve<'a>(defs: &'a Value, schema: &'a Value) -> &'a Value {
-    match schema["$ref"].as_str().and_then(|r| r.strip_prefix("#/$defs/")) {
+    match schema["$ref"]
+        .as_str()
+        .and_then(|r| r.strip_prefix("#/$defs/"))
+    {
         Some(name) => &defs[name],
         None => schema,
     }
@@ -208,9 +211,7 @@ fn resolve<'a>(defs: &'a Value, schema: &'a Value) -> &'a Value {
 /// value itself.
 fn forms(defs: &Value, schema: &Value) -> Vec<Form> {
     let schema = resolve(defs, schema);
-    let branches: Vec<&Value> = variants(schema)
-        .filter(|b| b["type"] != "null")
-        .collect();
+    let branches: Vec<&Value> = variants(schema).filter(|b| b["type"] != "null").collect();
     if branches.is_empty() {
         return vec![form(defs, schema)];
     }
@@ -302,12 +303,17 @@ fn type_name(defs: &Value, schema: &Value) -> String {
             "one of {}",
             values
                 .iter()
-                .map(|v| super::readme::code(v.as_str().map_or(v.to_string(), str::to_string).as_str()))
+                .map(|v| super::readme::code(
+                    v.as_str().map_or(v.to_string(), str::to_string).as_str()
+                ))
                 .collect::<Vec<_>>()
                 .join(", ")
         );
     }
-    if let Some(name) = schema["$ref"].as_str().and_then(|r| r.strip_prefix("#/$defs/")) {
+    if let Some(name) = schema["$ref"]
+        .as_str()
+        .and_then(|r| r.strip_prefix("#/$defs/"))
+    {
         let def = &defs[name];
         if def["enum"].is_array() || def.get("const").is_some() {
             return type_name(defs, def);
@@ -562,7 +568,13 @@ pub fn page_path(kind: &Kind) -> String {
     let file: String = kind
         .name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     format!("{}/{file}.md", kind.section.dir())
 }
@@ -645,7 +657,7 @@ mod tests {
         let text = yaml(&value);
         let back: Value = serde_saphyr::from_str(&text).unwrap();
         assert_eq!(back, value, "{text}");
-        assert!(text.contains("- http:\n    method: GET\n"), "{text}");
+        assert!(text.contains("  - http:\n      method: GET\n"), "{text}");
     }
 
     #[test]
@@ -663,9 +675,25 @@ mod tests {
                 );
             }
         }
-        assert!(kinds.iter().any(|k| k.section == Section::Steps && k.name == "servicenow.create_incident"));
-        assert!(kinds.iter().any(|k| k.section == Section::Triggers && k.name == "recurrence"));
-        assert!(kinds.iter().any(|k| k.section == Section::Connections && k.name == "jira-cloud"));
-        assert!(kinds.iter().any(|k| k.section == Section::Conditions && k.name == "severity"));
+        assert!(
+            kinds
+                .iter()
+                .any(|k| k.section == Section::Steps && k.name == "servicenow.create_incident")
+        );
+        assert!(
+            kinds
+                .iter()
+                .any(|k| k.section == Section::Triggers && k.name == "recurrence")
+        );
+        assert!(
+            kinds
+                .iter()
+                .any(|k| k.section == Section::Connections && k.name == "jira-cloud")
+        );
+        assert!(
+            kinds
+                .iter()
+                .any(|k| k.section == Section::Conditions && k.name == "severity")
+        );
     }
 }
