@@ -141,7 +141,8 @@ enum Command {
     /// connections and role assignments added, removed or changed, expression by expression,
     /// with security-relevant changes marked.
     Diff {
-        /// The old version (workflow.json, azuredeploy.json or a folder).
+        /// The old version: workflow.json, azuredeploy.json, a folder, a parameters file, or a
+        /// .bicep / .bicepparam file (compared with the same kind).
         old: PathBuf,
         /// The new version.
         new: PathBuf,
@@ -346,8 +347,12 @@ fn read_text(path: &Path) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", path.display()))
 }
 
+/// A JSON file as `soarc run` reads it: a UTF-8 byte order mark and `//`, `/* */` comments
+/// are accepted, as Azure accepts them in templates; error positions are the file's own.
 fn read_json(path: &Path) -> Result<serde_json::Value, String> {
-    serde_json::from_str(&read_text(path)?)
+    let text = read_text(path)?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    serde_json::from_str(&soarc_lang::jsonc::blank_comments(text))
         .map_err(|e| format!("{} is not valid JSON: {e}", path.display()))
 }
 
@@ -427,14 +432,14 @@ fn graph(path: &Path, format: GraphFormat) -> ExitCode {
 }
 
 fn diff(old: &Path, new: &Path, format: DiffFormat, fail_on_security: bool) -> ExitCode {
-    let (old, new) = match (soarc_review::load(old), soarc_review::load(new)) {
-        (Ok(old), Ok(new)) => (old, new),
-        (Err(e), _) | (_, Err(e)) => {
+    // Workflows, templates and folders; or two parameters files; or two Bicep files.
+    let report = match soarc_review::diff_paths(old, new) {
+        Ok(report) => report,
+        Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
-    let report = soarc_review::diff(&old, &new);
     match format {
         DiffFormat::Markdown => print!("{}", soarc_review::diff::to_markdown(&report)),
         DiffFormat::Json => println!(

@@ -175,6 +175,136 @@ fn diff_of_two_versions_of_the_example() {
         "{files}"
     );
     assert!(!files.contains("### Playbook `jira"), "{files}");
+
+    // Parameters files, by parameter name: v2 reads the Teams webhook from kv-soc.
+    let pb = |v: &str, file: &str| format!("{v}/playbooks/snow-create-incident/{file}");
+    let params = soarc(
+        &[
+            "diff",
+            &pb("v1", "azuredeploy.parameters.json"),
+            &pb("v2", "azuredeploy.parameters.json"),
+        ],
+        dir.path(),
+    );
+    assert_eq!(params.status.code(), Some(0), "{}", common::stderr(&params));
+    let params = stdout(&params);
+    assert!(
+        params.contains("- **added** parameter `KvSocKeyVaultName`\n  - `value`: added `kv-soc`"),
+        "{params}"
+    );
+    assert!(
+        !params.contains("PlaybookName"),
+        "unchanged parameters are not listed: {params}"
+    );
+
+    // Bicep, by declaration: the new parameter, the new connection (security-relevant), the
+    // new role module; the playbook resource changed (its definition and connections).
+    let bicep = soarc(
+        &[
+            "diff",
+            &pb("v1", "main.bicep"),
+            &pb("v2", "main.bicep"),
+            "--format",
+            "json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(bicep.status.code(), Some(0), "{}", common::stderr(&bicep));
+    let bicep: Value = serde_json::from_slice(&bicep.stdout).expect("JSON");
+    let changes: Vec<(String, String, String, bool)> = bicep["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["change"].as_str().unwrap().to_string(),
+                c["kind"].as_str().unwrap().to_string(),
+                c["name"].as_str().unwrap().to_string(),
+                !c["security"].as_array().unwrap().is_empty(),
+            )
+        })
+        .collect();
+    for expected in [
+        ("added", "parameter", "KvSocKeyVaultName", false),
+        (
+            "added",
+            "resource",
+            "resource keyvaultKvSocConnection 'Microsoft.Web/connections@2016-06-01'",
+            true,
+        ),
+        (
+            "changed",
+            "resource",
+            "resource playbook 'Microsoft.Logic/workflows@2017-07-01'",
+            false,
+        ),
+    ] {
+        let expected = (
+            expected.0.to_string(),
+            expected.1.to_string(),
+            expected.2.to_string(),
+            expected.3,
+        );
+        assert!(
+            changes.contains(&expected),
+            "{expected:?} not in {changes:?}"
+        );
+    }
+    let mixed = soarc(
+        &[
+            "diff",
+            &pb("v1", "main.bicep"),
+            &pb("v2", "azuredeploy.json"),
+        ],
+        dir.path(),
+    );
+    assert_eq!(mixed.status.code(), Some(2));
+    assert!(common::stderr(&mixed).contains("compare a .bicep or .bicepparam with another"));
+}
+
+/// `//` and `/* */` comments in JSON inputs, as ARM accepts them: `graph`, `diff` and `run`
+/// read them, and a JSON error after a comment is reported at the file's own line and column.
+#[test]
+fn json_comments_are_accepted_and_positions_stay() {
+    let dir = tempfile::tempdir().unwrap();
+    let workflow = r#"{
+  // exported from the portal
+  "$schema": "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#",
+  "contentVersion": "1.0.0.0",
+  "triggers": { "manual": { "type": "Request", "kind": "Http", "inputs": {} } }, /* the trigger */
+  "actions": { "Compose": { "type": "Compose", "inputs": "http://x/*not a comment*/", "runAfter": {} } }
+}"#;
+    common::write(dir.path(), "a.json", workflow);
+    common::write(
+        dir.path(),
+        "b.json",
+        &workflow.replace("not a comment", "still not"),
+    );
+    let graph = soarc(&["graph", "a.json"], dir.path());
+    assert_eq!(graph.status.code(), Some(0), "{}", common::stderr(&graph));
+    assert!(stdout(&graph).contains("Compose"));
+    let diff = soarc(&["diff", "a.json", "b.json"], dir.path());
+    assert_eq!(diff.status.code(), Some(0), "{}", common::stderr(&diff));
+    assert!(
+        stdout(&diff).contains("http://x/*still not*/"),
+        "{}",
+        stdout(&diff)
+    );
+    let run = soarc(&["run", "a.json"], dir.path());
+    assert_eq!(run.status.code(), Some(0), "{}", common::stderr(&run));
+
+    common::write(
+        dir.path(),
+        "bad.json",
+        "{\n  /* x */ \"a\": 1,\n  // y\n  \"b\": oops\n}",
+    );
+    let bad = soarc(&["graph", "bad.json"], dir.path());
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        common::stderr(&bad).contains("line 4 column 8"),
+        "{}",
+        common::stderr(&bad)
+    );
 }
 
 #[test]

@@ -129,12 +129,18 @@ pub fn build_into(loaded: load::Loaded, sink: &mut dyn Sink) -> Result<Streamed,
     let mut unplaced = Vec::new();
     let mut output_diagnostics = Vec::new();
     let mut files = 0;
+    let facts = emit::readme::facts(&spec);
     for batch in playbooks.chunks(BATCH) {
         let generate = !diagnostics.iter().any(Diagnostic::is_error);
         let results = in_parallel(batch, |playbook| {
             compile::compile_playbook(&model, &sources, playbook).map(|compiled| {
-                let outputs =
-                    generate.then(|| playbook_outputs(&compiled, spec.deployment.as_ref()));
+                let outputs = generate.then(|| {
+                    playbook_outputs(
+                        &compiled,
+                        spec.deployment.as_ref(),
+                        facts.get(compiled.name.as_str()),
+                    )
+                });
                 (compiled.name, compiled.span, outputs)
             })
         });
@@ -182,6 +188,7 @@ pub fn build_into(loaded: load::Loaded, sink: &mut dyn Sink) -> Result<Streamed,
         outputs.extend(monitoring_outputs(monitoring, spec.deployment.as_ref()));
     }
     diagnostics.extend(output_diagnostics);
+    drop(facts);
     diagnostics.extend(outputs.diagnostics);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(StreamError::Spec(Failure {
@@ -279,10 +286,12 @@ fn soarc_bug(code: &'static str, message: String) -> Diagnostic {
 }
 
 /// The files of one playbook (workflow, ARM, parameters, Bicep), each checked against its
-/// schema and by `soarc validate`; problems found are soarc bugs or missing deployment facts.
+/// schema and by `soarc validate`, and its page (`README.md`); problems found are soarc bugs
+/// or missing deployment facts.
 fn playbook_outputs(
     playbook: &compile::CompiledPlaybook,
     deployment_spec: Option<&crate::spec::Located<crate::spec::Deployment>>,
+    facts: Option<&emit::readme::Facts<'_>>,
 ) -> Outputs {
     let mut outputs = Outputs::default();
     let deployment = match compile::deployment::playbook(playbook, deployment_spec) {
@@ -304,6 +313,10 @@ fn playbook_outputs(
         bicep::playbook::files(&deployment),
         &format!("playbook `{}`", playbook.name),
     );
+    outputs.files.push((
+        dir.join("README.md"),
+        emit::readme::page(playbook, &deployment, facts),
+    ));
     outputs
 }
 

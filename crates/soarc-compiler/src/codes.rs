@@ -256,7 +256,7 @@ pub static SPEC051: Code = Code {
     title: "reference names nothing",
     severity: Severity::Error,
     explanation: "A reference names nothing: unknown root or field, a step output that does not exist, or a trigger field the playbook's trigger does not provide.",
-    fix: "The nearest valid reference is suggested; see the reference table in the README.",
+    fix: "The nearest valid reference is suggested; see docs/references.md.",
 };
 
 pub static SPEC052: Code = Code {
@@ -280,7 +280,7 @@ pub static SPEC054: Code = Code {
     title: "reference where its language cannot hold it safely",
     severity: Severity::Error,
     explanation: "A reference sits where its language cannot hold it safely: in a `jql:` outside a quoted string.",
-    fix: "Write it in double quotes (`summary ~ \"{{incident.title}}\"`): soarc escapes `\\`, `\"` and `'` in the value. See \"What is escaped where\" in the README.",
+    fix: "Write it in double quotes (`summary ~ \"{{incident.title}}\"`): soarc escapes `\\`, `\"` and `'` in the value. See docs/escaping.md.",
 };
 
 pub static SPEC055: Code = Code {

@@ -1,7 +1,7 @@
 //! The files of a build: computed in memory, then written into OUT as one transaction, or
 //! compared with OUT (`--check`).
 //!
-//! What soarc owns in OUT, and how it writes there (README, "What soarc owns in OUT"):
+//! What soarc owns in OUT, and how it writes there (docs/output.md, "What soarc owns in OUT"):
 //!
 //! - **A manifest** (`OUT/.soarc-manifest.json`) lists every file soarc wrote, with a hash of
 //!   the contents it wrote. soarc overwrites or removes a file only if the manifest lists it

@@ -10,6 +10,7 @@
 
 pub mod arm;
 pub mod diagnostics;
+pub mod jsonc;
 pub mod limits;
 pub mod read;
 pub mod syntax;

@@ -51,6 +51,10 @@ pub enum SubjectKind {
     Connection,
     RoleAssignment,
     Resource,
+    /// A parameter of a parameters file, of a Bicep file or of a `.bicepparam`.
+    Parameter,
+    /// Any other top-level Bicep declaration (`var`, `output`, `type`, ...).
+    Declaration,
 }
 
 impl SubjectKind {
@@ -63,6 +67,8 @@ impl SubjectKind {
             SubjectKind::Connection => "connection",
             SubjectKind::RoleAssignment => "role assignment",
             SubjectKind::Resource => "resource",
+            SubjectKind::Parameter => "parameter",
+            SubjectKind::Declaration => "declaration",
         }
     }
 }

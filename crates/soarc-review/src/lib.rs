@@ -10,13 +10,17 @@
 //!   actions, automation rules, connections and role assignments; strings are compared as
 //!   parsed expressions (`soarc_lang::wdl::expr`, `soarc_lang::arm::expr`), and changes a
 //!   security reviewer must see are marked.
+//! - [`files`] compares what is neither a workflow nor a template: two parameters files, or
+//!   two Bicep files (`.bicep`, `.bicepparam`), declaration by declaration.
 
 pub mod diff;
+pub mod files;
 pub mod graph;
 pub mod load;
 pub mod render;
 mod roles;
 
 pub use diff::{Report, diff};
+pub use files::diff_paths;
 pub use graph::{Graph, graph_of};
 pub use load::{Inventory, LoadError, load};

@@ -253,7 +253,10 @@ fn read_json(path: &Path) -> Result<Value, LoadError> {
     let text = String::from_utf8(bytes).map_err(|_| err(path, "not UTF-8 text"))?;
     // Exported templates often start with a UTF-8 byte order mark, which Azure accepts.
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    serde_json::from_str(text).map_err(|e| err(path, format!("not valid JSON: {e}")))
+    // Comments (`//`, `/* */`) are accepted as ARM accepts them; blanked byte for byte, so
+    // an error's line and column are the file's own (see soarc_lang::jsonc).
+    serde_json::from_str(&soarc_lang::jsonc::blank_comments(text))
+        .map_err(|e| err(path, format!("not valid JSON: {e}")))
 }
 
 /// `*.json` under `dir`, recursively; symbolic links are not followed.

@@ -40,7 +40,7 @@ pub fn errors() -> String {
     )
 }
 
-fn render(name: &str, template: &str, data: &serde_json::Value) -> String {
+pub(crate) fn render(name: &str, template: &str, data: &serde_json::Value) -> String {
     let mut handlebars = Handlebars::new();
     handlebars.set_strict_mode(true);
     handlebars.register_escape_fn(handlebars::no_escape);

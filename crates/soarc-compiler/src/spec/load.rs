@@ -311,7 +311,7 @@ fn untagged_forms(name: &str) -> &'static str {
             "issue_type must be a name (`issue_type: Bug`) or an id (`issue_type: { id: \"10004\" }`)"
         }
         _ => {
-            "this value has none of the forms accepted here; see schemas/soarc.schema.json or the README for examples"
+            "this value has none of the forms accepted here; see schemas/soarc.schema.json or docs/spec.md for examples"
         }
     }
 }

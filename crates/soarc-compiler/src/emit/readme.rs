@@ -1,0 +1,424 @@
+//! `OUT/playbooks/<name>/README.md`: a page per generated playbook, what Microsoft's Sentinel
+//! playbooks ship as hand-written readmes: what it does (the spec's `description`), its
+//! trigger, the automation rules that run it, its connections and what must be authorised
+//! after deployment, the roles its identity gets, its parameters, and its flowchart.
+//!
+//! Everything on the page is read from the typed values the other emitters produce (the
+//! compiled playbook, its ARM template and parameters file), so the page cannot say something
+//! the deployment does not do. The flowchart is the one `soarc graph` draws for the generated
+//! `workflow.json` ([`soarc_review::graph::workflow_graph`], printed by
+//! [`soarc_review::render::mermaid`], which escapes every label for Mermaid).
+//!
+//! Spec text lands in Markdown: names and values go through [`code`] (a code span whose fence
+//! is longer than any backtick run in the text) or [`cell`] (table cells: `|` and line breaks
+//! encoded); the description is the author's own Markdown and is written as prose.
+
+use serde::Serialize;
+
+use crate::compile::{CompiledPlaybook, ConnectionKind, TriggerKind};
+use crate::emit::arm::playbook::PlaybookDeployment;
+use crate::spec::automation::{PlaybookTarget, RuleAction, RuleTarget, RuleWhen};
+use crate::spec::{self, AutomationRule, Trigger};
+use soarc_lang::arm::expr::ArmString;
+use soarc_lang::arm::{ParameterType, ParameterValue};
+
+/// The spec facts of one playbook the compiled playbook does not carry: its trigger as
+/// written and the automation rules that run it (in spec order).
+pub struct Facts<'a> {
+    pub trigger: &'a Trigger,
+    pub rules: Vec<&'a AutomationRule>,
+}
+
+/// The spec facts of every playbook, by name: one pass over the playbooks and one over the
+/// rules' actions.
+pub fn facts(spec: &spec::Spec) -> std::collections::HashMap<&str, Facts<'_>> {
+    let mut facts: std::collections::HashMap<&str, Facts<'_>> = spec
+        .playbooks
+        .iter()
+        .map(|p| {
+            (
+                p.value.name.value.as_str(),
+                Facts {
+                    trigger: &p.value.trigger.value,
+                    rules: Vec::new(),
+                },
+            )
+        })
+        .collect();
+    for rule in &spec.automation_rules {
+        let mut seen = std::collections::HashSet::new();
+        for action in &rule.value.actions {
+            if let RuleAction::RunPlaybook(target) = &action.value
+                && let PlaybookTarget::Spec(name) = &target.value
+                && seen.insert(name.as_str())
+                && let Some(f) = facts.get_mut(name.as_str())
+            {
+                f.rules.push(&rule.value);
+            }
+        }
+    }
+    facts
+}
+
+#[derive(Serialize)]
+struct Page {
+    title: String,
+    description: String,
+    trigger: String,
+    trigger_note: Option<String>,
+    rules: Vec<RuleRow>,
+    no_rules: Option<String>,
+    connections: Vec<ConnectionRow>,
+    authorise: Vec<String>,
+    roles: Vec<RoleRow>,
+    parameters: Vec<ParameterRow>,
+    prerequisites: Vec<String>,
+    post_deployment: Vec<String>,
+    graph: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct RuleRow {
+    name: String,
+    order: i64,
+    fires: String,
+    enabled: &'static str,
+}
+
+#[derive(Serialize)]
+struct ConnectionRow {
+    name: String,
+    api: String,
+    authentication: String,
+}
+
+#[derive(Serialize)]
+struct RoleRow {
+    role: &'static str,
+    scope: String,
+    why: &'static str,
+}
+
+#[derive(Serialize)]
+struct ParameterRow {
+    name: String,
+    kind: &'static str,
+    value: String,
+    description: String,
+}
+
+/// The page of one playbook.
+pub fn page(
+    playbook: &CompiledPlaybook,
+    deployment: &PlaybookDeployment,
+    facts: Option<&Facts<'_>>,
+) -> String {
+    let metadata = deployment.template.metadata.as_ref();
+    let (trigger, trigger_note) = trigger(playbook.trigger, facts.map(|f| f.trigger));
+    let rules: Vec<RuleRow> = facts
+        .map(|f| f.rules.iter().map(|r| rule_row(r)).collect())
+        .unwrap_or_default();
+    let no_rules = match (playbook.trigger, rules.is_empty()) {
+        (TriggerKind::Incident | TriggerKind::Alert, true) => Some(
+            "No automation rule of the spec runs this playbook. Run it by hand from an incident or alert, \
+             or add an `automation_rules:` entry with `actions: [ { run_playbook: NAME } ]`."
+                .replace("NAME", &playbook.name),
+        ),
+        _ => None,
+    };
+    let mut connections = Vec::new();
+    let mut authorise = Vec::new();
+    let mut roles = Vec::new();
+    for connection in &playbook.connections {
+        let (authentication, after) = authentication(&connection.kind);
+        connections.push(ConnectionRow {
+            name: code(&connection.spec_name),
+            api: code(connection.kind.api()),
+            authentication: cell(&authentication),
+        });
+        if let Some(after) = after {
+            authorise.push(format!(
+                "{} ({}): {after}",
+                code(&connection.spec_name),
+                code(connection.kind.api())
+            ));
+        }
+        if let ConnectionKind::KeyVault(kv) = &connection.kind {
+            // Learn, "Provide access to Key Vault keys, certificates, and secrets with Azure
+            // role-based access control": Key Vault Secrets User reads secret contents.
+            roles.push(RoleRow {
+                role: "Key Vault Secrets User",
+                scope: format!("Key Vault {}", code(&kv.vault.value)),
+                why: "reads the connection secrets at run time",
+            });
+        }
+    }
+    if playbook.uses_sentinel() {
+        // Learn, "Supported triggers and actions in Microsoft Sentinel playbooks",
+        // Prerequisites: updating incidents and adding comments needs Microsoft Sentinel
+        // Responder (https://learn.microsoft.com/azure/sentinel/automation/playbook-triggers-actions).
+        roles.insert(
+            0,
+            RoleRow {
+                role: "Microsoft Sentinel Responder",
+                scope: "the Sentinel workspace (parameter `WorkspaceName`)".into(),
+                why: "reads and updates incidents, adds comments",
+            },
+        );
+    }
+    let parameters = deployment
+        .template
+        .parameters
+        .iter()
+        .map(|(name, parameter)| {
+            let value = match deployment.parameters.parameters.get(name) {
+                Some(ParameterValue::KeyVault { reference }) => format!(
+                    "Key Vault secret {} (read at deployment)",
+                    code(&reference.secret_name)
+                ),
+                Some(ParameterValue::Value { value }) => code(&json_text(value)),
+                None => match &parameter.default_value {
+                    Some(default) => format!("default {}", code(&arm_text(default))),
+                    None => "**required**: pass it at deployment".to_string(),
+                },
+            };
+            ParameterRow {
+                name: code(name),
+                kind: parameter_type(parameter.kind),
+                value: cell(&value),
+                description: cell(&literal(&parameter.metadata.description)),
+            }
+        })
+        .collect();
+    let graph = soarc_review::render::mermaid(&soarc_review::graph::workflow_graph(
+        &playbook.name,
+        &serde_json::to_value(&playbook.definition).expect("workflow definitions serialize"),
+    ));
+    let page = Page {
+        title: playbook.name.clone(),
+        description: playbook.description.clone().unwrap_or_else(|| {
+            "The spec gives this playbook no `description:`; add one to say here what it does."
+                .into()
+        }),
+        trigger,
+        trigger_note,
+        rules,
+        no_rules,
+        connections,
+        authorise,
+        roles,
+        parameters,
+        prerequisites: metadata
+            .map(|m| m.prerequisites.iter().map(|p| literal(p)).collect())
+            .unwrap_or_default(),
+        post_deployment: metadata
+            .map(|m| m.post_deployment.iter().map(|p| literal(p)).collect())
+            .unwrap_or_default(),
+        graph,
+        name: playbook.name.clone(),
+    };
+    super::docs::render(
+        "playbook-readme",
+        include_str!("../../../../templates/playbook.README.md.hbs"),
+        &serde_json::to_value(&page).expect("the page serializes"),
+    )
+}
+
+/// The trigger in words, and what it means for running the playbook.
+fn trigger(kind: TriggerKind, written: Option<&Trigger>) -> (String, Option<String>) {
+    // Learn, "Automate and run Microsoft Sentinel playbooks": incident and alert playbooks
+    // run from automation rules (or by hand); entity playbooks run by hand on an entity
+    // (https://learn.microsoft.com/azure/sentinel/automation/run-playbooks).
+    match (kind, written) {
+        (TriggerKind::Incident, _) => (
+            "Microsoft Sentinel incident (`trigger: incident`).".into(),
+            Some("Sentinel runs it from an automation rule, or an analyst runs it on an incident (Run playbook).".into()),
+        ),
+        (TriggerKind::Alert, _) => (
+            "Microsoft Sentinel alert (`trigger: alert`).".into(),
+            Some("Sentinel runs it from an automation rule on alerts, or an analyst runs it on an alert.".into()),
+        ),
+        (TriggerKind::Entity, Some(Trigger::Entity { kind })) => (
+            format!("Microsoft Sentinel entity: {}.", code(kind.trigger_name())),
+            Some("An analyst runs it on an entity of that type from an incident (Run playbook); automation rules cannot run it.".into()),
+        ),
+        (TriggerKind::Entity, _) => ("Microsoft Sentinel entity.".into(), None),
+        (
+            TriggerKind::Recurrence,
+            Some(Trigger::Recurrence {
+                frequency,
+                interval,
+                single_instance,
+            }),
+        ) => (
+            format!(
+                "Recurrence: every {interval} {}{}.",
+                format!("{frequency:?}").to_lowercase(),
+                if *interval == 1 { "" } else { "s" }
+            ),
+            single_instance.then(|| {
+                "One run at a time: a run that falls due while the previous one still runs waits for it.".into()
+            }),
+        ),
+        (TriggerKind::Recurrence, _) => ("Recurrence.".into(), None),
+        (TriggerKind::HttpRequest, _) => (
+            "HTTP request to the Logic App's callback URL.".into(),
+            // Learn, "Receive and respond to inbound HTTPS calls": the URL, with its SAS key,
+            // exists once the workflow is saved (https://learn.microsoft.com/azure/connectors/connectors-native-reqres).
+            Some("The callback URL (with its SAS signature) exists after deployment: read it from the trigger's History or with `az rest` on `listCallbackUrl`, and keep it secret.".into()),
+        ),
+    }
+}
+
+fn rule_row(rule: &AutomationRule) -> RuleRow {
+    let on = match rule.on.as_ref().map(|o| o.value) {
+        Some(RuleTarget::Alerts) => "alerts",
+        Some(RuleTarget::Incidents) | None => "incidents",
+    };
+    let when = match rule.when.value {
+        RuleWhen::Created => "created",
+        RuleWhen::Updated => "updated",
+    };
+    let conditions = if rule.conditions.is_some() {
+        " that match its conditions"
+    } else {
+        ""
+    };
+    RuleRow {
+        name: code(&rule.name.value),
+        order: rule.order.value,
+        fires: format!("{on} {when}{conditions}"),
+        enabled: if rule.enabled == Some(false) {
+            "no"
+        } else {
+            "yes"
+        },
+    }
+}
+
+/// How a connection authenticates, and what someone must do after deployment, if anything.
+/// Every connection kind says so here: a new kind must decide.
+fn authentication(kind: &ConnectionKind) -> (String, Option<String>) {
+    match kind {
+        // Learn, "Authenticate playbooks to Microsoft Sentinel": the managed identity of the
+        // Logic App, with a role on the workspace.
+        ConnectionKind::Sentinel => ("managed identity of the playbook".into(), None),
+        ConnectionKind::ServiceNow(snow) => (
+            format!(
+                "basic: user {} on {}; the password comes from Key Vault at deployment",
+                code(&snow.username.value),
+                code(snow.instance.value.trim_end_matches('/'))
+            ),
+            None,
+        ),
+        ConnectionKind::KeyVault(kv) => (
+            format!(
+                "managed identity of the playbook (Key Vault {})",
+                code(&kv.vault.value)
+            ),
+            None,
+        ),
+        // Learn, "Connect to Office 365 Outlook from Azure Logic Apps": the connection is
+        // OAuth and is authorised by a signed-in user
+        // (https://learn.microsoft.com/azure/connectors/connectors-create-api-office365-outlook).
+        ConnectionKind::Office365 => (
+            "OAuth, as the mailbox's user".into(),
+            Some("open the API connection in the portal, Edit API connection, Authorize, sign in with the sending mailbox, Save.".into()),
+        ),
+    }
+}
+
+fn parameter_type(kind: ParameterType) -> &'static str {
+    match kind {
+        ParameterType::String => "string",
+        ParameterType::SecureString => "securestring",
+        ParameterType::Int => "int",
+        ParameterType::Bool => "bool",
+        ParameterType::Object => "object",
+        ParameterType::SecureObject => "secureobject",
+        ParameterType::Array => "array",
+    }
+}
+
+/// An ARM string value as a reader of the template sees it: a literal as ARM reads it, an
+/// expression as written.
+fn arm_text(value: &ArmString) -> String {
+    match value {
+        ArmString::Literal(s) => s.clone(),
+        ArmString::Expr(_) => value.to_arm_string(),
+    }
+}
+
+/// A template metadata string (written ARM-escaped: `[[...]` for a literal that looks like
+/// an expression) as the text it stands for.
+fn literal(s: &str) -> String {
+    match ArmString::parse(s) {
+        Ok(ArmString::Literal(text)) => text,
+        _ => s.to_string(),
+    }
+}
+
+fn json_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `s` as a Markdown code span: the fence is one backtick longer than the longest backtick run
+/// in `s`, and padded with spaces when `s` starts or ends with a backtick (CommonMark 0.31,
+/// "Code spans", https://spec.commonmark.org/0.31.2/#code-spans). Line breaks become spaces.
+pub fn code(s: &str) -> String {
+    let s = s.replace(['\r', '\n'], " ");
+    let mut longest = 0;
+    let mut run = 0;
+    for c in s.chars() {
+        if c == '`' {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    let fence = "`".repeat(longest + 1);
+    if s.starts_with('`') || s.ends_with('`') {
+        format!("{fence} {s} {fence}")
+    } else {
+        format!("{fence}{s}{fence}")
+    }
+}
+
+/// Text in a Markdown table cell: a `|` would end the cell, even inside a code span (GitHub
+/// Flavored Markdown, "Tables (extension)", https://github.github.com/gfm/#tables-extension-),
+/// so it is written `\|`; a line break would end the row, so it becomes `<br>`.
+pub fn cell(s: &str) -> String {
+    s.replace('|', "\\|")
+        .replace("\r\n", "<br>")
+        .replace('\n', "<br>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_spans_survive_backticks() {
+        assert_eq!(code("plain"), "`plain`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("`x``"), "``` `x`` ```");
+        assert_eq!(code("two\nlines"), "`two lines`");
+    }
+
+    #[test]
+    fn cells_keep_their_row() {
+        assert_eq!(cell("a | b\nc"), "a \\| b<br>c");
+        assert_eq!(cell(&code("x|y")), "`x\\|y`");
+    }
+
+    #[test]
+    fn metadata_text_is_read_as_arm_reads_it() {
+        assert_eq!(literal("[[not an expression]"), "[not an expression]");
+        assert_eq!(literal("plain"), "plain");
+    }
+}
