@@ -79,7 +79,7 @@ fn typed_steps_compile_to_the_corpus_api_connection_actions() {
       - entra.revoke_sessions: { connection: entra, user: "{{incident.owner.email}}" }
 "#,
     );
-    let actions = &wf["definition"]["actions"];
+    let actions = &wf["actions"];
     let mail = &actions["Send_an_email"];
     assert_eq!(mail["type"], "ApiConnection");
     assert_eq!(
@@ -150,7 +150,7 @@ fn run_query_reads_the_sentinel_workspace_and_escapes_references_in_kql_strings(
       - compose: { id: rows, value: "{{hunt.rows}}" }
 "#,
     );
-    let query = &wf["definition"]["actions"]["Run_query_and_list_results_hunt"]["inputs"];
+    let query = &wf["actions"]["Run_query_and_list_results_hunt"]["inputs"];
     assert_eq!(query["path"], "/queryData");
     assert_eq!(
         query["queries"]["subscriptions"],
@@ -168,7 +168,7 @@ fn run_query_reads_the_sentinel_workspace_and_escapes_references_in_kql_strings(
         "{body}"
     );
     assert_eq!(
-        wf["definition"]["actions"]["Compose_rows"]["inputs"],
+        wf["actions"]["Compose_rows"]["inputs"],
         "@body('Run_query_and_list_results_hunt')?['value']"
     );
 }
@@ -251,7 +251,7 @@ fn the_connector_step_calls_any_operation() {
       - compose: { id: out, value: "{{scan.body.id}} {{scan.status}}" }
 "#,
     );
-    let call = &wf["definition"]["actions"]["Call_scan"];
+    let call = &wf["actions"]["Call_scan"];
     assert_eq!(call["type"], "ApiConnection");
     assert_eq!(call["inputs"]["method"], "post");
     assert_eq!(
@@ -272,7 +272,7 @@ fn the_connector_step_calls_any_operation() {
         json!(["inputs", "outputs"])
     );
     assert_eq!(
-        wf["definition"]["actions"]["Compose_out"]["inputs"],
+        wf["actions"]["Compose_out"]["inputs"],
         "@{body('Call_scan')?['id']} @{outputs('Call_scan')?['statusCode']}"
     );
 }
@@ -302,7 +302,7 @@ fn the_escape_hatch_keeps_the_action_verbatim_sequences_it_and_wires_its_connect
       - compose: { id: shown, value: "{{user.body.displayName}}" }
 "#;
     let wf = workflow(steps);
-    let actions = &wf["definition"]["actions"];
+    let actions = &wf["actions"];
     let get = &actions["Get_user"];
     // Byte for byte, including the spaces inside the expression; no retry policy added.
     assert_eq!(
@@ -365,7 +365,7 @@ fn a_verbatim_expression_that_does_not_parse_is_refused_at_its_position() {
 "#,
         ),
         "SPEC106",
-        &["spec.yaml:40:", "not a valid workflow expression"],
+        &["spec.yaml:28:22:", "not a valid workflow expression"],
     );
 }
 
@@ -478,7 +478,7 @@ fn the_legacy_office365_kind_works_with_the_typed_email_step() {
     let built = builds(spec);
     let wf = built_json(&built, "playbooks/p1/workflow.json");
     assert_eq!(
-        wf["definition"]["actions"]["Main"]["actions"]["Send_an_email"]["inputs"]["path"],
+        wf["actions"]["Main"]["actions"]["Send_an_email"]["inputs"]["path"],
         "/v2/Mail"
     );
 }
