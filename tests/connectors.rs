@@ -464,9 +464,7 @@ fn managed_connection_errors() {
         &["message"],
     );
     fails_on(
-        &format!(
-            "connections:\n  c: {{ kind: managed, api: azuremonitorlogs }}\nplaybooks:\n  - name: p1\n    trigger: {{ http-request: {{}} }}\n    steps:\n      - monitor_logs.run_query: {{ connection: c, query: x }}\n"
-        ),
+        "connections:\n  c: { kind: managed, api: azuremonitorlogs }\nplaybooks:\n  - name: p1\n    trigger: { http-request: {} }\n    steps:\n      - monitor_logs.run_query: { connection: c, query: x }\n",
         "SPEC109",
         &["no workspace"],
     );
