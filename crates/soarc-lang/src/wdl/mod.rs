@@ -152,6 +152,9 @@ pub struct ApiConnectionInputs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queries: Option<IndexMap<String, Value>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Request headers of the operation (boxed: rarely set, keeps triggers small).
+    pub headers: Option<Box<IndexMap<String, Value>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<Value>,
     #[serde(
         rename = "retryPolicy",
@@ -313,6 +316,11 @@ pub enum ActionKind {
     Terminate {
         inputs: TerminateInputs,
     },
+    /// Any other action, kept as written (the spec's `action` step): `type`, `inputs` and
+    /// every other key except `runAfter`, `description` and `runtimeConfiguration`, which
+    /// [`Action`] holds. Read only when no typed variant matches.
+    #[serde(untagged)]
+    Verbatim(serde_json::Map<String, Value>),
 }
 
 impl ActionKind {
