@@ -83,13 +83,13 @@ fn reference_docs_match_the_schema() {
     assert_eq!(
         on_disk(),
         expected,
-        "docs/reference/ has missing or stale pages; run `UPDATE_DOCS=1 cargo test --test docs` and commit"
+        "docs/reference/ has missing or stale pages; run `UPDATE_DOCS=1 cargo test --test it docs` and commit"
     );
     for (path, text) in &generated {
         let committed = std::fs::read_to_string(dir.join(path)).unwrap_or_default();
         assert!(
             &committed == text,
-            "docs/reference/{path} is out of date; run `UPDATE_DOCS=1 cargo test --test docs` and commit"
+            "docs/reference/{path} is out of date; run `UPDATE_DOCS=1 cargo test --test it docs` and commit"
         );
     }
     let steps = generated

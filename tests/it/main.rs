@@ -8,6 +8,7 @@ mod common;
 mod automation_rules;
 mod bicep;
 mod cli;
+mod connectors;
 mod docs;
 mod error_codes;
 mod escaping;

@@ -4,6 +4,7 @@
 //! appear in output, and messages say what to do. Asserted on the generated expressions, on
 //! exit codes and on positions.
 
+use crate::common;
 use crate::common::{build_ok, fails_with, read, soarc, stderr, write};
 use serde_json::Value;
 use soarc_lang::wdl::{Part, Template};

@@ -326,6 +326,28 @@ fn authentication(kind: &ConnectionKind) -> (String, Option<String>) {
             "OAuth, as the mailbox's user".into(),
             Some("open the API connection in the portal, Edit API connection, Authorize, sign in with the sending mailbox, Save.".into()),
         ),
+        // Learn, "Authenticate access and connections with managed identities": connectors
+        // on its list use the playbook's identity, which needs a role on the target; the
+        // others are OAuth connections, deployed unauthorised, or take their parameters
+        // (an API key from Key Vault) at deployment.
+        ConnectionKind::Managed(managed) if managed.managed_identity => (
+            format!(
+                "managed identity of the playbook (API {}); grant it a role on what the connector reaches",
+                code(&managed.connection.api.value)
+            ),
+            None,
+        ),
+        ConnectionKind::Managed(managed) if !managed.connection.parameters.is_empty() => (
+            format!(
+                "connection parameters (API {}), secret values read from Key Vault at deployment",
+                code(&managed.connection.api.value)
+            ),
+            None,
+        ),
+        ConnectionKind::Managed(managed) => (
+            format!("OAuth (API {})", code(&managed.connection.api.value)),
+            Some("open the API connection in the portal, Edit API connection, Authorize, sign in with the account the playbook acts as, Save.".into()),
+        ),
     }
 }
 

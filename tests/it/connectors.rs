@@ -3,8 +3,7 @@
 //! hatch. What the workflow and the template carry, and bad input refused with its code and
 //! position.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use serde_json::{Value, json};
 
