@@ -12,7 +12,9 @@ use soarc_lang::diagnostics::{Diagnostic, Sources};
 use soarc_validate as validate;
 
 use crate::automation;
+use crate::emit::arm::layout::Part;
 use crate::emit::{self, az, bicep};
+use crate::environments::Target;
 use crate::{compile, model};
 
 /// A failed build: every problem found, and the sources to render them against.
@@ -35,17 +37,46 @@ pub struct Built {
     pub spec: crate::spec::Spec,
 }
 
+/// How `build` lays out the files of a spec.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Layout {
+    /// Per playbook a complete deployment (ARM, parameters, Bicep), the automation rules,
+    /// the monitoring, and `deploy/`: one template deploying all of them in order.
+    #[default]
+    Az,
+    /// For Microsoft Sentinel Repositories: templates holding only the resource types it
+    /// deploys, `sentinel-deployment.config`, and `prerequisites/` for the rest (deployed
+    /// once with `az`).
+    Repositories,
+}
+
+/// Build options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    pub layout: Layout,
+}
+
 /// Build spec files into the output file set (nothing is written here).
 pub fn build(paths: &[impl AsRef<Path>]) -> Result<Built, Failure> {
+    build_with(paths, Options::default())
+}
+
+/// [`build`] with options.
+pub fn build_with(paths: &[impl AsRef<Path>], options: Options) -> Result<Built, Failure> {
     let loaded = load::load_files(paths).map_err(|(sources, diagnostics)| Failure {
         sources,
         diagnostics,
     })?;
-    build_loaded(loaded)
+    build_loaded_with(loaded, options)
 }
 
 /// Build an already loaded spec.
 pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
+    build_loaded_with(loaded, Options::default())
+}
+
+/// [`build_loaded`] with options.
+pub fn build_loaded_with(loaded: load::Loaded, options: Options) -> Result<Built, Failure> {
     let load::Loaded {
         mut spec,
         sources,
@@ -54,6 +85,7 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
     let mut diagnostics = errors;
     // `sync:` becomes ordinary playbooks and rules before anything is checked.
     crate::sync::expand(&mut spec, &mut diagnostics);
+    let targets = crate::environments::targets(&mut spec, options.layout, &mut diagnostics);
     let model = model::check(&spec, &mut diagnostics);
     // Tests may run the playbooks `sync:` generates, so they are checked after expansion.
     crate::spec_tests::check(&spec, &mut diagnostics);
@@ -102,22 +134,50 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
             );
         }
     }
-    let mut outputs = Outputs::default();
-    for playbook_outputs in in_parallel(&compiled, |playbook| {
-        playbook_outputs(playbook, spec.deployment.as_ref())
-    }) {
-        outputs.extend(playbook_outputs);
+    // Every environment deploys the same templates: they are generated per environment
+    // and must come out identical (OUT003); only the environment's own files differ.
+    let mut shared: indexmap::IndexMap<PathBuf, String> = indexmap::IndexMap::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut repositories = crate::environments::RepositoriesConfig::default();
+    for (i, target) in targets.iter().enumerate() {
+        let outputs = target_outputs(&spec, &compiled, &compiled_rules, target, options.layout);
+        for (path, text) in outputs.files {
+            match shared.get(&path) {
+                None if i == 0 => {
+                    shared.insert(path, text);
+                }
+                Some(first) if *first == text => {}
+                _ => diagnostics.push(soarc_bug(
+                    codes::OUT003.code,
+                    format!(
+                        "{} differs between environment `{}` and `{}`",
+                        path.display(),
+                        targets[0].label(),
+                        target.label()
+                    ),
+                )),
+            }
+        }
+        for (path, text) in outputs.own {
+            files.insert(path, text);
+        }
+        repositories.extend(target, outputs.repositories);
+        // The same finding for every environment is reported once.
+        for d in outputs.diagnostics {
+            if seen.insert(format!("{d:?}")) {
+                diagnostics.push(d);
+            }
+        }
     }
-    if !compiled_rules.rules.is_empty() {
-        outputs.extend(automation_rules(&spec, &compiled_rules));
-    }
-    if let Some(monitoring) = &spec.monitoring {
-        outputs.extend(monitoring_outputs(monitoring, spec.deployment.as_ref()));
-    }
-    for (path, text) in outputs.files {
+    for (path, text) in shared {
         files.insert(path, text);
     }
-    diagnostics.extend(outputs.diagnostics);
+    if options.layout == Layout::Repositories {
+        files.insert(
+            crate::environments::CONFIG_FILE,
+            schema::pretty(&to_json(&repositories.config())),
+        );
+    }
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(Failure {
             sources,
@@ -139,18 +199,35 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
 /// Generated files and what was found while generating and checking them.
 #[derive(Default)]
 struct Outputs {
+    /// Files every environment shares (templates, Bicep, workflow definitions).
     files: Vec<(PathBuf, String)>,
+    /// Files of one environment (parameters files, scripts, its ordered deployment).
+    own: Vec<(PathBuf, String)>,
     diagnostics: Vec<Diagnostic>,
+    /// Deployments that one template deploys together (`deploy/`, `prerequisites/`).
+    parts: Vec<Part>,
+    /// What `sentinel-deployment.config` says about these files.
+    repositories: crate::environments::RepositoriesFiles,
 }
 
 impl Outputs {
     fn extend(&mut self, other: Outputs) {
         self.files.extend(other.files);
+        self.own.extend(other.own);
         self.diagnostics.extend(other.diagnostics);
+        self.parts.extend(other.parts);
+        self.repositories.extend(other.repositories);
     }
 
-    /// A JSON document, checked against its schema and by `soarc validate`.
-    fn document(&mut self, path: PathBuf, kind: OutputKind, document: &serde_json::Value) {
+    /// A JSON document, checked against its schema and by `soarc validate`: into `files`, or
+    /// into `own` when `own`.
+    fn document(
+        &mut self,
+        path: PathBuf,
+        kind: OutputKind,
+        document: &serde_json::Value,
+        own: bool,
+    ) {
         for violation in schema::check(kind, document) {
             self.diagnostics.push(soarc_bug(
                 codes::OUT001.code,
@@ -163,39 +240,55 @@ impl Outputs {
         let text = schema::pretty(document);
         // The same checker users run on hand-written templates (`soarc validate`).
         self.diagnostics.extend(self_check(&path, &text));
-        self.files.push((path, text));
+        if own {
+            self.own.push((path, text));
+        } else {
+            self.files.push((path, text));
+        }
     }
 
-    /// `azuredeploy.json` and `azuredeploy.parameters.json` in `dir`.
+    /// `azuredeploy.json` and the target's parameters file in `dir`.
     fn deployment(
         &mut self,
         dir: &Path,
         template: &arm::Template,
         parameters: &arm::ParametersFile,
+        target: &Target,
     ) {
         self.document(
             dir.join("azuredeploy.json"),
             OutputKind::Template,
             &to_json(template),
+            false,
         );
         self.document(
-            dir.join("azuredeploy.parameters.json"),
+            dir.join(target.file("azuredeploy.parameters", "json")),
             OutputKind::Parameters,
             &to_json(parameters),
+            true,
         );
     }
 
     /// The Bicep files of `what`, or why the printer could not write them (a soarc bug).
+    /// `main.bicepparam` is the target's.
     fn bicep(
         &mut self,
         dir: &Path,
         files: Result<Vec<(String, String)>, bicep::Unsupported>,
         what: &str,
+        target: &Target,
     ) {
         match files {
-            Ok(files) => self
-                .files
-                .extend(files.into_iter().map(|(file, text)| (dir.join(file), text))),
+            Ok(files) => {
+                for (file, text) in files {
+                    if file == "main.bicepparam" {
+                        self.own
+                            .push((dir.join(target.file("main", "bicepparam")), text));
+                    } else {
+                        self.files.push((dir.join(file), text));
+                    }
+                }
+            }
             Err(e) => self.diagnostics.push(soarc_bug(
                 codes::OUT002.code,
                 format!("cannot write the Bicep of {what}: {e}"),
@@ -209,55 +302,162 @@ fn soarc_bug(code: &'static str, message: String) -> Diagnostic {
     Diagnostic::error(code, message).help("this is a bug in soarc; please report it with the spec")
 }
 
+/// Every file of one deployment target in `layout`.
+fn target_outputs(
+    spec: &crate::spec::Spec,
+    compiled: &[compile::CompiledPlaybook],
+    compiled_rules: &automation::Compiled,
+    target: &Target,
+    layout: Layout,
+) -> Outputs {
+    let mut outputs = Outputs::default();
+    for playbook_outputs in in_parallel(compiled, |playbook| {
+        playbook_outputs(playbook, target, layout)
+    }) {
+        outputs.extend(playbook_outputs);
+    }
+    if !compiled_rules.rules.is_empty() {
+        outputs.extend(automation_rules(compiled_rules, target, layout));
+    }
+    if let Some(monitoring) = &spec.monitoring {
+        outputs.extend(monitoring_outputs(monitoring, target, layout));
+    }
+    let parts = std::mem::take(&mut outputs.parts);
+    if parts.is_empty() {
+        return outputs;
+    }
+    // One template deploying the parts in order: everything (`deploy/`), or what
+    // Repositories cannot deploy (`prerequisites/`).
+    let dir = Path::new(match layout {
+        Layout::Az => crate::environments::DEPLOY_DIR,
+        Layout::Repositories => crate::environments::PREREQUISITES_DIR,
+    });
+    let template = emit::arm::layout::composite(&parts);
+    let file = dir.join(target.file("azuredeploy", "json"));
+    let script = dir.join(target.file("deploy", "sh"));
+    outputs.document(
+        file.clone(),
+        OutputKind::Template,
+        &to_json(&template),
+        true,
+    );
+    outputs.own.push((
+        script,
+        crate::environments::deploy_script(target, layout, &file),
+    ));
+    if layout == Layout::Repositories {
+        outputs.repositories.excluded.push(file);
+    }
+    outputs
+}
+
 /// The files of one playbook (workflow, ARM, parameters, Bicep), each checked against its
 /// schema and by `soarc validate`; problems found are soarc bugs or missing deployment facts.
 fn playbook_outputs(
     playbook: &compile::CompiledPlaybook,
-    deployment_spec: Option<&crate::spec::Located<crate::spec::Deployment>>,
+    target: &Target,
+    layout: Layout,
 ) -> Outputs {
     let mut outputs = Outputs::default();
-    let deployment = match compile::deployment::playbook(playbook, deployment_spec) {
-        Ok(target) => emit::arm::playbook::build(playbook, &target),
+    let deployment = match compile::deployment::playbook(playbook, target.deployment.as_ref()) {
+        Ok(facts) => emit::arm::playbook::build(playbook, &facts),
         Err(errors) => {
             outputs.diagnostics = errors;
             return outputs;
         }
     };
     let dir = Path::new("playbooks").join(&playbook.name);
-    outputs.document(
-        dir.join("workflow.json"),
-        OutputKind::Workflow,
-        &to_json(&playbook.definition),
-    );
-    outputs.deployment(&dir, &deployment.template, &deployment.parameters);
-    outputs.bicep(
-        &dir,
-        bicep::playbook::files(&deployment),
-        &format!("playbook `{}`", playbook.name),
-    );
+    match layout {
+        Layout::Az => {
+            outputs.document(
+                dir.join("workflow.json"),
+                OutputKind::Workflow,
+                &to_json(&playbook.definition),
+                false,
+            );
+            outputs.deployment(&dir, &deployment.template, &deployment.parameters, target);
+            outputs.bicep(
+                &dir,
+                bicep::playbook::files(&deployment),
+                &format!("playbook `{}`", playbook.name),
+                target,
+            );
+            outputs.parts.push(Part {
+                name: playbook.name.clone(),
+                template: deployment.template,
+                parameters: deployment.parameters,
+                stage: 0,
+            });
+        }
+        Layout::Repositories => {
+            let (template, prerequisites) = emit::arm::layout::split_playbook(&deployment.template);
+            let mut values = deployment.parameters.clone();
+            target.set_workspace(&mut values);
+            let parameters = emit::arm::layout::parameters_for(&template, &values);
+            let content = dir.join("azuredeploy.json");
+            let parameters_file = dir.join(target.repositories_parameters_file());
+            outputs.document(
+                content.clone(),
+                OutputKind::Template,
+                &to_json(&template),
+                false,
+            );
+            outputs.document(
+                parameters_file.clone(),
+                OutputKind::Parameters,
+                &to_json(&parameters),
+                true,
+            );
+            outputs
+                .repositories
+                .playbooks
+                .push((content, parameters_file));
+            if let Some(prerequisites) = prerequisites {
+                let parameters =
+                    emit::arm::layout::parameters_for(&prerequisites, &deployment.parameters);
+                outputs.parts.push(Part {
+                    name: format!("{}-prerequisites", playbook.name),
+                    template: prerequisites,
+                    parameters,
+                    stage: 0,
+                });
+            }
+        }
+    }
     outputs
 }
 
 /// `monitoring/`: the health workbook, failure alert and action group (ARM and Bicep).
 fn monitoring_outputs(
     monitoring: &crate::spec::Located<crate::spec::Monitoring>,
-    deployment_spec: Option<&crate::spec::Located<crate::spec::Deployment>>,
+    target: &Target,
+    layout: Layout,
 ) -> Outputs {
     let mut outputs = Outputs::default();
-    match compile::deployment::monitoring(monitoring, deployment_spec) {
+    match compile::deployment::monitoring(monitoring, target.deployment.as_ref()) {
         Ok(Some(checked)) => {
             let deployment = emit::arm::monitoring::build(&checked);
-            let dir = Path::new("monitoring");
-            outputs.deployment(dir, &deployment.template, &deployment.parameters);
-            outputs.bicep(
-                dir,
-                bicep::playbook::plain_files(
-                    &deployment.template,
-                    &deployment.parameters,
-                    "Playbook health monitoring: workbook, failure alert and its action group.",
-                ),
-                "the monitoring",
-            );
+            if layout == Layout::Az {
+                let dir = Path::new("monitoring");
+                outputs.deployment(dir, &deployment.template, &deployment.parameters, target);
+                outputs.bicep(
+                    dir,
+                    bicep::playbook::plain_files(
+                        &deployment.template,
+                        &deployment.parameters,
+                        "Playbook health monitoring: workbook, failure alert and its action group.",
+                    ),
+                    "the monitoring",
+                    target,
+                );
+            }
+            // After the playbooks whose run logs it reads.
+            outputs.parts.push(Part {
+                name: "monitoring".into(),
+                template: deployment.template,
+                parameters: deployment.parameters,
+                stage: 1,
+            });
         }
         Ok(None) => {}
         Err(errors) => outputs.diagnostics = errors,
@@ -323,9 +523,9 @@ fn self_check(path: &Path, text: &str) -> Vec<Diagnostic> {
 }
 
 /// `automation-rules/`: ARM template and parameters, Bicep, and the az CLI script.
-fn automation_rules(spec: &crate::spec::Spec, compiled: &automation::Compiled) -> Outputs {
+fn automation_rules(compiled: &automation::Compiled, facts: &Target, layout: Layout) -> Outputs {
     let mut outputs = Outputs::default();
-    let deployment = spec.deployment.as_ref();
+    let deployment = facts.deployment.as_ref();
     let workspace = deployment.map(|d| &d.workspace);
     let target = emit::arm::automation::Target {
         workspace_name: workspace.map(|w| w.name.value.clone()),
@@ -376,7 +576,7 @@ fn automation_rules(spec: &crate::spec::Spec, compiled: &automation::Compiled) -
              (`main.bicepparam` reads the environment variable SECURITY_INSIGHTS_OBJECT_ID)",
             app = emit::arm::automation::SECURITY_INSIGHTS_APP_ID
         ));
-        if let Some(d) = spec.deployment.as_ref() {
+        if let Some(d) = deployment {
             warning = warning.at(d.span).label("no `security_insights_object_id`");
         }
         outputs.diagnostics.push(warning);
@@ -395,18 +595,70 @@ fn automation_rules(spec: &crate::spec::Spec, compiled: &automation::Compiled) -
             ));
         }
     }
-    outputs.deployment(dir, &built.template, &built.parameters);
-    outputs.bicep(
-        dir,
-        bicep::automation::files(&built),
-        "the automation rules",
-    );
-    match az::script(&compiled.rules, &target, compiled.runs_spec_playbooks) {
-        Ok(script) => outputs.files.push((dir.join("az-commands.sh"), script)),
-        Err(e) => outputs.diagnostics.push(soarc_bug(
-            codes::OUT001.code,
-            format!("cannot write az-commands.sh for the automation rules: {e}"),
-        )),
+    match layout {
+        Layout::Az => {
+            outputs.deployment(dir, &built.template, &built.parameters, facts);
+            outputs.bicep(
+                dir,
+                bicep::automation::files(&built),
+                "the automation rules",
+                facts,
+            );
+            match az::script(&compiled.rules, &target, compiled.runs_spec_playbooks) {
+                Ok(script) => outputs
+                    .own
+                    .push((dir.join(facts.file("az-commands", "sh")), script)),
+                Err(e) => outputs.diagnostics.push(soarc_bug(
+                    codes::OUT001.code,
+                    format!("cannot write az-commands.sh for the automation rules: {e}"),
+                )),
+            }
+            // After the playbooks they run.
+            outputs.parts.push(Part {
+                name: "automation-rules".into(),
+                template: built.template,
+                parameters: built.parameters,
+                stage: 1,
+            });
+        }
+        Layout::Repositories => {
+            let template = emit::arm::layout::repositories_rules(
+                &compiled.rules,
+                compiled.runs_spec_playbooks,
+            );
+            let mut values = built.parameters.clone();
+            facts.set_workspace(&mut values);
+            let parameters = emit::arm::layout::parameters_for(&template, &values);
+            let content = dir.join("azuredeploy.json");
+            let parameters_file = dir.join(facts.repositories_parameters_file());
+            outputs.document(
+                content.clone(),
+                OutputKind::Template,
+                &to_json(&template),
+                false,
+            );
+            outputs.document(
+                parameters_file.clone(),
+                OutputKind::Parameters,
+                &to_json(&parameters),
+                true,
+            );
+            outputs.repositories.rules.push((content, parameters_file));
+            // Sentinel's role on the playbooks (deployed by Repositories into the
+            // workspace's resource group): a prerequisite.
+            let (_, role) = emit::arm::layout::split_rules_role(&built.template);
+            if let Some(role) = role {
+                let mut parameters = emit::arm::layout::parameters_for(&role, &built.parameters);
+                // Repositories deploys the playbooks where the prerequisites are deployed.
+                parameters.parameters.shift_remove("PlaybooksResourceGroup");
+                outputs.parts.push(Part {
+                    name: "automation-rules-role".into(),
+                    template: role,
+                    parameters,
+                    stage: 0,
+                });
+            }
+        }
     }
     outputs
 }
