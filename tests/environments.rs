@@ -203,6 +203,7 @@ fn environments_share_templates_and_differ_in_parameters() {
             format!("monitoring/main.{env}.bicepparam"),
             format!("deploy/azuredeploy.{env}.json"),
             format!("deploy/deploy.{env}.sh"),
+            format!("deploy/main.{env}.bicep"),
         ] {
             assert!(files.contains(&file), "{file} missing from {files:#?}");
         }
@@ -275,6 +276,15 @@ fn the_ordered_deployment_runs_playbooks_before_rules_and_monitoring() {
         playbook["template"],
         json(&built, "playbooks/snow-create-incident/azuredeploy.json")
     );
+    // The Bicep twin: modules on the parts' own main.bicep, the secret through getSecret().
+    let bicep = &built.files.files[Path::new("deploy/main.prod.bicep")];
+    assert!(
+        bicep.contains(
+            "module snowCreateIncident '../playbooks/snow-create-incident/main.bicep' = {"
+        )
+    );
+    assert!(bicep.contains("SnowPassword: kvKvSoc.getSecret('snow-password')"));
+    assert!(bicep.contains("module automationRules '../automation-rules/main.bicep' = {"));
 }
 
 const PLAYBOOK: &str = "

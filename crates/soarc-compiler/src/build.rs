@@ -345,8 +345,19 @@ fn target_outputs(
         script,
         crate::environments::deploy_script(target, layout, &file),
     ));
-    if layout == Layout::Repositories {
-        outputs.repositories.excluded.push(file);
+    match layout {
+        Layout::Repositories => outputs.repositories.excluded.push(file),
+        Layout::Az => {
+            match bicep::ordered::file(&parts, |part| format!("../{}/main.bicep", part.dir)) {
+                Ok(text) => outputs
+                    .own
+                    .push((dir.join(target.file("main", "bicep")), text)),
+                Err(e) => outputs.diagnostics.push(soarc_bug(
+                    codes::OUT002.code,
+                    format!("cannot write the Bicep of the ordered deployment: {e}"),
+                )),
+            }
+        }
     }
     outputs
 }
@@ -384,6 +395,7 @@ fn playbook_outputs(
             );
             outputs.parts.push(Part {
                 name: playbook.name.clone(),
+                dir: format!("playbooks/{}", playbook.name),
                 template: deployment.template,
                 parameters: deployment.parameters,
                 stage: 0,
@@ -417,6 +429,7 @@ fn playbook_outputs(
                     emit::arm::layout::parameters_for(&prerequisites, &deployment.parameters);
                 outputs.parts.push(Part {
                     name: format!("{}-prerequisites", playbook.name),
+                    dir: format!("playbooks/{}", playbook.name),
                     template: prerequisites,
                     parameters,
                     stage: 0,
@@ -454,6 +467,7 @@ fn monitoring_outputs(
             // After the playbooks whose run logs it reads.
             outputs.parts.push(Part {
                 name: "monitoring".into(),
+                dir: "monitoring".into(),
                 template: deployment.template,
                 parameters: deployment.parameters,
                 stage: 1,
@@ -616,6 +630,7 @@ fn automation_rules(compiled: &automation::Compiled, facts: &Target, layout: Lay
             // After the playbooks they run.
             outputs.parts.push(Part {
                 name: "automation-rules".into(),
+                dir: automation::OUTPUT_DIR.into(),
                 template: built.template,
                 parameters: built.parameters,
                 stage: 1,
@@ -653,6 +668,7 @@ fn automation_rules(compiled: &automation::Compiled, facts: &Target, layout: Lay
                 parameters.parameters.shift_remove("PlaybooksResourceGroup");
                 outputs.parts.push(Part {
                     name: "automation-rules-role".into(),
+                    dir: automation::OUTPUT_DIR.into(),
                     template: role,
                     parameters,
                     stage: 0,

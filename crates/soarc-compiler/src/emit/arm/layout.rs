@@ -245,6 +245,8 @@ pub fn parameters_for(template: &Template, values: &ParametersFile) -> Parameter
 #[derive(Debug, Clone)]
 pub struct Part {
     pub name: String,
+    /// The folder of the part's own files in OUT (`playbooks/<name>`, `automation-rules`).
+    pub dir: String,
     pub template: Template,
     pub parameters: ParametersFile,
     /// Parts of earlier stages deploy first; parts of one stage deploy in parallel.
