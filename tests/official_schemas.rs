@@ -170,26 +170,6 @@ const KNOWN_SCHEMA_QUIRKS: &[Quirk] = &[
         "/resources/1/properties/template/resources/0/properties/actions",
     ),
     quirk_in(
-        "environments/deploy/azuredeploy.test.json",
-        TEMPLATE_SCHEMA,
-        "/resources/1/properties/template/resources/1/properties/template/resources",
-    ),
-    quirk_in(
-        "environments/deploy/azuredeploy.test.json",
-        AUTOMATION_RULES_STAND_IN,
-        "/resources/1/properties/template/resources/1/properties/template/resources/0/properties/actions",
-    ),
-    quirk_in(
-        "environments/deploy/azuredeploy.prod.json",
-        TEMPLATE_SCHEMA,
-        "/resources/1/properties/template/resources/1/properties/template/resources",
-    ),
-    quirk_in(
-        "environments/deploy/azuredeploy.prod.json",
-        AUTOMATION_RULES_STAND_IN,
-        "/resources/1/properties/template/resources/1/properties/template/resources/0/properties/actions",
-    ),
-    quirk_in(
         "sentinel-soar/deploy/azuredeploy.json",
         TEMPLATE_SCHEMA,
         "/resources/8/properties/template/resources/1/properties/template/resources",
