@@ -39,7 +39,7 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Compile spec files into OUT/: playbooks/<name>/ (workflow, ARM, parameters, Bicep), automation-rules/ and monitoring/.
+    /// Compile spec files into OUT/: playbooks/<name>/ (workflow, ARM, parameters, Bicep), automation-rules/, monitoring/ and deploy/ (everything in one ordered deployment).
     Build {
         /// Spec files (YAML or JSON); their contents are merged.
         #[arg(required = true)]
@@ -54,6 +54,12 @@ enum Command {
         /// them (or they were edited since). Without it such files stop the build (exit 2).
         #[arg(long, conflicts_with = "check")]
         take_over: bool,
+        /// `az`: per playbook a complete deployment, plus deploy/ (one ordered deployment
+        /// per environment). `repositories`: for Microsoft Sentinel Repositories: only the
+        /// resource types it deploys, sentinel-deployment.config, and prerequisites/ for the
+        /// rest (docs/repositories.md).
+        #[arg(long, value_enum, default_value = "az")]
+        layout: LayoutArg,
     },
     /// Print the JSON Schema of the spec format (for editor completion).
     Schema,
@@ -164,6 +170,13 @@ enum Command {
     Man,
 }
 
+/// `soarc build --layout`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LayoutArg {
+    Az,
+    Repositories,
+}
+
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum GraphFormat {
     Mermaid,
@@ -232,7 +245,8 @@ fn main() -> ExitCode {
             out,
             check,
             take_over,
-        } => run_build(&specs, &out, check, take_over),
+            layout,
+        } => run_build(&specs, &out, check, take_over, layout),
         Command::Validate {
             format,
             select,
@@ -586,7 +600,19 @@ fn init(path: &Path, force: bool) -> ExitCode {
     }
 }
 
-fn run_build(specs: &[PathBuf], out: &Path, check: bool, take_over: bool) -> ExitCode {
+fn run_build(
+    specs: &[PathBuf],
+    out: &Path,
+    check: bool,
+    take_over: bool,
+    layout: LayoutArg,
+) -> ExitCode {
+    let options = build::Options {
+        layout: match layout {
+            LayoutArg::Az => build::Layout::Az,
+            LayoutArg::Repositories => build::Layout::Repositories,
+        },
+    };
     // Files stream from the build into OUT (or into the comparison of `--check`) as they are
     // generated; nothing in OUT changes unless the whole build succeeds (issue #12).
     if check {
@@ -597,7 +623,7 @@ fn run_build(specs: &[PathBuf], out: &Path, check: bool, take_over: bool) -> Exi
                 return ExitCode::from(2);
             }
         };
-        let built = match streamed(build::build_files_into(specs, &mut checker)) {
+        let built = match streamed(build::build_files_into(specs, options, &mut checker)) {
             Ok(built) => built,
             Err(code) => return code,
         };
@@ -625,7 +651,7 @@ fn run_build(specs: &[PathBuf], out: &Path, check: bool, take_over: bool) -> Exi
         };
     }
     let mut writer = output::Writer::new(out, take_over);
-    let built = match streamed(build::build_files_into(specs, &mut writer)) {
+    let built = match streamed(build::build_files_into(specs, options, &mut writer)) {
         Ok(built) => built,
         Err(code) => return code,
     };

@@ -10,6 +10,7 @@ mod bicep;
 mod cli;
 mod connectors;
 mod docs;
+mod environments;
 mod error_codes;
 mod escaping;
 mod health;

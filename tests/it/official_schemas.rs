@@ -157,11 +157,71 @@ const KNOWN_SCHEMA_QUIRKS: &[Quirk] = &[
         AUTOMATION_RULES_STAND_IN,
         "/resources/1/properties/template/resources/6/properties/actions",
     ),
+    // The same rules in the environments example and inside the ordered deployments
+    // (`deploy/`), which nest the automation rules' template.
+    quirk_in(
+        "environments/automation-rules/azuredeploy.json",
+        TEMPLATE_SCHEMA,
+        "/resources/1/properties/template/resources",
+    ),
+    quirk_in(
+        "environments/automation-rules/azuredeploy.json",
+        AUTOMATION_RULES_STAND_IN,
+        "/resources/1/properties/template/resources/0/properties/actions",
+    ),
+    quirk_in(
+        "sentinel-soar/deploy/azuredeploy.json",
+        TEMPLATE_SCHEMA,
+        "/resources/8/properties/template/resources/1/properties/template/resources",
+    ),
+    quirk_in(
+        "sentinel-soar/deploy/azuredeploy.json",
+        AUTOMATION_RULES_STAND_IN,
+        "/resources/8/properties/template/resources/1/properties/template/resources/0/properties/actions",
+    ),
+    quirk_in(
+        "sentinel-soar/deploy/azuredeploy.json",
+        AUTOMATION_RULES_STAND_IN,
+        "/resources/8/properties/template/resources/1/properties/template/resources/1/properties/actions",
+    ),
+    quirk_in(
+        "sentinel-soar/deploy/azuredeploy.json",
+        AUTOMATION_RULES_STAND_IN,
+        "/resources/8/properties/template/resources/1/properties/template/resources/2/properties/actions",
+    ),
+    quirk_in(
+        "sentinel-soar/deploy/azuredeploy.json",
+        AUTOMATION_RULES_STAND_IN,
+        "/resources/8/properties/template/resources/1/properties/template/resources/3/properties/actions",
+    ),
+    quirk_in(
+        "sentinel-soar/deploy/azuredeploy.json",
+        AUTOMATION_RULES_STAND_IN,
+        "/resources/8/properties/template/resources/1/properties/template/resources/4/properties/actions",
+    ),
+    quirk_in(
+        "sentinel-soar/deploy/azuredeploy.json",
+        AUTOMATION_RULES_STAND_IN,
+        "/resources/8/properties/template/resources/1/properties/template/resources/5/properties/actions",
+    ),
+    quirk_in(
+        "sentinel-soar/deploy/azuredeploy.json",
+        AUTOMATION_RULES_STAND_IN,
+        "/resources/8/properties/template/resources/1/properties/template/resources/6/properties/actions",
+    ),
 ];
 
 const fn action_configuration_quirk(schema: &'static str, pointer: &'static str) -> Quirk {
+    quirk_in(
+        "sentinel-soar/automation-rules/azuredeploy.json",
+        schema,
+        pointer,
+    )
+}
+
+const fn quirk_in(file: &'static str, schema: &'static str, pointer: &'static str) -> Quirk {
     Quirk {
-        file: "sentinel-soar/automation-rules/azuredeploy.json",
+        file,
         schema,
         pointer,
         why: "AutomationRuleAction's first allOf branch has `additionalProperties: false` with only \

@@ -259,7 +259,9 @@ fn an_output_folder_without_manifest_is_adopted_only_where_identical() {
     );
     let generated = tree(root)
         .keys()
-        .filter(|k| k.starts_with("out/playbooks/") && !k.ends_with('/'))
+        .filter(|k| {
+            (k.starts_with("out/playbooks/") || k.starts_with("out/deploy/")) && !k.ends_with('/')
+        })
         .count();
     assert_eq!(manifest(root).len(), generated);
     // Without a manifest, a differing file is foreign.

@@ -41,6 +41,25 @@ fn build_examples(dir: &Path) -> Vec<std::path::PathBuf> {
     playbooks
 }
 
+/// The playbook's parameters file: the default one, or the first environment's.
+fn parameters_file(playbook: &Path) -> std::path::PathBuf {
+    let default = playbook.join("azuredeploy.parameters.json");
+    if default.exists() {
+        return default;
+    }
+    let mut found: Vec<_> = std::fs::read_dir(playbook)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("azuredeploy.parameters.") && n.ends_with(".json"))
+        })
+        .collect();
+    found.sort();
+    found.into_iter().next().unwrap_or(default)
+}
+
 fn run_json(args: &[&str], dir: &Path) -> (Option<i32>, Value) {
     let output = soarc(args, dir);
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
@@ -147,10 +166,7 @@ fn every_generated_playbook_runs_and_prints_the_trace_object() {
                 "run",
                 playbook.join("azuredeploy.json").to_str().unwrap(),
                 "--parameters",
-                playbook
-                    .join("azuredeploy.parameters.json")
-                    .to_str()
-                    .unwrap(),
+                parameters_file(playbook).to_str().unwrap(),
                 "--trigger",
                 trigger,
                 "--format",

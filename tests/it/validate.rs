@@ -612,6 +612,9 @@ fn build_output_validates_clean() {
         }
         let (kind, findings) = validate::validate_text(text);
         assert!(kind.is_some(), "{name} not recognised");
+        // ARM022 informs that Sentinel Repositories would skip the default (az) layout's
+        // templates; `--layout repositories` is tested in tests/environments.rs.
+        let findings: Vec<_> = findings.iter().filter(|f| f.code != "ARM022").collect();
         assert!(findings.is_empty(), "{name}: {findings:#?}");
         checked += 1;
     }

@@ -1,6 +1,7 @@
 //! The whole pipeline: load → model → compile (WDL) → ARM → files, each output checked
 //! against the project's schemas and by `soarc validate`'s rules before anything is written.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::codes;
@@ -12,7 +13,9 @@ use soarc_lang::diagnostics::{Diagnostic, Sources};
 use soarc_validate as validate;
 
 use crate::automation;
+use crate::emit::arm::layout::Part;
 use crate::emit::{self, az, bicep};
+use crate::environments::Target;
 use crate::{compile, model};
 
 /// A failed build: every problem found, and the sources to render them against.
@@ -33,6 +36,25 @@ pub struct Built {
     /// The spec as built: `sync:` expanded into the playbooks and automation rules it
     /// generates (what `soarc test` runs).
     pub spec: crate::spec::Spec,
+}
+
+/// How `build` lays out the files of a spec.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Layout {
+    /// Per playbook a complete deployment (ARM, parameters, Bicep), the automation rules,
+    /// the monitoring, and `deploy/`: one template deploying all of them in order.
+    #[default]
+    Az,
+    /// For Microsoft Sentinel Repositories: templates holding only the resource types it
+    /// deploys, `sentinel-deployment.config`, and `prerequisites/` for the rest (deployed
+    /// once with `az`).
+    Repositories,
+}
+
+/// Build options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    pub layout: Layout,
 }
 
 /// A successful build whose files went to a [`Sink`] as they were generated.
@@ -56,17 +78,27 @@ pub enum StreamError {
 
 /// Build spec files into the output file set (nothing is written here).
 pub fn build(paths: &[impl AsRef<Path>]) -> Result<Built, Failure> {
+    build_with(paths, Options::default())
+}
+
+/// [`build`] with options.
+pub fn build_with(paths: &[impl AsRef<Path>], options: Options) -> Result<Built, Failure> {
     let loaded = load::load_files(paths).map_err(|(sources, diagnostics)| Failure {
         sources,
         diagnostics,
     })?;
-    build_loaded(loaded)
+    build_loaded_with(loaded, options)
 }
 
-/// Build an already loaded spec into memory.
+/// Build an already loaded spec.
 pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
+    build_loaded_with(loaded, Options::default())
+}
+
+/// [`build_loaded`] with options, into memory.
+pub fn build_loaded_with(loaded: load::Loaded, options: Options) -> Result<Built, Failure> {
     let mut files = FileSet::default();
-    match build_into(loaded, &mut files) {
+    match build_into(loaded, options, &mut files) {
         Ok(streamed) => Ok(Built {
             files,
             warnings: streamed.warnings,
@@ -85,6 +117,7 @@ pub fn build_loaded(loaded: load::Loaded) -> Result<Built, Failure> {
 /// files visible when this returns `Ok` (see [`crate::output::Writer`]).
 pub fn build_files_into(
     paths: &[impl AsRef<Path>],
+    options: Options,
     sink: &mut dyn Sink,
 ) -> Result<Streamed, StreamError> {
     let loaded = load::load_files(paths).map_err(|(sources, diagnostics)| {
@@ -93,15 +126,25 @@ pub fn build_files_into(
             diagnostics,
         })
     })?;
-    build_into(loaded, sink)
+    build_into(loaded, options, sink)
 }
 
 /// How many playbooks are compiled and generated at a time: enough to keep every core busy,
-/// few enough that a batch's workflows and files stay small in memory.
+/// few enough that a batch's workflows and files stay small in memory (issue #12).
 const BATCH: usize = 64;
 
+/// At most this many deployments go into the one ordered deployment (`deploy/`,
+/// `prerequisites/`): each is a resource of that template, and ARM allows 800 resources in
+/// a template (Learn, "Template limits": https://learn.microsoft.com/azure/azure-resource-manager/templates/best-practices#template-limits).
+/// It also bounds the memory a build of thousands of playbooks holds for it.
+const MAX_PARTS: usize = 800;
+
 /// Build an already loaded spec, streaming its files into `sink` (see [`build_files_into`]).
-pub fn build_into(loaded: load::Loaded, sink: &mut dyn Sink) -> Result<Streamed, StreamError> {
+pub fn build_into(
+    loaded: load::Loaded,
+    options: Options,
+    sink: &mut dyn Sink,
+) -> Result<Streamed, StreamError> {
     let load::Loaded {
         mut spec,
         sources,
@@ -110,6 +153,7 @@ pub fn build_into(loaded: load::Loaded, sink: &mut dyn Sink) -> Result<Streamed,
     let mut diagnostics = errors;
     // `sync:` becomes ordinary playbooks and rules before anything is checked.
     crate::sync::expand(&mut spec, &mut diagnostics);
+    let targets = crate::environments::targets(&mut spec, options.layout, &mut diagnostics);
     let model = model::check(&spec, &sources, &mut diagnostics);
     // Tests may run the playbooks `sync:` generates, so they are checked after expansion.
     crate::spec_tests::check(&spec, &mut diagnostics);
@@ -126,21 +170,29 @@ pub fn build_into(loaded: load::Loaded, sink: &mut dyn Sink) -> Result<Streamed,
     // Playbooks compile and generate a batch at a time, each batch on all cores; a batch's
     // files go to the sink before the next batch starts. Once an error is known, playbooks
     // are still compiled (to report every error at once) but generate nothing.
+    let mut emitted = Emitted::new(&targets);
     let mut unplaced = Vec::new();
-    let mut output_diagnostics = Vec::new();
-    let mut files = 0;
     let facts = emit::readme::facts(&spec);
+    let keep_parts = playbooks.len() <= MAX_PARTS;
     for batch in playbooks.chunks(BATCH) {
         let generate = !diagnostics.iter().any(Diagnostic::is_error);
         let results = in_parallel(batch, |playbook| {
             compile::compile_playbook(&model, &sources, playbook).map(|compiled| {
-                let outputs = generate.then(|| {
-                    playbook_outputs(
-                        &compiled,
-                        spec.deployment.as_ref(),
-                        facts.get(compiled.name.as_str()),
-                    )
-                });
+                let outputs: Vec<Outputs> = if generate {
+                    targets
+                        .iter()
+                        .enumerate()
+                        .map(|(i, target)| {
+                            // The page is written once, from the first environment.
+                            let facts = (i == 0)
+                                .then(|| facts.get(compiled.name.as_str()))
+                                .flatten();
+                            playbook_outputs(&compiled, target, options.layout, facts)
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 (compiled.name, compiled.span, outputs)
             })
         });
@@ -160,15 +212,11 @@ pub fn build_into(loaded: load::Loaded, sink: &mut dyn Sink) -> Result<Streamed,
                             .help("add `deployment: { workspace: { name: <Sentinel workspace> } }` so failed runs show in Log Analytics and the health workbook"),
                         );
                     }
-                    if let Some(outputs) = outputs {
-                        files += outputs.files.len();
-                        output_diagnostics.extend(outputs.diagnostics);
-                        if !output_diagnostics.iter().any(Diagnostic::is_error) {
-                            for (path, text) in &outputs.files {
-                                sink.file(path, text).map_err(StreamError::Output)?;
-                            }
-                        }
+                    let mut outputs = outputs;
+                    if !keep_parts {
+                        outputs.iter_mut().for_each(|o| o.parts.clear());
                     }
+                    emitted.add(&targets, outputs, sink)?;
                 }
             }
         }
@@ -179,27 +227,50 @@ pub fn build_into(loaded: load::Loaded, sink: &mut dyn Sink) -> Result<Streamed,
             diagnostics,
         }));
     }
-    diagnostics.extend(unplaced);
-    let mut outputs = Outputs::default();
-    if !compiled_rules.rules.is_empty() {
-        outputs.extend(automation_rules(&spec, &compiled_rules));
-    }
-    if let Some(monitoring) = &spec.monitoring {
-        outputs.extend(monitoring_outputs(monitoring, spec.deployment.as_ref()));
-    }
-    diagnostics.extend(output_diagnostics);
     drop(facts);
-    diagnostics.extend(outputs.diagnostics);
+    diagnostics.extend(unplaced);
+    if !keep_parts {
+        diagnostics.push(
+            Diagnostic::warning(
+                codes::OUT004.code,
+                format!(
+                    "no ordered deployment (`{}/`) is written: the spec has {} playbooks, and one template may hold at most {MAX_PARTS} deployments",
+                    match options.layout {
+                        Layout::Az => crate::environments::DEPLOY_DIR,
+                        Layout::Repositories => crate::environments::PREREQUISITES_DIR,
+                    },
+                    playbooks.len()
+                ),
+            )
+            .help("deploy each playbook folder with its own `az deployment group create`, then the automation rules and the monitoring"),
+        );
+    }
+    let rest: Vec<Outputs> = targets
+        .iter()
+        .zip(std::mem::replace(
+            &mut emitted.parts,
+            targets.iter().map(|_| Vec::new()).collect(),
+        ))
+        .map(|(target, parts)| target_rest(&spec, &compiled_rules, target, options.layout, parts))
+        .collect();
+    emitted.add(&targets, rest, sink)?;
+    diagnostics.extend(std::mem::take(&mut emitted.diagnostics));
+    if options.layout == Layout::Repositories {
+        emitted.files += 1;
+        emitted.pending.push((
+            PathBuf::from(crate::environments::CONFIG_FILE),
+            schema::pretty(&to_json(&emitted.repositories.config())),
+        ));
+    }
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(StreamError::Spec(Failure {
             sources,
             diagnostics,
         }));
     }
-    for (path, text) in &outputs.files {
+    for (path, text) in &emitted.pending {
         sink.file(path, text).map_err(StreamError::Output)?;
     }
-    files += outputs.files.len();
     let (playbooks, automation_rules) = (playbooks.len(), compiled_rules.rules.len());
     drop(model);
     Ok(Streamed {
@@ -207,26 +278,121 @@ pub fn build_into(loaded: load::Loaded, sink: &mut dyn Sink) -> Result<Streamed,
         sources,
         playbooks,
         automation_rules,
-        files,
+        files: emitted.files,
         spec,
     })
+}
+
+/// What the environments' outputs came to so far: every environment deploys the same
+/// templates, generated per environment and required to come out identical (OUT003); only
+/// each environment's own files (parameters, scripts) differ.
+struct Emitted {
+    /// Findings, each reported once even when every environment finds it.
+    diagnostics: Vec<Diagnostic>,
+    seen: HashSet<String>,
+    /// Per environment, the deployments its ordered deployment will hold.
+    parts: Vec<Vec<Part>>,
+    repositories: crate::environments::RepositoriesConfig,
+    /// Files held back to the end (the automation rules', the monitoring's and the
+    /// ordered deployment's are written after every check passed).
+    pending: Vec<(PathBuf, String)>,
+    files: usize,
+}
+
+impl Emitted {
+    fn new(targets: &[Target]) -> Emitted {
+        Emitted {
+            diagnostics: Vec::new(),
+            seen: HashSet::new(),
+            parts: targets.iter().map(|_| Vec::new()).collect(),
+            repositories: crate::environments::RepositoriesConfig::default(),
+            pending: Vec::new(),
+            files: 0,
+        }
+    }
+
+    /// One item's outputs, one per environment (in `targets` order): the shared files once,
+    /// each environment's own files, its parts and its Repositories entries. Files go to
+    /// the sink while no error is known.
+    fn add(
+        &mut self,
+        targets: &[Target],
+        outputs: Vec<Outputs>,
+        sink: &mut dyn Sink,
+    ) -> Result<(), StreamError> {
+        let mut shared: Vec<(PathBuf, String)> = Vec::new();
+        let mut own: Vec<(PathBuf, String)> = Vec::new();
+        for (i, (target, outputs)) in targets.iter().zip(outputs).enumerate() {
+            for (path, text) in outputs.files {
+                if i == 0 {
+                    shared.push((path, text));
+                    continue;
+                }
+                match shared.iter().find(|(p, _)| *p == path) {
+                    Some((_, first)) if *first == text => {}
+                    _ => self.diagnostics.push(soarc_bug(
+                        codes::OUT003.code,
+                        format!(
+                            "{} differs between environment `{}` and `{}`",
+                            path.display(),
+                            targets[0].label(),
+                            target.label()
+                        ),
+                    )),
+                }
+            }
+            own.extend(outputs.own);
+            self.parts[i].extend(outputs.parts);
+            self.repositories.extend(target, outputs.repositories);
+            for d in outputs.diagnostics {
+                if self.seen.insert(format!("{d:?}")) {
+                    self.diagnostics.push(d);
+                }
+            }
+        }
+        self.files += shared.len() + own.len();
+        if self.diagnostics.iter().any(Diagnostic::is_error) {
+            return Ok(());
+        }
+        for (path, text) in shared.iter().chain(&own) {
+            sink.file(path, text).map_err(StreamError::Output)?;
+        }
+        Ok(())
+    }
 }
 
 /// Generated files and what was found while generating and checking them.
 #[derive(Default)]
 struct Outputs {
+    /// Files every environment shares (templates, Bicep, workflow definitions).
     files: Vec<(PathBuf, String)>,
+    /// Files of one environment (parameters files, scripts, its ordered deployment).
+    own: Vec<(PathBuf, String)>,
     diagnostics: Vec<Diagnostic>,
+    /// Deployments that one template deploys together (`deploy/`, `prerequisites/`).
+    parts: Vec<Part>,
+    /// What `sentinel-deployment.config` says about these files.
+    repositories: crate::environments::RepositoriesFiles,
 }
 
 impl Outputs {
     fn extend(&mut self, other: Outputs) {
         self.files.extend(other.files);
+        self.own.extend(other.own);
         self.diagnostics.extend(other.diagnostics);
+        self.parts.extend(other.parts);
+        self.repositories.extend(other.repositories);
     }
 
-    /// A JSON document, checked against its schema and by `soarc validate`.
-    fn document(&mut self, path: PathBuf, kind: OutputKind, document: &serde_json::Value) {
+    /// A JSON document, checked against its schema and by `soarc validate`: into `files`, or
+    /// into `own` when `own`.
+    fn document(
+        &mut self,
+        path: PathBuf,
+        kind: OutputKind,
+        document: &serde_json::Value,
+        own: bool,
+    ) {
         for violation in schema::check(kind, document) {
             self.diagnostics.push(soarc_bug(
                 codes::OUT001.code,
@@ -239,39 +405,55 @@ impl Outputs {
         let text = schema::pretty(document);
         // The same checker users run on hand-written templates (`soarc validate`).
         self.diagnostics.extend(self_check(&path, &text));
-        self.files.push((path, text));
+        if own {
+            self.own.push((path, text));
+        } else {
+            self.files.push((path, text));
+        }
     }
 
-    /// `azuredeploy.json` and `azuredeploy.parameters.json` in `dir`.
+    /// `azuredeploy.json` and the target's parameters file in `dir`.
     fn deployment(
         &mut self,
         dir: &Path,
         template: &arm::Template,
         parameters: &arm::ParametersFile,
+        target: &Target,
     ) {
         self.document(
             dir.join("azuredeploy.json"),
             OutputKind::Template,
             &to_json(template),
+            false,
         );
         self.document(
-            dir.join("azuredeploy.parameters.json"),
+            dir.join(target.file("azuredeploy.parameters", "json")),
             OutputKind::Parameters,
             &to_json(parameters),
+            true,
         );
     }
 
     /// The Bicep files of `what`, or why the printer could not write them (a soarc bug).
+    /// `main.bicepparam` is the target's.
     fn bicep(
         &mut self,
         dir: &Path,
         files: Result<Vec<(String, String)>, bicep::Unsupported>,
         what: &str,
+        target: &Target,
     ) {
         match files {
-            Ok(files) => self
-                .files
-                .extend(files.into_iter().map(|(file, text)| (dir.join(file), text))),
+            Ok(files) => {
+                for (file, text) in files {
+                    if file == "main.bicepparam" {
+                        self.own
+                            .push((dir.join(target.file("main", "bicepparam")), text));
+                    } else {
+                        self.files.push((dir.join(file), text));
+                    }
+                }
+            }
             Err(e) => self.diagnostics.push(soarc_bug(
                 codes::OUT002.code,
                 format!("cannot write the Bicep of {what}: {e}"),
@@ -285,61 +467,179 @@ fn soarc_bug(code: &'static str, message: String) -> Diagnostic {
     Diagnostic::error(code, message).help("this is a bug in soarc; please report it with the spec")
 }
 
+/// What one deployment target has besides its playbooks: the automation rules, the
+/// monitoring, and the ordered deployment of `parts` (with the rules' and monitoring's).
+fn target_rest(
+    spec: &crate::spec::Spec,
+    compiled_rules: &automation::Compiled,
+    target: &Target,
+    layout: Layout,
+    mut parts: Vec<Part>,
+) -> Outputs {
+    let mut outputs = Outputs::default();
+    if !compiled_rules.rules.is_empty() {
+        outputs.extend(automation_rules(compiled_rules, target, layout));
+    }
+    if let Some(monitoring) = &spec.monitoring {
+        outputs.extend(monitoring_outputs(monitoring, target, layout));
+    }
+    parts.append(&mut outputs.parts);
+    if parts.is_empty() {
+        return outputs;
+    }
+    // One template deploying the parts in order: everything (`deploy/`), or what
+    // Repositories cannot deploy (`prerequisites/`).
+    let dir = Path::new(match layout {
+        Layout::Az => crate::environments::DEPLOY_DIR,
+        Layout::Repositories => crate::environments::PREREQUISITES_DIR,
+    });
+    let template = emit::arm::layout::composite(&parts);
+    let file = dir.join(target.file("azuredeploy", "json"));
+    let script = dir.join(target.file("deploy", "sh"));
+    outputs.document(
+        file.clone(),
+        OutputKind::Template,
+        &to_json(&template),
+        true,
+    );
+    outputs.own.push((
+        script,
+        crate::environments::deploy_script(target, layout, &file),
+    ));
+    match layout {
+        Layout::Repositories => outputs.repositories.excluded.push(file),
+        Layout::Az => {
+            match bicep::ordered::file(&parts, |part| format!("../{}/main.bicep", part.dir)) {
+                Ok(text) => outputs
+                    .own
+                    .push((dir.join(target.file("main", "bicep")), text)),
+                Err(e) => outputs.diagnostics.push(soarc_bug(
+                    codes::OUT002.code,
+                    format!("cannot write the Bicep of the ordered deployment: {e}"),
+                )),
+            }
+        }
+    }
+    outputs
+}
+
 /// The files of one playbook (workflow, ARM, parameters, Bicep), each checked against its
-/// schema and by `soarc validate`, and its page (`README.md`); problems found are soarc bugs
-/// or missing deployment facts.
+/// schema and by `soarc validate`; problems found are soarc bugs or missing deployment facts.
 fn playbook_outputs(
     playbook: &compile::CompiledPlaybook,
-    deployment_spec: Option<&crate::spec::Located<crate::spec::Deployment>>,
+    target: &Target,
+    layout: Layout,
     facts: Option<&emit::readme::Facts<'_>>,
 ) -> Outputs {
     let mut outputs = Outputs::default();
-    let deployment = match compile::deployment::playbook(playbook, deployment_spec) {
-        Ok(target) => emit::arm::playbook::build(playbook, &target),
+    let deployment = match compile::deployment::playbook(playbook, target.deployment.as_ref()) {
+        Ok(facts) => emit::arm::playbook::build(playbook, &facts),
         Err(errors) => {
             outputs.diagnostics = errors;
             return outputs;
         }
     };
     let dir = Path::new("playbooks").join(&playbook.name);
-    outputs.document(
-        dir.join("workflow.json"),
-        OutputKind::Workflow,
-        &to_json(&playbook.definition),
-    );
-    outputs.deployment(&dir, &deployment.template, &deployment.parameters);
-    outputs.bicep(
-        &dir,
-        bicep::playbook::files(&deployment),
-        &format!("playbook `{}`", playbook.name),
-    );
-    outputs.files.push((
-        dir.join("README.md"),
-        emit::readme::page(playbook, &deployment, facts),
-    ));
+    match layout {
+        Layout::Az => {
+            outputs.document(
+                dir.join("workflow.json"),
+                OutputKind::Workflow,
+                &to_json(&playbook.definition),
+                false,
+            );
+            outputs.deployment(&dir, &deployment.template, &deployment.parameters, target);
+            outputs.bicep(
+                &dir,
+                bicep::playbook::files(&deployment),
+                &format!("playbook `{}`", playbook.name),
+                target,
+            );
+            if facts.is_some() {
+                outputs.files.push((
+                    dir.join("README.md"),
+                    emit::readme::page(playbook, &deployment, facts),
+                ));
+            }
+            outputs.parts.push(Part {
+                name: playbook.name.clone(),
+                dir: format!("playbooks/{}", playbook.name),
+                template: deployment.template,
+                parameters: deployment.parameters,
+                stage: 0,
+            });
+        }
+        Layout::Repositories => {
+            let (template, prerequisites) = emit::arm::layout::split_playbook(&deployment.template);
+            let mut values = deployment.parameters.clone();
+            target.set_workspace(&mut values);
+            let parameters = emit::arm::layout::parameters_for(&template, &values);
+            let content = dir.join("azuredeploy.json");
+            let parameters_file = dir.join(target.repositories_parameters_file());
+            outputs.document(
+                content.clone(),
+                OutputKind::Template,
+                &to_json(&template),
+                false,
+            );
+            outputs.document(
+                parameters_file.clone(),
+                OutputKind::Parameters,
+                &to_json(&parameters),
+                true,
+            );
+            outputs
+                .repositories
+                .playbooks
+                .push((content, parameters_file));
+            if let Some(prerequisites) = prerequisites {
+                let parameters =
+                    emit::arm::layout::parameters_for(&prerequisites, &deployment.parameters);
+                outputs.parts.push(Part {
+                    name: format!("{}-prerequisites", playbook.name),
+                    dir: format!("playbooks/{}", playbook.name),
+                    template: prerequisites,
+                    parameters,
+                    stage: 0,
+                });
+            }
+        }
+    }
     outputs
 }
 
 /// `monitoring/`: the health workbook, failure alert and action group (ARM and Bicep).
 fn monitoring_outputs(
     monitoring: &crate::spec::Located<crate::spec::Monitoring>,
-    deployment_spec: Option<&crate::spec::Located<crate::spec::Deployment>>,
+    target: &Target,
+    layout: Layout,
 ) -> Outputs {
     let mut outputs = Outputs::default();
-    match compile::deployment::monitoring(monitoring, deployment_spec) {
+    match compile::deployment::monitoring(monitoring, target.deployment.as_ref()) {
         Ok(Some(checked)) => {
             let deployment = emit::arm::monitoring::build(&checked);
-            let dir = Path::new("monitoring");
-            outputs.deployment(dir, &deployment.template, &deployment.parameters);
-            outputs.bicep(
-                dir,
-                bicep::playbook::plain_files(
-                    &deployment.template,
-                    &deployment.parameters,
-                    "Playbook health monitoring: workbook, failure alert and its action group.",
-                ),
-                "the monitoring",
-            );
+            if layout == Layout::Az {
+                let dir = Path::new("monitoring");
+                outputs.deployment(dir, &deployment.template, &deployment.parameters, target);
+                outputs.bicep(
+                    dir,
+                    bicep::playbook::plain_files(
+                        &deployment.template,
+                        &deployment.parameters,
+                        "Playbook health monitoring: workbook, failure alert and its action group.",
+                    ),
+                    "the monitoring",
+                    target,
+                );
+            }
+            // After the playbooks whose run logs it reads.
+            outputs.parts.push(Part {
+                name: "monitoring".into(),
+                dir: "monitoring".into(),
+                template: deployment.template,
+                parameters: deployment.parameters,
+                stage: 1,
+            });
         }
         Ok(None) => {}
         Err(errors) => outputs.diagnostics = errors,
@@ -405,9 +705,9 @@ fn self_check(path: &Path, text: &str) -> Vec<Diagnostic> {
 }
 
 /// `automation-rules/`: ARM template and parameters, Bicep, and the az CLI script.
-fn automation_rules(spec: &crate::spec::Spec, compiled: &automation::Compiled) -> Outputs {
+fn automation_rules(compiled: &automation::Compiled, facts: &Target, layout: Layout) -> Outputs {
     let mut outputs = Outputs::default();
-    let deployment = spec.deployment.as_ref();
+    let deployment = facts.deployment.as_ref();
     let workspace = deployment.map(|d| &d.workspace);
     let target = emit::arm::automation::Target {
         workspace_name: workspace.map(|w| w.name.value.clone()),
@@ -458,7 +758,7 @@ fn automation_rules(spec: &crate::spec::Spec, compiled: &automation::Compiled) -
              (`main.bicepparam` reads the environment variable SECURITY_INSIGHTS_OBJECT_ID)",
             app = emit::arm::automation::SECURITY_INSIGHTS_APP_ID
         ));
-        if let Some(d) = spec.deployment.as_ref() {
+        if let Some(d) = deployment {
             warning = warning.at(d.span).label("no `security_insights_object_id`");
         }
         outputs.diagnostics.push(warning);
@@ -477,18 +777,72 @@ fn automation_rules(spec: &crate::spec::Spec, compiled: &automation::Compiled) -
             ));
         }
     }
-    outputs.deployment(dir, &built.template, &built.parameters);
-    outputs.bicep(
-        dir,
-        bicep::automation::files(&built),
-        "the automation rules",
-    );
-    match az::script(&compiled.rules, &target, compiled.runs_spec_playbooks) {
-        Ok(script) => outputs.files.push((dir.join("az-commands.sh"), script)),
-        Err(e) => outputs.diagnostics.push(soarc_bug(
-            codes::OUT001.code,
-            format!("cannot write az-commands.sh for the automation rules: {e}"),
-        )),
+    match layout {
+        Layout::Az => {
+            outputs.deployment(dir, &built.template, &built.parameters, facts);
+            outputs.bicep(
+                dir,
+                bicep::automation::files(&built),
+                "the automation rules",
+                facts,
+            );
+            match az::script(&compiled.rules, &target, compiled.runs_spec_playbooks) {
+                Ok(script) => outputs
+                    .own
+                    .push((dir.join(facts.file("az-commands", "sh")), script)),
+                Err(e) => outputs.diagnostics.push(soarc_bug(
+                    codes::OUT001.code,
+                    format!("cannot write az-commands.sh for the automation rules: {e}"),
+                )),
+            }
+            // After the playbooks they run.
+            outputs.parts.push(Part {
+                name: "automation-rules".into(),
+                dir: automation::OUTPUT_DIR.into(),
+                template: built.template,
+                parameters: built.parameters,
+                stage: 1,
+            });
+        }
+        Layout::Repositories => {
+            let template = emit::arm::layout::repositories_rules(
+                &compiled.rules,
+                compiled.runs_spec_playbooks,
+            );
+            let mut values = built.parameters.clone();
+            facts.set_workspace(&mut values);
+            let parameters = emit::arm::layout::parameters_for(&template, &values);
+            let content = dir.join("azuredeploy.json");
+            let parameters_file = dir.join(facts.repositories_parameters_file());
+            outputs.document(
+                content.clone(),
+                OutputKind::Template,
+                &to_json(&template),
+                false,
+            );
+            outputs.document(
+                parameters_file.clone(),
+                OutputKind::Parameters,
+                &to_json(&parameters),
+                true,
+            );
+            outputs.repositories.rules.push((content, parameters_file));
+            // Sentinel's role on the playbooks (deployed by Repositories into the
+            // workspace's resource group): a prerequisite.
+            let (_, role) = emit::arm::layout::split_rules_role(&built.template);
+            if let Some(role) = role {
+                let mut parameters = emit::arm::layout::parameters_for(&role, &built.parameters);
+                // Repositories deploys the playbooks where the prerequisites are deployed.
+                parameters.parameters.shift_remove("PlaybooksResourceGroup");
+                outputs.parts.push(Part {
+                    name: "automation-rules-role".into(),
+                    dir: automation::OUTPUT_DIR.into(),
+                    template: role,
+                    parameters,
+                    stage: 0,
+                });
+            }
+        }
     }
     outputs
 }

@@ -523,6 +523,38 @@ pub static SPEC109: Code = Code {
     fix: "Set `deployment.workspace` (with `deployment.subscription_id` and `deployment.resource_group`), or `workspace`, `resource_group` and `subscription_id` on the step.",
 };
 
+pub static SPEC120: Code = Code {
+    code: "SPEC120",
+    title: "both `deployment` and `environments`",
+    severity: Severity::Error,
+    explanation: "The spec has a `deployment:` block and `environments:`. Each environment is a complete deployment target, so the single `deployment:` would be ambiguous.",
+    fix: "Move the `deployment:` block into `environments:` under a name (e.g. `prod:`), next to the other environments.",
+};
+
+pub static SPEC121: Code = Code {
+    code: "SPEC121",
+    title: "environment name is not usable in file names",
+    severity: Severity::Error,
+    explanation: "Environment names become part of parameters file names (`azuredeploy.parameters.<name>.json`, `main.<name>.bicepparam`) and of folder names, so they are lower-case letters, digits and `-`, starting with a letter, at most 40 characters.",
+    fix: "Rename the environment, e.g. `prod`, `test`, `customer-a`.",
+};
+
+pub static SPEC122: Code = Code {
+    code: "SPEC122",
+    title: "`key_vaults` names a vault the spec does not use",
+    severity: Severity::Error,
+    explanation: "`key_vaults:` of a deployment or environment maps the Key Vault names the spec's connections use to the vaults of that target; this one is not used by any connection, so the mapping would do nothing.",
+    fix: "Use the vault name written in the connection's `key_vault: { vault: ... }`, or remove the entry.",
+};
+
+pub static SPEC123: Code = Code {
+    code: "SPEC123",
+    title: "Repositories layout needs the workspace ID",
+    severity: Severity::Error,
+    explanation: "Sentinel Repositories picks a workspace's parameters files by the workspace ID (`azuredeploy.parameters-<WorkspaceID>.json`, `parameterfilemappings` of `sentinel-deployment.config`), so `soarc build --layout repositories` needs `workspace.id` of every environment.",
+    fix: "Add `id: <Workspace ID>` to the environment's `workspace:` (the GUID shown as \"Workspace ID\" on the workspace's overview page, or `az monitor log-analytics workspace show -g <group> -n <name> --query customerId -o tsv`).",
+};
+
 pub static RULE001: Code = Code {
     code: "RULE001",
     title: "rule runs an unknown playbook",
@@ -627,7 +659,22 @@ pub static OUT002: Code = Code {
     fix: "A bug in soarc: please report it with the spec.",
 };
 
-/// Every code, in the order of `docs/errors.md`.
+pub static OUT003: Code = Code {
+    code: "OUT003",
+    title: "environments produce different templates",
+    severity: Severity::Error,
+    explanation: "Every environment deploys the same templates; only parameters files differ. A template that came out differently for two environments is a bug in soarc.",
+    fix: "A bug in soarc: please report it with the spec.",
+};
+
+pub static OUT004: Code = Code {
+    code: "OUT004",
+    title: "no ordered deployment: too many playbooks",
+    severity: Severity::Warning,
+    explanation: "The ordered deployment (`deploy/`, or `prerequisites/` in the Repositories layout) deploys each playbook as a nested deployment of one template, and ARM allows at most 800 resources in a template. A spec with more playbooks gets every other file, but not that template.",
+    fix: "Deploy each playbook folder with its own `az deployment group create` (they are independent), then the automation rules and the monitoring; or split the spec.",
+};
+
 pub static TEST001: Code = Code {
     code: "TEST001",
     title: "test name empty or used twice",
@@ -684,6 +731,7 @@ pub static TEST007: Code = Code {
     fix: "A bug in soarc: please report it with the spec.",
 };
 
+/// Every code, in the order of `docs/errors.md`.
 pub static ALL: &[&Code] = &[
     &SPEC001, &SPEC002, &SPEC003, &SPEC004, &SPEC005, &SPEC020, &SPEC021, &SPEC022, &SPEC023,
     &SPEC024, &SPEC029, &SPEC030, &SPEC031, &SPEC032, &SPEC033, &SPEC034, &SPEC035, &SPEC036,
@@ -692,7 +740,7 @@ pub static ALL: &[&Code] = &[
     &SPEC071, &SPEC072, &SPEC073, &SPEC074, &SPEC080, &SPEC081, &SPEC082, &SPEC083, &SPEC084,
     &SPEC085, &SPEC086, &SPEC090, &SPEC091, &SPEC092, &SPEC094, &SPEC095, &SPEC096, &SPEC100,
     &SPEC101, &SPEC102, &SPEC103, &SPEC104, &SPEC105, &SPEC106, &SPEC107, &SPEC108, &SPEC109,
-    &RULE001, &RULE002, &RULE003, &RULE004, &RULE005, &RULE006, &RULE007, &RULE008, &RULE009,
-    &RULE010, &RULE011, &OUT001, &OUT002, &TEST001, &TEST002, &TEST003, &TEST004, &TEST005,
-    &TEST006, &TEST007,
+    &SPEC120, &SPEC121, &SPEC122, &SPEC123, &RULE001, &RULE002, &RULE003, &RULE004, &RULE005,
+    &RULE006, &RULE007, &RULE008, &RULE009, &RULE010, &RULE011, &OUT001, &OUT002, &OUT003, &OUT004,
+    &TEST001, &TEST002, &TEST003, &TEST004, &TEST005, &TEST006, &TEST007,
 ];

@@ -172,6 +172,13 @@ pub fn load(path: &Path) -> Result<Inventory, LoadError> {
     if meta.is_dir() {
         let mut files = Vec::new();
         collect_json(path, &mut files).map_err(|e| err(path, format!("cannot list it: {e}")))?;
+        // In a soarc OUT folder, `deploy/` and `prerequisites/` nest the same templates again
+        // (one ordered deployment, or what Sentinel Repositories cannot deploy): reviewing
+        // them too would show every change twice.
+        if path.join(".soarc-manifest.json").is_file() {
+            let derived = [path.join("deploy"), path.join("prerequisites")];
+            files.retain(|f| !derived.iter().any(|d| f.starts_with(d)));
+        }
         files.sort();
         // Per folder: templates first; a workflow.json beside a template with that workflow
         // is the same playbook, so it is read only when no template in its folder was.

@@ -164,7 +164,23 @@ fn playbook_workflow(
         serde_json::from_str(text).map_err(|e| e.to_string())
     };
     let template = read("azuredeploy.json")?;
-    let parameters = read("azuredeploy.parameters.json")?;
+    // A spec with `environments:` has one parameters file per environment
+    // (`azuredeploy.parameters.<env>.json`) and no default one: tests run with the first
+    // environment's in file-name order (the templates are the same for all).
+    let default = dir.join("azuredeploy.parameters.json");
+    let parameters_file = if files.contains_key(&default) {
+        "azuredeploy.parameters.json".to_string()
+    } else {
+        files
+            .range(dir.clone()..)
+            .map(|(path, _)| path)
+            .take_while(|path| path.starts_with(&dir))
+            .filter_map(|path| path.file_name()?.to_str())
+            .find(|f| f.starts_with("azuredeploy.parameters.") && f.ends_with(".json"))
+            .unwrap_or("azuredeploy.parameters.json")
+            .to_string()
+    };
+    let parameters = read(&parameters_file)?;
     soarc_runtime::load_workflow(&template, Some(&parameters)).map_err(|e| e.message)
 }
 

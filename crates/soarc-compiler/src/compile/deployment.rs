@@ -27,6 +27,30 @@ pub struct PlaybookTarget {
     /// Parameters-file Key Vault references of connection secrets, by the connection's
     /// spec name.
     pub secrets: IndexMap<String, KeyVaultReference>,
+    /// Key Vaults of this target by the spec's vault name (`key_vaults:` of the
+    /// deployment or environment); a vault not listed keeps its spec name.
+    pub key_vaults: IndexMap<String, String>,
+}
+
+impl PlaybookTarget {
+    /// The name vault `spec_name` has in this target.
+    pub fn key_vault_name<'a>(&'a self, spec_name: &'a str) -> &'a str {
+        self.key_vaults
+            .get(spec_name)
+            .map_or(spec_name, String::as_str)
+    }
+}
+
+/// `key_vaults:` of a deployment, by spec name.
+fn key_vault_names(deployment: Option<&Located<Deployment>>) -> IndexMap<String, String> {
+    deployment
+        .map(|d| {
+            d.key_vaults
+                .iter()
+                .map(|(k, v)| (k.value.clone(), v.value.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn workspace(deployment: Option<&Located<Deployment>>) -> Option<Workspace> {
@@ -86,7 +110,11 @@ pub fn playbook(
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(PlaybookTarget { workspace, secrets })
+    Ok(PlaybookTarget {
+        workspace,
+        secrets,
+        key_vaults: key_vault_names(deployment),
+    })
 }
 
 /// Key of a `kind: managed` connection parameter's secret in [`PlaybookTarget::secrets`].
@@ -116,11 +144,14 @@ fn key_vault_reference(
         .at(secret.span)
         .help("set `deployment.subscription_id` and `deployment.resource_group`, or `subscription_id` and `resource_group` on the key_vault reference")));
     };
+    let vault = deployment
+        .and_then(|d| d.key_vaults.get(&kv.vault))
+        .unwrap_or(&kv.vault);
     Ok(KeyVaultReference {
         key_vault: KeyVaultId {
             id: format!(
                 "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.KeyVault/vaults/{}",
-                subscription.value, group.value, kv.vault.value
+                subscription.value, group.value, vault.value
             ),
         },
         secret_name: kv.secret.value.clone(),

@@ -379,6 +379,13 @@ fn merge(specs: Vec<Spec>, sources: &Sources) -> (Spec, Vec<Diagnostic>) {
             &mut errors,
         );
         merge_map(
+            &mut merged.environments,
+            spec.environments,
+            "environment",
+            sources,
+            &mut errors,
+        );
+        merge_map(
             &mut merged.connections,
             spec.connections,
             "connection",

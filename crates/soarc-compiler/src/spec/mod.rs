@@ -37,6 +37,12 @@ pub struct Spec {
     /// workspace. Used for parameters files and Key Vault references.
     #[serde(default)]
     pub deployment: Option<Located<Deployment>>,
+    /// Named deployment targets (dev, test, prod; an MSSP's customers), each with the fields
+    /// of `deployment:`. The templates stay the same for all of them; each environment gets
+    /// its own parameters files (`azuredeploy.parameters.<name>.json`,
+    /// `main.<name>.bicepparam`). Use either `deployment:` or `environments:`.
+    #[serde(default)]
+    pub environments: IndexMap<Located<String>, Located<Deployment>>,
     /// Named value tables, e.g. Sentinel severity to ServiceNow urgency.
     #[serde(default)]
     pub mappings: IndexMap<Located<String>, Located<Mapping>>,
@@ -92,6 +98,11 @@ pub struct Deployment {
     /// (`RoleAssignmentExists`).
     #[serde(default)]
     pub grant_playbook_runner_role: Option<Located<bool>>,
+    /// Key Vaults of this target by the name the spec's connections use: e.g.
+    /// `{ kv-soc: kv-soc-prod }` deploys with secrets and roles on `kv-soc-prod`. Only the
+    /// parameters files change; the templates keep the spec's name as default.
+    #[serde(default)]
+    pub key_vaults: IndexMap<Located<String>, Located<String>>,
 }
 
 /// The Sentinel (Log Analytics) workspace.
@@ -103,6 +114,11 @@ pub struct Workspace {
     /// Its resource group, when it differs from the playbooks' resource group.
     #[serde(default)]
     pub resource_group: Option<Located<String>>,
+    /// The workspace ID (GUID, "Workspace ID" on the workspace's overview page). Sentinel
+    /// Repositories names per-workspace parameters files and `sentinel-deployment.config`
+    /// mappings by it; needed by `soarc build --layout repositories`.
+    #[serde(default)]
+    pub id: Option<Located<String>>,
 }
 
 /// A named value table. `from` is an enumerated field (e.g. `incident.severity`); `values`

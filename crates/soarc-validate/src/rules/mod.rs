@@ -39,6 +39,7 @@ pub mod arm018_parameter_not_in_template;
 pub mod arm019_required_parameter_not_set;
 pub mod arm020_parameter_declaration;
 pub mod arm021_resource_structure;
+pub mod arm022_repositories_skip;
 
 pub mod wdl001_expression_syntax;
 pub mod wdl002_unknown_function;
@@ -140,6 +141,7 @@ pub static ALL: &[&Rule] = &[
     &arm019_required_parameter_not_set::RULE,
     &arm020_parameter_declaration::RULE,
     &arm021_resource_structure::RULE,
+    &arm022_repositories_skip::RULE,
     &wdl001_expression_syntax::RULE,
     &wdl002_unknown_function::RULE,
     &wdl003_arity::RULE,

@@ -220,7 +220,7 @@ pub fn build(playbook: &CompiledPlaybook, target: &PlaybookTarget) -> PlaybookDe
                 values.insert(
                     name.clone(),
                     ParameterValue::Value {
-                        value: json!(kv.vault.value),
+                        value: json!(target.key_vault_name(&kv.vault.value)),
                     },
                 );
                 parameters.insert(

@@ -13,6 +13,7 @@
 
 pub mod automation;
 pub mod expr;
+pub mod ordered;
 pub mod playbook;
 pub mod template;
 pub mod value;

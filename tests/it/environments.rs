@@ -1,0 +1,377 @@
+//! `environments:`, the Sentinel Repositories layout and the ordered deployment
+//! (docs/environments.md, docs/repositories.md).
+
+use crate::common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crate::common::{build_errors, builds, fails_on};
+use serde_json::Value;
+use soarc_compiler::build::{self, Built, Layout, Options};
+use soarc_validate::rules::arm022_repositories_skip::skipped_types;
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/environments.yaml")
+}
+
+fn build_layout(layout: Layout) -> Built {
+    build::build_with(&[example()], Options { layout })
+        .unwrap_or_else(|f| panic!("the example does not build: {:?}", f.diagnostics))
+}
+
+fn json(built: &Built, path: &str) -> Value {
+    let text = built
+        .files
+        .files
+        .get(Path::new(path))
+        .unwrap_or_else(|| panic!("no {path} in the build"));
+    serde_json::from_str(text).unwrap()
+}
+
+fn paths(built: &Built) -> BTreeSet<String> {
+    built
+        .files
+        .files
+        .keys()
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .collect()
+}
+
+/// The Repositories layout's files, as insta snapshots (the default layout's are in
+/// tests/snapshots.rs with every example's).
+#[test]
+fn repositories_layout_matches_snapshots() {
+    let built = build_layout(Layout::Repositories);
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| {
+        for (path, contents) in &built.files.files {
+            let name = format!(
+                "environments-repositories__{}",
+                path.to_string_lossy().replace(['/', '\\'], "__")
+            );
+            insta::assert_snapshot!(name, contents);
+        }
+    });
+}
+
+/// The deployment script's rule (`IsValidResourceType`, re-implemented as ARM022's
+/// `skipped_types`) on every JSON file of the Repositories layout: each template
+/// Repositories reads is Sentinel content and none is skipped; the prerequisites, which it
+/// would skip, are excluded in `sentinel-deployment.config`.
+#[test]
+fn repositories_skips_no_generated_file() {
+    let built = build_layout(Layout::Repositories);
+    let config = json(&built, "sentinel-deployment.config");
+    let excluded: BTreeSet<&str> = config["excludecontentfiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let mut deployed = 0;
+    for (path, text) in &built.files.files {
+        let name = path.to_string_lossy().replace('\\', "/");
+        if !name.ends_with(".json") {
+            continue;
+        }
+        let document: Value = serde_json::from_str(text).unwrap();
+        let Some(resources) = document.get("resources").and_then(Value::as_array) else {
+            // A parameters file: Repositories reads it as one, by its name.
+            assert!(
+                name.contains("/azuredeploy.parameters-"),
+                "{name} is neither a template nor a per-workspace parameters file"
+            );
+            continue;
+        };
+        let types = resources.iter().map(|r| r["type"].as_str().unwrap());
+        let verdict = skipped_types(types);
+        if excluded.contains(name.as_str()) {
+            assert!(
+                name.starts_with("prerequisites/"),
+                "{name} is excluded from Repositories"
+            );
+            continue;
+        }
+        assert_eq!(
+            verdict,
+            Some(vec![]),
+            "Repositories would skip {name} (or it is no Sentinel content)"
+        );
+        // And `soarc validate` says the same (ARM022 finds nothing).
+        let (_, findings) = soarc_validate::validate_text(text);
+        assert!(
+            findings.iter().all(|f| f.code != "ARM022"),
+            "{name}: {findings:?}"
+        );
+        deployed += 1;
+    }
+    assert_eq!(deployed, 2, "one playbook and the automation rules");
+    // The default layout's playbook template is what Repositories would skip: ARM022 says so.
+    let az = build_layout(Layout::Az);
+    let text = &az.files.files[Path::new("playbooks/snow-create-incident/azuredeploy.json")];
+    let (_, findings) = soarc_validate::validate_text(text);
+    let arm022: Vec<_> = findings.iter().filter(|f| f.code == "ARM022").collect();
+    assert_eq!(arm022.len(), 2, "{arm022:?}");
+    assert!(
+        arm022[0]
+            .message
+            .contains("Microsoft.Insights/diagnosticSettings")
+    );
+    assert!(
+        arm022[1]
+            .message
+            .contains("Microsoft.Resources/deployments")
+    );
+}
+
+#[test]
+fn repositories_config_orders_playbooks_first_and_maps_each_workspace() {
+    let built = build_layout(Layout::Repositories);
+    let files = paths(&built);
+    let config = json(&built, "sentinel-deployment.config");
+    assert_eq!(
+        config["prioritizedcontentfiles"],
+        serde_json::json!(["playbooks/snow-create-incident/azuredeploy.json"])
+    );
+    let mappings = config["parameterfilemappings"].as_object().unwrap();
+    assert_eq!(
+        mappings.keys().collect::<Vec<_>>(),
+        [
+            "5c4f3f0a-7d3e-4d5b-9d7a-1c2b3a4d5e6f",
+            "9e8d7c6b-5a49-4382-a1b0-c9d8e7f6a5b4"
+        ]
+    );
+    for (workspace, mapping) in mappings {
+        for (content, parameters) in mapping.as_object().unwrap() {
+            assert!(files.contains(content), "{content}");
+            let parameters = parameters.as_str().unwrap();
+            assert!(files.contains(parameters), "{parameters}");
+            // Also found by Repositories' own naming, should the config be dropped.
+            assert!(parameters.ends_with(&format!(".parameters-{workspace}.json")));
+        }
+    }
+    // Each workspace's files carry its name for the `workspace` parameter.
+    let prod = json(
+        &built,
+        "automation-rules/azuredeploy.parameters-9e8d7c6b-5a49-4382-a1b0-c9d8e7f6a5b4.json",
+    );
+    assert_eq!(
+        prod["parameters"]["workspace"]["value"],
+        "law-sentinel-prod"
+    );
+    // No Bicep, no workflow.json: Repositories would deploy a Bicep twin a second time.
+    assert!(
+        files
+            .iter()
+            .all(|f| !f.ends_with(".bicep") && !f.ends_with("workflow.json"))
+    );
+    // The prerequisites deploy into the workspace's resource group, where Repositories
+    // puts the playbooks.
+    let script = &built.files.files[Path::new("prerequisites/deploy.prod.sh")];
+    assert!(script.contains("RESOURCE_GROUP=${RESOURCE_GROUP:-'rg-sentinel-prod'}"));
+    let prerequisites = json(&built, "prerequisites/azuredeploy.prod.json");
+    let names: Vec<&str> = prerequisites["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "soarc-snow-create-incident-prerequisites",
+            "soarc-automation-rules-role",
+            "soarc-monitoring"
+        ]
+    );
+}
+
+#[test]
+fn environments_share_templates_and_differ_in_parameters() {
+    let built = build_layout(Layout::Az);
+    let files = paths(&built);
+    for env in ["test", "prod"] {
+        for file in [
+            format!("playbooks/snow-create-incident/azuredeploy.parameters.{env}.json"),
+            format!("playbooks/snow-create-incident/main.{env}.bicepparam"),
+            format!("automation-rules/azuredeploy.parameters.{env}.json"),
+            format!("automation-rules/az-commands.{env}.sh"),
+            format!("monitoring/main.{env}.bicepparam"),
+            format!("deploy/azuredeploy.{env}.json"),
+            format!("deploy/deploy.{env}.sh"),
+            format!("deploy/main.{env}.bicep"),
+        ] {
+            assert!(files.contains(&file), "{file} missing from {files:#?}");
+        }
+    }
+    assert!(!files.contains("playbooks/snow-create-incident/azuredeploy.parameters.json"));
+    let test = json(
+        &built,
+        "playbooks/snow-create-incident/azuredeploy.parameters.test.json",
+    );
+    let prod = json(
+        &built,
+        "playbooks/snow-create-incident/azuredeploy.parameters.prod.json",
+    );
+    assert_eq!(
+        test["parameters"]["WorkspaceName"]["value"],
+        "law-sentinel-test"
+    );
+    assert_eq!(
+        prod["parameters"]["WorkspaceName"]["value"],
+        "law-sentinel-prod"
+    );
+    assert_eq!(
+        prod["parameters"]["WorkspaceResourceGroup"]["value"],
+        "rg-sentinel-prod"
+    );
+    // `key_vaults` renames the vault for test only.
+    assert_eq!(
+        test["parameters"]["SnowPassword"]["reference"]["keyVault"]["id"],
+        "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-soc-test/providers/Microsoft.KeyVault/vaults/kv-soc-test"
+    );
+    assert_eq!(
+        prod["parameters"]["SnowPassword"]["reference"]["keyVault"]["id"],
+        "/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/rg-soc-prod/providers/Microsoft.KeyVault/vaults/kv-soc"
+    );
+}
+
+#[test]
+fn the_ordered_deployment_runs_playbooks_before_rules_and_monitoring() {
+    let built = build_layout(Layout::Az);
+    let deploy = json(&built, "deploy/azuredeploy.prod.json");
+    let resources = deploy["resources"].as_array().unwrap();
+    let summary: Vec<(&str, Vec<&str>)> = resources
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap(),
+                r["dependsOn"]
+                    .as_array()
+                    .map(|d| d.iter().map(|v| v.as_str().unwrap()).collect())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("soarc-snow-create-incident", vec![]),
+            ("soarc-automation-rules", vec!["soarc-snow-create-incident"]),
+            ("soarc-monitoring", vec!["soarc-snow-create-incident"]),
+        ]
+    );
+    // The nested deployments carry the environment's values, secrets as Key Vault references.
+    let playbook = &resources[0]["properties"];
+    assert_eq!(playbook["expressionEvaluationOptions"]["scope"], "inner");
+    assert_eq!(
+        playbook["parameters"]["SnowPassword"]["reference"]["secretName"],
+        "snow-password"
+    );
+    assert_eq!(
+        playbook["template"],
+        json(&built, "playbooks/snow-create-incident/azuredeploy.json")
+    );
+    // The Bicep twin: modules on the parts' own main.bicep, the secret through getSecret().
+    let bicep = &built.files.files[Path::new("deploy/main.prod.bicep")];
+    assert!(
+        bicep.contains(
+            "module snowCreateIncident '../playbooks/snow-create-incident/main.bicep' = {"
+        )
+    );
+    assert!(bicep.contains("SnowPassword: kvKvSoc.getSecret('snow-password')"));
+    assert!(bicep.contains("module automationRules '../automation-rules/main.bicep' = {"));
+}
+
+const PLAYBOOK: &str = "
+connections:
+  snow:
+    kind: servicenow
+    instance: https://contoso.service-now.com
+    username: u
+    password: { key_vault: { vault: kv-soc, secret: p } }
+playbooks:
+  - name: p1
+    trigger: incident
+    steps:
+      - servicenow.create_incident: { connection: snow, fields: { short_description: x } }
+";
+
+#[test]
+fn deployment_and_environments_together_are_refused() {
+    fails_on(
+        &format!(
+            "deployment:\n  subscription_id: 00000000-0000-0000-0000-000000000000\n  resource_group: rg\n  workspace: {{ name: law-a }}\nenvironments:\n  prod:\n    subscription_id: 00000000-0000-0000-0000-000000000000\n    resource_group: rg\n    workspace: {{ name: law-b }}\n{PLAYBOOK}"
+        ),
+        "SPEC120",
+        ["spec.yaml:2:3", "both `deployment:` and `environments:`"].as_slice(),
+    );
+}
+
+#[test]
+fn environment_names_and_vaults_are_checked() {
+    let errors = build_errors(&format!(
+        "environments:\n  Prod:\n    subscription_id: 00000000-0000-0000-0000-000000000000\n    resource_group: rg\n    workspace: {{ name: law-b, id: not-a-guid }}\n    key_vaults: {{ kv-other: kv-x }}\n{PLAYBOOK}"
+    ));
+    let find = |code: &str| {
+        errors
+            .iter()
+            .find(|e| e.contains(&format!("error[{code}]")))
+            .unwrap_or_else(|| panic!("no {code} in {errors:#?}"))
+            .clone()
+    };
+    let spec121 = find("SPEC121");
+    assert!(spec121.contains("spec.yaml:2:3"), "{spec121}");
+    assert!(spec121.contains("environment name `Prod` cannot be used in file names"));
+    let spec122 = find("SPEC122");
+    assert!(spec122.contains("spec.yaml:6:19"), "{spec122}");
+    assert!(spec122.contains("`key_vaults` maps `kv-other`, a vault no connection uses"));
+    let guid = find("SPEC085");
+    assert!(
+        guid.contains("workspace id `not-a-guid` is not a GUID"),
+        "{guid}"
+    );
+}
+
+#[test]
+fn repositories_layout_needs_workspace_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = common::write(
+        dir.path(),
+        "spec.yaml",
+        &format!(
+            "environments:\n  prod:\n    subscription_id: 00000000-0000-0000-0000-000000000000\n    resource_group: rg\n    workspace: {{ name: law-b }}\n{PLAYBOOK}"
+        ),
+    );
+    let failure = build::build_with(
+        &[&spec],
+        Options {
+            layout: Layout::Repositories,
+        },
+    )
+    .expect_err("no workspace id");
+    let lines = common::one_lines(&failure.diagnostics, &failure.sources);
+    let hit = lines
+        .iter()
+        .find(|l| l.contains("error[SPEC123]"))
+        .unwrap_or_else(|| panic!("{lines:#?}"));
+    assert!(hit.contains("spec.yaml:5:16"), "{hit}");
+    assert!(
+        hit.contains("environment `prod` has no `workspace.id`"),
+        "{hit}"
+    );
+    // The default layout does not need it.
+    let built = builds(&format!(
+        "environments:\n  prod:\n    subscription_id: 00000000-0000-0000-0000-000000000000\n    resource_group: rg\n    workspace: {{ name: law-b }}\n{PLAYBOOK}"
+    ));
+    assert!(
+        built
+            .files
+            .files
+            .contains_key(Path::new("playbooks/p1/azuredeploy.parameters.prod.json"))
+    );
+}
