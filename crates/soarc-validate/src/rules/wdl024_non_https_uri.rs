@@ -19,7 +19,7 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-fn member<'a>(node: &'a Node, key: &str) -> Option<&'a Member> {
+fn member<'a>(node: &'a Node<'a>, key: &str) -> Option<&'a Member<'a>> {
     node.as_object()?
         .iter()
         .rev()
