@@ -41,6 +41,8 @@ pub mod arm020_parameter_declaration;
 pub mod arm021_resource_structure;
 pub mod arm023_template_structure;
 pub mod arm024_output_value;
+pub mod arm025_secure_value_outer_scope;
+pub mod arm026_literal_admin_password;
 
 pub mod wdl001_expression_syntax;
 pub mod wdl002_unknown_function;
@@ -145,6 +147,8 @@ pub static ALL: &[&Rule] = &[
     &arm021_resource_structure::RULE,
     &arm023_template_structure::RULE,
     &arm024_output_value::RULE,
+    &arm025_secure_value_outer_scope::RULE,
+    &arm026_literal_admin_password::RULE,
     &wdl001_expression_syntax::RULE,
     &wdl002_unknown_function::RULE,
     &wdl003_arity::RULE,
