@@ -41,7 +41,10 @@ fn prefix(template: &Template) -> Option<&str> {
 fn is_plain_http(uri: &str) -> bool {
     let uri = uri.trim_start();
     // Most URIs are not plain http: decide that before lower-casing a copy.
-    if !uri.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("http://")) {
+    if !uri
+        .get(..7)
+        .is_some_and(|p| p.eq_ignore_ascii_case("http://"))
+    {
         return false;
     }
     let lower = uri.to_ascii_lowercase();
