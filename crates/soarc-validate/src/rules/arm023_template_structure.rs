@@ -24,13 +24,16 @@ pub static RULE: Rule = Rule {
     check,
 };
 
+/// (property, what it must hold, whether a value holds it).
+type Required = (&'static str, &'static str, fn(&Node) -> bool);
+
 fn check(ctx: &Context, sink: &mut Sink) {
     if ctx.kind != Kind::ArmTemplate {
         return;
     }
     let root = &ctx.doc.root;
     let symbolic = root.get_ci("languageVersion").is_some();
-    let required: [(&str, &str, fn(&Node) -> bool); 3] = [
+    let required: [Required; 3] = [
         (
             "$schema",
             "a string such as \"https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#\"",
