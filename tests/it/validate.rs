@@ -648,7 +648,7 @@ fn cli_exit_codes_and_formats() {
     std::fs::create_dir_all(bad.parent().unwrap()).unwrap();
     std::fs::write(
         &bad,
-        "{\"$schema\": \"https://schema.management.azure.com/schemas/2015-01-01/deploymentTemplate.json#\",\n \"resources\": [],\n \"outputs\": {\"o\": {\"type\": \"string\", \"value\": \"[parameters('nope')]\"}}}",
+        "{\"$schema\": \"https://schema.management.azure.com/schemas/2015-01-01/deploymentTemplate.json#\", \"contentVersion\": \"1.0.0.0\",\n \"resources\": [],\n \"outputs\": {\"o\": {\"type\": \"string\", \"value\": \"[parameters('nope')]\"}}}",
     )
     .unwrap();
     let other = dir.path().join("other.json");

@@ -858,11 +858,14 @@ mod tests {
     #[test]
     fn self_check_turns_findings_into_diagnostics() {
         let text = r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-            "resources": [], "outputs": {"o": {"type": "string", "value": "[parameters('x')]"}}}"#;
+            "contentVersion": "1.0.0.0", "resources": [], "outputs": {"o": {"type": "string", "value": "[parameters('x')]"}}}"#;
         let diagnostics = self_check(Path::new("playbooks/p/azuredeploy.json"), text);
         assert_eq!(diagnostics.len(), 1);
         assert!(diagnostics[0].is_error());
         assert_eq!(diagnostics[0].code, "ARM004");
-        assert!(self_check(Path::new("x.json"), r#"{"resources": []}"#).is_empty());
+        // A complete template (ARM023: `$schema`, `contentVersion` and `resources` are required).
+        let clean = r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+            "contentVersion": "1.0.0.0", "resources": []}"#;
+        assert!(self_check(Path::new("x.json"), clean).is_empty());
     }
 }

@@ -13,6 +13,11 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 fn main() {
+    // `VALIDATE_BENCH=scaling` runs only the chained-action scaling (for profiling).
+    if std::env::var("VALIDATE_BENCH").is_ok_and(|v| v == "scaling") {
+        scaling();
+        return;
+    }
     let dir = Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../../shared/reference/corpus"
@@ -77,6 +82,10 @@ fn main() {
         floor_median.as_secs_f64() * 1e3,
         median.as_secs_f64() / floor_median.as_secs_f64()
     );
+    scaling();
+}
+
+fn scaling() {
     let mut previous = None;
     for n in [10_000usize, 100_000] {
         let text = chained(n);

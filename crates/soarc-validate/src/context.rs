@@ -3,6 +3,7 @@
 //! definition with its actions, their nesting, and every WDL expression (parsed once).
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 
 use soarc_lang::arm::expr::{self as arm_expr, StringKind};
 use soarc_lang::wdl::expr::{self as wdl_expr, Template};
@@ -93,7 +94,7 @@ pub struct ArmExpr<'a> {
 #[derive(Debug)]
 pub struct Resource<'a> {
     pub pointer: String,
-    pub node: &'a Node,
+    pub node: &'a Node<'a>,
     /// Full type (`Microsoft.Network/virtualNetworks/subnets` for a nested child).
     pub full_type: String,
     /// Name as written (may be an expression).
@@ -108,7 +109,7 @@ pub struct Resource<'a> {
 #[derive(Debug)]
 pub struct ArmScope<'a> {
     pub pointer: String,
-    pub root: &'a Node,
+    pub root: &'a Node<'a>,
     pub exprs: Vec<ArmExpr<'a>>,
     pub resources: Vec<Resource<'a>>,
 }
@@ -137,9 +138,9 @@ impl ArmScope<'_> {
     }
 }
 
-fn keys(node: Option<&Node>) -> Vec<&str> {
+fn keys<'a>(node: Option<&'a Node<'a>>) -> Vec<&'a str> {
     node.and_then(Node::as_object)
-        .map(|m| m.iter().map(|m| m.key.as_str()).collect())
+        .map(|m| m.iter().map(|m| m.key.as_ref()).collect())
         .unwrap_or_default()
 }
 
@@ -149,7 +150,7 @@ pub struct Action<'a> {
     pub name: &'a str,
     pub pointer: String,
     pub key_offset: usize,
-    pub node: &'a Node,
+    pub node: &'a Node<'a>,
     /// Index of the enclosing action (Foreach, If, Switch, Scope, Until).
     pub parent: Option<usize>,
     /// Actions with the same group are siblings (one `actions` map).
@@ -184,7 +185,7 @@ pub struct Connections<'a> {
 #[derive(Debug)]
 pub struct Workflow<'a> {
     pub pointer: String,
-    pub node: &'a Node,
+    pub node: &'a Node<'a>,
     /// Inside an ARM template: strings pass through ARM first.
     pub in_arm: bool,
     /// `None` when unknown (bare definition, or computed by an expression).
@@ -192,11 +193,11 @@ pub struct Workflow<'a> {
     pub triggers: Vec<Action<'a>>,
     pub actions: Vec<Action<'a>>,
     pub exprs: Vec<WdlExpr<'a>>,
-    /// Lower-cased action name → index of its first action (names are unique per workflow
-    /// in valid definitions; lookups are case-insensitive, as Logic Apps matches them).
-    pub action_index: HashMap<String, usize>,
-    /// (scope group, lower-cased name) → action: `runAfter` names siblings only.
-    pub sibling_index: HashMap<(usize, String), usize>,
+    /// Action name → index of its first action (names are unique per workflow in valid
+    /// definitions; lookups are case-insensitive, as Logic Apps matches them).
+    pub action_index: HashMap<CiName<'a>, usize>,
+    /// (scope group, name) → action: `runAfter` names siblings only.
+    pub sibling_index: HashMap<(usize, CiName<'a>), usize>,
 }
 
 impl<'a> Workflow<'a> {
@@ -207,14 +208,12 @@ impl<'a> Workflow<'a> {
 
     /// The action with this name (case-insensitive), if any.
     pub fn find_action(&self, name: &str) -> Option<usize> {
-        self.action_index.get(&name.to_ascii_lowercase()).copied()
+        self.action_index.get(&CiName(name)).copied()
     }
 
     /// The action named `name` (case-insensitive) in scope `group`, if any.
     pub fn find_sibling(&self, group: usize, name: &str) -> Option<usize> {
-        self.sibling_index
-            .get(&(group, name.to_ascii_lowercase()))
-            .copied()
+        self.sibling_index.get(&(group, CiName(name))).copied()
     }
 
     /// Indices of the action and its enclosing actions, innermost first.
@@ -229,10 +228,36 @@ impl<'a> Workflow<'a> {
     }
 }
 
+/// A name compared and hashed ignoring ASCII case, as Logic Apps matches action names,
+/// without a lower-cased copy per lookup.
+#[derive(Debug, Clone, Copy)]
+pub struct CiName<'a>(pub &'a str);
+
+impl PartialEq for CiName<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.eq_ignore_ascii_case(other.0)
+    }
+}
+
+impl Eq for CiName<'_> {}
+
+impl Hash for CiName<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let mut buf = [0u8; 64];
+        for chunk in self.0.as_bytes().chunks(buf.len()) {
+            for (b, c) in buf.iter_mut().zip(chunk) {
+                *b = c.to_ascii_lowercase();
+            }
+            state.write(&buf[..chunk.len()]);
+        }
+        state.write_u8(0xff);
+    }
+}
+
 /// The shared analysis of one document.
 #[derive(Debug)]
 pub struct Context<'a> {
-    pub doc: &'a Document,
+    pub doc: &'a Document<'a>,
     pub kind: Kind,
     pub scopes: Vec<ArmScope<'a>>,
     pub workflows: Vec<Workflow<'a>>,
@@ -246,11 +271,11 @@ pub struct Context<'a> {
 pub struct SiblingTemplate {
     /// File name, for messages.
     pub name: String,
-    pub doc: Document,
+    pub doc: Document<'static>,
 }
 
 impl<'a> Context<'a> {
-    pub fn new(doc: &'a Document, kind: Kind) -> Context<'a> {
+    pub fn new(doc: &'a Document<'a>, kind: Kind) -> Context<'a> {
         let mut ctx = Context {
             doc,
             kind,
@@ -272,7 +297,7 @@ impl<'a> Context<'a> {
         ctx
     }
 
-    fn add_scope(&mut self, root: &'a Node, pointer: String) {
+    fn add_scope(&mut self, root: &'a Node<'a>, pointer: String) {
         let mut resources = Vec::new();
         let mut inner = Vec::new();
         if let Some(list) = root.get_ci("resources") {
@@ -323,7 +348,7 @@ impl<'a> Context<'a> {
 
     fn add_workflow(
         &mut self,
-        def: &'a Node,
+        def: &'a Node<'a>,
         pointer: String,
         in_arm: bool,
         connections: Option<Connections<'a>>,
@@ -363,17 +388,19 @@ impl<'a> Context<'a> {
                 &mut groups,
             );
         }
+        wf.sibling_index.reserve(wf.actions.len());
+        wf.action_index.reserve(wf.actions.len());
         for (i, action) in wf.actions.iter().enumerate() {
-            let lower = action.name.to_ascii_lowercase();
-            wf.sibling_index
-                .entry((action.group, lower.clone()))
-                .or_insert(i);
-            wf.action_index.entry(lower).or_insert(i);
+            let name = CiName(action.name);
+            wf.sibling_index.entry((action.group, name)).or_insert(i);
+            wf.action_index.entry(name).or_insert(i);
         }
         // Strings: each action's own values (nested actions excluded), triggers, outputs.
         let mut found: Vec<(Option<usize>, StrAt<'a>)> = Vec::new();
+        // One pointer buffer for the whole walk: pointers are copied only for the strings kept.
+        let mut p = String::new();
+        let mut out = Vec::new();
         for (i, action) in wf.actions.iter().enumerate() {
-            let mut out = Vec::new();
             if let Some(members) = action.node.as_object() {
                 for m in members {
                     if is_container_key(&m.key) {
@@ -391,11 +418,14 @@ impl<'a> Context<'a> {
                         }
                         continue;
                     }
-                    let mut p = child(&action.pointer, &m.key);
+                    p.clear();
+                    p.push_str(&action.pointer);
+                    p.push('/');
+                    crate::json::push_token(&mut p, &m.key);
                     collect_strings(&m.value, &mut p, &[], has_at, &mut out);
                 }
             }
-            found.extend(out.into_iter().map(|s| (Some(i), s)));
+            found.extend(out.drain(..).map(|s| (Some(i), s)));
         }
         for trigger in &wf.triggers {
             let mut out = Vec::new();
@@ -440,7 +470,7 @@ fn is_container_key(key: &str) -> bool {
 
 fn collect_actions<'a>(
     out: &mut Vec<Action<'a>>,
-    map: &'a Node,
+    map: &'a Node<'a>,
     pointer: &str,
     parent: Option<usize>,
     depth: usize,
@@ -489,7 +519,7 @@ fn collect_actions<'a>(
 }
 
 /// `parameters.$connections.value` of a workflow resource's properties (or resource body).
-fn connections_of<'a>(props: &'a Node, pointer: &str, in_arm: bool) -> Option<Connections<'a>> {
+fn connections_of<'a>(props: &'a Node<'a>, pointer: &str, in_arm: bool) -> Option<Connections<'a>> {
     let value = props
         .get_ci("parameters")?
         .get_ci("$connections")?
@@ -507,7 +537,7 @@ fn connections_of<'a>(props: &'a Node, pointer: &str, in_arm: bool) -> Option<Co
         if in_arm && arm_expr::classify(&m.key) == StringKind::EscapedLiteral {
             &m.key[1..]
         } else {
-            m.key.as_str()
+            m.key.as_ref()
         }
     });
     Some(Connections {
@@ -517,13 +547,13 @@ fn connections_of<'a>(props: &'a Node, pointer: &str, in_arm: bool) -> Option<Co
 }
 
 fn collect_resources<'a>(
-    list: &'a Node,
+    list: &'a Node<'a>,
     pointer: &str,
     parent_type: &str,
     out: &mut Vec<Resource<'a>>,
-    inner: &mut Vec<(&'a Node, String)>,
+    inner: &mut Vec<(&'a Node<'a>, String)>,
 ) {
-    let items: Vec<(String, Option<&'a str>, &'a Node)> = match &list.value {
+    let items: Vec<(String, Option<&'a str>, &'a Node<'a>)> = match &list.value {
         Value::Array(items) => items
             .iter()
             .enumerate()
@@ -532,7 +562,7 @@ fn collect_resources<'a>(
         // languageVersion 2.0: resources keyed by symbolic name.
         Value::Object(members) => members
             .iter()
-            .map(|m| (child(pointer, &m.key), Some(m.key.as_str()), &m.value))
+            .map(|m| (child(pointer, &m.key), Some(m.key.as_ref()), &m.value))
             .collect(),
         _ => return,
     };
@@ -589,9 +619,9 @@ fn has_at(s: &str) -> bool {
 
 /// Every string value under `node` that `keep` accepts, except under the pointers in `skip`.
 fn collect_strings<'a>(
-    node: &'a Node,
+    node: &'a Node<'a>,
     pointer: &mut String,
-    skip: &[(&'a Node, String)],
+    skip: &[(&'a Node<'a>, String)],
     keep: fn(&str) -> bool,
     out: &mut Vec<StrAt<'a>>,
 ) {
@@ -617,7 +647,7 @@ fn collect_strings<'a>(
             for m in members {
                 let len = pointer.len();
                 pointer.push('/');
-                pointer.push_str(&escape_token(&m.key));
+                crate::json::push_token(pointer, &m.key);
                 collect_strings(&m.value, pointer, skip, keep, out);
                 pointer.truncate(len);
             }

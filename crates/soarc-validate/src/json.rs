@@ -6,37 +6,69 @@
 //! default) and recorded so a rule can report them. `serde_json` keeps no positions, hence
 //! this reader; it is a plain recursive-descent parser with a depth limit.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// Nesting limit: hostile input must not overflow the stack.
 const MAX_DEPTH: usize = 512;
 
-/// A JSON value with the byte offset where it starts.
+/// A JSON value with the byte offset where it starts. Strings and keys borrow from the text
+/// when they hold no escape (almost all do), so reading a file allocates only the vectors
+/// of objects and arrays: the reader stays near the cost of a bare parse.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node {
+pub struct Node<'t> {
     pub start: usize,
-    pub value: Value,
+    pub value: Value<'t>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub enum Value<'t> {
     Null,
     Bool(bool),
     /// The number as written.
-    Number(String),
-    String(String),
-    Array(Vec<Node>),
-    Object(Vec<Member>),
+    Number(Cow<'t, str>),
+    String(Cow<'t, str>),
+    Array(Vec<Node<'t>>),
+    Object(Vec<Member<'t>>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Member {
-    pub key: String,
+pub struct Member<'t> {
+    pub key: Cow<'t, str>,
     pub key_start: usize,
-    pub value: Node,
+    pub value: Node<'t>,
 }
 
-impl Node {
+fn owned(s: Cow<'_, str>) -> Cow<'static, str> {
+    Cow::Owned(s.into_owned())
+}
+
+impl<'t> Node<'t> {
+    /// The same tree owning its strings (for a document that outlives its text).
+    pub fn into_owned(self) -> Node<'static> {
+        let value = match self.value {
+            Value::Null => Value::Null,
+            Value::Bool(b) => Value::Bool(b),
+            Value::Number(n) => Value::Number(owned(n)),
+            Value::String(s) => Value::String(owned(s)),
+            Value::Array(items) => Value::Array(items.into_iter().map(Node::into_owned).collect()),
+            Value::Object(members) => Value::Object(
+                members
+                    .into_iter()
+                    .map(|m| Member {
+                        key: owned(m.key),
+                        key_start: m.key_start,
+                        value: m.value.into_owned(),
+                    })
+                    .collect(),
+            ),
+        };
+        Node {
+            start: self.start,
+            value,
+        }
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::String(s) => Some(s),
@@ -44,14 +76,14 @@ impl Node {
         }
     }
 
-    pub fn as_object(&self) -> Option<&[Member]> {
+    pub fn as_object(&self) -> Option<&[Member<'t>]> {
         match &self.value {
             Value::Object(m) => Some(m),
             _ => None,
         }
     }
 
-    pub fn as_array(&self) -> Option<&[Node]> {
+    pub fn as_array(&self) -> Option<&[Node<'t>]> {
         match &self.value {
             Value::Array(a) => Some(a),
             _ => None,
@@ -59,7 +91,7 @@ impl Node {
     }
 
     /// Member by exact key (the last one if the key is duplicated).
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub fn get(&self, key: &str) -> Option<&Node<'t>> {
         self.as_object()?
             .iter()
             .rev()
@@ -68,7 +100,7 @@ impl Node {
     }
 
     /// Member by key ignoring ASCII case (ARM and Logic Apps read property names that way).
-    pub fn get_ci(&self, key: &str) -> Option<&Node> {
+    pub fn get_ci(&self, key: &str) -> Option<&Node<'t>> {
         self.get(key).or_else(|| {
             self.as_object()?
                 .iter()
@@ -86,8 +118,8 @@ impl Node {
 
 /// A parsed file: the root value plus what the reader noticed on the way.
 #[derive(Debug, Clone)]
-pub struct Document {
-    pub root: Node,
+pub struct Document<'t> {
+    pub root: Node<'t>,
     /// The file starts with a UTF-8 byte order mark.
     pub bom: bool,
     /// Duplicate keys: (pointer of the object, key, offset of the repeated key).
@@ -97,7 +129,17 @@ pub struct Document {
     pub line_starts: Vec<usize>,
 }
 
-impl Document {
+impl Document<'_> {
+    /// The same document owning its strings.
+    pub fn into_owned(self) -> Document<'static> {
+        Document {
+            root: self.root.into_owned(),
+            bom: self.bom,
+            duplicates: self.duplicates,
+            line_starts: self.line_starts,
+        }
+    }
+
     /// The line index of the parsed text.
     pub fn line_index(&self) -> LineIndex {
         LineIndex {
@@ -226,7 +268,7 @@ pub fn child(base: &str, token: &str) -> String {
     out
 }
 
-pub fn parse(text: &str) -> Result<Document, SyntaxError> {
+pub fn parse(text: &str) -> Result<Document<'_>, SyntaxError> {
     let bom = text.starts_with('\u{feff}');
     let mut p = Parser {
         src: text.as_bytes(),
@@ -259,7 +301,7 @@ struct Parser<'a> {
     line_starts: Vec<usize>,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn error(&self, message: impl Into<String>) -> SyntaxError {
         SyntaxError {
             offset: self.pos,
@@ -318,7 +360,7 @@ impl Parser<'_> {
         }
     }
 
-    fn value(&mut self, pointer: &mut String) -> Result<Node, SyntaxError> {
+    fn value(&mut self, pointer: &mut String) -> Result<Node<'a>, SyntaxError> {
         let start = self.pos;
         let value = match self.src.get(self.pos) {
             Some(b'{') => self.object(pointer)?,
@@ -346,12 +388,13 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn object(&mut self, pointer: &mut String) -> Result<Value, SyntaxError> {
+    fn object(&mut self, pointer: &mut String) -> Result<Value<'a>, SyntaxError> {
         self.enter()?;
         self.pos += 1;
-        let mut members: Vec<Member> = Vec::new();
-        // Keys seen, for duplicate detection in O(1) once an object is large.
-        let mut seen: Option<std::collections::HashSet<String>> = None;
+        let mut members: Vec<Member<'a>> = Vec::new();
+        // Keys seen, for duplicate detection in O(1) once an object is large (borrowed keys
+        // are copied without allocating).
+        let mut seen: Option<std::collections::HashSet<Cow<'a, str>>> = None;
         self.skip_ws()?;
         if self.src.get(self.pos) == Some(&b'}') {
             self.pos += 1;
@@ -392,7 +435,7 @@ impl Parser<'_> {
             };
             if duplicate {
                 self.duplicates
-                    .push((pointer.clone(), key.clone(), key_start));
+                    .push((pointer.clone(), key.to_string(), key_start));
             }
             members.push(Member {
                 key,
@@ -417,7 +460,7 @@ impl Parser<'_> {
         }
     }
 
-    fn array(&mut self, pointer: &mut String) -> Result<Value, SyntaxError> {
+    fn array(&mut self, pointer: &mut String) -> Result<Value<'a>, SyntaxError> {
         self.enter()?;
         self.pos += 1;
         let mut items = Vec::new();
@@ -454,7 +497,7 @@ impl Parser<'_> {
         }
     }
 
-    fn keyword(&mut self, word: &str, value: Value) -> Result<Value, SyntaxError> {
+    fn keyword(&mut self, word: &str, value: Value<'a>) -> Result<Value<'a>, SyntaxError> {
         if self.src[self.pos..].starts_with(word.as_bytes()) {
             self.pos += word.len();
             Ok(value)
@@ -466,7 +509,7 @@ impl Parser<'_> {
         }
     }
 
-    fn number(&mut self) -> Result<Value, SyntaxError> {
+    fn number(&mut self) -> Result<Value<'a>, SyntaxError> {
         let start = self.pos;
         let digits = |p: &mut Self| {
             let s = p.pos;
@@ -496,12 +539,25 @@ impl Parser<'_> {
                 return Err(self.error("expected digits in exponent"));
             }
         }
-        Ok(Value::Number(self.text[start..self.pos].to_string()))
+        Ok(Value::Number(Cow::Borrowed(&self.text[start..self.pos])))
     }
 
-    fn string(&mut self) -> Result<String, SyntaxError> {
+    fn string(&mut self) -> Result<Cow<'a, str>, SyntaxError> {
         let open = self.pos;
         self.pos += 1;
+        // Fast path: no escape before the closing quote, borrow the text as written.
+        let run_start = self.pos;
+        while let Some(&b) = self.src.get(self.pos) {
+            if b == b'"' || b == b'\\' || b < 0x20 {
+                break;
+            }
+            self.pos += 1;
+        }
+        if self.src.get(self.pos) == Some(&b'"') {
+            self.pos += 1;
+            return Ok(Cow::Borrowed(&self.text[run_start..self.pos - 1]));
+        }
+        self.pos = run_start;
         let mut out = String::new();
         loop {
             let run_start = self.pos;
@@ -521,7 +577,7 @@ impl Parser<'_> {
                 }
                 Some(b'"') => {
                     self.pos += 1;
-                    return Ok(out);
+                    return Ok(Cow::Owned(out));
                 }
                 Some(b'\\') => {
                     self.pos += 1;

@@ -183,7 +183,7 @@ fn sibling_template(path: &Path) -> Option<context::SiblingTemplate> {
     let sibling = path.with_file_name(&sibling_name);
     let text =
         String::from_utf8(soarc_lang::read::read_regular(&sibling, MAX_FILE_SIZE).ok()?).ok()?;
-    let doc = json::parse(&text).ok()?;
+    let doc = json::parse(&text).ok()?.into_owned();
     (Kind::detect(&doc.root) == Kind::ArmTemplate).then_some(context::SiblingTemplate {
         name: sibling_name,
         doc,

@@ -23,10 +23,13 @@ const COVERED: &[(&str, &[&str])] = &[
     ("DependsOn-Best-Practices", &["ARM006"]),
     ("Min-And-Max-Value-Are-Numbers", &["ARM020"]),
     ("Allowed-Values-Should-Actually-Be-Allowed", &["ARM020"]),
-    ("Secure-Params-In-Nested-Deployments", &["ARM012", "ARM014"]),
+    (
+        "Secure-Params-In-Nested-Deployments",
+        &["ARM012", "ARM014", "ARM025"],
+    ),
     (
         "adminPassword-Should-Not-Be-A-Literal",
-        &["ARM014", "ARM015"],
+        &["ARM014", "ARM015", "ARM026"],
     ),
 ];
 
@@ -92,22 +95,6 @@ const DIFFERENCES: &[(&str, &str)] = &[
     (
         "Allowed-Values-Should-Actually-Be-Allowed/Fail/OutputMismatch",
         UI_REASON,
-    ),
-    (
-        "Secure-Params-In-Nested-Deployments/Fail/listKeys-implicit.json",
-        "Not covered yet: secure values (list*() results, secure parameters) passed into a nested deployment with outer expression scope; a candidate rule.",
-    ),
-    (
-        "Secure-Params-In-Nested-Deployments/Fail/outer-explicit.json",
-        "Not covered yet: as listKeys-implicit.json.",
-    ),
-    (
-        "Secure-Params-In-Nested-Deployments/Fail/outer-implicit.json",
-        "Not covered yet: as listKeys-implicit.json.",
-    ),
-    (
-        "adminPassword-Should-Not-Be-A-Literal/Fail/Literal-Admin-AdminPassword.json",
-        "Not covered yet: a literal password in a variable feeding a resource's administratorLoginPassword; ARM015 covers connection parameters only.",
     ),
 ];
 

@@ -139,7 +139,7 @@ impl Pattern {
 /// Resolution of names in one template scope: variables are followed (at most
 /// `MAX_DEPTH` deep, so cycles end).
 struct Names<'s> {
-    variables: Option<&'s crate::json::Node>,
+    variables: Option<&'s crate::json::Node<'s>>,
 }
 
 const MAX_DEPTH: usize = 8;

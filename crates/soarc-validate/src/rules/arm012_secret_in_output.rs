@@ -30,7 +30,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                                 || t.eq_ignore_ascii_case("secureobject")
                         })
                     })
-                    .map(|m| m.key.as_str())
+                    .map(|m| m.key.as_ref())
                     .collect()
             })
             .unwrap_or_default();

@@ -21,7 +21,7 @@ pub static RULE: Rule = Rule {
 /// A parameters file and its sibling template: (the file's `parameters` members, the
 /// template's declared parameters, the template's file name). `None` when there is nothing to
 /// compare (not a parameters file, no sibling, or either `parameters` is not an object).
-pub(crate) fn pair<'a>(ctx: &Context<'a>) -> Option<(&'a [Member], &'a [Member], &'a str)> {
+pub(crate) fn pair<'a>(ctx: &Context<'a>) -> Option<(&'a [Member<'a>], &'a [Member<'a>], &'a str)> {
     if ctx.kind != Kind::Parameters {
         return None;
     }
@@ -38,7 +38,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
     let Some((set, declared, template)) = pair(ctx) else {
         return;
     };
-    let names = super::CiSet::new(declared.iter().map(|d| d.key.as_str()));
+    let names = super::CiSet::new(declared.iter().map(|d| d.key.as_ref()));
     for m in set {
         if names.contains(&m.key) {
             continue;

@@ -26,7 +26,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
         .root
         .get_ci("parameters")
         .map_or(ctx.doc.root.start, |p| p.start);
-    let set = super::CiSet::new(set.iter().map(|m| m.key.as_str()));
+    let set = super::CiSet::new(set.iter().map(|m| m.key.as_ref()));
     for d in declared {
         if d.value.get_ci("defaultValue").is_some() || set.contains(&d.key) {
             continue;

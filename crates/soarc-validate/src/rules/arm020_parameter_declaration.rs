@@ -369,7 +369,7 @@ fn short(v: &Node) -> String {
     match &v.value {
         Value::String(s) if s.chars().count() <= 40 => format!("'{s}'"),
         Value::String(_) => "(a long string)".into(),
-        Value::Number(n) => n.clone(),
+        Value::Number(n) => n.to_string(),
         Value::Bool(b) => b.to_string(),
         _ => "(a value)".into(),
     }

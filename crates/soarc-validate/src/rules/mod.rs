@@ -40,6 +40,10 @@ pub mod arm019_required_parameter_not_set;
 pub mod arm020_parameter_declaration;
 pub mod arm021_resource_structure;
 pub mod arm022_repositories_skip;
+pub mod arm023_template_structure;
+pub mod arm024_output_value;
+pub mod arm025_secure_value_outer_scope;
+pub mod arm026_literal_admin_password;
 
 pub mod wdl001_expression_syntax;
 pub mod wdl002_unknown_function;
@@ -66,6 +70,7 @@ pub mod wdl022_credentials_without_secure_data;
 pub mod wdl023_hardcoded_credential;
 pub mod wdl024_non_https_uri;
 pub mod wdl025_variable_declaration;
+pub mod wdl026_input_value_type;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -142,6 +147,10 @@ pub static ALL: &[&Rule] = &[
     &arm020_parameter_declaration::RULE,
     &arm021_resource_structure::RULE,
     &arm022_repositories_skip::RULE,
+    &arm023_template_structure::RULE,
+    &arm024_output_value::RULE,
+    &arm025_secure_value_outer_scope::RULE,
+    &arm026_literal_admin_password::RULE,
     &wdl001_expression_syntax::RULE,
     &wdl002_unknown_function::RULE,
     &wdl003_arity::RULE,
@@ -167,6 +176,7 @@ pub static ALL: &[&Rule] = &[
     &wdl023_hardcoded_credential::RULE,
     &wdl024_non_https_uri::RULE,
     &wdl025_variable_declaration::RULE,
+    &wdl026_input_value_type::RULE,
 ];
 
 /// The rule with this code.

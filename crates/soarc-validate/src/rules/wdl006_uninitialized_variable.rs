@@ -90,15 +90,16 @@ fn check(ctx: &Context, sink: &mut Sink) {
     for (wf, names) in ctx.workflows.iter().zip(&declared) {
         let Some(names) = names else { continue };
         for action in &wf.actions {
-            let kind = action.kind().to_ascii_lowercase();
-            let uses = matches!(
-                kind.as_str(),
-                "setvariable"
-                    | "incrementvariable"
-                    | "decrementvariable"
-                    | "appendtoarrayvariable"
-                    | "appendtostringvariable"
-            );
+            let kind = action.kind();
+            let uses = [
+                "SetVariable",
+                "IncrementVariable",
+                "DecrementVariable",
+                "AppendToArrayVariable",
+                "AppendToStringVariable",
+            ]
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(kind));
             let Some(target) = action
                 .node
                 .get_ci("inputs")

@@ -24,10 +24,11 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 continue;
             };
             for m in run_after {
-                let pointer = format!("{}/runAfter/{}", action.pointer, escape_token(&m.key));
+                // Built only when there is something to report.
+                let pointer = || format!("{}/runAfter/{}", action.pointer, escape_token(&m.key));
                 let Value::Array(items) = &m.value.value else {
                     sink.report(
-                        &pointer,
+                        &pointer(),
                         m.value.start,
                         format!("runAfter '{}' must be an array of statuses", m.key),
                     );
@@ -43,7 +44,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                             None => "a non-string value".into(),
                         };
                         sink.report(
-                            &format!("{pointer}/{i}"),
+                            &format!("{}/{i}", pointer()),
                             item.start,
                             format!(
                                 "invalid runAfter status {shown} (expected one of {})",

@@ -79,7 +79,7 @@ pub fn is_credential_query(name: &str) -> bool {
 }
 
 /// The member with this key, ignoring case (the last one, as lookups do).
-fn member<'a>(node: &'a Node, key: &str) -> Option<&'a Member> {
+fn member<'a>(node: &'a Node<'a>, key: &str) -> Option<&'a Member<'a>> {
     node.as_object()?
         .iter()
         .rev()

@@ -19,7 +19,7 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-fn member<'a>(node: &'a Node, key: &str) -> Option<&'a Member> {
+fn member<'a>(node: &'a Node<'a>, key: &str) -> Option<&'a Member<'a>> {
     node.as_object()?
         .iter()
         .rev()
@@ -39,10 +39,16 @@ fn prefix(template: &Template) -> Option<&str> {
 }
 
 fn is_plain_http(uri: &str) -> bool {
-    let lower = uri.trim_start().to_ascii_lowercase();
-    let Some(rest) = lower.strip_prefix("http://") else {
+    let uri = uri.trim_start();
+    // Most URIs are not plain http: decide that before lower-casing a copy.
+    if !uri
+        .get(..7)
+        .is_some_and(|p| p.eq_ignore_ascii_case("http://"))
+    {
         return false;
-    };
+    }
+    let lower = uri.to_ascii_lowercase();
+    let rest = &lower[7..];
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
     let host = if host.starts_with('[') {
