@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 
 use crate::mocks::{CallInfo, MockData, MockResponse};
 use crate::samples;
+use crate::snow_query::Query;
 use crate::trace::CallKind;
 
 /// Every operation the built-in mocks recognise and answer, with what they answer.
@@ -419,8 +420,7 @@ impl ServiceState {
     fn snow_query(&mut self, lpath: &str, uri: &str) -> MockResponse {
         let table = table_rest(lpath).unwrap_or("incident").to_string();
         let q = query_params(uri);
-        let query = q.get("sysparm_query").cloned().unwrap_or_default();
-        let conditions = parse_encoded_query(&query);
+        let query = Query::parse(q.get("sysparm_query").map(String::as_str).unwrap_or(""));
         let limit = q
             .get("sysparm_limit")
             .and_then(|s| s.parse::<usize>().ok())
@@ -430,10 +430,8 @@ impl ServiceState {
             .and_then(|s| s.parse::<usize>().ok())
             .unwrap_or(0);
         let all = self.records.get(&table).map(Vec::as_slice).unwrap_or(&[]);
-        let matching: Vec<&Value> = all
-            .iter()
-            .filter(|r| conditions.iter().all(|c| c.matches(r)))
-            .collect();
+        let mut matching: Vec<&Value> = all.iter().filter(|r| query.matches(r)).collect();
+        query.sort(&mut matching);
         let page: Vec<Value> = matching
             .iter()
             .skip(offset)
@@ -670,7 +668,7 @@ impl ServiceState {
     fn incident(&mut self, name: &str) -> &mut Value {
         let key = name.to_ascii_lowercase();
         self.incidents.entry(key).or_insert_with(|| {
-            let mut incident = samples::payload(crate::SampleKind::Incident)["object"].clone();
+            let mut incident = samples::payload_ref(crate::SampleKind::Incident)["object"].clone();
             incident["id"] = json!(samples::incident_arm_id(name));
             incident["name"] = json!(name);
             if let Some(p) = incident["properties"].as_object_mut() {
@@ -882,115 +880,6 @@ fn sentinel_entities(lpath: &str, body: &Value) -> MockResponse {
         })
         .collect();
     MockResponse::json(200, json!({ list: found }))
-}
-
-/// One condition of a ServiceNow encoded query: `field=value`, `field!=value`,
-/// `fieldINa,b`, `fieldISEMPTY`, `fieldISNOTEMPTY`, `fieldLIKEx`, `fieldSTARTSWITHx`
-/// (Table API sysparm_query: "=: Exactly matches <value>. !=: Does not match <value>. ^:
-/// Logically AND ... LIKE: <col_name> contains the specified string"). Conditions the mock
-/// cannot evaluate offline (`javascript:` values, date comparisons, ORDERBY) are ignored:
-/// they do not narrow the answer.
-#[derive(Debug)]
-enum SnowCond {
-    Eq(String, String),
-    Ne(String, String),
-    In(String, Vec<String>),
-    Empty(String, bool),
-    Like(String, String),
-    Starts(String, String),
-}
-
-fn parse_encoded_query(q: &str) -> Vec<SnowCond> {
-    let mut out = Vec::new();
-    // ^OR / ^NQ make a disjunction: the mock does not narrow such queries at all.
-    if q.contains("^OR") || q.contains("^NQ") {
-        return out;
-    }
-    for part in q.split('^') {
-        if part.starts_with("ORDERBY") || part.contains("javascript:") || part.is_empty() {
-            continue;
-        }
-        let ident_end = part
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
-            .unwrap_or(part.len());
-        let (field, rest) = part.split_at(ident_end);
-        let field = field.to_string();
-        let cond = if let Some(v) = rest.strip_prefix("!=") {
-            SnowCond::Ne(field, v.to_string())
-        } else if let Some(v) = rest.strip_prefix('=') {
-            SnowCond::Eq(field, v.to_string())
-        } else if rest.is_empty() {
-            // `fieldISEMPTY` etc. are written without separator: split the operator suffix.
-            if let Some(f) = field.strip_suffix("ISNOTEMPTY") {
-                SnowCond::Empty(f.to_string(), false)
-            } else if let Some(f) = field.strip_suffix("ISEMPTY") {
-                SnowCond::Empty(f.to_string(), true)
-            } else {
-                continue;
-            }
-        } else {
-            continue;
-        };
-        out.push(cond);
-    }
-    // `fieldINa,b`, `fieldLIKEx`, `fieldSTARTSWITHx`: the operator is glued to the field.
-    for part in q.split('^') {
-        for (op, make) in [
-            ("NOT IN", None),
-            ("IN", Some(0)),
-            ("LIKE", Some(1)),
-            ("STARTSWITH", Some(2)),
-        ] {
-            if part.contains('=') || part.starts_with("ORDERBY") {
-                break;
-            }
-            if let Some(i) = part.find(op)
-                && i > 0
-                && part[..i]
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
-            {
-                let (field, value) = (part[..i].to_string(), part[i + op.len()..].to_string());
-                match make {
-                    Some(0) => out.push(SnowCond::In(
-                        field,
-                        value.split(',').map(str::to_string).collect(),
-                    )),
-                    Some(1) => out.push(SnowCond::Like(field, value)),
-                    Some(2) => out.push(SnowCond::Starts(field, value)),
-                    _ => {}
-                }
-                break;
-            }
-        }
-    }
-    out
-}
-
-impl SnowCond {
-    fn matches(&self, record: &Value) -> bool {
-        let get = |f: &str| -> String {
-            match record.get(f) {
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Null) | None => String::new(),
-                // Reference fields: {link, value}.
-                Some(Value::Object(o)) => o
-                    .get("value")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
-                Some(other) => other.to_string(),
-            }
-        };
-        match self {
-            SnowCond::Eq(f, v) => get(f) == *v,
-            SnowCond::Ne(f, v) => get(f) != *v,
-            SnowCond::In(f, vs) => vs.contains(&get(f)),
-            SnowCond::Empty(f, empty) => get(f).is_empty() == *empty,
-            SnowCond::Like(f, v) => get(f).to_lowercase().contains(&v.to_lowercase()),
-            SnowCond::Starts(f, v) => get(f).to_lowercase().starts_with(&v.to_lowercase()),
-        }
-    }
 }
 
 /// One JQL clause the mock evaluates: `project|key|labels|status|statusCategory` with `=`,

@@ -6,7 +6,7 @@ use soarc_lang::wdl::{Expr, Template};
 
 use super::actions::text;
 use super::graph::invalid_template;
-use super::{Interp, Outcome, get_ci};
+use super::{Interp, Outcome, get_ci, object};
 use crate::mocks::{CallInfo, MockResponse};
 use crate::services;
 use crate::trace::{ActionStatus, CallKind, CallTrace, ErrorInfo, RunStatus, SECURED};
@@ -228,9 +228,9 @@ impl Interp<'_> {
     }
 
     pub(crate) fn http_action(&mut self, name: &str, action: &Value) -> Outcome {
-        let raw = action.get("inputs").cloned().unwrap_or(Value::Null);
-        let reads = self.reads_secured(&raw);
-        let inputs = match self.eval_json(&raw) {
+        let raw = action.get("inputs").unwrap_or(&Value::Null);
+        let reads = self.reads_secured(raw);
+        let inputs = match self.eval_json(raw) {
             Ok(v) => v,
             Err(e) => {
                 let mut o = invalid_template(name, "inputs", e);
@@ -273,9 +273,9 @@ impl Interp<'_> {
     }
 
     pub(crate) fn connector_action(&mut self, name: &str, kind: &str, action: &Value) -> Outcome {
-        let raw = action.get("inputs").cloned().unwrap_or(Value::Null);
-        let reads = self.reads_secured(&raw);
-        let inputs = match self.eval_json(&raw) {
+        let raw = action.get("inputs").unwrap_or(&Value::Null);
+        let reads = self.reads_secured(raw);
+        let inputs = match self.eval_json(raw) {
             Ok(v) => v,
             Err(e) => {
                 let mut o = invalid_template(name, "inputs", e);
@@ -473,16 +473,20 @@ impl Interp<'_> {
             o.attempts = attempts;
             return o;
         }
-        let outputs = json!({
-            "statusCode": resp.status,
-            "headers": resp.headers,
-            "body": resp.body,
-        });
+        let detail = if resp.status >= 400 {
+            error_detail(&resp.body)
+        } else {
+            String::new()
+        };
+        let outputs = object([
+            ("statusCode", Value::from(resp.status)),
+            ("headers", Value::Object(resp.headers.into_iter().collect())),
+            ("body", resp.body),
+        ]);
         let code = status_name(resp.status);
         // A status of 400 or more fails the action once retries are spent (Learn's result()
         // example: a 404 answer has status "Failed" [EEH]).
         if resp.status >= 400 {
-            let detail = error_detail(&resp.body);
             let target = if req.hide_uri {
                 "the request".to_string()
             } else {
