@@ -87,6 +87,7 @@ pub fn run(
         depth: 0,
         sequence: Cell::new(0),
         run_index: 0,
+        pending: Vec::new(),
     };
     let (name, trigger, record) = interp.trigger_record(def)?;
     let bodies = match trigger.get("splitOn").and_then(Value::as_str) {
@@ -99,12 +100,19 @@ pub fn run(
             }
         }
     };
-    let mut traces = Vec::with_capacity(bodies.len());
+    let count = bodies.len();
+    let mut traces = Vec::with_capacity(count);
+    let mut record = Some(record);
     for (i, body) in bodies.into_iter().enumerate() {
         if i > 0 {
             interp.reset(now, i);
         }
-        let mut record = record.clone();
+        // The last run takes the record itself; earlier ones a copy.
+        let mut record = if i + 1 == count {
+            record.take().expect("kept for the last run")
+        } else {
+            record.clone().expect("kept for the last run")
+        };
         if let Some(body) = body {
             record["outputs"]["body"] = body;
         }
@@ -253,6 +261,9 @@ pub(crate) struct Interp<'o> {
     depth: usize,
     /// [`Env::next_sequence`]: makes `guid()` and `rand()` deterministic.
     sequence: Cell<u64>,
+    /// Records whose inputs/outputs (when not masked) go into the trace entry `slot` at
+    /// the end of the run: (slot, take inputs, take outputs, record).
+    pending: Vec<(usize, bool, bool, Rc<Value>)>,
     /// Which run of a `splitOn` trigger this is (0 for the first or only run): part of the
     /// run id.
     run_index: usize,
@@ -468,6 +479,7 @@ impl Interp<'_> {
                 }),
             ),
         };
+        self.finish_trace();
         RunTrace {
             status,
             error,
@@ -478,6 +490,28 @@ impl Interp<'_> {
                 .map(|(k, v)| (k, v.value))
                 .collect(),
             end_time: time::format(self.now),
+        }
+    }
+
+    /// Moves each record's inputs and outputs into its trace entry (those not masked): once
+    /// the run's records are dropped, each record is held only here and is moved, not
+    /// copied.
+    fn finish_trace(&mut self) {
+        self.records.clear();
+        self.results.clear();
+        for (slot, inputs, outputs, record) in std::mem::take(&mut self.pending) {
+            let mut record = match Rc::try_unwrap(record) {
+                Ok(Value::Object(m)) => m,
+                Ok(_) => continue,
+                Err(shared) => shared.as_object().cloned().unwrap_or_default(),
+            };
+            let entry = &mut self.actions[slot];
+            if inputs {
+                entry.inputs = record.remove("inputs").unwrap_or(Value::Null);
+            }
+            if outputs {
+                entry.outputs = record.remove("outputs").unwrap_or(Value::Null);
+            }
         }
     }
 
@@ -679,16 +713,12 @@ impl Interp<'_> {
         if hide_outputs || secure.0 {
             self.secured.insert(lname.clone());
         }
-        let mask = |v: &Value, hide: bool| {
-            if hide && !v.is_null() {
-                Value::String(SECURED.into())
-            } else {
-                v.clone()
-            }
-        };
+        // The trace's inputs and outputs are taken from the record when the run ends
+        // (`finish_trace`), so they are not copied while expressions may still read them.
+        let masked = |v: &Value, hide: bool| (hide && !v.is_null()).then(|| SECURED.into());
         let (trace_inputs, trace_outputs) = (
-            mask(&outcome.inputs, hide_inputs),
-            mask(&outcome.outputs, hide_outputs),
+            masked(&outcome.inputs, hide_inputs),
+            masked(&outcome.outputs, hide_outputs),
         );
         // Built field by field: `json!` would copy the inputs and outputs once more.
         let mut record = Map::with_capacity(8);
@@ -720,12 +750,18 @@ impl Interp<'_> {
             } else {
                 outcome.attempts
             },
-            inputs: trace_inputs,
-            outputs: trace_outputs,
+            inputs: trace_inputs.clone().unwrap_or(Value::Null),
+            outputs: trace_outputs.clone().unwrap_or(Value::Null),
             error: outcome.error,
             depth: self.actions[slot].depth,
         };
         let record = Rc::new(Value::Object(record));
+        self.pending.push((
+            slot,
+            trace_inputs.is_none(),
+            trace_outputs.is_none(),
+            Rc::clone(&record),
+        ));
         self.records.insert(lname, Rc::clone(&record));
         record
     }
