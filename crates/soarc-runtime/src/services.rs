@@ -101,7 +101,39 @@ pub const OPERATIONS: &[(&str, &str)] = &[
     ),
     (
         "office365.send_email",
-        "Office 365 connector POST /v2/Mail: 200",
+        "Office 365 Outlook connector POST /v2/Mail (Send an email (V2)): 200",
+    ),
+    (
+        "sentinel.add_labels_legacy",
+        "legacy Sentinel connector PUT /Case/{subscription}/{workspace}/{resourceGroup}/{kind}/{id}/AddLabels: 200, the labels added to the incident",
+    ),
+    (
+        "azuread.update_user",
+        "Microsoft Graph / Azure AD connector PATCH /v1.0/users/{id} (Update user, e.g. accountEnabled: false): 204",
+    ),
+    (
+        "azuread.list_group_members",
+        "Microsoft Graph / Azure AD connector GET /v1.0/groups/{id}/members: 200 {value: []}",
+    ),
+    (
+        "azuread.get_token",
+        "POST https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token (client credentials): 200 {token_type: Bearer, expires_in, access_token}",
+    ),
+    (
+        "loganalytics.query",
+        "Azure Monitor Logs connector POST /queryData (Run query and list results): 200 {value: []}; Log Analytics API GET|POST https://api.loganalytics.io/v1/workspaces/{id}/query: 200 {tables: [PrimaryResult, no rows]}",
+    ),
+    (
+        "teams.post_message",
+        "Teams connector POST .../teams/{team}/channels/{channel}/messages: 201 {id, messageType: message, ...}",
+    ),
+    (
+        "wdatp.isolate_machine",
+        "Defender for Endpoint connector POST /api/machines/{id}/isolate (and HTTP to api.securitycenter.windows.com): 201 a machine action {id, type: Isolate, status: Pending}",
+    ),
+    (
+        "wdatp.submit_indicator",
+        "Defender for Endpoint POST /api/indicators (connector or HTTP): 200 the indicator with an id",
     ),
 ];
 
@@ -173,11 +205,29 @@ pub fn recognize(
         if lpath.starts_with("/secrets/") && lpath.ends_with("/value") && m == "GET" {
             return Some("keyvault.get_secret");
         }
-        if (conn.contains("office365") || conn.contains("outlook"))
-            && lpath.ends_with("/mail")
+        // "Send an email (V2)" is `POST /v2/Mail` whatever the `$connections` key is called
+        // (office365, office365-1, outlook...): https://learn.microsoft.com/connectors/office365/#send-an-email-(v2)
+        if (lpath == "/v2/mail"
+            || (conn.contains("office365") || conn.contains("outlook")) && lpath.ends_with("/mail"))
             && m == "POST"
         {
             return Some("office365.send_email");
+        }
+        if lpath.starts_with("/case/") && lpath.ends_with("/addlabels") && m == "PUT" {
+            return Some("sentinel.add_labels_legacy");
+        }
+        if lpath == "/querydata" && m == "POST" {
+            return Some("loganalytics.query");
+        }
+        if lpath.contains("/teams/")
+            && lpath.contains("/channels/")
+            && lpath.ends_with("/messages")
+            && m == "POST"
+        {
+            return Some("teams.post_message");
+        }
+        if let Some(op) = graph_or_mde(&lpath, &m) {
+            return Some(op);
         }
         return None;
     }
@@ -194,7 +244,35 @@ pub fn recognize(
     if host.ends_with(".webhook.office.com") && m == "POST" {
         return Some("teams.post_webhook");
     }
+    if host == "graph.microsoft.com"
+        || host.ends_with("securitycenter.windows.com")
+        || host.ends_with("securitycenter.microsoft.com")
+    {
+        return graph_or_mde(&lpath, &m);
+    }
+    if host == "login.microsoftonline.com" && lpath.ends_with("/oauth2/v2.0/token") && m == "POST" {
+        return Some("azuread.get_token");
+    }
+    if host == "api.loganalytics.io"
+        && lpath.starts_with("/v1/workspaces/")
+        && lpath.ends_with("/query")
+    {
+        return Some("loganalytics.query");
+    }
     None
+}
+
+/// Microsoft Graph user and group calls and Defender for Endpoint calls, through a
+/// connector (azuread, wdatp) or Http: the paths are the same.
+fn graph_or_mde(lpath: &str, m: &str) -> Option<&'static str> {
+    let parts: Vec<&str> = lpath.trim_matches('/').split('/').collect();
+    Some(match (m, parts.as_slice()) {
+        ("PATCH", ["v1.0" | "beta", "users", _]) => "azuread.update_user",
+        ("GET", ["v1.0" | "beta", "groups", _, "members"]) => "azuread.list_group_members",
+        ("POST", ["api", "machines", _, "isolate"]) => "wdatp.isolate_machine",
+        ("POST", ["api", "indicators"]) => "wdatp.submit_indicator",
+        _ => return None,
+    })
 }
 
 /// The message when no mock answers a request: names it and says how to mock it.
@@ -373,8 +451,122 @@ impl ServiceState {
             "keyvault.get_secret" => self.secret(&path),
             "teams.post_webhook" => MockResponse::json(200, json!("1")),
             "office365.send_email" => MockResponse::status(200),
+            "sentinel.add_labels_legacy" => self.sentinel_add_labels(info.body),
+            // Graph "Update user": "If successful, this method returns a 204 No Content
+            // response code" (https://learn.microsoft.com/graph/api/user-update).
+            "azuread.update_user" => MockResponse::status(204),
+            // Graph "List group members": 200 and "a collection of directoryObject
+            // objects" under `value` (https://learn.microsoft.com/graph/api/group-list-members);
+            // the mock group is empty.
+            "azuread.list_group_members" => MockResponse::json(200, json!({"value": []})),
+            // Client credentials grant: "A successful token response looks like:
+            // {token_type: Bearer, expires_in: 3599, access_token: ...}"
+            // (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow).
+            "azuread.get_token" => MockResponse::json(
+                200,
+                json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": "mock-access-token"}),
+            ),
+            // Azure Monitor Logs connector "Run query and list results": body `value`, the
+            // rows (https://learn.microsoft.com/connectors/azuremonitorlogs/); the Log
+            // Analytics query API answers `tables` with columns and rows
+            // (https://learn.microsoft.com/azure/azure-monitor/logs/api/response-format).
+            // The mock workspace has no matching rows.
+            "loganalytics.query" if info.kind == CallKind::Connector => {
+                MockResponse::json(200, json!({"value": []}))
+            }
+            "loganalytics.query" => MockResponse::json(
+                200,
+                json!({"tables": [{"name": "PrimaryResult", "columns": [], "rows": []}]}),
+            ),
+            // Teams "Post message in a chat or channel": the posted message
+            // (https://learn.microsoft.com/connectors/teams/#post-message-in-a-chat-or-channel).
+            "teams.post_message" => {
+                let n = self.next_id();
+                MockResponse::json(
+                    201,
+                    json!({"id": format!("{}", 1_700_000_000_000_u64 + n as u64), "messageType": "message", "body": info.body.get("body").cloned().unwrap_or(Value::Null)}),
+                )
+            }
+            // Defender for Endpoint "Isolate machine": "If successful, this method returns
+            // 201 - Created response code and Machine Action in the response body"
+            // (https://learn.microsoft.com/defender-endpoint/api/isolate-machine).
+            "wdatp.isolate_machine" => {
+                let n = self.next_id();
+                let machine = path
+                    .trim_matches('/')
+                    .split('/')
+                    .nth(2)
+                    .unwrap_or("")
+                    .to_string();
+                MockResponse::json(
+                    201,
+                    json!({
+                        "id": format!("{:08x}-0000-4000-8000-{:012x}", n, n),
+                        "type": "Isolate",
+                        "status": "Pending",
+                        "machineId": machine,
+                        "requestorComment": info.body.get("Comment").cloned().unwrap_or(Value::Null),
+                    }),
+                )
+            }
+            // "Submit or Update Indicator": "If successful, this method returns 200 - OK
+            // response code and the created / updated Indicator entity"
+            // (https://learn.microsoft.com/defender-endpoint/api/post-ti-indicator).
+            "wdatp.submit_indicator" => {
+                let n = self.next_id();
+                let mut indicator = info.body.as_object().cloned().unwrap_or_default();
+                indicator.insert("id".into(), json!(format!("{}", 100 + n)));
+                MockResponse::json(200, Value::Object(indicator))
+            }
             _ => return None,
         })
+    }
+
+    /// Stores what a user mock's answer to a create (`servicenow.create_*`,
+    /// `jira.create_issue`) made, as the service would hold it: the request's fields with
+    /// the answer's identifiers (ServiceNow `result`: sys_id, number...; Jira: id, key,
+    /// self). Other operations and failed answers change nothing.
+    pub fn remember_created(&mut self, info: &CallInfo<'_>, resp: &MockResponse) {
+        if resp.timeout || !(200..300).contains(&resp.status) {
+            return;
+        }
+        match info.operation {
+            Some("servicenow.create_incident" | "servicenow.create_record") => {
+                let lpath = path_of(info.uri).to_ascii_lowercase();
+                let table = table_rest(&lpath).unwrap_or("incident").to_string();
+                let mut record = info.body.as_object().cloned().unwrap_or_default();
+                if let Some(result) = resp.body.get("result").and_then(Value::as_object) {
+                    for (k, v) in result {
+                        record.insert(k.clone(), v.clone());
+                    }
+                }
+                if record.contains_key("sys_id") {
+                    self.records
+                        .entry(table)
+                        .or_default()
+                        .push(Value::Object(record));
+                }
+            }
+            Some("jira.create_issue") => {
+                let Some(key) = resp.body.get("key").and_then(Value::as_str) else {
+                    return;
+                };
+                let mut fields = info.body.get("fields").cloned().unwrap_or(json!({}));
+                if let Value::Object(f) = &mut fields {
+                    f.entry("status").or_insert(
+                        json!({"name": "To Do", "statusCategory": {"key": "new", "name": "To Do"}}),
+                    );
+                    f.entry("labels").or_insert(json!([]));
+                }
+                self.issues.push(json!({
+                    "id": resp.body.get("id").cloned().unwrap_or(Value::Null),
+                    "key": key,
+                    "self": resp.body.get("self").cloned().unwrap_or(Value::Null),
+                    "fields": fields,
+                }));
+            }
+            _ => {}
+        }
     }
 
     fn next_id(&mut self) -> usize {
@@ -741,6 +933,40 @@ impl ServiceState {
                     if !labels.iter().any(|l| l.get("labelName") == Some(tag)) {
                         labels.push(json!({"labelName": tag, "labelType": "User"}));
                     }
+                }
+            }
+        }
+        MockResponse::json(200, incident.clone())
+    }
+
+    /// The legacy connector's "Add labels to incident" (`PUT /Case/.../AddLabels`, body a
+    /// list of label names or `[{"label": name}]`): the labels join the incident's.
+    fn sentinel_add_labels(&mut self, body: &Value) -> MockResponse {
+        let name = samples::INCIDENT_ID.to_string();
+        if self.incident_deleted {
+            return Self::not_found(&name);
+        }
+        let names: Vec<Value> = match body {
+            Value::Array(items) => items
+                .iter()
+                .filter_map(|l| match l {
+                    Value::String(_) => Some(l.clone()),
+                    other => other
+                        .get("label")
+                        .or_else(|| other.get("Label"))
+                        .or_else(|| other.get("labelName"))
+                        .cloned(),
+                })
+                .collect(),
+            Value::String(_) => vec![body.clone()],
+            _ => Vec::new(),
+        };
+        let incident = self.incident(&name);
+        let props = incident["properties"].as_object_mut().expect("object");
+        if let Value::Array(labels) = props.entry("labels").or_insert(json!([])) {
+            for n in names {
+                if !labels.iter().any(|l| l.get("labelName") == Some(&n)) {
+                    labels.push(json!({"labelName": n, "labelType": "User"}));
                 }
             }
         }

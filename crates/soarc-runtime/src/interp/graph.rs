@@ -190,6 +190,7 @@ impl Interp<'_> {
                 self.depth += 1;
                 let o = self.simple_action(name, &kind, action);
                 self.depth -= 1;
+                self.taint(name, &kind, action);
                 o
             }
         };

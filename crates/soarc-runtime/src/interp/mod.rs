@@ -76,6 +76,8 @@ pub fn run(
         untils: Vec::new(),
         results: HashMap::new(),
         secured: HashSet::new(),
+        secrets: HashSet::new(),
+        secret_vars: HashSet::new(),
         now,
         actions: Vec::new(),
         calls: Vec::new(),
@@ -245,6 +247,10 @@ pub(crate) struct Interp<'o> {
     results: HashMap<String, Vec<Rc<Value>>>,
     /// Lower-case names of actions whose outputs (or inputs) are hidden by `secureData`.
     secured: HashSet<String>,
+    /// Lower-case names of actions whose outputs hold a secret, and of variables holding
+    /// one (see [`Interp::reads_secret`]).
+    secrets: HashSet<String>,
+    secret_vars: HashSet<String>,
     /// The virtual clock.
     now: Millis,
     actions: Vec<ActionTrace>,
@@ -524,6 +530,8 @@ impl Interp<'_> {
         self.untils.clear();
         self.results.clear();
         self.secured.clear();
+        self.secrets.clear();
+        self.secret_vars.clear();
         self.now = now;
         self.end = None;
         self.responded = false;
@@ -632,17 +640,39 @@ impl Interp<'_> {
         if self.secured.is_empty() && self.plan.secure_params.is_empty() {
             return false;
         }
+        self.reads(v, false)
+    }
+
+    /// Whether `v` (unevaluated) reads a secret: a secure parameter, a Key Vault secret, or
+    /// a data action or variable made from one. `secureData` only hides values in run
+    /// history; it does not change the values passed on ([SEC]: "Secures inputs in run
+    /// history", "Secures outputs in run history"; the value still reaches the actions that
+    /// use it), so a Jira key in the secured outputs of an authenticated call is sent in a
+    /// later comment as it is. What soarc keeps masked even in the calls it hands to
+    /// `soarc test` (`plain_uri`, `plain_body`) are secrets only: their values never appear
+    /// in a message.
+    pub(crate) fn reads_secret(&self, v: &Value) -> bool {
+        if self.secrets.is_empty()
+            && self.secret_vars.is_empty()
+            && self.plan.secure_params.is_empty()
+        {
+            return false;
+        }
+        self.reads(v, true)
+    }
+
+    fn reads(&self, v: &Value, secret: bool) -> bool {
         match v {
-            Value::String(s) => self.str_reads_secured(s),
-            Value::Array(a) => a.iter().any(|x| self.reads_secured(x)),
+            Value::String(s) => self.str_reads(s, secret),
+            Value::Array(a) => a.iter().any(|x| self.reads(x, secret)),
             Value::Object(m) => m
                 .iter()
-                .any(|(k, x)| self.str_reads_secured(k) || self.reads_secured(x)),
+                .any(|(k, x)| self.str_reads(k, secret) || self.reads(x, secret)),
             _ => false,
         }
     }
 
-    fn str_reads_secured(&self, s: &str) -> bool {
+    fn str_reads(&self, s: &str, secret: bool) -> bool {
         if !s.contains('@') {
             return false;
         }
@@ -657,10 +687,11 @@ impl Interp<'_> {
                 Err(_) => return false,
             },
         };
-        t.exprs().iter().any(|e| self.expr_reads_secured(e))
+        t.exprs().iter().any(|e| self.expr_reads(e, secret))
     }
 
-    fn expr_reads_secured(&self, e: &Expr) -> bool {
+    fn expr_reads(&self, e: &Expr, secret: bool) -> bool {
+        let actions = if secret { &self.secrets } else { &self.secured };
         let mut found = false;
         e.walk(&mut |node| {
             if let Expr::Call { name, args } = node
@@ -669,14 +700,45 @@ impl Interp<'_> {
                 let n = name.to_ascii_lowercase();
                 let arg = arg.to_ascii_lowercase();
                 if matches!(n.as_str(), "body" | "outputs" | "actions" | "result")
-                    && self.secured.contains(&arg)
+                    && actions.contains(&arg)
                     || n == "parameters" && self.plan.secure_params.contains(&arg)
+                    || secret && n == "variables" && self.secret_vars.contains(&arg)
                 {
                     found = true;
                 }
             }
         });
         found
+    }
+
+    /// Marks what an action made from a secret as secret too (see
+    /// [`Interp::reads_secret`]): a data action's outputs, a variable it sets. Outbound
+    /// calls are not marked for reading one (a service does not answer with the
+    /// credential it was sent), except a Key Vault "Get secret", whose answer is the
+    /// secret.
+    fn taint(&mut self, name: &str, kind: &str, action: &Value) {
+        let lkind = kind.to_ascii_lowercase();
+        if matches!(
+            lkind.as_str(),
+            "http" | "apiconnection" | "apiconnectionwebhook" | "httpwebhook"
+        ) {
+            return;
+        }
+        let Some(inputs) = action.get("inputs") else {
+            return;
+        };
+        if !self.reads_secret(inputs) {
+            return;
+        }
+        if lkind.ends_with("variable") {
+            let var = get_ci(inputs, "name")
+                .or_else(|| inputs.pointer("/variables/0/name"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            self.secret_vars.insert(var.to_ascii_lowercase());
+        } else {
+            self.secrets.insert(name.to_ascii_lowercase());
+        }
     }
 
     /// Records a finished (or skipped) action: the trace entry and the record expressions
