@@ -112,6 +112,10 @@ pub const OPERATIONS: &[(&str, &str)] = &[
         "Microsoft Graph / Azure AD connector PATCH /v1.0/users/{id} (Update user, e.g. accountEnabled: false): 204",
     ),
     (
+        "azuread.revoke_sessions",
+        "Microsoft Graph POST /v1.0/users/{id}/revokeSignInSessions: 200 {value: true}",
+    ),
+    (
         "azuread.list_group_members",
         "Microsoft Graph / Azure AD connector GET /v1.0/groups/{id}/members: 200 {value: []}",
     ),
@@ -268,6 +272,9 @@ fn graph_or_mde(lpath: &str, m: &str) -> Option<&'static str> {
     let parts: Vec<&str> = lpath.trim_matches('/').split('/').collect();
     Some(match (m, parts.as_slice()) {
         ("PATCH", ["v1.0" | "beta", "users", _]) => "azuread.update_user",
+        ("POST", ["v1.0" | "beta", "users", _, "revokesigninsessions"]) => {
+            "azuread.revoke_sessions"
+        }
         ("GET", ["v1.0" | "beta", "groups", _, "members"]) => "azuread.list_group_members",
         ("POST", ["api", "machines", _, "isolate"]) => "wdatp.isolate_machine",
         ("POST", ["api", "indicators"]) => "wdatp.submit_indicator",
@@ -455,6 +462,13 @@ impl ServiceState {
             // Graph "Update user": "If successful, this method returns a 204 No Content
             // response code" (https://learn.microsoft.com/graph/api/user-update).
             "azuread.update_user" => MockResponse::status(204),
+            // Graph "user: revokeSignInSessions": "If successful, this method returns a 200
+            // OK response code" with `value: true`
+            // (https://learn.microsoft.com/graph/api/user-revokesigninsessions).
+            "azuread.revoke_sessions" => MockResponse::json(
+                200,
+                json!({"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Edm.Boolean", "value": true}),
+            ),
             // Graph "List group members": 200 and "a collection of directoryObject
             // objects" under `value` (https://learn.microsoft.com/graph/api/group-list-members);
             // the mock group is empty.
