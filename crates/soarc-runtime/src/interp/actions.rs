@@ -679,7 +679,7 @@ fn parse_json(inputs: Value) -> Outcome {
         o.outputs = json!({"errors": errors});
         return o;
     }
-    Outcome::ok(inputs, object([("body", Value::from(content))]))
+    Outcome::ok(inputs, object([("body", content)]))
 }
 
 fn validate(v: &Value, schema: &Value, at: &str, errors: &mut Vec<String>) {
