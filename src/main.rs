@@ -287,17 +287,45 @@ fn main() -> ExitCode {
                 generic_mocks,
             };
             match simulate(&args) {
-                Ok(trace) => {
-                    let text = match format {
-                        RunFormat::Json => {
-                            serde_json::to_string_pretty(&trace).expect("serialisable") + "\n"
+                // One run (the usual case): the run's object. A `splitOn` trigger that
+                // starts several runs, or none: `{"runs": [...]}`, one object per run in
+                // item order.
+                Ok(runs) => {
+                    let text = match (format, runs.as_slice()) {
+                        (RunFormat::Json, [trace]) => {
+                            serde_json::to_string_pretty(trace).expect("serialisable") + "\n"
                         }
-                        RunFormat::Human => soarc_runtime::render::human(&trace),
+                        (RunFormat::Json, _) => {
+                            serde_json::to_string_pretty(&serde_json::json!({ "runs": runs }))
+                                .expect("serialisable")
+                                + "\n"
+                        }
+                        (RunFormat::Human, [trace]) => soarc_runtime::render::human(trace),
+                        (RunFormat::Human, []) => {
+                            "The trigger's splitOn array is empty: no run started.\n".to_string()
+                        }
+                        (RunFormat::Human, _) => runs
+                            .iter()
+                            .enumerate()
+                            .map(|(i, trace)| {
+                                format!(
+                                    "run {} of {} (splitOn item {i})\n{}",
+                                    i + 1,
+                                    runs.len(),
+                                    soarc_runtime::render::human(trace)
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                            .join("\n"),
                     };
                     let _ = std::io::stdout().lock().write_all(text.as_bytes());
-                    match trace.status {
-                        RunStatus::Succeeded | RunStatus::Skipped => ExitCode::SUCCESS,
-                        RunStatus::Failed | RunStatus::Cancelled => ExitCode::from(1),
+                    if runs
+                        .iter()
+                        .any(|t| matches!(t.status, RunStatus::Failed | RunStatus::Cancelled))
+                    {
+                        ExitCode::from(1)
+                    } else {
+                        ExitCode::SUCCESS
                     }
                 }
                 Err(message) => {
@@ -370,8 +398,9 @@ fn read_json(path: &Path) -> Result<serde_json::Value, String> {
         .map_err(|e| format!("{} is not valid JSON: {e}", path.display()))
 }
 
-/// Reads the files of `soarc run` and runs the workflow.
-fn simulate(args: &RunArgs) -> Result<soarc_runtime::RunTrace, String> {
+/// Reads the files of `soarc run` and runs the workflow: the runs its trigger starts (one,
+/// or one per `splitOn` item).
+fn simulate(args: &RunArgs) -> Result<Vec<soarc_runtime::RunTrace>, String> {
     use soarc_runtime::{Mocks, RunOptions, Sample, SampleKind, TriggerInput};
     let document = read_json(&args.workflow)?;
     let params_file = args.parameters.as_deref().map(read_json).transpose()?;
@@ -421,7 +450,8 @@ fn simulate(args: &RunArgs) -> Result<soarc_runtime::RunTrace, String> {
         parameters,
         generic_mocks: args.generic_mocks,
     };
-    soarc_runtime::run_workflow(&workflow, &options)
+    soarc_runtime::Prepared::new(&workflow)
+        .runs(&options)
         .map_err(|e| format!("{}: {e}", args.workflow.display()))
 }
 

@@ -37,6 +37,7 @@ pub mod options;
 pub mod render;
 pub mod samples;
 pub mod services;
+mod snow_query;
 pub mod time;
 pub mod trace;
 
@@ -95,11 +96,61 @@ pub fn load_workflow(
 
 /// Runs one run of the workflow `definition` (a bare workflow definition) with `options`.
 /// Parameter values come from `options.parameters`, then the definition's defaults.
+/// To run the same definition many times, [`Prepared`] parses its expressions once.
 pub fn run(definition: &Value, options: &RunOptions) -> Result<RunTrace, LoadError> {
-    interp::run(definition, &IndexMap::new(), options)
+    let plan = interp::plan::Plan::new(definition);
+    interp::run(definition, &plan, &IndexMap::new(), options).map(|runs| first_run(runs, options))
+}
+
+/// The first run of a trigger's runs; when a `splitOn` trigger starts none (an empty
+/// array), a Skipped "run" with no action, as for a trigger whose conditions are false.
+fn first_run(runs: Vec<RunTrace>, options: &RunOptions) -> RunTrace {
+    runs.into_iter().next().unwrap_or_else(|| RunTrace {
+        status: RunStatus::Skipped,
+        error: None,
+        actions: Vec::new(),
+        calls: Vec::new(),
+        variables: IndexMap::new(),
+        end_time: options
+            .now
+            .clone()
+            .unwrap_or_else(|| DEFAULT_NOW.to_string()),
+    })
 }
 
 /// Runs one run of a loaded [`Workflow`]; `options.parameters` override its parameters.
 pub fn run_workflow(workflow: &Workflow, options: &RunOptions) -> Result<RunTrace, LoadError> {
-    interp::run(&workflow.definition, &workflow.parameters, options)
+    Prepared::new(workflow).run(options)
+}
+
+/// A workflow ready to run many times: every expression of its definition parsed once
+/// (the same runs as [`run_workflow`], without parsing again on each run).
+pub struct Prepared<'w> {
+    definition: &'w Value,
+    parameters: &'w IndexMap<String, Value>,
+    plan: interp::plan::Plan,
+}
+
+impl<'w> Prepared<'w> {
+    /// Parses the expressions of `workflow`'s definition (linear in its size).
+    pub fn new(workflow: &'w Workflow) -> Prepared<'w> {
+        Prepared {
+            definition: &workflow.definition,
+            parameters: &workflow.parameters,
+            plan: interp::plan::Plan::new(&workflow.definition),
+        }
+    }
+
+    /// One run; see [`run_workflow`]. A `splitOn` trigger's first run (see
+    /// [`Prepared::runs`]).
+    pub fn run(&self, options: &RunOptions) -> Result<RunTrace, LoadError> {
+        self.runs(options).map(|runs| first_run(runs, options))
+    }
+
+    /// Every run the trigger starts: one, or with `splitOn` one per item of the array, in
+    /// item order, sharing the built-in services and the mocks' answer counters (none for
+    /// an empty array). `soarc run` prints them all.
+    pub fn runs(&self, options: &RunOptions) -> Result<Vec<RunTrace>, LoadError> {
+        interp::run(self.definition, &self.plan, self.parameters, options)
+    }
 }

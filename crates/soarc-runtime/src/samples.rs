@@ -10,6 +10,8 @@
 //! used by these flows aren't identical"; incident resource properties:
 //! <https://learn.microsoft.com/rest/api/securityinsights/incidents/get>).
 
+use std::sync::OnceLock;
+
 use serde_json::{Map, Value, json};
 
 use crate::LoadError;
@@ -46,10 +48,18 @@ fn alert_rule_id(guid: &str) -> String {
 
 /// The sample payload of `kind`, before overrides.
 pub fn payload(kind: SampleKind) -> Value {
+    payload_ref(kind).clone()
+}
+
+/// The sample payload of `kind`, built once per process (every run starts from a copy).
+pub fn payload_ref(kind: SampleKind) -> &'static Value {
+    static INCIDENT: OnceLock<Value> = OnceLock::new();
+    static ALERT: OnceLock<Value> = OnceLock::new();
+    static ENTITY: OnceLock<Value> = OnceLock::new();
     match kind {
-        SampleKind::Incident => incident(),
-        SampleKind::Alert => alert(),
-        SampleKind::Entity => entity(),
+        SampleKind::Incident => INCIDENT.get_or_init(incident),
+        SampleKind::Alert => ALERT.get_or_init(alert),
+        SampleKind::Entity => ENTITY.get_or_init(entity),
     }
 }
 

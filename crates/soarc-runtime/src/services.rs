@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 
 use crate::mocks::{CallInfo, MockData, MockResponse};
 use crate::samples;
+use crate::snow_query::Query;
 use crate::trace::CallKind;
 
 /// Every operation the built-in mocks recognise and answer, with what they answer.
@@ -100,7 +101,43 @@ pub const OPERATIONS: &[(&str, &str)] = &[
     ),
     (
         "office365.send_email",
-        "Office 365 connector POST /v2/Mail: 200",
+        "Office 365 Outlook connector POST /v2/Mail (Send an email (V2)): 200",
+    ),
+    (
+        "sentinel.add_labels_legacy",
+        "legacy Sentinel connector PUT /Case/{subscription}/{workspace}/{resourceGroup}/{kind}/{id}/AddLabels: 200, the labels added to the incident",
+    ),
+    (
+        "azuread.update_user",
+        "Microsoft Graph / Azure AD connector PATCH /v1.0/users/{id} (Update user, e.g. accountEnabled: false): 204",
+    ),
+    (
+        "azuread.revoke_sessions",
+        "Microsoft Graph POST /v1.0/users/{id}/revokeSignInSessions: 200 {value: true}",
+    ),
+    (
+        "azuread.list_group_members",
+        "Microsoft Graph / Azure AD connector GET /v1.0/groups/{id}/members: 200 {value: []}",
+    ),
+    (
+        "azuread.get_token",
+        "POST https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token (client credentials): 200 {token_type: Bearer, expires_in, access_token}",
+    ),
+    (
+        "loganalytics.query",
+        "Azure Monitor Logs connector POST /queryData (Run query and list results): 200 {value: []}; Log Analytics API GET|POST https://api.loganalytics.io/v1/workspaces/{id}/query: 200 {tables: [PrimaryResult, no rows]}",
+    ),
+    (
+        "teams.post_message",
+        "Teams connector POST .../teams/{team}/channels/{channel}/messages: 201 {id, messageType: message, ...}",
+    ),
+    (
+        "wdatp.isolate_machine",
+        "Defender for Endpoint connector POST /api/machines/{id}/isolate (and HTTP to api.securitycenter.windows.com): 201 a machine action {id, type: Isolate, status: Pending}",
+    ),
+    (
+        "wdatp.submit_indicator",
+        "Defender for Endpoint POST /api/indicators (connector or HTTP): 200 the indicator with an id",
     ),
 ];
 
@@ -172,11 +209,29 @@ pub fn recognize(
         if lpath.starts_with("/secrets/") && lpath.ends_with("/value") && m == "GET" {
             return Some("keyvault.get_secret");
         }
-        if (conn.contains("office365") || conn.contains("outlook"))
-            && lpath.ends_with("/mail")
+        // "Send an email (V2)" is `POST /v2/Mail` whatever the `$connections` key is called
+        // (office365, office365-1, outlook...): https://learn.microsoft.com/connectors/office365/#send-an-email-(v2)
+        if (lpath == "/v2/mail"
+            || (conn.contains("office365") || conn.contains("outlook")) && lpath.ends_with("/mail"))
             && m == "POST"
         {
             return Some("office365.send_email");
+        }
+        if lpath.starts_with("/case/") && lpath.ends_with("/addlabels") && m == "PUT" {
+            return Some("sentinel.add_labels_legacy");
+        }
+        if lpath == "/querydata" && m == "POST" {
+            return Some("loganalytics.query");
+        }
+        if lpath.contains("/teams/")
+            && lpath.contains("/channels/")
+            && lpath.ends_with("/messages")
+            && m == "POST"
+        {
+            return Some("teams.post_message");
+        }
+        if let Some(op) = graph_or_mde(&lpath, &m) {
+            return Some(op);
         }
         return None;
     }
@@ -193,7 +248,38 @@ pub fn recognize(
     if host.ends_with(".webhook.office.com") && m == "POST" {
         return Some("teams.post_webhook");
     }
+    if host == "graph.microsoft.com"
+        || host.ends_with("securitycenter.windows.com")
+        || host.ends_with("securitycenter.microsoft.com")
+    {
+        return graph_or_mde(&lpath, &m);
+    }
+    if host == "login.microsoftonline.com" && lpath.ends_with("/oauth2/v2.0/token") && m == "POST" {
+        return Some("azuread.get_token");
+    }
+    if host == "api.loganalytics.io"
+        && lpath.starts_with("/v1/workspaces/")
+        && lpath.ends_with("/query")
+    {
+        return Some("loganalytics.query");
+    }
     None
+}
+
+/// Microsoft Graph user and group calls and Defender for Endpoint calls, through a
+/// connector (azuread, wdatp) or Http: the paths are the same.
+fn graph_or_mde(lpath: &str, m: &str) -> Option<&'static str> {
+    let parts: Vec<&str> = lpath.trim_matches('/').split('/').collect();
+    Some(match (m, parts.as_slice()) {
+        ("PATCH", ["v1.0" | "beta", "users", _]) => "azuread.update_user",
+        ("POST", ["v1.0" | "beta", "users", _, "revokesigninsessions"]) => {
+            "azuread.revoke_sessions"
+        }
+        ("GET", ["v1.0" | "beta", "groups", _, "members"]) => "azuread.list_group_members",
+        ("POST", ["api", "machines", _, "isolate"]) => "wdatp.isolate_machine",
+        ("POST", ["api", "indicators"]) => "wdatp.submit_indicator",
+        _ => return None,
+    })
 }
 
 /// The message when no mock answers a request: names it and says how to mock it.
@@ -372,8 +458,129 @@ impl ServiceState {
             "keyvault.get_secret" => self.secret(&path),
             "teams.post_webhook" => MockResponse::json(200, json!("1")),
             "office365.send_email" => MockResponse::status(200),
+            "sentinel.add_labels_legacy" => self.sentinel_add_labels(info.body),
+            // Graph "Update user": "If successful, this method returns a 204 No Content
+            // response code" (https://learn.microsoft.com/graph/api/user-update).
+            "azuread.update_user" => MockResponse::status(204),
+            // Graph "user: revokeSignInSessions": "If successful, this method returns a 200
+            // OK response code" with `value: true`
+            // (https://learn.microsoft.com/graph/api/user-revokesigninsessions).
+            "azuread.revoke_sessions" => MockResponse::json(
+                200,
+                json!({"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Edm.Boolean", "value": true}),
+            ),
+            // Graph "List group members": 200 and "a collection of directoryObject
+            // objects" under `value` (https://learn.microsoft.com/graph/api/group-list-members);
+            // the mock group is empty.
+            "azuread.list_group_members" => MockResponse::json(200, json!({"value": []})),
+            // Client credentials grant: "A successful token response looks like:
+            // {token_type: Bearer, expires_in: 3599, access_token: ...}"
+            // (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow).
+            "azuread.get_token" => MockResponse::json(
+                200,
+                json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": "mock-access-token"}),
+            ),
+            // Azure Monitor Logs connector "Run query and list results": body `value`, the
+            // rows (https://learn.microsoft.com/connectors/azuremonitorlogs/); the Log
+            // Analytics query API answers `tables` with columns and rows
+            // (https://learn.microsoft.com/azure/azure-monitor/logs/api/response-format).
+            // The mock workspace has no matching rows.
+            "loganalytics.query" if info.kind == CallKind::Connector => {
+                MockResponse::json(200, json!({"value": []}))
+            }
+            "loganalytics.query" => MockResponse::json(
+                200,
+                json!({"tables": [{"name": "PrimaryResult", "columns": [], "rows": []}]}),
+            ),
+            // Teams "Post message in a chat or channel": the posted message
+            // (https://learn.microsoft.com/connectors/teams/#post-message-in-a-chat-or-channel).
+            "teams.post_message" => {
+                let n = self.next_id();
+                MockResponse::json(
+                    201,
+                    json!({"id": format!("{}", 1_700_000_000_000_u64 + n as u64), "messageType": "message", "body": info.body.get("body").cloned().unwrap_or(Value::Null)}),
+                )
+            }
+            // Defender for Endpoint "Isolate machine": "If successful, this method returns
+            // 201 - Created response code and Machine Action in the response body"
+            // (https://learn.microsoft.com/defender-endpoint/api/isolate-machine).
+            "wdatp.isolate_machine" => {
+                let n = self.next_id();
+                let machine = path
+                    .trim_matches('/')
+                    .split('/')
+                    .nth(2)
+                    .unwrap_or("")
+                    .to_string();
+                MockResponse::json(
+                    201,
+                    json!({
+                        "id": format!("{:08x}-0000-4000-8000-{:012x}", n, n),
+                        "type": "Isolate",
+                        "status": "Pending",
+                        "machineId": machine,
+                        "requestorComment": info.body.get("Comment").cloned().unwrap_or(Value::Null),
+                    }),
+                )
+            }
+            // "Submit or Update Indicator": "If successful, this method returns 200 - OK
+            // response code and the created / updated Indicator entity"
+            // (https://learn.microsoft.com/defender-endpoint/api/post-ti-indicator).
+            "wdatp.submit_indicator" => {
+                let n = self.next_id();
+                let mut indicator = info.body.as_object().cloned().unwrap_or_default();
+                indicator.insert("id".into(), json!(format!("{}", 100 + n)));
+                MockResponse::json(200, Value::Object(indicator))
+            }
             _ => return None,
         })
+    }
+
+    /// Stores what a user mock's answer to a create (`servicenow.create_*`,
+    /// `jira.create_issue`) made, as the service would hold it: the request's fields with
+    /// the answer's identifiers (ServiceNow `result`: sys_id, number...; Jira: id, key,
+    /// self). Other operations and failed answers change nothing.
+    pub fn remember_created(&mut self, info: &CallInfo<'_>, resp: &MockResponse) {
+        if resp.timeout || !(200..300).contains(&resp.status) {
+            return;
+        }
+        match info.operation {
+            Some("servicenow.create_incident" | "servicenow.create_record") => {
+                let lpath = path_of(info.uri).to_ascii_lowercase();
+                let table = table_rest(&lpath).unwrap_or("incident").to_string();
+                let mut record = info.body.as_object().cloned().unwrap_or_default();
+                if let Some(result) = resp.body.get("result").and_then(Value::as_object) {
+                    for (k, v) in result {
+                        record.insert(k.clone(), v.clone());
+                    }
+                }
+                if record.contains_key("sys_id") {
+                    self.records
+                        .entry(table)
+                        .or_default()
+                        .push(Value::Object(record));
+                }
+            }
+            Some("jira.create_issue") => {
+                let Some(key) = resp.body.get("key").and_then(Value::as_str) else {
+                    return;
+                };
+                let mut fields = info.body.get("fields").cloned().unwrap_or(json!({}));
+                if let Value::Object(f) = &mut fields {
+                    f.entry("status").or_insert(
+                        json!({"name": "To Do", "statusCategory": {"key": "new", "name": "To Do"}}),
+                    );
+                    f.entry("labels").or_insert(json!([]));
+                }
+                self.issues.push(json!({
+                    "id": resp.body.get("id").cloned().unwrap_or(Value::Null),
+                    "key": key,
+                    "self": resp.body.get("self").cloned().unwrap_or(Value::Null),
+                    "fields": fields,
+                }));
+            }
+            _ => {}
+        }
     }
 
     fn next_id(&mut self) -> usize {
@@ -419,8 +626,7 @@ impl ServiceState {
     fn snow_query(&mut self, lpath: &str, uri: &str) -> MockResponse {
         let table = table_rest(lpath).unwrap_or("incident").to_string();
         let q = query_params(uri);
-        let query = q.get("sysparm_query").cloned().unwrap_or_default();
-        let conditions = parse_encoded_query(&query);
+        let query = Query::parse(q.get("sysparm_query").map(String::as_str).unwrap_or(""));
         let limit = q
             .get("sysparm_limit")
             .and_then(|s| s.parse::<usize>().ok())
@@ -430,10 +636,8 @@ impl ServiceState {
             .and_then(|s| s.parse::<usize>().ok())
             .unwrap_or(0);
         let all = self.records.get(&table).map(Vec::as_slice).unwrap_or(&[]);
-        let matching: Vec<&Value> = all
-            .iter()
-            .filter(|r| conditions.iter().all(|c| c.matches(r)))
-            .collect();
+        let mut matching: Vec<&Value> = all.iter().filter(|r| query.matches(r)).collect();
+        query.sort(&mut matching);
         let page: Vec<Value> = matching
             .iter()
             .skip(offset)
@@ -670,7 +874,7 @@ impl ServiceState {
     fn incident(&mut self, name: &str) -> &mut Value {
         let key = name.to_ascii_lowercase();
         self.incidents.entry(key).or_insert_with(|| {
-            let mut incident = samples::payload(crate::SampleKind::Incident)["object"].clone();
+            let mut incident = samples::payload_ref(crate::SampleKind::Incident)["object"].clone();
             incident["id"] = json!(samples::incident_arm_id(name));
             incident["name"] = json!(name);
             if let Some(p) = incident["properties"].as_object_mut() {
@@ -743,6 +947,40 @@ impl ServiceState {
                     if !labels.iter().any(|l| l.get("labelName") == Some(tag)) {
                         labels.push(json!({"labelName": tag, "labelType": "User"}));
                     }
+                }
+            }
+        }
+        MockResponse::json(200, incident.clone())
+    }
+
+    /// The legacy connector's "Add labels to incident" (`PUT /Case/.../AddLabels`, body a
+    /// list of label names or `[{"label": name}]`): the labels join the incident's.
+    fn sentinel_add_labels(&mut self, body: &Value) -> MockResponse {
+        let name = samples::INCIDENT_ID.to_string();
+        if self.incident_deleted {
+            return Self::not_found(&name);
+        }
+        let names: Vec<Value> = match body {
+            Value::Array(items) => items
+                .iter()
+                .filter_map(|l| match l {
+                    Value::String(_) => Some(l.clone()),
+                    other => other
+                        .get("label")
+                        .or_else(|| other.get("Label"))
+                        .or_else(|| other.get("labelName"))
+                        .cloned(),
+                })
+                .collect(),
+            Value::String(_) => vec![body.clone()],
+            _ => Vec::new(),
+        };
+        let incident = self.incident(&name);
+        let props = incident["properties"].as_object_mut().expect("object");
+        if let Value::Array(labels) = props.entry("labels").or_insert(json!([])) {
+            for n in names {
+                if !labels.iter().any(|l| l.get("labelName") == Some(&n)) {
+                    labels.push(json!({"labelName": n, "labelType": "User"}));
                 }
             }
         }
@@ -882,115 +1120,6 @@ fn sentinel_entities(lpath: &str, body: &Value) -> MockResponse {
         })
         .collect();
     MockResponse::json(200, json!({ list: found }))
-}
-
-/// One condition of a ServiceNow encoded query: `field=value`, `field!=value`,
-/// `fieldINa,b`, `fieldISEMPTY`, `fieldISNOTEMPTY`, `fieldLIKEx`, `fieldSTARTSWITHx`
-/// (Table API sysparm_query: "=: Exactly matches <value>. !=: Does not match <value>. ^:
-/// Logically AND ... LIKE: <col_name> contains the specified string"). Conditions the mock
-/// cannot evaluate offline (`javascript:` values, date comparisons, ORDERBY) are ignored:
-/// they do not narrow the answer.
-#[derive(Debug)]
-enum SnowCond {
-    Eq(String, String),
-    Ne(String, String),
-    In(String, Vec<String>),
-    Empty(String, bool),
-    Like(String, String),
-    Starts(String, String),
-}
-
-fn parse_encoded_query(q: &str) -> Vec<SnowCond> {
-    let mut out = Vec::new();
-    // ^OR / ^NQ make a disjunction: the mock does not narrow such queries at all.
-    if q.contains("^OR") || q.contains("^NQ") {
-        return out;
-    }
-    for part in q.split('^') {
-        if part.starts_with("ORDERBY") || part.contains("javascript:") || part.is_empty() {
-            continue;
-        }
-        let ident_end = part
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
-            .unwrap_or(part.len());
-        let (field, rest) = part.split_at(ident_end);
-        let field = field.to_string();
-        let cond = if let Some(v) = rest.strip_prefix("!=") {
-            SnowCond::Ne(field, v.to_string())
-        } else if let Some(v) = rest.strip_prefix('=') {
-            SnowCond::Eq(field, v.to_string())
-        } else if rest.is_empty() {
-            // `fieldISEMPTY` etc. are written without separator: split the operator suffix.
-            if let Some(f) = field.strip_suffix("ISNOTEMPTY") {
-                SnowCond::Empty(f.to_string(), false)
-            } else if let Some(f) = field.strip_suffix("ISEMPTY") {
-                SnowCond::Empty(f.to_string(), true)
-            } else {
-                continue;
-            }
-        } else {
-            continue;
-        };
-        out.push(cond);
-    }
-    // `fieldINa,b`, `fieldLIKEx`, `fieldSTARTSWITHx`: the operator is glued to the field.
-    for part in q.split('^') {
-        for (op, make) in [
-            ("NOT IN", None),
-            ("IN", Some(0)),
-            ("LIKE", Some(1)),
-            ("STARTSWITH", Some(2)),
-        ] {
-            if part.contains('=') || part.starts_with("ORDERBY") {
-                break;
-            }
-            if let Some(i) = part.find(op)
-                && i > 0
-                && part[..i]
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
-            {
-                let (field, value) = (part[..i].to_string(), part[i + op.len()..].to_string());
-                match make {
-                    Some(0) => out.push(SnowCond::In(
-                        field,
-                        value.split(',').map(str::to_string).collect(),
-                    )),
-                    Some(1) => out.push(SnowCond::Like(field, value)),
-                    Some(2) => out.push(SnowCond::Starts(field, value)),
-                    _ => {}
-                }
-                break;
-            }
-        }
-    }
-    out
-}
-
-impl SnowCond {
-    fn matches(&self, record: &Value) -> bool {
-        let get = |f: &str| -> String {
-            match record.get(f) {
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Null) | None => String::new(),
-                // Reference fields: {link, value}.
-                Some(Value::Object(o)) => o
-                    .get("value")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
-                Some(other) => other.to_string(),
-            }
-        };
-        match self {
-            SnowCond::Eq(f, v) => get(f) == *v,
-            SnowCond::Ne(f, v) => get(f) != *v,
-            SnowCond::In(f, vs) => vs.contains(&get(f)),
-            SnowCond::Empty(f, empty) => get(f).is_empty() == *empty,
-            SnowCond::Like(f, v) => get(f).to_lowercase().contains(&v.to_lowercase()),
-            SnowCond::Starts(f, v) => get(f).to_lowercase().starts_with(&v.to_lowercase()),
-        }
-    }
 }
 
 /// One JQL clause the mock evaluates: `project|key|labels|status|statusCategory` with `=`,

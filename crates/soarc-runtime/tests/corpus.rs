@@ -158,6 +158,15 @@ fn corpus_templates_run_with_the_sample_incident_and_default_mocks() {
         }
         assert!(trace.status != RunStatus::Skipped || trace.actions.is_empty());
     }
+    // Measured: 17 of 37 ran to the end before the built-in mocks for Graph users and
+    // groups, tokens, Log Analytics queries, Teams channel messages, Defender for Endpoint
+    // and the legacy AddLabels; 29 with them. The rest call services soarc does not mock
+    // (Okta, Opsgenie, ip-api, Automation jobs, watchlists, AI analysis) or fail on their
+    // own expressions with the sample payload.
+    assert!(
+        to_the_end >= 29,
+        "only {to_the_end} corpus playbooks ran to the end (29 did): a built-in mock regressed"
+    );
     println!(
         "corpus: {} templates, {} Logic App workflows, {to_the_end} ran to the end",
         files.len(),

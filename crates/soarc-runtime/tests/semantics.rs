@@ -492,11 +492,59 @@ fn a_call_no_mock_answers_fails_the_run_naming_it() {
 }
 
 #[test]
+fn built_in_mocks_for_graph_mde_log_analytics_teams_and_legacy_labels() {
+    let conn = |key: &str| json!({"connection": {"name": format!("@parameters('$connections')['{key}']['connectionId']")}});
+    let def = workflow(json!({
+        "Disable": {"type": "ApiConnection", "runAfter": {}, "inputs": {"host": conn("azuread"),
+            "method": "patch", "path": "/v1.0/users/@{encodeURIComponent('alice@contoso.com')}", "body": {"accountEnabled": false}}},
+        "Query": {"type": "ApiConnection", "runAfter": {"Disable": ["Succeeded"]}, "inputs": {"host": conn("azuremonitorlogs"),
+            "method": "post", "path": "/queryData", "body": "SigninLogs | take 1"}},
+        "Isolate": {"type": "ApiConnection", "runAfter": {"Query": ["Succeeded"]}, "inputs": {"host": conn("wdatp"),
+            "method": "post", "path": "/api/machines/m1/isolate", "body": {"Comment": "soarc", "IsolationType": "Full"}}},
+        "Post": {"type": "ApiConnection", "runAfter": {"Isolate": ["Succeeded"]}, "inputs": {"host": conn("teams"),
+            "method": "post", "path": "/v3/beta/teams/t/channels/c/messages", "body": {"body": {"content": "hi"}}}},
+        "Mail": {"type": "ApiConnection", "runAfter": {"Post": ["Succeeded"]}, "inputs": {"host": conn("office365-1"),
+            "method": "post", "path": "/v2/Mail", "body": {"To": "soc@contoso.com"}}},
+        "Label": {"type": "ApiConnection", "runAfter": {"Mail": ["Succeeded"]}, "inputs": {"host": conn("azuresentinel"),
+            "method": "put", "path": "/Case/s/w/rg/Alert/a1/AddLabels", "body": ["reviewed"]}}
+    }));
+    let trace = run(&def, &with_mocks(vec![])).unwrap();
+    assert_eq!(trace.status, RunStatus::Succeeded, "{trace:#?}");
+    let ops: Vec<(&str, Option<u16>)> = trace
+        .calls
+        .iter()
+        .map(|c| (c.operation.as_deref().unwrap(), c.status))
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            ("azuread.update_user", Some(204)),
+            ("loganalytics.query", Some(200)),
+            ("wdatp.isolate_machine", Some(201)),
+            ("teams.post_message", Some(201)),
+            ("office365.send_email", Some(200)),
+            ("sentinel.add_labels_legacy", Some(200)),
+        ]
+    );
+    assert_eq!(trace.calls[1].response, json!({"value": []}));
+    assert_eq!(trace.calls[2].response["type"], "Isolate");
+    assert_eq!(trace.calls[2].response["machineId"], "m1");
+    let labels = &trace.calls[5].response["properties"]["labels"];
+    assert!(
+        labels
+            .as_array()
+            .unwrap()
+            .contains(&json!({"labelName": "reviewed", "labelType": "User"})),
+        "{labels}"
+    );
+}
+
+#[test]
 fn generic_mocks_answer_connector_calls() {
     let def = workflow(json!({
         "Send": {"type": "ApiConnection", "runAfter": {}, "inputs": {
             "host": {"connection": {"name": "@parameters('$connections')['teams']['connectionId']"}},
-            "method": "post", "path": "/v3/beta/teams/x/channels/y/messages", "body": {"text": "hi"}}}
+            "method": "post", "path": "/v3/beta/teams/x/tags", "body": {"text": "hi"}}}
     }));
     let strict = run(&def, &with_mocks(vec![])).unwrap();
     let message = strict.error.unwrap().message;
@@ -508,7 +556,7 @@ fn generic_mocks_answer_connector_calls() {
     let trace = run(&def, &options).unwrap();
     assert_eq!(trace.status, RunStatus::Succeeded);
     assert_eq!(trace.calls[0].connection.as_deref(), Some("teams"));
-    assert_eq!(trace.calls[0].uri, "/v3/beta/teams/x/channels/y/messages");
+    assert_eq!(trace.calls[0].uri, "/v3/beta/teams/x/tags");
     assert_eq!(trace.calls[0].method, "POST");
 }
 
@@ -659,4 +707,261 @@ fn same_inputs_same_trace() {
     let a = serde_json::to_string(&run(&def, &options).unwrap()).unwrap();
     let b = serde_json::to_string(&run(&def, &options).unwrap()).unwrap();
     assert_eq!(a, b);
+}
+
+#[test]
+fn secured_outputs_flow_on_unchanged_but_secrets_stay_masked() {
+    // The Jira create is secured (its Authorization header reads the Key Vault secret);
+    // its outputs are hidden in run history but the key reaches the comment as it is.
+    let def = workflow(json!({
+        "Get_secret": {"type": "ApiConnection", "runAfter": {},
+            "inputs": {"host": {"connection": {"name": "@parameters('$connections')['keyvault']['connectionId']"}},
+                       "method": "get", "path": "/secrets/jira-token/value"},
+            "runtimeConfiguration": {"secureData": {"properties": ["inputs", "outputs"]}}},
+        "Token": {"type": "Compose", "runAfter": {"Get_secret": ["Succeeded"]},
+            "inputs": "Bearer @{body('Get_secret')?['value']}"},
+        "Create": {"type": "Http", "runAfter": {"Token": ["Succeeded"]},
+            "inputs": {"method": "POST", "uri": "https://contoso.atlassian.net/rest/api/3/issue",
+                       "headers": {"Authorization": "@{outputs('Token')}"},
+                       "body": {"fields": {"project": {"key": "SEC"}, "summary": "x"}}},
+            "runtimeConfiguration": {"secureData": {"properties": ["inputs", "outputs"]}}},
+        "Note": {"type": "Http", "runAfter": {"Create": ["Succeeded"]},
+            "inputs": {"method": "POST", "uri": "https://api.contoso.com/note",
+                       "body": {"message": "Opened @{body('Create')?['key']}", "auth": "@{outputs('Token')}"}}}
+    }));
+    let trace = run(
+        &def,
+        &with_mocks(vec![Mock {
+            uri_contains: Some("/note".into()),
+            respond: vec![MockResponse::status(200)],
+            ..Mock::default()
+        }]),
+    )
+    .unwrap();
+    assert_eq!(trace.status, RunStatus::Succeeded, "{trace:#?}");
+    let note = trace.calls.iter().find(|c| c.action == "Note").unwrap();
+    // Run history hides the whole body (it reads secured outputs) ...
+    assert_eq!(note.body, "<secured>");
+    // ... the body as sent holds the key; the part made from the secret is what soarc
+    // keeps masked for test messages.
+    assert_eq!(note.sent_body["message"], "Opened SEC-1");
+    assert_eq!(note.plain_body, "<secured>");
+    let text = serde_json::to_string(&trace).unwrap();
+    assert!(!text.contains("mock-secret-jira-token"), "{text}");
+    // Without the secret in it, the body is readable for test assertions.
+    let mut def2 = def.clone();
+    def2["actions"]["Note"]["inputs"]["body"] =
+        json!({"message": "Opened @{body('Create')?['key']}"});
+    let trace = run(
+        &def2,
+        &with_mocks(vec![Mock {
+            uri_contains: Some("/note".into()),
+            respond: vec![MockResponse::status(200)],
+            ..Mock::default()
+        }]),
+    )
+    .unwrap();
+    let note = trace.calls.iter().find(|c| c.action == "Note").unwrap();
+    assert_eq!(note.body, "<secured>");
+    assert_eq!(note.plain_body, json!({"message": "Opened SEC-1"}));
+}
+
+#[test]
+fn parallel_foreach_overlaps_on_the_virtual_clock_sequential_does_not() {
+    let body = json!({"Pause": {"type": "Wait", "runAfter": {},
+        "inputs": {"interval": {"count": 1, "unit": "Minute"}}}});
+    let make = |config: Value| {
+        let mut loop_action = json!({"type": "Foreach", "foreach": "@createArray(1,2,3,4,5)",
+            "actions": body.clone(), "runAfter": {}});
+        if let Value::Object(extra) = config {
+            for (k, v) in extra {
+                loop_action[k] = v;
+            }
+        }
+        json!({"Loop": loop_action,
+               "End": {"type": "Compose", "inputs": "@utcNow()", "runAfter": {"Loop": ["Succeeded"]}}})
+    };
+    let end = |actions: Value| {
+        let trace = run_actions(actions);
+        assert_eq!(trace.status, RunStatus::Succeeded);
+        assert_eq!(trace.action("Pause").count(), 5);
+        trace
+            .action("End")
+            .next()
+            .unwrap()
+            .outputs
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // Default: 20 at once, the five waits overlap: one minute.
+    assert_eq!(end(make(json!({}))), "2026-01-01T00:01:00.0000000Z");
+    // Two at a time: three rounds.
+    assert_eq!(
+        end(make(
+            json!({"runtimeConfiguration": {"concurrency": {"repetitions": 2}}})
+        )),
+        "2026-01-01T00:03:00.0000000Z"
+    );
+    // Sequential: five minutes.
+    assert_eq!(
+        end(make(json!({"operationOptions": "Sequential"}))),
+        "2026-01-01T00:05:00.0000000Z"
+    );
+}
+
+#[test]
+fn split_on_starts_one_run_per_item_sharing_the_services() {
+    let mut def = workflow(json!({
+        "Create": {"type": "Http", "runAfter": {},
+            "inputs": {"method": "POST", "uri": "https://contoso.service-now.com/api/now/table/incident",
+                       "body": {"short_description": "@triggerBody()?['title']"}}},
+        "Count": {"type": "Http", "runAfter": {"Create": ["Succeeded"]},
+            "inputs": {"method": "GET", "uri": "https://contoso.service-now.com/api/now/table/incident"}},
+        "Run": {"type": "Compose", "runAfter": {"Count": ["Succeeded"]}, "inputs": "@workflow()?['run']?['name']"}
+    }));
+    def["triggers"]["manual"]["splitOn"] = json!("@triggerBody()?['value']");
+    let workflow = soarc_runtime::Workflow {
+        definition: def,
+        parameters: Default::default(),
+    };
+    let options = RunOptions {
+        trigger: TriggerInput::Payload(
+            json!({"value": [{"title": "a"}, {"title": "b"}, {"title": "c"}]}),
+        ),
+        ..RunOptions::default()
+    };
+    let runs = soarc_runtime::Prepared::new(&workflow)
+        .runs(&options)
+        .unwrap();
+    assert_eq!(runs.len(), 3);
+    // Each run's trigger body is its item; the records created by earlier runs are there.
+    let sent: Vec<&Value> = runs
+        .iter()
+        .map(|r| &r.calls[0].body["short_description"])
+        .collect();
+    assert_eq!(sent, [&json!("a"), &json!("b"), &json!("c")]);
+    let counts: Vec<usize> = runs
+        .iter()
+        .map(|r| r.calls[1].response["result"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(counts, [1, 2, 3]);
+    let ids: Vec<&Value> = runs
+        .iter()
+        .map(|r| &r.action("Run").next().unwrap().outputs)
+        .collect();
+    assert_ne!(ids[0], ids[1]);
+    // No item: no run; not an array: the trigger fails with the reason.
+    let empty = RunOptions {
+        trigger: TriggerInput::Payload(json!({"value": []})),
+        ..RunOptions::default()
+    };
+    assert!(
+        soarc_runtime::Prepared::new(&workflow)
+            .runs(&empty)
+            .unwrap()
+            .is_empty()
+    );
+    let wrong = RunOptions {
+        trigger: TriggerInput::Payload(json!({"value": "x"})),
+        ..RunOptions::default()
+    };
+    let failed = soarc_runtime::Prepared::new(&workflow)
+        .runs(&wrong)
+        .unwrap();
+    assert_eq!(failed[0].status, RunStatus::Failed);
+    assert!(
+        failed[0]
+            .error
+            .as_ref()
+            .unwrap()
+            .message
+            .contains("must be an array")
+    );
+}
+
+#[test]
+fn a_202_with_location_is_polled_until_a_final_answer() {
+    let def = workflow(json!({"Start": http("https://api.contoso.com/jobs")}));
+    let accepted = |after: i64| MockResponse {
+        status: 202,
+        headers: [
+            (
+                "Location".to_string(),
+                json!("https://api.contoso.com/jobs/7"),
+            ),
+            ("Retry-After".to_string(), json!(after.to_string())),
+        ]
+        .into_iter()
+        .collect(),
+        body: Value::Null,
+        timeout: false,
+    };
+    let mocks = vec![
+        Mock {
+            method: Some("POST".into()),
+            respond: vec![accepted(30)],
+            ..Mock::default()
+        },
+        Mock {
+            uri_contains: Some("/jobs/7".into()),
+            respond: vec![accepted(10), MockResponse::json(200, json!({"done": true}))],
+            ..Mock::default()
+        },
+    ];
+    let trace = run(&def, &with_mocks(mocks.clone())).unwrap();
+    assert_eq!(trace.status, RunStatus::Succeeded);
+    let calls: Vec<(&str, &str)> = trace
+        .calls
+        .iter()
+        .map(|c| (c.method.as_str(), c.uri.as_str()))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            ("POST", "https://api.contoso.com/jobs"),
+            ("GET", "https://api.contoso.com/jobs/7"),
+            ("GET", "https://api.contoso.com/jobs/7")
+        ]
+    );
+    let start = trace.action("Start").next().unwrap();
+    assert_eq!(start.outputs["body"], json!({"done": true}));
+    assert_eq!(start.attempts, 1);
+    // 30 s, then 10 s on the virtual clock.
+    assert_eq!(trace.end_time, "2026-01-01T00:00:40.0000000Z");
+    // DisableAsyncPattern keeps the 202.
+    let mut def = def;
+    def["actions"]["Start"]["operationOptions"] = json!("DisableAsyncPattern");
+    let trace = run(&def, &with_mocks(mocks)).unwrap();
+    assert_eq!(trace.calls.len(), 1);
+    assert_eq!(
+        trace.action("Start").next().unwrap().outputs["statusCode"],
+        202
+    );
+}
+
+#[test]
+fn a_record_a_user_mock_created_can_be_updated_later() {
+    let def = workflow(json!({
+        "Create": {"type": "Http", "runAfter": {},
+            "inputs": {"method": "POST", "uri": "https://contoso.service-now.com/api/now/table/incident",
+                       "body": {"short_description": "x", "urgency": "1"}}},
+        "Resolve": {"type": "Http", "runAfter": {"Create": ["Succeeded"]},
+            "inputs": {"method": "PATCH", "uri": "https://contoso.service-now.com/api/now/table/incident/@{body('Create')?['result']?['sys_id']}",
+                       "body": {"state": "6"}}}
+    }));
+    let mocks = vec![Mock {
+        operation: Some("servicenow.create_incident".into()),
+        respond: vec![MockResponse::json(
+            201,
+            json!({"result": {"sys_id": "abc123", "number": "INC0099"}}),
+        )],
+        ..Mock::default()
+    }];
+    let trace = run(&def, &with_mocks(mocks)).unwrap();
+    assert_eq!(trace.status, RunStatus::Succeeded, "{trace:#?}");
+    let resolved = &trace.calls[1].response["result"];
+    assert_eq!(resolved["state"], "6");
+    assert_eq!(resolved["urgency"], "1");
+    assert_eq!(resolved["number"], "INC0099");
 }

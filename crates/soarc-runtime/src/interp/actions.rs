@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::graph::invalid_template;
-use super::{Interp, Outcome, VarType, Variable, get_ci, json_type};
+use super::{Interp, Outcome, VarType, Variable, get_ci, json_type, object};
 use crate::trace::{ErrorInfo, RunStatus};
 
 /// The text of a value as Logic Apps converts it where a string is expected ([FN §Implicit
@@ -66,24 +66,22 @@ impl Interp<'_> {
     /// Evaluates an action's `inputs`; the evaluated value and whether they read secured
     /// data.
     fn inputs_of(&self, name: &str, action: &Value) -> Result<(Value, bool), Box<Outcome>> {
-        let mut raw = action.get("inputs").cloned().unwrap_or(Value::Null);
-        let secured = self.reads_secured(&raw);
+        let raw = action.get("inputs").unwrap_or(&Value::Null);
+        let secured = self.reads_secured(raw);
         // Per-item fields (Query `where`, Select `select`, Table `columns`) are evaluated
         // per item by the action, with `item()` set: kept raw here.
         let per_item = match super::type_of(action).to_ascii_lowercase().as_str() {
-            "query" => "where",
-            "select" => "select",
-            "table" => "columns",
-            _ => "",
-        };
-        let kept = match (&mut raw, per_item) {
-            (Value::Object(m), key) if !key.is_empty() => m.shift_remove(key).map(|v| (key, v)),
+            "query" => Some("where"),
+            "select" => Some("select"),
+            "table" => Some("columns"),
             _ => None,
         };
-        match self.eval_json(&raw) {
+        match self.eval_json_except(raw, per_item) {
             Ok(mut v) => {
-                if let (Some((key, value)), Value::Object(m)) = (kept, &mut v) {
-                    m.insert(key.to_string(), value);
+                if let (Some(key), Value::Object(m)) = (per_item, &mut v)
+                    && let Some(kept) = raw.get(key)
+                {
+                    m.insert(key.to_string(), kept.clone());
                 }
                 Ok((v, secured))
             }
@@ -238,7 +236,10 @@ impl Interp<'_> {
     }
 
     fn var_done(inputs: Value, value: &Value) -> Outcome {
-        let mut o = Outcome::ok(inputs, json!({"body": {"value": value}}));
+        let mut o = Outcome::ok(
+            inputs,
+            object([("body", object([("value", value.clone())]))]),
+        );
         o.code = "NotSpecified".into();
         o
     }
@@ -414,12 +415,11 @@ impl Interp<'_> {
         };
         let cond = action
             .pointer("/inputs/where")
-            .cloned()
-            .unwrap_or(Value::Bool(true));
+            .unwrap_or(&Value::Bool(true));
         let mut out = Vec::new();
         for item in from {
             self.loops.push((String::new(), item));
-            let keep = self.eval_condition(&cond);
+            let keep = self.eval_condition(cond);
             let item = self.loops.pop().expect("pushed").1;
             match keep {
                 Ok(true) => out.push(item),
@@ -427,7 +427,7 @@ impl Interp<'_> {
                 Err(e) => return invalid_template(name, "where", e),
             }
         }
-        Outcome::ok(inputs, json!({"body": out}))
+        Outcome::ok(inputs, object([("body", Value::from(out))]))
     }
 
     /// [DATA] Select: "The output array and source array always have the same number of
@@ -437,21 +437,18 @@ impl Interp<'_> {
             Ok(a) => a,
             Err(o) => return *o,
         };
-        let shape = action
-            .pointer("/inputs/select")
-            .cloned()
-            .unwrap_or(Value::Null);
+        let shape = action.pointer("/inputs/select").unwrap_or(&Value::Null);
         let mut out = Vec::with_capacity(from.len());
         for item in from {
             self.loops.push((String::new(), item));
-            let v = self.eval_json(&shape);
+            let v = self.eval_json(shape);
             self.loops.pop();
             match v {
                 Ok(v) => out.push(v),
                 Err(e) => return invalid_template(name, "select", e),
             }
         }
-        Outcome::ok(inputs, json!({"body": out}))
+        Outcome::ok(inputs, object([("body", Value::from(out))]))
     }
 
     /// [DATA] Table: CSV or HTML from an array of objects; columns automatic (the first
@@ -464,11 +461,8 @@ impl Interp<'_> {
         let html = get_ci(&inputs, "format")
             .and_then(Value::as_str)
             .is_some_and(|f| f.eq_ignore_ascii_case("html"));
-        let custom = action
-            .pointer("/inputs/columns")
-            .and_then(Value::as_array)
-            .cloned();
-        let headers: Vec<String> = match &custom {
+        let custom = action.pointer("/inputs/columns").and_then(Value::as_array);
+        let headers: Vec<String> = match custom {
             Some(cols) => cols
                 .iter()
                 .map(|c| get_ci(c, "header").map(text).unwrap_or_default())
@@ -481,7 +475,7 @@ impl Interp<'_> {
         };
         let mut rows = Vec::with_capacity(from.len());
         for item in from {
-            let row: Result<Vec<String>, String> = match &custom {
+            let row: Result<Vec<String>, String> = match custom {
                 Some(cols) => {
                     self.loops.push((String::new(), item));
                     let r = cols
@@ -539,7 +533,7 @@ impl Interp<'_> {
             );
             lines.join("\n") + "\n"
         };
-        Outcome::ok(inputs, json!({"body": body}))
+        Outcome::ok(inputs, object([("body", Value::from(body))]))
     }
 
     /// [SCH §Response]: status default 200; "can be any valid status code that starts with
@@ -567,11 +561,17 @@ impl Interp<'_> {
             );
         }
         self.responded = true;
-        let outputs = json!({
-            "statusCode": status,
-            "headers": get_ci(&inputs, "headers").cloned().unwrap_or(json!({})),
-            "body": get_ci(&inputs, "body").cloned().unwrap_or(Value::Null),
-        });
+        let outputs = object([
+            ("statusCode", json!(status)),
+            (
+                "headers",
+                get_ci(&inputs, "headers").cloned().unwrap_or(json!({})),
+            ),
+            (
+                "body",
+                get_ci(&inputs, "body").cloned().unwrap_or(Value::Null),
+            ),
+        ]);
         Outcome::ok(inputs, outputs)
     }
 
@@ -642,7 +642,7 @@ fn join(inputs: Value) -> Outcome {
     };
     let with = get_ci(&inputs, "joinWith").map(text).unwrap_or_default();
     let s = from.iter().map(text).collect::<Vec<_>>().join(&with);
-    Outcome::ok(inputs, json!({"body": s}))
+    Outcome::ok(inputs, object([("body", Value::from(s))]))
 }
 
 /// ParseJson: `content` (text is parsed) validated against `schema` (`type`, `required`,
@@ -679,7 +679,7 @@ fn parse_json(inputs: Value) -> Outcome {
         o.outputs = json!({"errors": errors});
         return o;
     }
-    Outcome::ok(inputs, json!({"body": content}))
+    Outcome::ok(inputs, object([("body", content)]))
 }
 
 fn validate(v: &Value, schema: &Value, at: &str, errors: &mut Vec<String>) {

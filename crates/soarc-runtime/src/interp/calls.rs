@@ -6,7 +6,7 @@ use soarc_lang::wdl::{Expr, Template};
 
 use super::actions::text;
 use super::graph::invalid_template;
-use super::{Interp, Outcome, get_ci};
+use super::{Interp, Outcome, get_ci, object};
 use crate::mocks::{CallInfo, MockResponse};
 use crate::services;
 use crate::trace::{ActionStatus, CallKind, CallTrace, ErrorInfo, RunStatus, SECURED};
@@ -14,6 +14,20 @@ use crate::trace::{ActionStatus, CallKind, CallTrace, ErrorInfo, RunStatus, SECU
 /// Outbound request timeout: [LIM] "Outbound request ... Timeout duration: 120 seconds"
 /// (Consumption). A mock that does not answer costs this much virtual time.
 const REQUEST_TIMEOUT_MS: i64 = 120_000;
+
+/// Seconds between polls of a 202's location when it names none (see [`Interp::send`]).
+const DEFAULT_POLL_SECONDS: i64 = 20;
+/// Polls of one 202 answer before the action times out, when no `limit.timeout` stops it
+/// first: a mock that answers 202 forever would otherwise poll until the 90-day run limit.
+const MAX_POLLS: u32 = 1_000;
+
+/// A response header, by name ignoring case (HTTP header names are case-insensitive).
+fn header<'a>(resp: &'a MockResponse, name: &str) -> Option<&'a Value> {
+    resp.headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)
+}
 
 /// A retry policy: how many retries and the delay before retry `n` (1-based).
 ///
@@ -228,9 +242,9 @@ impl Interp<'_> {
     }
 
     pub(crate) fn http_action(&mut self, name: &str, action: &Value) -> Outcome {
-        let raw = action.get("inputs").cloned().unwrap_or(Value::Null);
-        let reads = self.reads_secured(&raw);
-        let inputs = match self.eval_json(&raw) {
+        let raw = action.get("inputs").unwrap_or(&Value::Null);
+        let reads = self.reads_secured(raw);
+        let inputs = match self.eval_json(raw) {
             Ok(v) => v,
             Err(e) => {
                 let mut o = invalid_template(name, "inputs", e);
@@ -239,9 +253,9 @@ impl Interp<'_> {
             }
         };
         let hide = reads || Self::secure_inputs(action);
-        let secret_uri = raw.get("uri").is_some_and(|u| self.reads_secured(u))
-            || raw.get("queries").is_some_and(|u| self.reads_secured(u));
-        let secret_body = raw.get("body").is_some_and(|u| self.reads_secured(u));
+        let secret_uri = raw.get("uri").is_some_and(|u| self.reads_secret(u))
+            || raw.get("queries").is_some_and(|u| self.reads_secret(u));
+        let secret_body = raw.get("body").is_some_and(|u| self.reads_secret(u));
         let method = get_ci(&inputs, "method")
             .and_then(Value::as_str)
             .unwrap_or("GET")
@@ -273,9 +287,9 @@ impl Interp<'_> {
     }
 
     pub(crate) fn connector_action(&mut self, name: &str, kind: &str, action: &Value) -> Outcome {
-        let raw = action.get("inputs").cloned().unwrap_or(Value::Null);
-        let reads = self.reads_secured(&raw);
-        let inputs = match self.eval_json(&raw) {
+        let raw = action.get("inputs").unwrap_or(&Value::Null);
+        let reads = self.reads_secured(raw);
+        let inputs = match self.eval_json(raw) {
             Ok(v) => v,
             Err(e) => {
                 let mut o = invalid_template(name, "inputs", e);
@@ -329,9 +343,9 @@ impl Interp<'_> {
             body: get_ci(&inputs, "body").cloned().unwrap_or(Value::Null),
             hide_uri: hide,
             hide_body: hide,
-            secret_uri: raw.get("path").is_some_and(|u| self.reads_secured(u))
-                || raw.get("queries").is_some_and(|u| self.reads_secured(u)),
-            secret_body: raw.get("body").is_some_and(|u| self.reads_secured(u)),
+            secret_uri: raw.get("path").is_some_and(|u| self.reads_secret(u))
+                || raw.get("queries").is_some_and(|u| self.reads_secret(u)),
+            secret_body: raw.get("body").is_some_and(|u| self.reads_secret(u)),
         };
         let mut o = self.send(
             name,
@@ -344,7 +358,75 @@ impl Interp<'_> {
         o
     }
 
-    /// Sends `req` with the retry policy; the action's outcome.
+    /// Sends one request (`req`, or a poll of `poll_uri`) to the mocks and records it in
+    /// the trace; the answer, or the message that no mock answers it.
+    fn call_once(
+        &mut self,
+        name: &str,
+        req: &Request,
+        poll_uri: Option<&str>,
+    ) -> Result<MockResponse, String> {
+        let (method, uri, body) = match poll_uri {
+            Some(uri) => ("GET", uri, &Value::Null),
+            None => (req.method.as_str(), req.uri.as_str(), &req.body),
+        };
+        let info = CallInfo {
+            action: name,
+            kind: req.kind,
+            connection: req.connection.as_deref(),
+            method,
+            uri,
+            body,
+            operation: services::recognize(req.kind, req.connection.as_deref(), method, uri),
+        };
+        let answer = self.answer(&info).ok_or_else(|| {
+            let shown = if req.secret_uri { SECURED } else { uri };
+            services::missing_mock_message(&info, shown)
+        });
+        let operation = info.operation;
+        // A Key Vault secret's answer is the secret (https://learn.microsoft.com/connectors/keyvault/#get-secret).
+        if operation == Some("keyvault.get_secret") {
+            self.secrets.insert(name.to_ascii_lowercase());
+        }
+        let mask = |v: &Value, hide: bool| {
+            if hide && !v.is_null() {
+                Value::String(SECURED.into())
+            } else {
+                v.clone()
+            }
+        };
+        let (status, response) = match &answer {
+            Ok(r) if r.timeout => (None, Value::Null),
+            Ok(r) => (Some(r.status), r.body.clone()),
+            Err(_) => (None, Value::Null),
+        };
+        self.calls.push(CallTrace {
+            action: name.to_string(),
+            kind: req.kind,
+            connection: req.connection.clone(),
+            method: method.to_string(),
+            uri: if req.hide_uri {
+                SECURED.into()
+            } else {
+                uri.to_string()
+            },
+            body: mask(body, req.hide_body),
+            plain_uri: if req.secret_uri {
+                SECURED.into()
+            } else {
+                uri.to_string()
+            },
+            plain_body: mask(body, req.secret_body),
+            sent_body: body.clone(),
+            operation: operation.map(str::to_string),
+            status,
+            response,
+        });
+        answer
+    }
+
+    /// Sends `req` with the retry policy and the asynchronous polling pattern; the action's
+    /// outcome.
     fn send(
         &mut self,
         name: &str,
@@ -358,88 +440,79 @@ impl Interp<'_> {
             Err(e) => return Outcome::failed(inputs, "InvalidTemplate", e),
         };
         // [SCH §"Change asynchronous duration"]: `limit.timeout` bounds the action.
-        let timeout = action
+        let limit = action
             .pointer("/limit/timeout")
             .and_then(Value::as_str)
             .and_then(soarc_lang::limits::duration_seconds)
-            .map(|s| (s * 1000.0) as i64)
-            .unwrap_or(REQUEST_TIMEOUT_MS)
-            .min(REQUEST_TIMEOUT_MS);
+            .map(|s| (s * 1000.0) as i64);
+        let timeout = limit.unwrap_or(REQUEST_TIMEOUT_MS).min(REQUEST_TIMEOUT_MS);
+        let started = self.now;
         let mut attempts = 0;
+        let missing = |this: &mut Self, inputs: Value, attempts: u32, message: String| {
+            let error = ErrorInfo {
+                code: "MissingMock".into(),
+                message,
+            };
+            this.end_run(RunStatus::Failed, Some(error.clone()));
+            let mut o = Outcome::failed(inputs, "MissingMock", error.message);
+            o.attempts = attempts;
+            o
+        };
         loop {
             attempts += 1;
-            let info = CallInfo {
-                action: name,
-                kind: req.kind,
-                connection: req.connection.as_deref(),
-                method: &req.method,
-                uri: &req.uri,
-                body: &req.body,
-                operation: services::recognize(
-                    req.kind,
-                    req.connection.as_deref(),
-                    &req.method,
-                    &req.uri,
-                ),
-            };
-            let answer = self.answer(&info).ok_or_else(|| {
-                let shown = if req.secret_uri {
-                    SECURED
-                } else {
-                    req.uri.as_str()
-                };
-                services::missing_mock_message(&info, shown)
-            });
-            let operation = info.operation;
-            let mask = |v: Value, hide: bool| {
-                if hide && !v.is_null() {
-                    Value::String(SECURED.into())
-                } else {
-                    v
-                }
-            };
-            let (status, response) = match &answer {
-                Ok(r) if r.timeout => (None, Value::Null),
-                Ok(r) => (Some(r.status), r.body.clone()),
-                Err(_) => (None, Value::Null),
-            };
-            self.calls.push(CallTrace {
-                action: name.to_string(),
-                kind: req.kind,
-                connection: req.connection.clone(),
-                method: req.method.clone(),
-                uri: if req.hide_uri {
-                    SECURED.into()
-                } else {
-                    req.uri.clone()
-                },
-                body: mask(req.body.clone(), req.hide_body),
-                plain_uri: if req.secret_uri {
-                    SECURED.into()
-                } else {
-                    req.uri.clone()
-                },
-                plain_body: mask(req.body.clone(), req.secret_body),
-                sent_body: req.body.clone(),
-                operation: operation.map(str::to_string),
-                status,
-                response,
-            });
-            let resp = match answer {
+            let mut resp = match self.call_once(name, &req, None) {
                 Ok(r) => r,
-                Err(message) => {
-                    let error = ErrorInfo {
-                        code: "MissingMock".into(),
-                        message,
-                    };
-                    self.end_run(RunStatus::Failed, Some(error.clone()));
-                    let mut o = Outcome::failed(inputs, "MissingMock", error.message);
-                    o.attempts = attempts;
-                    return o;
-                }
+                Err(message) => return missing(self, inputs, attempts, message),
             };
             if resp.timeout {
                 self.now += timeout;
+            }
+            // The asynchronous polling pattern (Learn, "Create custom APIs you can call
+            // from Azure Logic Apps", §"Perform long-running tasks with the polling action
+            // pattern", https://learn.microsoft.com/azure/logic-apps/logic-apps-create-api-app#async-pattern):
+            // "When the engine gets an HTTP 202 ACCEPTED response and a valid location
+            // header, the engine respects the asynchronous pattern and checks the location
+            // header until your API returns a non-202 response"; "By default, the engine
+            // checks every 20 seconds", or after the `retry-after` header's seconds.
+            // `operationOptions: DisableAsyncPattern` keeps the 202 as the answer [SCH
+            // §"Turn off asynchronous pattern"]. Polling stops at the action's
+            // `limit.timeout` (the action then times out) or after MAX_POLLS polls.
+            let mut polls = 0;
+            while !resp.timeout
+                && resp.status == 202
+                && !Self::async_disabled(action)
+                && let Some(location) = header(&resp, "location").map(text)
+            {
+                if polls == MAX_POLLS || limit.is_some_and(|l| self.now - started >= l) {
+                    let mut o = Outcome::failed(
+                        inputs,
+                        "ActionTimedOut",
+                        format!(
+                            "'{name}' was still answered 202 Accepted after {polls} polls of its location header ({}); mock a final answer (a status other than 202) for the GET of that URL",
+                            if req.secret_uri {
+                                SECURED
+                            } else {
+                                location.as_str()
+                            }
+                        ),
+                    );
+                    o.status = ActionStatus::TimedOut;
+                    o.attempts = attempts;
+                    return o;
+                }
+                let wait = header(&resp, "retry-after")
+                    .and_then(|v| {
+                        v.as_i64()
+                            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+                    })
+                    .filter(|s| *s >= 0)
+                    .unwrap_or(DEFAULT_POLL_SECONDS);
+                self.now += wait * 1000;
+                polls += 1;
+                resp = match self.call_once(name, &req, Some(&location)) {
+                    Ok(r) => r,
+                    Err(message) => return missing(self, inputs, attempts, message),
+                };
             }
             let again = resp.timeout || retryable(resp.status);
             if !again || attempts > retry.count {
@@ -447,6 +520,17 @@ impl Interp<'_> {
             }
             self.now += retry.delay(attempts);
         }
+    }
+
+    /// Whether `operationOptions` turns the asynchronous pattern off.
+    fn async_disabled(action: &Value) -> bool {
+        action
+            .get("operationOptions")
+            .and_then(Value::as_str)
+            .is_some_and(|o| {
+                o.split(',')
+                    .any(|x| x.trim().eq_ignore_ascii_case("DisableAsyncPattern"))
+            })
     }
 
     fn finish(
@@ -473,16 +557,20 @@ impl Interp<'_> {
             o.attempts = attempts;
             return o;
         }
-        let outputs = json!({
-            "statusCode": resp.status,
-            "headers": resp.headers,
-            "body": resp.body,
-        });
+        let detail = if resp.status >= 400 {
+            error_detail(&resp.body)
+        } else {
+            String::new()
+        };
+        let outputs = object([
+            ("statusCode", Value::from(resp.status)),
+            ("headers", Value::Object(resp.headers.into_iter().collect())),
+            ("body", resp.body),
+        ]);
         let code = status_name(resp.status);
         // A status of 400 or more fails the action once retries are spent (Learn's result()
         // example: a 404 answer has status "Failed" [EEH]).
         if resp.status >= 400 {
-            let detail = error_detail(&resp.body);
             let target = if req.hide_uri {
                 "the request".to_string()
             } else {
@@ -525,12 +613,14 @@ impl Interp<'_> {
             let uses = self.mock_uses[i];
             self.mock_uses[i] += 1;
             let respond = &mocks[i].respond;
-            return Some(
-                match respond.get(uses.min(respond.len().saturating_sub(1))) {
-                    Some(r) => r.clone(),
-                    None => MockResponse::status(200),
-                },
-            );
+            let r = match respond.get(uses.min(respond.len().saturating_sub(1))) {
+                Some(r) => r.clone(),
+                None => MockResponse::status(200),
+            };
+            // A record the user's mock created exists in the service from then on: a later
+            // query, read or update of it reaches the built-in store.
+            self.services.remember_created(info, &r);
+            return Some(r);
         }
         if let Some(r) = self.services.answer(info) {
             return Some(r);

@@ -1,7 +1,9 @@
 //! Containers (the top level, scopes, branches, loop bodies): `runAfter` order, Skipped
 //! propagation, branch status; and the control actions.
 
-use std::collections::{BTreeSet, HashMap};
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
+use std::rc::Rc;
 
 use serde_json::{Map, Value};
 
@@ -13,7 +15,7 @@ pub(crate) struct ContainerResult {
     /// The branch status: Succeeded or Failed.
     pub status: ActionStatus,
     /// Records of the container's own actions, in execution order (for `result()`).
-    pub records: Vec<Value>,
+    pub records: Vec<Rc<Value>>,
 }
 
 /// [EEH] "Manage the run after behavior": the statuses an action can wait for.
@@ -29,6 +31,9 @@ fn parse_status(s: &str) -> Option<ActionStatus> {
 
 const MAX_FOREACH_ITEMS: usize = 100_000;
 const MAX_UNTIL_COUNT: i64 = 5_000;
+/// [LIM] "For each concurrency": default 20, at most 50.
+const DEFAULT_FOREACH_DEGREE: usize = 20;
+const MAX_FOREACH_DEGREE: u64 = 50;
 
 impl Interp<'_> {
     /// Runs the actions of one container in `runAfter` order (ties broken by definition
@@ -171,7 +176,7 @@ impl Interp<'_> {
     }
 
     /// Runs one action whose `runAfter` is satisfied; its status and record.
-    pub(crate) fn run_action(&mut self, name: &str, action: &Value) -> (ActionStatus, Value) {
+    pub(crate) fn run_action(&mut self, name: &str, action: &Value) -> (ActionStatus, Rc<Value>) {
         let kind = type_of(action).to_string();
         let slot = self.reserve(name, &kind);
         let start = self.now;
@@ -185,6 +190,7 @@ impl Interp<'_> {
                 self.depth += 1;
                 let o = self.simple_action(name, &kind, action);
                 self.depth -= 1;
+                self.taint(name, &kind, action);
                 o
             }
         };
@@ -256,11 +262,8 @@ impl Interp<'_> {
     /// status"; the untaken branch's actions are Skipped; the If's status follows its branch.
     fn if_action(&mut self, name: &str, action: &Value) -> Outcome {
         self.results.insert(name.to_ascii_lowercase(), Vec::new());
-        let cond = action
-            .get("expression")
-            .cloned()
-            .unwrap_or(Value::Bool(false));
-        let taken = match self.eval_condition(&cond) {
+        let cond = action.get("expression").unwrap_or(&Value::Bool(false));
+        let taken = match self.eval_condition(cond) {
             Ok(b) => b,
             Err(e) => return invalid_template(name, "expression", e),
         };
@@ -324,11 +327,23 @@ impl Interp<'_> {
         )
     }
 
-    /// [LOOPS]: Foreach runs its body once per item; soarc runs the items one after another
-    /// in array order (Logic Apps runs up to 20 at a time unless the loop is sequential:
-    /// "Increment variable ... might return unpredictable results in parallel loops").
-    /// "If you specify data that's not in an array, the workflow fails." A failed iteration
-    /// fails the loop; the other iterations still run.
+    /// [LOOPS]: Foreach runs its body once per item. "If you specify data that's not in an
+    /// array, the workflow fails." A failed iteration fails the loop; the other iterations
+    /// still run.
+    ///
+    /// Concurrency ([SCH §Foreach]: `runtimeConfiguration.concurrency.repetitions` "can have
+    /// a value that ranges from 1 and 50", default 20 [LIM "For each concurrency"];
+    /// `operationOptions: "Sequential"` runs one at a time; [LOOPS] "A nested For each
+    /// action always runs sequentially"). soarc models the degree on the virtual clock: N
+    /// workers, each item starts when the earliest worker is free, and the loop ends when the
+    /// last item ends (a Wait or a retry delay in 30 parallel iterations costs twice its
+    /// time, not thirty times). What differs from Logic Apps, deliberately, so that runs are
+    /// deterministic: the iterations' actions run one item after another in array order, so
+    /// each iteration sees the variables, built-in service records and mock answers the
+    /// earlier ones left, where Logic Apps interleaves them unpredictably ([LOOPS]:
+    /// "Increment variable, Decrement variable, and Append to variable might return
+    /// unpredictable results in parallel loops"); the trace lists the iterations in item
+    /// order.
     fn foreach(&mut self, name: &str, action: &Value) -> Outcome {
         self.results.insert(name.to_ascii_lowercase(), Vec::new());
         let items = match action.get("foreach") {
@@ -369,18 +384,54 @@ impl Interp<'_> {
         let body = self.children(action, "actions");
         let mut status = ActionStatus::Succeeded;
         let count = items.len();
+        let degree = self.foreach_degree(action);
         let lname = name.to_ascii_lowercase();
-        for item in items {
+        // Worker-free times, earliest first: at most `degree` items in flight.
+        let start = self.now;
+        let mut free: BinaryHeap<Reverse<i64>> = BinaryHeap::with_capacity(degree.min(count));
+        let mut end = start;
+        for (i, item) in items.into_iter().enumerate() {
             if self.end.is_some() {
                 break;
             }
+            self.now = if i < degree {
+                start
+            } else {
+                free.pop().map(|Reverse(t)| t).unwrap_or(start)
+            };
             self.loops.push((lname.clone(), item));
             if self.nested(name, body) != ActionStatus::Succeeded {
                 status = ActionStatus::Failed;
             }
             self.loops.pop();
+            free.push(Reverse(self.now));
+            end = end.max(self.now);
         }
+        self.now = end;
         Self::container_outcome(status, serde_json::json!({"count": count}), Value::Null)
+    }
+
+    /// How many iterations of a Foreach run at once (see [`Interp::foreach`]).
+    fn foreach_degree(&self, action: &Value) -> usize {
+        let sequential = action
+            .get("operationOptions")
+            .and_then(Value::as_str)
+            .is_some_and(|o| {
+                o.split(',')
+                    .any(|x| x.trim().eq_ignore_ascii_case("Sequential"))
+            });
+        let nested = self
+            .loops
+            .iter()
+            .any(|(loop_name, _)| !loop_name.is_empty());
+        if sequential || nested {
+            return 1;
+        }
+        action
+            .pointer("/runtimeConfiguration/concurrency/repetitions")
+            .and_then(Value::as_u64)
+            .map(|n| n.clamp(1, MAX_FOREACH_DEGREE) as usize)
+            .unwrap_or(DEFAULT_FOREACH_DEGREE)
     }
 
     /// [SCH §Until], [LOOPS §Until]: the body runs, then the condition is checked; the loop
@@ -410,10 +461,7 @@ impl Interp<'_> {
             .get("operationOptions")
             .and_then(Value::as_str)
             .is_some_and(|o| o.to_ascii_lowercase().contains("failwhenlimitsreached"));
-        let cond = action
-            .get("expression")
-            .cloned()
-            .unwrap_or(Value::Bool(true));
+        let cond = action.get("expression").unwrap_or(&Value::Bool(true));
         let body = self.children(action, "actions");
         let start = self.now;
         let lname = name.to_ascii_lowercase();
@@ -430,7 +478,7 @@ impl Interp<'_> {
             }
             // The condition sees the last iteration's index.
             self.untils.push((lname.clone(), iterations - 1));
-            let done = self.eval_condition(&cond);
+            let done = self.eval_condition(cond);
             self.untils.pop();
             match done {
                 Ok(true) => break,

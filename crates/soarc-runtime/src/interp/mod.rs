@@ -13,10 +13,12 @@
 mod actions;
 mod calls;
 mod graph;
+pub(crate) mod plan;
 
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
@@ -29,12 +31,18 @@ use crate::time::{self, Millis};
 use crate::trace::{ActionStatus, ActionTrace, CallTrace, ErrorInfo, RunStatus, RunTrace, SECURED};
 use crate::{LoadError, RunOptions, samples};
 
-/// Runs one run; see [`crate::run`].
+/// Runs the runs the trigger starts: one, or with `splitOn` one per item, in item order
+/// ([SCH §Triggers, splitOn]: "the trigger ... starts a workflow instance for each array
+/// item"), sharing the built-in services' state and the user mocks' answer counters (they
+/// stand for the same services), each with its own run id, variables and trace. An empty
+/// `splitOn` array starts no run (an empty vector). `plan` is [`plan::Plan::new`] of
+/// `definition`.
 pub fn run(
     definition: &Value,
+    plan: &plan::Plan,
     parameters: &IndexMap<String, Value>,
     options: &RunOptions,
-) -> Result<RunTrace, LoadError> {
+) -> Result<Vec<RunTrace>, LoadError> {
     let Some(def) = definition.as_object() else {
         return Err(LoadError::new(
             "the workflow definition is not a JSON object",
@@ -57,24 +65,10 @@ pub fn run(
         })?,
         None => time::parse(DEFAULT_NOW).expect("valid default"),
     };
-    let params = resolve_parameters(def, parameters, options)?;
-    let secure_params: HashSet<String> = def
-        .get("parameters")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter(|(_, d)| {
-                    d.get("type")
-                        .and_then(Value::as_str)
-                        .is_some_and(|t| t.to_ascii_lowercase().starts_with("secure"))
-                })
-                .map(|(n, _)| n.to_ascii_lowercase())
-                .collect()
-        })
-        .unwrap_or_default();
+    let params = resolve_parameters(def, &plan.connection_keys, parameters, options)?;
     let mut interp = Interp {
         params,
-        secure_params,
+        plan,
         trigger: Value::Null,
         records: HashMap::new(),
         variables: IndexMap::new(),
@@ -82,6 +76,8 @@ pub fn run(
         untils: Vec::new(),
         results: HashMap::new(),
         secured: HashSet::new(),
+        secrets: HashSet::new(),
+        secret_vars: HashSet::new(),
         now,
         actions: Vec::new(),
         calls: Vec::new(),
@@ -92,44 +88,54 @@ pub fn run(
         responded: false,
         depth: 0,
         sequence: Cell::new(0),
+        run_index: 0,
+        pending: Vec::new(),
     };
-    if let Some(skipped) = interp.start_trigger(def)? {
-        return Ok(skipped);
+    let (name, trigger, record) = interp.trigger_record(def)?;
+    let bodies = match trigger.get("splitOn").and_then(Value::as_str) {
+        None => vec![None],
+        Some(split) => {
+            interp.trigger = record.clone();
+            match interp.split_items(name, split) {
+                Ok(items) => items.into_iter().map(Some).collect(),
+                Err(error) => return Ok(vec![interp.not_started(RunStatus::Failed, Some(error))]),
+            }
+        }
+    };
+    let count = bodies.len();
+    let mut traces = Vec::with_capacity(count);
+    let mut record = Some(record);
+    for (i, body) in bodies.into_iter().enumerate() {
+        if i > 0 {
+            interp.reset(now, i);
+        }
+        // The last run takes the record itself; earlier ones a copy.
+        let mut record = if i + 1 == count {
+            record.take().expect("kept for the last run")
+        } else {
+            record.clone().expect("kept for the last run")
+        };
+        if let Some(body) = body {
+            record["outputs"]["body"] = body;
+        }
+        interp.trigger = record;
+        match interp.check_conditions(name, trigger) {
+            Some(not_started) => traces.push(not_started),
+            None => traces.push(interp.run_body(actions)),
+        }
     }
-    let branches = interp.run_container(actions, true);
-    let (status, error) = match interp.end.take() {
-        Some(end) => end,
-        // [EEH] "After the workflow run completes, the engine determines the entire run's
-        // status by evaluating all the branch statuses. If any branch ends in failure, the
-        // entire workflow run is marked Failed."
-        None if branches == ActionStatus::Succeeded => (RunStatus::Succeeded, None),
-        None => (
-            RunStatus::Failed,
-            Some(ErrorInfo {
-                code: "ActionFailed".into(),
-                message: "An action failed. No dependent actions succeeded.".into(),
-            }),
-        ),
-    };
-    Ok(RunTrace {
-        status,
-        error,
-        actions: interp.actions,
-        calls: interp.calls,
-        variables: interp
-            .variables
-            .into_iter()
-            .map(|(k, v)| (k, v.value))
-            .collect(),
-        end_time: time::format(interp.now),
-    })
+    Ok(traces)
 }
+
+/// [LIM] "SplitOn items: 100,000".
+const MAX_SPLIT_ITEMS: usize = 100_000;
 
 /// Parameter values: options, then the loaded workflow's values, then `defaultValue`.
 /// `$connections` gets an entry per connection name the definition uses when none is given,
 /// so that `parameters('$connections')['x']['connectionId']` evaluates offline.
 fn resolve_parameters(
     def: &Map<String, Value>,
+    keys: &[String],
     given: &IndexMap<String, Value>,
     options: &RunOptions,
 ) -> Result<IndexMap<String, Value>, LoadError> {
@@ -182,8 +188,6 @@ fn resolve_parameters(
     }
     // Every `$connections` entry the definition names gets a value (a bare workflow.json
     // has none: ARM fills them at deployment).
-    let mut keys = Vec::new();
-    collect_connection_keys(&Value::Object(def.clone()), &mut keys);
     if !keys.is_empty() {
         let conns = out
             .entry("$connections".to_string())
@@ -208,22 +212,6 @@ fn resolve_parameters(
     Ok(out)
 }
 
-/// The `$connections` keys named by `@parameters('$connections')['key']...` strings.
-fn collect_connection_keys(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::String(s) if s.contains("$connections") => {
-            if let Some(key) = calls::connection_key(s)
-                && !out.contains(&key)
-            {
-                out.push(key);
-            }
-        }
-        Value::Array(a) => a.iter().for_each(|x| collect_connection_keys(x, out)),
-        Value::Object(m) => m.values().for_each(|x| collect_connection_keys(x, out)),
-        _ => {}
-    }
-}
-
 /// A variable and its declared type.
 struct Variable {
     kind: VarType,
@@ -242,11 +230,13 @@ enum VarType {
 
 pub(crate) struct Interp<'o> {
     params: IndexMap<String, Value>,
-    secure_params: HashSet<String>,
+    /// The definition's parsed expressions and other run-independent facts.
+    plan: &'o plan::Plan,
     /// The trigger's record.
     trigger: Value,
     /// Action records by lower-case name (Logic Apps resolves names case-insensitively).
-    records: HashMap<String, Value>,
+    /// Shared with `results`, never copied.
+    records: HashMap<String, Rc<Value>>,
     variables: IndexMap<String, Variable>,
     /// Enclosing Foreach loops, innermost last: (lower-case name, current item). Query and
     /// Select push an unnamed entry (`item()`).
@@ -254,9 +244,13 @@ pub(crate) struct Interp<'o> {
     /// Enclosing Until loops: (lower-case name, iteration index).
     untils: Vec<(String, i64)>,
     /// `result()`: records of the actions directly inside each scoped action.
-    results: HashMap<String, Vec<Value>>,
+    results: HashMap<String, Vec<Rc<Value>>>,
     /// Lower-case names of actions whose outputs (or inputs) are hidden by `secureData`.
     secured: HashSet<String>,
+    /// Lower-case names of actions whose outputs hold a secret, and of variables holding
+    /// one (see [`Interp::reads_secret`]).
+    secrets: HashSet<String>,
+    secret_vars: HashSet<String>,
     /// The virtual clock.
     now: Millis,
     actions: Vec<ActionTrace>,
@@ -273,6 +267,12 @@ pub(crate) struct Interp<'o> {
     depth: usize,
     /// [`Env::next_sequence`]: makes `guid()` and `rand()` deterministic.
     sequence: Cell<u64>,
+    /// Records whose inputs/outputs (when not masked) go into the trace entry `slot` at
+    /// the end of the run: (slot, take inputs, take outputs, record).
+    pending: Vec<(usize, bool, bool, Rc<Value>)>,
+    /// Which run of a `splitOn` trigger this is (0 for the first or only run): part of the
+    /// run id.
+    run_index: usize,
 }
 
 /// What running an action produced.
@@ -321,6 +321,16 @@ impl Outcome {
     }
 }
 
+/// A JSON object of `entries`, moving the values in (`json!` serialises a copy of each
+/// value it is given, which for action inputs and outputs is a deep copy).
+pub(crate) fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
+    let mut m = Map::with_capacity(N);
+    for (k, v) in entries {
+        m.insert(k.to_string(), v);
+    }
+    Value::Object(m)
+}
+
 /// Case-insensitive property lookup (exact match first), as the runtime resolves names.
 pub(crate) fn get_ci<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
     let m = v.as_object()?;
@@ -349,9 +359,11 @@ pub(crate) fn json_type(v: &Value) -> &'static str {
 }
 
 impl Interp<'_> {
-    /// Builds the trigger record and checks the trigger conditions; `Some(trace)` when the
-    /// conditions are false (no run).
-    fn start_trigger(&mut self, def: &Map<String, Value>) -> Result<Option<RunTrace>, LoadError> {
+    /// The trigger's name, definition and record (before `splitOn`).
+    fn trigger_record<'d>(
+        &self,
+        def: &'d Map<String, Value>,
+    ) -> Result<(&'d str, &'d Value, Value), LoadError> {
         let triggers = def.get("triggers").and_then(Value::as_object);
         let Some((name, trigger)) = triggers.and_then(|t| t.iter().next()) else {
             return Err(LoadError::new(
@@ -384,60 +396,148 @@ impl Interp<'_> {
         let outputs = match kind.as_str() {
             // A Recurrence trigger carries no body [SCH §Recurrence trigger].
             "recurrence" => json!({"headers": {}, "body": null}),
-            _ => json!({
-                "headers": {"Content-Type": "application/json"},
-                "body": payload,
-            }),
+            _ => object([
+                ("headers", json!({"Content-Type": "application/json"})),
+                ("body", payload),
+            ]),
         };
-        let mut record = json!({
-            "name": name,
-            "inputs": trigger.get("inputs").cloned().unwrap_or(Value::Null),
-            "outputs": outputs,
-            "startTime": start,
-            "endTime": start,
-            "status": "Succeeded",
-            "code": "OK",
-        });
-        // splitOn: "the trigger ... starts a workflow instance for each array item"; soarc
-        // runs the first item's instance [SCH §Triggers: splitOn].
-        if let Some(split) = trigger.get("splitOn").and_then(Value::as_str) {
-            self.trigger = record.clone();
-            let items = self.eval_str(split);
-            if let Ok(Value::Array(items)) = items
-                && let Some(first) = items.into_iter().next()
-            {
-                record["outputs"]["body"] = first;
-            }
+        let record = object([
+            ("name", Value::String(name.clone())),
+            (
+                "inputs",
+                trigger.get("inputs").cloned().unwrap_or(Value::Null),
+            ),
+            ("outputs", outputs),
+            ("startTime", Value::String(start.clone())),
+            ("endTime", Value::String(start)),
+            ("status", "Succeeded".into()),
+            ("code", "OK".into()),
+        ]);
+        Ok((name, trigger, record))
+    }
+
+    /// The items of a `splitOn` expression, evaluated against the whole trigger record
+    /// ([SCH §Triggers, splitOn]: `"splitOn": "@triggerBody()?['value']"`, one run per
+    /// item, the item becoming the run's trigger body).
+    fn split_items(&self, name: &str, split: &str) -> Result<Vec<Value>, ErrorInfo> {
+        let invalid = |message: String| ErrorInfo {
+            code: "InvalidTemplate".into(),
+            message,
+        };
+        match self.eval_str(split) {
+            Ok(Value::Array(items)) if items.len() > MAX_SPLIT_ITEMS => Err(invalid(format!(
+                "The 'splitOn' of trigger '{name}' gave {} items; Logic Apps splits at most {MAX_SPLIT_ITEMS}.",
+                items.len()
+            ))),
+            Ok(Value::Array(items)) => Ok(items),
+            Ok(other) => Err(invalid(format!(
+                "The 'splitOn' expression '{split}' of trigger '{name}' evaluated to a value of type '{}'; it must be an array (fix the expression or the trigger payload).",
+                json_type(&other)
+            ))),
+            Err(e) => Err(invalid(format!(
+                "Unable to evaluate the 'splitOn' expression '{split}' of trigger '{name}': {e}"
+            ))),
         }
-        self.trigger = record;
-        // Trigger conditions: every `expression` must be true or the trigger is skipped and
-        // no run starts [SCH §Trigger conditions]: "you can specify one or more conditions
-        // that determine whether the trigger fires".
-        if let Some(conds) = trigger.get("conditions").and_then(Value::as_array) {
-            for cond in conds {
-                let Some(expr) = cond.get("expression").and_then(Value::as_str) else {
-                    continue;
-                };
-                match self.eval_str(expr) {
-                    Ok(Value::Bool(true)) => {}
-                    Ok(_) => {
-                        return Ok(Some(self.not_started(RunStatus::Skipped, None)));
-                    }
-                    Err(e) => {
-                        return Ok(Some(self.not_started(
-                            RunStatus::Failed,
-                            Some(ErrorInfo {
-                                code: "InvalidTemplate".into(),
-                                message: format!(
-                                    "Unable to evaluate the condition of trigger '{name}': {e}"
-                                ),
-                            }),
-                        )));
-                    }
+    }
+
+    /// Trigger conditions: every `expression` must be true or the trigger is skipped and no
+    /// run starts [SCH §Trigger conditions]: "you can specify one or more conditions that
+    /// determine whether the trigger fires". `Some(trace)` when no run starts.
+    fn check_conditions(&self, name: &str, trigger: &Value) -> Option<RunTrace> {
+        let conds = trigger.get("conditions").and_then(Value::as_array)?;
+        for cond in conds {
+            let Some(expr) = cond.get("expression").and_then(Value::as_str) else {
+                continue;
+            };
+            match self.eval_str(expr) {
+                Ok(Value::Bool(true)) => {}
+                Ok(_) => return Some(self.not_started(RunStatus::Skipped, None)),
+                Err(e) => {
+                    return Some(self.not_started(
+                        RunStatus::Failed,
+                        Some(ErrorInfo {
+                            code: "InvalidTemplate".into(),
+                            message: format!(
+                                "Unable to evaluate the condition of trigger '{name}': {e}"
+                            ),
+                        }),
+                    ));
                 }
             }
         }
-        Ok(None)
+        None
+    }
+
+    /// Runs the actions of one run whose trigger record is set; its trace.
+    fn run_body(&mut self, actions: &Map<String, Value>) -> RunTrace {
+        let branches = self.run_container(actions, true);
+        let (status, error) = match self.end.take() {
+            Some(end) => end,
+            // [EEH] "After the workflow run completes, the engine determines the entire
+            // run's status by evaluating all the branch statuses. If any branch ends in
+            // failure, the entire workflow run is marked Failed."
+            None if branches == ActionStatus::Succeeded => (RunStatus::Succeeded, None),
+            None => (
+                RunStatus::Failed,
+                Some(ErrorInfo {
+                    code: "ActionFailed".into(),
+                    message: "An action failed. No dependent actions succeeded.".into(),
+                }),
+            ),
+        };
+        self.finish_trace();
+        RunTrace {
+            status,
+            error,
+            actions: std::mem::take(&mut self.actions),
+            calls: std::mem::take(&mut self.calls),
+            variables: std::mem::take(&mut self.variables)
+                .into_iter()
+                .map(|(k, v)| (k, v.value))
+                .collect(),
+            end_time: time::format(self.now),
+        }
+    }
+
+    /// Moves each record's inputs and outputs into its trace entry (those not masked): once
+    /// the run's records are dropped, each record is held only here and is moved, not
+    /// copied.
+    fn finish_trace(&mut self) {
+        self.records.clear();
+        self.results.clear();
+        for (slot, inputs, outputs, record) in std::mem::take(&mut self.pending) {
+            let mut record = match Rc::try_unwrap(record) {
+                Ok(Value::Object(m)) => m,
+                Ok(_) => continue,
+                Err(shared) => shared.as_object().cloned().unwrap_or_default(),
+            };
+            let entry = &mut self.actions[slot];
+            if inputs {
+                entry.inputs = record.remove("inputs").unwrap_or(Value::Null);
+            }
+            if outputs {
+                entry.outputs = record.remove("outputs").unwrap_or(Value::Null);
+            }
+        }
+    }
+
+    /// Clears what belongs to one run before the next `splitOn` run (the services and the
+    /// mocks' counters stay).
+    fn reset(&mut self, now: Millis, run_index: usize) {
+        self.records.clear();
+        self.variables.clear();
+        self.loops.clear();
+        self.untils.clear();
+        self.results.clear();
+        self.secured.clear();
+        self.secrets.clear();
+        self.secret_vars.clear();
+        self.now = now;
+        self.end = None;
+        self.responded = false;
+        self.depth = 0;
+        self.sequence.set(0);
+        self.run_index = run_index;
     }
 
     fn not_started(&self, status: RunStatus, error: Option<ErrorInfo>) -> RunTrace {
@@ -451,16 +551,51 @@ impl Interp<'_> {
         }
     }
 
-    /// Evaluates a workflow string (`@expr`, `@{...}` or literal).
+    /// Evaluates a workflow string (`@expr`, `@{...}` or literal), parsed once in the plan
+    /// when it is a string of the definition.
     pub(crate) fn eval_str(&self, s: &str) -> Result<Value, String> {
-        let t = Template::parse(s)
-            .map_err(|e| format!("the expression '{s}' is not valid: {}", e.message))?;
-        eval::evaluate_template(&t, self).map_err(|e| e.message)
+        let parsed;
+        let t = match self.plan.template(s) {
+            Some(t) => t,
+            None => {
+                parsed = Template::parse(s)
+                    .map_err(|e| format!("the expression '{s}' is not valid: {}", e.message))?;
+                &parsed
+            }
+        };
+        eval::evaluate_template(t, self).map_err(|e| e.message)
     }
 
-    /// Evaluates every expression string inside `v`.
+    /// Evaluates every expression string inside `v` (as [`eval::evaluate_json`] does), with
+    /// the plan's parsed expressions.
     pub(crate) fn eval_json(&self, v: &Value) -> Result<Value, String> {
-        eval::evaluate_json(v, self).map_err(|e| e.message)
+        self.eval_json_except(v, None)
+    }
+
+    /// [`Interp::eval_json`], leaving the top-level property `skip` of an object out.
+    pub(crate) fn eval_json_except(&self, v: &Value, skip: Option<&str>) -> Result<Value, String> {
+        match v {
+            Value::String(s) if plan::is_template(s) => match self.plan.template(s) {
+                Some(t) => eval::evaluate_template(t, self).map_err(|e| e.message),
+                None => eval::evaluate_json(v, self).map_err(|e| e.message),
+            },
+            Value::Array(items) => items
+                .iter()
+                .map(|x| self.eval_json_except(x, None))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array),
+            Value::Object(m) => {
+                let mut out = Map::with_capacity(m.len());
+                for (k, x) in m {
+                    if skip == Some(k.as_str()) {
+                        continue;
+                    }
+                    out.insert(k.clone(), self.eval_json_except(x, None)?);
+                }
+                Ok(Value::Object(out))
+            }
+            other => Ok(other.clone()),
+        }
     }
 
     /// A designer condition object (`{"and": [{"equals": [a, b]}]}`) or an expression string,
@@ -470,10 +605,13 @@ impl Interp<'_> {
         let value = match cond {
             Value::String(s) => self.eval_str(s)?,
             Value::Bool(b) => Value::Bool(*b),
-            Value::Object(_) => {
-                let expr = condition_expr(cond)?;
-                eval::evaluate(&expr, self).map_err(|e| e.message)?
-            }
+            Value::Object(_) => match self.plan.condition(cond) {
+                Some(expr) => eval::evaluate(expr, self).map_err(|e| e.message)?,
+                None => {
+                    let expr = condition_expr(cond)?;
+                    eval::evaluate(&expr, self).map_err(|e| e.message)?
+                }
+            },
             other => {
                 return Err(format!(
                     "the condition is a {}, expected a Boolean expression",
@@ -499,23 +637,61 @@ impl Interp<'_> {
     /// action or a secure parameter. [SEC]: "If a downstream action explicitly uses these
     /// secured outputs as inputs, Logic Apps hides this action's inputs in the run history".
     pub(crate) fn reads_secured(&self, v: &Value) -> bool {
-        if self.secured.is_empty() && self.secure_params.is_empty() {
+        if self.secured.is_empty() && self.plan.secure_params.is_empty() {
             return false;
         }
+        self.reads(v, false)
+    }
+
+    /// Whether `v` (unevaluated) reads a secret: a secure parameter, a Key Vault secret, or
+    /// a data action or variable made from one. `secureData` only hides values in run
+    /// history; it does not change the values passed on ([SEC]: "Secures inputs in run
+    /// history", "Secures outputs in run history"; the value still reaches the actions that
+    /// use it), so a Jira key in the secured outputs of an authenticated call is sent in a
+    /// later comment as it is. What soarc keeps masked even in the calls it hands to
+    /// `soarc test` (`plain_uri`, `plain_body`) are secrets only: their values never appear
+    /// in a message.
+    pub(crate) fn reads_secret(&self, v: &Value) -> bool {
+        if self.secrets.is_empty()
+            && self.secret_vars.is_empty()
+            && self.plan.secure_params.is_empty()
+        {
+            return false;
+        }
+        self.reads(v, true)
+    }
+
+    fn reads(&self, v: &Value, secret: bool) -> bool {
         match v {
-            Value::String(s) if s.contains('@') => match Template::parse(s) {
-                Ok(t) => t.exprs().iter().any(|e| self.expr_reads_secured(e)),
-                Err(_) => false,
-            },
-            Value::Array(a) => a.iter().any(|x| self.reads_secured(x)),
-            Value::Object(m) => m.iter().any(|(k, x)| {
-                self.reads_secured(&Value::String(k.clone())) || self.reads_secured(x)
-            }),
+            Value::String(s) => self.str_reads(s, secret),
+            Value::Array(a) => a.iter().any(|x| self.reads(x, secret)),
+            Value::Object(m) => m
+                .iter()
+                .any(|(k, x)| self.str_reads(k, secret) || self.reads(x, secret)),
             _ => false,
         }
     }
 
-    fn expr_reads_secured(&self, e: &Expr) -> bool {
+    fn str_reads(&self, s: &str, secret: bool) -> bool {
+        if !s.contains('@') {
+            return false;
+        }
+        let parsed;
+        let t = match self.plan.template(s) {
+            Some(t) => t,
+            None => match Template::parse(s) {
+                Ok(t) => {
+                    parsed = t;
+                    &parsed
+                }
+                Err(_) => return false,
+            },
+        };
+        t.exprs().iter().any(|e| self.expr_reads(e, secret))
+    }
+
+    fn expr_reads(&self, e: &Expr, secret: bool) -> bool {
+        let actions = if secret { &self.secrets } else { &self.secured };
         let mut found = false;
         e.walk(&mut |node| {
             if let Expr::Call { name, args } = node
@@ -524,14 +700,45 @@ impl Interp<'_> {
                 let n = name.to_ascii_lowercase();
                 let arg = arg.to_ascii_lowercase();
                 if matches!(n.as_str(), "body" | "outputs" | "actions" | "result")
-                    && self.secured.contains(&arg)
-                    || n == "parameters" && self.secure_params.contains(&arg)
+                    && actions.contains(&arg)
+                    || n == "parameters" && self.plan.secure_params.contains(&arg)
+                    || secret && n == "variables" && self.secret_vars.contains(&arg)
                 {
                     found = true;
                 }
             }
         });
         found
+    }
+
+    /// Marks what an action made from a secret as secret too (see
+    /// [`Interp::reads_secret`]): a data action's outputs, a variable it sets. Outbound
+    /// calls are not marked for reading one (a service does not answer with the
+    /// credential it was sent), except a Key Vault "Get secret", whose answer is the
+    /// secret.
+    fn taint(&mut self, name: &str, kind: &str, action: &Value) {
+        let lkind = kind.to_ascii_lowercase();
+        if matches!(
+            lkind.as_str(),
+            "http" | "apiconnection" | "apiconnectionwebhook" | "httpwebhook"
+        ) {
+            return;
+        }
+        let Some(inputs) = action.get("inputs") else {
+            return;
+        };
+        if !self.reads_secret(inputs) {
+            return;
+        }
+        if lkind.ends_with("variable") {
+            let var = get_ci(inputs, "name")
+                .or_else(|| inputs.pointer("/variables/0/name"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            self.secret_vars.insert(var.to_ascii_lowercase());
+        } else {
+            self.secrets.insert(name.to_ascii_lowercase());
+        }
     }
 
     /// Records a finished (or skipped) action: the trace entry and the record expressions
@@ -543,8 +750,8 @@ impl Interp<'_> {
         kind: &str,
         action: &Value,
         outcome: Outcome,
-        start: Millis,
-    ) -> Value {
+        start_ms: Millis,
+    ) -> Rc<Value> {
         let secure = action
             .pointer("/runtimeConfiguration/secureData/properties")
             .and_then(Value::as_array)
@@ -568,25 +775,34 @@ impl Interp<'_> {
         if hide_outputs || secure.0 {
             self.secured.insert(lname.clone());
         }
-        let mut record = json!({
-            "name": name,
-            "inputs": outcome.inputs,
-            "outputs": outcome.outputs,
-            "startTime": time::format(start),
-            "endTime": time::format(self.now),
-            "status": outcome.status.as_str(),
-            "code": outcome.code,
-        });
-        if let Some(e) = &outcome.error {
-            record["error"] = json!({"code": e.code, "message": e.message});
-        }
-        let mask = |v: &Value, hide: bool| {
-            if hide && !v.is_null() {
-                Value::String(SECURED.into())
-            } else {
-                v.clone()
-            }
+        // The trace's inputs and outputs are taken from the record when the run ends
+        // (`finish_trace`), so they are not copied while expressions may still read them.
+        let masked = |v: &Value, hide: bool| (hide && !v.is_null()).then(|| SECURED.into());
+        let (trace_inputs, trace_outputs) = (
+            masked(&outcome.inputs, hide_inputs),
+            masked(&outcome.outputs, hide_outputs),
+        );
+        // Built field by field: `json!` would copy the inputs and outputs once more.
+        let mut record = Map::with_capacity(8);
+        record.insert("name".into(), Value::String(name.to_string()));
+        record.insert("inputs".into(), outcome.inputs);
+        record.insert("outputs".into(), outcome.outputs);
+        let start = time::format(start_ms);
+        let end = if self.now == start_ms {
+            start.clone()
+        } else {
+            time::format(self.now)
         };
+        record.insert("startTime".into(), Value::String(start));
+        record.insert("endTime".into(), Value::String(end));
+        record.insert("status".into(), outcome.status.as_str().into());
+        record.insert("code".into(), Value::String(outcome.code));
+        if let Some(e) = &outcome.error {
+            let mut error = Map::with_capacity(2);
+            error.insert("code".into(), Value::String(e.code.clone()));
+            error.insert("message".into(), Value::String(e.message.clone()));
+            record.insert("error".into(), Value::Object(error));
+        }
         self.actions[slot] = ActionTrace {
             name: name.to_string(),
             kind: kind.to_string(),
@@ -596,12 +812,19 @@ impl Interp<'_> {
             } else {
                 outcome.attempts
             },
-            inputs: mask(&record["inputs"], hide_inputs),
-            outputs: mask(&record["outputs"], hide_outputs),
+            inputs: trace_inputs.clone().unwrap_or(Value::Null),
+            outputs: trace_outputs.clone().unwrap_or(Value::Null),
             error: outcome.error,
             depth: self.actions[slot].depth,
         };
-        self.records.insert(lname, record.clone());
+        let record = Rc::new(Value::Object(record));
+        self.pending.push((
+            slot,
+            trace_inputs.is_none(),
+            trace_outputs.is_none(),
+            Rc::clone(&record),
+        ));
+        self.records.insert(lname, Rc::clone(&record));
         record
     }
 
@@ -622,7 +845,7 @@ impl Interp<'_> {
     }
 
     /// Records `name` as skipped with `code`/`message` without running it.
-    fn skip(&mut self, name: &str, action: &Value, code: &str, message: String) -> Value {
+    fn skip(&mut self, name: &str, action: &Value, code: &str, message: String) -> Rc<Value> {
         let kind = type_of(action).to_string();
         let slot = self.reserve(name, &kind);
         let now = self.now;
@@ -726,7 +949,9 @@ impl Env for Interp<'_> {
     }
 
     fn action(&self, name: &str) -> Option<Value> {
-        self.records.get(&name.to_ascii_lowercase()).cloned()
+        self.records
+            .get(&name.to_ascii_lowercase())
+            .map(|r| Value::clone(r))
     }
 
     fn variable(&self, name: &str) -> Option<Value> {
@@ -767,7 +992,7 @@ impl Env for Interp<'_> {
     fn result(&self, scope_name: &str) -> Option<Value> {
         self.results
             .get(&scope_name.to_ascii_lowercase())
-            .map(|r| Value::Array(r.clone()))
+            .map(|r| Value::Array(r.iter().map(|x| Value::clone(x)).collect()))
     }
 
     fn workflow(&self) -> Value {
@@ -776,6 +1001,7 @@ impl Env for Interp<'_> {
             format_args!("/subscriptions/{}", samples::SUBSCRIPTION),
             samples::RESOURCE_GROUP
         );
+        let run = format!("08584000000000000000000000000CU{:02}", self.run_index);
         json!({
             "id": id,
             "name": "playbook",
@@ -783,8 +1009,8 @@ impl Env for Interp<'_> {
             "location": "westeurope",
             "tags": {},
             "run": {
-                "id": format!("{id}/runs/08584000000000000000000000000CU00"),
-                "name": "08584000000000000000000000000CU00",
+                "id": format!("{id}/runs/{run}"),
+                "name": run,
                 "type": "Microsoft.Logic/workflows/runs"
             }
         })
@@ -813,7 +1039,7 @@ impl Env for Interp<'_> {
     fn action_ref(&self, name: &str) -> Option<Cow<'_, Value>> {
         self.records
             .get(&name.to_ascii_lowercase())
-            .map(Cow::Borrowed)
+            .map(|r| Cow::Borrowed(&**r))
     }
 
     fn variable_ref(&self, name: &str) -> Option<Cow<'_, Value>> {
