@@ -111,6 +111,12 @@ pub enum TriggerKind {
         kind: String,
         inputs: RequestInputs,
     },
+    /// Any other trigger, kept as written (an imported playbook's `trigger: { verbatim }`):
+    /// `type`, `inputs` and every other key except `description` and
+    /// `runtimeConfiguration`, which [`Trigger`] holds. Read only when no variant above
+    /// matches.
+    #[serde(untagged)]
+    Verbatim(serde_json::Map<String, Value>),
 }
 
 /// `recurrence` of a Recurrence trigger.
