@@ -443,6 +443,86 @@ pub static SPEC096: Code = Code {
     fix: "Move the step before the loop and use `{{<id>.text}}` inside it.",
 };
 
+pub static SPEC100: Code = Code {
+    code: "SPEC100",
+    title: "not a managed API name",
+    severity: Severity::Error,
+    explanation: "The `api` of a `kind: managed` connection is not a managed API name: those are the last segment of `Microsoft.Web/locations/{location}/managedApis/{api}`, lowercase letters, digits and dashes.",
+    fix: "Write the API's id as Azure spells it, e.g. `office365`, `teams`, `wdatp`, `azuread`, `azuremonitorlogs` (a hand-written template shows it in the connection's `api.id`).",
+};
+
+pub static SPEC101: Code = Code {
+    code: "SPEC101",
+    title: "connector cannot use a managed identity",
+    severity: Severity::Error,
+    explanation: "`authentication: managed_identity` on a connection whose connector authenticates signed-in users only (OAuth): Office 365 Outlook, Teams, Microsoft Entra ID, SharePoint.",
+    fix: "Write `authentication: oauth` (or leave it out) and authorise the connection in the portal after deployment.",
+};
+
+pub static SPEC102: Code = Code {
+    code: "SPEC102",
+    title: "connection parameter not valid",
+    severity: Severity::Error,
+    explanation: "A `parameters` key of a `kind: managed` connection is not a connection parameter name.",
+    fix: "Name parameters as the connector's reference does (letters, digits, `_`, `-`, `.`), e.g. `api_key`.",
+};
+
+pub static SPEC103: Code = Code {
+    code: "SPEC103",
+    title: "connection calls another API",
+    severity: Severity::Error,
+    explanation: "A typed connector step (`office365.send_email`, `teams.post_message`, `monitor_logs.run_query`, `defender.isolate_machine`, `entra.*`) names a connection of another managed API, or one that is not a managed connection.",
+    fix: "Name a connection with the API the step calls, e.g. `{ kind: managed, api: teams }` for `teams.post_message`.",
+};
+
+pub static SPEC104: Code = Code {
+    code: "SPEC104",
+    title: "connector operation path not valid",
+    severity: Severity::Error,
+    explanation: "The `path` of a `connector` step does not start with `/`, or carries a query string or fragment (`?`, `#`), or the step names a connection that is not a managed API (Jira).",
+    fix: "Write the operation's path relative to the connector, e.g. `/v2/Mail`, and query parameters under `queries:`.",
+};
+
+pub static SPEC105: Code = Code {
+    code: "SPEC105",
+    title: "verbatim action not valid",
+    severity: Severity::Error,
+    explanation: "The `definition` of an `action` step is not one workflow action: not a mapping, no `type`, or a `runAfter` (soarc sequences the step).",
+    fix: "Paste the action from the designer's code view without its name and without `runAfter`: `{ type: ..., inputs: ... }`.",
+};
+
+pub static SPEC106: Code = Code {
+    code: "SPEC106",
+    title: "expression in a verbatim action not valid",
+    severity: Severity::Error,
+    explanation: "A string of an `action` step's definition that starts with `@` (or holds `@{...}`) is not a valid workflow expression.",
+    fix: "Fix the expression as the message shows; write `@@` for a literal `@` at the start of a string.",
+};
+
+pub static SPEC107: Code = Code {
+    code: "SPEC107",
+    title: "verbatim action names an unknown connection",
+    severity: Severity::Error,
+    explanation: "An `action` step reads `parameters('$connections')['<name>']`, and `<name>` is not a connection of the spec (`azuresentinel` is the implicit Sentinel connection).",
+    fix: "Declare the connection under `connections:` with that name (e.g. `{ kind: managed, api: teams }`), or rename it in the expression.",
+};
+
+pub static SPEC108: Code = Code {
+    code: "SPEC108",
+    title: "connector step field not valid",
+    severity: Severity::Error,
+    explanation: "A field of a typed connector step is not valid: an e-mail step without recipients or with an address that is not one, an empty text the operation requires (subject, message, machine, user, team, channel, query).",
+    fix: "The message names the field; give a value or a `{{...}}` reference.",
+};
+
+pub static SPEC109: Code = Code {
+    code: "SPEC109",
+    title: "query has no workspace",
+    severity: Severity::Error,
+    explanation: "`monitor_logs.run_query` needs the Log Analytics workspace: neither the step's `workspace` nor `deployment.workspace` is set, or no subscription and resource group are known for it.",
+    fix: "Set `deployment.workspace` (with `deployment.subscription_id` and `deployment.resource_group`), or `workspace`, `resource_group` and `subscription_id` on the step.",
+};
+
 pub static RULE001: Code = Code {
     code: "RULE001",
     title: "rule runs an unknown playbook",
@@ -682,9 +762,10 @@ pub static ALL: &[&Code] = &[
     &SPEC037, &SPEC038, &SPEC039, &SPEC040, &SPEC041, &SPEC042, &SPEC043, &SPEC044, &SPEC045,
     &SPEC046, &SPEC050, &SPEC051, &SPEC052, &SPEC053, &SPEC054, &SPEC055, &SPEC060, &SPEC070,
     &SPEC071, &SPEC072, &SPEC073, &SPEC074, &SPEC080, &SPEC081, &SPEC082, &SPEC083, &SPEC084,
-    &SPEC085, &SPEC086, &SPEC090, &SPEC091, &SPEC092, &SPEC094, &SPEC095, &SPEC096, &RULE001,
-    &RULE002, &RULE003, &RULE004, &RULE005, &RULE006, &RULE007, &RULE008, &RULE009, &RULE010,
-    &RULE011, &OUT001, &OUT002, &TEST001, &TEST002, &TEST003, &TEST004, &TEST005, &TEST006,
-    &TEST007, &IMP001, &IMP002, &IMP003, &IMP004, &IMP005, &IMP006, &IMP007, &IMP008,
-    &SPEC115,
+    &SPEC085, &SPEC086, &SPEC090, &SPEC091, &SPEC092, &SPEC094, &SPEC095, &SPEC096, &SPEC100,
+    &SPEC101, &SPEC102, &SPEC103, &SPEC104, &SPEC105, &SPEC106, &SPEC107, &SPEC108, &SPEC109,
+    &SPEC115, &RULE001, &RULE002, &RULE003, &RULE004, &RULE005, &RULE006, &RULE007, &RULE008,
+    &RULE009, &RULE010, &RULE011, &OUT001, &OUT002, &TEST001, &TEST002, &TEST003, &TEST004,
+    &TEST005, &TEST006, &TEST007, &IMP001, &IMP002, &IMP003, &IMP004, &IMP005, &IMP006,
+    &IMP007, &IMP008,
 ];

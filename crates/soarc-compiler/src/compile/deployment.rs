@@ -52,6 +52,25 @@ pub fn playbook(
                 Err(e) => errors.push(*e),
             }
         }
+        if let ConnectionKind::Managed(managed) = &connection.kind {
+            for (name, value) in &managed.connection.parameters {
+                if let crate::spec::ConnectionParameter::Secret(secret) = &value.value {
+                    let located = Located {
+                        value: secret.clone(),
+                        span: value.span,
+                    };
+                    match key_vault_reference(&located, deployment) {
+                        Ok(reference) => {
+                            secrets.insert(
+                                managed_secret_key(&connection.spec_name, &name.value),
+                                reference,
+                            );
+                        }
+                        Err(e) => errors.push(*e),
+                    }
+                }
+            }
+        }
     }
     let workspace = workspace(deployment);
     if playbook.uses_sentinel() && workspace.is_none() {
@@ -68,6 +87,11 @@ pub fn playbook(
         return Err(errors);
     }
     Ok(PlaybookTarget { workspace, secrets })
+}
+
+/// Key of a `kind: managed` connection parameter's secret in [`PlaybookTarget::secrets`].
+pub fn managed_secret_key(connection: &str, parameter: &str) -> String {
+    format!("{connection}.{parameter}")
 }
 
 /// Parameters-file reference to a Key Vault secret: needs the vault's full resource id.

@@ -8,7 +8,9 @@
 //! | [`Lang::Url`] (an `http` step's `uri`) | `uriComponent(x)` after the first character; a reference that *starts* the URL is its base and goes in as is |
 //! | [`Lang::Jql`] (`jira.search_issues.jql`) | inside `"..."` or `'...'`: `\`, `"`, `'` and tab escaped; outside quotes: refused |
 //! | [`Lang::ServiceNowQuery`] (`servicenow.query_incidents.query`) | `^` removed; a value starting with `javascript:` is defused with a leading `_` |
-//! | [`Lang::Html`] (Sentinel comments) | `&`, `<`, `>`, `"`, `'` replaced by entities, `&` first |
+//! | [`Lang::Html`] (Sentinel comments, e-mail and Teams message bodies) | `&`, `<`, `>`, `"`, `'` replaced by entities, `&` first |
+//! | [`Lang::ConnectorPath`] (a managed connector operation's `path`) | `encodeURIComponent(x)`, as the designer writes path parameters |
+//! | [`Lang::Kql`] (`monitor_logs.run_query.query`) | inside `"..."` or `'...'`: `\`, `"`, `'` and tab escaped; outside quotes or in a verbatim `@"..."` string: refused |
 //!
 //! Literal spec text is never evaluated by Logic Apps either: [`soarc_lang::wdl::Template`]
 //! writes `@` at the start as `@@` and `@{` as `@@{`.
@@ -25,6 +27,8 @@ pub(crate) enum Lang {
     Jql,
     ServiceNowQuery,
     Html,
+    ConnectorPath,
+    Kql,
 }
 
 /// How one reference is written, decided from the literal text before it.
@@ -40,6 +44,10 @@ pub(crate) enum Slot {
     ServiceNowValue,
     /// HTML text.
     HtmlText,
+    /// One path parameter of a managed connector operation.
+    PathParameter,
+    /// Inside a KQL string literal.
+    KqlString,
 }
 
 /// Why a reference cannot go where it is written.
@@ -59,6 +67,10 @@ pub(crate) struct Scanner {
     quote: Option<char>,
     /// JQL: the previous character was a backslash inside a string literal.
     escaped: bool,
+    /// KQL: the string literal we are in is verbatim (`@"..."`, `@'...'`): no escapes.
+    verbatim: bool,
+    /// KQL: the previous literal character, to spot the `@` of a verbatim string.
+    previous: Option<char>,
 }
 
 impl Scanner {
@@ -68,12 +80,38 @@ impl Scanner {
             seen: 0,
             quote: None,
             escaped: false,
+            verbatim: false,
+            previous: None,
         }
     }
 
     /// Literal text.
     pub(crate) fn text(&mut self, text: &str) {
         self.seen += text.len();
+        if self.lang == Lang::Kql {
+            // KQL string literals (Learn, Kusto "The string data type": "Enclose the string
+            // in double-quotes or single-quotes", backslash escapes `\t \n \\ \" \'`;
+            // "verbatim string literals" prefixed with `@` take no escapes:
+            // https://learn.microsoft.com/kusto/query/scalar-data-types/string).
+            for c in text.chars() {
+                match self.quote {
+                    Some(_) if self.escaped => self.escaped = false,
+                    Some(_) if c == '\\' && !self.verbatim => self.escaped = true,
+                    Some(q) if c == q => {
+                        self.quote = None;
+                        self.verbatim = false;
+                    }
+                    Some(_) => {}
+                    None if c == '"' || c == '\'' => {
+                        self.quote = Some(c);
+                        self.verbatim = self.previous == Some('@');
+                    }
+                    None => {}
+                }
+                self.previous = Some(c);
+            }
+            return;
+        }
         if self.lang != Lang::Jql {
             return;
         }
@@ -103,6 +141,15 @@ impl Scanner {
             Lang::Url => Ok(Slot::UriComponent),
             Lang::ServiceNowQuery => Ok(Slot::ServiceNowValue),
             Lang::Jql if self.quote.is_some() && !self.escaped => Ok(Slot::JqlString),
+            Lang::ConnectorPath => Ok(Slot::PathParameter),
+            Lang::Kql if self.quote.is_some() && !self.escaped && !self.verbatim => {
+                self.previous = None;
+                Ok(Slot::KqlString)
+            }
+            Lang::Kql => Err(Refused {
+                message: "a reference in a KQL query must be inside a quoted string".into(),
+                help: "write it in double quotes, e.g. `| where Computer == \"{{entity.hostName}}\"`, not in a verbatim `@\"...\"` string: soarc then escapes `\\`, `\"` and `'` in the value, so it cannot change the query".into(),
+            }),
             Lang::Jql => Err(Refused {
                 message: "a reference in JQL must be inside a quoted string".into(),
                 help: "write it in double quotes, e.g. `summary ~ \"{{incident.title}}\"`: soarc then escapes `\\` and `\"` in the value, so it cannot change the query".into(),
@@ -135,6 +182,13 @@ pub(crate) fn encode(slot: Slot, expr: Expr, ty: ValueType) -> Expr {
         Slot::JqlString => jql_string(as_text(expr, ty)),
         Slot::ServiceNowValue => servicenow_value(as_text(expr, ty)),
         Slot::HtmlText => html_text(as_text(expr, ty)),
+        // Path parameters of managed connector operations are written
+        // `@{encodeURIComponent(...)}` by the designer (Learn, "Schema reference guide for
+        // trigger and action types", ApiConnection action: `"path": "/datasets/default/tables/@{encodeURIComponent(...)}"`,
+        // https://learn.microsoft.com/azure/logic-apps/logic-apps-workflow-actions-triggers#apiconnection-action).
+        Slot::PathParameter => Expr::call("encodeURIComponent", vec![as_text(expr, ty)]),
+        // KQL takes the same backslash escapes as JQL inside a quoted string.
+        Slot::KqlString => jql_string(as_text(expr, ty)),
     }
 }
 

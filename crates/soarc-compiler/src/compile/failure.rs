@@ -388,7 +388,7 @@ impl PlaybookCompiler<'_> {
     }
 }
 
-fn valid_email(address: &str) -> bool {
+pub(super) fn valid_email(address: &str) -> bool {
     let mut parts = address.split('@');
     matches!(
         (parts.next(), parts.next(), parts.next()),

@@ -5,6 +5,7 @@
 //! loop items, mappings), names the actions and chains them with `runAfter`.
 //! Errors are collected with their spec position; nothing is emitted if any occurs.
 
+mod connectors;
 pub mod deployment;
 mod encode;
 mod entities;
@@ -50,16 +51,28 @@ pub enum ConnectionKind {
     KeyVault(spec::KeyVaultSecret),
     /// `office365` (Office 365 Outlook), OAuth: authorised in the portal after deployment.
     Office365,
+    /// Any managed API (`kind: managed`), with the playbook's managed identity or OAuth.
+    Managed(ManagedUse),
+}
+
+/// A `kind: managed` connection as a playbook uses it.
+#[derive(Debug, Clone)]
+pub struct ManagedUse {
+    pub connection: spec::ManagedConnection,
+    /// Authenticates with the playbook's system-assigned identity (else OAuth, authorised
+    /// after deployment, or the connection's parameters).
+    pub managed_identity: bool,
 }
 
 impl ConnectionKind {
     /// Managed API name under `Microsoft.Web/locations/{location}/managedApis/`.
-    pub fn api(&self) -> &'static str {
+    pub fn api(&self) -> &str {
         match self {
             ConnectionKind::Sentinel => "azuresentinel",
             ConnectionKind::ServiceNow(_) => "service-now",
             ConnectionKind::KeyVault(_) => "keyvault",
             ConnectionKind::Office365 => "office365",
+            ConnectionKind::Managed(m) => &m.connection.api.value,
         }
     }
 }
@@ -254,6 +267,10 @@ enum StepOutputs {
     },
     Http,
     Compose,
+    /// `monitor_logs.run_query`: `rows` (`body.value`), `body`, `status`, `headers`.
+    Query,
+    /// An `action` step: `body`, `outputs`.
+    Verbatim,
 }
 
 /// A `foreach` being compiled: `{{as_name...}}` means `items('action')`.
@@ -614,6 +631,7 @@ impl<'a> PlaybookCompiler<'a> {
                     method: None,
                     path,
                     queries: None,
+                    headers: None,
                     body: Some(serde_json::json!({
                         "callback_url": Template::Interpolated(vec![wdl::Part::Expr(Expr::call("listCallbackUrl", vec![]))]).to_wdl_string()
                     })),
@@ -775,9 +793,23 @@ impl<'a> PlaybookCompiler<'a> {
     /// `$connections` key.
     fn use_connection_named(&mut self, name: &str, span: Span, expected: &str) -> Option<String> {
         let declared = self.find_connection(name, span, &[expected])?;
+        Some(self.register_connection(name, declared))
+    }
+
+    /// Register the connection `name` (`None`: the implicit Sentinel one) as used by the
+    /// playbook and return its `$connections` key.
+    fn register_connection(
+        &mut self,
+        name: &str,
+        declared: Option<&'a Located<Connection>>,
+    ) -> String {
         let kind = match declared.map(|c| &c.value) {
             Some(Connection::ServiceNow(snow)) => ConnectionKind::ServiceNow(snow.clone()),
             Some(Connection::Office365(_)) => ConnectionKind::Office365,
+            Some(Connection::Managed(managed)) => ConnectionKind::Managed(ManagedUse {
+                connection: managed.clone(),
+                managed_identity: crate::model::managed::uses_managed_identity(managed),
+            }),
             _ => ConnectionKind::Sentinel,
         };
         let key = match kind {
@@ -791,7 +823,7 @@ impl<'a> PlaybookCompiler<'a> {
                 spec_name: name.to_string(),
                 kind,
             });
-        Some(key)
+        key
     }
 
     /// Register the managed-identity Key Vault connection of `secret`'s vault (one per

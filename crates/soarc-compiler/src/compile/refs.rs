@@ -212,6 +212,8 @@ impl PlaybookCompiler<'_> {
             StepOutputs::Entities { .. } => &["text", "list"],
             StepOutputs::Http => &["status", "body", "headers"],
             StepOutputs::Compose => &["value"],
+            StepOutputs::Query => &["rows", "body", "status", "headers"],
+            StepOutputs::Verbatim => &["body", "outputs"],
         };
         let resolved = match (kind, first) {
             (StepOutputs::ServiceNowIncident { .. }, Some(f @ ("number" | "sys_id" | "state")))
@@ -257,14 +259,26 @@ impl PlaybookCompiler<'_> {
             }
             (StepOutputs::ServiceNowIncident { .. }, Some("body"))
             | (StepOutputs::JiraIssue { .. }, Some("body"))
-            | (StepOutputs::Http, Some("body")) => Some((
-                rest[1..].iter().fold(body(), |e, k| e.prop(k)),
+            | (StepOutputs::Http | StepOutputs::Query | StepOutputs::Verbatim, Some("body")) => {
+                Some((
+                    rest[1..].iter().fold(body(), |e, k| e.prop(k)),
+                    ValueType::Object,
+                ))
+            }
+            (StepOutputs::Query, Some("rows")) => Some((
+                rest[1..]
+                    .iter()
+                    .fold(body().prop("value"), |e, k| e.prop(k)),
                 ValueType::Object,
             )),
-            (StepOutputs::Http, Some("status")) if rest.len() == 1 => {
+            (StepOutputs::Verbatim, Some("outputs")) => Some((
+                rest[1..].iter().fold(outputs(), |e, k| e.prop(k)),
+                ValueType::Object,
+            )),
+            (StepOutputs::Http | StepOutputs::Query, Some("status")) if rest.len() == 1 => {
                 Some((outputs().prop("statusCode"), ValueType::Int))
             }
-            (StepOutputs::Http, Some("headers")) => Some((
+            (StepOutputs::Http | StepOutputs::Query, Some("headers")) => Some((
                 rest[1..]
                     .iter()
                     .fold(outputs().prop("headers"), |e, k| e.prop(k)),
@@ -330,6 +344,13 @@ fn step_defined_in(steps: &[crate::spec::Located<crate::spec::Step>], id: &str) 
             Step::SentinelGetEntities(s) => Some(&s.id),
             Step::Http(s) => s.id.as_ref(),
             Step::Compose(s) => s.id.as_ref(),
+            Step::Connector(s) => s.id.as_ref(),
+            Step::Action(s) => s.id.as_ref(),
+            Step::SendEmail(s) => s.id.as_ref(),
+            Step::TeamsPostMessage(s) => s.id.as_ref(),
+            Step::RunQuery(s) => s.id.as_ref(),
+            Step::IsolateMachine(s) => s.id.as_ref(),
+            Step::EntraDisableUser(s) | Step::EntraRevokeSessions(s) => s.id.as_ref(),
             _ => None,
         };
         if let Some(own) = own.filter(|o| o.value == id) {

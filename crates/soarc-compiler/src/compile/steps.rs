@@ -36,6 +36,7 @@ pub(super) fn api_call(
             method: Some(method.to_string()),
             path: path.into(),
             queries,
+            headers: None,
             body,
             retry_policy: None,
         },
@@ -77,7 +78,7 @@ pub(super) fn set_retry(action: &mut Action, policy: &wdl::RetryPolicy) {
 }
 
 /// `Compose_summary` for `compose` with `id: summary`: readable in the designer and run history.
-fn default_name(kind: &str, id: Option<&Located<String>>) -> String {
+pub(super) fn default_name(kind: &str, id: Option<&Located<String>>) -> String {
     match id {
         Some(id) => format!("{kind}_{}", id.value),
         None => kind.to_string(),
@@ -135,6 +136,14 @@ impl PlaybookCompiler<'_> {
             Step::SentinelCloseIncident(s) => self.sentinel_close_incident(s, span),
             Step::SentinelAddLabel(s) => self.sentinel_add_label(s, span),
             Step::Http(s) => self.http(s, span),
+            Step::Connector(s) => self.connector(s, span),
+            Step::Action(s) => self.verbatim(s, span),
+            Step::SendEmail(s) => self.send_email(s, span),
+            Step::TeamsPostMessage(s) => self.teams_post_message(s, span),
+            Step::RunQuery(s) => self.run_query(s, span),
+            Step::IsolateMachine(s) => self.isolate_machine(s, span),
+            Step::EntraDisableUser(s) => self.entra_user(s, false, span),
+            Step::EntraRevokeSessions(s) => self.entra_user(s, true, span),
             Step::Compose(s) => {
                 let name = self.action_name(
                     s.name.as_ref(),

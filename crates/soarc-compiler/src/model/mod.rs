@@ -2,6 +2,7 @@
 //! compiler. Reference catalogues and text templates live here too.
 
 pub mod catalogue;
+pub mod managed;
 pub mod names;
 pub mod text;
 
@@ -72,6 +73,9 @@ pub fn check<'a>(spec: &'a Spec, errors: &mut Vec<Diagnostic>) -> Model<'a> {
                 "https://jira.contoso.com",
                 errors,
             ),
+            Connection::Managed(managed) => {
+                managed::check(&name.value, managed, connection.span, errors)
+            }
             Connection::Sentinel { .. } | Connection::Office365(_) => {}
         }
         connections.insert(name.value.clone(), connection);

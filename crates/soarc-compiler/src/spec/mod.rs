@@ -5,6 +5,7 @@
 //! Positions are kept with [`Located`] so later stages can point at the source.
 
 pub mod automation;
+pub mod connectors;
 pub mod health;
 pub mod load;
 pub mod located;
@@ -17,6 +18,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 pub use automation::AutomationRule;
+pub use connectors::*;
 pub use health::*;
 pub use located::Located;
 pub use steps::*;
@@ -169,6 +171,11 @@ pub enum Connection {
     /// connection in the portal after deployment). Used by `on_failure.email`.
     #[serde(rename = "office365")]
     Office365(Office365Connection),
+    /// Any Logic Apps managed connector by its API name (`api: teams`, `wdatp`, `azuread`,
+    /// `azuremonitorlogs`, ...), with managed identity where the connector supports it and
+    /// OAuth (authorised in the portal after deployment) otherwise.
+    #[serde(rename = "managed")]
+    Managed(ManagedConnection),
 }
 
 impl Connection {
@@ -179,6 +186,7 @@ impl Connection {
             Connection::JiraCloud(_) => "jira-cloud",
             Connection::JiraDataCenter(_) => "jira-data-center",
             Connection::Office365(_) => "office365",
+            Connection::Managed(_) => "managed",
         }
     }
 
@@ -190,7 +198,7 @@ impl Connection {
             Connection::JiraDataCenter(c) => {
                 Some(("personal_access_token", &c.personal_access_token))
             }
-            Connection::Sentinel { .. } | Connection::Office365(_) => None,
+            Connection::Sentinel { .. } | Connection::Office365(_) | Connection::Managed(_) => None,
         }
     }
 
@@ -202,6 +210,7 @@ impl Connection {
             Connection::JiraCloud(c) => c.retry.as_ref(),
             Connection::JiraDataCenter(c) => c.retry.as_ref(),
             Connection::Office365(c) => c.retry.as_ref(),
+            Connection::Managed(c) => c.retry.as_ref(),
         }
     }
 }

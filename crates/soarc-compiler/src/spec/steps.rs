@@ -63,6 +63,31 @@ pub enum Step {
     /// Call an HTTP endpoint. Outputs: `status`, `body`, `headers`.
     #[serde(rename = "http")]
     Http(HttpStep),
+    /// Call one operation of a managed connection (an `ApiConnection` action): method,
+    /// path, queries, headers, body. Outputs: `status`, `body`, `headers`.
+    #[serde(rename = "connector")]
+    Connector(Box<super::ConnectorStep>),
+    /// One workflow action written verbatim (any type, any inputs), for what no step covers.
+    #[serde(rename = "action")]
+    Action(Box<super::VerbatimStep>),
+    /// Send an e-mail with Office 365 Outlook ("Send an email (V2)").
+    #[serde(rename = "office365.send_email")]
+    SendEmail(Box<super::SendEmail>),
+    /// Post a message to a Microsoft Teams channel.
+    #[serde(rename = "teams.post_message")]
+    TeamsPostMessage(Box<super::TeamsPostMessage>),
+    /// Run a KQL query on a Log Analytics workspace (Azure Monitor Logs). Outputs: `rows`, `body`.
+    #[serde(rename = "monitor_logs.run_query")]
+    RunQuery(Box<super::RunQuery>),
+    /// Isolate a machine with Microsoft Defender for Endpoint.
+    #[serde(rename = "defender.isolate_machine")]
+    IsolateMachine(Box<super::IsolateMachine>),
+    /// Disable a Microsoft Entra ID user account.
+    #[serde(rename = "entra.disable_user")]
+    EntraDisableUser(Box<super::EntraUserStep>),
+    /// Revoke a Microsoft Entra ID user's sign-in sessions (refresh tokens).
+    #[serde(rename = "entra.revoke_sessions")]
+    EntraRevokeSessions(Box<super::EntraUserStep>),
     /// Compute a value once and refer to it later as `{{id.value}}`.
     #[serde(rename = "compose")]
     Compose(ComposeStep),
@@ -103,6 +128,14 @@ impl Step {
                 (None, Some(crate::names::SENTINEL))
             }
             Step::Http(s) => (s.retry.as_ref(), None),
+            Step::Connector(s) => (s.retry.as_ref(), Some(&s.connection)),
+            Step::SendEmail(s) => (s.retry.as_ref(), Some(&s.connection)),
+            Step::TeamsPostMessage(s) => (s.retry.as_ref(), Some(&s.connection)),
+            Step::RunQuery(s) => (s.retry.as_ref(), Some(&s.connection)),
+            Step::IsolateMachine(s) => (s.retry.as_ref(), Some(&s.connection)),
+            Step::EntraDisableUser(s) | Step::EntraRevokeSessions(s) => {
+                (s.retry.as_ref(), Some(&s.connection))
+            }
             _ => (None, None),
         }
     }
@@ -122,6 +155,14 @@ impl Step {
             Step::SentinelCloseIncident(_) => "sentinel.close_incident",
             Step::SentinelAddLabel(_) => "sentinel.add_label",
             Step::Http(_) => "http",
+            Step::Connector(_) => "connector",
+            Step::Action(_) => "action",
+            Step::SendEmail(_) => "office365.send_email",
+            Step::TeamsPostMessage(_) => "teams.post_message",
+            Step::RunQuery(_) => "monitor_logs.run_query",
+            Step::IsolateMachine(_) => "defender.isolate_machine",
+            Step::EntraDisableUser(_) => "entra.disable_user",
+            Step::EntraRevokeSessions(_) => "entra.revoke_sessions",
             Step::Compose(_) => "compose",
             Step::SetVariable(_) => "set_variable",
             Step::AppendVariable(_) => "append_variable",
@@ -389,10 +430,15 @@ pub struct AddCommentFull {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum HttpMethod {
+    #[serde(alias = "get")]
     Get,
+    #[serde(alias = "post")]
     Post,
+    #[serde(alias = "put")]
     Put,
+    #[serde(alias = "patch")]
     Patch,
+    #[serde(alias = "delete")]
     Delete,
 }
 

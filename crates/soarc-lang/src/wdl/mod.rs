@@ -158,6 +158,8 @@ pub struct ApiConnectionInputs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queries: Option<IndexMap<String, Value>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headers: Option<IndexMap<String, Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<Value>,
     #[serde(
         rename = "retryPolicy",
@@ -319,6 +321,11 @@ pub enum ActionKind {
     Terminate {
         inputs: TerminateInputs,
     },
+    /// Any other action, kept as written (the spec's `action` step): `type`, `inputs` and
+    /// every other key except `runAfter`, `description` and `runtimeConfiguration`, which
+    /// [`Action`] holds. Read only when no typed variant matches.
+    #[serde(untagged)]
+    Verbatim(serde_json::Map<String, Value>),
 }
 
 impl ActionKind {

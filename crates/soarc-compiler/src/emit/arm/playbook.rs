@@ -135,6 +135,71 @@ pub fn build(playbook: &CompiledPlaybook, target: &PlaybookTarget) -> PlaybookDe
             }
             // OAuth: nothing to set; the connection is authorised in the portal.
             ConnectionKind::Office365 => {}
+            ConnectionKind::Managed(managed) => {
+                let mut given = serde_json::Map::new();
+                for (name, value) in &managed.connection.parameters {
+                    let value = match &value.value {
+                        crate::spec::ConnectionParameter::Value(scalar) => match scalar {
+                            crate::spec::Scalar::Bool(b) => json!(b),
+                            crate::spec::Scalar::Int(i) => json!(i),
+                            crate::spec::Scalar::Float(f) => json!(f),
+                            crate::spec::Scalar::Text(t) => json!(lit(t)),
+                        },
+                        crate::spec::ConnectionParameter::Secret(_) => {
+                            let parameter = format!(
+                                "{}{}",
+                                pascal(&connection.spec_name),
+                                pascal(&name.value.replace('.', "-"))
+                            );
+                            parameters.insert(
+                                parameter.clone(),
+                                Parameter {
+                                    kind: ParameterType::SecureString,
+                                    default_value: None,
+                                    min_length: None,
+                                    max_length: None,
+                                    metadata: ParameterMetadata {
+                                        description: format!(
+                                            "Connection parameter `{}` of connection `{}` ({}); pass it from Key Vault",
+                                            name.value, connection.spec_name, managed.connection.api.value
+                                        ),
+                                    },
+                                },
+                            );
+                            let key = crate::compile::deployment::managed_secret_key(
+                                &connection.spec_name,
+                                &name.value,
+                            );
+                            if let Some(reference) = target.secrets.get(&key) {
+                                values.insert(
+                                    parameter.clone(),
+                                    ParameterValue::KeyVault {
+                                        reference: reference.clone(),
+                                    },
+                                );
+                            }
+                            json!(ex(Expr::parameters(&parameter)))
+                        }
+                    };
+                    given.insert(name.value.clone(), value);
+                }
+                // A managed identity connection: `parameterValueType: Alternative`, its
+                // parameters under `alternativeParameterValues`, and the workflow's
+                // `$connections` entry authenticates as the identity (Learn, "Authenticate
+                // access and connections with managed identities", Create managed API
+                // connection with a managed identity in an ARM template:
+                // https://learn.microsoft.com/azure/logic-apps/authenticate-with-managed-identity#arm-template-for-api-connections-and-managed-identities).
+                if managed.managed_identity {
+                    properties["parameterValueType"] = json!("Alternative");
+                    if !given.is_empty() {
+                        properties["alternativeParameterValues"] = json!(given);
+                    }
+                    entry["connectionProperties"] =
+                        json!({ "authentication": { "type": "ManagedServiceIdentity" } });
+                } else if !given.is_empty() {
+                    properties["parameterValues"] = json!(given);
+                }
+            }
             ConnectionKind::KeyVault(kv) => {
                 let (name, group) = key_vault_parameters(kv);
                 parameters.insert(
@@ -605,8 +670,22 @@ fn pascal(name: &str) -> String {
         .collect()
 }
 
+/// What a managed identity needs for the connectors soarc has typed steps for.
+fn identity_role_hint(api: &str) -> &'static str {
+    match api {
+        "azuremonitorlogs" => "Log Analytics Reader on the workspaces it queries",
+        "keyvault" => "Key Vault Secrets User on the vault",
+        "arm" => "a role on the resources it reads or changes",
+        "wdatp" => {
+            "the WindowsDefenderATP application permissions of its operations, e.g. Machine.Isolate, as app roles"
+        }
+        _ => "see the connector's reference",
+    }
+}
+
 fn metadata(playbook: &CompiledPlaybook) -> Metadata {
     let mut prerequisites = Vec::new();
+    let mut post_deployment: Vec<String> = Vec::new();
     for connection in &playbook.connections {
         match &connection.kind {
             ConnectionKind::ServiceNow(snow) => prerequisites.push(format!(
@@ -621,6 +700,18 @@ fn metadata(playbook: &CompiledPlaybook) -> Metadata {
                 "An Office 365 Outlook mailbox for connection {}: authorise the API connection in the portal after deployment (Edit API connection, Authorize) so failure e-mails can be sent",
                 connection.spec_name
             )),
+            ConnectionKind::Managed(managed) if managed.managed_identity => prerequisites.push(format!(
+                "Connection {} ({}) authenticates with the playbook's managed identity: after deployment, grant that identity the role the connector needs on what it calls ({})",
+                connection.spec_name, managed.connection.api.value, identity_role_hint(&managed.connection.api.value)
+            )),
+            ConnectionKind::Managed(managed) => {
+                if managed.connection.parameters.is_empty() {
+                    post_deployment.push(format!(
+                        "Authorize the {} connection {}: in the portal, open the API connection, Edit API connection, Authorize, and save (it is deployed unauthorised)",
+                        managed.connection.api.value, connection.spec_name
+                    ));
+                }
+            }
             ConnectionKind::Sentinel => {}
         }
     }
@@ -650,11 +741,12 @@ fn metadata(playbook: &CompiledPlaybook) -> Metadata {
                 .unwrap_or_else(|| format!("{trigger} playbook generated by soarc")),
         ),
         prerequisites: prerequisites.into_iter().map(arm_text).collect(),
-        post_deployment: match playbook.trigger {
-            TriggerKind::Incident | TriggerKind::Alert => {
-                vec!["Attach the playbook to an automation rule so Sentinel runs it".into()]
+        post_deployment: {
+            if matches!(playbook.trigger, TriggerKind::Incident | TriggerKind::Alert) {
+                post_deployment
+                    .push("Attach the playbook to an automation rule so Sentinel runs it".into());
             }
-            _ => Vec::new(),
+            post_deployment.into_iter().map(arm_text).collect()
         },
         tags: vec![trigger.to_string()],
         support: Support {
