@@ -26,7 +26,353 @@ enum Outcome {
 
 /// Templates that do not round-trip, each with why. The test fails when this table and the
 /// corpus disagree in either direction, so it stays true.
-const EXPLAINED: &[(&str, &str, &str)] = &[];
+const EXPLAINED: &[(&str, &str, &str)] = &[
+    (
+        "public/Azure-Samples__azure-logic-apps-deployment-samples/api-management-actions__templates__logic-app-template.json",
+        "IMP005",
+        "a template skeleton: the workflow has no trigger",
+    ),
+    (
+        "public/Azure-Samples__azure-logic-apps-deployment-samples/integration-account-connections__templates__logic-app-template.json",
+        "IMP005",
+        "a template skeleton: the workflow has no trigger",
+    ),
+    (
+        "public/Azure__Azure-Network-Security/Azure DDoS Protection__Automation - DDoS Mitigation Alert Enrichment__Enrich-DDoSAlert.json",
+        "IMP003",
+        "template parameter `securityTeamEmail` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "public/Azure__Azure-Network-Security/Azure Firewall__Playbook - Add to IP Group with REST API__Playbook - Add to IP Group with REST API.json",
+        "IMP003",
+        "template parameter `ipGroupName` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "public/Azure__Azure-Network-Security/Azure WAF__WAF Triage Solution__azuredeploy.json",
+        "IMP003",
+        "the workflow holds `subscription()`, a value that exists only at deployment",
+    ),
+    (
+        "public/Azure__Azure-Network-Security/Lab Templates__Lab Template - NetSec Demo Lab__LogicApps__disable.json",
+        "IMP003",
+        "the workflow holds `resourceId()`, a value that exists only at deployment",
+    ),
+    (
+        "public/Azure__Azure-Network-Security/Lab Templates__Lab Template - NetSec Demo Lab__LogicApps__enable.json",
+        "IMP003",
+        "the workflow holds `resourceId()`, a value that exists only at deployment",
+    ),
+    (
+        "public/Azure__Azure-Network-Security/Lab Templates__Lab Template - NetSec Demo Lab__LogicApps__scheduler.json",
+        "IMP003",
+        "the workflow holds `resourceId()`, a value that exists only at deployment",
+    ),
+    (
+        "public/Azure__Azure-Security-Center/Workflow automation__BlockBruteforceAttack__azuredeploy.json",
+        "IMP003",
+        "template parameter `recipientAddress` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "public/Azure__Azure-Security-Center/Workflow automation__Notify-SecurityIssues__azuredeploy.json",
+        "IMP003",
+        "the workflow holds `subscription()`, a value that exists only at deployment",
+    ),
+    (
+        "public/Azure__Microsoft-Defender-for-Cloud/Pricing & Settings__Continuous export__Export-ASCQualysVulnerabities__azuredeploy.json",
+        "IMP003",
+        "the workflow holds `subscription()`, a value that exists only at deployment",
+    ),
+    (
+        "public/Azure__Microsoft-Defender-for-Cloud/Remediation scripts__Enable auditing for the SQL server__Logic App__azuredeploy.json",
+        "not a valid template expression",
+        "real defect: `[parameters('workspaces_@{variables('WorkspaceName')}_externalid')]` is not a valid ARM expression (Azure rejects the template)",
+    ),
+    (
+        "public/Azure__Microsoft-Defender-for-Cloud/Secure Score__Secure Score Reduction Alerts__azuredeploy.json",
+        "IMP003",
+        "template parameter `NotificationEmailAddress` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "public/Azure__Microsoft-Defender-for-Cloud/Secure Score__SecureScoreOverTimeReport__azuredeploy.json",
+        "IMP003",
+        "template parameter `NotificationEmailAddress` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "public/Azure__Microsoft-Defender-for-Cloud/Workflow automation__Block-Suspicious-DNS-Activity__template.json",
+        "IMP003",
+        "template parameter `recipientAddress` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "public/Azure__Microsoft-Defender-for-Cloud/Workflow automation__BlockBruteforceAttack__azuredeploy.json",
+        "IMP003",
+        "template parameter `recipientAddress` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "public/Azure__Microsoft-Defender-for-Cloud/Workflow automation__Configure-MDE__Source__azuredeploy.json",
+        "IMP003",
+        "the workflow holds `listKeys()`, a value that exists only at deployment",
+    ),
+    (
+        "public/Azure__Microsoft-Defender-for-Cloud/Workflow automation__Disable-AAD-Account-Revoke-Tokens__azuredeploy.gov.json",
+        "IMP003",
+        "template parameter `AlternativeEmail` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "public/Azure__Microsoft-Defender-for-Cloud/Workflow automation__Disable-AAD-Account-Revoke-Tokens__azuredeploy.json",
+        "IMP003",
+        "template parameter `AlternativeEmail` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "public/Azure__Microsoft-Defender-for-Cloud/Workflow automation__Enable-NSG-OnSubnet__azureDeploy.json",
+        "WDL003",
+        "real defect found by soarc validate: `encodeURIComponent` called with 2 arguments",
+    ),
+    (
+        "public/Azure__Microsoft-Defender-for-Cloud/Workflow automation__Export-ASCDataToEventHub__azuredeploy.json",
+        "IMP003",
+        "the workflow holds `uniqueString()`, a value that exists only at deployment",
+    ),
+    (
+        "public/Azure__Microsoft-Defender-for-Cloud/Workflow automation__Extend-AlertSuppressionRulesAboutToExpire__azuredeploy.json",
+        "IMP003",
+        "template parameter `RecipientAddress` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "public/Azure__Microsoft-Defender-for-Cloud/Workflow automation__Jira-Service-Management-Request-Connector__azuredeploy.json",
+        "IMP003",
+        "template parameter `functionAppSubscriptionId` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "public/Azure__Microsoft-Defender-for-Cloud/Workflow automation__Notify-ASCRecommendationsResourceTag__azuredeploy.json",
+        "WDL007",
+        "real defect found by soarc validate: `parameters('GRC Team')` names no declared parameter",
+    ),
+    (
+        "public/Azure__Microsoft-Defender-for-Cloud/Workflow automation__Notify-AverageTimeGraph-TimeIndicators__azuredeploy.json",
+        "IMP003",
+        "template parameter `NotificationEmailAddress` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "public/Azure__Microsoft-Defender-for-Cloud/Workflow automation__Notify-NewAttackPath__azuredeploy.json",
+        "IMP003",
+        "template parameter `EmailAddress` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "public/Azure__Microsoft-Defender-for-Cloud/Workflow automation__Notify-ResourceExemption__azuredeploy.json",
+        "IMP003",
+        "template parameter `recipientAddress` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "public/Azure__Microsoft-Defender-for-Cloud/Workflow automation__Notify-StaleResources__azuredeploy.json",
+        "IMP003",
+        "template parameter `recipientAddress` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "public/Azure__Microsoft-Defender-for-Cloud/Workflow automation__Open-DevOpsTaskRecommendation__azuredeploy.json",
+        "WDL018",
+        "real defect found by soarc validate: the definition nests `triggers` in `triggers` (a trigger with no type)",
+    ),
+    (
+        "public/Azure__Microsoft-Defender-for-Cloud/Workflow automation__Protect Azure VM Backup from Ransomware__azuredeploy.json",
+        "IMP003",
+        "template parameter `Backup Admin Email` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "public/Azure__Microsoft-Defender-for-Cloud/Workflow automation__Send-WeeklyComplianceReport__azuredeploy.json",
+        "IMP003",
+        "template parameter `recipientAddress` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "public/Azure__Microsoft-Defender-for-Cloud/Workflow automation__SubscriptionManagement__azuredeploy.json",
+        "IMP003",
+        "template parameter `UserAssignedManagedIdentityResourceId` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "public/Azure__azure-resource-manager-schemas/tools__templateTests__Template_2.2019-04-01.json",
+        "IMP004",
+        "an ARM schema test file: the definition has a made-up key `prop1`",
+    ),
+    (
+        "public/Azure__logicapps/scripts__recurrence-jobs__schedulesWithConn.json",
+        "IMP003",
+        "the workflow holds `resourceId()`, a value that exists only at deployment",
+    ),
+    (
+        "public/Sebmolendijk__ARMLogicApps/AddIpToBlacklist__AddIpToBlacklist.json",
+        "IMP003",
+        "template parameter `servicePrincipal-tenantId` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "public/Sebmolendijk__ARMLogicApps/EntitiesEnrichment__Get-AlertEntitiesEnrichment.json",
+        "IMP003",
+        "the workflow holds `subscription()`, a value that exists only at deployment",
+    ),
+    (
+        "public/Sebmolendijk__ARMLogicApps/EntitiesEnrichment__IPsEnrichment.template.json",
+        "IMP003",
+        "template parameter `servicePrincipal-tenantId` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "public/Sebmolendijk__ARMLogicApps/EntitiesEnrichment__UserEnrichment.template.json",
+        "IMP003",
+        "template parameter `servicePrincipal-tenantId` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "public/Sebmolendijk__ARMLogicApps/GCP-Reporting__GCP-Reporting.template.json",
+        "IMP003",
+        "template parameter `tenantUrl` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "public/Sebmolendijk__ARMLogicApps/McasAlertsInvestigations__Disable-inboxRule__azuredeploy.json",
+        "IMP003",
+        "template parameter `servicePrincipal` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "public/Sebmolendijk__ARMLogicApps/McasAlertsInvestigations__ImpossibleTravel__azuredeploy.json",
+        "IMP003",
+        "template parameter `mcas-apiToken` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "public/Sebmolendijk__ARMLogicApps/McasAlertsInvestigations__InfrequentCountry__azuredeploy.json",
+        "IMP003",
+        "template parameter `servicePrincipal-tenantId` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "public/Sebmolendijk__ARMLogicApps/OAuthAppsReporting__OAuthApps-Reporting.template.json",
+        "IMP003",
+        "template parameter `secret` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "public/Sebmolendijk__ARMLogicApps/ReportedEmailInvestigation__azuredeploy.json",
+        "IMP003",
+        "template parameter `servicePrincipal-tenantId` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "public/SentinelCICD__RepositoriesSampleContent/Playbooks__ARM__CarbonBlack__Playbooks__CarbonBlack-DeviceEnrichment__azuredeploy.json",
+        "IMP009",
+        "calls a custom connector (Microsoft.Web/customApis), which soarc does not deploy",
+    ),
+    (
+        "public/SentinelCICD__RepositoriesSampleContent/Playbooks__ARM__CarbonBlack__Playbooks__CarbonBlack-QuarantineDevice__azuredeploy.json",
+        "IMP009",
+        "calls a custom connector (Microsoft.Web/customApis), which soarc does not deploy",
+    ),
+    (
+        "public/SentinelCICD__RepositoriesSampleContent/Playbooks__ARM__CarbonBlack__Playbooks__CarbonBlack-TakeDeviceActionFromTeams__azuredeploy.json",
+        "IMP009",
+        "calls a custom connector (Microsoft.Web/customApis), which soarc does not deploy",
+    ),
+    (
+        "public/SentinelCICD__RepositoriesSampleContent/Playbooks__ARM__PaloAlto-PAN-OS__Playbooks__PaloAlto-PAN-OS-BlockIP__azuredeploy.json",
+        "IMP009",
+        "calls a custom connector (Microsoft.Web/customApis), which soarc does not deploy",
+    ),
+    (
+        "public/SentinelCICD__RepositoriesSampleContent/Playbooks__ARM__PaloAlto-PAN-OS__Playbooks__PaloAlto-PAN-OS-BlockURL__azuredeploy.json",
+        "IMP009",
+        "calls a custom connector (Microsoft.Web/customApis), which soarc does not deploy",
+    ),
+    (
+        "public/SentinelCICD__RepositoriesSampleContent/Playbooks__ARM__PaloAlto-PAN-OS__Playbooks__PaloAlto-PAN-OS-GetURLCategoryInfo__azuredeploy.json",
+        "IMP009",
+        "calls a custom connector (Microsoft.Web/customApis), which soarc does not deploy",
+    ),
+    (
+        "public/apaivinen__sentinel-playbooks/_bicep-modules__Logic Apps__sentinel-incident.json",
+        "IMP008",
+        "a template skeleton: the workflow has no actions",
+    ),
+    (
+        "public/apaivinen__sentinel-playbooks/template-incident.json",
+        "IMP008",
+        "a template skeleton: the workflow has no actions",
+    ),
+    (
+        "public/jeffhollan__LogicAppTemplateCreator/LogicAppTemplate.Test__TestFiles__paramGeneratorLogicAppTemplate.json",
+        "IMP003",
+        "the workflow holds `subscription()`, a value that exists only at deployment",
+    ),
+    (
+        "public/jeffhollan__LogicAppTemplateCreator/LogicAppTemplate__Templates__starterTemplate.json",
+        "IMP005",
+        "a template skeleton: the workflow has no trigger",
+    ),
+    (
+        "public/jeffhollan__LogicAppTemplateCreator/LogicAppTemplate__Templates__starterTemplateCreated.json",
+        "runAfter (added",
+        "an action without `runAfter` comes back with `runAfter: {}` (the same graph: both mean it starts with the run)",
+    ),
+    (
+        "public/swiftsolves-msft__Azure-Sentinel-Playbooks/Ask-Remove-MalwareFromAzureStorage__azuredeploy.json",
+        "IMP003",
+        "the workflow holds `subscription()`, a value that exists only at deployment",
+    ),
+    (
+        "public/swiftsolves-msft__Azure-Sentinel-Playbooks/Close-Incident-ASCAlert__azuredeploy.json",
+        "IMP003",
+        "the workflow holds `subscription()`, a value that exists only at deployment",
+    ),
+    (
+        "public/swiftsolves-msft__Azure-Sentinel-Playbooks/IncidentClosed-Sync-ASCAlertDismiss__azuredeploy.json",
+        "IMP003",
+        "the workflow holds `subscription()`, a value that exists only at deployment",
+    ),
+    (
+        "public/swiftsolves-msft__Azure-Sentinel-Playbooks/Notify-AzureResourceTagOwner__azuredeploy.json",
+        "IMP003",
+        "the workflow holds `subscription()`, a value that exists only at deployment",
+    ),
+    (
+        "sentinel/general/Playbooks__AS-Create-Opsgenie-Incident__azuredeploy.json",
+        "IMP003",
+        "template parameter `KeySecretName` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "sentinel/general/Playbooks__AS-Import-Azure-AD-Group-Users-to-MS-Watchlist__azuredeploy.json",
+        "IMP003",
+        "the workflow holds `subscription()`, a value that exists only at deployment",
+    ),
+    (
+        "sentinel/general/Playbooks__AS-Revoke-Azure-AD-User-Session-From-Entity__azuredeploy.json",
+        "IMP003",
+        "template parameter `KeyVaultSecretName` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "sentinel/general/Playbooks__AS-Terminate-Okta-User-Session-From-Entity__azuredeploy.json",
+        "IMP003",
+        "template parameter `OktaSubdomain` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "sentinel/general/Playbooks__Block-ExchangeIP__azuredeploy.json",
+        "IMP003",
+        "template parameter `HybridWorkGroup` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "sentinel/general/Solutions__SentinelSOARessentials__Playbooks__Http-Trigger-Entity-Analyzer__azuredeploy.json",
+        "IMP003",
+        "template parameter `workspaceId` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+    (
+        "sentinel/general/Solutions__Veeam__Playbooks__Veeam-ChangeCollectionTime__changeCollectionTimeRoles.json",
+        "IMP002",
+        "no Logic Apps workflow in the file (role assignments / a Function App only)",
+    ),
+    (
+        "sentinel/general/Solutions__Veeam__Playbooks__Veeam-CollectMalwareEvents__CollectMalwareEventsPlaybook.json",
+        "IMP003",
+        "the workflow holds `resourceGroup()`, a value that exists only at deployment",
+    ),
+    (
+        "sentinel/jira/Solutions__AtlassianJiraAudit__Playbooks__Sync-CommentsFunctionApp__azuredeploy.json",
+        "IMP002",
+        "no Logic Apps workflow in the file (role assignments / a Function App only)",
+    ),
+    (
+        "sentinel/jira/Solutions__AtlassianJiraAudit__Playbooks__Sync-Incidents__azuredeploy.json",
+        "IMP003",
+        "template parameter `UserName Jira` has no default value; the workflow uses it, so the deployed value is unknown",
+    ),
+];
 
 fn import_file(path: &Path) -> Result<Imported, Vec<String>> {
     let text = std::fs::read_to_string(path).unwrap();

@@ -748,6 +748,14 @@ pub static IMP008: Code = Code {
     fix: "Add an action to the workflow, then import again.",
 };
 
+pub static IMP009: Code = Code {
+    code: "IMP009",
+    title: "import: custom connector",
+    severity: Severity::Error,
+    explanation: "The workflow calls a custom connector (`Microsoft.Web/customApis`); soarc deploys managed connectors only.",
+    fix: "Call the service with an `http` step (or an `action` step of type Http) instead, then import again.",
+};
+
 pub static SPEC115: Code = Code {
     code: "SPEC115",
     title: "`as_imported` value not valid",
@@ -767,5 +775,5 @@ pub static ALL: &[&Code] = &[
     &SPEC115, &RULE001, &RULE002, &RULE003, &RULE004, &RULE005, &RULE006, &RULE007, &RULE008,
     &RULE009, &RULE010, &RULE011, &OUT001, &OUT002, &TEST001, &TEST002, &TEST003, &TEST004,
     &TEST005, &TEST006, &TEST007, &IMP001, &IMP002, &IMP003, &IMP004, &IMP005, &IMP006,
-    &IMP007, &IMP008,
+    &IMP007, &IMP008, &IMP009,
 ];

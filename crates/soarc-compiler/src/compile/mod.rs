@@ -561,7 +561,11 @@ impl<'a> PlaybookCompiler<'a> {
         &mut self,
         written: &serde_json::Map<String, Value>,
     ) -> serde_json::Map<String, Value> {
-        written.clone()
+        let span = self.playbook.trigger.span;
+        match self.verbatim_value(&Value::Object(written.clone()), span) {
+            Value::Object(checked) => checked,
+            _ => written.clone(),
+        }
     }
 
     /// `as_imported.parameters`: the definition's parameters as the original declared them.

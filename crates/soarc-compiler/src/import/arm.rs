@@ -75,6 +75,7 @@ impl<'t> Scope<'t> {
                 let mut out = Map::with_capacity(members.len());
                 for (key, item) in members {
                     let len = pointer.len();
+                    pointer.push('/');
                     soarc_validate::json::push_token(pointer, key);
                     // Keys are literals to ARM except for the escape (`[[`).
                     let key = match ArmString::parse(key) {

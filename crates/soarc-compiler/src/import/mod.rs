@@ -171,6 +171,17 @@ pub fn import(sources: &Sources, file: FileId) -> Result<Imported, Vec<Diagnosti
     }
     let playbooks: Vec<Value> = playbooks;
     let mut spec = Map::new();
+    // Where the playbooks deploy: not in a template (ARM takes it from the deployment), so
+    // written to fill in. Key Vault references in parameters files need the subscription
+    // and resource group; the workspace receives the run logs.
+    spec.insert(
+        "deployment".into(),
+        json!({
+            "subscription_id": "00000000-0000-0000-0000-000000000000",
+            "resource_group": "FILL-IN",
+            "workspace": { "name": "FILL-IN" }
+        }),
+    );
     if !connections.is_empty() {
         spec.insert(
             "connections".into(),
@@ -227,6 +238,9 @@ fn playbook_name(deployed: Option<String>, path: &std::path::Path, taken: &[Stri
 pub struct Wiring {
     /// The managed API name (`azuresentinel`, `service-now`, `office365`, ...).
     pub api: String,
+    /// The connection is to a custom connector (`Microsoft.Web/customApis`), which soarc
+    /// does not deploy.
+    pub custom: bool,
     /// `connectionProperties.authentication.type` is `ManagedServiceIdentity`.
     pub managed_identity: bool,
     /// Values of the `Microsoft.Web/connections` resource's `parameterValues` that could be
@@ -255,7 +269,8 @@ fn connection_wiring(
         // usually built with concat() of deployment values: the API name is read from its
         // text, which ends with it.
         let id = entry.get("id").and_then(Value::as_str).unwrap_or_default();
-        let api = managed_api_name(id).unwrap_or_else(|| key.clone());
+        let custom = id.to_ascii_lowercase().contains("customapis");
+        let api = managed_api_name(id).unwrap_or_else(|| steps::api_from_key(key));
         let managed_identity = entry
             .pointer("/connectionProperties/authentication/type")
             .and_then(Value::as_str)
@@ -277,6 +292,7 @@ fn connection_wiring(
             key.clone(),
             Wiring {
                 api,
+                custom,
                 managed_identity,
                 parameter_values,
             },
@@ -285,9 +301,13 @@ fn connection_wiring(
     wiring
 }
 
-/// `.../managedApis/<api>` (possibly followed by `'` and `)` of the concat it is built with).
+/// `.../managedApis/<api>`, also when built with `concat('.../managedApis/', 'api')`.
 fn managed_api_name(id: &str) -> Option<String> {
-    let lower = id.to_ascii_lowercase();
+    let lower: String = id
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| !matches!(c, '\'' | ',' | ' '))
+        .collect();
     let at = lower.rfind("managedapis/")? + "managedapis/".len();
     let name: String = lower[at..]
         .chars()

@@ -56,6 +56,7 @@ impl<'a> Context<'a> {
             .filter_map(|key| {
                 let wiring = self.wiring.get(key).cloned().unwrap_or_else(|| Wiring {
                     api: api_from_key(key),
+                    custom: false,
                     managed_identity: false,
                     parameter_values: Map::new(),
                 });
@@ -226,6 +227,22 @@ impl<'a> Context<'a> {
         if !run_after.is_empty() {
             as_imported.insert("run_after".into(), Value::Object(run_after));
         }
+        for key in &self.used {
+            if self.wiring.get(key).is_some_and(|w| w.custom) {
+                let pointer = format!(
+                    "{}/properties/parameters/$connections/value/{}",
+                    workflow.pointer,
+                    key.replace('~', "~0").replace('/', "~1")
+                );
+                errors.push(cannot_import(
+                    &codes::IMP009,
+                    &pointer,
+                    format!("connection `{key}` is a custom connector (Microsoft.Web/customApis), which soarc does not deploy"),
+                    "call the service with an `http` step instead of the custom connector, then import again",
+                    locate(&pointer),
+                ));
+            }
+        }
         if steps.is_empty() {
             errors.push(cannot_import(
                 &codes::IMP008,
@@ -300,7 +317,7 @@ impl<'a> Context<'a> {
 
 /// The managed API a `$connections` key names when no template says (`office365_1` is
 /// `office365`).
-fn api_from_key(key: &str) -> String {
+pub(super) fn api_from_key(key: &str) -> String {
     let trimmed = key.trim_end_matches(|c: char| c.is_ascii_digit());
     let trimmed = trimmed
         .strip_suffix('_')

@@ -13,8 +13,8 @@ const EXPLANATION: &[&str] = &[
     "`retry:` or `on_failure:` written on the playbook or a step still do), keeps action names",
     "as written, and keeps the trigger's name, the definition's parameters and outputs, and",
     "every `runAfter` listed under `run_after`. Remove `as_imported:` to get soarc's additions.",
-    "Connections are rebuilt by soarc: replace each FILL-IN, and authorise OAuth connections",
-    "in the portal after deployment.",
+    "Connections and the deployment are rebuilt by soarc: replace each FILL-IN and the",
+    "zero subscription id, and authorise OAuth connections in the portal after deployment.",
 ];
 
 /// `spec` as YAML, after the explanatory comment naming `source`.
