@@ -549,10 +549,109 @@ fn corpus_round_trip() {
         "actions as typed steps: {sentinel_typed} of {sentinel_actions} in corpus/sentinel ({:.1}%); whole corpus: {all_typed} typed, {all_connector} connector, of {all_actions}",
         share(sentinel_typed, sentinel_actions)
     );
+    // Measured when the table was written: 186 identical (72.9%), 69 explained. The goal of
+    // 95% is not met; this guards against going back.
+    assert!(identical >= 186, "only {identical} templates round-trip");
     assert!(
         unexplained.is_empty(),
         "{} template(s) not as EXPLAINED says:\n{}",
         unexplained.len(),
         unexplained.join("\n")
     );
+}
+
+/// The committed example `examples/imported-servicenow-record.yaml` is what `soarc import`
+/// writes for Microsoft's "Create SNOW record" incident playbook (plus a hand-written
+/// `tests:` block), and building it gives back that playbook's workflow definition.
+#[test]
+fn the_imported_servicenow_example_round_trips() {
+    let Some(reference) = reference_dir("the imported ServiceNow example") else {
+        return;
+    };
+    let template = reference.join(
+        "corpus/sentinel/servicenow/Solutions__Servicenow__Playbooks__Create-SNOW-record__incident-trigger__azuredeploy.json",
+    );
+    let example =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/imported-servicenow-record.yaml");
+    let committed = std::fs::read_to_string(&example).unwrap();
+    let imported = import_file(&template).unwrap();
+    assert!(
+        committed.starts_with(&imported.yaml),
+        "the example is no longer what `soarc import` writes; re-import it"
+    );
+    let rest = &committed[imported.yaml.len()..];
+    assert!(rest.contains("\ntests:\n"), "only `tests:` is added by hand");
+    assert!(!rest.contains("\nplaybooks:"), "only `tests:` is added by hand");
+    let built = build_example(&example);
+    let text = &built.files.files[&Path::new("playbooks/createsnowrecord/workflow.json").to_path_buf()];
+    let compiled: Value = serde_json::from_str(text).unwrap();
+    let (_, original) = &imported.definitions[0];
+    assert_eq!(first_difference(&comparable(original), &comparable(&compiled), ""), None);
+    // The original's five actions, names and graph as written; no soarc additions.
+    let actions = compiled["actions"].as_object().unwrap();
+    assert_eq!(
+        actions.keys().collect::<Vec<_>>(),
+        ["Initialize_variable", "Switch", "Create_Record"]
+    );
+    assert_eq!(compiled["actions"]["Create_Record"]["runAfter"], serde_json::json!({ "Switch": ["Succeeded"] }));
+    assert!(!text.contains("retryPolicy") && !text.contains("\"Main\""), "{text}");
+    assert_eq!(imported.playbooks[0].actions, 5);
+}
+
+/// `soarc import` on the command line: the spec on stdout or in --out, a summary on stderr,
+/// an existing file it did not write is left alone, and errors point into the template.
+#[test]
+fn import_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = write(
+        dir.path(),
+        "azuredeploy.json",
+        r#"{
+  "parameters": { "Email": { "type": "string" } },
+  "resources": [ { "type": "Microsoft.Logic/workflows", "name": "My Playbook",
+    "properties": { "definition": {
+      "triggers": { "manual": { "type": "Request", "kind": "Http", "inputs": { "schema": {} } } },
+      "actions": { "Reply": { "type": "Response", "inputs": { "statusCode": 200, "body": "[parameters('Email')]" } } }
+    } } } ]
+}"#,
+    );
+    let output = soarc(&["import", "azuredeploy.json"], dir.path());
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("IMP003"), "{text}");
+    assert!(text.contains("template parameter `Email` has no default value"), "{text}");
+    assert!(text.contains("azuredeploy.json:6:90"), "{text}");
+    assert!(text.contains("/actions/Reply/inputs/body"), "{text}");
+
+    let fixed = std::fs::read_to_string(&template)
+        .unwrap()
+        .replace(r#""type": "string" }"#, r#""type": "string", "defaultValue": "soc@contoso.com" }"#);
+    std::fs::write(&template, fixed).unwrap();
+    let output = soarc(&["import", "azuredeploy.json"], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let spec = String::from_utf8(output.stdout.clone()).unwrap();
+    assert!(spec.contains("soc@contoso.com"), "{spec}");
+    assert!(spec.contains("name: my-playbook"), "{spec}");
+    assert!(spec.contains("trigger_name: manual"), "{spec}");
+    assert!(stderr(&output).contains("1 action(s)"), "{}", stderr(&output));
+
+    write(dir.path(), "mine.yaml", "# my own spec\n");
+    let output = soarc(&["import", "azuredeploy.json", "--out", "mine.yaml"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("was not written by `soarc import`"));
+    assert_eq!(std::fs::read_to_string(dir.path().join("mine.yaml")).unwrap(), "# my own spec\n");
+
+    let output = soarc(&["import", "azuredeploy.json", "--out", "spec.yaml"], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = soarc(&["build", "spec.yaml", "--out", "out"], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let workflow: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("out/playbooks/my-playbook/workflow.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(workflow["actions"]["Reply"]["inputs"]["body"], "soc@contoso.com");
+    assert_eq!(workflow["triggers"]["manual"]["kind"], "Http");
+    // Re-importing over a spec an import wrote is allowed.
+    let output = soarc(&["import", "azuredeploy.json", "--out", "spec.yaml"], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
 }
