@@ -648,7 +648,10 @@ fn import(file: &Path, out: Option<&Path>, force: bool) -> ExitCode {
         );
     }
     if let Some(out) = out {
-        eprintln!("next: replace each FILL-IN in {0}, then soarc build {0} --out out/", out.display());
+        eprintln!(
+            "next: replace each FILL-IN in {0}, then soarc build {0} --out out/",
+            out.display()
+        );
     }
     ExitCode::SUCCESS
 }

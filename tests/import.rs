@@ -524,21 +524,29 @@ fn corpus_round_trip() {
         let explained = EXPLAINED.iter().find(|(file, _, _)| *file == relative);
         match (&outcome, explained) {
             (Outcome::Identical, None) => identical += 1,
-            (Outcome::Identical, Some(_)) => {
-                unexplained.push(format!("{relative}: now identical, remove it from EXPLAINED"))
-            }
+            (Outcome::Identical, Some(_)) => unexplained.push(format!(
+                "{relative}: now identical, remove it from EXPLAINED"
+            )),
             (outcome, Some((_, prefix, _))) => {
                 let shown = format!("{outcome:?}");
                 if shown.contains(prefix) {
                     seen_explained.push(relative.clone());
                 } else {
-                    unexplained.push(format!("{relative}: {shown}, but EXPLAINED says `{prefix}`"));
+                    unexplained.push(format!(
+                        "{relative}: {shown}, but EXPLAINED says `{prefix}`"
+                    ));
                 }
             }
             (outcome, None) => unexplained.push(format!("(\"{relative}\", \"{outcome:?}\")")),
         }
     }
-    let share = |n: usize, of: usize| if of == 0 { 0.0 } else { 100.0 * n as f64 / of as f64 };
+    let share = |n: usize, of: usize| {
+        if of == 0 {
+            0.0
+        } else {
+            100.0 * n as f64 / of as f64
+        }
+    };
     println!(
         "round trip: {identical} of {} templates identical ({:.1}%), {} explained",
         files.len(),
@@ -580,21 +588,37 @@ fn the_imported_servicenow_example_round_trips() {
         "the example is no longer what `soarc import` writes; re-import it"
     );
     let rest = &committed[imported.yaml.len()..];
-    assert!(rest.contains("\ntests:\n"), "only `tests:` is added by hand");
-    assert!(!rest.contains("\nplaybooks:"), "only `tests:` is added by hand");
+    assert!(
+        rest.contains("\ntests:\n"),
+        "only `tests:` is added by hand"
+    );
+    assert!(
+        !rest.contains("\nplaybooks:"),
+        "only `tests:` is added by hand"
+    );
     let built = build_example(&example);
-    let text = &built.files.files[&Path::new("playbooks/createsnowrecord/workflow.json").to_path_buf()];
+    let text =
+        &built.files.files[&Path::new("playbooks/createsnowrecord/workflow.json").to_path_buf()];
     let compiled: Value = serde_json::from_str(text).unwrap();
     let (_, original) = &imported.definitions[0];
-    assert_eq!(first_difference(&comparable(original), &comparable(&compiled), ""), None);
+    assert_eq!(
+        first_difference(&comparable(original), &comparable(&compiled), ""),
+        None
+    );
     // The original's five actions, names and graph as written; no soarc additions.
     let actions = compiled["actions"].as_object().unwrap();
     assert_eq!(
         actions.keys().collect::<Vec<_>>(),
         ["Initialize_variable", "Switch", "Create_Record"]
     );
-    assert_eq!(compiled["actions"]["Create_Record"]["runAfter"], serde_json::json!({ "Switch": ["Succeeded"] }));
-    assert!(!text.contains("retryPolicy") && !text.contains("\"Main\""), "{text}");
+    assert_eq!(
+        compiled["actions"]["Create_Record"]["runAfter"],
+        serde_json::json!({ "Switch": ["Succeeded"] })
+    );
+    assert!(
+        !text.contains("retryPolicy") && !text.contains("\"Main\""),
+        "{text}"
+    );
     assert_eq!(imported.playbooks[0].actions, 5);
 }
 
@@ -619,13 +643,17 @@ fn import_command_line() {
     let text = stderr(&output);
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(text.contains("IMP003"), "{text}");
-    assert!(text.contains("template parameter `Email` has no default value"), "{text}");
+    assert!(
+        text.contains("template parameter `Email` has no default value"),
+        "{text}"
+    );
     assert!(text.contains("azuredeploy.json:6:90"), "{text}");
     assert!(text.contains("/actions/Reply/inputs/body"), "{text}");
 
-    let fixed = std::fs::read_to_string(&template)
-        .unwrap()
-        .replace(r#""type": "string" }"#, r#""type": "string", "defaultValue": "soc@contoso.com" }"#);
+    let fixed = std::fs::read_to_string(&template).unwrap().replace(
+        r#""type": "string" }"#,
+        r#""type": "string", "defaultValue": "soc@contoso.com" }"#,
+    );
     std::fs::write(&template, fixed).unwrap();
     let output = soarc(&["import", "azuredeploy.json"], dir.path());
     assert!(output.status.success(), "{}", stderr(&output));
@@ -633,25 +661,45 @@ fn import_command_line() {
     assert!(spec.contains("soc@contoso.com"), "{spec}");
     assert!(spec.contains("name: my-playbook"), "{spec}");
     assert!(spec.contains("trigger_name: manual"), "{spec}");
-    assert!(stderr(&output).contains("1 action(s)"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("1 action(s)"),
+        "{}",
+        stderr(&output)
+    );
 
     write(dir.path(), "mine.yaml", "# my own spec\n");
-    let output = soarc(&["import", "azuredeploy.json", "--out", "mine.yaml"], dir.path());
+    let output = soarc(
+        &["import", "azuredeploy.json", "--out", "mine.yaml"],
+        dir.path(),
+    );
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("was not written by `soarc import`"));
-    assert_eq!(std::fs::read_to_string(dir.path().join("mine.yaml")).unwrap(), "# my own spec\n");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("mine.yaml")).unwrap(),
+        "# my own spec\n"
+    );
 
-    let output = soarc(&["import", "azuredeploy.json", "--out", "spec.yaml"], dir.path());
+    let output = soarc(
+        &["import", "azuredeploy.json", "--out", "spec.yaml"],
+        dir.path(),
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     let output = soarc(&["build", "spec.yaml", "--out", "out"], dir.path());
     assert!(output.status.success(), "{}", stderr(&output));
     let workflow: Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("out/playbooks/my-playbook/workflow.json")).unwrap(),
+        &std::fs::read_to_string(dir.path().join("out/playbooks/my-playbook/workflow.json"))
+            .unwrap(),
     )
     .unwrap();
-    assert_eq!(workflow["actions"]["Reply"]["inputs"]["body"], "soc@contoso.com");
+    assert_eq!(
+        workflow["actions"]["Reply"]["inputs"]["body"],
+        "soc@contoso.com"
+    );
     assert_eq!(workflow["triggers"]["manual"]["kind"], "Http");
     // Re-importing over a spec an import wrote is allowed.
-    let output = soarc(&["import", "azuredeploy.json", "--out", "spec.yaml"], dir.path());
+    let output = soarc(
+        &["import", "azuredeploy.json", "--out", "spec.yaml"],
+        dir.path(),
+    );
     assert!(output.status.success(), "{}", stderr(&output));
 }

@@ -605,7 +605,11 @@ impl<'a> PlaybookCompiler<'a> {
             match (actions.get_mut(name.value.as_str()), unknown) {
                 (Some(action), None) => action.run_after = run_after.clone(),
                 (found, unknown) => {
-                    let missing = if found.is_none() { &name.value } else { unknown.expect("one is missing") };
+                    let missing = if found.is_none() {
+                        &name.value
+                    } else {
+                        unknown.expect("one is missing")
+                    };
                     let help = match soarc_lang::diagnostics::did_you_mean(
                         missing,
                         actions.keys().map(String::as_str),

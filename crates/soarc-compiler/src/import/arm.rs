@@ -57,9 +57,7 @@ impl<'t> Scope<'t> {
         depth: usize,
     ) -> Result<Value, (String, EvalError)> {
         match value {
-            Value::String(s) => self
-                .string(s, depth)
-                .map_err(|e| (pointer.clone(), e)),
+            Value::String(s) => self.string(s, depth).map_err(|e| (pointer.clone(), e)),
             Value::Array(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
@@ -318,7 +316,11 @@ fn walk_resources(resources: &Value, pointer: &str, found: &mut Vec<FoundWorkflo
                 .and_then(|p| p.get("template"))
                 .and_then(|t| t.get("resources"))
         {
-            walk_resources(inner, &format!("{here}/properties/template/resources"), found);
+            walk_resources(
+                inner,
+                &format!("{here}/properties/template/resources"),
+                found,
+            );
         }
     }
 }
@@ -370,7 +372,10 @@ mod tests {
             .evaluate(&json!({ "a": [ { "b~/c": "[parameters('Secret')]" } ] }))
             .unwrap_err();
         assert_eq!(pointer, "/a/0/b~0~1c");
-        assert!(error.0.contains("`Secret` has no default value"), "{error:?}");
+        assert!(
+            error.0.contains("`Secret` has no default value"),
+            "{error:?}"
+        );
         let (_, error) = scope
             .evaluate(&json!("[subscription().subscriptionId]"))
             .unwrap_err();
@@ -392,7 +397,10 @@ mod tests {
         let found = find_workflows(&t);
         assert_eq!(found.len(), 2);
         assert_eq!(found[0].pointer, "/resources/1");
-        assert_eq!(found[1].pointer, "/resources/2/properties/template/resources/0");
+        assert_eq!(
+            found[1].pointer,
+            "/resources/2/properties/template/resources/0"
+        );
         let file = json!({ "definition": { "triggers": {}, "actions": {} } });
         assert_eq!(find_workflows(&file)[0].pointer, "");
         assert!(find_workflows(&json!({ "x": 1 })).is_empty());

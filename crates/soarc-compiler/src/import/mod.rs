@@ -77,7 +77,9 @@ pub fn import(sources: &Sources, file: FileId) -> Result<Imported, Vec<Diagnosti
                 column: e.column(),
                 len: 1,
             })
-            .help("give an ARM template (azuredeploy.json) or a workflow definition (workflow.json)"),
+            .help(
+                "give an ARM template (azuredeploy.json) or a workflow definition (workflow.json)",
+            ),
         ]
     })?;
     let locate = |pointer: &str| locate(sources, file, pointer);
@@ -356,10 +358,9 @@ fn locate(sources: &Sources, file: FileId, pointer: &str) -> Span {
     for token in pointer.split('/').skip(1) {
         let token = token.replace("~1", "/").replace("~0", "~");
         let next = match &node.value {
-            soarc_validate::json::Value::Object(members) => members
-                .iter()
-                .find(|m| m.key == token)
-                .map(|m| &m.value),
+            soarc_validate::json::Value::Object(members) => {
+                members.iter().find(|m| m.key == token).map(|m| &m.value)
+            }
             soarc_validate::json::Value::Array(items) => {
                 token.parse::<usize>().ok().and_then(|i| items.get(i))
             }
@@ -402,7 +403,10 @@ fn connection_declaration(key: &str, wiring: &Wiring) -> Value {
                     .get(name)
                     .and_then(Value::as_str)
                     .filter(|v| !v.is_empty())
-                    .map_or_else(|| Value::String(fill.to_string()), |v| Value::String(v.to_string()))
+                    .map_or_else(
+                        || Value::String(fill.to_string()),
+                        |v| Value::String(v.to_string()),
+                    )
             };
             json!({
                 "kind": "servicenow",

@@ -1,7 +1,7 @@
 //! One workflow definition to one spec playbook: trigger, `as_imported:` and steps.
 
-use std::collections::{BTreeSet, BinaryHeap};
 use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap};
 
 use indexmap::{IndexMap, IndexSet};
 use serde_json::{Map, Value, json};
@@ -79,8 +79,11 @@ impl<'a> Context<'a> {
         let mut errors = Vec::new();
         let Some(definition) = definition.as_object() else {
             return Err(vec![
-                Diagnostic::error(codes::IMP002.code, "the workflow definition is not an object")
-                    .at(locate(self.pointer)),
+                Diagnostic::error(
+                    codes::IMP002.code,
+                    "the workflow definition is not an object",
+                )
+                .at(locate(self.pointer)),
             ]);
         };
         for key in definition.keys() {
@@ -219,9 +222,13 @@ impl<'a> Context<'a> {
                 soarc_validate::json::child(&format!("{}/actions", self.pointer), action_name);
             match self.step(action_name, action) {
                 Ok(step) => steps.push(step),
-                Err((what, help)) => {
-                    errors.push(cannot_import(&codes::IMP007, &pointer, what, help, locate(&pointer)))
-                }
+                Err((what, help)) => errors.push(cannot_import(
+                    &codes::IMP007,
+                    &pointer,
+                    what,
+                    help,
+                    locate(&pointer),
+                )),
             }
         }
         if !run_after.is_empty() {
@@ -374,8 +381,8 @@ fn spec_trigger(trigger: &Value) -> (Value, Option<&'static str>) {
         && interval >= 1
         && u32::try_from(interval).is_ok()
     {
-        let single = object.get("runtimeConfiguration")
-            == Some(&json!({ "concurrency": { "runs": 1 } }));
+        let single =
+            object.get("runtimeConfiguration") == Some(&json!({ "concurrency": { "runs": 1 } }));
         let expected_len = if single { 3 } else { 2 };
         if object.len() == expected_len {
             let mut spec = json!({ "frequency": frequency, "interval": interval });
@@ -444,7 +451,9 @@ fn run_order(actions: &[(&String, &Value)]) -> Result<Vec<usize>, (String, Optio
     }
     if order.len() < actions.len() {
         let placed: BTreeSet<usize> = order.iter().copied().collect();
-        let stuck = (0..actions.len()).find(|i| !placed.contains(i)).expect("one left");
+        let stuck = (0..actions.len())
+            .find(|i| !placed.contains(i))
+            .expect("one left");
         return Err((actions[stuck].0.clone(), None));
     }
     Ok(order)
@@ -502,9 +511,9 @@ fn soarc_reference_in(value: &Value) -> Option<String> {
             })
         }
         Value::Array(items) => items.iter().find_map(soarc_reference_in),
-        Value::Object(members) => members
-            .iter()
-            .find_map(|(k, v)| soarc_reference_in(&Value::String(k.clone())).or_else(|| soarc_reference_in(v))),
+        Value::Object(members) => members.iter().find_map(|(k, v)| {
+            soarc_reference_in(&Value::String(k.clone())).or_else(|| soarc_reference_in(v))
+        }),
         _ => None,
     }
 }
@@ -563,13 +572,17 @@ mod tests {
             spec_trigger(&incident),
             (json!("incident"), Some("Microsoft_Sentinel_incident"))
         );
-        let daily = json!({ "type": "Recurrence", "recurrence": { "frequency": "Day", "interval": 1 } });
+        let daily =
+            json!({ "type": "Recurrence", "recurrence": { "frequency": "Day", "interval": 1 } });
         assert_eq!(
             spec_trigger(&daily).0,
             json!({ "recurrence": { "frequency": "Day", "interval": 1 } })
         );
         let scheduled = json!({ "type": "Recurrence", "recurrence": { "frequency": "Day", "interval": 1, "startTime": "2024-01-01T00:00:00Z" } });
-        assert_eq!(spec_trigger(&scheduled), (json!({ "verbatim": scheduled }), None));
+        assert_eq!(
+            spec_trigger(&scheduled),
+            (json!({ "verbatim": scheduled }), None)
+        );
     }
 
     #[test]

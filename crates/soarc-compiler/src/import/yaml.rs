@@ -43,8 +43,6 @@ pub fn write(spec: &Value, source: &Path) -> String {
         out.push('\n');
     }
     out.push('\n');
-    out.push_str(
-        &serde_saphyr::to_string(spec).expect("a JSON value always serializes to YAML"),
-    );
+    out.push_str(&serde_saphyr::to_string(spec).expect("a JSON value always serializes to YAML"));
     out
 }

@@ -349,7 +349,8 @@ pub struct AsImported {
     /// succeeded, by action name, as written (`{ Previous: [Succeeded, Failed] }`; `{}` for
     /// an action that starts with the run).
     #[serde(default)]
-    pub run_after: IndexMap<Located<String>, IndexMap<String, Vec<soarc_lang::wdl::RunAfterStatus>>>,
+    pub run_after:
+        IndexMap<Located<String>, IndexMap<String, Vec<soarc_lang::wdl::RunAfterStatus>>>,
 }
 
 /// What starts a playbook run.

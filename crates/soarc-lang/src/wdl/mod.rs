@@ -96,6 +96,8 @@ pub struct TriggerConcurrency {
 }
 
 /// Trigger types soarc generates.
+// A definition has one trigger: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type")]
 pub enum TriggerKind {
