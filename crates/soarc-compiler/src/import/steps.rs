@@ -546,7 +546,7 @@ mod tests {
         });
         let list: Vec<(&String, &Value)> = actions.as_object().unwrap().iter().collect();
         let order = run_order(&list).unwrap();
-        assert_eq!(order, vec![2, 1, 3, 0]);
+        assert_eq!(order, vec![2, 1, 0, 3]);
         let missing = json!({ "A": { "runAfter": { "Z": ["Succeeded"] } } });
         let list: Vec<(&String, &Value)> = missing.as_object().unwrap().iter().collect();
         assert_eq!(
