@@ -479,7 +479,7 @@ pub static SPEC104: Code = Code {
     code: "SPEC104",
     title: "connector operation path not valid",
     severity: Severity::Error,
-    explanation: "The `path` of a `connector` step does not start with `/`, or carries a query string or fragment (`?`, `#`), or the step names a connection that is not a managed API (Jira).",
+    explanation: "The `path` of a `connector` step does not start with `/`, or carries a query string or fragment (`?`, `#`).",
     fix: "Write the operation's path relative to the connector, e.g. `/v2/Mail`, and query parameters under `queries:`.",
 };
 

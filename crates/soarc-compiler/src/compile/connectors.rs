@@ -145,7 +145,7 @@ impl<'a> PlaybookCompiler<'a> {
             body,
         );
         if let ActionKind::ApiConnection { inputs } = &mut call.kind {
-            inputs.headers = (!headers.is_empty()).then_some(headers);
+            inputs.headers = (!headers.is_empty()).then(|| Box::new(headers));
         }
         if s.secure {
             call.runtime_configuration = Some(super::jira::secure(&["inputs", "outputs"]));

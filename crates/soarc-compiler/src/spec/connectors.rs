@@ -80,7 +80,9 @@ pub struct ConnectorStep {
     pub name: Option<Located<String>>,
     /// A connection of any managed API (`kind: managed`, `office365`, `servicenow`, `sentinel`).
     pub connection: Located<String>,
-    /// HTTP method of the operation (`get`, `post`, `put`, `patch`, `delete`).
+    /// HTTP method of the operation: `get`, `post`, `put`, `patch`, `delete` (either case;
+    /// written lower case, as the designer writes it).
+    #[schemars(schema_with = "method_schema")]
     pub method: HttpMethod,
     /// The operation's path, e.g. `/v1.0/users/{{entity.aadUserId}}/revokeSignInSessions`.
     pub path: Located<String>,
@@ -100,6 +102,13 @@ pub struct ConnectorStep {
     /// `defaults.retry`).
     #[serde(default)]
     pub retry: Option<Located<Retry>>,
+}
+
+fn method_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "string",
+        "enum": ["get", "post", "put", "patch", "delete", "GET", "POST", "PUT", "PATCH", "DELETE"]
+    })
 }
 
 fn connector_example() -> serde_json::Value {

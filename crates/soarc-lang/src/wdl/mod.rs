@@ -160,7 +160,8 @@ pub struct ApiConnectionInputs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queries: Option<IndexMap<String, Value>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub headers: Option<IndexMap<String, Value>>,
+    /// Request headers of the operation (boxed: rarely set, keeps triggers small).
+    pub headers: Option<Box<IndexMap<String, Value>>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<Value>,
     #[serde(
