@@ -161,6 +161,20 @@ enum Command {
         #[arg(long)]
         fail_on_security: bool,
     },
+    /// Turn an existing playbook (an ARM template with Microsoft.Logic/workflows, or a
+    /// workflow.json) into a spec: connections, parameters, the trigger and every action.
+    /// Building the spec as written gives back the original workflow definition.
+    Import {
+        /// The ARM template (azuredeploy.json) or workflow definition.
+        file: PathBuf,
+        /// Where to write the spec (default: standard output). An existing file is replaced
+        /// only if an earlier `soarc import` wrote it, or with --force.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// Replace an existing --out file that `soarc import` did not write.
+        #[arg(long, requires = "out")]
+        force: bool,
+    },
     /// Print a shell completion script: `soarc completions bash > /etc/bash_completion.d/soarc`.
     Completions {
         #[arg(value_enum)]
@@ -334,6 +348,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Import { file, out, force } => import(&file, out.as_deref(), force),
         Command::Rules => {
             print!("{}", report::rules_markdown());
             ExitCode::SUCCESS
@@ -628,6 +643,66 @@ fn init(path: &Path, force: bool) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn import(file: &Path, out: Option<&Path>, force: bool) -> ExitCode {
+    let text = match read_text(file) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut sources = Sources::default();
+    let id = sources.add(file.to_path_buf(), text);
+    let imported = match soarc_compiler::import::import(&sources, id) {
+        Ok(imported) => imported,
+        Err(diagnostics) => {
+            report(&sources, &diagnostics);
+            eprintln!(
+                "error: import failed with {} error(s); nothing was written",
+                diagnostics.len()
+            );
+            return ExitCode::from(1);
+        }
+    };
+    match out {
+        None => print!("{}", imported.yaml),
+        Some(out) => {
+            // soarc owns only what it wrote: an existing spec is replaced only if an earlier
+            // import wrote it (its first comment says so).
+            if let Ok(existing) = std::fs::read_to_string(out)
+                && !force
+                && !existing
+                    .lines()
+                    .next()
+                    .is_some_and(|l| l.contains(soarc_compiler::import::HEADER))
+            {
+                eprintln!(
+                    "error: {} exists and was not written by `soarc import`; choose another --out, or add --force to replace it",
+                    out.display()
+                );
+                return ExitCode::from(2);
+            }
+            if let Err(e) = std::fs::write(out, &imported.yaml) {
+                eprintln!("error: cannot write {}: {e}", out.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    for playbook in &imported.playbooks {
+        eprintln!(
+            "imported playbook `{}`: {} action(s): {} as typed steps, {} as connector steps, {} as written (`action`)",
+            playbook.name, playbook.actions, playbook.typed, playbook.connector, playbook.verbatim
+        );
+    }
+    if let Some(out) = out {
+        eprintln!(
+            "next: replace each FILL-IN in {0}, then soarc build {0} --out out/",
+            out.display()
+        );
+    }
+    ExitCode::SUCCESS
 }
 
 fn run_build(

@@ -94,7 +94,7 @@ fn every_registered_code_is_raised_and_every_raised_code_is_registered() {
     let mut raised = BTreeSet::new();
     let mut bare = Vec::new();
     for (path, text) in &files {
-        for prefix in ["SPEC", "RULE", "OUT", "TEST"] {
+        for prefix in ["SPEC", "RULE", "OUT", "TEST", "IMP"] {
             raised.extend(codes_after(text, &format!("codes::{prefix}")));
             for code in codes_after(text, &format!("\"{prefix}")) {
                 bare.push(format!("{path}: \"{code}\""));

@@ -14,6 +14,7 @@ mod environments;
 mod error_codes;
 mod escaping;
 mod health;
+mod import;
 mod jira;
 mod official_schemas;
 mod output_safety;

@@ -209,7 +209,35 @@ const KNOWN_SCHEMA_QUIRKS: &[Quirk] = &[
         AUTOMATION_RULES_STAND_IN,
         "/resources/8/properties/template/resources/1/properties/template/resources/6/properties/actions",
     ),
+    imported_variable_type_quirk(
+        "imported-servicenow-record/playbooks/createsnowrecord/workflow.json",
+        "/actions/Initialize_variable",
+    ),
+    imported_variable_type_quirk(
+        "imported-servicenow-record/playbooks/createsnowrecord/azuredeploy.json",
+        "/resources/2/properties/definition/actions/Initialize_variable",
+    ),
+    imported_variable_type_quirk(
+        "imported-servicenow-record/deploy/azuredeploy.json",
+        "/resources/0/properties/template/resources/2/properties/definition/actions/Initialize_variable",
+    ),
 ];
+
+/// `examples/imported-servicenow-record.yaml` is Microsoft's "Create SNOW record" playbook as
+/// `soarc import` read it: its `Initialize_variable` declares `"type": "string"` as the
+/// original does, which the official workflow schema (PascalCase types only) rejects.
+const fn imported_variable_type_quirk(file: &'static str, pointer: &'static str) -> Quirk {
+    Quirk {
+        file,
+        schema: WORKFLOW_SCHEMA,
+        pointer,
+        why: "the workflow definition schema lists variable types PascalCase only; Logic Apps reads \
+              them case-insensitively, and the imported playbook keeps the original's `string`",
+        source: "Microsoft's own Solutions/Servicenow/Playbooks/Create-SNOW-record/incident-trigger \
+                 template (corpus/sentinel/servicenow) declares `\"type\": \"string\"` and is \
+                 published in Microsoft Sentinel's content hub",
+    }
+}
 
 const fn action_configuration_quirk(schema: &'static str, pointer: &'static str) -> Quirk {
     quirk_in(

@@ -732,6 +732,86 @@ pub static TEST007: Code = Code {
 };
 
 /// Every code, in the order of `docs/errors.md`.
+pub static IMP001: Code = Code {
+    code: "IMP001",
+    title: "import: file is not JSON",
+    severity: Severity::Error,
+    explanation: "The file given to `soarc import` is not valid JSON.",
+    fix: "Give an ARM template (azuredeploy.json) or a workflow definition (workflow.json).",
+};
+
+pub static IMP002: Code = Code {
+    code: "IMP002",
+    title: "import: no workflow in the file",
+    severity: Severity::Error,
+    explanation: "The file has no `Microsoft.Logic/workflows` resource with a definition, and is not a workflow definition (`triggers` and `actions`, or `{ \"definition\": ... }`).",
+    fix: "Give the template or workflow file of the playbook.",
+};
+
+pub static IMP003: Code = Code {
+    code: "IMP003",
+    title: "import: value only known at deployment",
+    severity: Severity::Error,
+    explanation: "A template expression inside the workflow definition (or a workflow parameter's value) cannot be evaluated before deployment: a template parameter without a default value, `subscription()`, `resourceGroup()`, `resourceId()`... Azure would put its value into the deployed workflow, which soarc cannot know.",
+    fix: "Give the template parameter a default value, or write the value in place of the expression, then import again.",
+};
+
+pub static IMP004: Code = Code {
+    code: "IMP004",
+    title: "import: definition key with no spec equivalent",
+    severity: Severity::Error,
+    explanation: "The workflow definition has a top-level key other than `$schema`, `contentVersion`, `parameters`, `triggers`, `actions` and `outputs`.",
+    fix: "Remove the key from the definition, then import again.",
+};
+
+pub static IMP005: Code = Code {
+    code: "IMP005",
+    title: "import: not exactly one trigger",
+    severity: Severity::Error,
+    explanation: "A soarc playbook has exactly one trigger; the workflow has none or several.",
+    fix: "Split the workflow into one playbook per trigger, then import each.",
+};
+
+pub static IMP006: Code = Code {
+    code: "IMP006",
+    title: "import: runAfter names no action of its block",
+    severity: Severity::Error,
+    explanation: "An action runs after an action that is not in the same block, or actions run after each other in a cycle. Logic Apps rejects such a workflow too.",
+    fix: "Fix the workflow's runAfter, then import again.",
+};
+
+pub static IMP007: Code = Code {
+    code: "IMP007",
+    title: "import: action cannot be written as a step",
+    severity: Severity::Error,
+    explanation: "An action cannot be written in a spec: it is not an object, has no type, or has `{{` in its literal text, which a spec reads as a soarc reference.",
+    fix: "The message names the action and its JSON pointer; change it as the help says, then import again.",
+};
+
+pub static IMP008: Code = Code {
+    code: "IMP008",
+    title: "import: workflow without actions",
+    severity: Severity::Error,
+    explanation: "The workflow has no actions; a soarc playbook has at least one step.",
+    fix: "Add an action to the workflow, then import again.",
+};
+
+pub static IMP009: Code = Code {
+    code: "IMP009",
+    title: "import: custom connector",
+    severity: Severity::Error,
+    explanation: "The workflow calls a custom connector (`Microsoft.Web/customApis`); soarc deploys managed connectors only.",
+    fix: "Call the service with an `http` step (or an `action` step of type Http) instead, then import again.",
+};
+
+pub static SPEC115: Code = Code {
+    code: "SPEC115",
+    title: "`as_imported` value not valid",
+    severity: Severity::Error,
+    explanation: "A value under a playbook's `as_imported:` (written by `soarc import`) is not valid: a parameter declaration without a known `type`, or a `run_after` entry naming no action of the playbook.",
+    fix: "Import the playbook again, or correct the entry (the message names it).",
+};
+
 pub static ALL: &[&Code] = &[
     &SPEC001, &SPEC002, &SPEC003, &SPEC004, &SPEC005, &SPEC020, &SPEC021, &SPEC022, &SPEC023,
     &SPEC024, &SPEC029, &SPEC030, &SPEC031, &SPEC032, &SPEC033, &SPEC034, &SPEC035, &SPEC036,
@@ -740,7 +820,8 @@ pub static ALL: &[&Code] = &[
     &SPEC071, &SPEC072, &SPEC073, &SPEC074, &SPEC080, &SPEC081, &SPEC082, &SPEC083, &SPEC084,
     &SPEC085, &SPEC086, &SPEC090, &SPEC091, &SPEC092, &SPEC094, &SPEC095, &SPEC096, &SPEC100,
     &SPEC101, &SPEC102, &SPEC103, &SPEC104, &SPEC105, &SPEC106, &SPEC107, &SPEC108, &SPEC109,
-    &SPEC120, &SPEC121, &SPEC122, &SPEC123, &RULE001, &RULE002, &RULE003, &RULE004, &RULE005,
-    &RULE006, &RULE007, &RULE008, &RULE009, &RULE010, &RULE011, &OUT001, &OUT002, &OUT003, &OUT004,
-    &TEST001, &TEST002, &TEST003, &TEST004, &TEST005, &TEST006, &TEST007,
+    &SPEC115, &SPEC120, &SPEC121, &SPEC122, &SPEC123, &RULE001, &RULE002, &RULE003, &RULE004,
+    &RULE005, &RULE006, &RULE007, &RULE008, &RULE009, &RULE010, &RULE011, &OUT001, &OUT002,
+    &OUT003, &OUT004, &TEST001, &TEST002, &TEST003, &TEST004, &TEST005, &TEST006, &TEST007,
+    &IMP001, &IMP002, &IMP003, &IMP004, &IMP005, &IMP006, &IMP007, &IMP008, &IMP009,
 ];

@@ -19,6 +19,7 @@ pub mod codes;
 pub mod compile;
 pub mod emit;
 pub mod environments;
+pub mod import;
 pub mod init;
 pub mod model;
 pub mod names;

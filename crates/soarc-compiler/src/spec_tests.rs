@@ -111,6 +111,7 @@ fn trigger_word(trigger: &Trigger) -> &'static str {
         Trigger::Entity { .. } => "entity",
         Trigger::Recurrence { .. } => "recurrence",
         Trigger::HttpRequest { .. } => "http-request",
+        Trigger::Verbatim(_) => "verbatim",
     }
 }
 

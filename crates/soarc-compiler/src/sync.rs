@@ -373,6 +373,7 @@ impl At {
             tags: IndexMap::new(),
             retry: None,
             on_failure: None,
+            as_imported: None,
         })
     }
 

@@ -32,7 +32,7 @@ pub fn trigger_input(test: &SpecTest, playbook: &Playbook) -> TriggerInput {
     let kind = match playbook.trigger.value {
         Trigger::Alert => SampleKind::Alert,
         Trigger::Entity { .. } => SampleKind::Entity,
-        Trigger::Recurrence { .. } | Trigger::HttpRequest { .. } => {
+        Trigger::Recurrence { .. } | Trigger::HttpRequest { .. } | Trigger::Verbatim(_) => {
             return TriggerInput::Payload(json!({}));
         }
         Trigger::Incident => SampleKind::Incident,

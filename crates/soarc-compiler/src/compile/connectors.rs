@@ -540,7 +540,7 @@ impl<'a> PlaybookCompiler<'a> {
     }
 
     /// One value of a verbatim action: strings checked and their connections wired.
-    fn verbatim_value(&mut self, value: &Value, at: Span) -> Value {
+    pub(super) fn verbatim_value(&mut self, value: &Value, at: Span) -> Value {
         match value {
             Value::String(text) => Value::String(self.verbatim_string(text, at)),
             Value::Array(items) => {

@@ -85,6 +85,9 @@ pub enum TriggerKind {
     Entity,
     Recurrence,
     HttpRequest,
+    /// A trigger as written in an imported workflow (`trigger: { verbatim: ... }`): no
+    /// payload references.
+    Verbatim,
 }
 
 /// A compiled playbook: the workflow and what its deployment needs.
@@ -361,6 +364,7 @@ impl<'a> PlaybookCompiler<'a> {
             Trigger::Entity { .. } => TriggerKind::Entity,
             Trigger::Recurrence { .. } => TriggerKind::Recurrence,
             Trigger::HttpRequest { .. } => TriggerKind::HttpRequest,
+            Trigger::Verbatim(_) => TriggerKind::Verbatim,
         };
         PlaybookCompiler {
             model,
@@ -412,6 +416,18 @@ impl<'a> PlaybookCompiler<'a> {
             .and_then(|c| c.value.retry())
             .and_then(|r| retry::policy(r, Span::default()).ok())
             .unwrap_or_else(|| self.playbook_retry.clone())
+    }
+
+    /// Whether soarc gives this step's outbound actions a retry policy: always, except in an
+    /// imported playbook (`as_imported`), where only a policy written on the step, its
+    /// connection or the playbook applies (not `defaults.retry` nor the built-in one).
+    fn adds_retry(&self, own: Option<&Located<spec::Retry>>, connection: Option<&str>) -> bool {
+        self.playbook.as_imported.is_none()
+            || own.is_some()
+            || self.playbook.retry.is_some()
+            || connection
+                .and_then(|name| self.model.connections.get(name))
+                .is_some_and(|c| c.value.retry().is_some())
     }
 
     fn error(&mut self, diagnostic: Diagnostic) {
@@ -483,7 +499,15 @@ impl<'a> PlaybookCompiler<'a> {
             );
             previous = Some(action_name);
         }
-        match self.failure_plan() {
+        // An imported playbook gets no failure scope unless it asks for one itself.
+        let imported_without_failure_handling =
+            self.playbook.as_imported.is_some() && self.playbook.on_failure.is_none();
+        let plan = if imported_without_failure_handling {
+            None
+        } else {
+            self.failure_plan()
+        };
+        match plan {
             // Try and catch: the steps in `Main`, the notifications in `On_failure`.
             Some(plan) => {
                 let main = self.action_name(None, "Main", Span::default());
@@ -546,6 +570,12 @@ impl<'a> PlaybookCompiler<'a> {
                 },
             );
         }
+        let mut outputs = IndexMap::new();
+        if let Some(imported) = &self.playbook.as_imported {
+            self.imported_parameters(&imported.value, &mut parameters);
+            outputs = imported.value.outputs.clone();
+            self.imported_run_after(&imported.value, &mut actions);
+        }
         let depth = container_depth(&actions);
         if depth > soarc_lang::limits::MAX_NESTING_DEPTH {
             self.error(
@@ -567,7 +597,81 @@ impl<'a> PlaybookCompiler<'a> {
             parameters,
             triggers: IndexMap::from([(trigger_name, trigger)]),
             actions,
-            outputs: IndexMap::new(),
+            outputs,
+        }
+    }
+
+    /// A `verbatim` trigger: its `$connections` entries are wired like a verbatim action's.
+    fn verbatim_trigger(
+        &mut self,
+        written: &serde_json::Map<String, Value>,
+    ) -> serde_json::Map<String, Value> {
+        let span = self.playbook.trigger.span;
+        match self.verbatim_value(&Value::Object(written.clone()), span) {
+            Value::Object(checked) => checked,
+            _ => written.clone(),
+        }
+    }
+
+    /// `as_imported.parameters`: the definition's parameters as the original declared them.
+    fn imported_parameters(
+        &mut self,
+        imported: &spec::AsImported,
+        parameters: &mut IndexMap<String, ParameterDecl>,
+    ) {
+        for (name, declaration) in &imported.parameters {
+            match imported_parameter(&declaration.value) {
+                Ok(declaration) => {
+                    parameters.insert(name.clone(), declaration);
+                }
+                Err(problem) => self.error(
+                    Diagnostic::error(
+                        codes::SPEC115.code,
+                        format!("`as_imported.parameters.{name}`: {problem}"),
+                    )
+                    .at(declaration.span)
+                    .help("a parameter is `{ type: String|SecureString|Int|Float|Bool|Array|Object|SecureObject, defaultValue: ..., metadata: { description: ... } }`"),
+                ),
+            }
+        }
+    }
+
+    /// `as_imported.run_after`: the original `runAfter` of top-level actions that do not
+    /// simply follow the previous step.
+    fn imported_run_after(
+        &mut self,
+        imported: &spec::AsImported,
+        actions: &mut IndexMap<String, wdl::Action>,
+    ) {
+        for (name, run_after) in &imported.run_after {
+            let unknown = run_after
+                .keys()
+                .find(|predecessor| !actions.contains_key(predecessor.as_str()));
+            match (actions.get_mut(name.value.as_str()), unknown) {
+                (Some(action), None) => action.run_after = run_after.clone(),
+                (found, unknown) => {
+                    let missing = if found.is_none() {
+                        &name.value
+                    } else {
+                        unknown.expect("one is missing")
+                    };
+                    let help = match soarc_lang::diagnostics::did_you_mean(
+                        missing,
+                        actions.keys().map(String::as_str),
+                    ) {
+                        Some(near) => format!("did you mean `{near}`?"),
+                        None => "name a top-level action of the playbook".to_string(),
+                    };
+                    self.error(
+                        Diagnostic::error(
+                            codes::SPEC115.code,
+                            format!("`as_imported.run_after` names `{missing}`, which is not a top-level action of playbook `{}`", self.playbook.name.value),
+                        )
+                        .at(name.span)
+                        .help(help),
+                    );
+                }
+            }
         }
     }
 
@@ -634,6 +738,11 @@ impl<'a> PlaybookCompiler<'a> {
                     },
                 )
             }
+            // Written out as it is, `description` and `runtimeConfiguration` included.
+            Trigger::Verbatim(written) => (
+                "Trigger",
+                wdl::TriggerKind::Verbatim(self.verbatim_trigger(written)),
+            ),
             Trigger::HttpRequest { schema } => (
                 "When_an_HTTP_request_is_received",
                 wdl::TriggerKind::Request {
@@ -646,6 +755,15 @@ impl<'a> PlaybookCompiler<'a> {
                     },
                 },
             ),
+        };
+        let name = match self
+            .playbook
+            .as_imported
+            .as_ref()
+            .and_then(|i| i.value.trigger_name.as_ref())
+        {
+            Some(kept) => kept.value.as_str(),
+            None => name,
         };
         self.action_names.insert(name.to_string());
         (
@@ -804,7 +922,12 @@ impl<'a> PlaybookCompiler<'a> {
     /// collisions with generated names. A user name that collides is an error.
     fn action_name(&mut self, user: Option<&Located<String>>, default: &str, span: Span) -> String {
         if let Some(user) = user {
-            let name = sanitize_action_name(&user.value);
+            // Imported playbooks keep names as written (the original's expressions use them).
+            let name = if self.playbook.as_imported.is_some() {
+                user.value.clone()
+            } else {
+                sanitize_action_name(&user.value)
+            };
             if name.is_empty() || name.len() > soarc_lang::limits::MAX_NAME_LENGTH {
                 self.error(
                     Diagnostic::error(
@@ -1039,6 +1162,55 @@ fn container_depth(actions: &IndexMap<String, wdl::Action>) -> usize {
 /// Parameter holding a mapping table in the workflow definition.
 fn mapping_parameter(name: &str) -> String {
     format!("mapping_{name}")
+}
+
+/// A parameter declaration as an imported definition writes it. Logic Apps reads the type
+/// case-insensitively (Learn, "Schema reference guide for the Workflow Definition Language
+/// in Azure Logic Apps", Parameters: "type": "<parameter-type>").
+fn imported_parameter(written: &Value) -> Result<ParameterDecl, String> {
+    let Some(object) = written.as_object() else {
+        return Err("a parameter declaration is a mapping".into());
+    };
+    let kind = object
+        .get("type")
+        .and_then(Value::as_str)
+        .ok_or("it has no `type`")?;
+    let kind = [
+        ParameterType::String,
+        ParameterType::SecureString,
+        ParameterType::Int,
+        ParameterType::Float,
+        ParameterType::Bool,
+        ParameterType::Array,
+        ParameterType::Object,
+        ParameterType::SecureObject,
+    ]
+    .into_iter()
+    .find(|t| {
+        serde_json::to_value(t)
+            .ok()
+            .and_then(|v| v.as_str().map(|s| s.eq_ignore_ascii_case(kind)))
+            == Some(true)
+    })
+    .ok_or_else(|| format!("`{kind}` is not a parameter type"))?;
+    let metadata = match object.get("metadata") {
+        None => None,
+        Some(metadata) => Some(
+            serde_json::from_value::<wdl::ParameterMetadata>(metadata.clone())
+                .map_err(|_| "its `metadata` has more than a `description`".to_string())?,
+        ),
+    };
+    if let Some(other) = object
+        .keys()
+        .find(|k| !["type", "defaultValue", "metadata"].contains(&k.as_str()))
+    {
+        return Err(format!("`{other}` is not a key of a parameter declaration"));
+    }
+    Ok(ParameterDecl {
+        kind,
+        default_value: object.get("defaultValue").cloned(),
+        metadata,
+    })
 }
 
 /// Append `action` to `actions`, running after `previous` succeeded.

@@ -140,7 +140,7 @@ impl PlaybookCompiler<'_> {
             TriggerKind::Alert => &["alert"],
             TriggerKind::Entity => &["entity"],
             TriggerKind::HttpRequest => &["request"],
-            TriggerKind::Recurrence => &[],
+            TriggerKind::Recurrence | TriggerKind::Verbatim => &[],
         };
         if ["incident", "alert", "entity", "workspace", "request"].contains(&root.as_str()) {
             let help = format!(

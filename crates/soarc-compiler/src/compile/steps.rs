@@ -107,12 +107,14 @@ impl PlaybookCompiler<'_> {
         for step in steps {
             let mut compiled = self.step(step);
             let (own, connection) = step.value.retry();
-            let policy = self.retry_for(own, connection, step.span);
-            for (_, action) in self.before.iter_mut().chain(self.after.iter_mut()) {
-                set_retry(action, &policy);
-            }
-            if let Some((_, action)) = compiled.as_mut() {
-                set_retry(action, &policy);
+            if self.adds_retry(own, connection) {
+                let policy = self.retry_for(own, connection, step.span);
+                for (_, action) in self.before.iter_mut().chain(self.after.iter_mut()) {
+                    set_retry(action, &policy);
+                }
+                if let Some((_, action)) = compiled.as_mut() {
+                    set_retry(action, &policy);
+                }
             }
             for (name, before) in std::mem::take(&mut self.before) {
                 chain(&mut actions, name.clone(), before, previous.as_deref());

@@ -268,6 +268,16 @@ fn trigger(kind: TriggerKind, written: Option<&Trigger>) -> (String, Option<Stri
             // exists once the workflow is saved (https://learn.microsoft.com/azure/connectors/connectors-native-reqres).
             Some("The callback URL (with its SAS signature) exists after deployment: read it from the trigger's History or with `az rest` on `listCallbackUrl`, and keep it secret.".into()),
         ),
+        (TriggerKind::Verbatim, written) => {
+            let kind = match written {
+                Some(Trigger::Verbatim(trigger)) => trigger
+                    .get("type")
+                    .and_then(|t| t.as_str())
+                    .map_or_else(|| "written as is".to_owned(), |t| format!("{} (written as is)", code(t))),
+                _ => "written as is".to_owned(),
+            };
+            (format!("A trigger of type {kind}, kept verbatim from an imported playbook."), None)
+        }
     }
 }
 

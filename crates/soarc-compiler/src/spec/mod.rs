@@ -338,6 +338,35 @@ pub struct Playbook {
     /// What the playbook does when a run fails (overrides `defaults.on_failure`).
     #[serde(default)]
     pub on_failure: Option<Located<OnFailure>>,
+    /// Build the playbook as the workflow `soarc import` read it was written (see
+    /// `docs/import.md`): no retry policies and no failure-handling scope from soarc
+    /// (`defaults:` do not apply; `retry:` and `on_failure:` written on the playbook or a step
+    /// still do), action names kept as written, and the trigger name, definition parameters,
+    /// outputs and `runAfter` given here.
+    #[serde(default)]
+    pub as_imported: Option<Located<AsImported>>,
+}
+
+/// What a playbook imported by `soarc import` keeps from the original workflow.
+#[derive(Debug, Clone, Deserialize, JsonSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AsImported {
+    /// The trigger's name in the workflow (default: soarc's name for the trigger kind).
+    #[serde(default)]
+    pub trigger_name: Option<Located<String>>,
+    /// The definition's parameters as written (`$connections` included), each
+    /// `{ type, defaultValue, metadata }`; they replace those soarc would declare.
+    #[serde(default)]
+    pub parameters: IndexMap<String, Located<serde_json::Value>>,
+    /// The definition's `outputs` as written.
+    #[serde(default)]
+    pub outputs: IndexMap<String, serde_json::Value>,
+    /// `runAfter` of the top-level actions that do not simply run after the previous step
+    /// succeeded, by action name, as written (`{ Previous: [Succeeded, Failed] }`; `{}` for
+    /// an action that starts with the run).
+    #[serde(default)]
+    pub run_after:
+        IndexMap<Located<String>, IndexMap<String, Vec<soarc_lang::wdl::RunAfterStatus>>>,
 }
 
 /// What starts a playbook run.
@@ -373,6 +402,11 @@ pub enum Trigger {
         #[serde(default)]
         schema: Option<serde_json::Value>,
     },
+    /// A trigger exactly as a workflow definition has it (`type`, `inputs`, ...), for
+    /// triggers no other kind expresses; `soarc import` writes it. No `{{...}}` references
+    /// to its payload: steps read it with expressions (`@triggerBody()`). The `$connections`
+    /// entries it names are connections of the spec.
+    Verbatim(serde_json::Map<String, serde_json::Value>),
 }
 
 /// Entity types of the Sentinel entity trigger.

@@ -96,6 +96,8 @@ pub struct TriggerConcurrency {
 }
 
 /// Trigger types soarc generates.
+// A definition has one trigger: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type")]
 pub enum TriggerKind {
@@ -111,6 +113,12 @@ pub enum TriggerKind {
         kind: String,
         inputs: RequestInputs,
     },
+    /// Any other trigger, kept as written (an imported playbook's `trigger: { verbatim }`):
+    /// `type`, `inputs` and every other key except `description` and
+    /// `runtimeConfiguration`, which [`Trigger`] holds. Read only when no variant above
+    /// matches.
+    #[serde(untagged)]
+    Verbatim(serde_json::Map<String, Value>),
 }
 
 /// `recurrence` of a Recurrence trigger.

@@ -726,6 +726,7 @@ fn metadata(playbook: &CompiledPlaybook) -> Metadata {
         TriggerKind::Entity => "Entity trigger",
         TriggerKind::Recurrence => "Recurrence",
         TriggerKind::HttpRequest => "HTTP request",
+        TriggerKind::Verbatim => "Trigger as imported",
     };
     // ARM evaluates a string that starts with `[` and ends with `]` (Learn, "Syntax and
     // expressions in ARM templates", Escape characters: "[[" for a literal): spec text here
