@@ -441,6 +441,7 @@ fn mocks(
 /// Runs the tests whose name contains `filter` (case-insensitive), in spec order.
 pub fn run(suite: &Suite, filter: Option<&str>) -> Vec<TestResult> {
     let filter = filter.map(str::to_lowercase);
+    let mut prepared = HashMap::new();
     suite
         .tests
         .iter()
@@ -449,16 +450,30 @@ pub fn run(suite: &Suite, filter: Option<&str>) -> Vec<TestResult> {
                 .as_deref()
                 .is_none_or(|f| t.name.to_lowercase().contains(f))
         })
-        .map(run_test)
+        .map(|test| {
+            // Each playbook's workflow is prepared (its expressions parsed) once, however
+            // many tests run it.
+            let key = Arc::as_ptr(&test.workflow);
+            let ready = prepared
+                .entry(key)
+                .or_insert_with(|| soarc_runtime::Prepared::new(&test.workflow));
+            run_prepared(test, ready)
+        })
         .collect()
 }
 
 /// Runs one test.
 pub fn run_test(test: &PreparedTest) -> TestResult {
+    run_prepared(test, &soarc_runtime::Prepared::new(&test.workflow))
+}
+
+/// Runs one test on its playbook's workflow, prepared.
+fn run_prepared(test: &PreparedTest, workflow: &soarc_runtime::Prepared<'_>) -> TestResult {
     let mut traces = Vec::new();
     let mut mismatches = Vec::new();
     let outcome = (|| {
-        let first = soarc_runtime::run_workflow(&test.workflow, &test.first.options)
+        let first = workflow
+            .run(&test.first.options)
             .map_err(|e| format!("the run could not start: {}", e.message))?;
         mismatches.extend(check(&test.first, &first));
         let second_options = test
@@ -468,7 +483,8 @@ pub fn run_test(test: &PreparedTest) -> TestResult {
             .transpose()?;
         traces.push(first);
         if let (Some(second), Some(options)) = (&test.second, second_options) {
-            let trace = soarc_runtime::run_workflow(&test.workflow, &options)
+            let trace = workflow
+                .run(&options)
                 .map_err(|e| format!("the second run could not start: {}", e.message))?;
             mismatches.extend(check(second, &trace));
             traces.push(trace);
