@@ -91,7 +91,18 @@ pub fn parse_spec(
     if text.trim().is_empty() {
         return Ok(Spec::default());
     }
-    serde_saphyr::from_str::<Spec>(text).map_err(|e| {
+    // The parser's default budget (250,000 nodes, 1,000,000 events) guards against inputs
+    // that expand far beyond their size; a spec of 10,000 playbooks is larger than that and
+    // legitimate. A node or event needs at least one byte of text, so budgets in proportion
+    // to the text (already capped at MAX_SPEC_SIZE) still refuse runaway expansion, which
+    // the alias limits of the budget catch.
+    let options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_nodes: text.len().max(250_000),
+            max_events: (2 * text.len()).max(1_000_000),
+        },
+    };
+    serde_saphyr::from_str_with_options::<Spec>(text, options).map_err(|e| {
         let raw = e.without_snippet().to_string();
         if raw.contains("expected struct Secret") {
             return inline_secret(&e, source, text);
@@ -238,6 +249,13 @@ fn plain_message(message: &str) -> String {
             "expected a name (e.g. `incident`) or a one-key mapping (e.g. `recurrence: {...}`) here",
         ),
     ];
+    // serde-saphyr: "budget breached: Nodes { nodes: 250001 }" (or Events, Aliases, Depth...).
+    if message.starts_with("budget breached") {
+        return "the spec expands beyond what soarc reads safely (too many YAML aliases, nesting \
+                levels or nodes for its size); write it out without deep alias chains, or split \
+                it into several files"
+            .into();
+    }
     if let Some(found) = REWRITES
         .iter()
         .find(|(from, _)| message.starts_with(from))
@@ -447,6 +465,26 @@ pub fn duplicate(what: &str, name: &Located<String>, first: Span, sources: &Sour
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse(text: String) -> Option<Spec> {
+        let mut sources = Sources::default();
+        let id = sources.add("big.yaml".into(), text);
+        parse_spec(&sources, id).ok()
+    }
+
+    /// A spec of thousands of playbooks has more nodes than the YAML parser's default budget
+    /// (250,000): it loads, since the budget grows with the text (issue #12).
+    #[test]
+    fn large_specs_load() {
+        let mut text = String::from("playbooks:\n");
+        for i in 0..30_000 {
+            text.push_str(&format!(
+                "  - name: p{i}\n    trigger: incident\n    steps: [ {{ compose: {{ value: x }} }} ]\n"
+            ));
+        }
+        let spec = parse(text).expect("a large spec loads");
+        assert_eq!(spec.playbooks.len(), 30_000);
+    }
 
     #[test]
     fn suggestion_from_unknown_field_message() {
