@@ -88,7 +88,7 @@ enum Command {
     /// Run the `tests:` of spec files in soarc's simulator (offline, mocked services).
     /// Exit 0: all passed; 1: a test failed; 2: spec or usage errors.
     Test {
-        /// Spec files (YAML or JSON); their contents are merged.
+        /// Spec files (YAML or JSON); each is a spec of its own (see --merge).
         #[arg(required = true)]
         specs: Vec<PathBuf>,
         /// Output format: human, json or junit (JUnit XML for CI test reports).
@@ -97,6 +97,9 @@ enum Command {
         /// Run only the tests whose name contains this text (case-insensitive).
         #[arg(long)]
         filter: Option<String>,
+        /// The files are the parts of one spec (as `soarc build` reads several files).
+        #[arg(long)]
+        merge: bool,
     },
     /// Run one run of a workflow offline, with mocked connectors and a virtual clock.
     /// Exit 0: the run Succeeded (or its trigger conditions were false); 1: Failed or
@@ -278,7 +281,8 @@ fn main() -> ExitCode {
             specs,
             format,
             filter,
-        } => test_command::run(&specs, format, filter.as_deref()),
+            merge,
+        } => test_command::run(&specs, format, filter.as_deref(), merge),
         Command::Run {
             workflow,
             trigger,

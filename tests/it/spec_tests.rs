@@ -20,6 +20,32 @@ fn stdout(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// `soarc test examples/*.yaml` in one command: each file is a spec of its own, and one
+/// report (human, JSON or JUnit) covers them all; `--merge` reads them as one spec, which
+/// the examples are not (their deployments and mappings clash).
+#[test]
+fn several_specs_in_one_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = examples();
+    let mut args: Vec<&str> = vec!["test"];
+    args.extend(files.iter().map(String::as_str));
+    let output = soarc(&args, dir.path());
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}\n{}", stderr(&output));
+    let summary = text.lines().last().unwrap();
+    let count: usize = summary.split(" test(s)").next().unwrap().parse().unwrap();
+    assert!(count >= 50, "{summary}");
+    assert!(summary.contains(" 0 failed"), "{summary}");
+    args.extend(["--format", "junit"]);
+    let junit = stdout(&soarc(&args, dir.path()));
+    assert_eq!(junit.matches("<testcase ").count(), count, "{junit}");
+    args.truncate(args.len() - 2);
+    args.push("--merge");
+    let merged = soarc(&args, dir.path());
+    assert_eq!(merged.status.code(), Some(2));
+    assert!(stderr(&merged).contains("SPEC003"), "{}", stderr(&merged));
+}
+
 /// `soarc test examples/*.yaml`, each file on its own (they are separate specs).
 #[test]
 fn the_examples_tests_pass() {
