@@ -673,23 +673,8 @@ fn import(file: &Path, out: Option<&Path>, force: bool) -> ExitCode {
     match out {
         None => print!("{}", imported.yaml),
         Some(out) => {
-            // soarc owns only what it wrote: an existing spec is replaced only if an earlier
-            // import wrote it (its first comment says so).
-            if let Ok(existing) = std::fs::read_to_string(out)
-                && !force
-                && !existing
-                    .lines()
-                    .next()
-                    .is_some_and(|l| l.contains(soarc_compiler::import::HEADER))
-            {
-                eprintln!(
-                    "error: {} exists and was not written by `soarc import`; choose another --out, or add --force to replace it",
-                    out.display()
-                );
-                return ExitCode::from(2);
-            }
-            if let Err(e) = std::fs::write(out, &imported.yaml) {
-                eprintln!("error: cannot write {}: {e}", out.display());
+            if let Err(message) = write_imported(out, &imported.yaml, force) {
+                eprintln!("error: {message}");
                 return ExitCode::from(2);
             }
         }
@@ -707,6 +692,53 @@ fn import(file: &Path, out: Option<&Path>, force: bool) -> ExitCode {
         );
     }
     ExitCode::SUCCESS
+}
+
+/// Write an imported spec to `out`. soarc owns only what it wrote: an existing file is
+/// replaced only if an earlier import wrote it (its first comment says so) or with `--force`,
+/// and never through a link, a folder or a special file. The text goes to a temporary file
+/// beside `out` first and is renamed over it, so an interrupted import leaves the old file.
+fn write_imported(out: &Path, yaml: &str, force: bool) -> Result<(), String> {
+    match std::fs::symlink_metadata(out) {
+        Ok(meta) if !meta.is_file() => {
+            return Err(format!(
+                "{} is not a regular file (a link, a folder or a special file); choose another --out",
+                out.display()
+            ));
+        }
+        Ok(_) if !force => {
+            let existing = read_text(out)?;
+            let ours = existing
+                .lines()
+                .next()
+                .is_some_and(|l| l.contains(soarc_compiler::import::HEADER));
+            if !ours {
+                return Err(format!(
+                    "{} exists and was not written by `soarc import`; choose another --out, or add --force to replace it",
+                    out.display()
+                ));
+            }
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("cannot read {}: {e}", out.display())),
+    }
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = out.with_file_name(format!(".{name}.soarc-import-{}", std::process::id()));
+    // `create_new`: never through a link someone left at the temporary name.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temporary)
+        .and_then(|mut file| file.write_all(yaml.as_bytes()))
+        .and_then(|()| std::fs::rename(&temporary, out))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&temporary);
+            format!("cannot write {}: {e}", out.display())
+        })
 }
 
 fn run_build(

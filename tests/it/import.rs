@@ -701,4 +701,32 @@ fn import_command_line() {
         dir.path(),
     );
     assert!(output.status.success(), "{}", stderr(&output));
+
+    // Never through a link, not even with --force: the file it points at is untouched.
+    #[cfg(unix)]
+    {
+        write(dir.path(), "victim.txt", "precious\n");
+        std::os::unix::fs::symlink(dir.path().join("victim.txt"), dir.path().join("link.yaml"))
+            .unwrap();
+        let output = soarc(
+            &[
+                "import",
+                "azuredeploy.json",
+                "--out",
+                "link.yaml",
+                "--force",
+            ],
+            dir.path(),
+        );
+        assert_eq!(output.status.code(), Some(2));
+        assert!(
+            stderr(&output).contains("not a regular file"),
+            "{}",
+            stderr(&output)
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("victim.txt")).unwrap(),
+            "precious\n"
+        );
+    }
 }
