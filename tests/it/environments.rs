@@ -375,3 +375,36 @@ fn repositories_layout_needs_workspace_ids() {
             .contains_key(Path::new("playbooks/p1/azuredeploy.parameters.prod.json"))
     );
 }
+
+/// The ordered deployment inlines every playbook's template; past ARM's 4 MB template limit
+/// it is not written (OUT004 says why and what to do instead), and every other file is.
+#[test]
+fn an_ordered_deployment_over_the_template_limit_is_not_written() {
+    let mut spec = String::from(
+        "deployment:\n  subscription_id: 00000000-0000-0000-0000-000000000000\n  resource_group: rg-soc\n  workspace: { name: law-sentinel }\nconnections:\n  snow:\n    kind: servicenow\n    instance: https://contoso.service-now.com\n    username: sentinel.integration\n    password: { key_vault: { vault: kv-soc, secret: snow-password } }\nplaybooks:\n",
+    );
+    for i in 0..600 {
+        spec.push_str(&format!(
+            "  - name: p{i}\n    trigger: incident\n    steps:\n      - servicenow.create_incident:\n          id: ticket\n          connection: snow\n          fields: {{ short_description: \"{{{{incident.title}}}}\" }}\n      - sentinel.add_comment: \"Ticket {{{{ticket.number}}}}\"\n"
+        ));
+    }
+    let built = builds(&spec);
+    let warning = built
+        .warnings
+        .iter()
+        .find(|d| d.code == "OUT004")
+        .expect("OUT004 warns");
+    assert!(
+        warning.message.contains("ARM accepts at most 4 MB"),
+        "{}",
+        warning.message
+    );
+    let paths: Vec<String> = built
+        .files
+        .files
+        .keys()
+        .map(|p| p.display().to_string())
+        .collect();
+    assert!(!paths.iter().any(|p| p.starts_with("deploy/")), "{paths:?}");
+    assert!(paths.contains(&"playbooks/p599/azuredeploy.json".to_string()));
+}

@@ -139,6 +139,11 @@ const BATCH: usize = 64;
 /// It also bounds the memory a build of thousands of playbooks holds for it.
 const MAX_PARTS: usize = 800;
 
+/// The largest template ARM accepts, "after it has been expanded" (same page as
+/// [`MAX_PARTS`]): 4 MB. The ordered deployment inlines every playbook's template, so it
+/// reaches this long before 800 playbooks (about 45 KB each).
+const MAX_TEMPLATE_BYTES: usize = 4 * 1024 * 1024;
+
 /// Build an already loaded spec, streaming its files into `sink` (see [`build_files_into`]).
 pub fn build_into(
     loaded: load::Loaded,
@@ -434,6 +439,36 @@ impl Outputs {
         );
     }
 
+    /// A Sentinel Repositories content file in `dir`: `azuredeploy.json` holding `template`,
+    /// and the target's parameters file with the values of `values` the template declares
+    /// (the workspace set for the target). Returns both paths, for the deployment config.
+    fn repositories_content(
+        &mut self,
+        dir: &Path,
+        template: &arm::Template,
+        values: &arm::ParametersFile,
+        target: &Target,
+    ) -> (PathBuf, PathBuf) {
+        let mut values = values.clone();
+        target.set_workspace(&mut values);
+        let parameters = emit::arm::layout::parameters_for(template, &values);
+        let content = dir.join("azuredeploy.json");
+        let parameters_file = dir.join(target.repositories_parameters_file());
+        self.document(
+            content.clone(),
+            OutputKind::Template,
+            &to_json(template),
+            false,
+        );
+        self.document(
+            parameters_file.clone(),
+            OutputKind::Parameters,
+            &to_json(&parameters),
+            true,
+        );
+        (content, parameters_file)
+    }
+
     /// The Bicep files of `what`, or why the printer could not write them (a soarc bug).
     /// `main.bicepparam` is the target's.
     fn bicep(
@@ -493,15 +528,32 @@ fn target_rest(
         Layout::Az => crate::environments::DEPLOY_DIR,
         Layout::Repositories => crate::environments::PREREQUISITES_DIR,
     });
-    let template = emit::arm::layout::composite(&parts);
+    let template = to_json(&emit::arm::layout::composite(&parts));
+    let size = serde_json::to_string(&template)
+        .expect("generated documents serialize")
+        .len();
+    if size > MAX_TEMPLATE_BYTES {
+        outputs.diagnostics.push(
+            Diagnostic::warning(
+                codes::OUT004.code,
+                format!(
+                    "no ordered deployment (`{}/`) is written{}: its template would be {:.1} MB, and ARM accepts at most 4 MB",
+                    dir.display(),
+                    target
+                        .name
+                        .as_deref()
+                        .map(|n| format!(" for environment `{n}`"))
+                        .unwrap_or_default(),
+                    size as f64 / (1024.0 * 1024.0)
+                ),
+            )
+            .help("deploy each playbook folder with its own `az deployment group create` (they are independent), then the automation rules and the monitoring; or split the spec"),
+        );
+        return outputs;
+    }
     let file = dir.join(target.file("azuredeploy", "json"));
     let script = dir.join(target.file("deploy", "sh"));
-    outputs.document(
-        file.clone(),
-        OutputKind::Template,
-        &to_json(&template),
-        true,
-    );
+    outputs.document(file.clone(), OutputKind::Template, &template, true);
     outputs.own.push((
         script,
         crate::environments::deploy_script(target, layout, &file),
@@ -571,27 +623,9 @@ fn playbook_outputs(
         }
         Layout::Repositories => {
             let (template, prerequisites) = emit::arm::layout::split_playbook(&deployment.template);
-            let mut values = deployment.parameters.clone();
-            target.set_workspace(&mut values);
-            let parameters = emit::arm::layout::parameters_for(&template, &values);
-            let content = dir.join("azuredeploy.json");
-            let parameters_file = dir.join(target.repositories_parameters_file());
-            outputs.document(
-                content.clone(),
-                OutputKind::Template,
-                &to_json(&template),
-                false,
-            );
-            outputs.document(
-                parameters_file.clone(),
-                OutputKind::Parameters,
-                &to_json(&parameters),
-                true,
-            );
-            outputs
-                .repositories
-                .playbooks
-                .push((content, parameters_file));
+            let files =
+                outputs.repositories_content(&dir, &template, &deployment.parameters, target);
+            outputs.repositories.playbooks.push(files);
             if let Some(prerequisites) = prerequisites {
                 let parameters =
                     emit::arm::layout::parameters_for(&prerequisites, &deployment.parameters);
@@ -809,24 +843,8 @@ fn automation_rules(compiled: &automation::Compiled, facts: &Target, layout: Lay
                 &compiled.rules,
                 compiled.runs_spec_playbooks,
             );
-            let mut values = built.parameters.clone();
-            facts.set_workspace(&mut values);
-            let parameters = emit::arm::layout::parameters_for(&template, &values);
-            let content = dir.join("azuredeploy.json");
-            let parameters_file = dir.join(facts.repositories_parameters_file());
-            outputs.document(
-                content.clone(),
-                OutputKind::Template,
-                &to_json(&template),
-                false,
-            );
-            outputs.document(
-                parameters_file.clone(),
-                OutputKind::Parameters,
-                &to_json(&parameters),
-                true,
-            );
-            outputs.repositories.rules.push((content, parameters_file));
+            let files = outputs.repositories_content(dir, &template, &built.parameters, facts);
+            outputs.repositories.rules.push(files);
             // Sentinel's role on the playbooks (deployed by Repositories into the
             // workspace's resource group): a prerequisite.
             let (_, role) = emit::arm::layout::split_rules_role(&built.template);

@@ -669,9 +669,9 @@ pub static OUT003: Code = Code {
 
 pub static OUT004: Code = Code {
     code: "OUT004",
-    title: "no ordered deployment: too many playbooks",
+    title: "no ordered deployment: too large for one template",
     severity: Severity::Warning,
-    explanation: "The ordered deployment (`deploy/`, or `prerequisites/` in the Repositories layout) deploys each playbook as a nested deployment of one template, and ARM allows at most 800 resources in a template. A spec with more playbooks gets every other file, but not that template.",
+    explanation: "The ordered deployment (`deploy/`, or `prerequisites/` in the Repositories layout) deploys each playbook as a nested deployment of one template, with the playbook's template inline. ARM accepts at most 800 resources and 4 MB in a template (Learn, \"Template limits\"): a spec whose ordered deployment would exceed either gets every other file, but not that template.",
     fix: "Deploy each playbook folder with its own `az deployment group create` (they are independent), then the automation rules and the monitoring; or split the spec.",
 };
 
