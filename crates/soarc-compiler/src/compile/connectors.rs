@@ -195,7 +195,7 @@ impl<'a> PlaybookCompiler<'a> {
                         .help("write one address per list item, e.g. `soc@contoso.com`, or a `{{...}}` reference"),
                     );
                 }
-                templates.push(self.string_text(&address.value, at));
+                templates.push(self.string_text_in(&address.value, at, Lang::MailAddress));
             }
             body.insert(
                 field.into(),

@@ -11,6 +11,7 @@
 //! | [`Lang::ServiceNowQuery`] (`servicenow.query_incidents.query`) | `^`, `&` and `#` removed; a value starting with `javascript:` is defused with a leading `_` |
 //! | [`Lang::Html`] (Sentinel comments, e-mail and Teams message bodies) | `&`, `<`, `>`, `"`, `'` replaced by entities, `&` first; Markdown's `[`, `]`, `*`, `_`, `` ` `` by numeric references; a string variable that a comment shows is escaped where values enter it instead |
 //! | [`Lang::ConnectorPath`] (a managed connector operation's `path`) | `encodeURIComponent(x)`, as the designer writes path parameters |
+//! | [`Lang::MailAddress`] (one item of `office365.send_email`'s `to`, `cc`, `bcc`) | `;` and `,` removed: a value stays one recipient |
 //! | [`Lang::Kql`] (`monitor_logs.run_query.query`) | inside `"..."` or `'...'`: `\`, `"`, `'` and tab escaped; outside quotes or in a verbatim `@"..."` string: refused |
 //!
 //! Literal spec text is never evaluated by Logic Apps either: [`soarc_lang::wdl::Template`]
@@ -35,6 +36,8 @@ pub(crate) enum Lang {
     ConnectorPath,
     /// A Kusto (KQL) query: references only inside string literals.
     Kql,
+    /// One item of an e-mail recipient list (`to`, `cc`, `bcc`).
+    MailAddress,
 }
 
 /// How one reference is written, decided from the literal text before it.
@@ -54,6 +57,8 @@ pub(crate) enum Slot {
     PathParameter,
     /// Inside a KQL string literal.
     KqlString,
+    /// One e-mail address of a recipient list.
+    MailAddress,
 }
 
 /// Why a reference cannot go where it is written.
@@ -148,6 +153,7 @@ impl Scanner {
             Lang::ServiceNowQuery => Ok(Slot::ServiceNowValue),
             Lang::Jql if self.quote.is_some() && !self.escaped => Ok(Slot::JqlString),
             Lang::ConnectorPath => Ok(Slot::PathParameter),
+            Lang::MailAddress => Ok(Slot::MailAddress),
             Lang::Kql if self.quote.is_some() && !self.escaped && !self.verbatim => {
                 self.previous = None;
                 Ok(Slot::KqlString)
@@ -226,7 +232,18 @@ pub(crate) fn encode(slot: Slot, expr: Expr, ty: ValueType) -> Expr {
         Slot::PathParameter => Expr::call("encodeURIComponent", vec![as_text(expr, ty)]),
         // KQL takes the same backslash escapes as JQL inside a quoted string.
         Slot::KqlString => jql_string(as_text(expr, ty)),
+        Slot::MailAddress => mail_address(as_text(expr, ty)),
     }
+}
+
+/// One recipient. Office 365 Outlook's Send an email (V2) takes `To`, `CC` and `BCC` as
+/// "email addresses separated by semicolons like someone@contoso.com"
+/// (https://learn.microsoft.com/connectors/office365/#send-an-email-(v2)), and Outlook also
+/// splits on commas: a value such as an account name from an alert must not add
+/// recipients of its choosing, so `;` and `,` are removed and it stays one address (or
+/// none, if it was not one).
+pub(crate) fn mail_address(text: Expr) -> Expr {
+    replace(replace(text, ";", ""), ",", "")
 }
 
 /// The body of a JQL string literal. Jira's JQL grammar (Jql.g, `QUOTE_STRING`,
