@@ -8,6 +8,7 @@
 
 use indexmap::IndexMap;
 use serde_json::{Value, json};
+use soarc_lang::wdl::HttpMethod;
 
 use crate::codes;
 use crate::model::SENTINEL;
@@ -139,7 +140,7 @@ impl<'a> PlaybookCompiler<'a> {
         self.register(s.id.as_ref(), &name, StepOutputs::Http, span);
         let mut call = api_call(
             &key,
-            &s.method.as_str().to_ascii_lowercase(),
+            s.method.wdl(),
             path,
             (!queries.is_empty()).then_some(queries),
             body,
@@ -217,7 +218,13 @@ impl<'a> PlaybookCompiler<'a> {
         self.register(s.id.as_ref(), &name, StepOutputs::Http, span);
         Some((
             name,
-            api_call(&key, "post", "/v2/Mail", None, Some(Value::Object(body))),
+            api_call(
+                &key,
+                HttpMethod::Post,
+                "/v2/Mail",
+                None,
+                Some(Value::Object(body)),
+            ),
         ))
     }
 
@@ -262,7 +269,10 @@ impl<'a> PlaybookCompiler<'a> {
         }
         let key = key?;
         self.register(s.id.as_ref(), &name, StepOutputs::Http, span);
-        Some((name, api_call(&key, "post", path, None, Some(body))))
+        Some((
+            name,
+            api_call(&key, HttpMethod::Post, path, None, Some(body)),
+        ))
     }
 
     /// A path parameter: `encodeURIComponent('<literal>')` or `encodeURIComponent(<ref>)`.
@@ -375,7 +385,7 @@ impl<'a> PlaybookCompiler<'a> {
             name,
             api_call(
                 &key,
-                "post",
+                HttpMethod::Post,
                 "/queryData",
                 Some(queries),
                 Some(json!(query.to_wdl_string())),
@@ -414,7 +424,10 @@ impl<'a> PlaybookCompiler<'a> {
         let body = json!({ "Comment": comment.to_wdl_string(), "IsolationType": isolation });
         let key = key?;
         self.register(s.id.as_ref(), &name, StepOutputs::Http, span);
-        Some((name, api_call(&key, "post", path, None, Some(body))))
+        Some((
+            name,
+            api_call(&key, HttpMethod::Post, path, None, Some(body)),
+        ))
     }
 
     /// `entra.disable_user` (`PATCH /v1.0/users/{id}` with `accountEnabled: false`) and
@@ -452,11 +465,11 @@ impl<'a> PlaybookCompiler<'a> {
         let key = key?;
         self.register(s.id.as_ref(), &name, StepOutputs::Http, span);
         let call = if revoke {
-            api_call(&key, "post", path, None, None)
+            api_call(&key, HttpMethod::Post, path, None, None)
         } else {
             api_call(
                 &key,
-                "patch",
+                HttpMethod::Patch,
                 path,
                 None,
                 Some(json!({ "accountEnabled": false })),

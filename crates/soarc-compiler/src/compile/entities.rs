@@ -189,8 +189,8 @@ impl PlaybookCompiler<'_> {
                 list_builders.push(init.clone());
             }
             let (type_name, value) = match kind {
-                spec::VariableType::String => ("String", json!("")),
-                _ => ("Array", json!([])),
+                spec::VariableType::String => (wdl::VariableType::String, json!("")),
+                _ => (wdl::VariableType::Array, json!([])),
             };
             self.step_variables.push((
                 init,

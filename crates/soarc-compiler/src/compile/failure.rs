@@ -5,6 +5,7 @@
 
 use indexmap::IndexMap;
 use serde_json::json;
+use soarc_lang::wdl::HttpMethod;
 
 use super::steps::{action, api_call, set_retry};
 use super::{PlaybookCompiler, TriggerKind};
@@ -285,7 +286,7 @@ impl PlaybookCompiler<'_> {
             let name = self.action_name(None, "Comment_on_failure", Span::default());
             let mut comment = api_call(
                 &key,
-                "post",
+                HttpMethod::Post,
                 "/Incidents/Comment",
                 None,
                 Some(json!({
@@ -308,7 +309,7 @@ impl PlaybookCompiler<'_> {
                 )),
                 t("/value"),
             ]);
-            let mut get = api_call(&vault, "get", path.to_wdl_string(), None, None);
+            let mut get = api_call(&vault, HttpMethod::Get, path.to_wdl_string(), None, None);
             get.runtime_configuration = Some(secure(&["inputs", "outputs"]));
             let name = self.action_name(None, "Post_failure_to_Teams", Span::default());
             let fact = |title: &str, value: Expr| json!({ "title": title, "value": Template::Interpolated(vec![e(value)]).to_wdl_string() });
@@ -346,7 +347,7 @@ impl PlaybookCompiler<'_> {
             });
             let mut post = action(ActionKind::Http {
                 inputs: wdl::HttpInputs {
-                    method: "POST".into(),
+                    method: wdl::HttpMethod::Post.into(),
                     uri: Template::Expr(Expr::call("body", vec![Expr::str(&read)]).prop("value"))
                         .to_wdl_string(),
                     headers: IndexMap::from([(
@@ -373,7 +374,7 @@ impl PlaybookCompiler<'_> {
             let name = self.action_name(None, "Send_failure_email", Span::default());
             let mut mail = api_call(
                 &key,
-                "post",
+                HttpMethod::Post,
                 "/v2/Mail",
                 None,
                 Some(json!({
@@ -410,7 +411,7 @@ impl PlaybookCompiler<'_> {
         let terminate_name = self.action_name(None, "Fail_the_run", Span::default());
         let mut terminate = action(ActionKind::Terminate {
             inputs: wdl::TerminateInputs {
-                run_status: "Failed".into(),
+                run_status: wdl::RunStatus::Failed.into(),
                 run_error: Some(wdl::RunError {
                     message: text(vec![t("Action "), e(failed_name), t(" failed: "), e(error)]),
                 }),

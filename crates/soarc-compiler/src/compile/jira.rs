@@ -10,6 +10,7 @@
 
 use indexmap::IndexMap;
 use serde_json::{Value, json};
+use soarc_lang::wdl::HttpMethod;
 
 use super::steps::{action, api_call};
 use super::{PlaybookCompiler, StepOutputs};
@@ -306,7 +307,7 @@ impl<'a> PlaybookCompiler<'a> {
         let uri = Template::Literal(format!("{}/rest/api/{api}/issue", jira.base()));
         let mut http = action(ActionKind::Http {
             inputs: wdl::HttpInputs {
-                method: "POST".into(),
+                method: wdl::HttpMethod::Post.into(),
                 uri: uri.to_wdl_string(),
                 headers: IndexMap::from([
                     ("Accept".to_string(), "application/json".to_string()),
@@ -386,7 +387,7 @@ impl<'a> PlaybookCompiler<'a> {
             )),
             Part::Text("/value".into()),
         ]);
-        let mut get_secret = api_call(&vault, "get", path.to_wdl_string(), None, None);
+        let mut get_secret = api_call(&vault, HttpMethod::Get, path.to_wdl_string(), None, None);
         get_secret.runtime_configuration = Some(secure(&["inputs", "outputs"]));
         self.before.push((read.clone(), get_secret));
 

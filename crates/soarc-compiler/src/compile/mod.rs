@@ -746,9 +746,9 @@ impl<'a> PlaybookCompiler<'a> {
             Trigger::HttpRequest { schema } => (
                 "When_an_HTTP_request_is_received",
                 wdl::TriggerKind::Request {
-                    kind: "Http".to_string(),
+                    kind: wdl::RequestKind::Http.into(),
                     inputs: wdl::RequestInputs {
-                        method: Some("POST".to_string()),
+                        method: Some(wdl::HttpMethod::Post.into()),
                         schema: schema
                             .clone()
                             .unwrap_or_else(|| Value::Object(Default::default())),

@@ -2,6 +2,7 @@
 
 use indexmap::IndexMap;
 use serde_json::{Value, json};
+use soarc_lang::wdl::HttpMethod;
 
 use crate::codes;
 use crate::model::SENTINEL;
@@ -25,7 +26,7 @@ pub(super) fn action(kind: ActionKind) -> Action {
 /// by [`PlaybookCompiler::steps`] from the step, connection, playbook or spec defaults.
 pub(super) fn api_call(
     key: &str,
-    method: &str,
+    method: HttpMethod,
     path: impl Into<String>,
     queries: Option<IndexMap<String, Value>>,
     body: Option<Value>,
@@ -33,7 +34,8 @@ pub(super) fn api_call(
     action(ActionKind::ApiConnection {
         inputs: wdl::ApiConnectionInputs {
             host: wdl::Host::connection(key),
-            method: Some(method.to_string()),
+            // Lowercase, as the designer writes connector operations.
+            method: Some(wdl::Spelled::lower(method)),
             path: path.into(),
             queries,
             headers: None,
@@ -301,11 +303,6 @@ impl PlaybookCompiler<'_> {
             }
             Step::Terminate(s) => {
                 let name = self.action_name(s.name.as_ref(), "Terminate", span);
-                let status = match s.status {
-                    spec::RunStatus::Succeeded => "Succeeded",
-                    spec::RunStatus::Failed => "Failed",
-                    spec::RunStatus::Cancelled => "Cancelled",
-                };
                 let run_error = match (&s.message, s.status) {
                     (Some(message), spec::RunStatus::Failed) => Some(wdl::RunError {
                         message: self
@@ -328,7 +325,7 @@ impl PlaybookCompiler<'_> {
                     name,
                     action(ActionKind::Terminate {
                         inputs: wdl::TerminateInputs {
-                            run_status: status.to_string(),
+                            run_status: s.status.wdl().into(),
                             run_error,
                         },
                     }),
@@ -493,7 +490,7 @@ impl PlaybookCompiler<'_> {
                 update,
                 api_call(
                     &key,
-                    "put",
+                    HttpMethod::Put,
                     path.to_wdl_string(),
                     Some(servicenow_queries([])),
                     Some(json!({ "description": description })),
@@ -504,7 +501,7 @@ impl PlaybookCompiler<'_> {
             name,
             api_call(
                 &key,
-                "post",
+                HttpMethod::Post,
                 "/api/now/v2/table/incident",
                 Some(servicenow_queries([])),
                 Some(Value::Object(body)),
@@ -540,7 +537,7 @@ impl PlaybookCompiler<'_> {
             name,
             api_call(
                 &key,
-                "post",
+                HttpMethod::Post,
                 "/Incidents/Comment",
                 None,
                 Some(json!({
@@ -614,7 +611,7 @@ impl PlaybookCompiler<'_> {
             }),
         });
         self.secrets_in_scope.clear();
-        let method = s.method.as_str().to_string();
+        let method = s.method.wdl().into();
         self.register(s.id.as_ref(), &name, StepOutputs::Http, span);
         let mut http = action(ActionKind::Http {
             inputs: wdl::HttpInputs {
@@ -660,7 +657,8 @@ impl PlaybookCompiler<'_> {
                 )),
                 wdl::Part::Text("/value".into()),
             ]);
-            let mut get_secret = api_call(&vault, "get", path.to_wdl_string(), None, None);
+            let mut get_secret =
+                api_call(&vault, HttpMethod::Get, path.to_wdl_string(), None, None);
             get_secret.runtime_configuration = Some(super::jira::secure(&["inputs", "outputs"]));
             self.before.push((read.clone(), get_secret));
             self.secrets_in_scope.insert(
@@ -794,16 +792,9 @@ impl PlaybookCompiler<'_> {
         decl: &Located<spec::VariableDecl>,
     ) -> Option<Action> {
         let kind = decl.kind;
-        let type_name = match kind {
-            // PascalCase, as Microsoft's workflow schema enumerates them (the designer writes
-            // lowercase; the runtime accepts both).
-            spec::VariableType::String => "String",
-            spec::VariableType::Integer => "Integer",
-            spec::VariableType::Float => "Float",
-            spec::VariableType::Boolean => "Boolean",
-            spec::VariableType::Array => "Array",
-            spec::VariableType::Object => "Object",
-        };
+        // PascalCase, as Microsoft's workflow schema enumerates them (the designer writes
+        // lowercase; the runtime accepts both).
+        let type_name = wdl::Spelled::canonical(kind.wdl());
         let value = match &decl.initial {
             Some(v) => {
                 let lang = self.variable_lang(&name.value);
@@ -832,7 +823,7 @@ impl PlaybookCompiler<'_> {
             inputs: wdl::InitializeVariableInputs {
                 variables: vec![wdl::VariableDeclaration {
                     name: name.value.clone(),
-                    kind: type_name.to_string(),
+                    kind: type_name,
                     value,
                 }],
             },

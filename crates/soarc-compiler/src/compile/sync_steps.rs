@@ -10,6 +10,7 @@
 
 use indexmap::IndexMap;
 use serde_json::{Value, json};
+use soarc_lang::wdl::HttpMethod;
 
 use super::encode::{self, Lang};
 use super::jira::{Jira, secure};
@@ -111,7 +112,12 @@ fn jira_comment_body(jira: Jira<'_>, text: Template) -> Value {
     }
 }
 
-fn jira_http(method: &str, uri: String, authorization: String, body: Option<Value>) -> Action {
+fn jira_http(
+    method: HttpMethod,
+    uri: String,
+    authorization: String,
+    body: Option<Value>,
+) -> Action {
     let mut http = action(ActionKind::Http {
         inputs: wdl::HttpInputs {
             method: method.into(),
@@ -214,7 +220,7 @@ impl<'a> PlaybookCompiler<'a> {
         };
         let list_action = api_call(
             &key,
-            "get",
+            HttpMethod::Get,
             "/api/now/v2/table/incident",
             Some(servicenow_queries([
                 ("sysparm_query", Value::String(query.to_wdl_string())),
@@ -293,7 +299,7 @@ impl<'a> PlaybookCompiler<'a> {
                 inputs: wdl::InitializeVariableInputs {
                     variables: vec![wdl::VariableDeclaration {
                         name: var.clone(),
-                        kind: "String".into(),
+                        kind: wdl::VariableType::String.into(),
                         value: Some(json!("")),
                     }],
                 },
@@ -361,7 +367,7 @@ impl<'a> PlaybookCompiler<'a> {
             name,
             api_call(
                 &key,
-                "put",
+                HttpMethod::Put,
                 path_with("/api/now/v2/table/incident/", template_expr(sys_id), ""),
                 Some(servicenow_queries([])),
                 Some(Value::Object(body)),
@@ -403,7 +409,7 @@ impl<'a> PlaybookCompiler<'a> {
                         inputs: wdl::InitializeVariableInputs {
                             variables: vec![wdl::VariableDeclaration {
                                 name: token_var.clone(),
-                                kind: "String".into(),
+                                kind: wdl::VariableType::String.into(),
                                 value: Some(json!("")),
                             }],
                         },
@@ -521,7 +527,7 @@ impl<'a> PlaybookCompiler<'a> {
         let mut actions = IndexMap::new();
         actions.insert(
             search.clone(),
-            jira_http("POST", uri, authorization, Some(request)),
+            jira_http(HttpMethod::Post, uri, authorization, Some(request)),
         );
         actions.extend(checks);
         actions.insert(
@@ -588,7 +594,7 @@ impl<'a> PlaybookCompiler<'a> {
         let actions = IndexMap::from([
             (
                 get.clone(),
-                jira_http("GET", uri.clone(), authorization.clone(), None),
+                jira_http(HttpMethod::Get, uri.clone(), authorization.clone(), None),
             ),
             (
                 find.clone(),
@@ -613,7 +619,7 @@ impl<'a> PlaybookCompiler<'a> {
                         }),
                         actions: IndexMap::from([(
                             post,
-                            jira_http("POST", uri, authorization, Some(request)),
+                            jira_http(HttpMethod::Post, uri, authorization, Some(request)),
                         )]),
                         otherwise: None,
                     }),
@@ -642,7 +648,10 @@ impl<'a> PlaybookCompiler<'a> {
         ])
         .to_wdl_string();
         let body = json!({ "body": jira_comment_body(jira, message) });
-        Some((name, jira_http("POST", uri, authorization, Some(body))))
+        Some((
+            name,
+            jira_http(HttpMethod::Post, uri, authorization, Some(body)),
+        ))
     }
 
     /// The ARM id of the incident a Sentinel step acts on, and a condition that must hold
@@ -803,7 +812,7 @@ impl<'a> PlaybookCompiler<'a> {
         let arm_id_expr = arm_id.clone();
         let read = action(ActionKind::Http {
             inputs: wdl::HttpInputs {
-                method: "GET".into(),
+                method: wdl::HttpMethod::Get.into(),
                 uri: Template::Interpolated(vec![
                     Part::Text("https://management.azure.com".into()),
                     Part::Expr(arm_id),
@@ -838,7 +847,11 @@ impl<'a> PlaybookCompiler<'a> {
         let connector = |path: &str, body: Value| {
             api_call(
                 &key,
-                if path == "/Incidents" { "put" } else { "post" },
+                if path == "/Incidents" {
+                    HttpMethod::Put
+                } else {
+                    HttpMethod::Post
+                },
                 path,
                 None,
                 Some(body),
@@ -979,7 +992,7 @@ impl<'a> PlaybookCompiler<'a> {
             name,
             api_call(
                 &key,
-                "put",
+                HttpMethod::Put,
                 "/Incidents",
                 None,
                 Some(json!({

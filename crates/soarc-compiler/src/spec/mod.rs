@@ -467,3 +467,18 @@ pub enum VariableType {
     Array,
     Object,
 }
+
+impl VariableType {
+    /// The workflow's name for the type.
+    pub fn wdl(self) -> soarc_lang::wdl::VariableType {
+        use soarc_lang::wdl::VariableType as Wdl;
+        match self {
+            VariableType::String => Wdl::String,
+            VariableType::Integer => Wdl::Integer,
+            VariableType::Float => Wdl::Float,
+            VariableType::Boolean => Wdl::Boolean,
+            VariableType::Array => Wdl::Array,
+            VariableType::Object => Wdl::Object,
+        }
+    }
+}

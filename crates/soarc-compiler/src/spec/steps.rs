@@ -452,6 +452,18 @@ impl HttpMethod {
             HttpMethod::Delete => "DELETE",
         }
     }
+
+    /// The workflow's method.
+    pub fn wdl(self) -> soarc_lang::wdl::HttpMethod {
+        use soarc_lang::wdl::HttpMethod as Wdl;
+        match self {
+            HttpMethod::Get => Wdl::Get,
+            HttpMethod::Post => Wdl::Post,
+            HttpMethod::Put => Wdl::Put,
+            HttpMethod::Patch => Wdl::Patch,
+            HttpMethod::Delete => Wdl::Delete,
+        }
+    }
 }
 
 /// An HTTP call.
@@ -624,6 +636,18 @@ pub enum RunStatus {
     Succeeded,
     Failed,
     Cancelled,
+}
+
+impl RunStatus {
+    /// The Terminate action's `runStatus`.
+    pub fn wdl(self) -> soarc_lang::wdl::RunStatus {
+        use soarc_lang::wdl::RunStatus as Wdl;
+        match self {
+            RunStatus::Succeeded => Wdl::Succeeded,
+            RunStatus::Failed => Wdl::Failed,
+            RunStatus::Cancelled => Wdl::Cancelled,
+        }
+    }
 }
 
 /// End the run.

@@ -6,6 +6,7 @@
 
 pub mod expr;
 pub mod functions;
+pub mod names;
 
 use indexmap::IndexMap;
 use schemars::JsonSchema;
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
 pub use expr::{Expr, Part, Template};
+pub use names::{Case, HttpMethod, Name, RequestKind, RunStatus, Spelled, VariableType};
 
 /// `$schema` of a workflow definition.
 pub const SCHEMA_URL: &str = "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#";
@@ -110,7 +112,7 @@ pub enum TriggerKind {
     },
     /// HTTP request trigger (`kind: Http`).
     Request {
-        kind: String,
+        kind: Spelled<RequestKind>,
         inputs: RequestInputs,
     },
     /// Any other trigger, kept as written (an imported playbook's `trigger: { verbatim }`):
@@ -146,7 +148,7 @@ pub enum Frequency {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RequestInputs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub method: Option<String>,
+    pub method: Option<Spelled<HttpMethod>>,
     pub schema: Value,
 }
 
@@ -154,8 +156,9 @@ pub struct RequestInputs {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ApiConnectionInputs {
     pub host: Host,
+    /// The operation's method; soarc writes it in lowercase, as the designer does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub method: Option<String>,
+    pub method: Option<Spelled<HttpMethod>>,
     pub path: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queries: Option<IndexMap<String, Value>>,
@@ -423,7 +426,7 @@ pub struct SwitchCase {
 /// Inputs of the Http action.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct HttpInputs {
-    pub method: String,
+    pub method: Spelled<HttpMethod>,
     pub uri: String,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub headers: IndexMap<String, String>,
@@ -451,7 +454,7 @@ pub struct VariableDeclaration {
     pub name: String,
     /// `String`, `Integer`, `Float`, `Boolean`, `Array` or `Object` (any case at run time).
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: Spelled<VariableType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Value>,
 }
@@ -465,7 +468,7 @@ pub struct VariableInputs {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TerminateInputs {
     #[serde(rename = "runStatus")]
-    pub run_status: String,
+    pub run_status: Spelled<RunStatus>,
     #[serde(rename = "runError", default, skip_serializing_if = "Option::is_none")]
     pub run_error: Option<RunError>,
 }

@@ -10,6 +10,7 @@
 use super::{Rule, Severity, hint};
 use crate::json::{Node, Value};
 use crate::{Context, Sink};
+use soarc_lang::wdl::{Name, VariableType};
 
 pub static RULE: Rule = Rule {
     code: "WDL025",
@@ -23,7 +24,8 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-const TYPES: &[&str] = &["Boolean", "Integer", "Float", "String", "Array", "Object"];
+// The workflow model's closed set (soarc_lang::wdl::names), shared with the compiler.
+const TYPES: &[&str] = VariableType::NAMES;
 
 fn computed(node: &Node) -> bool {
     matches!(&node.value, Value::String(s) if s.starts_with('@') || s.starts_with('['))

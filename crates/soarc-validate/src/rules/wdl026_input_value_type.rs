@@ -34,6 +34,7 @@ use crate::context::Action;
 use crate::json::{Node, Value};
 use crate::{Context, Sink};
 use soarc_lang::arm::expr::{StringKind, classify};
+use soarc_lang::wdl::{HttpMethod, Name, RequestKind, RunStatus};
 
 pub static RULE: Rule = Rule {
     code: "WDL026",
@@ -54,21 +55,12 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-const HTTP_METHODS: &[&str] = &[
-    "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE",
-];
-const REQUEST_KINDS: &[&str] = &[
-    "Alert",
-    "AzureMonitorAlert",
-    "Button",
-    "EventGrid",
-    "Geofence",
-    "Http",
-    "PowerApp",
-    "SecurityCenterAlert",
-];
+// The closed sets soarc's workflow model holds (soarc_lang::wdl::names), so the compiler
+// and the validator agree on them.
+const HTTP_METHODS: &[&str] = HttpMethod::NAMES;
+const REQUEST_KINDS: &[&str] = RequestKind::NAMES;
 const FREQUENCIES: &[&str] = &["Second", "Minute", "Hour", "Day", "Week", "Month", "Year"];
-const RUN_STATUSES: &[&str] = &["Cancelled", "Failed", "Succeeded"];
+const RUN_STATUSES: &[&str] = RunStatus::NAMES;
 
 /// What a property must hold.
 #[derive(Clone, Copy)]
