@@ -119,9 +119,7 @@ impl<'a> PlaybookCompiler<'a> {
                 .help("write the path relative to the connector, starting with `/` (e.g. `/v2/Mail`), and query parameters under `queries:`"),
             );
         }
-        let path = self
-            .string_text_in(path, path_span, Lang::ConnectorPath)
-            .to_wdl_string();
+        let path = self.string_text_in(path, path_span, Lang::ConnectorPath);
         let queries: IndexMap<String, Value> = s
             .queries
             .iter()
@@ -257,7 +255,7 @@ impl<'a> PlaybookCompiler<'a> {
         parts.push(Part::Text("/channels/".into()));
         parts.extend(channel);
         parts.push(Part::Text("/messages".into()));
-        let path = Template::Interpolated(parts).to_wdl_string();
+        let path = Template::Interpolated(parts);
         let content = self.string_text_in(&s.message, s.message.span.or(span), Lang::Html);
         let mut body =
             json!({ "body": { "content": content.to_wdl_string(), "contentType": "html" } });
@@ -415,7 +413,7 @@ impl<'a> PlaybookCompiler<'a> {
         let mut parts = vec![Part::Text("/api/machines/".into())];
         parts.extend(machine);
         parts.push(Part::Text("/isolate".into()));
-        let path = Template::Interpolated(parts).to_wdl_string();
+        let path = Template::Interpolated(parts);
         let comment = self.string_text(&s.comment, s.comment.span.or(span));
         let isolation = match s.isolation.unwrap_or(spec::IsolationType::Full) {
             spec::IsolationType::Full => "Full",
@@ -461,7 +459,7 @@ impl<'a> PlaybookCompiler<'a> {
         if revoke {
             parts.push(Part::Text("/revokeSignInSessions".into()));
         }
-        let path = Template::Interpolated(parts).to_wdl_string();
+        let path = Template::Interpolated(parts);
         let key = key?;
         self.register(s.id.as_ref(), &name, StepOutputs::Http, span);
         let call = if revoke {

@@ -31,8 +31,8 @@ fn t(text: &str) -> Part {
     Part::Text(text.to_string())
 }
 
-fn text(parts: Vec<Part>) -> String {
-    Template::Interpolated(parts).normalize().to_wdl_string()
+fn text(parts: Vec<Part>) -> Template {
+    Template::Interpolated(parts).normalize()
 }
 
 impl PlaybookCompiler<'_> {
@@ -309,7 +309,7 @@ impl PlaybookCompiler<'_> {
                 )),
                 t("/value"),
             ]);
-            let mut get = api_call(&vault, HttpMethod::Get, path.to_wdl_string(), None, None);
+            let mut get = api_call(&vault, HttpMethod::Get, path, None, None);
             get.runtime_configuration = Some(secure(&["inputs", "outputs"]));
             let name = self.action_name(None, "Post_failure_to_Teams", Span::default());
             let fact = |title: &str, value: Expr| json!({ "title": title, "value": Template::Interpolated(vec![e(value)]).to_wdl_string() });
@@ -348,8 +348,7 @@ impl PlaybookCompiler<'_> {
             let mut post = action(ActionKind::Http {
                 inputs: wdl::HttpInputs {
                     method: wdl::HttpMethod::Post.into(),
-                    uri: Template::Expr(Expr::call("body", vec![Expr::str(&read)]).prop("value"))
-                        .to_wdl_string(),
+                    uri: Template::Expr(Expr::call("body", vec![Expr::str(&read)]).prop("value")),
                     headers: IndexMap::from([(
                         "Content-Type".to_string(),
                         "application/json".to_string(),

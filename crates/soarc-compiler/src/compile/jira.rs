@@ -308,7 +308,7 @@ impl<'a> PlaybookCompiler<'a> {
         let mut http = action(ActionKind::Http {
             inputs: wdl::HttpInputs {
                 method: wdl::HttpMethod::Post.into(),
-                uri: uri.to_wdl_string(),
+                uri,
                 headers: IndexMap::from([
                     ("Accept".to_string(), "application/json".to_string()),
                     ("Content-Type".to_string(), "application/json".to_string()),
@@ -387,7 +387,7 @@ impl<'a> PlaybookCompiler<'a> {
             )),
             Part::Text("/value".into()),
         ]);
-        let mut get_secret = api_call(&vault, HttpMethod::Get, path.to_wdl_string(), None, None);
+        let mut get_secret = api_call(&vault, HttpMethod::Get, path, None, None);
         get_secret.runtime_configuration = Some(secure(&["inputs", "outputs"]));
         self.before.push((read.clone(), get_secret));
 

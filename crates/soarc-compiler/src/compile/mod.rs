@@ -28,7 +28,7 @@ use crate::codes;
 use crate::model::{Model, SENTINEL};
 use crate::spec::{self, Connection, Frequency, Located, Playbook, Trigger};
 use soarc_lang::diagnostics::{Diagnostic, Sources, Span};
-use soarc_lang::wdl::{self, Expr, ParameterDecl, ParameterType, Template};
+use soarc_lang::wdl::{self, Expr, ParameterDecl, ParameterType, Part, Template};
 
 /// A managed API connection a playbook uses.
 #[derive(Debug, Clone)]
@@ -676,7 +676,7 @@ impl<'a> PlaybookCompiler<'a> {
     }
 
     fn trigger(&mut self) -> (String, wdl::Trigger) {
-        let sentinel_webhook = |this: &mut Self, path: String| {
+        let sentinel_webhook = |this: &mut Self, path: Template| {
             let key = this.use_connection_named(SENTINEL, this.playbook.trigger.span, "sentinel");
             wdl::TriggerKind::ApiConnectionWebhook {
                 inputs: wdl::ApiConnectionInputs {
@@ -696,17 +696,23 @@ impl<'a> PlaybookCompiler<'a> {
         let (name, kind) = match &self.playbook.trigger.value {
             Trigger::Incident => (
                 "Microsoft_Sentinel_incident",
-                sentinel_webhook(self, "/incident-creation".to_string()),
+                sentinel_webhook(self, "/incident-creation".into()),
             ),
             Trigger::Alert => (
                 "Microsoft_Sentinel_alert",
-                sentinel_webhook(self, "/subscribe".to_string()),
+                sentinel_webhook(self, "/subscribe".into()),
             ),
             Trigger::Entity { kind } => (
                 "Microsoft_Sentinel_entity",
                 sentinel_webhook(
                     self,
-                    format!("/entity/@{{encodeURIComponent('{}')}}", kind.trigger_name()),
+                    Template::Interpolated(vec![
+                        Part::Text("/entity/".into()),
+                        Part::Expr(Expr::call(
+                            "encodeURIComponent",
+                            vec![Expr::str(kind.trigger_name())],
+                        )),
+                    ]),
                 ),
             ),
             Trigger::Recurrence {

@@ -27,7 +27,7 @@ pub(super) fn action(kind: ActionKind) -> Action {
 pub(super) fn api_call(
     key: &str,
     method: HttpMethod,
-    path: impl Into<String>,
+    path: impl Into<Template>,
     queries: Option<IndexMap<String, Value>>,
     body: Option<Value>,
 ) -> Action {
@@ -305,9 +305,7 @@ impl PlaybookCompiler<'_> {
                 let name = self.action_name(s.name.as_ref(), "Terminate", span);
                 let run_error = match (&s.message, s.status) {
                     (Some(message), spec::RunStatus::Failed) => Some(wdl::RunError {
-                        message: self
-                            .string_text(message, message.span.or(span))
-                            .to_wdl_string(),
+                        message: self.string_text(message, message.span.or(span)),
                     }),
                     (Some(message), _) => {
                         self.error(
@@ -491,7 +489,7 @@ impl PlaybookCompiler<'_> {
                 api_call(
                     &key,
                     HttpMethod::Put,
-                    path.to_wdl_string(),
+                    path,
                     Some(servicenow_queries([])),
                     Some(json!({ "description": description })),
                 ),
@@ -602,7 +600,6 @@ impl PlaybookCompiler<'_> {
                 );
             }
         }
-        let uri = uri.to_wdl_string();
         let body = s.body.as_ref().map(|b| self.json(b, b.span.or(span)));
         let authentication = s.authentication.as_ref().map(|auth| match auth {
             spec::HttpAuthentication::ManagedIdentity { audience } => json!({
@@ -657,8 +654,7 @@ impl PlaybookCompiler<'_> {
                 )),
                 wdl::Part::Text("/value".into()),
             ]);
-            let mut get_secret =
-                api_call(&vault, HttpMethod::Get, path.to_wdl_string(), None, None);
+            let mut get_secret = api_call(&vault, HttpMethod::Get, path, None, None);
             get_secret.runtime_configuration = Some(super::jira::secure(&["inputs", "outputs"]));
             self.before.push((read.clone(), get_secret));
             self.secrets_in_scope.insert(

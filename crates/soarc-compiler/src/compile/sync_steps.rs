@@ -76,7 +76,7 @@ fn template_expr(template: Template) -> Expr {
 }
 
 /// `/prefix/@{encodeURIComponent(x)}`.
-fn path_with(prefix: &str, segment: Expr, suffix: &str) -> String {
+fn path_with(prefix: &str, segment: Expr, suffix: &str) -> Template {
     let mut parts = vec![
         Part::Text(prefix.into()),
         Part::Expr(Expr::call("encodeURIComponent", vec![segment])),
@@ -84,7 +84,7 @@ fn path_with(prefix: &str, segment: Expr, suffix: &str) -> String {
     if !suffix.is_empty() {
         parts.push(Part::Text(suffix.into()));
     }
-    Template::Interpolated(parts).to_wdl_string()
+    Template::Interpolated(parts)
 }
 
 fn expr_string(e: Expr) -> String {
@@ -114,7 +114,7 @@ fn jira_comment_body(jira: Jira<'_>, text: Template) -> Value {
 
 fn jira_http(
     method: HttpMethod,
-    uri: String,
+    uri: Template,
     authorization: String,
     body: Option<Value>,
 ) -> Action {
@@ -442,7 +442,7 @@ impl<'a> PlaybookCompiler<'a> {
                 );
                 (
                     request,
-                    format!("{}/rest/api/3/search/jql", jira.base()),
+                    Template::Literal(format!("{}/rest/api/3/search/jql", jira.base())),
                     Expr::call("empty", vec![token]),
                     vec![(set, set_action)],
                 )
@@ -480,7 +480,7 @@ impl<'a> PlaybookCompiler<'a> {
                 );
                 (
                     request,
-                    format!("{}/rest/api/2/search", jira.base()),
+                    Template::Literal(format!("{}/rest/api/2/search", jira.base())),
                     done,
                     Vec::new(),
                 )
@@ -568,8 +568,7 @@ impl<'a> PlaybookCompiler<'a> {
             Part::Text(base),
             Part::Expr(Expr::call("encodeURIComponent", vec![issue])),
             Part::Text("/transitions".into()),
-        ])
-        .to_wdl_string();
+        ]);
         let found = Expr::call("body", vec![Expr::str(&find)]);
         let mut request = json!({
             "transition": { "id": expr_string(Expr::call("first", vec![found.clone()]).prop("id")) },
@@ -645,8 +644,7 @@ impl<'a> PlaybookCompiler<'a> {
             Part::Text(format!("{}/rest/api/{}/issue/", jira.base(), api(jira))),
             Part::Expr(Expr::call("encodeURIComponent", vec![issue])),
             Part::Text("/comment".into()),
-        ])
-        .to_wdl_string();
+        ]);
         let body = json!({ "body": jira_comment_body(jira, message) });
         Some((
             name,
@@ -816,8 +814,7 @@ impl<'a> PlaybookCompiler<'a> {
                 uri: Template::Interpolated(vec![
                     Part::Text("https://management.azure.com".into()),
                     Part::Expr(arm_id),
-                ])
-                .to_wdl_string(),
+                ]),
                 headers: IndexMap::new(),
                 queries: IndexMap::from([(
                     "api-version".to_string(),

@@ -610,6 +610,13 @@ pub enum Template {
     Interpolated(Vec<Part>),
 }
 
+/// Literal text (escaped when printed, so it is never evaluated).
+impl From<&str> for Template {
+    fn from(text: &str) -> Self {
+        Template::Literal(text.to_string())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Part {
     Text(String),

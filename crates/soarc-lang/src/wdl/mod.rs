@@ -159,7 +159,9 @@ pub struct ApiConnectionInputs {
     /// The operation's method; soarc writes it in lowercase, as the designer does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<Spelled<HttpMethod>>,
-    pub path: String,
+    /// The operation's path, with its parameters as expressions.
+    #[schemars(with = "String")]
+    pub path: Template,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queries: Option<IndexMap<String, Value>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -183,7 +185,8 @@ pub struct Host {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct HostConnection {
     /// `@parameters('$connections')['name']['connectionId']`
-    pub name: String,
+    #[schemars(with = "String")]
+    pub name: Template,
 }
 
 impl Host {
@@ -194,7 +197,7 @@ impl Host {
             .at("connectionId");
         Host {
             connection: HostConnection {
-                name: Template::Expr(expr).to_wdl_string(),
+                name: Template::Expr(expr),
             },
         }
     }
@@ -427,7 +430,8 @@ pub struct SwitchCase {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct HttpInputs {
     pub method: Spelled<HttpMethod>,
-    pub uri: String,
+    #[schemars(with = "String")]
+    pub uri: Template,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub headers: IndexMap<String, String>,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
@@ -475,7 +479,8 @@ pub struct TerminateInputs {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RunError {
-    pub message: String,
+    #[schemars(with = "String")]
+    pub message: Template,
 }
 
 /// `runtimeConfiguration` of an action.
