@@ -812,6 +812,30 @@ pub static SPEC115: Code = Code {
     fix: "Import the playbook again, or correct the entry (the message names it).",
 };
 
+pub static IMP041: Code = Code {
+    code: "IMP041",
+    title: "import: parameters file not valid",
+    severity: Severity::Error,
+    explanation: "The file given with `soarc import --parameters` is not an ARM parameters file: not JSON, or without a `parameters` object.",
+    fix: "Give the template's parameters file (`azuredeploy.parameters.json`), `{ \"parameters\": { \"name\": { \"value\": ... } } }`.",
+};
+
+pub static SPEC130: Code = Code {
+    code: "SPEC130",
+    title: "deployment value not valid",
+    severity: Severity::Error,
+    explanation: "A deployment value (`{ $arm: \"<ARM expression>\" }`, written by `soarc import` for a part of the workflow that only the deployment decides) is not valid: it is not an ARM expression, calls a function that reads resources (`reference()`, `listKeys()`) or that a spec cannot hold (`variables()`), names a parameter that `as_imported.template_parameters` does not declare, is not the only key of its object, or is written in a playbook without `as_imported:`.",
+    fix: "Write the expression with `parameters('<name>')` of a declared template parameter and deployment functions (`subscription()`, `resourceGroup()`, `resourceId()`, `concat()`, ...), or write the value itself in its place.",
+};
+
+pub static SPEC131: Code = Code {
+    code: "SPEC131",
+    title: "template parameter not valid",
+    severity: Severity::Error,
+    explanation: "An entry of `as_imported.template_parameters` cannot be a parameter of the playbook's template: its name is one soarc's template already declares (`PlaybookName`, a connection's password, ...), or it is not a valid ARM parameter name.",
+    fix: "Rename the parameter (here and in every `parameters('...')` that names it).",
+};
+
 pub static ALL: &[&Code] = &[
     &SPEC001, &SPEC002, &SPEC003, &SPEC004, &SPEC005, &SPEC020, &SPEC021, &SPEC022, &SPEC023,
     &SPEC024, &SPEC029, &SPEC030, &SPEC031, &SPEC032, &SPEC033, &SPEC034, &SPEC035, &SPEC036,
@@ -820,8 +844,9 @@ pub static ALL: &[&Code] = &[
     &SPEC071, &SPEC072, &SPEC073, &SPEC074, &SPEC080, &SPEC081, &SPEC082, &SPEC083, &SPEC084,
     &SPEC085, &SPEC086, &SPEC090, &SPEC091, &SPEC092, &SPEC094, &SPEC095, &SPEC096, &SPEC100,
     &SPEC101, &SPEC102, &SPEC103, &SPEC104, &SPEC105, &SPEC106, &SPEC107, &SPEC108, &SPEC109,
-    &SPEC115, &SPEC120, &SPEC121, &SPEC122, &SPEC123, &RULE001, &RULE002, &RULE003, &RULE004,
-    &RULE005, &RULE006, &RULE007, &RULE008, &RULE009, &RULE010, &RULE011, &OUT001, &OUT002,
-    &OUT003, &OUT004, &TEST001, &TEST002, &TEST003, &TEST004, &TEST005, &TEST006, &TEST007,
-    &IMP001, &IMP002, &IMP003, &IMP004, &IMP005, &IMP006, &IMP007, &IMP008, &IMP009,
+    &SPEC115, &SPEC120, &SPEC121, &SPEC122, &SPEC123, &SPEC130, &SPEC131, &RULE001, &RULE002,
+    &RULE003, &RULE004, &RULE005, &RULE006, &RULE007, &RULE008, &RULE009, &RULE010, &RULE011,
+    &OUT001, &OUT002, &OUT003, &OUT004, &TEST001, &TEST002, &TEST003, &TEST004, &TEST005, &TEST006,
+    &TEST007, &IMP001, &IMP002, &IMP003, &IMP004, &IMP005, &IMP006, &IMP007, &IMP008, &IMP009,
+    &IMP041,
 ];
