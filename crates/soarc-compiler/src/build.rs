@@ -617,13 +617,14 @@ fn playbook_outputs(
             let definition = to_json(&playbook.definition);
             if crate::deployment_values::contains_marker(&definition) {
                 // Deployment values are ARM expressions that only the template gives a value,
-                // so this file is not a workflow Logic Apps could run as it is: it is not
-                // checked as one. The same definition is checked inside `azuredeploy.json`,
-                // where the validator reads them as ARM does.
+                // so this file is the definition as the template holds it (literal text
+                // escaped `[[`, deployment values `[expression]`), not a workflow Logic Apps
+                // could run as it is: it is not checked as one. The same definition is
+                // checked inside `azuredeploy.json`, where the validator reads it as ARM does.
                 outputs.unchecked_document(
                     dir.join("workflow.json"),
                     OutputKind::Workflow,
-                    &crate::deployment_values::to_workflow_json(definition),
+                    &crate::deployment_values::to_template_json(definition),
                 );
             } else {
                 outputs.document(

@@ -167,29 +167,6 @@ pub fn to_template_json(value: Value) -> Value {
     }
 }
 
-/// A definition as `workflow.json` holds it: deployment values as the text `[expression]`
-/// the template holds, every other string as it is (not escaped). Such a file is for reading
-/// and checking; only the template (or the Bicep) gives the deployment values their values.
-pub fn to_workflow_json(value: Value) -> Value {
-    match value {
-        Value::Array(items) => Value::Array(items.into_iter().map(to_workflow_json).collect()),
-        Value::Object(map) => {
-            if map.len() == 1
-                && let Some(Value::String(text)) = map.get(KEY)
-                && let Ok(parsed) = expr::parse_expr(text)
-            {
-                return Value::String(format!("[{parsed}]"));
-            }
-            Value::Object(
-                map.into_iter()
-                    .map(|(k, v)| (k, to_workflow_json(v)))
-                    .collect(),
-            )
-        }
-        other => other,
-    }
-}
-
 /// Whether `value` holds a deployment value anywhere.
 pub fn contains_marker(value: &Value) -> bool {
     match value {

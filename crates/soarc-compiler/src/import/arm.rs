@@ -509,23 +509,63 @@ mod tests {
     }
 
     #[test]
-    fn reports_what_is_only_known_at_deployment_with_its_pointer() {
+    fn keeps_what_only_the_deployment_knows_as_deployment_values() {
+        let t = template();
+        let scope = Scope::of_template(&t);
+        let v = json!({
+            "secret": "[parameters('secret')]",
+            "uri": "[concat('https://', variables('suffix'), '/subscriptions/', subscription().subscriptionId, '/', parameters('SOCEmail'))]",
+            "id": "[resourceId('Microsoft.Web/connections', parameters('Name'))]"
+        });
+        assert_eq!(
+            scope.evaluate(&v).unwrap(),
+            json!({
+                "secret": { "$arm": "parameters('Secret')" },
+                "uri": { "$arm": "concat('https://', 'abc', '/subscriptions/', subscription().subscriptionId, '/', 'soc@contoso.com')" },
+                "id": { "$arm": "resourceId('Microsoft.Web/connections', 'pb-abc')" }
+            })
+        );
+        // Only the parameter without a value stays a template parameter, as declared.
+        let kept = scope.take_kept();
+        assert_eq!(kept.keys().collect::<Vec<_>>(), ["Secret"]);
+        assert_eq!(kept["Secret"], json!({ "type": "securestring" }));
+        assert!(scope.take_kept().is_empty());
+    }
+
+    #[test]
+    fn parameter_file_values_replace_defaults_but_never_secrets() {
+        let t = template();
+        let values = json!({ "SOCEmail": "ir@contoso.com", "Secret": "hunter2" });
+        let scope = Scope::of_template(&t).with_values(values.as_object().unwrap());
+        assert_eq!(
+            scope
+                .evaluate(&json!([
+                    "[parameters('SOCEmail')]",
+                    "[parameters('Secret')]"
+                ]))
+                .unwrap(),
+            json!(["ir@contoso.com", { "$arm": "parameters('Secret')" }])
+        );
+    }
+
+    #[test]
+    fn reports_what_cannot_be_kept_with_its_pointer() {
         let t = template();
         let scope = Scope::of_template(&t);
         let (pointer, error) = scope
-            .evaluate(&json!({ "a": [ { "b~/c": "[parameters('Secret')]" } ] }))
+            .evaluate(&json!({ "a": [ { "b~/c": "[listKeys('x', '2019-01-01').primaryKey]" } ] }))
             .unwrap_err();
         assert_eq!(pointer, "/a/0/b~0~1c");
-        assert!(
-            error.0.contains("`Secret` has no default value"),
-            "{error:?}"
-        );
-        let (_, error) = scope
-            .evaluate(&json!("[subscription().subscriptionId]"))
-            .unwrap_err();
-        assert!(error.0.contains("`subscription()`"), "{error:?}");
+        assert!(error.0.contains("`listKeys()`"), "{error:?}");
+        let (_, error) = scope.evaluate(&json!("[newGuid()]")).unwrap_err();
+        assert!(error.0.contains("default value"), "{error:?}");
         let (_, error) = scope.evaluate(&json!("[variables('loop')]")).unwrap_err();
         assert!(error.0.contains("cycle"), "{error:?}");
+        let (pointer, error) = scope
+            .evaluate(&json!({ "body": { "$arm": "x" } }))
+            .unwrap_err();
+        assert_eq!(pointer, "/body/$arm");
+        assert!(error.0.contains("deployment value"), "{error:?}");
     }
 
     #[test]

@@ -108,7 +108,7 @@ pub(crate) fn bicepparam_with_environment(
                 ParameterValue::KeyVault { reference } => get_secret(reference)?,
             };
             Ok(ParamValue {
-                name: name.clone(),
+                name: super::value::symbol_name(name),
                 value: value.print(0),
             })
         })
