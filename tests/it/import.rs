@@ -690,3 +690,110 @@ fn import_command_line() {
         );
     }
 }
+
+/// A spec playbook with deployment values, the way `soarc import` writes one.
+fn deployment_value_spec(value: &str, parameters: &str) -> String {
+    format!(
+        r#"deployment:
+  subscription_id: 00000000-0000-0000-0000-000000000000
+  resource_group: rg
+  workspace: {{ name: ws }}
+playbooks:
+- name: imported
+  trigger:
+    verbatim: {{ type: Request, kind: Http, inputs: {{ schema: {{}} }} }}
+  as_imported:
+    trigger_name: manual
+    template_parameters:
+{parameters}
+  steps:
+  - action:
+      name: Reply
+      definition:
+        type: Response
+        inputs:
+          statusCode: 200
+          body: {value}
+          text: "[not an expression]"
+"#
+    )
+}
+
+/// Deployment values are checked by the compiler and written into the template as the ARM
+/// expressions they are, with the template parameters they use; literal text starting with
+/// `[` stays escaped.
+#[test]
+fn deployment_values_become_template_expressions() {
+    let spec = deployment_value_spec(
+        r#"{ $arm: "concat('/subscriptions/', subscription().subscriptionId, '/', parameters('recipientaddress'))" }"#,
+        "      RecipientAddress: { type: string, description: Who is told }",
+    );
+    let built = builds(&spec);
+    let template = built_json(&built, "playbooks/imported/azuredeploy.json");
+    assert_eq!(
+        template["parameters"]["RecipientAddress"],
+        serde_json::json!({ "type": "string", "metadata": { "description": "Who is told" } })
+    );
+    let workflow = template["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == "Microsoft.Logic/workflows")
+        .unwrap();
+    let inputs = &workflow["properties"]["definition"]["actions"]["Reply"]["inputs"];
+    // The parameter's name as declared; the expression printed from its AST.
+    assert_eq!(
+        inputs["body"],
+        "[concat('/subscriptions/', subscription().subscriptionId, '/', parameters('RecipientAddress'))]"
+    );
+    assert_eq!(inputs["text"], "[[not an expression]");
+    // No value is invented for it in the parameters file.
+    let parameters = built_json(&built, "playbooks/imported/azuredeploy.parameters.json");
+    assert!(parameters["parameters"].get("RecipientAddress").is_none());
+}
+
+#[test]
+fn deployment_values_name_only_declared_parameters_and_deployment_functions() {
+    let declared = "      RecipientAddress: { type: string }";
+    for (value, needle) in [
+        (
+            r#"{ $arm: "parameters('Other')" }"#,
+            "`parameters('Other')` names no parameter of `as_imported.template_parameters`",
+        ),
+        (
+            r#"{ $arm: "listKeys('x', '2019-01-01').key1" }"#,
+            "`listKeys()` reads a resource",
+        ),
+        (r#"{ $arm: "variables('x')" }"#, "no template variables"),
+        (r#"{ $arm: "concat(" }"#, "is not an ARM expression"),
+        (
+            r#"{ $arm: "subscription().id", other: 1 }"#,
+            "also has `other`",
+        ),
+    ] {
+        fails_on(
+            &deployment_value_spec(value, declared),
+            "SPEC130",
+            &["spec.yaml:17:", needle],
+        );
+    }
+    // Outside an imported playbook there is no template parameter to name.
+    let spec = deployment_value_spec(r#"{ $arm: "subscription().id" }"#, declared)
+        .replace(
+            "  as_imported:\n    trigger_name: manual\n    template_parameters:\n      RecipientAddress: { type: string }\n",
+            "",
+        );
+    fails_on(&spec, "SPEC130", &["only for playbooks imported"]);
+}
+
+#[test]
+fn template_parameters_cannot_take_soarcs_own_names() {
+    fails_on(
+        &deployment_value_spec(
+            r#"{ $arm: "parameters('playbookname')" }"#,
+            "      playbookname: { type: string }",
+        ),
+        "SPEC131",
+        &["spec.yaml:12:21", "already declares `PlaybookName`"],
+    );
+}
