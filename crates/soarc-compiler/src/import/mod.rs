@@ -265,9 +265,12 @@ fn playbook_name(deployed: Option<String>, path: &std::path::Path, taken: &[Stri
 pub struct Wiring {
     /// The managed API name (`azuresentinel`, `service-now`, `office365`, ...).
     pub api: String,
-    /// The connection is to a custom connector (`Microsoft.Web/customApis`), which soarc
-    /// does not deploy.
+    /// The connection is to a custom connector (`Microsoft.Web/customApis`) whose name
+    /// cannot be read from the template.
     pub custom: bool,
+    /// The name of the custom connector (`Microsoft.Web/customApis/<name>`) the connection
+    /// is to, when the template says it.
+    pub custom_api: Option<String>,
     /// `connectionProperties.authentication.type` is `ManagedServiceIdentity`.
     pub managed_identity: bool,
     /// Values of the `Microsoft.Web/connections` resource's `parameterValues` that could be
@@ -296,8 +299,12 @@ fn connection_wiring(
         // usually built with concat() of deployment values: the API name is read from its
         // text, which ends with it.
         let id = entry.get("id").and_then(Value::as_str).unwrap_or_default();
-        let custom = id.to_ascii_lowercase().contains("customapis");
-        let api = managed_api_name(id).unwrap_or_else(|| steps::api_from_key(key));
+        let custom_api = custom_api_name(id, scope);
+        let custom = custom_api.is_none() && id.to_ascii_lowercase().contains("customapis");
+        let api = custom_api
+            .clone()
+            .or_else(|| managed_api_name(id))
+            .unwrap_or_else(|| steps::api_from_key(key));
         let managed_identity = entry
             .pointer("/connectionProperties/authentication/type")
             .and_then(Value::as_str)
@@ -320,6 +327,7 @@ fn connection_wiring(
             Wiring {
                 api,
                 custom,
+                custom_api,
                 managed_identity,
                 parameter_values,
             },
@@ -341,6 +349,33 @@ fn managed_api_name(id: &str) -> Option<String> {
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .collect();
     (!name.is_empty()).then_some(name)
+}
+
+/// The custom connector `id` names: the last segment of
+/// `.../providers/Microsoft.Web/customApis/<name>`, read from the id as deployed (template
+/// parameters with values and variables evaluated; what only the deployment knows, the
+/// subscription and resource group before it, is skipped), with its case kept.
+fn custom_api_name(id: &str, scope: &arm::Scope) -> Option<String> {
+    let text = match scope.evaluate(&Value::String(id.to_string())).ok()? {
+        Value::String(text) => text,
+        Value::Object(marker) => marker
+            .get(crate::deployment_values::KEY)?
+            .as_str()?
+            .chars()
+            .filter(|c| !matches!(c, '\'' | ',' | ' '))
+            .collect(),
+        _ => return None,
+    };
+    scope.take_kept();
+    let at = text.to_ascii_lowercase().rfind("customapis/")? + "customapis/".len();
+    let name: String = text[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .collect();
+    // The name ends the id (a residual `concat(...)` ends with `)`); a name that is itself
+    // only known at deployment (`parameters(...)`) is not read.
+    let rest = &text[at + name.len()..];
+    (!name.is_empty() && rest.chars().all(|c| c == ')')).then_some(name)
 }
 
 /// The `Microsoft.Web/connections` resource a `connectionId` expression names: matched on
@@ -440,7 +475,17 @@ fn connection_declaration(key: &str, wiring: &Wiring) -> Value {
                 "password": { "key_vault": { "vault": "FILL-IN", "secret": format!("{key}-password") } }
             })
         }
-        "office365" if key == "office365" => json!({ "kind": "office365" }),
+        "office365" if key == "office365" && wiring.custom_api.is_none() => {
+            json!({ "kind": "office365" })
+        }
+        api if wiring.custom_api.is_some() => {
+            let mut declaration =
+                json!({ "kind": "managed", "api": api, "custom_connector": true });
+            if wiring.managed_identity {
+                declaration["authentication"] = json!("managed_identity");
+            }
+            declaration
+        }
         api => {
             let mut declaration = json!({ "kind": "managed", "api": api });
             if wiring.managed_identity {

@@ -57,6 +57,7 @@ impl<'a> Context<'a> {
                 let wiring = self.wiring.get(key).cloned().unwrap_or_else(|| Wiring {
                     api: api_from_key(key),
                     custom: false,
+                    custom_api: None,
                     managed_identity: false,
                     parameter_values: Map::new(),
                 });

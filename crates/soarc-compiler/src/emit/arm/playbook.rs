@@ -77,14 +77,26 @@ pub fn build(playbook: &CompiledPlaybook, target: &PlaybookTarget) -> PlaybookDe
                 Expr::parameters("PlaybookName"),
             ])),
         );
-        let api_id = Expr::call(
-            "subscriptionResourceId",
-            vec![
-                Expr::str("Microsoft.Web/locations/managedApis"),
-                Expr::call("resourceGroup", vec![]).member("location"),
-                Expr::str(connection.kind.api()),
-            ],
-        );
+        let api_id = match &connection.kind {
+            // A custom connector is a `Microsoft.Web/customApis` resource of the resource
+            // group, deployed separately; its connections name it by that resource id (Learn,
+            // "Microsoft.Web customApis" and "Microsoft.Web connections" template references:
+            // `properties.api.id`).
+            ConnectionKind::Managed(managed) if managed.connection.custom_connector => {
+                Expr::resource_id(
+                    "Microsoft.Web/customApis",
+                    vec![Expr::str(connection.kind.api())],
+                )
+            }
+            _ => Expr::call(
+                "subscriptionResourceId",
+                vec![
+                    Expr::str("Microsoft.Web/locations/managedApis"),
+                    Expr::call("resourceGroup", vec![]).member("location"),
+                    Expr::str(connection.kind.api()),
+                ],
+            ),
+        };
         let connection_id = Expr::resource_id(
             "Microsoft.Web/connections",
             vec![Expr::variables(&variable)],
