@@ -750,10 +750,10 @@ pub static IMP002: Code = Code {
 
 pub static IMP003: Code = Code {
     code: "IMP003",
-    title: "import: value only known at deployment",
+    title: "import: template expression that cannot be kept",
     severity: Severity::Error,
-    explanation: "A template expression inside the workflow definition (or a workflow parameter's value) cannot be evaluated before deployment: a template parameter without a default value, `subscription()`, `resourceGroup()`, `resourceId()`... Azure would put its value into the deployed workflow, which soarc cannot know.",
-    fix: "Give the template parameter a default value, or write the value in place of the expression, then import again.",
+    explanation: "A template expression inside the workflow definition (or a workflow parameter's value) can neither be evaluated before deployment nor kept as a deployment value: it reads a resource (`listKeys()`, `reference()`), calls a function ARM allows only elsewhere (`newGuid()`, `utcNow()`), names a parameter or variable the template does not declare, or does not parse. (Template parameters without a value and deployment functions such as `subscription()` or `resourceId()` are kept: see docs/import.md.)",
+    fix: "Write the value in place of the expression (or give the template parameter a value with --parameters), then import again.",
 };
 
 pub static IMP004: Code = Code {
@@ -798,10 +798,10 @@ pub static IMP008: Code = Code {
 
 pub static IMP009: Code = Code {
     code: "IMP009",
-    title: "import: custom connector",
+    title: "import: custom connector without a name",
     severity: Severity::Error,
-    explanation: "The workflow calls a custom connector (`Microsoft.Web/customApis`); soarc deploys managed connectors only.",
-    fix: "Call the service with an `http` step (or an `action` step of type Http) instead, then import again.",
+    explanation: "The workflow calls a custom connector (`Microsoft.Web/customApis`) whose name the template does not say (its id is only known at deployment), so the spec cannot name it.",
+    fix: "Give the template parameter that names the custom connector a value (or use --parameters), or call the service with an `http` step instead, then import again.",
 };
 
 pub static SPEC115: Code = Code {
