@@ -34,6 +34,8 @@ pub struct Scope<'t> {
     /// Template parameters whose value only the deployment gives, as declared, in the order
     /// evaluation met them (see [`Scope::take_kept`]).
     kept: RefCell<IndexMap<String, Value>>,
+    /// Strings are taken as written (a workflow file, which ARM never evaluates).
+    literal: bool,
 }
 
 /// Why an expression could not be evaluated, in the user's words.
@@ -77,16 +79,20 @@ impl<'t> Scope<'t> {
             variables: template.get("variables").and_then(Value::as_object),
             supplied: None,
             kept: RefCell::default(),
+            literal: false,
         }
     }
 
-    /// A scope with no parameters or variables (a bare workflow definition).
+    /// The scope of a workflow file (a bare definition, or the workflow as the REST API or
+    /// `az logic workflow show` gives it): no template evaluates it, so every string is taken
+    /// as written, `[` or not.
     pub fn empty() -> Scope<'static> {
         Scope {
             parameters: None,
             variables: None,
             supplied: None,
             kept: RefCell::default(),
+            literal: true,
         }
     }
 
@@ -141,7 +147,7 @@ impl<'t> Scope<'t> {
                     soarc_validate::json::push_token(pointer, key);
                     // Keys are literals to ARM except for the escape (`[[`).
                     let key = match ArmString::parse(key) {
-                        Ok(ArmString::Literal(k)) => k,
+                        Ok(ArmString::Literal(k)) if !self.literal => k,
                         _ => key.clone(),
                     };
                     if key == deployment_values::KEY {
@@ -164,6 +170,9 @@ impl<'t> Scope<'t> {
     }
 
     fn string(&self, s: &str, depth: usize) -> Result<Value, EvalError> {
+        if self.literal {
+            return Ok(Value::String(s.to_string()));
+        }
         match ArmString::parse(s) {
             Ok(ArmString::Literal(text)) => Ok(Value::String(text)),
             Ok(ArmString::Expr(expr)) => match self.expr(&expr, depth)? {
@@ -530,6 +539,15 @@ mod tests {
         assert_eq!(kept.keys().collect::<Vec<_>>(), ["Secret"]);
         assert_eq!(kept["Secret"], json!({ "type": "securestring" }));
         assert!(scope.take_kept().is_empty());
+    }
+
+    #[test]
+    fn workflow_files_are_taken_as_written() {
+        let scope = Scope::empty();
+        let v = json!({ "a": "[subscription().id]", "[[k]": "[[x]", "b": "[Sentinel] x]" });
+        assert_eq!(scope.evaluate(&v).unwrap(), v);
+        assert!(scope.take_kept().is_empty());
+        assert!(scope.evaluate(&json!({ "$arm": "x" })).is_err());
     }
 
     #[test]
