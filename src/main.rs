@@ -170,6 +170,11 @@ enum Command {
     Import {
         /// The ARM template (azuredeploy.json) or workflow definition.
         file: PathBuf,
+        /// An ARM parameters file (azuredeploy.parameters.json) whose values take the place
+        /// of the template's default values. Secure parameters and Key Vault references are
+        /// never written into the spec: they stay parameters of the generated template.
+        #[arg(long, short)]
+        parameters: Option<PathBuf>,
         /// Where to write the spec (default: standard output). An existing file is replaced
         /// only if an earlier `soarc import` wrote it, or with --force.
         #[arg(long, short)]
@@ -352,7 +357,12 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Import { file, out, force } => import(&file, out.as_deref(), force),
+        Command::Import {
+            file,
+            parameters,
+            out,
+            force,
+        } => import(&file, parameters.as_deref(), out.as_deref(), force),
         Command::Rules => {
             print!("{}", report::rules_markdown());
             ExitCode::SUCCESS
@@ -649,17 +659,24 @@ fn init(path: &Path, force: bool) -> ExitCode {
     }
 }
 
-fn import(file: &Path, out: Option<&Path>, force: bool) -> ExitCode {
-    let text = match read_text(file) {
-        Ok(text) => text,
+fn import(file: &Path, parameters: Option<&Path>, out: Option<&Path>, force: bool) -> ExitCode {
+    let mut sources = Sources::default();
+    let mut read = |path: &Path| match read_text(path) {
+        Ok(text) => Some(sources.add(path.to_path_buf(), text)),
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(2);
+            None
         }
     };
-    let mut sources = Sources::default();
-    let id = sources.add(file.to_path_buf(), text);
-    let imported = match soarc_compiler::import::import(&sources, id) {
+    let Some(id) = read(file) else {
+        return ExitCode::from(2);
+    };
+    let values = match parameters.map(&mut read) {
+        None => None,
+        Some(Some(values)) => Some(values),
+        Some(None) => return ExitCode::from(2),
+    };
+    let imported = match soarc_compiler::import::import_with_values(&sources, id, values) {
         Ok(imported) => imported,
         Err(diagnostics) => {
             report(&sources, &diagnostics);

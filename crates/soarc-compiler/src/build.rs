@@ -417,6 +417,26 @@ impl Outputs {
         }
     }
 
+    /// A document checked against its schema but not by `soarc validate` (a workflow
+    /// definition holding deployment values; see [`crate::deployment_values`]).
+    fn unchecked_document(
+        &mut self,
+        path: PathBuf,
+        kind: OutputKind,
+        document: &serde_json::Value,
+    ) {
+        for violation in schema::check(kind, document) {
+            self.diagnostics.push(soarc_bug(
+                codes::OUT001.code,
+                format!(
+                    "generated {} violates its schema: {violation}",
+                    path.display()
+                ),
+            ));
+        }
+        self.files.push((path, schema::pretty(document)));
+    }
+
     /// `azuredeploy.json` and the target's parameters file in `dir`.
     fn deployment(
         &mut self,
@@ -594,12 +614,26 @@ fn playbook_outputs(
     let dir = Path::new("playbooks").join(&playbook.name);
     match layout {
         Layout::Az => {
-            outputs.document(
-                dir.join("workflow.json"),
-                OutputKind::Workflow,
-                &to_json(&playbook.definition),
-                false,
-            );
+            let definition = to_json(&playbook.definition);
+            if crate::deployment_values::contains_marker(&definition) {
+                // Deployment values are ARM expressions that only the template gives a value,
+                // so this file is the definition as the template holds it (literal text
+                // escaped `[[`, deployment values `[expression]`), not a workflow Logic Apps
+                // could run as it is: it is not checked as one. The same definition is
+                // checked inside `azuredeploy.json`, where the validator reads it as ARM does.
+                outputs.unchecked_document(
+                    dir.join("workflow.json"),
+                    OutputKind::Workflow,
+                    &crate::deployment_values::to_template_json(definition),
+                );
+            } else {
+                outputs.document(
+                    dir.join("workflow.json"),
+                    OutputKind::Workflow,
+                    &definition,
+                    false,
+                );
+            }
             outputs.deployment(&dir, &deployment.template, &deployment.parameters, target);
             outputs.bicep(
                 &dir,

@@ -750,10 +750,10 @@ pub static IMP002: Code = Code {
 
 pub static IMP003: Code = Code {
     code: "IMP003",
-    title: "import: value only known at deployment",
+    title: "import: template expression that cannot be kept",
     severity: Severity::Error,
-    explanation: "A template expression inside the workflow definition (or a workflow parameter's value) cannot be evaluated before deployment: a template parameter without a default value, `subscription()`, `resourceGroup()`, `resourceId()`... Azure would put its value into the deployed workflow, which soarc cannot know.",
-    fix: "Give the template parameter a default value, or write the value in place of the expression, then import again.",
+    explanation: "A template expression inside the workflow definition (or a workflow parameter's value) can neither be evaluated before deployment nor kept as a deployment value: it reads a resource (`listKeys()`, `reference()`), calls a function ARM allows only elsewhere (`newGuid()`, `utcNow()`), names a parameter or variable the template does not declare, or does not parse. (Template parameters without a value and deployment functions such as `subscription()` or `resourceId()` are kept: see docs/import.md.)",
+    fix: "Write the value in place of the expression (or give the template parameter a value with --parameters), then import again.",
 };
 
 pub static IMP004: Code = Code {
@@ -798,10 +798,10 @@ pub static IMP008: Code = Code {
 
 pub static IMP009: Code = Code {
     code: "IMP009",
-    title: "import: custom connector",
+    title: "import: custom connector without a name",
     severity: Severity::Error,
-    explanation: "The workflow calls a custom connector (`Microsoft.Web/customApis`); soarc deploys managed connectors only.",
-    fix: "Call the service with an `http` step (or an `action` step of type Http) instead, then import again.",
+    explanation: "The workflow calls a custom connector (`Microsoft.Web/customApis`) whose name the template does not say (its id is only known at deployment), so the spec cannot name it.",
+    fix: "Give the template parameter that names the custom connector a value (or use --parameters), or call the service with an `http` step instead, then import again.",
 };
 
 pub static SPEC115: Code = Code {
@@ -812,6 +812,30 @@ pub static SPEC115: Code = Code {
     fix: "Import the playbook again, or correct the entry (the message names it).",
 };
 
+pub static IMP041: Code = Code {
+    code: "IMP041",
+    title: "import: parameters file not valid",
+    severity: Severity::Error,
+    explanation: "The file given with `soarc import --parameters` is not an ARM parameters file: not JSON, or without a `parameters` object.",
+    fix: "Give the template's parameters file (`azuredeploy.parameters.json`), `{ \"parameters\": { \"name\": { \"value\": ... } } }`.",
+};
+
+pub static SPEC130: Code = Code {
+    code: "SPEC130",
+    title: "deployment value not valid",
+    severity: Severity::Error,
+    explanation: "A deployment value (`{ $arm: \"<ARM expression>\" }`, written by `soarc import` for a part of the workflow that only the deployment decides) is not valid: it is not an ARM expression, calls a function that reads resources (`reference()`, `listKeys()`) or that a spec cannot hold (`variables()`), names a parameter that `as_imported.template_parameters` does not declare, is not the only key of its object, or is written in a playbook without `as_imported:`.",
+    fix: "Write the expression with `parameters('<name>')` of a declared template parameter and deployment functions (`subscription()`, `resourceGroup()`, `resourceId()`, `concat()`, ...), or write the value itself in its place.",
+};
+
+pub static SPEC131: Code = Code {
+    code: "SPEC131",
+    title: "template parameter not valid",
+    severity: Severity::Error,
+    explanation: "An entry of `as_imported.template_parameters` cannot be a parameter of the playbook's template: its name is one soarc's template already declares (`PlaybookName`, a connection's password, ...), or it is not a valid ARM parameter name.",
+    fix: "Rename the parameter (here and in every `parameters('...')` that names it).",
+};
+
 pub static ALL: &[&Code] = &[
     &SPEC001, &SPEC002, &SPEC003, &SPEC004, &SPEC005, &SPEC020, &SPEC021, &SPEC022, &SPEC023,
     &SPEC024, &SPEC029, &SPEC030, &SPEC031, &SPEC032, &SPEC033, &SPEC034, &SPEC035, &SPEC036,
@@ -820,8 +844,9 @@ pub static ALL: &[&Code] = &[
     &SPEC071, &SPEC072, &SPEC073, &SPEC074, &SPEC080, &SPEC081, &SPEC082, &SPEC083, &SPEC084,
     &SPEC085, &SPEC086, &SPEC090, &SPEC091, &SPEC092, &SPEC094, &SPEC095, &SPEC096, &SPEC100,
     &SPEC101, &SPEC102, &SPEC103, &SPEC104, &SPEC105, &SPEC106, &SPEC107, &SPEC108, &SPEC109,
-    &SPEC115, &SPEC120, &SPEC121, &SPEC122, &SPEC123, &RULE001, &RULE002, &RULE003, &RULE004,
-    &RULE005, &RULE006, &RULE007, &RULE008, &RULE009, &RULE010, &RULE011, &OUT001, &OUT002,
-    &OUT003, &OUT004, &TEST001, &TEST002, &TEST003, &TEST004, &TEST005, &TEST006, &TEST007,
-    &IMP001, &IMP002, &IMP003, &IMP004, &IMP005, &IMP006, &IMP007, &IMP008, &IMP009,
+    &SPEC115, &SPEC120, &SPEC121, &SPEC122, &SPEC123, &SPEC130, &SPEC131, &RULE001, &RULE002,
+    &RULE003, &RULE004, &RULE005, &RULE006, &RULE007, &RULE008, &RULE009, &RULE010, &RULE011,
+    &OUT001, &OUT002, &OUT003, &OUT004, &TEST001, &TEST002, &TEST003, &TEST004, &TEST005, &TEST006,
+    &TEST007, &IMP001, &IMP002, &IMP003, &IMP004, &IMP005, &IMP006, &IMP007, &IMP008, &IMP009,
+    &IMP041,
 ];

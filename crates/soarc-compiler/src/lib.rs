@@ -17,6 +17,7 @@ pub mod automation;
 pub mod build;
 pub mod codes;
 pub mod compile;
+pub mod deployment_values;
 pub mod emit;
 pub mod environments;
 pub mod import;

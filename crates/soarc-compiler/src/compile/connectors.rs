@@ -557,6 +557,9 @@ impl<'a> PlaybookCompiler<'a> {
             Value::Array(items) => {
                 Value::Array(items.iter().map(|v| self.verbatim_value(v, at)).collect())
             }
+            Value::Object(map) if map.contains_key(crate::deployment_values::KEY) => {
+                self.deployment_value(map, at)
+            }
             Value::Object(map) => Value::Object(
                 map.iter()
                     .map(|(k, v)| (k.clone(), self.verbatim_value(v, at)))

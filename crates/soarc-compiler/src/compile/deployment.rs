@@ -110,11 +110,35 @@ pub fn playbook(
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(PlaybookTarget {
+    let target = PlaybookTarget {
         workspace,
         secrets,
         key_vaults: key_vault_names(deployment),
-    })
+    };
+    if !playbook.template_parameters.is_empty() {
+        // An imported template parameter must not take the name of one of soarc's own
+        // (ARM parameter names are case-insensitive: Learn, "Parameters in ARM templates").
+        let own = crate::emit::arm::playbook::own_parameter_names(playbook, &target);
+        for (name, declared) in &playbook.template_parameters {
+            if let Some(taken) = own.iter().find(|o| o.eq_ignore_ascii_case(name)) {
+                errors.push(
+                    Diagnostic::error(
+                        codes::SPEC131.code,
+                        format!(
+                            "`as_imported.template_parameters.{name}` of playbook `{}`: soarc's template already declares `{taken}`",
+                            playbook.name
+                        ),
+                    )
+                    .at(declared.span)
+                    .help("rename the parameter, here and in every `parameters('...')` of the playbook's deployment values"),
+                );
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+    }
+    Ok(target)
 }
 
 /// Key of a `kind: managed` connection parameter's secret in [`PlaybookTarget::secrets`].

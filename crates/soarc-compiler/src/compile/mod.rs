@@ -101,6 +101,17 @@ pub struct CompiledPlaybook {
     pub trigger: TriggerKind,
     pub definition: wdl::Definition,
     pub connections: Vec<ConnectionUse>,
+    /// Parameters of the playbook's template that the definition's deployment values use
+    /// (`as_imported.template_parameters`), in the spec's order.
+    pub template_parameters: IndexMap<String, TemplateParameterUse>,
+}
+
+/// One of [`CompiledPlaybook::template_parameters`].
+#[derive(Debug, Clone)]
+pub struct TemplateParameterUse {
+    /// Where the spec declares it.
+    pub span: Span,
+    pub parameter: soarc_lang::arm::Parameter,
 }
 
 impl CompiledPlaybook {
@@ -197,6 +208,7 @@ pub fn compile_playbook(
         trigger: compiler.trigger_kind,
         definition,
         connections: compiler.connections.into_values().collect(),
+        template_parameters: template_parameters(playbook),
     })
 }
 
@@ -573,7 +585,17 @@ impl<'a> PlaybookCompiler<'a> {
         let mut outputs = IndexMap::new();
         if let Some(imported) = &self.playbook.as_imported {
             self.imported_parameters(&imported.value, &mut parameters);
-            outputs = imported.value.outputs.clone();
+            outputs = imported
+                .value
+                .outputs
+                .iter()
+                .map(|(name, value)| {
+                    (
+                        name.clone(),
+                        self.deployment_values_in(value, imported.span),
+                    )
+                })
+                .collect();
             self.imported_run_after(&imported.value, &mut actions);
         }
         let depth = container_depth(&actions);
@@ -621,7 +643,12 @@ impl<'a> PlaybookCompiler<'a> {
     ) {
         for (name, declaration) in &imported.parameters {
             match imported_parameter(&declaration.value) {
-                Ok(declaration) => {
+                Ok(mut declaration_checked) => {
+                    if let Some(default) = &declaration_checked.default_value {
+                        declaration_checked.default_value =
+                            Some(self.deployment_values_in(default, declaration.span));
+                    }
+                    let declaration = declaration_checked;
                     parameters.insert(name.clone(), declaration);
                 }
                 Err(problem) => self.error(
@@ -633,6 +660,66 @@ impl<'a> PlaybookCompiler<'a> {
                     .help("a parameter is `{ type: String|SecureString|Int|Float|Bool|Array|Object|SecureObject, defaultValue: ..., metadata: { description: ... } }`"),
                 ),
             }
+        }
+    }
+
+    /// A deployment value (`{ $arm: "<expression>" }`, [`crate::deployment_values`]):
+    /// checked against the playbook's `as_imported.template_parameters`, and written back in
+    /// its canonical form.
+    pub(super) fn deployment_value(
+        &mut self,
+        map: &serde_json::Map<String, Value>,
+        at: Span,
+    ) -> Value {
+        let key = crate::deployment_values::KEY;
+        let problem = match (&self.playbook.as_imported, map.get(key)) {
+            (None, _) => format!(
+                "`{key}` (a deployment value) is only for playbooks imported with `as_imported:`"
+            ),
+            (Some(_), _) if map.len() != 1 => format!(
+                "a deployment value is an object with the one key `{key}`; this one also has `{}`",
+                map.keys().find(|k| *k != key).map_or("", String::as_str)
+            ),
+            (Some(imported), Some(Value::String(text))) => {
+                match crate::deployment_values::check(text, &imported.value.template_parameters) {
+                    Ok(expr) => return crate::deployment_values::marker(&expr),
+                    Err(problem) => problem,
+                }
+            }
+            (Some(_), _) => format!("the value of `{key}` is an ARM expression, as text"),
+        };
+        self.error(
+            Diagnostic::error(
+                codes::SPEC130.code,
+                format!(
+                    "playbook `{}`: {problem}",
+                    self.playbook.name.value
+                ),
+            )
+            .at(at)
+            .help("a deployment value names only `as_imported.template_parameters` and deployment functions (`subscription()`, `resourceGroup()`, `resourceId()`, `concat()`, ...); or write the value itself"),
+        );
+        Value::Object(map.clone())
+    }
+
+    /// `value` with its deployment values checked (parameter default values, outputs).
+    fn deployment_values_in(&mut self, value: &Value, at: Span) -> Value {
+        match value {
+            Value::Object(map) if map.contains_key(crate::deployment_values::KEY) => {
+                self.deployment_value(map, at)
+            }
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), self.deployment_values_in(v, at)))
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|v| self.deployment_values_in(v, at))
+                    .collect(),
+            ),
+            other => other.clone(),
         }
     }
 
@@ -1217,6 +1304,38 @@ fn imported_parameter(written: &Value) -> Result<ParameterDecl, String> {
         default_value: object.get("defaultValue").cloned(),
         metadata,
     })
+}
+
+/// `as_imported.template_parameters` as ARM template parameters: the type and description
+/// as declared, no default value (the deployment gives it, as for the original template).
+fn template_parameters(playbook: &Playbook) -> IndexMap<String, TemplateParameterUse> {
+    let Some(imported) = &playbook.as_imported else {
+        return IndexMap::new();
+    };
+    imported
+        .value
+        .template_parameters
+        .iter()
+        .map(|(name, declared)| {
+            (
+                name.clone(),
+                TemplateParameterUse {
+                    span: declared.span,
+                    parameter: soarc_lang::arm::Parameter {
+                        kind: declared.value.kind,
+                        default_value: None,
+                        min_length: None,
+                        max_length: None,
+                        metadata: soarc_lang::arm::ParameterMetadata {
+                            description: declared.value.description.clone().unwrap_or_else(|| {
+                                format!("Parameter `{name}` of the imported template")
+                            }),
+                        },
+                    },
+                },
+            )
+        })
+        .collect()
 }
 
 /// Append `action` to `actions`, running after `previous` succeeded.

@@ -63,6 +63,20 @@ pub const HEADER: &str = "Imported by `soarc import`";
 
 /// Import the template or workflow file `file` of `sources`.
 pub fn import(sources: &Sources, file: FileId) -> Result<Imported, Vec<Diagnostic>> {
+    import_with_values(sources, file, None)
+}
+
+/// Import `file`, taking template parameter values from the ARM parameters file `values`
+/// (`soarc import --parameters`) in place of default values.
+pub fn import_with_values(
+    sources: &Sources,
+    file: FileId,
+    values: Option<FileId>,
+) -> Result<Imported, Vec<Diagnostic>> {
+    let supplied = match values {
+        Some(values) => Some(parameter_values(sources, values)?),
+        None => None,
+    };
     let source = sources.get(file).expect("file is in sources");
     let text = source.text.strip_prefix('\u{feff}').unwrap_or(&source.text);
     let root: Value = serde_json::from_str(text).map_err(|e| {
@@ -95,11 +109,14 @@ pub fn import(sources: &Sources, file: FileId) -> Result<Imported, Vec<Diagnosti
         ]);
     }
     let is_template = root.get("resources").is_some();
-    let scope = if is_template {
+    let mut scope = if is_template {
         arm::Scope::of_template(&root)
     } else {
         arm::Scope::empty()
     };
+    if let Some(supplied) = &supplied {
+        scope = scope.with_values(supplied);
+    }
     let template_description = root
         .pointer("/metadata/description")
         .and_then(Value::as_str)
@@ -119,21 +136,6 @@ pub fn import(sources: &Sources, file: FileId) -> Result<Imported, Vec<Diagnosti
         } else {
             format!("{}/properties/definition", workflow.pointer)
         };
-        let definition = match scope.evaluate(&workflow.definition) {
-            Ok(definition) => definition,
-            Err((at, e)) => {
-                let pointer = format!("{definition_pointer}{at}");
-                errors.push(
-                    Diagnostic::error(
-                        codes::IMP003.code,
-                        format!("cannot import the value at {pointer}: {}", e.0),
-                    )
-                    .at(locate(&pointer))
-                    .help("give the template parameter a default value (or write the value in place of the expression), then import again"),
-                );
-                continue;
-            }
-        };
         let name = playbook_name(
             workflow.name.as_deref().and_then(|n| {
                 scope
@@ -144,12 +146,35 @@ pub fn import(sources: &Sources, file: FileId) -> Result<Imported, Vec<Diagnosti
             &source.path,
             &names,
         );
+        // Only the definition's own deployment values make template parameters.
+        scope.take_kept();
+        let definition = match scope.evaluate(&workflow.definition) {
+            Ok(definition) => definition,
+            Err((at, e)) => {
+                let pointer = format!("{definition_pointer}{at}");
+                errors.push(
+                    Diagnostic::error(
+                        codes::IMP003.code,
+                        format!("cannot import the value at {pointer}: {}", e.0),
+                    )
+                    .at(locate(&pointer))
+                    .help("write the value in place of the expression (or give the template parameter a value with --parameters), then import again"),
+                );
+                continue;
+            }
+        };
         names.push(name.clone());
+        let mut kept = scope.take_kept();
         let wiring = connection_wiring(&root, workflow, &scope);
+        scope.take_kept();
         let mut context = steps::Context::new(&definition_pointer, &wiring);
         let playbook = context.playbook(&name, &definition, workflow, &scope, &locate);
+        kept.extend(scope.take_kept());
         match playbook {
             Ok(mut playbook) => {
+                if !kept.is_empty() {
+                    keep_template_parameters(&mut playbook, kept);
+                }
                 for (key, declaration) in context.connections() {
                     connections.entry(key).or_insert(declaration);
                 }
@@ -162,7 +187,7 @@ pub fn import(sources: &Sources, file: FileId) -> Result<Imported, Vec<Diagnosti
                     object.insert("description".into(), Value::String(description));
                 }
                 stats.push(context.stats(&name));
-                definitions.push((name, definition));
+                definitions.push((name, effective_parameters(definition, workflow, &scope)));
                 playbooks.push(playbook);
             }
             Err(found) => errors.extend(found),
@@ -240,9 +265,12 @@ fn playbook_name(deployed: Option<String>, path: &std::path::Path, taken: &[Stri
 pub struct Wiring {
     /// The managed API name (`azuresentinel`, `service-now`, `office365`, ...).
     pub api: String,
-    /// The connection is to a custom connector (`Microsoft.Web/customApis`), which soarc
-    /// does not deploy.
+    /// The connection is to a custom connector (`Microsoft.Web/customApis`) whose name
+    /// cannot be read from the template.
     pub custom: bool,
+    /// The name of the custom connector (`Microsoft.Web/customApis/<name>`) the connection
+    /// is to, when the template says it.
+    pub custom_api: Option<String>,
     /// `connectionProperties.authentication.type` is `ManagedServiceIdentity`.
     pub managed_identity: bool,
     /// Values of the `Microsoft.Web/connections` resource's `parameterValues` that could be
@@ -271,8 +299,12 @@ fn connection_wiring(
         // usually built with concat() of deployment values: the API name is read from its
         // text, which ends with it.
         let id = entry.get("id").and_then(Value::as_str).unwrap_or_default();
-        let custom = id.to_ascii_lowercase().contains("customapis");
-        let api = managed_api_name(id).unwrap_or_else(|| steps::api_from_key(key));
+        let custom_api = custom_api_name(id, scope);
+        let custom = custom_api.is_none() && id.to_ascii_lowercase().contains("customapis");
+        let api = custom_api
+            .clone()
+            .or_else(|| managed_api_name(id))
+            .unwrap_or_else(|| steps::api_from_key(key));
         let managed_identity = entry
             .pointer("/connectionProperties/authentication/type")
             .and_then(Value::as_str)
@@ -295,6 +327,7 @@ fn connection_wiring(
             Wiring {
                 api,
                 custom,
+                custom_api,
                 managed_identity,
                 parameter_values,
             },
@@ -316,6 +349,33 @@ fn managed_api_name(id: &str) -> Option<String> {
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .collect();
     (!name.is_empty()).then_some(name)
+}
+
+/// The custom connector `id` names: the last segment of
+/// `.../providers/Microsoft.Web/customApis/<name>`, read from the id as deployed (template
+/// parameters with values and variables evaluated; what only the deployment knows, the
+/// subscription and resource group before it, is skipped), with its case kept.
+fn custom_api_name(id: &str, scope: &arm::Scope) -> Option<String> {
+    let text = match scope.evaluate(&Value::String(id.to_string())).ok()? {
+        Value::String(text) => text,
+        Value::Object(marker) => marker
+            .get(crate::deployment_values::KEY)?
+            .as_str()?
+            .chars()
+            .filter(|c| !matches!(c, '\'' | ',' | ' '))
+            .collect(),
+        _ => return None,
+    };
+    scope.take_kept();
+    let at = text.to_ascii_lowercase().rfind("customapis/")? + "customapis/".len();
+    let name: String = text[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .collect();
+    // The name ends the id (a residual `concat(...)` ends with `)`); a name that is itself
+    // only known at deployment (`parameters(...)`) is not read.
+    let rest = &text[at + name.len()..];
+    (!name.is_empty() && rest.chars().all(|c| c == ')')).then_some(name)
 }
 
 /// The `Microsoft.Web/connections` resource a `connectionId` expression names: matched on
@@ -415,7 +475,17 @@ fn connection_declaration(key: &str, wiring: &Wiring) -> Value {
                 "password": { "key_vault": { "vault": "FILL-IN", "secret": format!("{key}-password") } }
             })
         }
-        "office365" if key == "office365" => json!({ "kind": "office365" }),
+        "office365" if key == "office365" && wiring.custom_api.is_none() => {
+            json!({ "kind": "office365" })
+        }
+        api if wiring.custom_api.is_some() => {
+            let mut declaration =
+                json!({ "kind": "managed", "api": api, "custom_connector": true });
+            if wiring.managed_identity {
+                declaration["authentication"] = json!("managed_identity");
+            }
+            declaration
+        }
         api => {
             let mut declaration = json!({ "kind": "managed", "api": api });
             if wiring.managed_identity {
@@ -424,4 +494,110 @@ fn connection_declaration(key: &str, wiring: &Wiring) -> Value {
             declaration
         }
     }
+}
+
+/// `as_imported.template_parameters`: the template parameters the definition's deployment
+/// values use, with the type and description the template declares (no value: the deployment
+/// gives it, as it did for the original).
+fn keep_template_parameters(playbook: &mut Value, kept: IndexMap<String, Value>) {
+    let mut parameters = Map::new();
+    for (name, declared) in kept {
+        let mut parameter = Map::new();
+        let kind = declared
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("string")
+            .to_ascii_lowercase();
+        parameter.insert("type".into(), Value::String(kind));
+        if let Some(description) = declared
+            .pointer("/metadata/description")
+            .and_then(Value::as_str)
+        {
+            parameter.insert("description".into(), Value::String(description.to_string()));
+        }
+        parameters.insert(name, Value::Object(parameter));
+    }
+    if let Some(object) = playbook.as_object_mut() {
+        let as_imported = object
+            .entry("as_imported")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Some(as_imported) = as_imported.as_object_mut() {
+            as_imported.insert("template_parameters".into(), Value::Object(parameters));
+        }
+    }
+}
+
+/// The `value`s of an ARM parameters file (`{ "parameters": { "name": { "value": ... } } }`);
+/// Key Vault references (`reference`) are not values and are left to the deployment.
+fn parameter_values(
+    sources: &Sources,
+    file: FileId,
+) -> Result<Map<String, Value>, Vec<Diagnostic>> {
+    let source = sources.get(file).expect("file is in sources");
+    let text = source.text.strip_prefix('\u{feff}').unwrap_or(&source.text);
+    let not_parameters = |message: String, span: Span| {
+        vec![
+            Diagnostic::error(codes::IMP041.code, message)
+                .at(span)
+                .help("give an ARM parameters file: `{ \"parameters\": { \"name\": { \"value\": ... } } }`"),
+        ]
+    };
+    let root: Value = serde_json::from_str(text).map_err(|e| {
+        not_parameters(
+            format!("the parameters file is not valid JSON: {e}"),
+            Span {
+                file,
+                line: e.line(),
+                column: e.column(),
+                len: 1,
+            },
+        )
+    })?;
+    let Some(parameters) = root.get("parameters").and_then(Value::as_object) else {
+        return Err(not_parameters(
+            "the parameters file has no `parameters` object".into(),
+            locate(sources, file, ""),
+        ));
+    };
+    Ok(parameters
+        .iter()
+        .filter_map(|(name, entry)| entry.get("value").map(|v| (name.clone(), v.clone())))
+        .collect())
+}
+
+/// `definition` with each parameter's `defaultValue` replaced by the value the workflow
+/// resource gives it (`properties.parameters.<name>.value`), which is the value runs see
+/// (Learn, "Schema reference guide for the Workflow Definition Language", Parameters: the
+/// workflow's parameter values override the definition's defaults). `$connections` is soarc's
+/// to wire, so it is left as declared.
+fn effective_parameters(
+    mut definition: Value,
+    workflow: &arm::FoundWorkflow,
+    scope: &arm::Scope,
+) -> Value {
+    let Some(values) = workflow
+        .parameter_values
+        .as_ref()
+        .and_then(Value::as_object)
+    else {
+        return definition;
+    };
+    if let Some(parameters) = definition
+        .get_mut("parameters")
+        .and_then(Value::as_object_mut)
+    {
+        for (name, declaration) in parameters.iter_mut() {
+            if name == "$connections" {
+                continue;
+            }
+            if let Some(value) = values.get(name).and_then(|v| v.get("value"))
+                && let Ok(value) = scope.evaluate(value)
+                && let Some(declaration) = declaration.as_object_mut()
+            {
+                declaration.insert("defaultValue".into(), value);
+            }
+        }
+    }
+    scope.take_kept();
+    definition
 }

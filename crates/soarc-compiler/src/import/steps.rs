@@ -57,6 +57,7 @@ impl<'a> Context<'a> {
                 let wiring = self.wiring.get(key).cloned().unwrap_or_else(|| Wiring {
                     api: api_from_key(key),
                     custom: false,
+                    custom_api: None,
                     managed_identity: false,
                     parameter_values: Map::new(),
                 });
@@ -244,8 +245,8 @@ impl<'a> Context<'a> {
                 errors.push(cannot_import(
                     &codes::IMP009,
                     &pointer,
-                    format!("connection `{key}` is a custom connector (Microsoft.Web/customApis), which soarc does not deploy"),
-                    "call the service with an `http` step instead of the custom connector, then import again",
+                    format!("connection `{key}` is a custom connector (Microsoft.Web/customApis) whose name the template does not say"),
+                    "give the template parameter that names the custom connector a value (or use --parameters), or call the service with an `http` step instead, then import again",
                     locate(&pointer),
                 ));
             }

@@ -81,7 +81,31 @@ pub fn check(name: &str, connection: &ManagedConnection, at: Span, errors: &mut 
             .value
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if !well_formed {
+    if connection.custom_connector {
+        // A custom connector is named by its `Microsoft.Web/customApis` resource, a name of
+        // letters, digits, `-`, `_` and `.` as its template writes it
+        // (`CarbonBlackCloudConnector`).
+        let custom_name = !api.value.is_empty()
+            && api.value.len() <= 80
+            && api
+                .value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !custom_name {
+            errors.push(
+                Diagnostic::error(
+                    codes::SPEC100.code,
+                    format!(
+                        "connection `{name}`: `{}` is not a custom connector name",
+                        api.value
+                    ),
+                )
+                .at(api_span)
+                .help("write the name of the `Microsoft.Web/customApis` resource (letters, digits, `-`, `_`, `.`)"),
+            );
+            return;
+        }
+    } else if !well_formed {
         let lower = api.value.to_ascii_lowercase().replace([' ', '_'], "");
         errors.push(
             Diagnostic::error(

@@ -36,6 +36,12 @@ pub struct ManagedConnection {
     /// Retry policy of this connection's actions (overrides `defaults.retry`).
     #[serde(default)]
     pub retry: Option<Located<Retry>>,
+    /// `api` is a custom connector (a `Microsoft.Web/customApis` resource of that name in
+    /// the playbook's resource group, deployed separately, as a solution's connector
+    /// template does), not a managed API. soarc creates the connection to it; authorise
+    /// it (or give its API key) in the portal after deployment.
+    #[serde(default)]
+    pub custom_connector: bool,
 }
 
 fn managed_example() -> serde_json::Value {

@@ -367,6 +367,24 @@ pub struct AsImported {
     #[serde(default)]
     pub run_after:
         IndexMap<Located<String>, IndexMap<String, Vec<soarc_lang::wdl::RunAfterStatus>>>,
+    /// Parameters of the original template whose value only the deployment gives, by name:
+    /// they stay parameters of the template soarc generates (same name and type, no value),
+    /// for the deployment values (`{ $arm: "parameters('<name>')" }`) of the playbook to use.
+    #[serde(default)]
+    pub template_parameters: IndexMap<String, Located<TemplateParameter>>,
+}
+
+/// A parameter of the playbook's ARM template, declared by `soarc import` for a value of the
+/// original template that only the deployment gives.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateParameter {
+    /// The ARM parameter type.
+    #[serde(rename = "type")]
+    pub kind: soarc_lang::arm::ParameterType,
+    /// What the parameter is (the original template's description).
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 /// What starts a playbook run.

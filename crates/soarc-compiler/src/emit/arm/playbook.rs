@@ -9,7 +9,7 @@ use crate::compile::deployment::PlaybookTarget;
 use crate::compile::{CompiledPlaybook, ConnectionKind, ConnectionUse, TriggerKind};
 use soarc_lang::arm::{
     Author, Expr, Identity, Metadata, Output, Parameter, ParameterMetadata, ParameterType,
-    ParameterValue, ParametersFile, Resource, Support, Template, escape_json, ex, lit,
+    ParameterValue, ParametersFile, Resource, Support, Template, ex, lit,
 };
 
 pub const LOGIC_API_VERSION: &str = "2017-07-01";
@@ -29,6 +29,9 @@ pub const KEY_VAULT_SECRETS_USER_ROLE: &str = "4633458b-17de-408a-b874-0445c86b6
 pub struct PlaybookDeployment {
     pub template: Template,
     pub parameters: ParametersFile,
+    /// The definition holds deployment values (ARM expressions), so it cannot be loaded
+    /// from `workflow.json` as it is: the Bicep writes it in place.
+    pub deployment_values: bool,
 }
 
 /// Build the deployment of a compiled playbook, with the deployment facts checked for it
@@ -74,14 +77,26 @@ pub fn build(playbook: &CompiledPlaybook, target: &PlaybookTarget) -> PlaybookDe
                 Expr::parameters("PlaybookName"),
             ])),
         );
-        let api_id = Expr::call(
-            "subscriptionResourceId",
-            vec![
-                Expr::str("Microsoft.Web/locations/managedApis"),
-                Expr::call("resourceGroup", vec![]).member("location"),
-                Expr::str(connection.kind.api()),
-            ],
-        );
+        let api_id = match &connection.kind {
+            // A custom connector is a `Microsoft.Web/customApis` resource of the resource
+            // group, deployed separately; its connections name it by that resource id (Learn,
+            // "Microsoft.Web customApis" and "Microsoft.Web connections" template references:
+            // `properties.api.id`).
+            ConnectionKind::Managed(managed) if managed.connection.custom_connector => {
+                Expr::resource_id(
+                    "Microsoft.Web/customApis",
+                    vec![Expr::str(connection.kind.api())],
+                )
+            }
+            _ => Expr::call(
+                "subscriptionResourceId",
+                vec![
+                    Expr::str("Microsoft.Web/locations/managedApis"),
+                    Expr::call("resourceGroup", vec![]).member("location"),
+                    Expr::str(connection.kind.api()),
+                ],
+            ),
+        };
         let connection_id = Expr::resource_id(
             "Microsoft.Web/connections",
             vec![Expr::variables(&variable)],
@@ -272,9 +287,11 @@ pub fn build(playbook: &CompiledPlaybook, target: &PlaybookTarget) -> PlaybookDe
     }
 
     let definition = serde_json::to_value(&playbook.definition).expect("definitions serialize");
+    let deployment_values = crate::deployment_values::contains_marker(&definition);
+    // Literal text escaped (`[[`), deployment values as the ARM expressions they are.
     let mut workflow_properties = json!({
         "state": "Enabled",
-        "definition": escape_json(definition),
+        "definition": crate::deployment_values::to_template_json(definition),
     });
     if !connections_value.is_empty() {
         workflow_properties["parameters"] =
@@ -392,7 +409,17 @@ pub fn build(playbook: &CompiledPlaybook, target: &PlaybookTarget) -> PlaybookDe
         },
     );
 
+    // Parameters of the imported template whose value only the deployment gives: declared
+    // as written, no value (the compiler has checked that soarc's own names are not taken,
+    // [`own_parameter_names`]).
+    for (name, declared) in &playbook.template_parameters {
+        parameters
+            .entry(name.clone())
+            .or_insert_with(|| declared.parameter.clone());
+    }
+
     PlaybookDeployment {
+        deployment_values,
         template: Template {
             schema: soarc_lang::arm::TEMPLATE_SCHEMA.into(),
             content_version: "1.0.0.0".into(),
@@ -656,6 +683,19 @@ fn connection_variable(connection: &ConnectionUse) -> String {
     }
 }
 
+/// The parameters soarc's template for `playbook` declares itself (not its imported
+/// template parameters); ARM parameter names are case-insensitive (Learn, "Parameters in ARM
+/// templates"), so compare them so.
+pub fn own_parameter_names(playbook: &CompiledPlaybook, target: &PlaybookTarget) -> Vec<String> {
+    let mut own = playbook.clone();
+    own.template_parameters.clear();
+    build(&own, target)
+        .template
+        .parameters
+        .into_keys()
+        .collect()
+}
+
 /// `snow-prod` -> `SnowProd`
 fn pascal(name: &str) -> String {
     name.split(['-', '_'])
@@ -762,6 +802,7 @@ fn metadata(playbook: &CompiledPlaybook) -> Metadata {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use soarc_lang::arm::escape_json;
 
     #[test]
     fn pascal_case_names() {

@@ -96,7 +96,7 @@ impl Symbols {
         let lower = name.to_ascii_lowercase();
         match (lower.as_str(), args) {
             ("parameters" | "variables", [arm::Expr::Str(symbol)]) => {
-                Ok(Expr::ident(symbol.as_str()))
+                Ok(Expr::ident(super::value::symbol_name(symbol)))
             }
             ("if", _) => Err(Unsupported("if() (Bicep writes it as a ternary)".into())),
             ("true", []) => Ok(Expr::Bool(true)),

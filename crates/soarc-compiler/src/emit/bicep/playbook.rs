@@ -16,8 +16,12 @@ pub const DEFINITION_FILE: &str = "workflow.json";
 
 /// Files relative to the playbook's output folder, in a stable order.
 pub fn files(deployment: &PlaybookDeployment) -> Result<Vec<(String, String)>, Unsupported> {
+    // A definition with deployment values holds ARM expressions that `loadJsonContent()`
+    // would read as text: it is translated in place with the rest of the template.
     let main = template::translate(&deployment.template, &|resource, key| {
-        (resource.kind == "Microsoft.Logic/workflows" && key == "definition")
+        (!deployment.deployment_values
+            && resource.kind == "Microsoft.Logic/workflows"
+            && key == "definition")
             .then(|| Expr::call("loadJsonContent", vec![Expr::str(DEFINITION_FILE)]))
     })?;
     let mut out = Vec::new();
@@ -104,7 +108,7 @@ pub(crate) fn bicepparam_with_environment(
                 ParameterValue::KeyVault { reference } => get_secret(reference)?,
             };
             Ok(ParamValue {
-                name: name.clone(),
+                name: super::value::symbol_name(name),
                 value: value.print(0),
             })
         })

@@ -111,9 +111,15 @@ pub fn translate(
         if let Some(max) = parameter.max_length {
             decorators.push(format!("maxLength({max})"));
         }
+        let symbol = super::value::symbol_name(name);
+        if symbol != *name && template.parameters.contains_key(&symbol) {
+            return Err(Unsupported(format!(
+                "parameters `{name}` and `{symbol}` are the same Bicep symbol"
+            )));
+        }
         file.params.push(Param {
             decorators,
-            name: name.clone(),
+            name: symbol,
             kind: type_name(parameter.kind),
             default: parameter
                 .default_value

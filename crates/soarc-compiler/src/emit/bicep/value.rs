@@ -213,6 +213,25 @@ pub fn is_identifier(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// The Bicep symbol of an ARM parameter or variable name. ARM accepts any name
+/// (`servicePrincipal-tenantId`, `Backup Admin Email`, kept by `soarc import` as template
+/// parameters); a Bicep `param` needs an identifier, so each other character becomes `_`
+/// (and a leading digit gets a `_` before it). The names soarc chooses are identifiers and
+/// stay as they are.
+pub fn symbol_name(name: &str) -> String {
+    if is_identifier(name) {
+        return name.to_string();
+    }
+    let mut symbol: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    if !symbol.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        symbol.insert(0, '_');
+    }
+    symbol
+}
+
 /// An object key: bare when it is an identifier, quoted otherwise.
 pub fn property_key(key: &str) -> String {
     if is_identifier(key) && !RESERVED.contains(&key) {
