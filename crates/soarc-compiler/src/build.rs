@@ -159,6 +159,7 @@ pub fn build_into(
     // `sync:` becomes ordinary playbooks and rules before anything is checked.
     crate::sync::expand(&mut spec, &mut diagnostics);
     let targets = crate::environments::targets(&mut spec, options.layout, &mut diagnostics);
+    crate::env_values::check(&spec, &targets, &mut diagnostics);
     let model = model::check(&spec, &sources, &mut diagnostics);
     // Tests may run the playbooks `sync:` generates, so they are checked after expansion.
     crate::spec_tests::check(&spec, &mut diagnostics);
@@ -622,7 +623,11 @@ fn playbook_outputs(
             });
         }
         Layout::Repositories => {
-            let (template, prerequisites) = emit::arm::layout::split_playbook(&deployment.template);
+            let (mut template, prerequisites) =
+                emit::arm::layout::split_playbook(&deployment.template);
+            if prerequisites.is_some() {
+                template.metadata = Some(emit::arm::playbook::repositories_metadata(playbook));
+            }
             let files =
                 outputs.repositories_content(&dir, &template, &deployment.parameters, target);
             outputs.repositories.playbooks.push(files);

@@ -18,6 +18,7 @@ pub mod build;
 pub mod codes;
 pub mod compile;
 pub mod emit;
+pub mod env_values;
 pub mod environments;
 pub mod import;
 pub mod init;

@@ -112,21 +112,14 @@ impl PlaybookCompiler<'_> {
         });
         let teams = notify.teams.as_ref().map(|teams| {
             let secret = &teams.webhook.key_vault;
-            let deployment_subscription = self
-                .model
-                .spec
-                .deployment
-                .as_ref()
-                .and_then(|d| d.subscription_id.as_ref())
-                .map(|s| s.value.as_str());
             if let Some(subscription) = &secret.subscription_id
-                && deployment_subscription != Some(subscription.value.as_str())
+                && let Some(target) = self.other_subscription(&subscription.value)
             {
                 self.error(
                     Diagnostic::error(
                         codes::SPEC083.code,
                         format!(
-                            "Key Vault `{}` of the Teams webhook is in another subscription",
+                            "Key Vault `{}` of the Teams webhook is in another subscription than {target}",
                             secret.vault.value
                         ),
                     )

@@ -344,6 +344,24 @@ impl<'a> PlaybookCompiler<'a> {
         }
     }
 
+    /// The first deployment target whose subscription is not `subscription` (every
+    /// environment's is checked: the workflow is the same in all), named for a message; a
+    /// spec without a target has no subscription to match.
+    pub(super) fn other_subscription(&self, subscription: &str) -> Option<String> {
+        let deployments = self.model.spec.deployments();
+        if deployments.is_empty() {
+            return Some("the playbook's (the spec has no `deployment.subscription_id`)".into());
+        }
+        deployments.into_iter().find_map(|(name, d)| {
+            (d.subscription_id.as_ref().map(|s| s.value.as_str()) != Some(subscription)).then(
+                || match name {
+                    Some(name) => format!("environment `{name}`'s"),
+                    None => "the playbook's".into(),
+                },
+            )
+        })
+    }
+
     /// The `Authorization` header value for a call to `jira`: the credential is read from
     /// Key Vault by an action queued right before the step (`secureData` in and out).
     pub(super) fn jira_authorization(
@@ -354,21 +372,14 @@ impl<'a> PlaybookCompiler<'a> {
         span: Span,
     ) -> String {
         let secret = jira.secret();
-        let deployment_subscription = self
-            .model
-            .spec
-            .deployment
-            .as_ref()
-            .and_then(|d| d.subscription_id.as_ref())
-            .map(|s| s.value.as_str());
         if let Some(subscription) = &secret.key_vault.subscription_id
-            && deployment_subscription != Some(subscription.value.as_str())
+            && let Some(target) = self.other_subscription(&subscription.value)
         {
             self.error(
                 Diagnostic::error(
                     codes::SPEC083.code,
                     format!(
-                        "Key Vault `{}` of connection `{connection}` is in another subscription",
+                        "Key Vault `{}` of connection `{connection}` is in another subscription than {target}",
                         secret.key_vault.vault.value
                     ),
                 )

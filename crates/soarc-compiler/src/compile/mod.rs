@@ -101,6 +101,9 @@ pub struct CompiledPlaybook {
     pub trigger: TriggerKind,
     pub definition: wdl::Definition,
     pub connections: Vec<ConnectionUse>,
+    /// Per-environment values (`{{env.NAME}}`) the workflow reads, by name: definition
+    /// parameters [`crate::env_values::parameter`] the template sets.
+    pub env_values: Vec<String>,
 }
 
 impl CompiledPlaybook {
@@ -197,6 +200,7 @@ pub fn compile_playbook(
         trigger: compiler.trigger_kind,
         definition,
         connections: compiler.connections.into_values().collect(),
+        env_values: compiler.env_values.into_iter().collect(),
     })
 }
 
@@ -284,6 +288,7 @@ struct StepInfo {
 #[derive(Debug, Clone)]
 enum StepOutputs {
     ServiceNowIncident {
+        /// The instance URL, or `{{env.NAME}}` of a per-environment one.
         instance: String,
     },
     JiraIssue {
@@ -341,6 +346,8 @@ pub(crate) struct PlaybookCompiler<'a> {
     /// Steps build incident ARM ids from the workspace's: the definition declares
     /// [`WORKSPACE_ID_PARAMETER`], which the ARM template supplies.
     uses_workspace_id: bool,
+    /// Per-environment values the workflow reads (definition parameters).
+    env_values: IndexSet<String>,
     /// `{{secrets.NAME}}` of the `http` step being compiled: the Key Vault read's value.
     secrets_in_scope: IndexMap<String, Expr>,
     /// How deep the block being compiled is: 1 for the playbook's own steps.
@@ -385,6 +392,7 @@ impl<'a> PlaybookCompiler<'a> {
             lists_used: IndexSet::new(),
             playbook_retry: retry::default_policy(),
             uses_workspace_id: false,
+            env_values: IndexSet::new(),
             secrets_in_scope: IndexMap::new(),
             depth: 0,
             ticket_guards: Vec::new(),
@@ -545,6 +553,20 @@ impl<'a> PlaybookCompiler<'a> {
                     default_value: None,
                     metadata: Some(wdl::ParameterMetadata {
                         description: "ARM id of the Microsoft Sentinel workspace (set by the ARM template from WorkspaceName and WorkspaceResourceGroup)".into(),
+                    }),
+                },
+            );
+        }
+        for name in &self.env_values {
+            parameters.insert(
+                crate::env_values::parameter(name),
+                ParameterDecl {
+                    kind: ParameterType::String,
+                    default_value: None,
+                    metadata: Some(wdl::ParameterMetadata {
+                        description: format!(
+                            "Per-environment value `{name}` (set by the ARM template from its parameter)"
+                        ),
                     }),
                 },
             );

@@ -223,16 +223,31 @@ impl PlaybookCompiler<'_> {
             }
             (StepOutputs::ServiceNowIncident { instance }, Some("url")) if rest.len() == 1 => {
                 let sys_id = body().prop("result").prop("sys_id");
-                let url = Expr::call(
-                    "concat",
-                    vec![
-                        Expr::str(format!(
-                            "{}/nav_to.do?uri=incident.do%3Fsys_id%3D",
-                            instance.trim_end_matches('/')
-                        )),
-                        sys_id,
-                    ],
-                );
+                const NAV: &str = "/nav_to.do?uri=incident.do%3Fsys_id%3D";
+                let url = match crate::env_values::reference(instance) {
+                    // A per-environment instance: the workflow's parameter, whose every
+                    // environment's value is an https URL needing no encoding (SPEC136).
+                    Some(name) => {
+                        let name = name.to_string();
+                        let parameter = crate::env_values::parameter(&name);
+                        self.env_values.insert(name);
+                        Expr::call(
+                            "concat",
+                            vec![
+                                Expr::call("parameters", vec![Expr::str(parameter)]),
+                                Expr::str(NAV),
+                                sys_id,
+                            ],
+                        )
+                    }
+                    None => Expr::call(
+                        "concat",
+                        vec![
+                            Expr::str(format!("{}{NAV}", instance.trim_end_matches('/'))),
+                            sys_id,
+                        ],
+                    ),
+                };
                 Some((url, ValueType::Text))
             }
             (StepOutputs::JiraIssue { .. }, Some(f @ ("key" | "id"))) if rest.len() == 1 => {

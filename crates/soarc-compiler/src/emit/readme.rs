@@ -307,6 +307,14 @@ fn rule_row(rule: &AutomationRule) -> RuleRow {
     }
 }
 
+/// A spec text as code, or for `{{env.NAME}}` the words for each environment's value.
+fn env_or_code(text: &str) -> String {
+    match crate::env_values::reference(text) {
+        Some(_) => crate::env_values::describe(text),
+        None => code(text.trim_end_matches('/')),
+    }
+}
+
 /// How a connection authenticates, and what someone must do after deployment, if anything.
 /// Every connection kind says so here: a new kind must decide.
 fn authentication(kind: &ConnectionKind) -> (String, Option<String>) {
@@ -317,8 +325,8 @@ fn authentication(kind: &ConnectionKind) -> (String, Option<String>) {
         ConnectionKind::ServiceNow(snow) => (
             format!(
                 "basic: user {} on {}; the password comes from Key Vault at deployment",
-                code(&snow.username.value),
-                code(snow.instance.value.trim_end_matches('/'))
+                env_or_code(&snow.username.value),
+                env_or_code(&snow.instance.value)
             ),
             None,
         ),
