@@ -178,6 +178,7 @@ pub fn build_into(
     // are still compiled (to report every error at once) but generate nothing.
     let mut emitted = Emitted::new(&targets);
     let mut unplaced = Vec::new();
+    let mut env_values_used = HashSet::new();
     let facts = emit::readme::facts(&spec);
     let keep_parts = playbooks.len() <= MAX_PARTS;
     for batch in playbooks.chunks(BATCH) {
@@ -199,13 +200,14 @@ pub fn build_into(
                 } else {
                     Vec::new()
                 };
-                (compiled.name, compiled.span, outputs)
+                (compiled.name, compiled.span, compiled.env_values, outputs)
             })
         });
         for result in results {
             match result {
                 Err(errors) => diagnostics.extend(errors),
-                Ok((name, span, outputs)) => {
+                Ok((name, span, env_values, outputs)) => {
+                    env_values_used.extend(env_values);
                     if spec.deployment.is_none() {
                         unplaced.push(
                             Diagnostic::warning(
@@ -226,6 +228,10 @@ pub fn build_into(
                 }
             }
         }
+    }
+    // A value used only by a playbook that failed to compile is not known to be used.
+    if !diagnostics.iter().any(Diagnostic::is_error) {
+        crate::env_values::unused(&spec, &targets, &env_values_used, &mut diagnostics);
     }
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(StreamError::Spec(Failure {

@@ -567,7 +567,7 @@ pub static SPEC136: Code = Code {
     code: "SPEC136",
     title: "per-environment value does not fit where it is used",
     severity: Severity::Error,
-    explanation: "A per-environment value lands in a language: a ServiceNow instance in connection parameters and ticket links (an https URL), an account name in a JSON string, alert recipients in an action group (e-mail addresses, one recipient each). Every environment's value is checked against what its place accepts, at the value's position, so a template never receives a value that would break it or add recipients.",
+    explanation: "A per-environment value lands in a language: a ServiceNow instance in connection parameters and ticket links (an https URL), an account name in a JSON string, alert recipients in an action group (e-mail addresses, one recipient each), a Jira project key in issue bodies, labels and JQL (an upper-case letter, then upper-case letters, digits or `_`), step text as text (not a list). Every environment's value is checked against what its place accepts, at the value's position, so a template never receives a value that would break it or add recipients; in step text the value is also encoded at run time for the language it lands in, as any reference.",
     fix: "Correct the value in the environment the message names: e.g. `https://contoso-test.service-now.com` for an instance, `soc-test@contoso.com` (or a list of addresses) for recipients.",
 };
 
@@ -575,7 +575,7 @@ pub static SPEC137: Code = Code {
     code: "SPEC137",
     title: "per-environment value not used",
     severity: Severity::Error,
-    explanation: "An environment gives a value under `values:` that no `{{env.NAME}}` in the spec refers to, so it would change nothing. Per-environment values are taken by a ServiceNow connection's `instance` and `username` and by the items of `monitoring.alert.emails`.",
+    explanation: "An environment gives a value under `values:` that no `{{env.NAME}}` in the spec refers to, so it would change nothing. Per-environment values are taken by a ServiceNow connection's `instance` and `username`, by the items of `monitoring.alert.emails`, and by any step text (a Jira `project`, a summary, a query).",
     fix: "Write `\"{{env.NAME}}\"` in the field that differs per environment, or remove the value (a misspelt name is the usual cause).",
 };
 
@@ -860,8 +860,9 @@ pub static ALL: &[&Code] = &[
     &SPEC071, &SPEC072, &SPEC073, &SPEC074, &SPEC080, &SPEC081, &SPEC082, &SPEC083, &SPEC084,
     &SPEC085, &SPEC086, &SPEC090, &SPEC091, &SPEC092, &SPEC094, &SPEC095, &SPEC096, &SPEC100,
     &SPEC101, &SPEC102, &SPEC103, &SPEC104, &SPEC105, &SPEC106, &SPEC107, &SPEC108, &SPEC109,
-    &SPEC115, &SPEC120, &SPEC121, &SPEC122, &SPEC123, &SPEC135, &SPEC136, &SPEC137, &SPEC138, &SPEC139, &RULE001, &RULE002, &RULE003, &RULE004,
-    &RULE005, &RULE006, &RULE007, &RULE008, &RULE009, &RULE010, &RULE011, &OUT001, &OUT002,
-    &OUT003, &OUT004, &TEST001, &TEST002, &TEST003, &TEST004, &TEST005, &TEST006, &TEST007,
-    &IMP001, &IMP002, &IMP003, &IMP004, &IMP005, &IMP006, &IMP007, &IMP008, &IMP009,
+    &SPEC115, &SPEC120, &SPEC121, &SPEC122, &SPEC123, &SPEC135, &SPEC136, &SPEC137, &SPEC138,
+    &SPEC139, &RULE001, &RULE002, &RULE003, &RULE004, &RULE005, &RULE006, &RULE007, &RULE008,
+    &RULE009, &RULE010, &RULE011, &OUT001, &OUT002, &OUT003, &OUT004, &TEST001, &TEST002, &TEST003,
+    &TEST004, &TEST005, &TEST006, &TEST007, &IMP001, &IMP002, &IMP003, &IMP004, &IMP005, &IMP006,
+    &IMP007, &IMP008, &IMP009,
 ];

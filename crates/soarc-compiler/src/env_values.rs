@@ -37,7 +37,7 @@ pub fn reference(text: &str) -> Option<&str> {
 /// environment's `NAME`" (the templates and pages are the same for every environment).
 pub fn describe(text: &str) -> String {
     match reference(text) {
-        Some(name) => format!("each environment's `{name}`"),
+        Some(name) => format!("`{name}` of each environment"),
         None => text.to_string(),
     }
 }
@@ -66,14 +66,20 @@ pub enum Slot {
     Account,
     /// One e-mail address or a list of them; each becomes one recipient.
     Emails,
+    /// Text in a step (`{{env.NAME}}` among other text): one value, not a list; encoded at
+    /// run time for the language it lands in, as every reference.
+    Text,
 }
 
 impl Slot {
     fn accepts(self) -> &'static str {
         match self {
-            Slot::HttpsUrl => "an https URL such as `https://contoso-test.service-now.com` (letters, digits, `.`, `-` in the host; no query, fragment or spaces)",
+            Slot::HttpsUrl => {
+                "an https URL such as `https://contoso-test.service-now.com` (letters, digits, `.`, `-` in the host; no query, fragment or spaces)"
+            }
             Slot::Account => "an account name on one line, without leading or trailing spaces",
             Slot::Emails => "an e-mail address such as `soc-test@contoso.com`, or a list of them",
+            Slot::Text => "one text value (lists are for e-mail recipients)",
         }
     }
 }
@@ -137,13 +143,12 @@ fn name_ok(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-/// Check the per-environment values of every target against the places that use them:
-/// each used value is given by every target (SPEC135) and accepted by each place
-/// (SPEC136); each given value is used (SPEC137) and well named (SPEC138).
+/// Check the per-environment values of every target against the spec-level places that use
+/// them: each used value is given by every target (SPEC135) and accepted by each place
+/// (SPEC136); each given value is well named (SPEC138). `{{env.NAME}}` in a step's text is
+/// checked where the playbook compiles ([`crate::compile`]).
 pub fn check(spec: &Spec, targets: &[Target], errors: &mut Vec<Diagnostic>) {
     let uses = uses(spec);
-    let used: HashSet<&str> = uses.iter().map(|u| u.name.as_str()).collect();
-    let places = "the instance and user of a ServiceNow connection, and the failure alert's `emails`";
     for target in targets {
         let Some(deployment) = &target.deployment else {
             for u in &uses {
@@ -170,21 +175,6 @@ pub fn check(spec: &Spec, targets: &[Target], errors: &mut Vec<Diagnostic>) {
                     )
                     .at(name.span.with_len(name.value.chars().count()))
                     .help("use lower-case letters, digits and `_`, starting with a letter (e.g. `snow_instance`)"),
-                );
-            }
-            if !used.contains(name.value.as_str()) {
-                errors.push(
-                    Diagnostic::error(
-                        codes::SPEC137.code,
-                        format!(
-                            "{} gives value `{}`, which no `{{{{env.{}}}}}` uses",
-                            label(target),
-                            name.value,
-                            name.value
-                        ),
-                    )
-                    .at(name.span.with_len(name.value.chars().count()))
-                    .help(format!("write `\"{{{{env.{}}}}}\"` in one of the places that differ per environment ({places}), or remove the value", name.value)),
                 );
             }
         }
@@ -235,6 +225,105 @@ pub fn check(spec: &Spec, targets: &[Target], errors: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Values a target gives that nothing uses (SPEC137): neither a place of [`uses`] nor a
+/// compiled workflow (`workflows`, the names their `{{env.NAME}}` read).
+pub fn unused(
+    spec: &Spec,
+    targets: &[Target],
+    workflows: &HashSet<String>,
+    errors: &mut Vec<Diagnostic>,
+) {
+    let uses = uses(spec);
+    let used: HashSet<&str> = uses
+        .iter()
+        .map(|u| u.name.as_str())
+        .chain(workflows.iter().map(String::as_str))
+        .collect();
+    let places = "the instance and user of a ServiceNow connection, the failure alert's `emails`, or any step text (e.g. a Jira `project`)";
+    for target in targets {
+        let Some(deployment) = &target.deployment else {
+            continue;
+        };
+        for name in deployment.values.keys() {
+            if !used.contains(name.value.as_str()) {
+                errors.push(
+                    Diagnostic::error(
+                        codes::SPEC137.code,
+                        format!(
+                            "{} gives value `{}`, which no `{{{{env.{}}}}}` uses",
+                            label(target),
+                            name.value,
+                            name.value
+                        ),
+                    )
+                    .at(name.span.with_len(name.value.chars().count()))
+                    .help(format!("write `\"{{{{env.{}}}}}\"` in one of the places that differ per environment ({places}), or remove the value", name.value)),
+                );
+            }
+        }
+    }
+}
+
+/// Check one use of value `name` in a workflow against every target (`deployments`, from
+/// [`Spec::deployments`]): each gives it (SPEC135) and it fits `slot` (SPEC136). True when
+/// all do.
+pub fn check_use(
+    deployments: &[(Option<&str>, &Located<crate::spec::Deployment>)],
+    name: &str,
+    slot: Slot,
+    place: &str,
+    span: Span,
+    errors: &mut Vec<Diagnostic>,
+) -> bool {
+    let mut ok = true;
+    if deployments.is_empty() {
+        errors.push(
+            Diagnostic::error(
+                codes::SPEC135.code,
+                format!("`{{{{env.{name}}}}}` refers to a per-environment value, but the spec has no `environments:` or `deployment:` to give it"),
+            )
+            .at(span)
+            .help(format!("add `values: {{ {name}: ... }}` to each environment (or to `deployment:`), or write the value here")),
+        );
+        return false;
+    }
+    for (environment, deployment) in deployments {
+        let label = environment.map_or("`deployment:`".to_string(), |e| {
+            format!("environment `{e}`")
+        });
+        match deployment.values.iter().find(|(k, _)| k.value == name) {
+            None => {
+                ok = false;
+                errors.push(
+                    Diagnostic::error(
+                        codes::SPEC135.code,
+                        format!("{label} has no value `{name}`, which {place} refers to"),
+                    )
+                    .at(span)
+                    .help(format!(
+                        "add `values: {{ {name}: ... }}` to {label} ({})",
+                        slot.accepts()
+                    )),
+                );
+            }
+            Some((_, value)) => {
+                if let Some(problem) = problem(slot, &value.value) {
+                    ok = false;
+                    errors.push(
+                        Diagnostic::error(
+                            codes::SPEC136.code,
+                            format!("{label}: value `{name}` {problem}, but it is used as {place}"),
+                        )
+                        .at(value.span)
+                        .help(format!("write {}", slot.accepts())),
+                    );
+                }
+            }
+        }
+    }
+    ok
+}
+
 fn label(target: &Target) -> String {
     match &target.name {
         Some(name) => format!("environment `{name}`"),
@@ -253,7 +342,10 @@ fn problem(slot: Slot, value: &EnvValue) -> Option<String> {
         }
     };
     match (slot, value) {
-        (Slot::HttpsUrl | Slot::Account, EnvValue::List(_)) => Some("is a list".into()),
+        (Slot::HttpsUrl | Slot::Account | Slot::Text, EnvValue::List(_)) => {
+            Some("is a list".into())
+        }
+        (Slot::Text, EnvValue::Text(_)) => None,
         (Slot::HttpsUrl, EnvValue::Text(url)) => {
             (!https_url(url)).then(|| format!("{} is not an https URL", show(url)))
         }
@@ -261,8 +353,9 @@ fn problem(slot: Slot, value: &EnvValue) -> Option<String> {
             || account.trim() != account
             || account.chars().any(char::is_control))
         .then(|| format!("{} is not an account name", show(account))),
-        (Slot::Emails, EnvValue::Text(address)) => (!email(address))
-            .then(|| format!("{} is not an e-mail address", show(address))),
+        (Slot::Emails, EnvValue::Text(address)) => {
+            (!email(address)).then(|| format!("{} is not an e-mail address", show(address)))
+        }
         (Slot::Emails, EnvValue::List(addresses)) => {
             if addresses.is_empty() {
                 return Some("is an empty list".into());
@@ -293,7 +386,8 @@ pub fn https_url(url: &str) -> bool {
         && host
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
-        && port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.chars().all(|c| c.is_ascii_digit()))
+        && port
+            .is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.chars().all(|c| c.is_ascii_digit()))
         && path
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "-._~/".contains(c))

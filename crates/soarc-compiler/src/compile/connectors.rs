@@ -310,9 +310,11 @@ impl<'a> PlaybookCompiler<'a> {
                         (|d: &crate::spec::Deployment| d.resource_group.as_ref())
                             as fn(&crate::spec::Deployment) -> Option<&Located<String>>,
                     ),
-                    ("subscription_id", s.subscription_id.is_some(), |d: &crate::spec::Deployment| {
-                        d.subscription_id.as_ref()
-                    }),
+                    (
+                        "subscription_id",
+                        s.subscription_id.is_some(),
+                        |d: &crate::spec::Deployment| d.subscription_id.as_ref(),
+                    ),
                 ] {
                     if own {
                         continue;

@@ -21,6 +21,31 @@ pub(super) struct FailurePlan {
     email: Option<(Vec<String>, Located<String>)>,
 }
 
+/// The `To` of the failure e-mail: the addresses separated by `;` ("Specify email
+/// addresses separated by semicolons", Learn, Office 365 Outlook connector, Send an email
+/// (V2): https://learn.microsoft.com/connectors/office365/#send-an-email-(v2)); a
+/// per-environment item is the workflow's parameter, whose every environment's addresses
+/// were checked and joined by `;` in the parameters file.
+fn recipients(to: &[String]) -> String {
+    if to.iter().all(|a| crate::env_values::reference(a).is_none()) {
+        return to.join(";");
+    }
+    let mut parts = Vec::new();
+    for (i, address) in to.iter().enumerate() {
+        if i > 0 {
+            parts.push(t(";"));
+        }
+        parts.push(match crate::env_values::reference(address) {
+            Some(name) => e(Expr::call(
+                "parameters",
+                vec![Expr::str(crate::env_values::parameter(name))],
+            )),
+            None => t(address),
+        });
+    }
+    text(parts)
+}
+
 /// `@{expr}` inside text.
 fn e(expr: Expr) -> Part {
     Part::Expr(expr)
@@ -92,7 +117,20 @@ impl PlaybookCompiler<'_> {
                 );
             }
             for address in &email.to {
-                if !valid_email(&address.value) {
+                if let Some(name) = crate::env_values::reference(&address.value) {
+                    // Recipients per environment: every environment's addresses checked
+                    // (one recipient each), then the workflow's parameter.
+                    if crate::env_values::check_use(
+                        &self.model.spec.deployments(),
+                        name,
+                        crate::env_values::Slot::Emails,
+                        "a recipient of `on_failure.email`",
+                        address.span.or(at).with_len(address.value.chars().count()),
+                        &mut self.errors,
+                    ) {
+                        self.env_values.insert(name.to_string());
+                    }
+                } else if !valid_email(&address.value) {
                     self.error(
                         Diagnostic::error(
                             codes::SPEC091.code,
@@ -370,7 +408,7 @@ impl PlaybookCompiler<'_> {
                 "/v2/Mail",
                 None,
                 Some(json!({
-                    "To": to.join(";"),
+                    "To": recipients(to),
                     "Subject": text(vec![t("Playbook "), e(playbook.clone()), t(" failed")]),
                     "Body": text(html.clone()),
                     "Importance": "High",

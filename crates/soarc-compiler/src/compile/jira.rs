@@ -192,6 +192,31 @@ impl<'a> PlaybookCompiler<'a> {
                 .help(help),
             );
         }
+        // A per-environment project: every environment's key is checked here, so JQL and
+        // labels built from it need no quoting (Atlassian, "Project keys": an upper-case
+        // letter, then upper-case letters, digits or `_`:
+        // https://support.atlassian.com/jira-cloud-administration/docs/edit-a-projects-details/).
+        if let Some(name) = crate::env_values::reference(&project.value) {
+            for (environment, deployment) in self.model.spec.deployments() {
+                if let Some((_, value)) = deployment.values.iter().find(|(k, _)| k.value == name)
+                    && let crate::spec::EnvValue::Text(key) = &value.value
+                    && !valid_project_key(key)
+                {
+                    self.error(
+                        Diagnostic::error(
+                            codes::SPEC136.code,
+                            format!(
+                                "{}: value `{name}` `{}` is not a Jira project key, but it is the project of `jira.create_issue`",
+                                environment.map_or("`deployment:`".to_string(), |e| format!("environment `{e}`")),
+                                key.escape_debug()
+                            ),
+                        )
+                        .at(value.span)
+                        .help("Jira project keys are an upper-case letter followed by upper-case letters, digits or `_`, e.g. `SEC`"),
+                    );
+                }
+            }
+        }
         let key = self.string_text(&project.value, project_span);
         fields.insert("project".into(), json!({ "key": key.to_wdl_string() }));
         let issue_type_span = s.issue_type.span.or(span);

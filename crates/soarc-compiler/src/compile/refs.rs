@@ -13,6 +13,38 @@ use soarc_lang::wdl::Expr;
 use super::{PlaybookCompiler, StepOutputs, TriggerKind};
 
 impl PlaybookCompiler<'_> {
+    /// `{{env.NAME}}`: a per-environment value (`values:` of every environment), read from
+    /// the workflow's definition parameter that the template sets from its own. Text like
+    /// any other reference: the language it lands in (JQL, a URL, HTML) encodes it at run
+    /// time. Every environment must give it as text (SPEC135, SPEC136).
+    fn env_value(&mut self, rest: &[String], span: Span, shown: &str) -> Option<(Expr, ValueType)> {
+        let [name] = rest else {
+            return self.unknown(
+                shown,
+                span,
+                "name the value: `{{env.NAME}}`, with NAME given under `values:` of every environment".into(),
+            );
+        };
+        if !crate::env_values::check_use(
+            &self.model.spec.deployments(),
+            name,
+            crate::env_values::Slot::Text,
+            &format!("`{{{{{shown}}}}}`"),
+            span,
+            &mut self.errors,
+        ) {
+            return None;
+        }
+        self.env_values.insert(name.clone());
+        Some((
+            Expr::call(
+                "parameters",
+                vec![Expr::str(crate::env_values::parameter(name))],
+            ),
+            ValueType::Text,
+        ))
+    }
+
     /// Resolve a reference path; reports an error and returns `None` if it names nothing.
     pub(super) fn reference(&mut self, path: &[String], span: Span) -> Option<(Expr, ValueType)> {
         let (root, rest) = path.split_first()?;
@@ -39,6 +71,10 @@ impl PlaybookCompiler<'_> {
                 )
             };
             return self.unknown(&shown, span, help);
+        }
+
+        if root == "env" {
+            return self.env_value(rest, span, &shown);
         }
 
         if root == "variables" {

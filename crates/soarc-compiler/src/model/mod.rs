@@ -48,7 +48,8 @@ pub fn check<'a>(
         check_name(name, "connection", errors);
         match &connection.value {
             // `{{env.NAME}}`: each environment's value is checked (crate::env_values).
-            Connection::ServiceNow(snow) if crate::env_values::reference(&snow.instance).is_some() => {}
+            Connection::ServiceNow(snow)
+                if crate::env_values::reference(&snow.instance).is_some() => {}
             Connection::ServiceNow(snow) => check_https(
                 &snow.instance,
                 "ServiceNow instance",

@@ -121,12 +121,12 @@ pub struct Deployment {
     pub key_vaults: IndexMap<Located<String>, Located<String>>,
     /// Values that differ between targets, by name: e.g. `{ snow_instance:
     /// https://contoso-test.service-now.com, alert_emails: [soc-test@contoso.com] }`. The
-    /// spec refers to one with `"{{env.snow_instance}}"` as the whole of a field that
-    /// differs per workspace: a ServiceNow connection's `instance` and `username`, an item
-    /// of `monitoring.alert.emails`. Each becomes a template parameter (`EnvSnowInstance`)
-    /// that this target's parameters files set; every environment must give every value
-    /// used, and each is checked against what its place accepts (an https URL, e-mail
-    /// addresses).
+    /// spec refers to one with `"{{env.snow_instance}}"`: as the whole of a ServiceNow
+    /// connection's `instance` or `username` or of an item of `monitoring.alert.emails`,
+    /// and in any step text (a Jira `project`, a summary). Each becomes a template parameter
+    /// (`EnvSnowInstance`) that this target's parameters files set; every environment must
+    /// give every value used, and each is checked against what its place accepts (an https
+    /// URL, e-mail addresses, a Jira project key).
     #[serde(default)]
     pub values: IndexMap<Located<String>, Located<EnvValue>>,
 }

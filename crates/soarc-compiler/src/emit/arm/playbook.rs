@@ -723,14 +723,23 @@ fn declare_env_value(
             },
         });
     // Checked for every target before generation (crate::env_values::check, SPEC135/136).
-    if let Some(crate::spec::EnvValue::Text(value)) = target.values.get(name) {
-        values.insert(
-            parameter.to_string(),
-            ParameterValue::Value {
-                value: json!(value.trim_end_matches('/')),
-            },
-        );
-    }
+    let value = match target.values.get(name) {
+        // A URL without its trailing `/`, as ServiceNow connections and links take it.
+        Some(crate::spec::EnvValue::Text(value)) if crate::env_values::https_url(value) => {
+            value.trim_end_matches('/').to_string()
+        }
+        Some(crate::spec::EnvValue::Text(value)) => value.clone(),
+        // A list is only accepted as e-mail recipients (SPEC136): one `;`-separated string,
+        // each address checked to hold no separator.
+        Some(crate::spec::EnvValue::List(addresses)) => addresses.join(";"),
+        None => return,
+    };
+    values.insert(
+        parameter.to_string(),
+        ParameterValue::Value {
+            value: json!(value),
+        },
+    );
 }
 
 /// `snow-prod` -> `SnowProd`
