@@ -159,7 +159,7 @@ pub fn build_into(
     // `sync:` becomes ordinary playbooks and rules before anything is checked.
     crate::sync::expand(&mut spec, &mut diagnostics);
     let targets = crate::environments::targets(&mut spec, options.layout, &mut diagnostics);
-    crate::env_values::check(&spec, &targets, &mut diagnostics);
+    crate::env_values::check(&spec, &sources, &targets, &mut diagnostics);
     let model = model::check(&spec, &sources, &mut diagnostics);
     // Tests may run the playbooks `sync:` generates, so they are checked after expansion.
     crate::spec_tests::check(&spec, &mut diagnostics);

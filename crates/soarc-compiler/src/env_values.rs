@@ -24,7 +24,7 @@ use indexmap::IndexMap;
 use crate::codes;
 use crate::environments::Target;
 use crate::spec::{Connection, EnvValue, Located, Spec};
-use soarc_lang::diagnostics::{Diagnostic, Span};
+use soarc_lang::diagnostics::{Diagnostic, Sources, Span};
 
 /// `{{env.NAME}}` written as the whole of a field: `NAME`.
 pub fn reference(text: &str) -> Option<&str> {
@@ -95,27 +95,36 @@ pub struct Use {
 }
 
 /// Every place of the spec that refers to a per-environment value.
-pub fn uses(spec: &Spec) -> Vec<Use> {
+pub fn uses(spec: &Spec, sources: &Sources) -> Vec<Use> {
     let mut uses = Vec::new();
-    let mut add = |text: &Located<String>, slot: Slot, place: String| {
+    let mut add = |text: &Located<String>, at: Span, slot: Slot, place: String| {
         if let Some(name) = reference(&text.value) {
             uses.push(Use {
                 name: name.to_string(),
                 slot,
                 place,
-                span: text.span.with_len(text.value.chars().count()),
+                span: if text.span.is_known() {
+                    text.span
+                } else {
+                    locate(&text.value, sources, at)
+                },
             });
         }
     };
     for (name, connection) in &spec.connections {
         if let Connection::ServiceNow(snow) = &connection.value {
+            // A connection is read whole before its `kind:` is known, so the positions
+            // inside it are lost: a use is said at the connection.
+            let at = connection.span.or(name.span);
             add(
                 &snow.instance,
+                at,
                 Slot::HttpsUrl,
                 format!("the instance of ServiceNow connection `{}`", name.value),
             );
             add(
                 &snow.username,
+                at,
                 Slot::Account,
                 format!("the user of ServiceNow connection `{}`", name.value),
             );
@@ -125,12 +134,33 @@ pub fn uses(spec: &Spec) -> Vec<Use> {
         for email in &alert.emails {
             add(
                 email,
+                alert.span,
                 Slot::Emails,
                 "an e-mail recipient of the failure alert".into(),
             );
         }
     }
     uses
+}
+
+/// Where `text` is first written in the source at or after `from` (a position lost by
+/// the loader), else `from`. Linear in the source's length.
+fn locate(text: &str, sources: &Sources, from: Span) -> Span {
+    sources
+        .get(from.file)
+        .filter(|_| from.is_known())
+        .and_then(|file| {
+            let start = file.offset_of(from.line, from.column)?;
+            let found = file.text[start..].find(text.trim())?;
+            let (line, column) = file.line_col(start + found);
+            Some(Span {
+                file: from.file,
+                line,
+                column,
+                len: text.trim().chars().count(),
+            })
+        })
+        .unwrap_or(from)
 }
 
 /// Value names become parameter names: lower-case letters, digits and `_`, starting with a
@@ -147,8 +177,8 @@ fn name_ok(name: &str) -> bool {
 /// them: each used value is given by every target (SPEC135) and accepted by each place
 /// (SPEC136); each given value is well named (SPEC138). `{{env.NAME}}` in a step's text is
 /// checked where the playbook compiles ([`crate::compile`]).
-pub fn check(spec: &Spec, targets: &[Target], errors: &mut Vec<Diagnostic>) {
-    let uses = uses(spec);
+pub fn check(spec: &Spec, sources: &Sources, targets: &[Target], errors: &mut Vec<Diagnostic>) {
+    let uses = uses(spec, sources);
     for target in targets {
         let Some(deployment) = &target.deployment else {
             for u in &uses {
@@ -196,7 +226,7 @@ pub fn check(spec: &Spec, targets: &[Target], errors: &mut Vec<Diagnostic>) {
                     )
                     .at(deployment.span)
                     .help(format!(
-                        "add `values: {{ {}: ... }}` to {} ({} accepts {})",
+                        "add `values: {{ {}: ... }}` to {}: {} takes {}",
                         u.name,
                         label(target),
                         u.place,
@@ -233,7 +263,7 @@ pub fn unused(
     workflows: &HashSet<String>,
     errors: &mut Vec<Diagnostic>,
 ) {
-    let uses = uses(spec);
+    let uses = uses(spec, &Sources::default());
     let used: HashSet<&str> = uses
         .iter()
         .map(|u| u.name.as_str())
@@ -301,7 +331,7 @@ pub fn check_use(
                     )
                     .at(span)
                     .help(format!(
-                        "add `values: {{ {name}: ... }}` to {label} ({})",
+                        "add `values: {{ {name}: ... }}` to {label}: {}",
                         slot.accepts()
                     )),
                 );
