@@ -709,7 +709,7 @@ fn per_environment_values_are_checked_for_every_environment() {
     // Given but used nowhere; a name that cannot be a parameter.
     let errors = build_errors(&two_environments(
         "{ jira_project: SECT, oncall: a@contoso.com, jira_projetc: X }",
-        "{ jira_project: SEC, oncall: soc@contoso.com, Bad-Name: y }",
+        "{ jira_project: SEC, oncall: soc@contoso.com, Bad-Name: zz }",
         JIRA,
     ));
     let find = |code: &str| {
@@ -720,7 +720,7 @@ fn per_environment_values_are_checked_for_every_environment() {
             .clone()
     };
     let unused = find("SPEC137");
-    assert!(unused.contains("spec.yaml:6:50"), "{unused}");
+    assert!(unused.contains("spec.yaml:6:58"), "{unused}");
     assert!(
         unused.contains(
             "environment `test` gives value `jira_projetc`, which no `{{env.jira_projetc}}` uses"
@@ -728,7 +728,7 @@ fn per_environment_values_are_checked_for_every_environment() {
         "{unused}"
     );
     let name = find("SPEC138");
-    assert!(name.contains("spec.yaml:11:51"), "{name}");
+    assert!(name.contains("spec.yaml:11:59"), "{name}");
     assert!(
         name.contains("value name `Bad-Name` cannot name a template parameter"),
         "{name}"
@@ -774,7 +774,7 @@ fn servicenow_instances_and_alert_recipients_are_checked_per_environment() {
     fails_on(
         "connections:\n  snow:\n    kind: servicenow\n    instance: \"{{env.snow_instance}}\"\n    username: u\n    password: { key_vault: { vault: kv-soc, secret: p, resource_group: rg, subscription_id: 00000000-0000-0000-0000-000000000000 } }\nplaybooks:\n  - name: p1\n    trigger: incident\n    steps:\n      - servicenow.create_incident: { connection: snow, fields: { short_description: x } }\n",
         "SPEC135",
-        ["spec.yaml:4:15", "`{{env.snow_instance}}` refers to a per-environment value, but the spec has no `environments:` or `deployment:`"].as_slice(),
+        ["spec.yaml:4:16", "`{{env.snow_instance}}` refers to a per-environment value, but the spec has no `environments:` or `deployment:`"].as_slice(),
     );
 }
 

@@ -179,6 +179,7 @@ pub fn build_into(
     let mut emitted = Emitted::new(&targets);
     let mut unplaced = Vec::new();
     let mut env_values_used = HashSet::new();
+    let mut all_compiled = true;
     let facts = emit::readme::facts(&spec);
     let keep_parts = playbooks.len() <= MAX_PARTS;
     for batch in playbooks.chunks(BATCH) {
@@ -205,7 +206,10 @@ pub fn build_into(
         });
         for result in results {
             match result {
-                Err(errors) => diagnostics.extend(errors),
+                Err(errors) => {
+                    all_compiled = false;
+                    diagnostics.extend(errors);
+                }
                 Ok((name, span, env_values, outputs)) => {
                     env_values_used.extend(env_values);
                     if spec.deployment.is_none() {
@@ -230,7 +234,7 @@ pub fn build_into(
         }
     }
     // A value used only by a playbook that failed to compile is not known to be used.
-    if !diagnostics.iter().any(Diagnostic::is_error) {
+    if all_compiled {
         crate::env_values::unused(&spec, &targets, &env_values_used, &mut diagnostics);
     }
     if diagnostics.iter().any(Diagnostic::is_error) {
