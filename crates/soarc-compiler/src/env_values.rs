@@ -6,11 +6,15 @@
 //! (`Env<Name>`, typed), and where the workflow needs the value too, to a workflow
 //! definition parameter of the same name that the template sets. Each environment's
 //! parameters files (`.json`, `.bicepparam`, the ordered deployment, the Repositories
-//! per-workspace files) carry its value. Learn, "Create Resource Manager parameters file"
-//! (articles/azure-resource-manager/templates/parameter-files.md): a parameters file sets
-//! the values of the template's parameters, one file per environment; "Create parameters
-//! files for Bicep deployment" (bicep/parameter-files.md): `.bicepparam` likewise, with
-//! `using` the template.
+//! per-workspace files) carry its value. Learn, "Create Resource Manager parameter file"
+//! (articles/azure-resource-manager/templates/parameter-files.md,
+//! https://learn.microsoft.com/azure/azure-resource-manager/templates/parameter-files): "To
+//! deploy to different environments, you create more than one parameter file"; a parameter
+//! without a default "must be provided"; and "Your parameter file can only contain values
+//! for parameters that are defined in the template", so a value is written only into the
+//! files of templates that declare its parameter. "Create parameters files for Bicep
+//! deployment" (articles/azure-resource-manager/bicep/parameter-files.md): `.bicepparam`
+//! likewise, `using` the template.
 //!
 //! A value lands in a language: a URL, an e-mail address list, a JSON string. Every value
 //! of every environment is checked at build time against what its slot accepts (SPEC136),

@@ -309,9 +309,11 @@ pub struct JiraDataCenterConnection {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceNowConnection {
-    /// Instance URL, e.g. `https://contoso.service-now.com`.
+    /// Instance URL, e.g. `https://contoso.service-now.com`, or `"{{env.NAME}}"` for an
+    /// instance per environment (`values:` of each environment; an https URL).
     pub instance: Located<String>,
-    /// The integration account (needs the `itil` role), e.g. `sentinel.integration`.
+    /// The integration account (needs the `itil` role), e.g. `sentinel.integration`, or
+    /// `"{{env.NAME}}"` for an account per environment.
     pub username: Located<String>,
     /// The account's password, from Key Vault.
     pub password: Located<Secret>,
