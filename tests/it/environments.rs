@@ -806,3 +806,27 @@ fn workflow_facts_from_the_target_are_checked_in_every_environment() {
         ["Key Vault `kv-secops` of connection `jira-dc` is in another subscription than environment `prod`'s"].as_slice(),
     );
 }
+
+/// Every environment's names are checked once each: the first environment is not checked
+/// a second time as the spec's `deployment`.
+#[test]
+fn each_environment_is_checked_once() {
+    let errors = build_errors(&format!(
+        "environments:\n  test:\n    subscription_id: 11111111-1111-1111-1111-111111111111\n    resource_group: \"rg soc\"\n    workspace: {{ name: law-test }}\n  prod:\n    subscription_id: not-a-guid\n    resource_group: rg-prod\n    workspace: {{ name: law-prod }}\n{PLAYBOOK}"
+    ));
+    let spec085: Vec<&String> = errors
+        .iter()
+        .filter(|e| e.contains("error[SPEC085]"))
+        .collect();
+    assert_eq!(spec085.len(), 2, "{errors:#?}");
+    assert!(
+        spec085
+            .iter()
+            .any(|e| e.contains("spec.yaml:4:21") && e.contains("`rg soc`"))
+    );
+    assert!(
+        spec085
+            .iter()
+            .any(|e| e.contains("spec.yaml:7:22") && e.contains("`not-a-guid`"))
+    );
+}

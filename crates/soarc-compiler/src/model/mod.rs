@@ -110,7 +110,13 @@ fn check_azure_names(
 ) {
     use crate::spec::{Defaults, OnFailure};
     use names::NameKind;
-    if let Some(deployment) = &spec.deployment {
+    // With `environments:`, `spec.deployment` is the first environment, whose names
+    // crate::environments checks with every other environment's: not twice.
+    if let Some(deployment) = spec
+        .deployment
+        .as_ref()
+        .filter(|_| spec.environments.is_empty())
+    {
         if let Some(group) = &deployment.resource_group {
             names::check(group, NameKind::ResourceGroup, errors);
         }
