@@ -830,3 +830,51 @@ fn each_environment_is_checked_once() {
             .any(|e| e.contains("spec.yaml:7:22") && e.contains("`not-a-guid`"))
     );
 }
+
+/// A Jira connection's base URL per environment: every request and the issue link read the
+/// workflow's parameter; each environment's URL is checked (and written without its `/`).
+#[test]
+fn jira_base_urls_differ_per_environment() {
+    let spec = |prod_url: &str| {
+        two_environments(
+            "{ jira_project: SECT, oncall: a@contoso.com, jira_url: \"https://jira-test.contoso.com\" }",
+            &format!("{{ jira_project: SEC, oncall: soc@contoso.com, jira_url: \"{prod_url}\" }}"),
+            &format!(
+                "{}      - sentinel.add_comment: \"Jira {{{{issue.url}}}}\"\n",
+                JIRA.replace(
+                    "base_url: https://jira.contoso.com",
+                    "base_url: \"{{env.jira_url}}\""
+                )
+            ),
+        )
+    };
+    let built = builds(&spec("https://jira.contoso.com/"));
+    let workflow = common::built_json(&built, "playbooks/jira-create/workflow.json");
+    let text = serde_json::to_string(&workflow).unwrap();
+    assert!(
+        text.contains(r#""uri":"@{parameters('EnvJiraUrl')}/rest/api/2/issue""#),
+        "{text}"
+    );
+    assert!(
+        text.contains("concat(parameters('EnvJiraUrl'), '/browse/', body('Create_Jira_issue')"),
+        "{text}"
+    );
+    assert!(!text.contains("contoso.com/rest"), "{text}");
+    let prod = common::built_json(
+        &built,
+        "playbooks/jira-create/azuredeploy.parameters.prod.json",
+    );
+    assert_eq!(
+        prod["parameters"]["EnvJiraUrl"]["value"],
+        "https://jira.contoso.com"
+    );
+    fails_on(
+        &spec("jira.contoso.com"),
+        "SPEC136",
+        [
+            "spec.yaml:11:69",
+            "environment `prod`: value `jira_url` `jira.contoso.com` is not an https URL, but it is used as the base URL of Jira connection `jira-dc`",
+        ]
+        .as_slice(),
+    );
+}

@@ -567,7 +567,7 @@ pub static SPEC136: Code = Code {
     code: "SPEC136",
     title: "per-environment value does not fit where it is used",
     severity: Severity::Error,
-    explanation: "A per-environment value lands in a language: a ServiceNow instance in connection parameters and ticket links (an https URL), an account name in a JSON string, alert recipients in an action group (e-mail addresses, one recipient each), a Jira project key in issue bodies, labels and JQL (an upper-case letter, then upper-case letters, digits or `_`), step text as text (not a list). Every environment's value is checked against what its place accepts, at the value's position, so a template never receives a value that would break it or add recipients; in step text the value is also encoded at run time for the language it lands in, as any reference.",
+    explanation: "A per-environment value lands in a language: a ServiceNow instance or Jira site in connection parameters, request URLs and ticket links (an https URL), a Jira account's e-mail in its credentials (one address), an account name in a JSON string, alert recipients in an action group (e-mail addresses, one recipient each), a Jira project key in issue bodies, labels and JQL (an upper-case letter, then upper-case letters, digits or `_`), step text as text (not a list). Every environment's value is checked against what its place accepts, at the value's position, so a template never receives a value that would break it or add recipients; in step text the value is also encoded at run time for the language it lands in, as any reference.",
     fix: "Correct the value in the environment the message names: e.g. `https://contoso-test.service-now.com` for an instance, `soc-test@contoso.com` (or a list of addresses) for recipients.",
 };
 
@@ -575,7 +575,7 @@ pub static SPEC137: Code = Code {
     code: "SPEC137",
     title: "per-environment value not used",
     severity: Severity::Error,
-    explanation: "An environment gives a value under `values:` that no `{{env.NAME}}` in the spec refers to, so it would change nothing. Per-environment values are taken by a ServiceNow connection's `instance` and `username`, by the items of `monitoring.alert.emails`, and by any step text (a Jira `project`, a summary, a query).",
+    explanation: "An environment gives a value under `values:` that no `{{env.NAME}}` in the spec refers to, so it would change nothing. Per-environment values are taken by a ServiceNow connection's `instance` and `username`, a Jira connection's `site`, `email` or `base_url`, by the items of `monitoring.alert.emails`, and by any step text (a Jira `project`, a summary, a query).",
     fix: "Write `\"{{env.NAME}}\"` in the field that differs per environment, or remove the value (a misspelt name is the usual cause).",
 };
 

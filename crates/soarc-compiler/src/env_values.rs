@@ -70,6 +70,8 @@ pub enum Slot {
     Account,
     /// One e-mail address or a list of them; each becomes one recipient.
     Emails,
+    /// Exactly one e-mail address (an account).
+    Address,
     /// Text in a step (`{{env.NAME}}` among other text): one value, not a list; encoded at
     /// run time for the language it lands in, as every reference.
     Text,
@@ -79,11 +81,12 @@ impl Slot {
     fn accepts(self) -> &'static str {
         match self {
             Slot::HttpsUrl => {
-                "an https URL such as `https://contoso-test.service-now.com` (letters, digits, `.`, `-` in the host; no query, fragment or spaces)"
+                "an https URL such as `https://test.contoso.com` (letters, digits, `.`, `-` in the host; no query, fragment or spaces)"
             }
             Slot::Account => "an account name on one line, without leading or trailing spaces",
             Slot::Emails => "an e-mail address such as `soc-test@contoso.com`, or a list of them",
             Slot::Text => "one text value (lists are for e-mail recipients)",
+            Slot::Address => "one e-mail address such as `sentinel-bot@contoso.com`",
         }
     }
 }
@@ -116,10 +119,32 @@ pub fn uses(spec: &Spec, sources: &Sources) -> Vec<Use> {
         }
     };
     for (name, connection) in &spec.connections {
+        // A connection is read whole before its `kind:` is known, so the positions inside
+        // it are lost: a use is found in the source after the connection's.
+        let at = connection.span.or(name.span);
+        if let Connection::JiraCloud(jira) = &connection.value {
+            add(
+                &jira.site,
+                at,
+                Slot::HttpsUrl,
+                format!("the site of Jira connection `{}`", name.value),
+            );
+            add(
+                &jira.email,
+                at,
+                Slot::Address,
+                format!("the account e-mail of Jira connection `{}`", name.value),
+            );
+        }
+        if let Connection::JiraDataCenter(jira) = &connection.value {
+            add(
+                &jira.base_url,
+                at,
+                Slot::HttpsUrl,
+                format!("the base URL of Jira connection `{}`", name.value),
+            );
+        }
         if let Connection::ServiceNow(snow) = &connection.value {
-            // A connection is read whole before its `kind:` is known, so the positions
-            // inside it are lost: a use is said at the connection.
-            let at = connection.span.or(name.span);
             add(
                 &snow.instance,
                 at,
@@ -273,7 +298,7 @@ pub fn unused(
         .map(|u| u.name.as_str())
         .chain(workflows.iter().map(String::as_str))
         .collect();
-    let places = "the instance and user of a ServiceNow connection, the failure alert's `emails`, or any step text (e.g. a Jira `project`)";
+    let places = "a ServiceNow connection's instance or user, a Jira connection's site, base URL or e-mail, the failure alert's `emails`, or any step text (e.g. a Jira `project`)";
     for target in targets {
         let Some(deployment) = &target.deployment else {
             continue;
@@ -376,7 +401,7 @@ fn problem(slot: Slot, value: &EnvValue) -> Option<String> {
         }
     };
     match (slot, value) {
-        (Slot::HttpsUrl | Slot::Account | Slot::Text, EnvValue::List(_)) => {
+        (Slot::HttpsUrl | Slot::Account | Slot::Text | Slot::Address, EnvValue::List(_)) => {
             Some("is a list".into())
         }
         (Slot::Text, EnvValue::Text(_)) => None,
@@ -387,7 +412,7 @@ fn problem(slot: Slot, value: &EnvValue) -> Option<String> {
             || account.trim() != account
             || account.chars().any(char::is_control))
         .then(|| format!("{} is not an account name", show(account))),
-        (Slot::Emails, EnvValue::Text(address)) => {
+        (Slot::Emails | Slot::Address, EnvValue::Text(address)) => {
             (!email(address)).then(|| format!("{} is not an e-mail address", show(address)))
         }
         (Slot::Emails, EnvValue::List(addresses)) => {

@@ -27,7 +27,7 @@ pub(super) enum Jira<'c> {
 }
 
 impl Jira<'_> {
-    pub(super) fn base(&self) -> &str {
+    fn base(&self) -> &str {
         match self {
             Jira::Cloud(c) => c.site.value.trim_end_matches('/'),
             Jira::DataCenter(c) => c.base_url.value.trim_end_matches('/'),
@@ -312,9 +312,26 @@ impl<'a> PlaybookCompiler<'a> {
             fields.insert(field.value.clone(), value);
         }
 
-        let browse = jira
-            .map(|j| format!("{}/browse/", j.base()))
-            .unwrap_or_default();
+        let browse = match jira {
+            Some(j) => {
+                let mut parts: Vec<Expr> = self
+                    .jira_base(j)
+                    .into_iter()
+                    .map(|part| match part {
+                        Part::Text(text) => Expr::str(text),
+                        Part::Expr(e) => e,
+                    })
+                    .collect();
+                // A literal base and the path in one string, as before per-environment
+                // values.
+                match parts.as_mut_slice() {
+                    [Expr::Str(base)] => base.push_str("/browse/"),
+                    _ => parts.push(Expr::str("/browse/")),
+                }
+                parts
+            }
+            None => vec![Expr::str("")],
+        };
         self.register(
             s.id.as_ref(),
             &name,
@@ -328,11 +345,11 @@ impl<'a> PlaybookCompiler<'a> {
             Jira::Cloud(_) => "3",
             Jira::DataCenter(_) => "2",
         };
-        let uri = Template::Literal(format!("{}/rest/api/{api}/issue", jira.base()));
+        let uri = self.jira_url(jira, &format!("/rest/api/{api}/issue"));
         let mut http = action(ActionKind::Http {
             inputs: wdl::HttpInputs {
                 method: "POST".into(),
-                uri: uri.to_wdl_string(),
+                uri,
                 headers: IndexMap::from([
                     ("Accept".to_string(), "application/json".to_string()),
                     ("Content-Type".to_string(), "application/json".to_string()),
@@ -366,6 +383,42 @@ impl<'a> PlaybookCompiler<'a> {
             Connection::JiraCloud(cloud) => Some(Jira::Cloud(cloud)),
             Connection::JiraDataCenter(dc) => Some(Jira::DataCenter(dc)),
             _ => None,
+        }
+    }
+
+    /// The Jira base URL as parts of a WDL string: the spec's URL, or for `{{env.NAME}}`
+    /// the workflow's parameter (every environment's value an https URL that needs no
+    /// encoding, SPEC136).
+    pub(super) fn jira_base(&mut self, jira: Jira<'_>) -> Vec<Part> {
+        match crate::env_values::reference(jira.base()) {
+            Some(name) => {
+                self.env_values.insert(name.to_string());
+                vec![Part::Expr(Expr::call(
+                    "parameters",
+                    vec![Expr::str(crate::env_values::parameter(name))],
+                ))]
+            }
+            None => vec![Part::Text(jira.base().to_string())],
+        }
+    }
+
+    /// `{base}{path}` as the parts of a WDL string (one text when the base is the spec's
+    /// URL).
+    pub(super) fn jira_prefix(&mut self, jira: Jira<'_>, path: &str) -> Vec<Part> {
+        let mut parts = self.jira_base(jira);
+        match parts.as_mut_slice() {
+            [Part::Text(base)] => base.push_str(path),
+            _ => parts.push(Part::Text(path.to_string())),
+        }
+        parts
+    }
+
+    /// `{base}{path}` as a WDL string (a literal when the base is the spec's URL).
+    pub(super) fn jira_url(&mut self, jira: Jira<'_>, path: &str) -> String {
+        let parts = self.jira_prefix(jira, path);
+        match parts.as_slice() {
+            [Part::Text(url)] => Template::Literal(url.clone()).to_wdl_string(),
+            _ => Template::Interpolated(parts).to_wdl_string(),
         }
     }
 
@@ -434,7 +487,21 @@ impl<'a> PlaybookCompiler<'a> {
                     "base64",
                     vec![Expr::call(
                         "concat",
-                        vec![Expr::str(format!("{}:", cloud.email.value)), token],
+                        match crate::env_values::reference(&cloud.email) {
+                            // Every environment's value one e-mail address (SPEC136).
+                            Some(name) => {
+                                self.env_values.insert(name.to_string());
+                                vec![
+                                    Expr::call(
+                                        "parameters",
+                                        vec![Expr::str(crate::env_values::parameter(name))],
+                                    ),
+                                    Expr::str(":"),
+                                    token,
+                                ]
+                            }
+                            None => vec![Expr::str(format!("{}:", cloud.email.value)), token],
+                        },
                     )],
                 )),
             ]),

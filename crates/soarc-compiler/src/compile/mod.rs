@@ -292,7 +292,9 @@ enum StepOutputs {
         instance: String,
     },
     JiraIssue {
-        browse: String,
+        /// The issue link before its key: `https://site/browse/`, or the parts of a
+        /// per-environment site.
+        browse: Vec<Expr>,
     },
     /// `sentinel.get_entities`: text and ADF list items in these variables.
     Entities {

@@ -290,7 +290,10 @@ impl PlaybookCompiler<'_> {
                 Some((body().prop(f), ValueType::Text))
             }
             (StepOutputs::JiraIssue { browse }, Some("url")) if rest.len() == 1 => Some((
-                Expr::call("concat", vec![Expr::str(browse), body().prop("key")]),
+                Expr::call(
+                    "concat",
+                    browse.iter().cloned().chain([body().prop("key")]).collect(),
+                ),
                 ValueType::Text,
             )),
             (StepOutputs::Entities { text, .. }, Some("text")) if rest.len() == 1 => Some((

@@ -436,7 +436,7 @@ impl<'a> PlaybookCompiler<'a> {
                 );
                 (
                     request,
-                    format!("{}/rest/api/3/search/jql", jira.base()),
+                    self.jira_url(jira, "/rest/api/3/search/jql"),
                     Expr::call("empty", vec![token]),
                     vec![(set, set_action)],
                 )
@@ -474,7 +474,7 @@ impl<'a> PlaybookCompiler<'a> {
                 );
                 (
                     request,
-                    format!("{}/rest/api/2/search", jira.base()),
+                    self.jira_url(jira, "/rest/api/2/search"),
                     done,
                     Vec::new(),
                 )
@@ -557,13 +557,12 @@ impl<'a> PlaybookCompiler<'a> {
             .map(|c| self.string_text(c, c.span.or(span)));
         let jira = jira?;
         let authorization = self.jira_authorization(jira, &s.connection, &name, span);
-        let base = format!("{}/rest/api/{}/issue/", jira.base(), api(jira));
-        let uri = Template::Interpolated(vec![
-            Part::Text(base),
+        let mut uri = self.jira_prefix(jira, &format!("/rest/api/{}/issue/", api(jira)));
+        uri.extend([
             Part::Expr(Expr::call("encodeURIComponent", vec![issue])),
             Part::Text("/transitions".into()),
-        ])
-        .to_wdl_string();
+        ]);
+        let uri = Template::Interpolated(uri).to_wdl_string();
         let found = Expr::call("body", vec![Expr::str(&find)]);
         let mut request = json!({
             "transition": { "id": expr_string(Expr::call("first", vec![found.clone()]).prop("id")) },
@@ -635,12 +634,12 @@ impl<'a> PlaybookCompiler<'a> {
         let message = self.string_text(&s.message, s.message.span.or(span));
         let jira = jira?;
         let authorization = self.jira_authorization(jira, &s.connection, &name, span);
-        let uri = Template::Interpolated(vec![
-            Part::Text(format!("{}/rest/api/{}/issue/", jira.base(), api(jira))),
+        let mut uri = self.jira_prefix(jira, &format!("/rest/api/{}/issue/", api(jira)));
+        uri.extend([
             Part::Expr(Expr::call("encodeURIComponent", vec![issue])),
             Part::Text("/comment".into()),
-        ])
-        .to_wdl_string();
+        ]);
+        let uri = Template::Interpolated(uri).to_wdl_string();
         let body = json!({ "body": jira_comment_body(jira, message) });
         Some((name, jira_http("POST", uri, authorization, Some(body))))
     }

@@ -57,13 +57,17 @@ pub fn check<'a>(
                 errors,
             ),
             Connection::JiraCloud(jira) => {
-                check_https(
-                    &jira.site,
-                    "Jira Cloud site",
-                    "https://contoso.atlassian.net",
-                    errors,
-                );
-                if !jira.email.value.contains('@') {
+                if crate::env_values::reference(&jira.site).is_none() {
+                    check_https(
+                        &jira.site,
+                        "Jira Cloud site",
+                        "https://contoso.atlassian.net",
+                        errors,
+                    );
+                }
+                if crate::env_values::reference(&jira.email).is_none()
+                    && !jira.email.value.contains('@')
+                {
                     errors.push(
                         Diagnostic::error(
                             codes::SPEC020.code,
@@ -74,6 +78,8 @@ pub fn check<'a>(
                     );
                 }
             }
+            Connection::JiraDataCenter(jira)
+                if crate::env_values::reference(&jira.base_url).is_some() => {}
             Connection::JiraDataCenter(jira) => check_https(
                 &jira.base_url,
                 "Jira Data Center base URL",

@@ -122,7 +122,8 @@ pub struct Deployment {
     /// Values that differ between targets, by name: e.g. `{ snow_instance:
     /// https://contoso-test.service-now.com, alert_emails: [soc-test@contoso.com] }`. The
     /// spec refers to one with `"{{env.snow_instance}}"`: as the whole of a ServiceNow
-    /// connection's `instance` or `username` or of an item of `monitoring.alert.emails`,
+    /// connection's `instance` or `username`, a Jira connection's `site`, `email` or
+    /// `base_url`, or an item of `monitoring.alert.emails` or `on_failure.email.to`,
     /// and in any step text (a Jira `project`, a summary). Each becomes a template parameter
     /// (`EnvSnowInstance`) that this target's parameters files set; every environment must
     /// give every value used, and each is checked against what its place accepts (an https
