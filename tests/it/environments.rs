@@ -878,3 +878,47 @@ fn jira_base_urls_differ_per_environment() {
         .as_slice(),
     );
 }
+
+/// `soarc build --check` covers every environment's values: changing prod's instance in the
+/// spec makes exactly prod's files stale, in each form they take.
+#[test]
+fn check_covers_every_environments_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = std::fs::read_to_string(example()).unwrap();
+    common::write(dir.path(), "spec.yaml", &spec);
+    assert!(
+        common::soarc(&["build", "spec.yaml", "--out", "out"], dir.path())
+            .status
+            .success()
+    );
+    let check = common::soarc(
+        &["build", "spec.yaml", "--out", "out", "--check"],
+        dir.path(),
+    );
+    assert_eq!(check.status.code(), Some(0), "{}", common::stderr(&check));
+    let changed = spec.replacen(
+        "snow_instance: https://contoso.service-now.com",
+        "snow_instance: https://contoso-prod.service-now.com",
+        1,
+    );
+    assert_ne!(changed, spec);
+    common::write(dir.path(), "spec.yaml", &changed);
+    let check = common::soarc(
+        &["build", "spec.yaml", "--out", "out", "--check"],
+        dir.path(),
+    );
+    assert_eq!(check.status.code(), Some(1));
+    let listed = String::from_utf8_lossy(&check.stdout);
+    for stale in [
+        "changed: playbooks/snow-create-incident/azuredeploy.parameters.prod.json",
+        "changed: playbooks/snow-create-incident/main.prod.bicepparam",
+        "changed: deploy/azuredeploy.prod.json",
+        "changed: deploy/main.prod.bicep",
+    ] {
+        assert!(listed.contains(stale), "{stale} not in {listed}");
+    }
+    assert!(
+        !listed.contains(".test."),
+        "test's files did not change: {listed}"
+    );
+}
