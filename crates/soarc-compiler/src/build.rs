@@ -621,7 +621,12 @@ fn playbook_outputs(
             if facts.is_some() {
                 outputs.files.push((
                     dir.join("README.md"),
-                    emit::readme::page(playbook, &deployment, facts),
+                    emit::readme::page(
+                        playbook,
+                        &deployment,
+                        facts,
+                        &target.file("azuredeploy.parameters", "json"),
+                    ),
                 ));
             }
             outputs.parts.push(Part {

@@ -72,6 +72,9 @@ struct Page {
     authorise: Vec<String>,
     roles: Vec<RoleRow>,
     parameters: Vec<ParameterRow>,
+    /// The parameters file the values come from (the first environment's, with
+    /// `environments:`).
+    parameters_file: String,
     prerequisites: Vec<String>,
     post_deployment: Vec<String>,
     graph: String,
@@ -113,6 +116,7 @@ pub fn page(
     playbook: &CompiledPlaybook,
     deployment: &PlaybookDeployment,
     facts: Option<&Facts<'_>>,
+    parameters_file: &str,
 ) -> String {
     let metadata = deployment.template.metadata.as_ref();
     let (trigger, trigger_note) = trigger(playbook.trigger, facts.map(|f| f.trigger));
@@ -209,6 +213,7 @@ pub fn page(
         authorise,
         roles,
         parameters,
+        parameters_file: parameters_file.to_string(),
         prerequisites: metadata
             .map(|m| m.prerequisites.iter().map(|p| literal(p)).collect())
             .unwrap_or_default(),
