@@ -922,3 +922,28 @@ fn check_covers_every_environments_values() {
         "test's files did not change: {listed}"
     );
 }
+
+/// A per-environment value that looks like an ARM expression (`[prod]`) reaches the ordered
+/// deployment's nested deployment escaped (`[[prod]`), so ARM passes it as written; the
+/// environment's parameters file holds it as is.
+#[test]
+fn values_pass_through_the_ordered_deployment_as_written() {
+    let built = builds(&two_environments(
+        "{ jira_project: SECT, oncall: a@contoso.com, tag: \"[test]\" }",
+        "{ jira_project: SEC, oncall: soc@contoso.com, tag: \"[prod]\" }",
+        &JIRA.replace(
+            "summary: \"[{{env.jira_project}}]",
+            "summary: \"{{env.tag}}",
+        ),
+    ));
+    let deploy = common::built_json(&built, "deploy/azuredeploy.prod.json");
+    assert_eq!(
+        deploy["resources"][0]["properties"]["parameters"]["EnvTag"]["value"],
+        "[[prod]"
+    );
+    let parameters = common::built_json(
+        &built,
+        "playbooks/jira-create/azuredeploy.parameters.prod.json",
+    );
+    assert_eq!(parameters["parameters"]["EnvTag"]["value"], "[prod]");
+}
