@@ -85,7 +85,9 @@ impl Slot {
             }
             Slot::Account => "an account name on one line, without leading or trailing spaces",
             Slot::Emails => "an e-mail address such as `soc-test@contoso.com`, or a list of them",
-            Slot::Text => "one text value (lists are for e-mail recipients)",
+            Slot::Text => {
+                "one text value (a list is taken only by `monitoring.alert.emails` and `on_failure.email.to`)"
+            }
             Slot::Address => "one e-mail address such as `sentinel-bot@contoso.com`",
         }
     }
