@@ -30,6 +30,16 @@ use crate::environments::Target;
 use crate::spec::{Connection, EnvValue, Located, Spec};
 use soarc_lang::diagnostics::{Diagnostic, Sources, Span};
 
+/// Value `name` of a deployment target: a hash lookup (the spec's names hash by text).
+pub fn value<'a>(
+    deployment: &'a crate::spec::Deployment,
+    name: &str,
+) -> Option<&'a Located<EnvValue>> {
+    deployment
+        .values
+        .get(&Located::new(name.to_string(), Span::default()))
+}
+
 /// `{{env.NAME}}` written as the whole of a field: `NAME`.
 pub fn reference(text: &str) -> Option<&str> {
     let inner = text.trim().strip_prefix("{{")?.strip_suffix("}}")?.trim();
@@ -240,11 +250,7 @@ pub fn check(spec: &Spec, sources: &Sources, targets: &[Target], errors: &mut Ve
             }
         }
         for u in &uses {
-            match deployment
-                .values
-                .iter()
-                .find(|(name, _)| name.value == u.name)
-            {
+            match value(deployment, &u.name) {
                 None => errors.push(
                     Diagnostic::error(
                         codes::SPEC135.code,
@@ -264,7 +270,7 @@ pub fn check(spec: &Spec, sources: &Sources, targets: &[Target], errors: &mut Ve
                         u.slot.accepts()
                     )),
                 ),
-                Some((_, value)) => {
+                Some(value) => {
                     if let Some(problem) = problem(u.slot, &value.value) {
                         errors.push(
                             Diagnostic::error(
@@ -352,7 +358,7 @@ pub fn check_use(
         let label = environment.map_or("`deployment:`".to_string(), |e| {
             format!("environment `{e}`")
         });
-        match deployment.values.iter().find(|(k, _)| k.value == name) {
+        match value(deployment, name) {
             None => {
                 ok = false;
                 errors.push(
@@ -367,7 +373,7 @@ pub fn check_use(
                     )),
                 );
             }
-            Some((_, value)) => {
+            Some(value) => {
                 if let Some(problem) = problem(slot, &value.value) {
                     ok = false;
                     errors.push(

@@ -287,12 +287,10 @@ pub fn monitoring(
                 .iter()
                 .flat_map(|e| match crate::env_values::reference(e) {
                     // Checked by crate::env_values::check for every target.
-                    Some(name) => match deployment.and_then(|d| {
-                        d.values
-                            .iter()
-                            .find(|(k, _)| k.value == name)
-                            .map(|(_, v)| &v.value)
-                    }) {
+                    Some(name) => match deployment
+                        .and_then(|d| crate::env_values::value(d, name))
+                        .map(|v| &v.value)
+                    {
                         Some(crate::spec::EnvValue::Text(one)) => vec![one.clone()],
                         Some(crate::spec::EnvValue::List(many)) => many.clone(),
                         None => Vec::new(),

@@ -198,7 +198,7 @@ impl<'a> PlaybookCompiler<'a> {
         // https://support.atlassian.com/jira-cloud-administration/docs/edit-a-projects-details/).
         if let Some(name) = crate::env_values::reference(&project.value) {
             for (environment, deployment) in self.model.spec.deployments() {
-                if let Some((_, value)) = deployment.values.iter().find(|(k, _)| k.value == name)
+                if let Some(value) = crate::env_values::value(deployment, name)
                     && let crate::spec::EnvValue::Text(key) = &value.value
                     && !valid_project_key(key)
                 {
