@@ -159,6 +159,7 @@ pub fn build_into(
     // `sync:` becomes ordinary playbooks and rules before anything is checked.
     crate::sync::expand(&mut spec, &mut diagnostics);
     let targets = crate::environments::targets(&mut spec, options.layout, &mut diagnostics);
+    crate::env_values::check(&spec, &sources, &targets, &mut diagnostics);
     let model = model::check(&spec, &sources, &mut diagnostics);
     // Tests may run the playbooks `sync:` generates, so they are checked after expansion.
     crate::spec_tests::check(&spec, &mut diagnostics);
@@ -177,6 +178,8 @@ pub fn build_into(
     // are still compiled (to report every error at once) but generate nothing.
     let mut emitted = Emitted::new(&targets);
     let mut unplaced = Vec::new();
+    let mut env_values_used = HashSet::new();
+    let mut all_compiled = true;
     let facts = emit::readme::facts(&spec);
     let keep_parts = playbooks.len() <= MAX_PARTS;
     for batch in playbooks.chunks(BATCH) {
@@ -198,13 +201,17 @@ pub fn build_into(
                 } else {
                     Vec::new()
                 };
-                (compiled.name, compiled.span, outputs)
+                (compiled.name, compiled.span, compiled.env_values, outputs)
             })
         });
         for result in results {
             match result {
-                Err(errors) => diagnostics.extend(errors),
-                Ok((name, span, outputs)) => {
+                Err(errors) => {
+                    all_compiled = false;
+                    diagnostics.extend(errors);
+                }
+                Ok((name, span, env_values, outputs)) => {
+                    env_values_used.extend(env_values);
                     if spec.deployment.is_none() {
                         unplaced.push(
                             Diagnostic::warning(
@@ -225,6 +232,10 @@ pub fn build_into(
                 }
             }
         }
+    }
+    // A value used only by a playbook that failed to compile is not known to be used.
+    if all_compiled {
+        crate::env_values::unused(&spec, &targets, &env_values_used, &mut diagnostics);
     }
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(StreamError::Spec(Failure {
@@ -644,7 +655,12 @@ fn playbook_outputs(
             if facts.is_some() {
                 outputs.files.push((
                     dir.join("README.md"),
-                    emit::readme::page(playbook, &deployment, facts),
+                    emit::readme::page(
+                        playbook,
+                        &deployment,
+                        facts,
+                        &target.file("azuredeploy.parameters", "json"),
+                    ),
                 ));
             }
             outputs.parts.push(Part {
@@ -656,7 +672,11 @@ fn playbook_outputs(
             });
         }
         Layout::Repositories => {
-            let (template, prerequisites) = emit::arm::layout::split_playbook(&deployment.template);
+            let (mut template, prerequisites) =
+                emit::arm::layout::split_playbook(&deployment.template);
+            if prerequisites.is_some() {
+                template.metadata = Some(emit::arm::playbook::repositories_metadata(playbook));
+            }
             let files =
                 outputs.repositories_content(&dir, &template, &deployment.parameters, target);
             outputs.repositories.playbooks.push(files);

@@ -555,6 +555,46 @@ pub static SPEC123: Code = Code {
     fix: "Add `id: <Workspace ID>` to the environment's `workspace:` (the GUID shown as \"Workspace ID\" on the workspace's overview page, or `az monitor log-analytics workspace show -g <group> -n <name> --query customerId -o tsv`).",
 };
 
+pub static SPEC135: Code = Code {
+    code: "SPEC135",
+    title: "per-environment value missing",
+    severity: Severity::Error,
+    explanation: "The spec refers to a per-environment value with `{{env.NAME}}`, but an environment (or `deployment:`) does not give it under `values:`. Every environment deploys the same templates, so each must give every value the templates take.",
+    fix: "Add `values: { NAME: ... }` to the environment the message names, or write the value in the spec instead of `{{env.NAME}}`.",
+};
+
+pub static SPEC136: Code = Code {
+    code: "SPEC136",
+    title: "per-environment value does not fit where it is used",
+    severity: Severity::Error,
+    explanation: "A per-environment value lands in a language: a ServiceNow instance or Jira site in connection parameters, request URLs and ticket links (an https URL), a Jira account's e-mail in its credentials (one address), an account name in a JSON string, alert recipients in an action group (e-mail addresses, one recipient each), a Jira project key in issue bodies, labels and JQL (an upper-case letter, then upper-case letters, digits or `_`), step text as text (not a list). Every environment's value is checked against what its place accepts, at the value's position, so a template never receives a value that would break it or add recipients; in step text the value is also encoded at run time for the language it lands in, as any reference.",
+    fix: "Correct the value in the environment the message names: e.g. `https://contoso-test.service-now.com` for an instance, `soc-test@contoso.com` (or a list of addresses) for recipients.",
+};
+
+pub static SPEC137: Code = Code {
+    code: "SPEC137",
+    title: "per-environment value not used",
+    severity: Severity::Error,
+    explanation: "An environment gives a value under `values:` that no `{{env.NAME}}` in the spec refers to, so it would change nothing. Per-environment values are taken by a ServiceNow connection's `instance` and `username`, a Jira connection's `site`, `email` or `base_url`, by the items of `monitoring.alert.emails`, and by any step text (a Jira `project`, a summary, a query).",
+    fix: "Write `\"{{env.NAME}}\"` in the field that differs per environment, or remove the value (a misspelt name is the usual cause).",
+};
+
+pub static SPEC138: Code = Code {
+    code: "SPEC138",
+    title: "per-environment value name not usable",
+    severity: Severity::Error,
+    explanation: "A value under `values:` becomes a template parameter (`snow_instance` becomes `EnvSnowInstance`), so its name is lower-case letters, digits and `_`, starting with a letter, at most 40 characters.",
+    fix: "Rename the value, e.g. `snow_instance`, `alert_emails`.",
+};
+
+pub static SPEC139: Code = Code {
+    code: "SPEC139",
+    title: "a deployment fact differs between environments where the workflow needs one",
+    severity: Severity::Error,
+    explanation: "The workflow is the same in every environment. A step that takes a fact from the deployment target when the step does not give it (the subscription and resource group of `monitor_logs.run_query` on a named workspace) would get the first environment's value in every environment, so soarc refuses when the environments differ.",
+    fix: "Give the value on the step itself (e.g. `subscription_id` and `resource_group` of `monitor_logs.run_query`), or make the environments agree.",
+};
+
 pub static RULE001: Code = Code {
     code: "RULE001",
     title: "rule runs an unknown playbook",
@@ -844,9 +884,9 @@ pub static ALL: &[&Code] = &[
     &SPEC071, &SPEC072, &SPEC073, &SPEC074, &SPEC080, &SPEC081, &SPEC082, &SPEC083, &SPEC084,
     &SPEC085, &SPEC086, &SPEC090, &SPEC091, &SPEC092, &SPEC094, &SPEC095, &SPEC096, &SPEC100,
     &SPEC101, &SPEC102, &SPEC103, &SPEC104, &SPEC105, &SPEC106, &SPEC107, &SPEC108, &SPEC109,
-    &SPEC115, &SPEC120, &SPEC121, &SPEC122, &SPEC123, &SPEC130, &SPEC131, &RULE001, &RULE002,
-    &RULE003, &RULE004, &RULE005, &RULE006, &RULE007, &RULE008, &RULE009, &RULE010, &RULE011,
-    &OUT001, &OUT002, &OUT003, &OUT004, &TEST001, &TEST002, &TEST003, &TEST004, &TEST005, &TEST006,
-    &TEST007, &IMP001, &IMP002, &IMP003, &IMP004, &IMP005, &IMP006, &IMP007, &IMP008, &IMP009,
-    &IMP041,
+    &SPEC115, &SPEC120, &SPEC121, &SPEC122, &SPEC123, &SPEC130, &SPEC131, &SPEC135, &SPEC136,
+    &SPEC137, &SPEC138, &SPEC139, &RULE001, &RULE002, &RULE003, &RULE004, &RULE005, &RULE006,
+    &RULE007, &RULE008, &RULE009, &RULE010, &RULE011, &OUT001, &OUT002, &OUT003, &OUT004, &TEST001,
+    &TEST002, &TEST003, &TEST004, &TEST005, &TEST006, &TEST007, &IMP001, &IMP002, &IMP003, &IMP004,
+    &IMP005, &IMP006, &IMP007, &IMP008, &IMP009, &IMP041,
 ];

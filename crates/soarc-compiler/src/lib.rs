@@ -19,6 +19,7 @@ pub mod codes;
 pub mod compile;
 pub mod deployment_values;
 pub mod emit;
+pub mod env_values;
 pub mod environments;
 pub mod import;
 pub mod init;

@@ -600,6 +600,11 @@ fn jira(
     let direction = direction(jira.direction);
     let (frequency, every, minutes) = interval(jira.poll_every.as_ref(), span, errors);
     for project in &jira.projects {
+        // A per-environment key is checked where the JQL compiles (text of every
+        // environment, escaped in its JQL string).
+        if crate::env_values::reference(&project.value).is_some() {
+            continue;
+        }
         let ok = project.value.len() >= 2
             && project.value.starts_with(|c: char| c.is_ascii_uppercase())
             && project
@@ -617,7 +622,16 @@ fn jira(
     let projects = if jira.projects.is_empty() {
         String::new()
     } else {
-        let keys: Vec<&str> = jira.projects.iter().map(|p| p.value.as_str()).collect();
+        // A per-environment key goes in a JQL string (`"SEC"` is the same project as
+        // `SEC`), where the compiler escapes references.
+        let keys: Vec<String> = jira
+            .projects
+            .iter()
+            .map(|p| match crate::env_values::reference(&p.value) {
+                Some(_) => format!("\"{}\"", p.value.trim()),
+                None => p.value.clone(),
+            })
+            .collect();
         format!("project in ({}) AND ", keys.join(", "))
     };
     correlate(spec, &jira.connection.value, true);

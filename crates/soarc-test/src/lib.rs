@@ -108,11 +108,12 @@ pub fn load(paths: &[impl AsRef<Path>]) -> Result<Suite, Failure> {
     let spec = built.spec;
     let mut workflows: HashMap<String, Arc<Workflow>> = HashMap::new();
     let mut tests = Vec::new();
+    let first_environment = spec.environments.keys().next().map(|e| e.value.as_str());
     for test in &spec.tests {
         let name = &test.playbook.value;
         let workflow = match workflows.get(name) {
             Some(w) => w.clone(),
-            None => match playbook_workflow(&built.files.files, name) {
+            None => match playbook_workflow(&built.files.files, name, first_environment) {
                 Ok(w) => {
                     let w = Arc::new(w);
                     workflows.insert(name.clone(), w.clone());
@@ -155,6 +156,7 @@ pub fn load(paths: &[impl AsRef<Path>]) -> Result<Suite, Failure> {
 fn playbook_workflow(
     files: &std::collections::BTreeMap<std::path::PathBuf, String>,
     name: &str,
+    first_environment: Option<&str>,
 ) -> Result<Workflow, String> {
     let dir = Path::new("playbooks").join(name);
     let read = |file: &str| -> Result<Value, String> {
@@ -166,19 +168,11 @@ fn playbook_workflow(
     let template = read("azuredeploy.json")?;
     // A spec with `environments:` has one parameters file per environment
     // (`azuredeploy.parameters.<env>.json`) and no default one: tests run with the first
-    // environment's in file-name order (the templates are the same for all).
-    let default = dir.join("azuredeploy.parameters.json");
-    let parameters_file = if files.contains_key(&default) {
-        "azuredeploy.parameters.json".to_string()
-    } else {
-        files
-            .range(dir.clone()..)
-            .map(|(path, _)| path)
-            .take_while(|path| path.starts_with(&dir))
-            .filter_map(|path| path.file_name()?.to_str())
-            .find(|f| f.starts_with("azuredeploy.parameters.") && f.ends_with(".json"))
-            .unwrap_or("azuredeploy.parameters.json")
-            .to_string()
+    // environment's (in the spec's order), its per-environment values included (the
+    // templates are the same for all).
+    let parameters_file = match first_environment {
+        Some(env) => format!("azuredeploy.parameters.{env}.json"),
+        None => "azuredeploy.parameters.json".to_string(),
     };
     let parameters = read(&parameters_file)?;
     soarc_runtime::load_workflow(&template, Some(&parameters)).map_err(|e| e.message)

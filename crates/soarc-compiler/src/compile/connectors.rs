@@ -308,6 +308,42 @@ impl<'a> PlaybookCompiler<'a> {
         let deployment = self.model.spec.deployment.as_ref();
         let (subscription, group, workspace) = match &s.workspace {
             Some(workspace) => {
+                // The workflow is the same in every environment: a fact taken from the
+                // target must be the same in all of them.
+                let deployments = self.model.spec.deployments();
+                for (what, own, fact) in [
+                    (
+                        "resource_group",
+                        s.resource_group.is_some(),
+                        (|d: &crate::spec::Deployment| d.resource_group.as_ref())
+                            as fn(&crate::spec::Deployment) -> Option<&Located<String>>,
+                    ),
+                    (
+                        "subscription_id",
+                        s.subscription_id.is_some(),
+                        |d: &crate::spec::Deployment| d.subscription_id.as_ref(),
+                    ),
+                ] {
+                    if own {
+                        continue;
+                    }
+                    let first = deployments.first().and_then(|(_, d)| fact(d));
+                    if let Some((name, _)) = deployments.iter().find(|(_, d)| fact(d) != first) {
+                        self.error(
+                            Diagnostic::error(
+                                codes::SPEC139.code,
+                                format!(
+                                    "`{step}` on workspace `{}` takes `{what}` from the deployment target, and environment `{}` has another than `{}`",
+                                    workspace.value,
+                                    name.unwrap_or_default(),
+                                    deployments[0].0.unwrap_or_default()
+                                ),
+                            )
+                            .at(workspace.span.or(span))
+                            .help(format!("set `{what}` on the step: the workflow is the same in every environment")),
+                        );
+                    }
+                }
                 let group = s
                     .resource_group
                     .as_ref()

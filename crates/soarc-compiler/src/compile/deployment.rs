@@ -30,6 +30,8 @@ pub struct PlaybookTarget {
     /// Key Vaults of this target by the spec's vault name (`key_vaults:` of the
     /// deployment or environment); a vault not listed keeps its spec name.
     pub key_vaults: IndexMap<String, String>,
+    /// This target's per-environment values (`values:`), by name.
+    pub values: IndexMap<String, crate::spec::EnvValue>,
 }
 
 impl PlaybookTarget {
@@ -114,6 +116,7 @@ pub fn playbook(
         workspace,
         secrets,
         key_vaults: key_vault_names(deployment),
+        values: crate::env_values::of(deployment),
     };
     if !playbook.template_parameters.is_empty() {
         // An imported template parameter must not take the name of one of soarc's own
@@ -203,8 +206,12 @@ pub struct CheckedAlert {
     pub window: u64,
     /// Alert severity, 0 (critical) to 4 (verbose).
     pub severity: u8,
-    /// The action group's e-mail receivers.
+    /// The action group's e-mail receivers, with this target's per-environment values
+    /// (`{{env.NAME}}` items) in place.
     pub emails: Vec<String>,
+    /// Some recipients come from per-environment values: the receivers are then a template
+    /// parameter, set by each environment's parameters file.
+    pub emails_per_environment: bool,
 }
 
 /// The checked monitoring settings (`None`: nothing to deploy), or the spec's problems
@@ -274,7 +281,12 @@ pub fn monitoring(
                     .help("write `emails: [soc@contoso.com]`"),
             );
         }
-        for email in &alert.emails {
+        // `{{env.NAME}}`: each environment's addresses are checked (crate::env_values).
+        for email in alert
+            .emails
+            .iter()
+            .filter(|e| crate::env_values::reference(e).is_none())
+        {
             let ok = email
                 .value
                 .split_once('@')
@@ -294,7 +306,26 @@ pub fn monitoring(
             failures: u64::try_from(failures.value).unwrap_or(0),
             window,
             severity: u8::try_from(severity).unwrap_or(2),
-            emails: alert.emails.iter().map(|e| e.value.clone()).collect(),
+            emails: alert
+                .emails
+                .iter()
+                .flat_map(|e| match crate::env_values::reference(e) {
+                    // Checked by crate::env_values::check for every target.
+                    Some(name) => match deployment
+                        .and_then(|d| crate::env_values::value(d, name))
+                        .map(|v| &v.value)
+                    {
+                        Some(crate::spec::EnvValue::Text(one)) => vec![one.clone()],
+                        Some(crate::spec::EnvValue::List(many)) => many.clone(),
+                        None => Vec::new(),
+                    },
+                    None => vec![e.value.clone()],
+                })
+                .collect(),
+            emails_per_environment: alert
+                .emails
+                .iter()
+                .any(|e| crate::env_values::reference(e).is_some()),
         }
     });
     if !errors.is_empty() {

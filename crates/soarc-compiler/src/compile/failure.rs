@@ -22,6 +22,31 @@ pub(super) struct FailurePlan {
     email: Option<(Vec<String>, Located<String>)>,
 }
 
+/// The `To` of the failure e-mail: the addresses separated by `;` ("Specify email
+/// addresses separated by semicolons", Learn, Office 365 Outlook connector, Send an email
+/// (V2): https://learn.microsoft.com/connectors/office365/#send-an-email-(v2)); a
+/// per-environment item is the workflow's parameter, whose every environment's addresses
+/// were checked and joined by `;` in the parameters file.
+fn recipients(to: &[String]) -> String {
+    if to.iter().all(|a| crate::env_values::reference(a).is_none()) {
+        return to.join(";");
+    }
+    let mut parts = Vec::new();
+    for (i, address) in to.iter().enumerate() {
+        if i > 0 {
+            parts.push(t(";"));
+        }
+        parts.push(match crate::env_values::reference(address) {
+            Some(name) => e(Expr::call(
+                "parameters",
+                vec![Expr::str(crate::env_values::parameter(name))],
+            )),
+            None => t(address),
+        });
+    }
+    text(parts).to_wdl_string()
+}
+
 /// `@{expr}` inside text.
 fn e(expr: Expr) -> Part {
     Part::Expr(expr)
@@ -93,7 +118,20 @@ impl PlaybookCompiler<'_> {
                 );
             }
             for address in &email.to {
-                if !valid_email(&address.value) {
+                if let Some(name) = crate::env_values::reference(&address.value) {
+                    // Recipients per environment: every environment's addresses checked
+                    // (one recipient each), then the workflow's parameter.
+                    if crate::env_values::check_use(
+                        &self.model.spec.deployments(),
+                        name,
+                        crate::env_values::Slot::Emails,
+                        "a recipient of `on_failure.email`",
+                        address.span.or(at).with_len(address.value.chars().count()),
+                        &mut self.errors,
+                    ) {
+                        self.env_values.insert(name.to_string());
+                    }
+                } else if !valid_email(&address.value) {
                     self.error(
                         Diagnostic::error(
                             codes::SPEC091.code,
@@ -113,21 +151,14 @@ impl PlaybookCompiler<'_> {
         });
         let teams = notify.teams.as_ref().map(|teams| {
             let secret = &teams.webhook.key_vault;
-            let deployment_subscription = self
-                .model
-                .spec
-                .deployment
-                .as_ref()
-                .and_then(|d| d.subscription_id.as_ref())
-                .map(|s| s.value.as_str());
             if let Some(subscription) = &secret.subscription_id
-                && deployment_subscription != Some(subscription.value.as_str())
+                && let Some(target) = self.other_subscription(&subscription.value)
             {
                 self.error(
                     Diagnostic::error(
                         codes::SPEC083.code,
                         format!(
-                            "Key Vault `{}` of the Teams webhook is in another subscription",
+                            "Key Vault `{}` of the Teams webhook is in another subscription than {target}",
                             secret.vault.value
                         ),
                     )
@@ -377,7 +408,7 @@ impl PlaybookCompiler<'_> {
                 "/v2/Mail",
                 None,
                 Some(json!({
-                    "To": to.join(";"),
+                    "To": recipients(to),
                     "Subject": text(vec![t("Playbook "), e(playbook.clone()), t(" failed")]),
                     "Body": text(html.clone()),
                     "Importance": "High",

@@ -28,7 +28,7 @@ pub(super) enum Jira<'c> {
 }
 
 impl Jira<'_> {
-    pub(super) fn base(&self) -> &str {
+    fn base(&self) -> &str {
         match self {
             Jira::Cloud(c) => c.site.value.trim_end_matches('/'),
             Jira::DataCenter(c) => c.base_url.value.trim_end_matches('/'),
@@ -193,6 +193,31 @@ impl<'a> PlaybookCompiler<'a> {
                 .help(help),
             );
         }
+        // A per-environment project: every environment's key is checked here, so JQL and
+        // labels built from it need no quoting (Atlassian, "Project keys": an upper-case
+        // letter, then upper-case letters, digits or `_`:
+        // https://support.atlassian.com/jira-cloud-administration/docs/edit-a-projects-details/).
+        if let Some(name) = crate::env_values::reference(&project.value) {
+            for (environment, deployment) in self.model.spec.deployments() {
+                if let Some(value) = crate::env_values::value(deployment, name)
+                    && let crate::spec::EnvValue::Text(key) = &value.value
+                    && !valid_project_key(key)
+                {
+                    self.error(
+                        Diagnostic::error(
+                            codes::SPEC136.code,
+                            format!(
+                                "{}: value `{name}` `{}` is not a Jira project key, but it is the project of `jira.create_issue`",
+                                environment.map_or("`deployment:`".to_string(), |e| format!("environment `{e}`")),
+                                key.escape_debug()
+                            ),
+                        )
+                        .at(value.span)
+                        .help("Jira project keys are an upper-case letter followed by upper-case letters, digits or `_`, e.g. `SEC`"),
+                    );
+                }
+            }
+        }
         let key = self.string_text(&project.value, project_span);
         fields.insert("project".into(), json!({ "key": key.to_wdl_string() }));
         let issue_type_span = s.issue_type.span.or(span);
@@ -288,9 +313,26 @@ impl<'a> PlaybookCompiler<'a> {
             fields.insert(field.value.clone(), value);
         }
 
-        let browse = jira
-            .map(|j| format!("{}/browse/", j.base()))
-            .unwrap_or_default();
+        let browse = match jira {
+            Some(j) => {
+                let mut parts: Vec<Expr> = self
+                    .jira_base(j)
+                    .into_iter()
+                    .map(|part| match part {
+                        Part::Text(text) => Expr::str(text),
+                        Part::Expr(e) => e,
+                    })
+                    .collect();
+                // A literal base and the path in one string, as before per-environment
+                // values.
+                match parts.as_mut_slice() {
+                    [Expr::Str(base)] => base.push_str("/browse/"),
+                    _ => parts.push(Expr::str("/browse/")),
+                }
+                parts
+            }
+            None => vec![Expr::str("")],
+        };
         self.register(
             s.id.as_ref(),
             &name,
@@ -304,7 +346,7 @@ impl<'a> PlaybookCompiler<'a> {
             Jira::Cloud(_) => "3",
             Jira::DataCenter(_) => "2",
         };
-        let uri = Template::Literal(format!("{}/rest/api/{api}/issue", jira.base()));
+        let uri = self.jira_url(jira, &format!("/rest/api/{api}/issue"));
         let mut http = action(ActionKind::Http {
             inputs: wdl::HttpInputs {
                 method: wdl::HttpMethod::Post.into(),
@@ -345,6 +387,60 @@ impl<'a> PlaybookCompiler<'a> {
         }
     }
 
+    /// The Jira base URL as parts of a WDL string: the spec's URL, or for `{{env.NAME}}`
+    /// the workflow's parameter (every environment's value an https URL that needs no
+    /// encoding, SPEC136).
+    pub(super) fn jira_base(&mut self, jira: Jira<'_>) -> Vec<Part> {
+        match crate::env_values::reference(jira.base()) {
+            Some(name) => {
+                self.env_values.insert(name.to_string());
+                vec![Part::Expr(Expr::call(
+                    "parameters",
+                    vec![Expr::str(crate::env_values::parameter(name))],
+                ))]
+            }
+            None => vec![Part::Text(jira.base().to_string())],
+        }
+    }
+
+    /// `{base}{path}` as the parts of a WDL string (one text when the base is the spec's
+    /// URL).
+    pub(super) fn jira_prefix(&mut self, jira: Jira<'_>, path: &str) -> Vec<Part> {
+        let mut parts = self.jira_base(jira);
+        match parts.as_mut_slice() {
+            [Part::Text(base)] => base.push_str(path),
+            _ => parts.push(Part::Text(path.to_string())),
+        }
+        parts
+    }
+
+    /// `{base}{path}` (a literal when the base is the spec's URL).
+    pub(super) fn jira_url(&mut self, jira: Jira<'_>, path: &str) -> Template {
+        let parts = self.jira_prefix(jira, path);
+        match parts.as_slice() {
+            [Part::Text(url)] => Template::Literal(url.clone()),
+            _ => Template::Interpolated(parts),
+        }
+    }
+
+    /// The first deployment target whose subscription is not `subscription` (every
+    /// environment's is checked: the workflow is the same in all), named for a message; a
+    /// spec without a target has no subscription to match.
+    pub(super) fn other_subscription(&self, subscription: &str) -> Option<String> {
+        let deployments = self.model.spec.deployments();
+        if deployments.is_empty() {
+            return Some("the playbook's (the spec has no `deployment.subscription_id`)".into());
+        }
+        deployments.into_iter().find_map(|(name, d)| {
+            (d.subscription_id.as_ref().map(|s| s.value.as_str()) != Some(subscription)).then(
+                || match name {
+                    Some(name) => format!("environment `{name}`'s"),
+                    None => "the playbook's".into(),
+                },
+            )
+        })
+    }
+
     /// The `Authorization` header value for a call to `jira`: the credential is read from
     /// Key Vault by an action queued right before the step (`secureData` in and out).
     pub(super) fn jira_authorization(
@@ -355,21 +451,14 @@ impl<'a> PlaybookCompiler<'a> {
         span: Span,
     ) -> String {
         let secret = jira.secret();
-        let deployment_subscription = self
-            .model
-            .spec
-            .deployment
-            .as_ref()
-            .and_then(|d| d.subscription_id.as_ref())
-            .map(|s| s.value.as_str());
         if let Some(subscription) = &secret.key_vault.subscription_id
-            && deployment_subscription != Some(subscription.value.as_str())
+            && let Some(target) = self.other_subscription(&subscription.value)
         {
             self.error(
                 Diagnostic::error(
                     codes::SPEC083.code,
                     format!(
-                        "Key Vault `{}` of connection `{connection}` is in another subscription",
+                        "Key Vault `{}` of connection `{connection}` is in another subscription than {target}",
                         secret.key_vault.vault.value
                     ),
                 )
@@ -399,7 +488,21 @@ impl<'a> PlaybookCompiler<'a> {
                     "base64",
                     vec![Expr::call(
                         "concat",
-                        vec![Expr::str(format!("{}:", cloud.email.value)), token],
+                        match crate::env_values::reference(&cloud.email) {
+                            // Every environment's value one e-mail address (SPEC136).
+                            Some(name) => {
+                                self.env_values.insert(name.to_string());
+                                vec![
+                                    Expr::call(
+                                        "parameters",
+                                        vec![Expr::str(crate::env_values::parameter(name))],
+                                    ),
+                                    Expr::str(":"),
+                                    token,
+                                ]
+                            }
+                            None => vec![Expr::str(format!("{}:", cloud.email.value)), token],
+                        },
                     )],
                 )),
             ]),

@@ -104,6 +104,9 @@ pub struct CompiledPlaybook {
     /// Parameters of the playbook's template that the definition's deployment values use
     /// (`as_imported.template_parameters`), in the spec's order.
     pub template_parameters: IndexMap<String, TemplateParameterUse>,
+    /// Per-environment values (`{{env.NAME}}`) the workflow reads, by name: definition
+    /// parameters [`crate::env_values::parameter`] the template sets.
+    pub env_values: Vec<String>,
 }
 
 /// One of [`CompiledPlaybook::template_parameters`].
@@ -209,6 +212,7 @@ pub fn compile_playbook(
         definition,
         connections: compiler.connections.into_values().collect(),
         template_parameters: template_parameters(playbook),
+        env_values: compiler.env_values.into_iter().collect(),
     })
 }
 
@@ -296,10 +300,13 @@ struct StepInfo {
 #[derive(Debug, Clone)]
 enum StepOutputs {
     ServiceNowIncident {
+        /// The instance URL, or `{{env.NAME}}` of a per-environment one.
         instance: String,
     },
     JiraIssue {
-        browse: String,
+        /// The issue link before its key: `https://site/browse/`, or the parts of a
+        /// per-environment site.
+        browse: Vec<Expr>,
     },
     /// `sentinel.get_entities`: text and ADF list items in these variables.
     Entities {
@@ -353,6 +360,8 @@ pub(crate) struct PlaybookCompiler<'a> {
     /// Steps build incident ARM ids from the workspace's: the definition declares
     /// [`WORKSPACE_ID_PARAMETER`], which the ARM template supplies.
     uses_workspace_id: bool,
+    /// Per-environment values the workflow reads (definition parameters).
+    env_values: IndexSet<String>,
     /// `{{secrets.NAME}}` of the `http` step being compiled: the Key Vault read's value.
     secrets_in_scope: IndexMap<String, Expr>,
     /// How deep the block being compiled is: 1 for the playbook's own steps.
@@ -397,6 +406,7 @@ impl<'a> PlaybookCompiler<'a> {
             lists_used: IndexSet::new(),
             playbook_retry: retry::default_policy(),
             uses_workspace_id: false,
+            env_values: IndexSet::new(),
             secrets_in_scope: IndexMap::new(),
             depth: 0,
             ticket_guards: Vec::new(),
@@ -557,6 +567,20 @@ impl<'a> PlaybookCompiler<'a> {
                     default_value: None,
                     metadata: Some(wdl::ParameterMetadata {
                         description: "ARM id of the Microsoft Sentinel workspace (set by the ARM template from WorkspaceName and WorkspaceResourceGroup)".into(),
+                    }),
+                },
+            );
+        }
+        for name in &self.env_values {
+            parameters.insert(
+                crate::env_values::parameter(name),
+                ParameterDecl {
+                    kind: ParameterType::String,
+                    default_value: None,
+                    metadata: Some(wdl::ParameterMetadata {
+                        description: format!(
+                            "Per-environment value `{name}` (set by the ARM template from its parameter)"
+                        ),
                     }),
                 },
             );

@@ -13,6 +13,38 @@ use soarc_lang::wdl::Expr;
 use super::{PlaybookCompiler, StepOutputs, TriggerKind};
 
 impl PlaybookCompiler<'_> {
+    /// `{{env.NAME}}`: a per-environment value (`values:` of every environment), read from
+    /// the workflow's definition parameter that the template sets from its own. Text like
+    /// any other reference: the language it lands in (JQL, a URL, HTML) encodes it at run
+    /// time. Every environment must give it as text (SPEC135, SPEC136).
+    fn env_value(&mut self, rest: &[String], span: Span, shown: &str) -> Option<(Expr, ValueType)> {
+        let [name] = rest else {
+            return self.unknown(
+                shown,
+                span,
+                "name the value: `{{env.NAME}}`, with NAME given under `values:` of every environment".into(),
+            );
+        };
+        if !crate::env_values::check_use(
+            &self.model.spec.deployments(),
+            name,
+            crate::env_values::Slot::Text,
+            &format!("`{{{{{shown}}}}}`"),
+            span,
+            &mut self.errors,
+        ) {
+            return None;
+        }
+        self.env_values.insert(name.clone());
+        Some((
+            Expr::call(
+                "parameters",
+                vec![Expr::str(crate::env_values::parameter(name))],
+            ),
+            ValueType::Text,
+        ))
+    }
+
     /// Resolve a reference path; reports an error and returns `None` if it names nothing.
     pub(super) fn reference(&mut self, path: &[String], span: Span) -> Option<(Expr, ValueType)> {
         let (root, rest) = path.split_first()?;
@@ -39,6 +71,10 @@ impl PlaybookCompiler<'_> {
                 )
             };
             return self.unknown(&shown, span, help);
+        }
+
+        if root == "env" {
+            return self.env_value(rest, span, &shown);
         }
 
         if root == "variables" {
@@ -223,23 +259,41 @@ impl PlaybookCompiler<'_> {
             }
             (StepOutputs::ServiceNowIncident { instance }, Some("url")) if rest.len() == 1 => {
                 let sys_id = body().prop("result").prop("sys_id");
-                let url = Expr::call(
-                    "concat",
-                    vec![
-                        Expr::str(format!(
-                            "{}/nav_to.do?uri=incident.do%3Fsys_id%3D",
-                            instance.trim_end_matches('/')
-                        )),
-                        sys_id,
-                    ],
-                );
+                const NAV: &str = "/nav_to.do?uri=incident.do%3Fsys_id%3D";
+                let url = match crate::env_values::reference(instance) {
+                    // A per-environment instance: the workflow's parameter, whose every
+                    // environment's value is an https URL needing no encoding (SPEC136).
+                    Some(name) => {
+                        let name = name.to_string();
+                        let parameter = crate::env_values::parameter(&name);
+                        self.env_values.insert(name);
+                        Expr::call(
+                            "concat",
+                            vec![
+                                Expr::call("parameters", vec![Expr::str(parameter)]),
+                                Expr::str(NAV),
+                                sys_id,
+                            ],
+                        )
+                    }
+                    None => Expr::call(
+                        "concat",
+                        vec![
+                            Expr::str(format!("{}{NAV}", instance.trim_end_matches('/'))),
+                            sys_id,
+                        ],
+                    ),
+                };
                 Some((url, ValueType::Text))
             }
             (StepOutputs::JiraIssue { .. }, Some(f @ ("key" | "id"))) if rest.len() == 1 => {
                 Some((body().prop(f), ValueType::Text))
             }
             (StepOutputs::JiraIssue { browse }, Some("url")) if rest.len() == 1 => Some((
-                Expr::call("concat", vec![Expr::str(browse), body().prop("key")]),
+                Expr::call(
+                    "concat",
+                    browse.iter().cloned().chain([body().prop("key")]).collect(),
+                ),
                 ValueType::Text,
             )),
             (StepOutputs::Entities { text, .. }, Some("text")) if rest.len() == 1 => Some((

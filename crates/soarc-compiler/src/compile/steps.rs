@@ -903,10 +903,40 @@ impl PlaybookCompiler<'_> {
             Predicate::HasLabelStartingWith(prefix) => {
                 let labels = self.incident_array("labels", "has_label", prefix.span.or(span));
                 // As `has_label`, without the closing quote: a prefix of the label's name.
-                let quoted = Value::String(prefix.value.to_lowercase()).to_string();
-                let needle =
-                    Template::Literal(format!("\"labelname\":{}", &quoted[..quoted.len() - 1]))
-                        .to_wdl_string();
+                // A Jira project from a per-environment value (`jira:{{env.NAME}}-`): its
+                // key is the workflow's parameter, lower-cased like the rest. Every
+                // environment's key was checked to be a Jira project key (SPEC136), which
+                // needs no quoting in JSON.
+                let env = prefix.value.find("{{").and_then(|start| {
+                    let end = start + prefix.value[start..].find("}}")? + 2;
+                    let name = crate::env_values::reference(&prefix.value[start..end])?;
+                    Some((start, end, name.to_string()))
+                });
+                let needle = match env {
+                    Some((start, end, name)) => {
+                        let quoted =
+                            Value::String(prefix.value[..start].to_lowercase()).to_string();
+                        let parameter = crate::env_values::parameter(&name);
+                        self.env_values.insert(name);
+                        Template::Interpolated(vec![
+                            wdl::Part::Text(format!(
+                                "\"labelname\":{}",
+                                &quoted[..quoted.len() - 1]
+                            )),
+                            wdl::Part::Expr(Expr::call(
+                                "toLower",
+                                vec![Expr::call("parameters", vec![Expr::str(parameter)])],
+                            )),
+                            wdl::Part::Text(prefix.value[end..].to_lowercase()),
+                        ])
+                        .to_wdl_string()
+                    }
+                    None => {
+                        let quoted = Value::String(prefix.value.to_lowercase()).to_string();
+                        Template::Literal(format!("\"labelname\":{}", &quoted[..quoted.len() - 1]))
+                            .to_wdl_string()
+                    }
+                };
                 json!({ "contains": [labels, needle] })
             }
             Predicate::FromAnalyticsRule(rules) => {

@@ -442,7 +442,7 @@ impl<'a> PlaybookCompiler<'a> {
                 );
                 (
                     request,
-                    Template::Literal(format!("{}/rest/api/3/search/jql", jira.base())),
+                    self.jira_url(jira, "/rest/api/3/search/jql"),
                     Expr::call("empty", vec![token]),
                     vec![(set, set_action)],
                 )
@@ -480,7 +480,7 @@ impl<'a> PlaybookCompiler<'a> {
                 );
                 (
                     request,
-                    Template::Literal(format!("{}/rest/api/2/search", jira.base())),
+                    self.jira_url(jira, "/rest/api/2/search"),
                     done,
                     Vec::new(),
                 )
@@ -563,12 +563,12 @@ impl<'a> PlaybookCompiler<'a> {
             .map(|c| self.string_text(c, c.span.or(span)));
         let jira = jira?;
         let authorization = self.jira_authorization(jira, &s.connection, &name, span);
-        let base = format!("{}/rest/api/{}/issue/", jira.base(), api(jira));
-        let uri = Template::Interpolated(vec![
-            Part::Text(base),
+        let mut uri = self.jira_prefix(jira, &format!("/rest/api/{}/issue/", api(jira)));
+        uri.extend([
             Part::Expr(Expr::call("encodeURIComponent", vec![issue])),
             Part::Text("/transitions".into()),
         ]);
+        let uri = Template::Interpolated(uri);
         let found = Expr::call("body", vec![Expr::str(&find)]);
         let mut request = json!({
             "transition": { "id": expr_string(Expr::call("first", vec![found.clone()]).prop("id")) },
@@ -640,11 +640,12 @@ impl<'a> PlaybookCompiler<'a> {
         let message = self.string_text(&s.message, s.message.span.or(span));
         let jira = jira?;
         let authorization = self.jira_authorization(jira, &s.connection, &name, span);
-        let uri = Template::Interpolated(vec![
-            Part::Text(format!("{}/rest/api/{}/issue/", jira.base(), api(jira))),
+        let mut uri = self.jira_prefix(jira, &format!("/rest/api/{}/issue/", api(jira)));
+        uri.extend([
             Part::Expr(Expr::call("encodeURIComponent", vec![issue])),
             Part::Text("/comment".into()),
         ]);
+        let uri = Template::Interpolated(uri);
         let body = json!({ "body": jira_comment_body(jira, message) });
         Some((
             name,

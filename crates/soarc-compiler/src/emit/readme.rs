@@ -72,6 +72,9 @@ struct Page {
     authorise: Vec<String>,
     roles: Vec<RoleRow>,
     parameters: Vec<ParameterRow>,
+    /// The parameters file the values come from (the first environment's, with
+    /// `environments:`).
+    parameters_file: String,
     prerequisites: Vec<String>,
     post_deployment: Vec<String>,
     graph: String,
@@ -113,6 +116,7 @@ pub fn page(
     playbook: &CompiledPlaybook,
     deployment: &PlaybookDeployment,
     facts: Option<&Facts<'_>>,
+    parameters_file: &str,
 ) -> String {
     let metadata = deployment.template.metadata.as_ref();
     let (trigger, trigger_note) = trigger(playbook.trigger, facts.map(|f| f.trigger));
@@ -209,6 +213,7 @@ pub fn page(
         authorise,
         roles,
         parameters,
+        parameters_file: parameters_file.to_string(),
         prerequisites: metadata
             .map(|m| m.prerequisites.iter().map(|p| literal(p)).collect())
             .unwrap_or_default(),
@@ -307,6 +312,14 @@ fn rule_row(rule: &AutomationRule) -> RuleRow {
     }
 }
 
+/// A spec text as code, or for `{{env.NAME}}` the words for each environment's value.
+fn env_or_code(text: &str) -> String {
+    match crate::env_values::reference(text) {
+        Some(_) => crate::env_values::describe(text),
+        None => code(text.trim_end_matches('/')),
+    }
+}
+
 /// How a connection authenticates, and what someone must do after deployment, if anything.
 /// Every connection kind says so here: a new kind must decide.
 fn authentication(kind: &ConnectionKind) -> (String, Option<String>) {
@@ -317,8 +330,8 @@ fn authentication(kind: &ConnectionKind) -> (String, Option<String>) {
         ConnectionKind::ServiceNow(snow) => (
             format!(
                 "basic: user {} on {}; the password comes from Key Vault at deployment",
-                code(&snow.username.value),
-                code(snow.instance.value.trim_end_matches('/'))
+                env_or_code(&snow.username.value),
+                env_or_code(&snow.instance.value)
             ),
             None,
         ),

@@ -47,6 +47,9 @@ pub fn check<'a>(
     for (name, connection) in &spec.connections {
         check_name(name, "connection", errors);
         match &connection.value {
+            // `{{env.NAME}}`: each environment's value is checked (crate::env_values).
+            Connection::ServiceNow(snow)
+                if crate::env_values::reference(&snow.instance).is_some() => {}
             Connection::ServiceNow(snow) => check_https(
                 &snow.instance,
                 "ServiceNow instance",
@@ -54,13 +57,17 @@ pub fn check<'a>(
                 errors,
             ),
             Connection::JiraCloud(jira) => {
-                check_https(
-                    &jira.site,
-                    "Jira Cloud site",
-                    "https://contoso.atlassian.net",
-                    errors,
-                );
-                if !jira.email.value.contains('@') {
+                if crate::env_values::reference(&jira.site).is_none() {
+                    check_https(
+                        &jira.site,
+                        "Jira Cloud site",
+                        "https://contoso.atlassian.net",
+                        errors,
+                    );
+                }
+                if crate::env_values::reference(&jira.email).is_none()
+                    && !jira.email.value.contains('@')
+                {
                     errors.push(
                         Diagnostic::error(
                             codes::SPEC020.code,
@@ -71,6 +78,8 @@ pub fn check<'a>(
                     );
                 }
             }
+            Connection::JiraDataCenter(jira)
+                if crate::env_values::reference(&jira.base_url).is_some() => {}
             Connection::JiraDataCenter(jira) => check_https(
                 &jira.base_url,
                 "Jira Data Center base URL",
@@ -107,7 +116,13 @@ fn check_azure_names(
 ) {
     use crate::spec::{Defaults, OnFailure};
     use names::NameKind;
-    if let Some(deployment) = &spec.deployment {
+    // With `environments:`, `spec.deployment` is the first environment, whose names
+    // crate::environments checks with every other environment's: not twice.
+    if let Some(deployment) = spec
+        .deployment
+        .as_ref()
+        .filter(|_| spec.environments.is_empty())
+    {
         if let Some(group) = &deployment.resource_group {
             names::check(group, NameKind::ResourceGroup, errors);
         }

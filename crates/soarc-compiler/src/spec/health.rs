@@ -126,7 +126,8 @@ pub struct TeamsWebhook {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmailNotification {
-    /// Recipients.
+    /// Recipients; an item `"{{env.NAME}}"` takes each environment's address or list of
+    /// addresses (`values:`).
     pub to: Vec<Located<String>>,
     /// An `office365` connection (authorise it in the portal after deployment).
     pub connection: Located<String>,
@@ -207,7 +208,8 @@ pub struct FailureAlert {
     pub failures: Located<i64>,
     /// The window, 5 minutes to 1 day: ISO 8601 (`PT1H`) or short (`15m`, `1h`).
     pub window: Located<String>,
-    /// E-mail addresses of the action group.
+    /// E-mail addresses of the action group; an item `"{{env.NAME}}"` takes each
+    /// environment's address or list of addresses (`values:`).
     pub emails: Vec<Located<String>>,
     /// Alert severity, 0 (critical) to 4 (verbose). Default 2.
     #[serde(default)]

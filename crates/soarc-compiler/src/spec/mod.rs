@@ -71,6 +71,22 @@ pub struct Spec {
     pub tests: Vec<Located<SpecTest>>,
 }
 
+impl Spec {
+    /// Every deployment target: the environments, or the one `deployment:`; with the
+    /// environment's name. Checks of what the compiled workflow takes from a target (the
+    /// workflow is the same for all) look at each of them.
+    pub fn deployments(&self) -> Vec<(Option<&str>, &Located<Deployment>)> {
+        if self.environments.is_empty() {
+            self.deployment.iter().map(|d| (None, d)).collect()
+        } else {
+            self.environments
+                .iter()
+                .map(|(name, d)| (Some(name.value.as_str()), d))
+                .collect()
+        }
+    }
+}
+
 /// Deployment target of the generated templates.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -103,6 +119,25 @@ pub struct Deployment {
     /// parameters files change; the templates keep the spec's name as default.
     #[serde(default)]
     pub key_vaults: IndexMap<Located<String>, Located<String>>,
+    /// Values that differ between targets, by name: e.g. `{ snow_instance:
+    /// https://contoso-test.service-now.com, alert_emails: [soc-test@contoso.com] }`. The
+    /// spec refers to one with `"{{env.snow_instance}}"`: as the whole of a ServiceNow
+    /// connection's `instance` or `username`, a Jira connection's `site`, `email` or
+    /// `base_url`, or an item of `monitoring.alert.emails` or `on_failure.email.to`,
+    /// and in any step text (a Jira `project`, a summary). Each becomes a template parameter
+    /// (`EnvSnowInstance`) that this target's parameters files set; every environment must
+    /// give every value used, and each is checked against what its place accepts (an https
+    /// URL, e-mail addresses, a Jira project key).
+    #[serde(default)]
+    pub values: IndexMap<Located<String>, Located<EnvValue>>,
+}
+
+/// A per-environment value: text, or a list of texts (e-mail recipients).
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum EnvValue {
+    Text(String),
+    List(Vec<String>),
 }
 
 /// The Sentinel (Log Analytics) workspace.
@@ -275,9 +310,11 @@ pub struct JiraDataCenterConnection {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceNowConnection {
-    /// Instance URL, e.g. `https://contoso.service-now.com`.
+    /// Instance URL, e.g. `https://contoso.service-now.com`, or `"{{env.NAME}}"` for an
+    /// instance per environment (`values:` of each environment; an https URL).
     pub instance: Located<String>,
-    /// The integration account (needs the `itil` role), e.g. `sentinel.integration`.
+    /// The integration account (needs the `itil` role), e.g. `sentinel.integration`, or
+    /// `"{{env.NAME}}"` for an account per environment.
     pub username: Located<String>,
     /// The account's password, from Key Vault.
     pub password: Located<Secret>,

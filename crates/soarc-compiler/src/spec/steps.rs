@@ -302,7 +302,8 @@ pub struct JiraCreateIssue {
     pub name: Option<Located<String>>,
     /// A `jira-cloud` or `jira-data-center` connection.
     pub connection: Located<String>,
-    /// Project key, e.g. `SEC` (upper-case letter, then upper-case letters, digits or `_`).
+    /// Project key, e.g. `SEC` (upper-case letter, then upper-case letters, digits or `_`),
+    /// or `"{{env.NAME}}"` for a project per environment (each environment's key checked).
     pub project: Located<String>,
     /// Issue type by name (`Bug`, `Task`) or by id (`{ id: "10004" }`).
     pub issue_type: Located<IssueType>,

@@ -274,7 +274,13 @@ pub fn composite(parts: &[Part]) -> Template {
             .iter()
             .map(|(k, v)| {
                 let v = match v {
-                    ParameterValue::Value { value } => json!({ "value": value }),
+                    // The outer template evaluates the values it passes (Learn, "Syntax and
+                    // expressions in ARM templates", Escape characters: a string that
+                    // starts with `[` and ends with `]` is an expression, `[[` a literal
+                    // bracket): spec values go in escaped, as written.
+                    ParameterValue::Value { value } => {
+                        json!({ "value": soarc_lang::arm::escape_json(value.clone()) })
+                    }
                     ParameterValue::KeyVault { reference } => json!({ "reference": reference }),
                 };
                 (k.clone(), v)

@@ -27,6 +27,8 @@ pub const ACTION_GROUPS_API_VERSION: &str = "2023-01-01";
 const WORKBOOK_SEED: &str = "soarc-playbook-health";
 const ACTION_GROUP_NAME: &str = "soarc-playbook-alerts";
 const ALERT_NAME: &str = "soarc-playbook-failures";
+/// The action group's e-mail receivers when some come from per-environment values.
+pub const ALERT_RECEIVERS_PARAMETER: &str = "AlertEmailReceivers";
 
 /// Run logs of Logic Apps in the workspace (`AzureDiagnostics`, the table Logic Apps
 /// (Consumption) diagnostic settings write to).
@@ -255,6 +257,33 @@ pub fn build(monitoring: &CheckedMonitoring) -> MonitoringDeployment {
                 })
             })
             .collect();
+        // Recipients that differ per environment: the receivers are a parameter, so the
+        // template stays the same and each environment's parameters file lists its own
+        // (Learn, "Action groups", emailReceivers:
+        // https://learn.microsoft.com/azure/azure-monitor/alerts/action-groups).
+        let receivers = if alert.emails_per_environment {
+            parameters.insert(
+                ALERT_RECEIVERS_PARAMETER.to_string(),
+                Parameter {
+                    kind: ParameterType::Array,
+                    default_value: None,
+                    min_length: Some(1),
+                    max_length: None,
+                    metadata: ParameterMetadata {
+                        description: "E-mail receivers of the failure alert's action group (name, emailAddress, useCommonAlertSchema), per environment".into(),
+                    },
+                },
+            );
+            values.insert(
+                ALERT_RECEIVERS_PARAMETER.to_string(),
+                ParameterValue::Value {
+                    value: json!(receivers),
+                },
+            );
+            json!(ex(Expr::parameters(ALERT_RECEIVERS_PARAMETER)))
+        } else {
+            json!(receivers)
+        };
         let group_id = Expr::resource_id(
             "Microsoft.Insights/actionGroups",
             vec![Expr::str(ACTION_GROUP_NAME)],

@@ -142,9 +142,25 @@ pub fn build(playbook: &CompiledPlaybook, target: &PlaybookTarget) -> PlaybookDe
                         },
                     );
                 }
+                let instance = snow_parameter(
+                    &snow.instance.value,
+                    "Instance URL of ServiceNow connection",
+                    &connection.spec_name,
+                    target,
+                    &mut parameters,
+                    &mut values,
+                );
+                let username = snow_parameter(
+                    &snow.username.value,
+                    "User of ServiceNow connection",
+                    &connection.spec_name,
+                    target,
+                    &mut parameters,
+                    &mut values,
+                );
                 properties["parameterValues"] = json!({
-                    "instance": lit(snow.instance.value.trim_end_matches('/')),
-                    "username": lit(&snow.username.value),
+                    "instance": instance,
+                    "username": username,
                     "password": ex(Expr::parameters(&password)),
                 });
             }
@@ -296,6 +312,14 @@ pub fn build(playbook: &CompiledPlaybook, target: &PlaybookTarget) -> PlaybookDe
     if !connections_value.is_empty() {
         workflow_properties["parameters"] =
             json!({ "$connections": { "value": connections_value } });
+    }
+    // Per-environment values the workflow reads (ticket links): its definition parameters
+    // of the same name, set from the template's.
+    for name in &playbook.env_values {
+        let parameter = crate::env_values::parameter(name);
+        declare_env_value(name, &parameter, target, &mut parameters, &mut values);
+        workflow_properties["parameters"][parameter.as_str()] =
+            json!({ "value": ex(Expr::parameters(&parameter)) });
     }
     // Incident ARM ids built in the workflow start with the workspace's: supplied here from
     // the template's parameters, never written into the definition as text.
@@ -696,6 +720,68 @@ pub fn own_parameter_names(playbook: &CompiledPlaybook, target: &PlaybookTarget)
         .collect()
 }
 
+/// A ServiceNow connection parameter: the spec's text, or for `{{env.NAME}}` the template
+/// parameter of that value (URLs without a trailing `/`, as the connector is given them).
+fn snow_parameter(
+    text: &str,
+    what: &str,
+    connection: &str,
+    target: &PlaybookTarget,
+    parameters: &mut IndexMap<String, Parameter>,
+    values: &mut IndexMap<String, ParameterValue>,
+) -> soarc_lang::arm::ArmString {
+    match crate::env_values::reference(text) {
+        Some(name) => {
+            let parameter = crate::env_values::parameter(name);
+            declare_env_value(name, &parameter, target, parameters, values);
+            parameters[&parameter].metadata.description =
+                format!("{what} `{connection}`: per-environment value `{name}`");
+            ex(Expr::parameters(&parameter))
+        }
+        None => lit(text.trim_end_matches('/')),
+    }
+}
+
+/// Template parameter `parameter` of per-environment value `name` (a string, no default:
+/// each environment's parameters file sets it) and this target's value of it.
+fn declare_env_value(
+    name: &str,
+    parameter: &str,
+    target: &PlaybookTarget,
+    parameters: &mut IndexMap<String, Parameter>,
+    values: &mut IndexMap<String, ParameterValue>,
+) {
+    parameters
+        .entry(parameter.to_string())
+        .or_insert_with(|| Parameter {
+            kind: ParameterType::String,
+            default_value: None,
+            min_length: Some(1),
+            max_length: None,
+            metadata: ParameterMetadata {
+                description: format!("Per-environment value `{name}`"),
+            },
+        });
+    // Checked for every target before generation (crate::env_values::check, SPEC135/136).
+    let value = match target.values.get(name) {
+        // A URL without its trailing `/`, as ServiceNow connections and links take it.
+        Some(crate::spec::EnvValue::Text(value)) if crate::env_values::https_url(value) => {
+            value.trim_end_matches('/').to_string()
+        }
+        Some(crate::spec::EnvValue::Text(value)) => value.clone(),
+        // A list is only accepted as e-mail recipients (SPEC136): one `;`-separated string,
+        // each address checked to hold no separator.
+        Some(crate::spec::EnvValue::List(addresses)) => addresses.join(";"),
+        None => return,
+    };
+    values.insert(
+        parameter.to_string(),
+        ParameterValue::Value {
+            value: json!(value),
+        },
+    );
+}
+
 /// `snow-prod` -> `SnowProd`
 fn pascal(name: &str) -> String {
     name.split(['-', '_'])
@@ -723,17 +809,40 @@ fn identity_role_hint(api: &str) -> &'static str {
     }
 }
 
+/// Metadata of a playbook's template for Sentinel Repositories, whose role assignments and
+/// diagnostic settings are in the separate prerequisites deployment
+/// ([`super::layout::split_playbook`]): Repositories deploys the template without them, so
+/// it names no role-assignment right; deploying the prerequisites is a post-deployment step.
+pub fn repositories_metadata(playbook: &CompiledPlaybook) -> Metadata {
+    metadata_for(playbook, false)
+}
+
 fn metadata(playbook: &CompiledPlaybook) -> Metadata {
+    metadata_for(playbook, true)
+}
+
+/// `roles_in_template`: the template itself assigns the playbook's roles (the default
+/// layout), so whoever deploys it needs the right to create role assignments.
+fn metadata_for(playbook: &CompiledPlaybook, roles_in_template: bool) -> Metadata {
     let mut prerequisites = Vec::new();
     let mut post_deployment: Vec<String> = Vec::new();
+    if !roles_in_template {
+        post_deployment.push(
+            "Deploy the prerequisites with az once Sentinel Repositories has deployed this playbook (prerequisites/deploy.sh, or deploy.<environment>.sh): they grant the playbook's managed identity its roles and send its run logs to the workspace, which Repositories cannot deploy; whoever runs them needs Owner or User Access Administrator where the roles are granted".into(),
+        );
+    }
     for connection in &playbook.connections {
         match &connection.kind {
             ConnectionKind::ServiceNow(snow) => prerequisites.push(format!(
                 "ServiceNow instance {} with integration user {} (role itil); its password in Key Vault {} as secret {} (the parameters file reads it at deployment: the vault must allow template deployment, enabledForTemplateDeployment, and the deploying identity needs Microsoft.KeyVault/vaults/deploy/action on it)",
-                snow.instance.value, snow.username.value, snow.password.key_vault.vault.value, snow.password.key_vault.secret.value
+                crate::env_values::describe(&snow.instance.value), crate::env_values::describe(&snow.username.value), snow.password.key_vault.vault.value, snow.password.key_vault.secret.value
+            )),
+            ConnectionKind::KeyVault(kv) if roles_in_template => prerequisites.push(format!(
+                "Key Vault {} holds the secrets the playbook reads at run time and uses the Azure RBAC permission model: the template grants the playbook's identity Key Vault Secrets User on it, so the deploying identity must be able to create role assignments there (for a vault with access policies, grant the identity Get on secrets instead)",
+                kv.vault.value
             )),
             ConnectionKind::KeyVault(kv) => prerequisites.push(format!(
-                "Key Vault {} holds the secrets the playbook reads at run time and uses the Azure RBAC permission model: the template grants the playbook's identity Key Vault Secrets User on it, so the deploying identity must be able to create role assignments there (for a vault with access policies, grant the identity Get on secrets instead)",
+                "Key Vault {} holds the secrets the playbook reads at run time and uses the Azure RBAC permission model: the prerequisites grant the playbook's identity Key Vault Secrets User on it (for a vault with access policies, grant the identity Get on secrets instead)",
                 kv.vault.value
             )),
             ConnectionKind::Office365 => prerequisites.push(format!(
@@ -755,7 +864,7 @@ fn metadata(playbook: &CompiledPlaybook) -> Metadata {
             ConnectionKind::Sentinel => {}
         }
     }
-    if playbook.uses_sentinel() {
+    if playbook.uses_sentinel() && roles_in_template {
         prerequisites.push(
             "The deploying identity can create role assignments on the Sentinel workspace (Owner or User Access Administrator)".into(),
         );
