@@ -985,8 +985,37 @@ impl<'a> PlaybookCompiler<'a> {
         };
         let mut parts = Vec::new();
         let mut scanner = encode::Scanner::new(lang);
+        // A lone `{{wdl-text: ...}}` is text (`@{...}`), not the expression's value.
+        let mut as_text = false;
         for piece in pieces {
             match piece {
+                crate::model::text::Piece::Wdl {
+                    expr,
+                    text: interpolated,
+                    start,
+                    end,
+                } => {
+                    // Written as is: the author's WDL, not a value soarc encodes. The
+                    // scanner still sees it, so the text after it is read in its context.
+                    let _ = scanner.reference();
+                    match wdl::expr::parse_expr(&expr) {
+                        Ok(parsed) => {
+                            as_text |= interpolated;
+                            parts.push(wdl::Part::Expr(parsed));
+                        }
+                        Err(e) => {
+                            let at = self.locate(text, start, end - start, span);
+                            self.error(
+                                Diagnostic::error(
+                                    codes::SPEC050.code,
+                                    format!("`{expr}` is not a workflow expression: {e}"),
+                                )
+                                .at(at)
+                                .help("write a Workflow Definition Language expression without its leading `@`, e.g. `{{wdl: variables('count')}}`"),
+                            );
+                        }
+                    }
+                }
                 crate::model::text::Piece::Text(t) => {
                     scanner.text(&t);
                     parts.push(wdl::Part::Text(t));
@@ -1019,7 +1048,7 @@ impl<'a> PlaybookCompiler<'a> {
         }
         match parts.as_slice() {
             [] => Template::Literal(String::new()),
-            [wdl::Part::Expr(e)] => Template::Expr(e.clone()),
+            [wdl::Part::Expr(e)] if !as_text => Template::Expr(e.clone()),
             _ => Template::Interpolated(parts).normalize(),
         }
     }

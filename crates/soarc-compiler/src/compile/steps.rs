@@ -155,6 +155,7 @@ impl PlaybookCompiler<'_> {
             Step::IsolateMachine(s) => self.isolate_machine(s, span),
             Step::EntraDisableUser(s) => self.entra_user(s, false, span),
             Step::EntraRevokeSessions(s) => self.entra_user(s, true, span),
+            Step::InitializeVariable(s) => self.initialize_variable_step(s, span),
             Step::Compose(s) => {
                 let name = self.action_name(
                     s.name.as_ref(),
@@ -788,6 +789,76 @@ impl PlaybookCompiler<'_> {
         Some((name, action(kind)))
     }
 
+    /// `initialize_variable`: the InitializeVariable action where the step stands when that
+    /// is the workflow's top level (an imported playbook without a failure-handling scope);
+    /// elsewhere it joins the variables initialised before the first step. "You can declare
+    /// variables only at the top level ... not inside conditions, loops or scopes"
+    /// (Learn, "Create, initialize, and manage variables for workflows in Azure Logic Apps",
+    /// https://learn.microsoft.com/azure/logic-apps/logic-apps-create-variables-store-values).
+    fn initialize_variable_step(
+        &mut self,
+        s: &spec::InitializeVariableStep,
+        span: Span,
+    ) -> Option<(String, Action)> {
+        let Some(kind) = s.variable_type() else {
+            self.error(
+                Diagnostic::error(
+                    codes::SPEC043.code,
+                    format!(
+                        "variable `{}` has type `{}`, which is not a variable type",
+                        s.variable.value, s.kind.value
+                    ),
+                )
+                .at(s.kind.span.or(span))
+                .help("write `type:` string, integer, float, boolean, array or object"),
+            );
+            return None;
+        };
+        let name = self.action_name(
+            s.name.as_ref(),
+            &format!("Initialize_{}", s.variable.value),
+            span,
+        );
+        let lang = self.variable_lang(&s.variable.value);
+        let value = s
+            .value
+            .as_ref()
+            .map(|v| self.json_in(v, v.span.or(span), lang));
+        if self
+            .variables
+            .insert(s.variable.value.clone(), kind)
+            .is_some()
+        {
+            self.error(
+                Diagnostic::error(
+                    codes::SPEC043.code,
+                    format!("variable `{}` is declared twice", s.variable.value),
+                )
+                .at(s.variable.span.or(span))
+                .help("declare each variable once, under `variables:` or with one `initialize_variable` step"),
+            );
+            return None;
+        }
+        let initialize = action(ActionKind::InitializeVariable {
+            inputs: wdl::InitializeVariableInputs {
+                variables: vec![wdl::VariableDeclaration {
+                    name: s.variable.value.clone(),
+                    kind: s.kind.value.clone(),
+                    value,
+                }],
+            },
+        });
+        let top_level = self.depth == 1
+            && self.playbook.as_imported.is_some()
+            && self.playbook.on_failure.is_none();
+        if top_level {
+            Some((name, initialize))
+        } else {
+            self.step_variables.push((name, initialize));
+            None
+        }
+    }
+
     pub(super) fn initialize_variable(
         &mut self,
         name: &Located<String>,
@@ -922,6 +993,7 @@ impl PlaybookCompiler<'_> {
                         .to_wdl_string();
                 json!({ "contains": [labels, needle] })
             }
+            Predicate::Expression(written) => self.json(written, written.span.or(span)),
             Predicate::FromAnalyticsRule(rules) => {
                 let ids = self.incident_array("analytics_rule_ids", "from_analytics_rule", span);
                 if rules.is_empty() {

@@ -23,6 +23,7 @@
 
 pub mod arm;
 mod steps;
+mod typed;
 pub mod yaml;
 
 use indexmap::IndexMap;

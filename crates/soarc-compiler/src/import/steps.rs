@@ -7,6 +7,7 @@ use indexmap::{IndexMap, IndexSet};
 use serde_json::{Map, Value, json};
 use soarc_lang::diagnostics::{Diagnostic, Span};
 
+use super::typed::{self, Block, Place, Proposed};
 use super::{PlaybookStats, Wiring, arm, cannot_import, connection_declaration};
 use crate::codes;
 
@@ -30,6 +31,8 @@ pub(super) struct Context<'a> {
     wiring: &'a IndexMap<String, Wiring>,
     used: IndexSet<String>,
     stats: PlaybookStats,
+    /// Variables declared by `initialize_variable` proposals so far, with their types.
+    variables: IndexMap<String, String>,
 }
 
 impl<'a> Context<'a> {
@@ -39,6 +42,7 @@ impl<'a> Context<'a> {
             wiring,
             used: IndexSet::new(),
             stats: PlaybookStats::default(),
+            variables: IndexMap::new(),
         }
     }
 
@@ -266,12 +270,35 @@ impl<'a> Context<'a> {
         playbook.insert("name".into(), json!(name));
         playbook.insert("trigger".into(), trigger);
         playbook.insert("as_imported".into(), Value::Object(as_imported));
-        playbook.insert("steps".into(), Value::Array(steps));
+        // Typed proposals are kept only where the playbook compiles to the original.
+        let mut spec = json!({
+            "deployment": {
+                "subscription_id": "00000000-0000-0000-0000-000000000000",
+                "resource_group": "FILL-IN",
+                "workspace": { "name": "FILL-IN" }
+            },
+            "playbooks": [Value::Object(playbook.clone())]
+        });
+        let connections: Map<String, Value> = self.connections().into_iter().collect();
+        if !connections.is_empty() {
+            spec["connections"] = Value::Object(connections);
+        }
+        typed::verify(&spec, &mut steps);
+        let mut counts = typed::Counts::default();
+        typed::count(&steps, &mut counts);
+        self.stats.typed += counts.typed;
+        self.stats.connector += counts.connector;
+        self.stats.verbatim += counts.verbatim;
+        playbook.insert(
+            "steps".into(),
+            Value::Array(steps.iter().map(typed::render).collect()),
+        );
         Ok(Value::Object(playbook))
     }
 
-    /// One action to one step: a typed step, `connector`, or the `action` escape hatch.
-    fn step(&mut self, name: &str, action: &Value) -> Result<Value, (String, &'static str)> {
+    /// One action to one step: a typed step, `connector`, or the `action` escape hatch
+    /// (proposed; [`typed::verify`] decides).
+    fn step(&mut self, name: &str, action: &Value) -> Result<Proposed, (String, &'static str)> {
         let Some(object) = action.as_object() else {
             return Err((
                 format!("action `{name}` is not an object"),
@@ -295,10 +322,116 @@ impl<'a> Context<'a> {
         self.scan_connections(action);
         let nested = count_actions(action);
         self.stats.actions += 1 + nested;
-        self.stats.verbatim += 1 + nested;
+        Ok(self.proposed(
+            name,
+            object,
+            nested,
+            Place {
+                top_level: true,
+                parallel_loop: false,
+            },
+        ))
+    }
+
+    /// The escape hatch for an action and, where one fits, its typed step, with the nested
+    /// actions of a container proposed in turn.
+    fn proposed(
+        &mut self,
+        name: &str,
+        object: &Map<String, Value>,
+        nested: usize,
+        place: Place,
+    ) -> Proposed {
         let mut definition = object.clone();
         definition.shift_remove("runAfter");
-        Ok(json!({ "action": { "name": name, "definition": definition } }))
+        let action = Value::Object(object.clone());
+        let mut proposed = Proposed {
+            name: name.to_string(),
+            verbatim: json!({ "action": { "name": name, "definition": definition } }),
+            original: action.clone(),
+            typed: None,
+            connector: false,
+            blocks: Vec::new(),
+            nested,
+        };
+        let wiring = self.wiring;
+        // The spec connection a `$connections` key names: the implicit `sentinel` for
+        // soarc's Sentinel key, else the key (import names connections by their keys).
+        let connection_name = |key: &str| -> Option<String> {
+            if wiring.get(key).is_some_and(|w| w.custom) {
+                return None;
+            }
+            let api = wiring
+                .get(key)
+                .map_or_else(|| api_from_key(key), |w| w.api.clone());
+            Some(if key == SENTINEL_KEY && api == SENTINEL_KEY {
+                crate::names::SENTINEL.to_string()
+            } else {
+                key.to_string()
+            })
+        };
+        let Some((step, slots, connector)) =
+            typed::propose(name, object, place, &mut self.variables, &connection_name)
+        else {
+            return proposed;
+        };
+        let sequential = step
+            .get("foreach")
+            .is_some_and(|f| f.get("sequential") == Some(&json!(true)));
+        let inner = Place {
+            top_level: false,
+            parallel_loop: place.parallel_loop || (step.get("foreach").is_some() && !sequential),
+        };
+        let mut blocks = Vec::new();
+        for (in_step, in_action) in slots {
+            let actions = in_action
+                .iter()
+                .try_fold(&action, |v, k| v.get(k.as_str()))
+                .and_then(Value::as_object);
+            let Some(steps) = actions.and_then(|a| self.chained_block(a, inner)) else {
+                return proposed;
+            };
+            blocks.push(Block {
+                in_step,
+                in_action,
+                steps,
+            });
+        }
+        proposed.typed = Some(step);
+        proposed.connector = connector;
+        proposed.blocks = blocks;
+        proposed
+    }
+
+    /// The nested actions of a container, proposed in run order, when each runs after the
+    /// one before it succeeded (what a step list compiles to); `None` otherwise (parallel
+    /// branches, failure handlers: the container then stays an escape hatch).
+    fn chained_block(
+        &mut self,
+        actions: &Map<String, Value>,
+        place: Place,
+    ) -> Option<Vec<Proposed>> {
+        let entries: Vec<(&String, &Value)> = actions.iter().collect();
+        let order = run_order(&entries).ok()?;
+        let mut previous: Option<&str> = None;
+        let mut steps = Vec::with_capacity(entries.len());
+        for index in order {
+            let (name, action) = entries[index];
+            // Every action of a step list is written with `runAfter` (`{}` for the first),
+            // so one written without cannot come back from a step list.
+            let written = action.get("runAfter")?;
+            let chained = match previous {
+                Some(previous) => json!({ previous: ["Succeeded"] }),
+                None => json!({}),
+            };
+            if *written != chained {
+                return None;
+            }
+            previous = Some(name);
+            let nested = count_actions(action);
+            steps.push(self.proposed(name, action.as_object()?, nested, place));
+        }
+        Some(steps)
     }
 
     /// Record the `$connections` keys `value` names (`@parameters('$connections')['key']`).

@@ -88,6 +88,12 @@ pub enum Step {
     /// Revoke a Microsoft Entra ID user's sign-in sessions (refresh tokens).
     #[serde(rename = "entra.revoke_sessions")]
     EntraRevokeSessions(Box<super::EntraUserStep>),
+    /// Declare a workflow variable at this point of the playbook (an `InitializeVariable`
+    /// action, top level only), for `set_variable`, `append_variable` and
+    /// `{{variables.NAME}}` in the steps after it. What `soarc import` writes for the
+    /// designer's "Initialize variable"; the playbook's `variables:` declares them first.
+    #[serde(rename = "initialize_variable")]
+    InitializeVariable(InitializeVariableStep),
     /// Compute a value once and refer to it later as `{{id.value}}`.
     #[serde(rename = "compose")]
     Compose(ComposeStep),
@@ -163,6 +169,7 @@ impl Step {
             Step::IsolateMachine(_) => "defender.isolate_machine",
             Step::EntraDisableUser(_) => "entra.disable_user",
             Step::EntraRevokeSessions(_) => "entra.revoke_sessions",
+            Step::InitializeVariable(_) => "initialize_variable",
             Step::Compose(_) => "compose",
             Step::SetVariable(_) => "set_variable",
             Step::AppendVariable(_) => "append_variable",
@@ -528,6 +535,41 @@ pub struct VariableValue {
     pub value: Located<serde_json::Value>,
 }
 
+/// Declare a variable where the step stands.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InitializeVariableStep {
+    /// Action name in the Logic App (default: `Initialize_<variable>`).
+    #[serde(default)]
+    pub name: Option<Located<String>>,
+    /// The variable's name.
+    pub variable: Located<String>,
+    /// `string`, `integer`, `float`, `boolean`, `array` or `object`, in any case; written
+    /// to the workflow as spelled here (Logic Apps reads the type case-insensitively).
+    #[serde(rename = "type")]
+    pub kind: Located<String>,
+    /// Initial value; text may contain references. Without it the action has no `value`
+    /// and Logic Apps starts the variable empty (null).
+    #[serde(default)]
+    pub value: Option<Located<serde_json::Value>>,
+}
+
+impl InitializeVariableStep {
+    /// The variable type `kind` names, case-insensitively.
+    pub fn variable_type(&self) -> Option<super::VariableType> {
+        use super::VariableType as T;
+        Some(match self.kind.value.to_ascii_lowercase().as_str() {
+            "string" => T::String,
+            "integer" => T::Integer,
+            "float" => T::Float,
+            "boolean" => T::Boolean,
+            "array" => T::Array,
+            "object" => T::Object,
+            _ => return None,
+        })
+    }
+}
+
 /// A condition over values. Operands are text templates or scalars.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
@@ -557,6 +599,10 @@ pub enum Predicate {
     /// At least one holds.
     Any(Vec<Located<Predicate>>),
     Not(Box<Located<Predicate>>),
+    /// The If action's `expression` as the workflow writes it: the designer's object form
+    /// (`{ and: [ { equals: [a, b] } ] }`) or one expression; text may contain references and
+    /// `{{wdl: ...}}` expressions. What `soarc import` writes for a condition.
+    Expression(Located<serde_json::Value>),
 }
 
 /// Conditional steps.
