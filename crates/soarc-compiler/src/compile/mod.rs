@@ -331,6 +331,9 @@ pub(crate) struct PlaybookCompiler<'a> {
     after: Vec<(String, wdl::Action)>,
     /// Variables steps declare; initialised at the top level after the playbook's own.
     step_variables: Vec<(String, wdl::Action)>,
+    /// The last text resolved was one `{{wdl: ...}}` expression alone: it keeps its
+    /// type even where text is expected (the author wrote the workflow's `@...` form).
+    lone_wdl: bool,
     /// ADF list items of entity steps: (variable, actions that only build it). Dropped
     /// when no Jira description uses `{{id.list}}`.
     entity_lists: Vec<(String, Vec<String>)>,
@@ -381,6 +384,7 @@ impl<'a> PlaybookCompiler<'a> {
             before: Vec::new(),
             after: Vec::new(),
             step_variables: Vec::new(),
+            lone_wdl: false,
             entity_lists: Vec::new(),
             lists_used: IndexSet::new(),
             playbook_retry: retry::default_policy(),
@@ -987,6 +991,8 @@ impl<'a> PlaybookCompiler<'a> {
         let mut scanner = encode::Scanner::new(lang);
         // A lone `{{wdl-text: ...}}` is text (`@{...}`), not the expression's value.
         let mut as_text = false;
+        let mut wdl_pieces = 0;
+        self.lone_wdl = false;
         for piece in pieces {
             match piece {
                 crate::model::text::Piece::Wdl {
@@ -1001,6 +1007,7 @@ impl<'a> PlaybookCompiler<'a> {
                     match wdl::expr::parse_expr(&expr) {
                         Ok(parsed) => {
                             as_text |= interpolated;
+                            wdl_pieces += 1;
                             parts.push(wdl::Part::Expr(parsed));
                         }
                         Err(e) => {
@@ -1046,6 +1053,7 @@ impl<'a> PlaybookCompiler<'a> {
                 }
             }
         }
+        self.lone_wdl = wdl_pieces == 1 && !as_text && matches!(parts.as_slice(), [wdl::Part::Expr(_)]);
         match parts.as_slice() {
             [] => Template::Literal(String::new()),
             [wdl::Part::Expr(e)] if !as_text => Template::Expr(e.clone()),
@@ -1061,7 +1069,7 @@ impl<'a> PlaybookCompiler<'a> {
     /// Like [`Self::text_in`], but always a string.
     fn string_text_in(&mut self, text: &str, span: Span, lang: encode::Lang) -> Template {
         match self.text_in(text, span, lang) {
-            Template::Expr(e) => Template::Interpolated(vec![wdl::Part::Expr(e)]),
+            Template::Expr(e) if !self.lone_wdl => Template::Interpolated(vec![wdl::Part::Expr(e)]),
             other => other,
         }
     }

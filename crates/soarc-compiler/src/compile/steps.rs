@@ -202,13 +202,15 @@ impl PlaybookCompiler<'_> {
                 let name = self.action_name(s.name.as_ref(), "Condition", span);
                 let expression = self.predicate(&s.condition, span);
                 let then = self.steps(&s.then, None);
-                let otherwise = self.steps(&s.otherwise, None);
+                let otherwise = self.steps(s.else_steps(), None);
+                // Imported: no `else` branch where the original had none.
+                let written = s.otherwise.is_some() || self.playbook.as_imported.is_none();
                 Some((
                     name,
                     action(ActionKind::If {
                         expression,
                         actions: then,
-                        otherwise: Some(wdl::Branch { actions: otherwise }),
+                        otherwise: written.then_some(wdl::Branch { actions: otherwise }),
                     }),
                 ))
             }
@@ -235,11 +237,11 @@ impl PlaybookCompiler<'_> {
                         self.check_enum_literal(values, field, &value.value, at);
                     }
                     let case_name = self.action_name(
-                        None,
+                        steps.name(),
                         &format!("Case_{}", value.value),
                         value.span.or(span),
                     );
-                    let actions = self.steps(steps, None);
+                    let actions = self.steps(steps.steps(), None);
                     cases.insert(
                         case_name,
                         wdl::SwitchCase {
@@ -1064,11 +1066,11 @@ pub(super) fn markup_variables(playbook: &spec::Playbook) -> std::collections::H
                 }
                 Step::If(s) => {
                     walk(&s.then, found);
-                    walk(&s.otherwise, found);
+                    walk(s.else_steps(), found);
                 }
                 Step::Switch(s) => {
                     for case in s.cases.values() {
-                        walk(case, found);
+                        walk(case.steps(), found);
                     }
                     walk(&s.default, found);
                 }

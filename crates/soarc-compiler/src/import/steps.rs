@@ -33,6 +33,8 @@ pub(super) struct Context<'a> {
     stats: PlaybookStats,
     /// Variables declared by `initialize_variable` proposals so far, with their types.
     variables: IndexMap<String, String>,
+    /// The trigger's fields as `{{...}}` references, by the expression they stand for.
+    trigger_refs: std::collections::HashMap<String, String>,
 }
 
 impl<'a> Context<'a> {
@@ -43,6 +45,7 @@ impl<'a> Context<'a> {
             used: IndexSet::new(),
             stats: PlaybookStats::default(),
             variables: IndexMap::new(),
+            trigger_refs: std::collections::HashMap::new(),
         }
     }
 
@@ -113,6 +116,12 @@ impl<'a> Context<'a> {
             let (trigger_name, trigger) = triggers.iter().next().expect("one trigger");
             self.scan_connections(trigger);
             let (spec_trigger, soarc_name) = spec_trigger(trigger);
+            let kind = match &spec_trigger {
+                Value::String(kind) => kind.as_str(),
+                Value::Object(kind) if kind.contains_key("entity") => "entity",
+                _ => "",
+            };
+            self.trigger_refs = typed::trigger_refs(kind);
             if soarc_name != Some(trigger_name.as_str()) {
                 as_imported.insert("trigger_name".into(), json!(trigger_name));
             }
@@ -371,7 +380,14 @@ impl<'a> Context<'a> {
             })
         };
         let Some((step, slots, connector)) =
-            typed::propose(name, object, place, &mut self.variables, &connection_name)
+            typed::propose(
+                name,
+                object,
+                place,
+                &mut self.variables,
+                &self.trigger_refs,
+                &connection_name,
+            )
         else {
             return proposed;
         };

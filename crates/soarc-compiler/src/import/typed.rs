@@ -66,13 +66,81 @@ pub(super) struct Counts {
     pub verbatim: usize,
 }
 
+/// The `{{...}}` references that name a workflow expression: the trigger payload's fields
+/// (the expressions the compiler resolves them to, see `compile::refs`) and the variables
+/// declared by typed steps so far.
+pub(super) struct Refs<'a> {
+    /// Printed expression to reference path, e.g. `triggerBody()?['object']?['properties']?['title']`
+    /// to `incident.title`.
+    pub trigger: &'a std::collections::HashMap<String, String>,
+    pub variables: &'a indexmap::IndexMap<String, String>,
+}
+
+impl Refs<'_> {
+    /// The reference path for a printed expression, if one names it.
+    fn path(&self, printed: &str) -> Option<String> {
+        if let Some(path) = self.trigger.get(printed) {
+            return Some(path.clone());
+        }
+        let name = printed.strip_prefix("variables('")?.strip_suffix("')")?;
+        (!name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            && self.variables.contains_key(name))
+        .then(|| format!("variables.{name}"))
+    }
+}
+
+/// Printed expression to reference path for the fields of the trigger `kind` (`incident`,
+/// `alert`, `entity`), built as `compile::refs` builds the expressions.
+pub(super) fn trigger_refs(kind: &str) -> std::collections::HashMap<String, String> {
+    use crate::model::catalogue;
+    use soarc_lang::wdl::Expr;
+    let body = || Expr::call("triggerBody", vec![]);
+    let roots: Vec<(&str, &[catalogue::Field], Expr)> = match kind {
+        "incident" => vec![
+            ("incident", catalogue::INCIDENT, body().prop("object")),
+            ("workspace", catalogue::INCIDENT_WORKSPACE, body()),
+        ],
+        "alert" => vec![("alert", catalogue::ALERT, body())],
+        "entity" => vec![("entity", catalogue::ENTITY, body())],
+        _ => vec![],
+    };
+    let mut refs = std::collections::HashMap::new();
+    for (root, fields, base) in roots {
+        for field in fields {
+            let printed = catalogue::access(base.clone(), field.path).to_string();
+            refs.entry(printed)
+                .or_insert_with(|| format!("{root}.{}", field.name));
+        }
+    }
+    refs
+}
+
 /// A spec text for a workflow string value: literal text as is, expressions as
-/// `{{wdl: ...}}` (`{{wdl-text: ...}}` for a lone `@{...}`). `None` when the value cannot be
-/// written so (a literal `{{`, an expression whose text holds `}}`, text ending in `{`
-/// before an expression, or a string Logic Apps would not parse).
+/// `{{wdl: ...}}` (`{{wdl-text: ...}}` for a lone `@{...}`), or as a `{{...}}` reference
+/// where `refs` names the expression. `None` when the value cannot be written so (a literal
+/// `{{`, an expression whose text holds `}}`, text ending in `{` before an expression, or a
+/// string Logic Apps would not parse).
 pub(super) fn spec_text(s: &str) -> Option<String> {
-    fn expr(out: &mut String, e: &soarc_lang::wdl::Expr, keyword: &str) -> Option<()> {
+    spec_text_with(s, None)
+}
+
+/// [`spec_text`] with references (only where the compiler writes a reference as it
+/// resolves: a lone one keeps its type, nothing is encoded).
+pub(super) fn spec_text_with(s: &str, refs: Option<&Refs>) -> Option<String> {
+    let expr = |out: &mut String, e: &soarc_lang::wdl::Expr, keyword: &str| -> Option<()> {
         let printed = e.to_string();
+        // `{{wdl-text: ...}}` is text; a reference alone keeps its value's type.
+        if keyword == WDL
+            && let Some(path) = refs.and_then(|r| r.path(&printed))
+        {
+            out.push_str("{{");
+            out.push_str(&path);
+            out.push_str("}}");
+            return Some(());
+        }
         if printed.contains("}}") {
             return None;
         }
@@ -82,7 +150,7 @@ pub(super) fn spec_text(s: &str) -> Option<String> {
         out.push_str(&printed);
         out.push_str("}}");
         Some(())
-    }
+    };
     let template = Template::parse(s).ok()?;
     let mut out = String::new();
     match &template {
@@ -111,16 +179,21 @@ pub(super) fn spec_text(s: &str) -> Option<String> {
     Some(out)
 }
 
-/// [`spec_text`] for every string of a JSON value (keys stay as written, as the compiler
-/// keeps them).
-pub(super) fn spec_json(value: &Value) -> Option<Value> {
+/// [`spec_text_with`] for every string of a JSON value (keys stay as written, as the
+/// compiler keeps them).
+pub(super) fn spec_json(value: &Value, refs: Option<&Refs>) -> Option<Value> {
     Some(match value {
-        Value::String(s) => Value::String(spec_text(s)?),
-        Value::Array(items) => Value::Array(items.iter().map(spec_json).collect::<Option<_>>()?),
+        Value::String(s) => Value::String(spec_text_with(s, refs)?),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| spec_json(v, refs))
+                .collect::<Option<_>>()?,
+        ),
         Value::Object(members) => Value::Object(
             members
                 .iter()
-                .map(|(k, v)| Some((k.clone(), spec_json(v)?)))
+                .map(|(k, v)| Some((k.clone(), spec_json(v, refs)?)))
                 .collect::<Option<_>>()?,
         ),
         other => other.clone(),
@@ -151,14 +224,16 @@ pub(super) fn propose(
     action: &Map<String, Value>,
     place: Place,
     variables: &mut indexmap::IndexMap<String, String>,
+    trigger: &std::collections::HashMap<String, String>,
     connection_name: &dyn Fn(&str) -> Option<String>,
 ) -> Option<(Value, Vec<(Vec<String>, Vec<String>)>, bool)> {
+
     let kind = action.get("type")?.as_str()?;
     let inputs = action.get("inputs");
     let path = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     match kind {
         "Compose" if only_keys(action, &["inputs"]) => {
-            let value = spec_json(inputs?)?;
+            let value = spec_json(inputs?, Some(&Refs { trigger, variables }))?;
             Some((
                 json!({ "compose": { "name": name, "value": value } }),
                 vec![],
@@ -192,7 +267,7 @@ pub(super) fn propose(
             }
             let mut step = json!({ "name": name, "variable": variable, "type": kind });
             if let Some(value) = declaration.get("value") {
-                step["value"] = spec_json(value)?;
+                step["value"] = spec_json(value, Some(&Refs { trigger, variables }))?;
             }
             variables.insert(variable.to_string(), lower);
             Some((json!({ "initialize_variable": step }), vec![], false))
@@ -214,7 +289,7 @@ pub(super) fn propose(
             if !fits {
                 return None;
             }
-            let value = spec_json(inputs.get("value")?)?;
+            let value = spec_json(inputs.get("value")?, Some(&Refs { trigger, variables }))?;
             let key = if kind == "SetVariable" {
                 "set_variable"
             } else {
@@ -227,7 +302,7 @@ pub(super) fn propose(
             ))
         }
         "If" if only_keys(action, &["expression", "actions", "else"]) => {
-            let expression = spec_json(action.get("expression")?)?;
+            let expression = spec_json(action.get("expression")?, Some(&Refs { trigger, variables }))?;
             let mut blocks = vec![(path(&["if", "then"]), path(&["actions"]))];
             let mut step = json!({ "name": name, "condition": { "expression": expression } });
             if let Some(otherwise) = action.get("else") {
@@ -258,6 +333,38 @@ pub(super) fn propose(
             Some((
                 json!({ "foreach": step }),
                 vec![(path(&["foreach", "steps"]), path(&["actions"]))],
+                false,
+            ))
+        }
+        "Switch" if only_keys(action, &["expression", "cases", "default"]) => {
+            let on = spec_text(action.get("expression")?.as_str()?)?;
+            let mut cases = Map::new();
+            let mut blocks = Vec::new();
+            for (case_name, case) in action.get("cases")?.as_object()? {
+                let case = case.as_object().filter(|c| c.len() == 2)?;
+                let value = case.get("case")?.as_str()?;
+                if case_name.contains("{{") {
+                    return None;
+                }
+                if cases.contains_key(value) {
+                    return None;
+                }
+                case.get("actions")?;
+                cases.insert(
+                    value.to_string(),
+                    json!({ "name": case_name, "steps": [] }),
+                );
+                blocks.push((
+                    path(&["switch", "cases", value, "steps"]),
+                    path(&["cases", case_name, "actions"]),
+                ));
+            }
+            // soarc always writes the default branch.
+            action.get("default")?.get("actions")?;
+            blocks.push((path(&["switch", "default"]), path(&["default", "actions"])));
+            Some((
+                json!({ "switch": { "name": name, "on": on, "cases": cases, "default": [] } }),
+                blocks,
                 false,
             ))
         }
@@ -323,7 +430,10 @@ pub(super) fn propose(
             });
             if let Some(queries) = inputs.get("queries") {
                 let queries = queries.as_object().filter(|q| !q.is_empty())?;
-                step["queries"] = spec_json(&Value::Object(queries.clone()))?;
+                step["queries"] = spec_json(
+                    &Value::Object(queries.clone()),
+                    Some(&Refs { trigger, variables }),
+                )?;
             }
             if let Some(headers) = inputs.get("headers") {
                 let headers = headers.as_object().filter(|h| !h.is_empty())?;
@@ -334,7 +444,7 @@ pub(super) fn propose(
                 step["headers"] = Value::Object(written);
             }
             if let Some(body) = inputs.get("body") {
-                step["body"] = spec_json(body)?;
+                step["body"] = spec_json(body, Some(&Refs { trigger, variables }))?;
             }
             Some((json!({ "connector": step }), vec![], true))
         }
@@ -400,6 +510,9 @@ fn check_block(steps: &mut [Proposed], compiled: Option<&Value>, top: bool) -> b
             continue;
         };
         if own_parts(built, &p.blocks, top) != own_parts(&p.original, &p.blocks, top) {
+            if std::env::var("SOARC_IMPORT_DEBUG").is_ok() {
+                eprintln!("DEBUG differs {}:\n  built {}\n  orig  {}", p.name, own_parts(built, &p.blocks, top), own_parts(&p.original, &p.blocks, top));
+            }
             p.typed = None;
             rejected = true;
             continue;
@@ -451,6 +564,9 @@ pub(super) fn verify(spec: &Value, steps: &mut [Proposed]) {
                 }
             }
             Err(errors) => {
+                if std::env::var("SOARC_IMPORT_DEBUG").is_ok() {
+                    for e in &errors { eprintln!("DEBUG error {} {} {:?}", e.code, e.message, e.span.map(|s| s.line)); }
+                }
                 // Each error falls on the top-level step whose text holds its line.
                 let starts: Vec<usize> = playbook.steps.iter().map(|s| s.span.line).collect();
                 let mut any = false;
@@ -522,7 +638,7 @@ mod tests {
         assert_eq!(spec_text("a {{b}}"), None);
         assert_eq!(spec_text("{@{variables('x')}"), None);
         assert_eq!(
-            spec_json(&json!({ "k": ["@triggerBody()", 1] })),
+            spec_json(&json!({ "k": ["@triggerBody()", 1] }), None),
             Some(json!({ "k": ["{{wdl: triggerBody()}}", 1] }))
         );
     }
@@ -541,6 +657,7 @@ mod tests {
             init.as_object().unwrap(),
             top,
             &mut variables,
+            &Default::default(),
             &name,
         )
         .unwrap();
@@ -550,22 +667,22 @@ mod tests {
         );
         // Appending to an integer is not possible; setting it is.
         let append = json!({ "type": "AppendToStringVariable", "inputs": { "name": "n", "value": "x" } });
-        assert!(propose("A", append.as_object().unwrap(), top, &mut variables, &name).is_none());
+        assert!(propose("A", append.as_object().unwrap(), top, &mut variables, &Default::default(), &name).is_none());
         let set = json!({ "type": "SetVariable", "inputs": { "name": "n", "value": "@add(variables('n'), 1)" } });
-        assert!(propose("S", set.as_object().unwrap(), top, &mut variables, &name).is_some());
+        assert!(propose("S", set.as_object().unwrap(), top, &mut variables, &Default::default(), &name).is_some());
         let parallel = Place {
             top_level: false,
             parallel_loop: true,
         };
-        assert!(propose("S", set.as_object().unwrap(), parallel, &mut variables, &name).is_none());
+        assert!(propose("S", set.as_object().unwrap(), parallel, &mut variables, &Default::default(), &name).is_none());
         // A description has no place in a typed step.
         let described = json!({ "type": "Compose", "inputs": 1, "description": "d" });
-        assert!(propose("C", described.as_object().unwrap(), top, &mut variables, &name).is_none());
+        assert!(propose("C", described.as_object().unwrap(), top, &mut variables, &Default::default(), &name).is_none());
         let call = json!({ "type": "ApiConnection", "inputs": {
             "host": { "connection": { "name": "@parameters('$connections')['office365']['connectionId']" } },
             "method": "post", "path": "/v2/Mail", "body": { "To": "@{variables('n')}" } } });
         let (step, _, connector) =
-            propose("Send", call.as_object().unwrap(), top, &mut variables, &name).unwrap();
+            propose("Send", call.as_object().unwrap(), top, &mut variables, &Default::default(), &name).unwrap();
         assert!(connector);
         assert_eq!(step["connector"]["connection"], "office365");
         assert_eq!(step["connector"]["body"]["To"], "{{wdl-text: variables('n')}}");

@@ -614,14 +614,25 @@ pub struct IfStep {
     pub condition: Located<Predicate>,
     #[serde(default)]
     pub then: Vec<Located<Step>>,
+    /// Steps run when the condition does not hold. In an `as_imported:` playbook an `if`
+    /// without `else:` has no `else` branch in the workflow (Logic Apps runs nothing then
+    /// either); elsewhere the branch is always written, empty when there are no steps.
     #[serde(default, rename = "else")]
-    pub otherwise: Vec<Located<Step>>,
+    #[schemars(with = "Vec<Located<Step>>")]
+    pub otherwise: Option<Vec<Located<Step>>>,
     /// Set by soarc, never written in a spec: this condition guards a ticket creation (no
     /// ticket tag on the incident yet), and its steps run in a scope that the failure
     /// handling looks into.
     #[serde(skip)]
     #[schemars(skip)]
     pub ticket_guard: bool,
+}
+
+impl IfStep {
+    /// The steps under `else:` (none when it is not written).
+    pub fn else_steps(&self) -> &[Located<Step>] {
+        self.otherwise.as_deref().unwrap_or_default()
+    }
 }
 
 /// Steps by case.
@@ -633,9 +644,52 @@ pub struct SwitchStep {
     /// The value to switch on, e.g. `"{{incident.severity}}"`.
     pub on: Located<String>,
     /// Case value to steps.
-    pub cases: IndexMap<Located<String>, Vec<Located<Step>>>,
+    pub cases: IndexMap<Located<String>, CaseSteps>,
     #[serde(default)]
     pub default: Vec<Located<Step>>,
+}
+
+/// The steps of a switch case: a list, or the list with the case's name.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum CaseSteps {
+    /// The steps.
+    Steps(Vec<Located<Step>>),
+    /// The steps, and the case's name in the workflow.
+    Named(NamedCase),
+}
+
+/// A switch case with its name.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NamedCase {
+    /// The case's name in the Logic App (default: `Case_<value>`), e.g. `Case_Severity_High`.
+    pub name: Located<String>,
+    pub steps: Vec<Located<Step>>,
+}
+
+impl CaseSteps {
+    pub fn steps(&self) -> &[Located<Step>] {
+        match self {
+            CaseSteps::Steps(steps) => steps,
+            CaseSteps::Named(named) => &named.steps,
+        }
+    }
+
+    pub fn steps_mut(&mut self) -> &mut Vec<Located<Step>> {
+        match self {
+            CaseSteps::Steps(steps) => steps,
+            CaseSteps::Named(named) => &mut named.steps,
+        }
+    }
+
+    /// The case's name as written.
+    pub fn name(&self) -> Option<&Located<String>> {
+        match self {
+            CaseSteps::Steps(_) => None,
+            CaseSteps::Named(named) => Some(&named.name),
+        }
+    }
 }
 
 /// A loop.
