@@ -156,6 +156,28 @@ impl PlaybookCompiler<'_> {
             Step::EntraDisableUser(s) => self.entra_user(s, false, span),
             Step::EntraRevokeSessions(s) => self.entra_user(s, true, span),
             Step::InitializeVariable(s) => self.initialize_variable_step(s, span),
+            Step::ParseJson(s) => {
+                let name = self.action_name(
+                    s.name.as_ref(),
+                    &match &s.id {
+                        Some(id) => format!("Parse_{}", id.value),
+                        None => "Parse_JSON".to_string(),
+                    },
+                    span,
+                );
+                let content = self.json(&s.content, s.content.span.or(span));
+                self.register(s.id.as_ref(), &name, StepOutputs::Verbatim, span);
+                // The ParseJson action: `inputs.content` and `inputs.schema` (Learn, "Schema
+                // reference guide for trigger and action types", Parse JSON action:
+                // https://learn.microsoft.com/azure/logic-apps/logic-apps-workflow-actions-triggers#parse-json-action).
+                let mut parse = serde_json::Map::new();
+                parse.insert("type".into(), json!("ParseJson"));
+                parse.insert(
+                    "inputs".into(),
+                    json!({ "content": content, "schema": s.schema.value }),
+                );
+                Some((name, action(ActionKind::Verbatim(parse))))
+            }
             Step::Compose(s) => {
                 let name = self.action_name(
                     s.name.as_ref(),

@@ -405,6 +405,7 @@ impl<'a> Context<'a> {
                 .try_fold(&action, |v, k| v.get(k.as_str()))
                 .and_then(Value::as_object);
             let Some(steps) = actions.and_then(|a| self.chained_block(a, inner)) else {
+                if std::env::var("SOARC_IMPORT_DEBUG").is_ok() { eprintln!("DEBUG unchained {name}"); }
                 return proposed;
             };
             blocks.push(Block {

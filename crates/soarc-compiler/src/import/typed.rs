@@ -368,6 +368,55 @@ pub(super) fn propose(
                 false,
             ))
         }
+        "ParseJson" if only_keys(action, &["inputs"]) => {
+            let inputs = inputs?.as_object().filter(|i| i.len() == 2)?;
+            let content = spec_json(inputs.get("content")?, Some(&Refs { trigger, variables }))?;
+            let schema = inputs.get("schema")?.clone();
+            Some((
+                json!({ "parse_json": { "name": name, "content": content, "schema": schema } }),
+                vec![],
+                false,
+            ))
+        }
+        "Http" if only_keys(action, &["inputs"]) => {
+            let inputs = inputs?.as_object()?;
+            if !inputs.keys().all(|k| {
+                matches!(
+                    k.as_str(),
+                    "method" | "uri" | "headers" | "body" | "authentication"
+                )
+            }) {
+                return None;
+            }
+            let method = inputs.get("method")?.as_str()?;
+            if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&method) {
+                return None;
+            }
+            let uri = spec_text(inputs.get("uri")?.as_str()?)?;
+            let mut step = json!({ "name": name, "method": method, "uri": uri });
+            if let Some(headers) = inputs.get("headers") {
+                let mut written = Map::new();
+                for (k, v) in headers.as_object().filter(|h| !h.is_empty())? {
+                    written.insert(k.clone(), Value::String(spec_text(v.as_str()?)?));
+                }
+                step["headers"] = Value::Object(written);
+            }
+            if let Some(body) = inputs.get("body") {
+                step["body"] = spec_json(body, Some(&Refs { trigger, variables }))?;
+            }
+            if let Some(authentication) = inputs.get("authentication") {
+                let authentication = authentication.as_object().filter(|a| a.len() == 2)?;
+                if authentication.get("type")?.as_str()? != "ManagedServiceIdentity" {
+                    return None;
+                }
+                let audience = authentication.get("audience")?.as_str()?;
+                if audience.starts_with('@') || audience.contains("@{") {
+                    return None;
+                }
+                step["authentication"] = json!({ "managed_identity": { "audience": audience } });
+            }
+            Some((json!({ "http": step }), vec![], false))
+        }
         "Scope" if only_keys(action, &["actions"]) => Some((
             json!({ "scope": { "name": name, "steps": [] } }),
             vec![(path(&["scope", "steps"]), path(&["actions"]))],
@@ -418,6 +467,11 @@ pub(super) fn propose(
             }
             let connection = connection_name(key)?;
             let method = inputs.get("method")?.as_str()?;
+            // "Add comment to incident (V3)" on the triggering incident is
+            // `sentinel.add_comment` (see `compile::steps`, add_comment).
+            if let Some(step) = add_comment(name, inputs, &connection, trigger) {
+                return Some((step, vec![], false));
+            }
             if !["get", "post", "put", "patch", "delete"].contains(&method) {
                 return None;
             }
@@ -450,6 +504,33 @@ pub(super) fn propose(
         }
         _ => None,
     }
+}
+
+/// `sentinel.add_comment` for a `POST /Incidents/Comment` on the incident that triggered
+/// the run, as the compiler writes it.
+fn add_comment(
+    name: &str,
+    inputs: &Map<String, Value>,
+    connection: &str,
+    trigger: &std::collections::HashMap<String, String>,
+) -> Option<Value> {
+    if inputs.len() != 4
+        || inputs.get("method")? != "post"
+        || inputs.get("path")? != "/Incidents/Comment"
+    {
+        return None;
+    }
+    let body = inputs.get("body")?.as_object().filter(|b| b.len() == 2)?;
+    let incident = body.get("incidentArmId")?.as_str()?.strip_prefix('@')?;
+    if trigger.get(incident).map(String::as_str) != Some("incident.arm_id") {
+        return None;
+    }
+    let message = spec_text(body.get("message")?.as_str()?)?;
+    let mut step = json!({ "name": name, "message": message });
+    if connection != crate::names::SENTINEL {
+        step["connection"] = json!(connection);
+    }
+    Some(json!({ "sentinel.add_comment": step }))
 }
 
 /// The step list at `path` inside a step value.

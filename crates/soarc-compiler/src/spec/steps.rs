@@ -94,6 +94,10 @@ pub enum Step {
     /// designer's "Initialize variable"; the playbook's `variables:` declares them first.
     #[serde(rename = "initialize_variable")]
     InitializeVariable(InitializeVariableStep),
+    /// Parse JSON content against a schema (the designer's "Parse JSON"), so later steps
+    /// read its fields: `{{id.body.FIELD}}`. Outputs: `body`, `outputs`.
+    #[serde(rename = "parse_json")]
+    ParseJson(ParseJsonStep),
     /// Compute a value once and refer to it later as `{{id.value}}`.
     #[serde(rename = "compose")]
     Compose(ComposeStep),
@@ -170,6 +174,7 @@ impl Step {
             Step::EntraDisableUser(_) => "entra.disable_user",
             Step::EntraRevokeSessions(_) => "entra.revoke_sessions",
             Step::InitializeVariable(_) => "initialize_variable",
+            Step::ParseJson(_) => "parse_json",
             Step::Compose(_) => "compose",
             Step::SetVariable(_) => "set_variable",
             Step::AppendVariable(_) => "append_variable",
@@ -533,6 +538,23 @@ pub struct VariableValue {
     pub variable: Located<String>,
     /// The value; text may contain references.
     pub value: Located<serde_json::Value>,
+}
+
+/// Parse JSON content.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParseJsonStep {
+    /// Name later steps use to refer to the parsed value: `{{id.body.FIELD}}`.
+    #[serde(default)]
+    pub id: Option<Located<String>>,
+    /// Action name in the Logic App (default: `Parse_JSON`, or `Parse_<id>`).
+    #[serde(default)]
+    pub name: Option<Located<String>>,
+    /// The JSON to parse, e.g. `"{{lookup.body}}"`; text may contain references.
+    pub content: Located<serde_json::Value>,
+    /// The JSON Schema the content follows; written to the workflow as is (its text is not
+    /// a template).
+    pub schema: Located<serde_json::Value>,
 }
 
 /// Declare a variable where the step stands.
