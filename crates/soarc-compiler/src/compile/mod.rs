@@ -640,42 +640,69 @@ impl<'a> PlaybookCompiler<'a> {
         }
     }
 
-    /// `as_imported.run_after`: the original `runAfter` of top-level actions that do not
-    /// simply follow the previous step.
+    /// `as_imported.run_after`: the original `runAfter` of actions that do not simply follow
+    /// the previous step, top-level or nested (a nested action runs after actions of its
+    /// own block: "you can't reference actions outside the loop" for loops, and likewise for
+    /// the branches of conditions and scopes; Learn, "Schema reference guide for trigger and
+    /// action types", runAfter: https://learn.microsoft.com/azure/logic-apps/logic-apps-workflow-actions-triggers).
+    /// One walk over the actions: linear.
     fn imported_run_after(
         &mut self,
         imported: &spec::AsImported,
         actions: &mut IndexMap<String, wdl::Action>,
     ) {
-        for (name, run_after) in &imported.run_after {
-            let unknown = run_after
-                .keys()
-                .find(|predecessor| !actions.contains_key(predecessor.as_str()));
-            match (actions.get_mut(name.value.as_str()), unknown) {
-                (Some(action), None) => action.run_after = run_after.clone(),
-                (found, unknown) => {
-                    let missing = if found.is_none() {
-                        &name.value
-                    } else {
-                        unknown.expect("one is missing")
-                    };
-                    let help = match soarc_lang::diagnostics::did_you_mean(
-                        missing,
-                        actions.keys().map(String::as_str),
-                    ) {
-                        Some(near) => format!("did you mean `{near}`?"),
-                        None => "name a top-level action of the playbook".to_string(),
-                    };
-                    self.error(
-                        Diagnostic::error(
-                            codes::SPEC115.code,
-                            format!("`as_imported.run_after` names `{missing}`, which is not a top-level action of playbook `{}`", self.playbook.name.value),
-                        )
-                        .at(name.span)
-                        .help(help),
-                    );
+        type RunAfter = IndexMap<String, Vec<wdl::RunAfterStatus>>;
+        fn walk<'r>(
+            block: &mut IndexMap<String, wdl::Action>,
+            wanted: &HashMap<&'r str, &'r RunAfter>,
+            found: &mut HashMap<&'r str, Option<String>>,
+        ) {
+            let names: std::collections::HashSet<String> = block.keys().cloned().collect();
+            for (name, action) in block.iter_mut() {
+                if let Some((&key, run_after)) = wanted.get_key_value(name.as_str()) {
+                    let unknown = run_after.keys().find(|p| !names.contains(p.as_str()));
+                    if unknown.is_none() {
+                        action.run_after = (*run_after).clone();
+                    }
+                    found.insert(key, unknown.cloned());
+                }
+                for children in action.kind.children_mut() {
+                    walk(children, wanted, found);
                 }
             }
+        }
+        let wanted: HashMap<&str, &RunAfter> = imported
+            .run_after
+            .iter()
+            .map(|(name, run_after)| (name.value.as_str(), run_after))
+            .collect();
+        let mut found = HashMap::new();
+        walk(actions, &wanted, &mut found);
+        for name in imported.run_after.keys() {
+            let missing = match found.get(name.value.as_str()) {
+                Some(None) => continue,
+                Some(Some(predecessor)) => predecessor,
+                None => &name.value,
+            };
+            let help = match soarc_lang::diagnostics::did_you_mean(
+                missing,
+                actions.keys().map(String::as_str),
+            ) {
+                Some(near) => format!("did you mean `{near}`?"),
+                None => "name an action of the playbook; a nested action runs after actions of its own block".to_string(),
+            };
+            self.error(
+                Diagnostic::error(
+                    codes::SPEC115.code,
+                    format!(
+                        "`as_imported.run_after` names `{missing}`, which is not {} of playbook `{}`",
+                        if *missing == name.value { "an action" } else { "an action of the same block" },
+                        self.playbook.name.value
+                    ),
+                )
+                .at(name.span)
+                .help(help),
+            );
         }
     }
 

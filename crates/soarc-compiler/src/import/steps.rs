@@ -298,11 +298,9 @@ impl<'a> Context<'a> {
         self.stats.typed += counts.typed;
         self.stats.connector += counts.connector;
         self.stats.verbatim += counts.verbatim;
-        playbook.insert(
-            "steps".into(),
-            Value::Array(steps.iter().map(typed::render).collect()),
-        );
-        Ok(Value::Object(playbook))
+        let mut playbook = Value::Object(playbook);
+        typed::with_steps(&mut playbook, &steps);
+        Ok(playbook)
     }
 
     /// One action to one step: a typed step, `connector`, or the `action` escape hatch
@@ -362,6 +360,7 @@ impl<'a> Context<'a> {
             connector: false,
             blocks: Vec::new(),
             nested,
+            run_after: None,
         };
         let wiring = self.wiring;
         // The spec connection a `$connections` key names: the implicit `sentinel` for
@@ -420,9 +419,10 @@ impl<'a> Context<'a> {
         proposed
     }
 
-    /// The nested actions of a container, proposed in run order, when each runs after the
-    /// one before it succeeded (what a step list compiles to); `None` otherwise (parallel
-    /// branches, failure handlers: the container then stays an escape hatch).
+    /// The nested actions of a container, proposed in run order; a `runAfter` other than
+    /// "after the one before succeeded" is kept for `as_imported.run_after`. `None` when an
+    /// action has no `runAfter` (a step list writes one for every action) or the graph is
+    /// not one (the container then stays an escape hatch).
     fn chained_block(
         &mut self,
         actions: &Map<String, Value>,
@@ -441,12 +441,13 @@ impl<'a> Context<'a> {
                 Some(previous) => json!({ previous: ["Succeeded"] }),
                 None => json!({}),
             };
-            if *written != chained {
-                return None;
-            }
             previous = Some(name);
             let nested = count_actions(action);
-            steps.push(self.proposed(name, action.as_object()?, nested, place));
+            let mut step = self.proposed(name, action.as_object()?, nested, place);
+            if *written != chained {
+                step.run_after = Some(written.clone());
+            }
+            steps.push(step);
         }
         Some(steps)
     }

@@ -46,6 +46,9 @@ pub(super) struct Proposed {
     pub blocks: Vec<Block>,
     /// Actions nested in this one at any depth (for counting escaped containers).
     pub nested: usize,
+    /// In a step list: the `runAfter` as written when it is not "after the previous step
+    /// succeeded" (kept under `as_imported.run_after` while the container is typed).
+    pub run_after: Option<Value>,
 }
 
 /// A nested block of a container step.
@@ -609,6 +612,40 @@ fn check_block(steps: &mut [Proposed], compiled: Option<&Value>, top: bool) -> b
     rejected
 }
 
+/// The `as_imported.run_after` entries of the actions nested in kept typed containers.
+pub(super) fn nested_run_after(steps: &[Proposed], out: &mut Map<String, Value>) {
+    for p in steps {
+        if p.typed.is_none() {
+            continue;
+        }
+        for block in &p.blocks {
+            for inner in &block.steps {
+                if let Some(run_after) = &inner.run_after {
+                    out.insert(inner.name.clone(), run_after.clone());
+                }
+            }
+            nested_run_after(&block.steps, out);
+        }
+    }
+}
+
+/// `playbook` with the steps rendered from `steps` and their nested `run_after` entries
+/// added to its `as_imported`.
+pub(super) fn with_steps(playbook: &mut Value, steps: &[Proposed]) {
+    let mut nested = Map::new();
+    nested_run_after(steps, &mut nested);
+    if !nested.is_empty() {
+        let as_imported = &mut playbook["as_imported"];
+        if as_imported.get("run_after").is_none() {
+            as_imported["run_after"] = json!({});
+        }
+        if let Some(run_after) = as_imported["run_after"].as_object_mut() {
+            run_after.extend(nested);
+        }
+    }
+    playbook["steps"] = Value::Array(steps.iter().map(render).collect());
+}
+
 /// Reject every typed proposal.
 fn reject_all(steps: &mut [Proposed]) {
     for p in steps {
@@ -624,7 +661,7 @@ pub(super) fn verify(spec: &Value, steps: &mut [Proposed]) {
     }
     for _ in 0..MAX_COMPILES {
         let mut spec = spec.clone();
-        spec["playbooks"][0]["steps"] = Value::Array(steps.iter().map(render).collect());
+        with_steps(&mut spec["playbooks"][0], steps);
         let text = serde_saphyr::to_string(&spec).expect("a JSON value always serializes");
         let mut sources = Sources::default();
         let file = sources.add(PathBuf::from("imported.yaml"), text);
