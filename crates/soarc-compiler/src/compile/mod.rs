@@ -1080,7 +1080,8 @@ impl<'a> PlaybookCompiler<'a> {
                 }
             }
         }
-        self.lone_wdl = wdl_pieces == 1 && !as_text && matches!(parts.as_slice(), [wdl::Part::Expr(_)]);
+        self.lone_wdl =
+            wdl_pieces == 1 && !as_text && matches!(parts.as_slice(), [wdl::Part::Expr(_)]);
         match parts.as_slice() {
             [] => Template::Literal(String::new()),
             [wdl::Part::Expr(e)] if !as_text => Template::Expr(e.clone()),

@@ -773,15 +773,24 @@ impl PlaybookCompiler<'_> {
         } else {
             format!("Set_{}", s.variable.value)
         };
-        // Parallel iterations would race on the variable (Logic Apps runs 20 at a time).
-        if let Some(parallel) = self.loops.iter().find(|l| !l.sequential).cloned() {
+        // Parallel iterations would race on the variable (Logic Apps runs 20 at a time):
+        // "By default, the iterations in a For each loop run in parallel. When you use
+        // variables in loops, run the loop sequentially so that variables return predictable
+        // results" (Learn, "Create, initialize, and manage variables for workflows in Azure
+        // Logic Apps"). `unordered: true` says the order does not matter.
+        if let Some(parallel) = self
+            .loops
+            .iter()
+            .find(|l| !l.sequential && !s.unordered)
+            .cloned()
+        {
             self.error(
                 Diagnostic::error(
                     codes::SPEC045.code,
                     format!("variable `{}` is changed inside foreach `{}`, whose iterations run in parallel", s.variable.value, parallel.action),
                 )
                 .at(s.variable.span.or(span))
-                .help(format!("add `sequential: true` to the foreach at line {}", parallel.span.line)),
+                .help(format!("add `sequential: true` to the foreach at line {}, or `unordered: true` to this step when the order of the changes does not matter", parallel.span.line)),
             );
         }
         let name = self.action_name(s.name.as_ref(), &default, span);

@@ -378,16 +378,14 @@ impl<'a> Context<'a> {
                 key.to_string()
             })
         };
-        let Some((step, slots, connector)) =
-            typed::propose(
-                name,
-                object,
-                place,
-                &mut self.variables,
-                &self.trigger_refs,
-                &connection_name,
-            )
-        else {
+        let Some((step, slots, connector)) = typed::propose(
+            name,
+            object,
+            place,
+            &mut self.variables,
+            &self.trigger_refs,
+            &connection_name,
+        ) else {
             return proposed;
         };
         let sequential = step
@@ -404,7 +402,6 @@ impl<'a> Context<'a> {
                 .try_fold(&action, |v, k| v.get(k.as_str()))
                 .and_then(Value::as_object);
             let Some(steps) = actions.and_then(|a| self.chained_block(a, inner)) else {
-                if std::env::var("SOARC_IMPORT_DEBUG").is_ok() { eprintln!("DEBUG unchained {name}"); }
                 return proposed;
             };
             blocks.push(Block {

@@ -230,7 +230,6 @@ pub(super) fn propose(
     trigger: &std::collections::HashMap<String, String>,
     connection_name: &dyn Fn(&str) -> Option<String>,
 ) -> Option<(Value, Vec<(Vec<String>, Vec<String>)>, bool)> {
-
     let kind = action.get("type")?.as_str()?;
     let inputs = action.get("inputs");
     let path = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
@@ -276,7 +275,7 @@ pub(super) fn propose(
             Some((json!({ "initialize_variable": step }), vec![], false))
         }
         "SetVariable" | "AppendToStringVariable" | "AppendToArrayVariable"
-            if !place.parallel_loop && only_keys(action, &["inputs"]) =>
+            if only_keys(action, &["inputs"]) =>
         {
             let inputs = inputs?.as_object()?;
             if inputs.len() != 2 {
@@ -298,14 +297,18 @@ pub(super) fn propose(
             } else {
                 "append_variable"
             };
-            Some((
-                json!({ key: { "name": name, "variable": variable, "value": value } }),
-                vec![],
-                false,
-            ))
+            let mut step = json!({ "name": name, "variable": variable, "value": value });
+            if place.parallel_loop {
+                // The original changes it in parallel iterations; the spec says so.
+                step["unordered"] = json!(true);
+            }
+            Some((json!({ key: step }), vec![], false))
         }
         "If" if only_keys(action, &["expression", "actions", "else"]) => {
-            let expression = spec_json(action.get("expression")?, Some(&Refs { trigger, variables }))?;
+            let expression = spec_json(
+                action.get("expression")?,
+                Some(&Refs { trigger, variables }),
+            )?;
             let mut blocks = vec![(path(&["if", "then"]), path(&["actions"]))];
             let mut step = json!({ "name": name, "condition": { "expression": expression } });
             if let Some(otherwise) = action.get("else") {
@@ -353,10 +356,7 @@ pub(super) fn propose(
                     return None;
                 }
                 case.get("actions")?;
-                cases.insert(
-                    value.to_string(),
-                    json!({ "name": case_name, "steps": [] }),
-                );
+                cases.insert(value.to_string(), json!({ "name": case_name, "steps": [] }));
                 blocks.push((
                     path(&["switch", "cases", value, "steps"]),
                     path(&["cases", case_name, "actions"]),
@@ -396,6 +396,11 @@ pub(super) fn propose(
                 return None;
             }
             let uri = spec_text(inputs.get("uri")?.as_str()?)?;
+            // The http step calls https only (SPEC042); a URI that starts with an expression
+            // is checked at run time.
+            if !uri.starts_with("https://") && !uri.starts_with("{{") {
+                return None;
+            }
             let mut step = json!({ "name": name, "method": method, "uri": uri });
             if let Some(headers) = inputs.get("headers") {
                 let mut written = Map::new();
@@ -528,12 +533,13 @@ fn add_comment(
     if trigger.get(incident).map(String::as_str) != Some("incident.arm_id") {
         return None;
     }
-    let message = spec_text(body.get("message")?.as_str()?)?;
-    let mut step = json!({ "name": name, "message": message });
+    // Only on soarc's Sentinel connection (`sentinel.add_comment` needs a `sentinel` kind;
+    // other Sentinel keys are imported as `kind: managed`).
     if connection != crate::names::SENTINEL {
-        step["connection"] = json!(connection);
+        return None;
     }
-    Some(json!({ "sentinel.add_comment": step }))
+    let message = spec_text(body.get("message")?.as_str()?)?;
+    Some(json!({ "sentinel.add_comment": { "name": name, "message": message } }))
 }
 
 /// The step list at `path` inside a step value.
@@ -594,9 +600,6 @@ fn check_block(steps: &mut [Proposed], compiled: Option<&Value>, top: bool) -> b
             continue;
         };
         if own_parts(built, &p.blocks, top) != own_parts(&p.original, &p.blocks, top) {
-            if std::env::var("SOARC_IMPORT_DEBUG").is_ok() {
-                eprintln!("DEBUG differs {}:\n  built {}\n  orig  {}", p.name, own_parts(built, &p.blocks, top), own_parts(&p.original, &p.blocks, top));
-            }
             p.typed = None;
             rejected = true;
             continue;
@@ -675,27 +678,18 @@ pub(super) fn verify(spec: &Value, steps: &mut [Proposed]) {
         };
         match crate::compile::compile_playbook(&model, &sources, playbook) {
             Ok(compiled) => {
-                let definition = serde_json::to_value(&compiled.definition)
-                    .expect("a definition serializes");
+                let definition =
+                    serde_json::to_value(&compiled.definition).expect("a definition serializes");
                 if !check_block(steps, definition.get("actions"), true) {
                     return;
                 }
             }
             Err(errors) => {
-                if std::env::var("SOARC_IMPORT_DEBUG").is_ok() {
-                    for e in &errors { eprintln!("DEBUG error {} {} {:?}", e.code, e.message, e.span.map(|s| s.line)); }
-                }
-                // Each error falls on the top-level step whose text holds its line.
-                let starts: Vec<usize> = playbook.steps.iter().map(|s| s.span.line).collect();
+                // Each error falls on the innermost typed step whose text holds its line.
                 let mut any = false;
                 for error in &errors {
-                    let Some(line) = error.span.map(|s| s.line).filter(|l| *l > 0) else {
-                        continue;
-                    };
-                    let index = starts.partition_point(|start| *start <= line);
-                    if index > 0 && index <= steps.len() && steps[index - 1].typed.is_some() {
-                        steps[index - 1].typed = None;
-                        any = true;
+                    if let Some(line) = error.span.map(|s| s.line).filter(|l| *l > 0) {
+                        any |= reject_at(steps, &playbook.steps, line);
                     }
                 }
                 if !any {
@@ -708,6 +702,60 @@ pub(super) fn verify(spec: &Value, steps: &mut [Proposed]) {
         }
     }
     reject_all(steps);
+}
+
+/// The step lists inside a parsed step, in the order [`propose`] gives its blocks.
+fn parsed_blocks(step: &crate::spec::Step) -> Vec<&[crate::spec::Located<crate::spec::Step>]> {
+    use crate::spec::Step;
+    match step {
+        Step::If(s) => {
+            let mut blocks = vec![s.then.as_slice()];
+            if let Some(otherwise) = &s.otherwise {
+                blocks.push(otherwise);
+            }
+            blocks
+        }
+        Step::Switch(s) => {
+            let mut blocks: Vec<_> = s.cases.values().map(|c| c.steps()).collect();
+            blocks.push(&s.default);
+            blocks
+        }
+        Step::Foreach(s) => vec![&s.steps],
+        Step::Scope(s) => vec![&s.steps],
+        _ => Vec::new(),
+    }
+}
+
+/// Reject the innermost typed step of `steps` (parsed as `parsed`) whose text holds `line`:
+/// the last step starting at or before it, descending into its blocks while a nested step
+/// starts at or before it too. Whether one was rejected.
+fn reject_at(
+    steps: &mut [Proposed],
+    parsed: &[crate::spec::Located<crate::spec::Step>],
+    line: usize,
+) -> bool {
+    let index = parsed.partition_point(|s| s.span.line <= line);
+    if index == 0 || index > steps.len() {
+        return false;
+    }
+    let (p, step) = (&mut steps[index - 1], &parsed[index - 1]);
+    if p.typed.is_none() {
+        return false;
+    }
+    let blocks = parsed_blocks(&step.value);
+    if blocks.len() == p.blocks.len() {
+        // The last block that has a step starting at or before the line.
+        for (block, parsed) in p.blocks.iter_mut().zip(&blocks).rev() {
+            if parsed.first().is_some_and(|s| s.span.line <= line) {
+                if reject_at(&mut block.steps, parsed, line) {
+                    return true;
+                }
+                break;
+            }
+        }
+    }
+    p.typed = None;
+    true
 }
 
 fn has_typed(p: &Proposed) -> bool {
@@ -784,25 +832,75 @@ mod tests {
             json!({ "initialize_variable": { "name": "Init", "variable": "n", "type": "integer", "value": 0 } })
         );
         // Appending to an integer is not possible; setting it is.
-        let append = json!({ "type": "AppendToStringVariable", "inputs": { "name": "n", "value": "x" } });
-        assert!(propose("A", append.as_object().unwrap(), top, &mut variables, &Default::default(), &name).is_none());
+        let append =
+            json!({ "type": "AppendToStringVariable", "inputs": { "name": "n", "value": "x" } });
+        assert!(
+            propose(
+                "A",
+                append.as_object().unwrap(),
+                top,
+                &mut variables,
+                &Default::default(),
+                &name
+            )
+            .is_none()
+        );
         let set = json!({ "type": "SetVariable", "inputs": { "name": "n", "value": "@add(variables('n'), 1)" } });
-        assert!(propose("S", set.as_object().unwrap(), top, &mut variables, &Default::default(), &name).is_some());
+        assert!(
+            propose(
+                "S",
+                set.as_object().unwrap(),
+                top,
+                &mut variables,
+                &Default::default(),
+                &name
+            )
+            .is_some()
+        );
         let parallel = Place {
             top_level: false,
             parallel_loop: true,
         };
-        assert!(propose("S", set.as_object().unwrap(), parallel, &mut variables, &Default::default(), &name).is_none());
+        let (step, _, _) = propose(
+            "S",
+            set.as_object().unwrap(),
+            parallel,
+            &mut variables,
+            &Default::default(),
+            &name,
+        )
+        .unwrap();
+        assert_eq!(step["set_variable"]["unordered"], true);
         // A description has no place in a typed step.
         let described = json!({ "type": "Compose", "inputs": 1, "description": "d" });
-        assert!(propose("C", described.as_object().unwrap(), top, &mut variables, &Default::default(), &name).is_none());
+        assert!(
+            propose(
+                "C",
+                described.as_object().unwrap(),
+                top,
+                &mut variables,
+                &Default::default(),
+                &name
+            )
+            .is_none()
+        );
         let call = json!({ "type": "ApiConnection", "inputs": {
             "host": { "connection": { "name": "@parameters('$connections')['office365']['connectionId']" } },
             "method": "post", "path": "/v2/Mail", "body": { "To": "@{variables('n')}" } } });
-        let (step, _, connector) =
-            propose("Send", call.as_object().unwrap(), top, &mut variables, &Default::default(), &name).unwrap();
+        let (step, _, connector) = propose(
+            "Send",
+            call.as_object().unwrap(),
+            top,
+            &mut variables,
+            &Default::default(),
+            &name,
+        )
+        .unwrap();
         assert!(connector);
         assert_eq!(step["connector"]["connection"], "office365");
-        assert_eq!(step["connector"]["body"]["To"], "{{wdl-text: variables('n')}}");
+        assert_eq!(
+            step["connector"]["body"]["To"],
+            "{{wdl-text: variables('n')}}"
+        );
     }
 }

@@ -538,6 +538,11 @@ pub struct VariableValue {
     pub variable: Located<String>,
     /// The value; text may contain references.
     pub value: Located<serde_json::Value>,
+    /// Changed inside a `foreach` whose iterations run in parallel, on purpose: the order of
+    /// the changes is then not defined (e.g. appending names to a list). Without it soarc
+    /// refuses such a step (SPEC045). `soarc import` writes it where the original does so.
+    #[serde(default)]
+    pub unordered: bool,
 }
 
 /// Parse JSON content.
