@@ -575,8 +575,8 @@ pub struct InitializeVariableStep {
     /// to the workflow as spelled here (Logic Apps reads the type case-insensitively).
     #[serde(rename = "type")]
     pub kind: Located<String>,
-    /// Initial value; text may contain references. Without it the action has no `value`
-    /// and Logic Apps starts the variable empty (null).
+    /// Initial value; text may contain references. Optional in Logic Apps ("Value: No",
+    /// Learn, "Create, initialize, and manage variables"); without it the action has none.
     #[serde(default)]
     pub value: Option<Located<serde_json::Value>>,
 }
