@@ -219,6 +219,10 @@ pub(super) struct Place {
     pub parallel_loop: bool,
 }
 
+/// A typed step (nested blocks empty), its blocks (where their steps go in the step, where
+/// their actions are in the action), and whether it is a `connector` step.
+pub(super) type Proposal = (Value, Vec<(Vec<String>, Vec<String>)>, bool);
+
 /// The typed step for one action (nested blocks empty), the blocks it has, and whether it
 /// is a `connector` step. `variables` holds the variables declared by typed steps so far,
 /// with their types (lowercase).
@@ -229,7 +233,7 @@ pub(super) fn propose(
     variables: &mut indexmap::IndexMap<String, String>,
     trigger: &std::collections::HashMap<String, String>,
     connection_name: &dyn Fn(&str) -> Option<String>,
-) -> Option<(Value, Vec<(Vec<String>, Vec<String>)>, bool)> {
+) -> Option<Proposal> {
     let kind = action.get("type")?.as_str()?;
     let inputs = action.get("inputs");
     let path = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
