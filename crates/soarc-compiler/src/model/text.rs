@@ -149,7 +149,7 @@ mod tests {
                     expr: "body('B')?['id']".into(),
                     text: true,
                     start: 25,
-                    end: 56
+                    end: 55
                 },
             ]
         );
