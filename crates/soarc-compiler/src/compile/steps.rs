@@ -225,7 +225,9 @@ impl PlaybookCompiler<'_> {
                 let expression = self.predicate(&s.condition, span);
                 let then = self.steps(&s.then, None);
                 let otherwise = self.steps(s.else_steps(), None);
-                // Imported: no `else` branch where the original had none.
+                // Imported: no `else` branch where the original had none (`else` is not
+                // required of an If action: Microsoft's workflow definition schema 2016-06-01,
+                // https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json).
                 let written = s.otherwise.is_some() || self.playbook.as_imported.is_none();
                 Some((
                     name,

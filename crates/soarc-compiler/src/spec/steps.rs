@@ -627,8 +627,9 @@ pub enum Predicate {
     Any(Vec<Located<Predicate>>),
     Not(Box<Located<Predicate>>),
     /// The If action's `expression` as the workflow writes it: the designer's object form
-    /// (`{ and: [ { equals: [a, b] } ] }`) or one expression; text may contain references and
-    /// `{{wdl: ...}}` expressions. What `soarc import` writes for a condition.
+    /// (`{ and: [ { equals: [a, b] } ] }`) or a string (both allowed by Microsoft's workflow
+    /// definition schema 2016-06-01); text may contain references and `{{wdl: ...}}`
+    /// expressions. What `soarc import` writes for a condition.
     Expression(Located<serde_json::Value>),
 }
 
