@@ -252,3 +252,39 @@ fn import_keeps_a_typed_step_only_where_it_compiles_back_to_the_action() {
     let original = &imported.definitions[0].1;
     assert_eq!(compiled["actions"], original["actions"]);
 }
+
+#[test]
+fn a_typed_connector_step_that_does_not_compile_back_falls_back_to_connector() {
+    let mail = |to: &str| {
+        json!({ "type": "ApiConnection", "runAfter": {}, "inputs": {
+            "host": { "connection": { "name": "@parameters('$connections')['office365']['connectionId']" } },
+            "method": "post", "path": "/v2/Mail",
+            "body": { "To": to, "Subject": "Report", "Body": "<p>done</p>", "Importance": "Normal" } } })
+    };
+    let workflow = json!({
+        "triggers": { "manual": { "type": "Request", "kind": "Http", "inputs": { "schema": {} } } },
+        "actions": {
+            "Literal": mail("soc@contoso.com;ir@contoso.com"),
+            // soarc writes a recipient list as text (`@{...}`), not the expression's value.
+            "Expression": mail("@triggerBody()?['to']")
+        }
+    });
+    let imported = import_text(&workflow.to_string());
+    let yaml = &imported.yaml;
+    assert!(
+        yaml.contains("office365.send_email:\n      name: Literal"),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("- soc@contoso.com\n      - ir@contoso.com"),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("connector:\n      name: Expression"),
+        "{yaml}"
+    );
+    let stats = &imported.playbooks[0];
+    assert_eq!((stats.typed, stats.connector, stats.verbatim), (1, 1, 0));
+    let compiled = rebuilt(yaml, &stats.name);
+    assert_eq!(compiled["actions"], imported.definitions[0].1["actions"]);
+}

@@ -361,6 +361,7 @@ impl<'a> Context<'a> {
             blocks: Vec::new(),
             nested,
             run_after: None,
+            fallback: None,
         };
         let wiring = self.wiring;
         // The spec connection a `$connections` key names: the implicit `sentinel` for
@@ -410,8 +411,18 @@ impl<'a> Context<'a> {
                 steps,
             });
         }
-        proposed.typed = Some(step);
-        proposed.connector = connector;
+        // A typed connector step where one writes the operation, the `connector` step as
+        // its fallback.
+        match typed::connector_operation(object, &step, &self.trigger_refs).filter(|_| connector) {
+            Some(operation) => {
+                proposed.typed = Some(operation);
+                proposed.fallback = Some(step);
+            }
+            None => {
+                proposed.typed = Some(step);
+                proposed.connector = connector;
+            }
+        }
         proposed.blocks = blocks;
         proposed
     }

@@ -49,6 +49,89 @@ pub(super) struct Proposed {
     /// In a step list: the `runAfter` as written when it is not "after the previous step
     /// succeeded" (kept under `as_imported.run_after` while the container is typed).
     pub run_after: Option<Value>,
+    /// The `connector` step to fall back to when a typed connector step (`typed`) does not
+    /// compile to the action.
+    pub fallback: Option<Value>,
+}
+
+impl Proposed {
+    /// Give up the typed step: the `connector` step if there is one, else the escape hatch.
+    fn reject(&mut self) {
+        match self.fallback.take() {
+            Some(connector) => {
+                self.typed = Some(connector);
+                self.connector = true;
+            }
+            None => self.typed = None,
+        }
+    }
+}
+
+/// The typed connector step for an `ApiConnection` action whose `connector` step is
+/// `connector`, where one of soarc's steps writes that operation: "Add comment to incident
+/// (V3)" on the triggering incident (`sentinel.add_comment`), Office 365 "Send an email
+/// (V2)" (`office365.send_email`).
+pub(super) fn connector_operation(
+    action: &Map<String, Value>,
+    connector: &Value,
+    trigger: &std::collections::HashMap<String, String>,
+) -> Option<Value> {
+    let inputs = action.get("inputs")?.as_object()?;
+    let step = connector.get("connector")?;
+    let name = step.get("name")?.as_str()?;
+    let connection = step.get("connection")?.as_str()?;
+    add_comment(name, inputs, connection, trigger).or_else(|| send_email(step, inputs))
+}
+
+/// `office365.send_email` for `POST /v2/Mail` with `To`, `Subject`, `Body`, `Importance`
+/// (and `Cc`, `Bcc`), as the compiler writes it (see `compile::connectors`, send_email):
+/// literal recipient lists become one item per address.
+fn send_email(step: &Value, inputs: &Map<String, Value>) -> Option<Value> {
+    if step.get("method")? != "post" || step.get("path")? != "/v2/Mail" || inputs.len() != 4 {
+        return None;
+    }
+    let body = inputs.get("body")?.as_object()?;
+    if !body.keys().all(|k| {
+        matches!(
+            k.as_str(),
+            "To" | "Cc" | "Bcc" | "Subject" | "Body" | "Importance"
+        )
+    }) {
+        return None;
+    }
+    let importance = body.get("Importance")?.as_str()?;
+    if !["Low", "Normal", "High"].contains(&importance) {
+        return None;
+    }
+    let recipients = |key: &str| -> Option<Option<Value>> {
+        let Some(list) = body.get(key) else {
+            return Some(None);
+        };
+        let list = list.as_str()?;
+        let items: Vec<Value> =
+            if list.contains('@') && !list.contains("@{") && !list.starts_with('@') {
+                list.split(';')
+                    .map(|a| Value::String(a.to_string()))
+                    .collect()
+            } else {
+                vec![Value::String(spec_text(list)?)]
+            };
+        Some(Some(Value::Array(items)))
+    };
+    let mut email = json!({
+        "name": step.get("name")?,
+        "connection": step.get("connection")?,
+        "to": recipients("To")??,
+        "subject": spec_text(body.get("Subject")?.as_str()?)?,
+        "body": spec_text(body.get("Body")?.as_str()?)?,
+        "importance": importance,
+    });
+    for (key, field) in [("Cc", "cc"), ("Bcc", "bcc")] {
+        if let Some(list) = recipients(key)? {
+            email[field] = list;
+        }
+    }
+    Some(json!({ "office365.send_email": email }))
 }
 
 /// A nested block of a container step.
@@ -479,11 +562,6 @@ pub(super) fn propose(
             }
             let connection = connection_name(key)?;
             let method = inputs.get("method")?.as_str()?;
-            // "Add comment to incident (V3)" on the triggering incident is
-            // `sentinel.add_comment` (see `compile::steps`, add_comment).
-            if let Some(step) = add_comment(name, inputs, &connection, trigger) {
-                return Some((step, vec![], false));
-            }
             if !["get", "post", "put", "patch", "delete"].contains(&method) {
                 return None;
             }
@@ -599,12 +677,12 @@ fn check_block(steps: &mut [Proposed], compiled: Option<&Value>, top: bool) -> b
             continue;
         }
         let Some(built) = compiled.and_then(|c| c.get(&p.name)).filter(|_| !extra) else {
-            p.typed = None;
+            p.reject();
             rejected = true;
             continue;
         };
         if own_parts(built, &p.blocks, top) != own_parts(&p.original, &p.blocks, top) {
-            p.typed = None;
+            p.reject();
             rejected = true;
             continue;
         }
@@ -657,6 +735,7 @@ pub(super) fn with_steps(playbook: &mut Value, steps: &[Proposed]) {
 fn reject_all(steps: &mut [Proposed]) {
     for p in steps {
         p.typed = None;
+        p.fallback = None;
     }
 }
 
@@ -758,7 +837,7 @@ fn reject_at(
             }
         }
     }
-    p.typed = None;
+    p.reject();
     true
 }
 
