@@ -15,6 +15,7 @@ mod error_codes;
 mod escaping;
 mod health;
 mod import;
+mod import_typed;
 mod jira;
 mod official_schemas;
 mod output_safety;

@@ -122,8 +122,10 @@ fn adds_labels(steps: &[Located<crate::spec::Step>]) -> bool {
     steps.iter().any(|step| match &step.value {
         Step::SentinelAddLabel(_) => true,
         Step::SentinelCloseIncident(close) => !close.labels.is_empty(),
-        Step::If(s) => adds_labels(&s.then) || adds_labels(&s.otherwise),
-        Step::Switch(s) => s.cases.values().any(|c| adds_labels(c)) || adds_labels(&s.default),
+        Step::If(s) => adds_labels(&s.then) || adds_labels(s.else_steps()),
+        Step::Switch(s) => {
+            s.cases.values().any(|c| adds_labels(c.steps())) || adds_labels(&s.default)
+        }
         Step::Foreach(s) => adds_labels(&s.steps),
         Step::Scope(s) => adds_labels(&s.steps),
         Step::ServiceNowQueryIncidents(s) => adds_labels(&s.steps),

@@ -278,12 +278,14 @@ fn correlate_steps(steps: &mut Vec<Located<Step>>, creates: Creates<'_>, counter
             }
             Step::If(s) => {
                 correlate_steps(&mut s.then, creates, counter);
-                correlate_steps(&mut s.otherwise, creates, counter);
+                if let Some(otherwise) = &mut s.otherwise {
+                    correlate_steps(otherwise, creates, counter);
+                }
                 None
             }
             Step::Switch(s) => {
                 for case in s.cases.values_mut() {
-                    correlate_steps(case, creates, counter);
+                    correlate_steps(case.steps_mut(), creates, counter);
                 }
                 correlate_steps(&mut s.default, creates, counter);
                 None
@@ -325,7 +327,7 @@ fn correlate_steps(steps: &mut Vec<Located<Step>>, creates: Creates<'_>, counter
                         span,
                     ),
                     then: rest,
-                    otherwise: Vec::new(),
+                    otherwise: None,
                     ticket_guard: true,
                 }),
                 span,
@@ -394,7 +396,7 @@ impl At {
                 self.at(Predicate::HasLabel(self.text(label))),
             ))),
             then,
-            otherwise: Vec::new(),
+            otherwise: None,
             ticket_guard: false,
         }))
     }

@@ -109,7 +109,14 @@ impl<'a> PlaybookCompiler<'a> {
         let key = self.use_api_connection(&s.connection, None, span);
         let path_span = s.path.span.or(span);
         let path = &s.path.value;
-        if !path.starts_with('/') || path.contains(['?', '#']) {
+        // `?` and `#` in the literal text would start a query or fragment; inside a
+        // reference or a `{{wdl: ...}}` expression they are part of the value.
+        let literal_query = crate::model::text::parse(path).is_ok_and(|pieces| {
+            pieces.iter().any(|piece| {
+                matches!(piece, crate::model::text::Piece::Text(t) if t.contains(['?', '#']))
+            })
+        });
+        if !path.starts_with('/') || literal_query {
             self.error(
                 Diagnostic::error(
                     codes::SPEC104.code,

@@ -350,6 +350,9 @@ pub(crate) struct PlaybookCompiler<'a> {
     after: Vec<(String, wdl::Action)>,
     /// Variables steps declare; initialised at the top level after the playbook's own.
     step_variables: Vec<(String, wdl::Action)>,
+    /// The last text resolved was one `{{wdl: ...}}` expression alone: it keeps its
+    /// type even where text is expected (the author wrote the workflow's `@...` form).
+    lone_wdl: bool,
     /// ADF list items of entity steps: (variable, actions that only build it). Dropped
     /// when no Jira description uses `{{id.list}}`.
     entity_lists: Vec<(String, Vec<String>)>,
@@ -402,6 +405,7 @@ impl<'a> PlaybookCompiler<'a> {
             before: Vec::new(),
             after: Vec::new(),
             step_variables: Vec::new(),
+            lone_wdl: false,
             entity_lists: Vec::new(),
             lists_used: IndexSet::new(),
             playbook_retry: retry::default_policy(),
@@ -747,42 +751,69 @@ impl<'a> PlaybookCompiler<'a> {
         }
     }
 
-    /// `as_imported.run_after`: the original `runAfter` of top-level actions that do not
-    /// simply follow the previous step.
+    /// `as_imported.run_after`: the original `runAfter` of actions that do not simply follow
+    /// the previous step, top-level or nested (a nested action runs after actions of its
+    /// own block: "you can't reference actions outside the loop" for loops, and likewise for
+    /// the branches of conditions and scopes; Learn, "Schema reference guide for trigger and
+    /// action types", runAfter: https://learn.microsoft.com/azure/logic-apps/logic-apps-workflow-actions-triggers).
+    /// One walk over the actions: linear.
     fn imported_run_after(
         &mut self,
         imported: &spec::AsImported,
         actions: &mut IndexMap<String, wdl::Action>,
     ) {
-        for (name, run_after) in &imported.run_after {
-            let unknown = run_after
-                .keys()
-                .find(|predecessor| !actions.contains_key(predecessor.as_str()));
-            match (actions.get_mut(name.value.as_str()), unknown) {
-                (Some(action), None) => action.run_after = run_after.clone(),
-                (found, unknown) => {
-                    let missing = if found.is_none() {
-                        &name.value
-                    } else {
-                        unknown.expect("one is missing")
-                    };
-                    let help = match soarc_lang::diagnostics::did_you_mean(
-                        missing,
-                        actions.keys().map(String::as_str),
-                    ) {
-                        Some(near) => format!("did you mean `{near}`?"),
-                        None => "name a top-level action of the playbook".to_string(),
-                    };
-                    self.error(
-                        Diagnostic::error(
-                            codes::SPEC115.code,
-                            format!("`as_imported.run_after` names `{missing}`, which is not a top-level action of playbook `{}`", self.playbook.name.value),
-                        )
-                        .at(name.span)
-                        .help(help),
-                    );
+        type RunAfter = IndexMap<String, Vec<wdl::RunAfterStatus>>;
+        fn walk<'r>(
+            block: &mut IndexMap<String, wdl::Action>,
+            wanted: &HashMap<&'r str, &'r RunAfter>,
+            found: &mut HashMap<&'r str, Option<String>>,
+        ) {
+            let names: std::collections::HashSet<String> = block.keys().cloned().collect();
+            for (name, action) in block.iter_mut() {
+                if let Some((&key, run_after)) = wanted.get_key_value(name.as_str()) {
+                    let unknown = run_after.keys().find(|p| !names.contains(p.as_str()));
+                    if unknown.is_none() {
+                        action.run_after = (*run_after).clone();
+                    }
+                    found.insert(key, unknown.cloned());
+                }
+                for children in action.kind.children_mut() {
+                    walk(children, wanted, found);
                 }
             }
+        }
+        let wanted: HashMap<&str, &RunAfter> = imported
+            .run_after
+            .iter()
+            .map(|(name, run_after)| (name.value.as_str(), run_after))
+            .collect();
+        let mut found = HashMap::new();
+        walk(actions, &wanted, &mut found);
+        for name in imported.run_after.keys() {
+            let missing = match found.get(name.value.as_str()) {
+                Some(None) => continue,
+                Some(Some(predecessor)) => predecessor,
+                None => &name.value,
+            };
+            let help = match soarc_lang::diagnostics::did_you_mean(
+                missing,
+                actions.keys().map(String::as_str),
+            ) {
+                Some(near) => format!("did you mean `{near}`?"),
+                None => "name an action of the playbook; a nested action runs after actions of its own block".to_string(),
+            };
+            self.error(
+                Diagnostic::error(
+                    codes::SPEC115.code,
+                    format!(
+                        "`as_imported.run_after` names `{missing}`, which is not {} of playbook `{}`",
+                        if *missing == name.value { "an action" } else { "an action of the same block" },
+                        self.playbook.name.value
+                    ),
+                )
+                .at(name.span)
+                .help(help),
+            );
         }
     }
 
@@ -1102,8 +1133,40 @@ impl<'a> PlaybookCompiler<'a> {
         };
         let mut parts = Vec::new();
         let mut scanner = encode::Scanner::new(lang);
+        // A lone `{{wdl-text: ...}}` is text (`@{...}`), not the expression's value.
+        let mut as_text = false;
+        let mut wdl_pieces = 0;
+        self.lone_wdl = false;
         for piece in pieces {
             match piece {
+                crate::model::text::Piece::Wdl {
+                    expr,
+                    text: interpolated,
+                    start,
+                    end,
+                } => {
+                    // Written as is: the author's WDL, not a value soarc encodes. The
+                    // scanner still sees it, so the text after it is read in its context.
+                    let _ = scanner.reference();
+                    match wdl::expr::parse_expr(&expr) {
+                        Ok(parsed) => {
+                            as_text |= interpolated;
+                            wdl_pieces += 1;
+                            parts.push(wdl::Part::Expr(parsed));
+                        }
+                        Err(e) => {
+                            let at = self.locate(text, start, end - start, span);
+                            self.error(
+                                Diagnostic::error(
+                                    codes::SPEC050.code,
+                                    format!("`{expr}` is not a workflow expression: {e}"),
+                                )
+                                .at(at)
+                                .help("write a Workflow Definition Language expression without its leading `@`, e.g. `{{wdl: variables('count')}}`"),
+                            );
+                        }
+                    }
+                }
                 crate::model::text::Piece::Text(t) => {
                     scanner.text(&t);
                     parts.push(wdl::Part::Text(t));
@@ -1134,9 +1197,11 @@ impl<'a> PlaybookCompiler<'a> {
                 }
             }
         }
+        self.lone_wdl =
+            wdl_pieces == 1 && !as_text && matches!(parts.as_slice(), [wdl::Part::Expr(_)]);
         match parts.as_slice() {
             [] => Template::Literal(String::new()),
-            [wdl::Part::Expr(e)] => Template::Expr(e.clone()),
+            [wdl::Part::Expr(e)] if !as_text => Template::Expr(e.clone()),
             _ => Template::Interpolated(parts).normalize(),
         }
     }
@@ -1149,7 +1214,7 @@ impl<'a> PlaybookCompiler<'a> {
     /// Like [`Self::text_in`], but always a string.
     fn string_text_in(&mut self, text: &str, span: Span, lang: encode::Lang) -> Template {
         match self.text_in(text, span, lang) {
-            Template::Expr(e) => Template::Interpolated(vec![wdl::Part::Expr(e)]),
+            Template::Expr(e) if !self.lone_wdl => Template::Interpolated(vec![wdl::Part::Expr(e)]),
             other => other,
         }
     }

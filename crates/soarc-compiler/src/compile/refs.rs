@@ -412,12 +412,12 @@ fn step_defined_in(steps: &[crate::spec::Located<crate::spec::Step>], id: &str) 
         }
         match &step.value {
             Step::If(s) => {
-                step_defined_in(&s.then, id).or_else(|| step_defined_in(&s.otherwise, id))
+                step_defined_in(&s.then, id).or_else(|| step_defined_in(s.else_steps(), id))
             }
             Step::Switch(s) => s
                 .cases
                 .values()
-                .find_map(|c| step_defined_in(c, id))
+                .find_map(|c| step_defined_in(c.steps(), id))
                 .or_else(|| step_defined_in(&s.default, id)),
             Step::Foreach(s) => step_defined_in(&s.steps, id),
             Step::Scope(s) => step_defined_in(&s.steps, id),

@@ -157,6 +157,29 @@ impl PlaybookCompiler<'_> {
             Step::IsolateMachine(s) => self.isolate_machine(s, span),
             Step::EntraDisableUser(s) => self.entra_user(s, false, span),
             Step::EntraRevokeSessions(s) => self.entra_user(s, true, span),
+            Step::InitializeVariable(s) => self.initialize_variable_step(s, span),
+            Step::ParseJson(s) => {
+                let name = self.action_name(
+                    s.name.as_ref(),
+                    &match &s.id {
+                        Some(id) => format!("Parse_{}", id.value),
+                        None => "Parse_JSON".to_string(),
+                    },
+                    span,
+                );
+                let content = self.json(&s.content, s.content.span.or(span));
+                self.register(s.id.as_ref(), &name, StepOutputs::Verbatim, span);
+                // The ParseJson action: `inputs.content` and `inputs.schema` (Learn, "Schema
+                // reference guide for trigger and action types", Parse JSON action:
+                // https://learn.microsoft.com/azure/logic-apps/logic-apps-workflow-actions-triggers#parse-json-action).
+                let mut parse = serde_json::Map::new();
+                parse.insert("type".into(), json!("ParseJson"));
+                parse.insert(
+                    "inputs".into(),
+                    json!({ "content": content, "schema": s.schema.value }),
+                );
+                Some((name, action(ActionKind::Verbatim(parse))))
+            }
             Step::Compose(s) => {
                 let name = self.action_name(
                     s.name.as_ref(),
@@ -203,13 +226,17 @@ impl PlaybookCompiler<'_> {
                 let name = self.action_name(s.name.as_ref(), "Condition", span);
                 let expression = self.predicate(&s.condition, span);
                 let then = self.steps(&s.then, None);
-                let otherwise = self.steps(&s.otherwise, None);
+                let otherwise = self.steps(s.else_steps(), None);
+                // Imported: no `else` branch where the original had none (`else` is not
+                // required of an If action: Microsoft's workflow definition schema 2016-06-01,
+                // https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json).
+                let written = s.otherwise.is_some() || self.playbook.as_imported.is_none();
                 Some((
                     name,
                     action(ActionKind::If {
                         expression,
                         actions: then,
-                        otherwise: Some(wdl::Branch { actions: otherwise }),
+                        otherwise: written.then_some(wdl::Branch { actions: otherwise }),
                     }),
                 ))
             }
@@ -236,11 +263,11 @@ impl PlaybookCompiler<'_> {
                         self.check_enum_literal(values, field, &value.value, at);
                     }
                     let case_name = self.action_name(
-                        None,
+                        steps.name(),
                         &format!("Case_{}", value.value),
                         value.span.or(span),
                     );
-                    let actions = self.steps(steps, None);
+                    let actions = self.steps(steps.steps(), None);
                     cases.insert(
                         case_name,
                         wdl::SwitchCase {
@@ -742,15 +769,24 @@ impl PlaybookCompiler<'_> {
         } else {
             format!("Set_{}", s.variable.value)
         };
-        // Parallel iterations would race on the variable (Logic Apps runs 20 at a time).
-        if let Some(parallel) = self.loops.iter().find(|l| !l.sequential).cloned() {
+        // Parallel iterations would race on the variable (Logic Apps runs 20 at a time):
+        // "By default, the iterations in a For each loop run in parallel. When you use
+        // variables in loops, run the loop sequentially so that variables return predictable
+        // results" (Learn, "Create, initialize, and manage variables for workflows in Azure
+        // Logic Apps"). `unordered: true` says the order does not matter.
+        if let Some(parallel) = self
+            .loops
+            .iter()
+            .find(|l| !l.sequential && !s.unordered)
+            .cloned()
+        {
             self.error(
                 Diagnostic::error(
                     codes::SPEC045.code,
                     format!("variable `{}` is changed inside foreach `{}`, whose iterations run in parallel", s.variable.value, parallel.action),
                 )
                 .at(s.variable.span.or(span))
-                .help(format!("add `sequential: true` to the foreach at line {}", parallel.span.line)),
+                .help(format!("add `sequential: true` to the foreach at line {}, or `unordered: true` to this step when the order of the changes does not matter", parallel.span.line)),
             );
         }
         let name = self.action_name(s.name.as_ref(), &default, span);
@@ -780,6 +816,76 @@ impl PlaybookCompiler<'_> {
             }
         };
         Some((name, action(kind)))
+    }
+
+    /// `initialize_variable`: the InitializeVariable action where the step stands when that
+    /// is the workflow's top level (an imported playbook without a failure-handling scope);
+    /// elsewhere it joins the variables initialised before the first step. "You can declare
+    /// variables only at the top level ... not inside conditions, loops or scopes"
+    /// (Learn, "Create, initialize, and manage variables for workflows in Azure Logic Apps",
+    /// https://learn.microsoft.com/azure/logic-apps/logic-apps-create-variables-store-values).
+    fn initialize_variable_step(
+        &mut self,
+        s: &spec::InitializeVariableStep,
+        span: Span,
+    ) -> Option<(String, Action)> {
+        let (Some(kind), Some(spelled)) = (s.variable_type(), s.spelled_type()) else {
+            self.error(
+                Diagnostic::error(
+                    codes::SPEC043.code,
+                    format!(
+                        "variable `{}` has type `{}`, which is not a variable type as Logic Apps writes one",
+                        s.variable.value, s.kind.value
+                    ),
+                )
+                .at(s.kind.span.or(span))
+                .help("write `type:` string, integer, float, boolean, array or object (or capitalised: String, ...)"),
+            );
+            return None;
+        };
+        let name = self.action_name(
+            s.name.as_ref(),
+            &format!("Initialize_{}", s.variable.value),
+            span,
+        );
+        let lang = self.variable_lang(&s.variable.value);
+        let value = s
+            .value
+            .as_ref()
+            .map(|v| self.json_in(v, v.span.or(span), lang));
+        if self
+            .variables
+            .insert(s.variable.value.clone(), kind)
+            .is_some()
+        {
+            self.error(
+                Diagnostic::error(
+                    codes::SPEC043.code,
+                    format!("variable `{}` is declared twice", s.variable.value),
+                )
+                .at(s.variable.span.or(span))
+                .help("declare each variable once, under `variables:` or with one `initialize_variable` step"),
+            );
+            return None;
+        }
+        let initialize = action(ActionKind::InitializeVariable {
+            inputs: wdl::InitializeVariableInputs {
+                variables: vec![wdl::VariableDeclaration {
+                    name: s.variable.value.clone(),
+                    kind: spelled,
+                    value,
+                }],
+            },
+        });
+        let top_level = self.depth == 1
+            && self.playbook.as_imported.is_some()
+            && self.playbook.on_failure.is_none();
+        if top_level {
+            Some((name, initialize))
+        } else {
+            self.step_variables.push((name, initialize));
+            None
+        }
     }
 
     pub(super) fn initialize_variable(
@@ -939,6 +1045,7 @@ impl PlaybookCompiler<'_> {
                 };
                 json!({ "contains": [labels, needle] })
             }
+            Predicate::Expression(written) => self.json(written, written.span.or(span)),
             Predicate::FromAnalyticsRule(rules) => {
                 let ids = self.incident_array("analytics_rule_ids", "from_analytics_rule", span);
                 if rules.is_empty() {
@@ -1009,11 +1116,11 @@ pub(super) fn markup_variables(playbook: &spec::Playbook) -> std::collections::H
                 }
                 Step::If(s) => {
                     walk(&s.then, found);
-                    walk(&s.otherwise, found);
+                    walk(s.else_steps(), found);
                 }
                 Step::Switch(s) => {
                     for case in s.cases.values() {
-                        walk(case, found);
+                        walk(case.steps(), found);
                     }
                     walk(&s.default, found);
                 }

@@ -11,10 +11,10 @@
 //!   to fill in. The ARM side (connections, identity, roles) is rebuilt by soarc.
 //! - The trigger: a soarc trigger kind when the original is exactly what soarc generates for
 //!   it, else `verbatim`.
-//! - Each top-level action becomes an `action` step (the escape hatch: the action as
-//!   written, nested actions included), in an order that respects `runAfter`. Recognising
-//!   typed steps and `connector` calls is not done yet ([`PlaybookStats`] counts them as 0).
-//!   No action is dropped: one that cannot be written is an error.
+//! - Each action becomes a typed step where compiling one gives back exactly that action
+//!   ([`typed`]), else an `action` step (the escape hatch: the action as written, nested
+//!   actions included), in an order that respects `runAfter`. No action is dropped: one
+//!   that cannot be written is an error.
 //! - The playbook gets `as_imported:`, which turns soarc's own additions off (retry policies,
 //!   the failure-handling scope, renamed actions) and keeps the trigger's name, the
 //!   definition's parameters and outputs and every `runAfter` that is not "after the
@@ -23,6 +23,7 @@
 
 pub mod arm;
 mod steps;
+mod typed;
 pub mod yaml;
 
 use indexmap::IndexMap;

@@ -7,6 +7,7 @@ use indexmap::{IndexMap, IndexSet};
 use serde_json::{Map, Value, json};
 use soarc_lang::diagnostics::{Diagnostic, Span};
 
+use super::typed::{self, Block, Place, Proposed};
 use super::{PlaybookStats, Wiring, arm, cannot_import, connection_declaration};
 use crate::codes;
 
@@ -30,6 +31,10 @@ pub(super) struct Context<'a> {
     wiring: &'a IndexMap<String, Wiring>,
     used: IndexSet<String>,
     stats: PlaybookStats,
+    /// Variables declared by `initialize_variable` proposals so far, with their types.
+    variables: IndexMap<String, String>,
+    /// The trigger's fields as `{{...}}` references, by the expression they stand for.
+    trigger_refs: std::collections::HashMap<String, String>,
 }
 
 impl<'a> Context<'a> {
@@ -39,6 +44,8 @@ impl<'a> Context<'a> {
             wiring,
             used: IndexSet::new(),
             stats: PlaybookStats::default(),
+            variables: IndexMap::new(),
+            trigger_refs: std::collections::HashMap::new(),
         }
     }
 
@@ -110,6 +117,12 @@ impl<'a> Context<'a> {
             let (trigger_name, trigger) = triggers.iter().next().expect("one trigger");
             self.scan_connections(trigger);
             let (spec_trigger, soarc_name) = spec_trigger(trigger);
+            let kind = match &spec_trigger {
+                Value::String(kind) => kind.as_str(),
+                Value::Object(kind) if kind.contains_key("entity") => "entity",
+                _ => "",
+            };
+            self.trigger_refs = typed::trigger_refs(kind);
             if soarc_name != Some(trigger_name.as_str()) {
                 as_imported.insert("trigger_name".into(), json!(trigger_name));
             }
@@ -267,12 +280,33 @@ impl<'a> Context<'a> {
         playbook.insert("name".into(), json!(name));
         playbook.insert("trigger".into(), trigger);
         playbook.insert("as_imported".into(), Value::Object(as_imported));
-        playbook.insert("steps".into(), Value::Array(steps));
-        Ok(Value::Object(playbook))
+        // Typed proposals are kept only where the playbook compiles to the original.
+        let mut spec = json!({
+            "deployment": {
+                "subscription_id": "00000000-0000-0000-0000-000000000000",
+                "resource_group": "FILL-IN",
+                "workspace": { "name": "FILL-IN" }
+            },
+            "playbooks": [Value::Object(playbook.clone())]
+        });
+        let connections: Map<String, Value> = self.connections().into_iter().collect();
+        if !connections.is_empty() {
+            spec["connections"] = Value::Object(connections);
+        }
+        typed::verify(&spec, &mut steps);
+        let mut counts = typed::Counts::default();
+        typed::count(&steps, &mut counts);
+        self.stats.typed += counts.typed;
+        self.stats.connector += counts.connector;
+        self.stats.verbatim += counts.verbatim;
+        let mut playbook = Value::Object(playbook);
+        typed::with_steps(&mut playbook, &steps);
+        Ok(playbook)
     }
 
-    /// One action to one step: a typed step, `connector`, or the `action` escape hatch.
-    fn step(&mut self, name: &str, action: &Value) -> Result<Value, (String, &'static str)> {
+    /// One action to one step: a typed step, `connector`, or the `action` escape hatch
+    /// (proposed; [`typed::verify`] decides).
+    fn step(&mut self, name: &str, action: &Value) -> Result<Proposed, (String, &'static str)> {
         let Some(object) = action.as_object() else {
             return Err((
                 format!("action `{name}` is not an object"),
@@ -296,10 +330,135 @@ impl<'a> Context<'a> {
         self.scan_connections(action);
         let nested = count_actions(action);
         self.stats.actions += 1 + nested;
-        self.stats.verbatim += 1 + nested;
+        Ok(self.proposed(
+            name,
+            object,
+            nested,
+            Place {
+                top_level: true,
+                parallel_loop: false,
+            },
+        ))
+    }
+
+    /// The escape hatch for an action and, where one fits, its typed step, with the nested
+    /// actions of a container proposed in turn.
+    fn proposed(
+        &mut self,
+        name: &str,
+        object: &Map<String, Value>,
+        nested: usize,
+        place: Place,
+    ) -> Proposed {
         let mut definition = object.clone();
         definition.shift_remove("runAfter");
-        Ok(json!({ "action": { "name": name, "definition": definition } }))
+        let action = Value::Object(object.clone());
+        let mut proposed = Proposed {
+            name: name.to_string(),
+            verbatim: json!({ "action": { "name": name, "definition": definition } }),
+            original: action.clone(),
+            typed: None,
+            connector: false,
+            blocks: Vec::new(),
+            nested,
+            run_after: None,
+            fallback: None,
+        };
+        let wiring = self.wiring;
+        // The spec connection a `$connections` key names: the implicit `sentinel` for
+        // soarc's Sentinel key, else the key (import names connections by their keys).
+        let connection_name = |key: &str| -> Option<String> {
+            if wiring.get(key).is_some_and(|w| w.custom) {
+                return None;
+            }
+            let api = wiring
+                .get(key)
+                .map_or_else(|| api_from_key(key), |w| w.api.clone());
+            Some(if key == SENTINEL_KEY && api == SENTINEL_KEY {
+                crate::names::SENTINEL.to_string()
+            } else {
+                key.to_string()
+            })
+        };
+        let Some((step, slots, connector)) = typed::propose(
+            name,
+            object,
+            place,
+            &mut self.variables,
+            &self.trigger_refs,
+            &connection_name,
+        ) else {
+            return proposed;
+        };
+        let sequential = step
+            .get("foreach")
+            .is_some_and(|f| f.get("sequential") == Some(&json!(true)));
+        let inner = Place {
+            top_level: false,
+            parallel_loop: place.parallel_loop || (step.get("foreach").is_some() && !sequential),
+        };
+        let mut blocks = Vec::new();
+        for (in_step, in_action) in slots {
+            let actions = in_action
+                .iter()
+                .try_fold(&action, |v, k| v.get(k.as_str()))
+                .and_then(Value::as_object);
+            let Some(steps) = actions.and_then(|a| self.chained_block(a, inner)) else {
+                return proposed;
+            };
+            blocks.push(Block {
+                in_step,
+                in_action,
+                steps,
+            });
+        }
+        // A typed connector step where one writes the operation, the `connector` step as
+        // its fallback.
+        match typed::connector_operation(object, &step, &self.trigger_refs).filter(|_| connector) {
+            Some(operation) => {
+                proposed.typed = Some(operation);
+                proposed.fallback = Some(step);
+            }
+            None => {
+                proposed.typed = Some(step);
+                proposed.connector = connector;
+            }
+        }
+        proposed.blocks = blocks;
+        proposed
+    }
+
+    /// The nested actions of a container, proposed in run order; a `runAfter` other than
+    /// "after the one before succeeded" is kept for `as_imported.run_after`. `None` when an
+    /// action has no `runAfter` (a step list writes one for every action) or the graph is
+    /// not one (the container then stays an escape hatch).
+    fn chained_block(
+        &mut self,
+        actions: &Map<String, Value>,
+        place: Place,
+    ) -> Option<Vec<Proposed>> {
+        let entries: Vec<(&String, &Value)> = actions.iter().collect();
+        let order = run_order(&entries).ok()?;
+        let mut previous: Option<&str> = None;
+        let mut steps = Vec::with_capacity(entries.len());
+        for index in order {
+            let (name, action) = entries[index];
+            // Every action of a step list is written with `runAfter` (`{}` for the first),
+            // so one written without cannot come back from a step list.
+            let written = action.get("runAfter")?;
+            let chained = match previous {
+                Some(previous) => json!({ previous: ["Succeeded"] }),
+                None => json!({}),
+            };
+            previous = Some(name);
+            let nested = count_actions(action);
+            let mut step = self.proposed(name, action.as_object()?, nested, place);
+            if *written != chained {
+                step.run_after = Some(written.clone());
+            }
+            steps.push(step);
+        }
+        Some(steps)
     }
 
     /// Record the `$connections` keys `value` names (`@parameters('$connections')['key']`).

@@ -1,6 +1,11 @@
 //! Spec text templates: literal text with `{{ path.to.value }}` references, the syntax
 //! Sentinel uses for alert details. Parsing only splits the text; the compiler resolves
 //! each reference against the trigger catalogue, step outputs, variables and loop items.
+//!
+//! `{{wdl: EXPR}}` holds a Workflow Definition Language expression written as is (what
+//! `soarc import` writes where no reference names the value): the compiler parses it and
+//! inserts it unchanged, without encoding it for where it lands. Alone in a value it keeps
+//! its type (`@EXPR`); `{{wdl-text: EXPR}}` is always text (`@{EXPR}`).
 
 /// A piece of a text template.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,7 +17,20 @@ pub enum Piece {
         start: usize,
         end: usize,
     },
+    /// `{{wdl: EXPR}}` (or `{{wdl-text: EXPR}}`, `text` set): a raw WDL expression, its
+    /// text (not yet parsed) and its byte range in the template (with braces).
+    Wdl {
+        expr: String,
+        text: bool,
+        start: usize,
+        end: usize,
+    },
 }
+
+/// The keyword of a raw WDL expression piece that keeps its type when alone.
+pub const WDL: &str = "wdl:";
+/// The keyword of a raw WDL expression piece that is always text.
+pub const WDL_TEXT: &str = "wdl-text:";
 
 /// A malformed template: byte offset and message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +60,20 @@ pub fn parse(template: &str) -> Result<Vec<Piece>, TextError> {
         };
         let end = start + 2 + close + 2;
         let inner = template[start + 2..end - 2].trim();
+        for (keyword, text) in [(WDL, false), (WDL_TEXT, true)] {
+            if let Some(expr) = inner.strip_prefix(keyword) {
+                pieces.push(Piece::Wdl {
+                    expr: expr.trim().to_string(),
+                    text,
+                    start,
+                    end,
+                });
+            }
+        }
+        if matches!(pieces.last(), Some(Piece::Wdl { start: s, .. }) if *s == start) {
+            rest = end;
+            continue;
+        }
         let path: Vec<String> = inner.split('.').map(str::to_string).collect();
         let valid = !inner.is_empty()
             && path.iter().all(|segment| {
@@ -103,6 +135,24 @@ mod tests {
         assert!(parse("{{ }}").is_err());
         assert!(parse("{{incident..title}}").is_err());
         assert!(parse("{{incident.title + 1}}").is_err());
+        assert_eq!(
+            parse("a {{wdl: variables('x')}}{{wdl-text: body('B')?['id']}}").unwrap(),
+            vec![
+                Piece::Text("a ".into()),
+                Piece::Wdl {
+                    expr: "variables('x')".into(),
+                    text: false,
+                    start: 2,
+                    end: 25
+                },
+                Piece::Wdl {
+                    expr: "body('B')?['id']".into(),
+                    text: true,
+                    start: 25,
+                    end: 55
+                },
+            ]
+        );
         assert_eq!(
             parse("plain } { text").unwrap(),
             vec![Piece::Text("plain } { text".into())]

@@ -398,9 +398,10 @@ pub struct AsImported {
     /// The definition's `outputs` as written.
     #[serde(default)]
     pub outputs: IndexMap<String, serde_json::Value>,
-    /// `runAfter` of the top-level actions that do not simply run after the previous step
-    /// succeeded, by action name, as written (`{ Previous: [Succeeded, Failed] }`; `{}` for
-    /// an action that starts with the run).
+    /// `runAfter` of the actions that do not simply run after the previous step succeeded,
+    /// by action name, as written (`{ Previous: [Succeeded, Failed] }`; `{}` for an action
+    /// that starts with the run or its block). An action nested in a step (`if`, `foreach`,
+    /// ...) may only run after actions of the same block.
     #[serde(default)]
     pub run_after:
         IndexMap<Located<String>, IndexMap<String, Vec<soarc_lang::wdl::RunAfterStatus>>>,

@@ -88,6 +88,16 @@ pub enum Step {
     /// Revoke a Microsoft Entra ID user's sign-in sessions (refresh tokens).
     #[serde(rename = "entra.revoke_sessions")]
     EntraRevokeSessions(Box<super::EntraUserStep>),
+    /// Declare a workflow variable at this point of the playbook (an `InitializeVariable`
+    /// action, top level only), for `set_variable`, `append_variable` and
+    /// `{{variables.NAME}}` in the steps after it. What `soarc import` writes for the
+    /// designer's "Initialize variable"; the playbook's `variables:` declares them first.
+    #[serde(rename = "initialize_variable")]
+    InitializeVariable(InitializeVariableStep),
+    /// Parse JSON content against a schema (the designer's "Parse JSON"), so later steps
+    /// read its fields: `{{id.body.FIELD}}`. Outputs: `body`, `outputs`.
+    #[serde(rename = "parse_json")]
+    ParseJson(ParseJsonStep),
     /// Compute a value once and refer to it later as `{{id.value}}`.
     #[serde(rename = "compose")]
     Compose(ComposeStep),
@@ -163,6 +173,8 @@ impl Step {
             Step::IsolateMachine(_) => "defender.isolate_machine",
             Step::EntraDisableUser(_) => "entra.disable_user",
             Step::EntraRevokeSessions(_) => "entra.revoke_sessions",
+            Step::InitializeVariable(_) => "initialize_variable",
+            Step::ParseJson(_) => "parse_json",
             Step::Compose(_) => "compose",
             Step::SetVariable(_) => "set_variable",
             Step::AppendVariable(_) => "append_variable",
@@ -539,6 +551,69 @@ pub struct VariableValue {
     pub variable: Located<String>,
     /// The value; text may contain references.
     pub value: Located<serde_json::Value>,
+    /// Changed inside a `foreach` whose iterations run in parallel, on purpose: the order of
+    /// the changes is then not defined (e.g. appending names to a list). Without it soarc
+    /// refuses such a step (SPEC045). `soarc import` writes it where the original does so.
+    #[serde(default)]
+    pub unordered: bool,
+}
+
+/// Parse JSON content.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParseJsonStep {
+    /// Name later steps use to refer to the parsed value: `{{id.body.FIELD}}`.
+    #[serde(default)]
+    pub id: Option<Located<String>>,
+    /// Action name in the Logic App (default: `Parse_JSON`, or `Parse_<id>`).
+    #[serde(default)]
+    pub name: Option<Located<String>>,
+    /// The JSON to parse, e.g. `"{{lookup.body}}"`; text may contain references.
+    pub content: Located<serde_json::Value>,
+    /// The JSON Schema the content follows; written to the workflow as is (its text is not
+    /// a template).
+    pub schema: Located<serde_json::Value>,
+}
+
+/// Declare a variable where the step stands.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InitializeVariableStep {
+    /// Action name in the Logic App (default: `Initialize_<variable>`).
+    #[serde(default)]
+    pub name: Option<Located<String>>,
+    /// The variable's name.
+    pub variable: Located<String>,
+    /// `string`, `integer`, `float`, `boolean`, `array` or `object`, in any case; written
+    /// to the workflow as spelled here (Logic Apps reads the type case-insensitively).
+    #[serde(rename = "type")]
+    pub kind: Located<String>,
+    /// Initial value; text may contain references. Optional in Logic Apps ("Value: No",
+    /// Learn, "Create, initialize, and manage variables"); without it the action has none.
+    #[serde(default)]
+    pub value: Option<Located<serde_json::Value>>,
+}
+
+impl InitializeVariableStep {
+    /// The variable type `kind` names, case-insensitively.
+    pub fn variable_type(&self) -> Option<super::VariableType> {
+        use super::VariableType as T;
+        Some(match self.kind.value.to_ascii_lowercase().as_str() {
+            "string" => T::String,
+            "integer" => T::Integer,
+            "float" => T::Float,
+            "boolean" => T::Boolean,
+            "array" => T::Array,
+            "object" => T::Object,
+            _ => return None,
+        })
+    }
+
+    /// The type as the workflow writes it: Microsoft's schema spelling (`String`) or the
+    /// designer's (`string`); `None` for any other spelling.
+    pub fn spelled_type(&self) -> Option<soarc_lang::wdl::Spelled<soarc_lang::wdl::VariableType>> {
+        soarc_lang::wdl::Spelled::parse(&self.kind.value)
+    }
 }
 
 /// A condition over values. Operands are text templates or scalars.
@@ -570,6 +645,11 @@ pub enum Predicate {
     /// At least one holds.
     Any(Vec<Located<Predicate>>),
     Not(Box<Located<Predicate>>),
+    /// The If action's `expression` as the workflow writes it: the designer's object form
+    /// (`{ and: [ { equals: [a, b] } ] }`) or a string (both allowed by Microsoft's workflow
+    /// definition schema 2016-06-01); text may contain references and `{{wdl: ...}}`
+    /// expressions. What `soarc import` writes for a condition.
+    Expression(Located<serde_json::Value>),
 }
 
 /// Conditional steps.
@@ -581,14 +661,25 @@ pub struct IfStep {
     pub condition: Located<Predicate>,
     #[serde(default)]
     pub then: Vec<Located<Step>>,
+    /// Steps run when the condition does not hold. In an `as_imported:` playbook an `if`
+    /// without `else:` has no `else` branch in the workflow (Logic Apps runs nothing then
+    /// either); elsewhere the branch is always written, empty when there are no steps.
     #[serde(default, rename = "else")]
-    pub otherwise: Vec<Located<Step>>,
+    #[schemars(with = "Vec<Located<Step>>")]
+    pub otherwise: Option<Vec<Located<Step>>>,
     /// Set by soarc, never written in a spec: this condition guards a ticket creation (no
     /// ticket tag on the incident yet), and its steps run in a scope that the failure
     /// handling looks into.
     #[serde(skip)]
     #[schemars(skip)]
     pub ticket_guard: bool,
+}
+
+impl IfStep {
+    /// The steps under `else:` (none when it is not written).
+    pub fn else_steps(&self) -> &[Located<Step>] {
+        self.otherwise.as_deref().unwrap_or_default()
+    }
 }
 
 /// Steps by case.
@@ -600,9 +691,52 @@ pub struct SwitchStep {
     /// The value to switch on, e.g. `"{{incident.severity}}"`.
     pub on: Located<String>,
     /// Case value to steps.
-    pub cases: IndexMap<Located<String>, Vec<Located<Step>>>,
+    pub cases: IndexMap<Located<String>, CaseSteps>,
     #[serde(default)]
     pub default: Vec<Located<Step>>,
+}
+
+/// The steps of a switch case: a list, or the list with the case's name.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum CaseSteps {
+    /// The steps.
+    Steps(Vec<Located<Step>>),
+    /// The steps, and the case's name in the workflow.
+    Named(NamedCase),
+}
+
+/// A switch case with its name.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NamedCase {
+    /// The case's name in the Logic App (default: `Case_<value>`), e.g. `Case_Severity_High`.
+    pub name: Located<String>,
+    pub steps: Vec<Located<Step>>,
+}
+
+impl CaseSteps {
+    pub fn steps(&self) -> &[Located<Step>] {
+        match self {
+            CaseSteps::Steps(steps) => steps,
+            CaseSteps::Named(named) => &named.steps,
+        }
+    }
+
+    pub fn steps_mut(&mut self) -> &mut Vec<Located<Step>> {
+        match self {
+            CaseSteps::Steps(steps) => steps,
+            CaseSteps::Named(named) => &mut named.steps,
+        }
+    }
+
+    /// The case's name as written.
+    pub fn name(&self) -> Option<&Located<String>> {
+        match self {
+            CaseSteps::Steps(_) => None,
+            CaseSteps::Named(named) => Some(&named.name),
+        }
+    }
 }
 
 /// A loop.
