@@ -69,10 +69,20 @@ impl FileReport {
     }
 }
 
+/// Where a finding is, as a JSON pointer.
+#[derive(Debug, Clone)]
+pub enum Pointer {
+    /// Given by the rule.
+    Text(String),
+    /// The pointer of the value that starts at the finding's offset, rendered only once the
+    /// finding is kept ([`json::pointer_to`]): the analysis stores no pointer per value.
+    Value,
+}
+
 /// A finding before positions are resolved: what a rule reports.
 #[derive(Debug, Clone)]
 pub struct Raw {
-    pub pointer: String,
+    pub pointer: Pointer,
     /// Byte offset into the file.
     pub offset: usize,
     pub message: String,
@@ -87,7 +97,17 @@ pub struct Sink {
 impl Sink {
     pub fn report(&mut self, pointer: &str, offset: usize, message: impl Into<String>) {
         self.raw.push(Raw {
-            pointer: pointer.to_string(),
+            pointer: Pointer::Text(pointer.to_string()),
+            offset,
+            message: message.into(),
+        });
+    }
+
+    /// Reports the value that starts at `offset` (a string, an object...): its pointer is
+    /// rendered from the document when the report is resolved.
+    pub fn report_value(&mut self, offset: usize, message: impl Into<String>) {
+        self.raw.push(Raw {
+            pointer: Pointer::Value,
             offset,
             message: message.into(),
         });
@@ -106,7 +126,7 @@ pub fn validate_text_at(text: &str, path: Option<&Path>) -> (Option<Kind>, Vec<F
     let doc = match json::parse(text) {
         Ok(doc) => doc,
         Err(e) => {
-            let (line, column) = json::LineIndex::new(text).line_col(text, e.offset);
+            let (line, column) = json::Positions::new(text).at(e.offset);
             return (
                 Some(Kind::Unknown),
                 vec![Finding {
@@ -138,17 +158,20 @@ pub fn validate_text_at(text: &str, path: Option<&Path>) -> (Option<Kind>, Vec<F
     }
     // Positions resolved in file order: linear in the file even for one-line files.
     reported.sort_by_key(|(_, raw)| raw.offset);
-    let index = doc.line_index();
-    let mut positions = json::Positions::new(&index, text);
+    let mut positions = json::Positions::new(text);
     let mut findings: Vec<Finding> = reported
         .into_iter()
         .map(|(rule, raw)| {
             let (line, column) = positions.at(raw.offset);
+            let pointer = match raw.pointer {
+                Pointer::Text(pointer) => pointer,
+                Pointer::Value => json::pointer_to(&doc.root, raw.offset).unwrap_or_default(),
+            };
             Finding {
                 code: rule.code,
                 severity: rule.severity,
                 message: raw.message,
-                pointer: raw.pointer,
+                pointer,
                 line,
                 column,
             }

@@ -53,7 +53,7 @@ pub(crate) fn check_refs(
             let Some(arg) = arg else { continue };
             if !names.contains(&arg) {
                 sink.report(
-                    &e.at.pointer,
+                    &e.pointer,
                     e.at.offset,
                     format!(
                         "{function}('{arg}'): the template declares no {what} '{arg}'{}",

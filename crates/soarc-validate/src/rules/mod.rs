@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use super::Sink;
-use super::context::{Context, WdlExpr, Workflow};
+use super::context::{CiName, Context, WdlExpr, Workflow};
 use soarc_lang::arm::expr::{StringKind, classify};
 use soarc_lang::wdl::expr::{Expr as WExpr, Template};
 
@@ -274,7 +274,7 @@ pub(crate) fn workflow_string(wf: &Workflow, s: &str) -> Option<Template> {
 /// parameter, variable and action names. Lookups are O(1), so rules stay linear.
 pub(crate) struct CiSet<'a> {
     names: Vec<&'a str>,
-    lower: HashSet<String>,
+    set: HashSet<CiName<'a>>,
     /// Suggestions already computed, per lower-cased unknown name.
     suggestions: RefCell<HashMap<String, Option<&'a str>>>,
 }
@@ -286,16 +286,18 @@ pub(crate) const MAX_SUGGESTION_CANDIDATES: usize = 2000;
 impl<'a> CiSet<'a> {
     pub(crate) fn new(names: impl IntoIterator<Item = &'a str>) -> CiSet<'a> {
         let names: Vec<&'a str> = names.into_iter().collect();
-        let lower = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+        let set = names.iter().map(|n| CiName(n)).collect();
         CiSet {
             names,
-            lower,
+            set,
             suggestions: RefCell::default(),
         }
     }
 
     pub(crate) fn contains(&self, name: &str) -> bool {
-        self.lower.contains(&name.to_ascii_lowercase())
+        // No lower-cased copy per lookup: the set hashes and compares ignoring ASCII case.
+        let set: &HashSet<CiName<'_>> = &self.set;
+        set.contains(&CiName(name))
     }
 
     /// The closest declared name, computed once per distinct unknown name.

@@ -45,8 +45,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 .iter()
                 .take(super::MAX_SUGGESTION_CANDIDATES)
                 .map(|a| a.name);
-            sink.report(
-                &e.at.pointer,
+            sink.report_value(
                 e.at.offset,
                 format!(
                     "{name}('{target}'): the workflow has no action named '{target}'{}",

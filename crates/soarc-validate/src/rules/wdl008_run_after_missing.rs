@@ -49,7 +49,11 @@ fn check(ctx: &Context, sink: &mut Sink) {
                     )
                 };
                 sink.report(
-                    &format!("{}/runAfter/{}", action.pointer, escape_token(&m.key)),
+                    &format!(
+                        "{}/runAfter/{}",
+                        ctx.pointer(action.node),
+                        escape_token(&m.key)
+                    ),
                     m.key_start,
                     message,
                 );

@@ -25,7 +25,13 @@ fn check(ctx: &Context, sink: &mut Sink) {
             };
             for m in run_after {
                 // Built only when there is something to report.
-                let pointer = || format!("{}/runAfter/{}", action.pointer, escape_token(&m.key));
+                let pointer = || {
+                    format!(
+                        "{}/runAfter/{}",
+                        ctx.pointer(action.node),
+                        escape_token(&m.key)
+                    )
+                };
                 let Value::Array(items) = &m.value.value else {
                     sink.report(
                         &pointer(),

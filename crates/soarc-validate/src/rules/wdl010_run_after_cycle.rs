@@ -71,7 +71,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                             }
                             let first = &wf.actions[to];
                             sink.report(
-                                &format!("{}/runAfter", first.pointer),
+                                &format!("{}/runAfter", ctx.pointer(first.node)),
                                 first.key_offset,
                                 format!("runAfter cycle: {} -> {}", cycle.join(" -> "), first.name),
                             );

@@ -24,8 +24,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             for expr in template.exprs() {
                 let len = expr.to_string().chars().count();
                 if len > MAX_EXPRESSION_LENGTH {
-                    sink.report(
-                        &e.at.pointer,
+                    sink.report_value(
                         e.at.offset,
                         format!("expression has {len} characters (limit {MAX_EXPRESSION_LENGTH})"),
                     );
