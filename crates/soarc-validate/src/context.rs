@@ -153,6 +153,8 @@ pub struct Action<'a> {
     pub name: &'a str,
     pub key_offset: usize,
     pub node: &'a Node<'a>,
+    /// `type` when it is a string ("" otherwise), read once for every rule.
+    kind: &'a str,
     /// Index of the enclosing action (Foreach, If, Switch, Scope, Until).
     pub parent: Option<usize>,
     /// Actions with the same group are siblings (one `actions` map).
@@ -161,10 +163,40 @@ pub struct Action<'a> {
     pub depth: usize,
 }
 
-impl Action<'_> {
-    pub fn kind(&self) -> &str {
-        self.node.str_ci("type").unwrap_or("")
+impl<'a> Action<'a> {
+    fn new(
+        name: &'a str,
+        key_offset: usize,
+        node: &'a Node<'a>,
+        parent: Option<usize>,
+        group: usize,
+        depth: usize,
+    ) -> Action<'a> {
+        Action {
+            name,
+            key_offset,
+            node,
+            kind: node.str_ci("type").unwrap_or(""),
+            parent,
+            group,
+            depth,
+        }
     }
+
+    pub fn kind(&self) -> &'a str {
+        self.kind
+    }
+}
+
+/// One `runAfter` entry of an action, resolved once for every rule.
+#[derive(Debug)]
+pub struct RunAfter<'a> {
+    /// Index of the action whose `runAfter` it is.
+    pub action: usize,
+    /// The entry: its key names the predecessor, its value lists statuses.
+    pub member: &'a crate::json::Member<'a>,
+    /// The predecessor when it is an action of the same scope (a sibling).
+    pub sibling: Option<usize>,
 }
 
 /// One WDL string value that contains an expression (or failed to parse as one).
@@ -200,6 +232,9 @@ pub struct Workflow<'a> {
     pub action_index: HashMap<CiName<'a>, usize>,
     /// (scope group, name) → action: `runAfter` names siblings only.
     pub sibling_index: HashMap<(usize, CiName<'a>), usize>,
+    /// Every `runAfter` entry of every action (object-valued `runAfter` only), in action
+    /// order.
+    pub run_after: Vec<RunAfter<'a>>,
 }
 
 impl<'a> Workflow<'a> {
@@ -374,18 +409,19 @@ impl<'a> Context<'a> {
             exprs: Vec::new(),
             action_index: HashMap::new(),
             sibling_index: HashMap::new(),
+            run_after: Vec::new(),
         };
         let mut groups = 0;
         if let Some(triggers) = def.get_ci("triggers").and_then(Node::as_object) {
             for m in triggers {
-                wf.triggers.push(Action {
-                    name: &m.key,
-                    key_offset: m.key_start,
-                    node: &m.value,
-                    parent: None,
-                    group: usize::MAX,
-                    depth: 1,
-                });
+                wf.triggers.push(Action::new(
+                    &m.key,
+                    m.key_start,
+                    &m.value,
+                    None,
+                    usize::MAX,
+                    1,
+                ));
             }
         }
         if let Some(actions) = def.get_ci("actions") {
@@ -397,6 +433,18 @@ impl<'a> Context<'a> {
             let name = CiName(action.name);
             wf.sibling_index.entry((action.group, name)).or_insert(i);
             wf.action_index.entry(name).or_insert(i);
+        }
+        for (i, action) in wf.actions.iter().enumerate() {
+            if let Some(members) = action.node.get_ci("runAfter").and_then(Node::as_object) {
+                for member in members {
+                    let sibling = wf.find_sibling(action.group, &member.key);
+                    wf.run_after.push(RunAfter {
+                        action: i,
+                        member,
+                        sibling,
+                    });
+                }
+            }
         }
         // Strings: each action's own values (nested actions excluded), triggers, outputs.
         let mut found: Vec<(Option<usize>, StrAt<'a>)> = Vec::new();
@@ -474,14 +522,14 @@ fn collect_actions<'a>(
     *groups += 1;
     for m in members {
         let index = out.len();
-        out.push(Action {
-            name: &m.key,
-            key_offset: m.key_start,
-            node: &m.value,
+        out.push(Action::new(
+            &m.key,
+            m.key_start,
+            &m.value,
             parent,
             group,
             depth,
-        });
+        ));
         let node = &m.value;
         let nested = |key: &str| node.get_ci(key);
         if let Some(actions) = nested("actions") {

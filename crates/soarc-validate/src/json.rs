@@ -100,14 +100,21 @@ impl<'t> Node<'t> {
     }
 
     /// Member by key ignoring ASCII case (ARM and Logic Apps read property names that way).
+    /// The exact key wins over one that differs in case; one pass over the members.
     pub fn get_ci(&self, key: &str) -> Option<&Node<'t>> {
-        self.get(key).or_else(|| {
-            self.as_object()?
-                .iter()
-                .rev()
-                .find(|m| m.key.eq_ignore_ascii_case(key))
-                .map(|m| &m.value)
-        })
+        let mut other_case = None;
+        for m in self.as_object()?.iter().rev() {
+            if m.key.len() != key.len() {
+                continue;
+            }
+            if m.key == key {
+                return Some(&m.value);
+            }
+            if other_case.is_none() && m.key.eq_ignore_ascii_case(key) {
+                other_case = Some(&m.value);
+            }
+        }
+        other_case
     }
 
     /// String member by key ignoring case.
@@ -313,6 +320,13 @@ impl<'a> Parser<'a> {
 
     fn skip_ws(&mut self) -> Result<(), SyntaxError> {
         loop {
+            // Indentation eight spaces at a time (templates are mostly pretty-printed).
+            while let Some(word) = self.src.get(self.pos..self.pos + 8) {
+                if word != b"        " {
+                    break;
+                }
+                self.pos += 8;
+            }
             match self.src.get(self.pos) {
                 Some(b' ' | b'\t' | b'\r' | b'\n') => self.pos += 1,
                 Some(b'/') => match self.src.get(self.pos + 1) {

@@ -153,7 +153,7 @@ impl Expr {
     }
 
     /// Visit `self` and every sub-expression, parents before children, arguments in order.
-    pub fn walk(&self, f: &mut dyn FnMut(&Expr)) {
+    pub fn walk<'e>(&'e self, f: &mut dyn FnMut(&'e Expr)) {
         f(self);
         match self {
             Expr::Str(_) | Expr::Int(_) => {}

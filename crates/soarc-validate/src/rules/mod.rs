@@ -195,7 +195,7 @@ pub(crate) fn for_each_wdl_call<'a>(
     for wf in &ctx.workflows {
         for e in &wf.exprs {
             let Ok(template) = &e.parsed else { continue };
-            for expr in template.exprs() {
+            for expr in template.each_expr() {
                 walk_calls(expr, &mut |name, args| f(wf, e, name, args));
             }
         }
@@ -233,7 +233,7 @@ pub(crate) fn connection_refs<'a>(wf: &'a Workflow<'a>) -> Vec<(&'a WdlExpr<'a>,
     let mut out = Vec::new();
     for e in &wf.exprs {
         let Ok(template) = &e.parsed else { continue };
-        for expr in template.exprs() {
+        for expr in template.each_expr() {
             expr.walk(&mut |node| {
                 let (base, key) = match node {
                     WExpr::Index { base, index, .. } => match index.as_ref() {

@@ -21,7 +21,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 continue;
             }
             let Ok(template) = &e.parsed else { continue };
-            for expr in template.exprs() {
+            for expr in template.each_expr() {
                 let len = expr.to_string().chars().count();
                 if len > MAX_EXPRESSION_LENGTH {
                     sink.report_value(
