@@ -360,18 +360,35 @@ fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<FileReport>) {
     }
 }
 
-/// As [`validate_paths`], calling `progress(done, total)` after each file (the CLI draws a
-/// progress line from it on a terminal).
+/// Where a run of [`validate_paths_with`] is.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'p> {
+    /// About to check file number `index` (0-based) of `total`.
+    Starting {
+        index: usize,
+        total: usize,
+        path: &'p Path,
+    },
+    /// `done` of `total` files checked.
+    Done { done: usize, total: usize },
+}
+
+/// As [`validate_paths`], telling `progress` when each file starts and ends (the CLI draws a
+/// progress line from it on a terminal: for many files, and for a big file while it is read).
 pub fn validate_paths_with(
     paths: &[PathBuf],
-    mut progress: impl FnMut(usize, usize),
+    mut progress: impl FnMut(Progress),
 ) -> Vec<FileReport> {
     let (files, mut reports) = collect(paths);
     let total = files.len();
     reports.reserve(total);
-    for (i, p) in files.iter().enumerate() {
-        reports.push(validate_file(p));
-        progress(i + 1, total);
+    for (index, path) in files.iter().enumerate() {
+        progress(Progress::Starting { index, total, path });
+        reports.push(validate_file(path));
+        progress(Progress::Done {
+            done: index + 1,
+            total,
+        });
     }
     reports
 }
@@ -381,4 +398,55 @@ pub fn validate_paths(paths: &[PathBuf]) -> Vec<FileReport> {
     let (files, mut reports) = collect(paths);
     reports.extend(files.iter().map(|p| validate_file(p)));
     reports
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each file is announced before it is checked (so a big file can be shown while it is
+    /// read) and counted after.
+    #[test]
+    fn progress_announces_and_counts_each_file() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["a.json", "b.json"] {
+            std::fs::write(dir.path().join(name), r#"{"resources": []}"#).unwrap();
+        }
+        let mut events = Vec::new();
+        let reports = validate_paths_with(&[dir.path().to_path_buf()], |p| {
+            events.push(match p {
+                Progress::Starting { index, total, path } => format!(
+                    "start {index}/{total} {}",
+                    path.file_name().unwrap().to_string_lossy()
+                ),
+                Progress::Done { done, total } => format!("done {done}/{total}"),
+            })
+        });
+        assert_eq!(reports.len(), 2);
+        assert_eq!(
+            events,
+            [
+                "start 0/2 a.json",
+                "done 1/2",
+                "start 1/2 b.json",
+                "done 2/2"
+            ]
+        );
+    }
+
+    /// A file that starts with a byte order mark: columns count from after it, whichever
+    /// finding is resolved first.
+    #[test]
+    fn columns_after_a_byte_order_mark_do_not_depend_on_other_findings() {
+        let (_, findings) = validate_text("\u{feff}{\"resources\": []}");
+        let at: Vec<(&str, usize, usize)> = findings
+            .iter()
+            .map(|f| (f.code, f.line, f.column))
+            .collect();
+        assert!(at.contains(&("JSON003", 1, 1)), "{at:?}");
+        assert!(
+            at.iter().all(|&(_, line, column)| (line, column) == (1, 1)),
+            "{at:?}"
+        );
+    }
 }
