@@ -769,10 +769,12 @@ impl Template {
             Template::Expr(e) => (Some(e), &[]),
             Template::Interpolated(parts) => (None, parts),
         };
-        whole.into_iter().chain(parts.iter().filter_map(|p| match p {
-            Part::Expr(e) => Some(e),
-            Part::Text(_) => None,
-        }))
+        whole
+            .into_iter()
+            .chain(parts.iter().filter_map(|p| match p {
+                Part::Expr(e) => Some(e),
+                Part::Text(_) => None,
+            }))
     }
 
     /// Every expression in this template (for validators).
