@@ -50,6 +50,13 @@ fn main() {
         scaling();
         return;
     }
+    // `VALIDATE_BENCH=once:N`: one workflow of N chained actions validated once (to count
+    // instructions with `perf stat` at two sizes: the work itself, apart from cache effects).
+    if let Some(n) = only.strip_prefix("once:").and_then(|n| n.parse().ok()) {
+        let text = chained(n);
+        std::hint::black_box(soarc_validate::validate_text(&text));
+        return;
+    }
     let dir = Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../../shared/reference/corpus"

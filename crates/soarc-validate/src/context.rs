@@ -116,7 +116,16 @@ pub struct ArmScope<'a> {
     pub resources: Vec<Resource<'a>>,
 }
 
-impl ArmScope<'_> {
+impl<'a> ArmScope<'a> {
+    /// The expression string that starts at `offset`, if it is one of this scope's (they are
+    /// kept in document order: a binary search).
+    pub fn expr_at(&self, offset: usize) -> Option<&ArmExpr<'a>> {
+        self.exprs
+            .binary_search_by_key(&offset, |e| e.at.offset)
+            .ok()
+            .map(|i| &self.exprs[i])
+    }
+
     /// Declared parameter names.
     pub fn parameter_names(&self) -> Vec<&str> {
         keys(self.root.get_ci("parameters"))
