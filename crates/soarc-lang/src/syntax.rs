@@ -2,7 +2,6 @@
 //! share: their syntax error type, and the case-insensitive lookup of their function
 //! catalogues.
 
-use std::cmp::Ordering;
 use std::fmt;
 
 /// A syntax error: what was expected, at which byte offset of the parsed string.
@@ -20,38 +19,51 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
-/// Compares two names ignoring ASCII case (as both languages match function names), without
-/// lower-cased copies.
-fn cmp_ci(a: &str, b: &str) -> Ordering {
-    a.bytes()
-        .map(|c| c.to_ascii_lowercase())
-        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+/// FNV-1a over the ASCII-lower-cased bytes of a name.
+fn hash_ci(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
-/// A catalogue's positions sorted by name ignoring ASCII case, built once: a lookup is a
-/// binary search (O(log n) comparisons, no allocation) rather than a scan of the catalogue
-/// on every call of every expression.
-pub(crate) struct CiIndex(Vec<u16>);
+/// A catalogue's names in an open-addressing hash table built once: a lookup hashes the name
+/// ignoring ASCII case and compares it with the few names in its probe run, with no
+/// allocation, instead of scanning the catalogue on every call of every expression. The
+/// table is fixed and at most half full, so no query can make a lookup long.
+pub(crate) struct CiIndex {
+    /// Catalogue position + 1 per slot (0: empty); the length is a power of two.
+    slots: Vec<u16>,
+}
 
 impl CiIndex {
     pub(crate) fn new(names: &[&str]) -> CiIndex {
-        let mut order: Vec<u16> = (0..names.len())
-            .map(|i| u16::try_from(i).expect("catalogue under 65,536 names"))
-            .collect();
-        order.sort_by(|&a, &b| cmp_ci(names[a as usize], names[b as usize]));
-        CiIndex(order)
+        let len = (names.len() * 2).next_power_of_two().max(16);
+        let mut slots = vec![0u16; len];
+        for (i, name) in names.iter().enumerate() {
+            let mut at = hash_ci(name) as usize & (len - 1);
+            while slots[at] != 0 {
+                at = (at + 1) & (len - 1);
+            }
+            slots[at] = u16::try_from(i + 1).expect("catalogue under 65,535 names");
+        }
+        CiIndex { slots }
     }
 
     /// The position of `name` (ignoring ASCII case) in the catalogue whose names `name_of`
-    /// gives.
-    pub(crate) fn find(
-        &self,
-        name: &str,
-        name_of: impl Fn(usize) -> &'static str,
-    ) -> Option<usize> {
-        self.0
-            .binary_search_by(|&i| cmp_ci(name_of(i as usize), name))
-            .ok()
-            .map(|k| self.0[k] as usize)
+    /// gives (the first of equal names).
+    pub(crate) fn find(&self, name: &str, name_of: impl Fn(usize) -> &'static str) -> Option<usize> {
+        let mask = self.slots.len() - 1;
+        let mut at = hash_ci(name) as usize & mask;
+        loop {
+            let slot = self.slots[at];
+            if slot == 0 {
+                return None;
+            }
+            let i = usize::from(slot - 1);
+            if name_of(i).eq_ignore_ascii_case(name) {
+                return Some(i);
+            }
+            at = (at + 1) & mask;
+        }
     }
 }

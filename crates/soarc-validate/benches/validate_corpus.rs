@@ -43,8 +43,12 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn main() {
-    // `VALIDATE_BENCH=scaling` runs only the chained-action scaling, `VALIDATE_BENCH=corpus`
-    // only the validation of the corpus, 50 times (both for profiling).
+    // For profiling: `VALIDATE_BENCH=scaling` runs only the chained-action scaling,
+    // `VALIDATE_BENCH=corpus` (or `corpus:N`) only the validation of the corpus 50 (N) times,
+    // `VALIDATE_BENCH=floor` (`floor:N`) only the bare parse. With
+    // `valgrind --tool=callgrind --toggle-collect='soarc_validate::validate_paths*'` (or
+    // `'validate_corpus::bare_parse*'`) they give instruction counts, which load on a shared
+    // machine does not change.
     let only = std::env::var("VALIDATE_BENCH").unwrap_or_default();
     if only == "scaling" {
         scaling();
@@ -72,9 +76,24 @@ fn main() {
         return;
     }
     let paths = [dir.to_path_buf()];
-    if only == "corpus" {
-        for _ in 0..50 {
+    if let Some(times) = only.strip_prefix("corpus").map(|n| {
+        n.strip_prefix(':')
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(50)
+    }) {
+        for _ in 0..times {
             std::hint::black_box(soarc_validate::validate_paths(&paths));
+        }
+        return;
+    }
+    if let Some(times) = only.strip_prefix("floor").map(|n| {
+        n.strip_prefix(':')
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(50)
+    }) {
+        let files = soarc_validate::collect(&paths).0;
+        for _ in 0..times {
+            bare_parse(&files);
         }
         return;
     }
@@ -97,14 +116,7 @@ fn main() {
         std::hint::black_box(reports);
         wall.push(w);
         cpu.extend(c);
-        let ((), w, c) = timed(|| {
-            for f in &files {
-                let text = std::fs::read_to_string(f).unwrap_or_default();
-                let v: Result<serde_json::Value, _> =
-                    serde_json::from_str(text.trim_start_matches('\u{feff}'));
-                std::hint::black_box(v.ok());
-            }
-        });
+        let ((), w, c) = timed(|| bare_parse(&files));
         floor_wall.push(w);
         floor_cpu.extend(c);
     }
@@ -141,6 +153,17 @@ fn main() {
         );
     }
     scaling();
+}
+
+/// The floor: reading the files and parsing each with a bare `serde_json::from_str::<Value>`.
+#[inline(never)]
+fn bare_parse(files: &[std::path::PathBuf]) {
+    for f in files {
+        let text = std::fs::read_to_string(f).unwrap_or_default();
+        let v: Result<serde_json::Value, _> =
+            serde_json::from_str(text.trim_start_matches('\u{feff}'));
+        std::hint::black_box(v.ok());
+    }
 }
 
 fn scaling() {

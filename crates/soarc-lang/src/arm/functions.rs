@@ -202,7 +202,7 @@ pub static FUNCTIONS: &[FunctionSig] = &[
 /// provider action starting with `list` is callable, so the set cannot be enumerated.
 pub static LIST_FAMILY: FunctionSig = f("list*", 2, n(3), "resource");
 
-/// [`FUNCTIONS`] sorted by name ignoring case, built on first use.
+/// [`FUNCTIONS`] hashed by name ignoring case, built on first use.
 fn index() -> &'static crate::syntax::CiIndex {
     static INDEX: std::sync::OnceLock<crate::syntax::CiIndex> = std::sync::OnceLock::new();
     INDEX.get_or_init(|| {

@@ -215,7 +215,7 @@ pub static FUNCTIONS: &[FunctionSig] = &[
     f("xpath", 2, Some(2), J),
 ];
 
-/// [`FUNCTIONS`] sorted by name ignoring case, built on first use.
+/// [`FUNCTIONS`] hashed by name ignoring case, built on first use.
 fn index() -> &'static crate::syntax::CiIndex {
     static INDEX: std::sync::OnceLock<crate::syntax::CiIndex> = std::sync::OnceLock::new();
     INDEX.get_or_init(|| {
