@@ -283,6 +283,42 @@ pub(crate) struct CiSet<'a> {
 /// unknown name with every candidate; this bound keeps reporting linear in findings).
 pub(crate) const MAX_SUGGESTION_CANDIDATES: usize = 2000;
 
+/// At most this many distinct unknown names get a "did you mean" per rule and file: each
+/// suggestion compares the name with up to [`MAX_SUGGESTION_CANDIDATES`] others, so a file
+/// with very many unknown names (a generated one) is still reported in time linear in its
+/// findings; later findings just have no hint.
+pub(crate) const MAX_SUGGESTED: usize = 100;
+
+/// Suggestions of one rule in one file: computed once per distinct key, at most
+/// [`MAX_SUGGESTED`] of them.
+pub(crate) struct Suggestions<'a, K> {
+    memo: HashMap<K, Option<&'a str>>,
+}
+
+impl<'a, K: std::hash::Hash + Eq> Suggestions<'a, K> {
+    pub(crate) fn new() -> Self {
+        Suggestions {
+            memo: HashMap::new(),
+        }
+    }
+
+    pub(crate) fn get(
+        &mut self,
+        key: K,
+        compute: impl FnOnce() -> Option<&'a str>,
+    ) -> Option<&'a str> {
+        if let Some(known) = self.memo.get(&key) {
+            return *known;
+        }
+        if self.memo.len() >= MAX_SUGGESTED {
+            return None;
+        }
+        let suggestion = compute();
+        self.memo.insert(key, suggestion);
+        suggestion
+    }
+}
+
 impl<'a> CiSet<'a> {
     pub(crate) fn new(names: impl IntoIterator<Item = &'a str>) -> CiSet<'a> {
         let names: Vec<&'a str> = names.into_iter().collect();
@@ -300,18 +336,23 @@ impl<'a> CiSet<'a> {
         set.contains(&CiName(name))
     }
 
-    /// The closest declared name, computed once per distinct unknown name.
+    /// The closest declared name, computed once per distinct unknown name (for at most
+    /// [`MAX_SUGGESTED`] names).
     pub(crate) fn suggest(&self, name: &str) -> Option<&'a str> {
         if self.names.len() > MAX_SUGGESTION_CANDIDATES {
             return None;
         }
-        *self
-            .suggestions
-            .borrow_mut()
-            .entry(name.to_ascii_lowercase())
-            .or_insert_with(|| {
-                soarc_lang::diagnostics::did_you_mean(name, self.names.iter().copied())
-            })
+        let mut suggestions = self.suggestions.borrow_mut();
+        let key = name.to_ascii_lowercase();
+        if let Some(known) = suggestions.get(&key) {
+            return *known;
+        }
+        if suggestions.len() >= MAX_SUGGESTED {
+            return None;
+        }
+        let suggestion = soarc_lang::diagnostics::did_you_mean(name, self.names.iter().copied());
+        suggestions.insert(key, suggestion);
+        suggestion
     }
 }
 

@@ -18,6 +18,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &Context, sink: &mut Sink) {
+    let mut suggestions = super::Suggestions::new();
     for wf in &ctx.workflows {
         for entry in &wf.run_after {
             if entry.sibling.is_some() {
@@ -32,17 +33,25 @@ fn check(ctx: &Context, sink: &mut Sink) {
             } else {
                 // Suggestions compare with every action: bounded so reporting stays
                 // linear in findings.
-                let siblings = wf
-                    .actions
-                    .iter()
-                    .take(super::MAX_SUGGESTION_CANDIDATES)
-                    .filter(|a| a.group == action.group)
-                    .map(|a| a.name);
+                let key = (
+                    wf as *const _ as usize,
+                    action.group,
+                    m.key.to_ascii_lowercase(),
+                );
+                let suggestion = suggestions.get(key, || {
+                    let siblings = wf
+                        .actions
+                        .iter()
+                        .take(super::MAX_SUGGESTION_CANDIDATES)
+                        .filter(|a| a.group == action.group)
+                        .map(|a| a.name);
+                    did_you_mean(&m.key, siblings)
+                });
                 format!(
                     "action '{}' runs after '{}', which does not exist{}",
                     action.name,
                     m.key,
-                    hint(did_you_mean(&m.key, siblings))
+                    hint(suggestion)
                 )
             };
             sink.report(
