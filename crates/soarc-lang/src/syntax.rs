@@ -51,7 +51,11 @@ impl CiIndex {
 
     /// The position of `name` (ignoring ASCII case) in the catalogue whose names `name_of`
     /// gives (the first of equal names).
-    pub(crate) fn find(&self, name: &str, name_of: impl Fn(usize) -> &'static str) -> Option<usize> {
+    pub(crate) fn find(
+        &self,
+        name: &str,
+        name_of: impl Fn(usize) -> &'static str,
+    ) -> Option<usize> {
         let mask = self.slots.len() - 1;
         let mut at = hash_ci(name) as usize & mask;
         loop {

@@ -51,13 +51,13 @@ pub(crate) fn check_refs(
         let names = CiSet::new(declared(scope));
         for (e, arg) in refs(scope, function) {
             let Some(arg) = arg else { continue };
-            if !names.contains(&arg) {
+            if !names.contains(arg) {
                 sink.report(
                     &e.pointer,
                     e.at.offset,
                     format!(
                         "{function}('{arg}'): the template declares no {what} '{arg}'{}",
-                        hint(names.suggest(&arg))
+                        hint(names.suggest(arg))
                     ),
                 );
             }
