@@ -233,17 +233,18 @@ impl<'t> Positions<'t> {
     }
 }
 
-/// Whether one of the eight bytes of `word` ends a plain run of a JSON string: `"`, `\\` or
-/// a control character (below 0x20). Exact: each test is the classic "has a zero byte" /
-/// "has a byte below n" bit trick, which has no false positive for existence.
-fn has_special(word: u64) -> bool {
+/// The bytes of `word` (little-endian: the first byte is the lowest) that end a plain run of a
+/// JSON string: `"`, `\\` or a control character (below 0x20), as their high bits. The
+/// classic "has a zero byte" / "has a byte below n" bit tricks: the lowest bit set is always
+/// exact (a borrow can only mark bytes above a true match), which is all the reader uses.
+fn special_bytes(word: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
     let quote = zero(word ^ (ONES * u64::from(b'"')));
     let backslash = zero(word ^ (ONES * u64::from(b'\\')));
     let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
-    quote | backslash | control != 0
+    quote | backslash | control
 }
 
 /// Escape one JSON pointer token (RFC 6901).
@@ -333,15 +334,19 @@ impl<'a> Parser<'a> {
 
     fn skip_ws(&mut self) -> Result<(), SyntaxError> {
         loop {
-            // Indentation eight spaces at a time (templates are mostly pretty-printed).
-            while let Some(word) = self.src.get(self.pos..self.pos + 8) {
-                if word != b"        " {
-                    break;
-                }
-                self.pos += 8;
-            }
             match self.src.get(self.pos) {
-                Some(b' ' | b'\t' | b'\r' | b'\n') => self.pos += 1,
+                Some(b' ' | b'\t' | b'\r') => self.pos += 1,
+                Some(b'\n') => {
+                    self.pos += 1;
+                    // The indentation after a line break, eight spaces at a time (templates
+                    // are mostly pretty-printed).
+                    while let Some(word) = self.src.get(self.pos..self.pos + 8) {
+                        if word != b"        " {
+                            break;
+                        }
+                        self.pos += 8;
+                    }
+                }
                 Some(b'/') => match self.src.get(self.pos + 1) {
                     Some(b'/') => {
                         while let Some(&b) = self.src.get(self.pos) {
@@ -548,9 +553,11 @@ impl<'a> Parser<'a> {
         self.pos += 1;
         // Fast path: no escape before the closing quote, borrow the text as written.
         let run_start = self.pos;
-        // Eight bytes at a time while none is a quote, a backslash or a control character.
+        // Eight bytes at a time up to the first quote, backslash or control character.
         while let Some(word) = self.src.get(self.pos..self.pos + 8) {
-            if has_special(u64::from_le_bytes(word.try_into().expect("8 bytes"))) {
+            let special = special_bytes(u64::from_le_bytes(word.try_into().expect("8 bytes")));
+            if special != 0 {
+                self.pos += special.trailing_zeros() as usize / 8;
                 break;
             }
             self.pos += 8;
@@ -679,7 +686,8 @@ mod tests {
         }
     }
 
-    /// The eight-byte test agrees with the byte-by-byte one on every byte in every position.
+    /// The eight-byte test agrees with the byte-by-byte one on every byte in every position,
+    /// and finds the first special byte exactly.
     #[test]
     fn special_bytes_found_in_any_position() {
         for b in 0..=255u8 {
@@ -687,11 +695,20 @@ mod tests {
             for at in 0..8 {
                 let mut word = [b'a'; 8];
                 word[at] = b;
-                assert_eq!(
-                    has_special(u64::from_le_bytes(word)),
-                    special,
-                    "{b} at {at}"
-                );
+                let mask = special_bytes(u64::from_le_bytes(word));
+                assert_eq!(mask != 0, special, "{b} at {at}");
+                if special {
+                    assert_eq!(mask.trailing_zeros() as usize / 8, at, "{b} at {at}");
+                    // Whatever follows, the first special byte is found exactly.
+                    for after in at + 1..8 {
+                        for c in [0u8, b'"', b'\\', 0x1f, 0xff] {
+                            let mut word = word;
+                            word[after] = c;
+                            let mask = special_bytes(u64::from_le_bytes(word));
+                            assert_eq!(mask.trailing_zeros() as usize / 8, at, "{b} at {at}");
+                        }
+                    }
+                }
             }
         }
         let text = r#"["abcdefghijklmnopq", "abcdefgh\"ijkl", "0123456789abcdef\u00e9"]"#;
