@@ -605,27 +605,47 @@ fn validate(
 }
 
 /// Progress for `soarc validate`: a self-erasing line on stderr, only when stderr is a
-/// terminal and not in CI (`CI` set), and only for runs of at least 200 files or after a
-/// second, so small runs and piped or CI output stay clean.
-fn progress_line() -> impl FnMut(usize, usize) {
+/// terminal and not in CI (`CI` set). Drawn for runs of at least 200 files or after a second,
+/// and for each file of 4 MiB or more while it is checked (a big file alone can take a
+/// while), so small runs and piped or CI output stay clean.
+fn progress_line() -> impl FnMut(soarc_validate::Progress) {
+    use soarc_validate::Progress;
     use std::io::IsTerminal;
+    const BIG_FILE: u64 = 4 * 1024 * 1024;
     let enabled = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let start = std::time::Instant::now();
     let mut last_drawn = start;
     let mut drawn = false;
-    move |done, total| {
+    move |progress| {
         if !enabled {
             return;
         }
         let now = std::time::Instant::now();
-        let due = total >= 200 || now.duration_since(start).as_secs() >= 1;
-        if due && (now.duration_since(last_drawn).as_millis() >= 100 || done == total) {
-            last_drawn = now;
-            drawn = true;
-            eprint!("\rchecking {done}/{total} files");
-        }
-        if done == total && drawn {
-            eprint!("\r\x1b[2K");
+        match progress {
+            Progress::Starting { index, total, path } => {
+                let size = std::fs::metadata(path).map_or(0, |m| m.len());
+                if size >= BIG_FILE {
+                    drawn = true;
+                    last_drawn = now;
+                    eprint!(
+                        "\r\x1b[2Kchecking {}/{total}: {} ({:.0} MiB)",
+                        index + 1,
+                        path.display(),
+                        size as f64 / 1048576.0
+                    );
+                }
+            }
+            Progress::Done { done, total } => {
+                let due = total >= 200 || now.duration_since(start).as_secs() >= 1;
+                if due && (now.duration_since(last_drawn).as_millis() >= 100 || done == total) {
+                    last_drawn = now;
+                    drawn = true;
+                    eprint!("\r\x1b[2Kchecking {done}/{total} files");
+                }
+                if done == total && drawn {
+                    eprint!("\r\x1b[2K");
+                }
+            }
         }
     }
 }

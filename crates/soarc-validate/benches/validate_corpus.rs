@@ -12,10 +12,53 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+/// CPU time of this thread (Linux: `/proc/thread-self/schedstat`, nanoseconds on a CPU), so
+/// that figures taken on a shared, loaded machine are not the time spent waiting for a core.
+/// `None` elsewhere.
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = stat.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
+/// Wall and CPU time of `f`.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration, Option<Duration>) {
+    let cpu = cpu_time();
+    let start = Instant::now();
+    let out = f();
+    let wall = start.elapsed();
+    let cpu = cpu.zip(cpu_time()).map(|(a, b)| b.saturating_sub(a));
+    (out, wall, cpu)
+}
+
+/// Sorted samples: (min, median, max).
+fn spread(mut samples: Vec<Duration>) -> (Duration, Duration, Duration) {
+    samples.sort();
+    let n = samples.len();
+    (samples[0], samples[n / 2], samples[n - 1])
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
 fn main() {
-    // `VALIDATE_BENCH=scaling` runs only the chained-action scaling (for profiling).
-    if std::env::var("VALIDATE_BENCH").is_ok_and(|v| v == "scaling") {
+    // For profiling: `VALIDATE_BENCH=scaling` runs only the chained-action scaling,
+    // `VALIDATE_BENCH=corpus` (or `corpus:N`) only the validation of the corpus 50 (N) times,
+    // `VALIDATE_BENCH=floor` (`floor:N`) only the bare parse. With
+    // `valgrind --tool=callgrind --toggle-collect='soarc_validate::validate_paths*'` (or
+    // `'validate_corpus::bare_parse*'`) they give instruction counts, which load on a shared
+    // machine does not change.
+    let only = std::env::var("VALIDATE_BENCH").unwrap_or_default();
+    if only == "scaling" {
         scaling();
+        return;
+    }
+    // `VALIDATE_BENCH=once:N`: one workflow of N chained actions validated once (to count
+    // instructions with `perf stat` at two sizes: the work itself, apart from cache effects).
+    if let Some(n) = only.strip_prefix("once:").and_then(|n| n.parse().ok()) {
+        let text = chained(n);
+        std::hint::black_box(soarc_validate::validate_text(&text));
         return;
     }
     let dir = Path::new(concat!(
@@ -33,6 +76,27 @@ fn main() {
         return;
     }
     let paths = [dir.to_path_buf()];
+    if let Some(times) = only.strip_prefix("corpus").map(|n| {
+        n.strip_prefix(':')
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(50)
+    }) {
+        for _ in 0..times {
+            std::hint::black_box(soarc_validate::validate_paths(&paths));
+        }
+        return;
+    }
+    if let Some(times) = only.strip_prefix("floor").map(|n| {
+        n.strip_prefix(':')
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(50)
+    }) {
+        let files = soarc_validate::collect(&paths).0;
+        for _ in 0..times {
+            bare_parse(&files);
+        }
+        return;
+    }
     let (files, _) = soarc_validate::collect(&paths);
     let bytes: u64 = files
         .iter()
@@ -42,69 +106,104 @@ fn main() {
     // Warm the page cache once.
     let reports = soarc_validate::validate_paths(&paths);
     let findings: usize = reports.iter().map(|r| r.findings.len()).sum();
-    let runs = 20;
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            let reports = soarc_validate::validate_paths(&paths);
-            std::hint::black_box(reports);
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
-    let median = times[runs / 2];
-    let mut floor: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            for f in &files {
-                let text = std::fs::read_to_string(f).unwrap_or_default();
-                let v: Result<serde_json::Value, _> =
-                    serde_json::from_str(text.trim_start_matches('\u{feff}'));
-                std::hint::black_box(v.ok());
-            }
-            start.elapsed()
-        })
-        .collect();
-    floor.sort();
-    let floor_median = floor[runs / 2];
+    // Validation and the bare parse alternate run by run, so that load from other processes
+    // on a shared machine falls on both alike; CPU time is shown next to wall time.
+    let runs = 21;
+    let (mut wall, mut cpu, mut floor_wall, mut floor_cpu) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let (reports, w, c) = timed(|| soarc_validate::validate_paths(&paths));
+        std::hint::black_box(reports);
+        wall.push(w);
+        cpu.extend(c);
+        let ((), w, c) = timed(|| bare_parse(&files));
+        floor_wall.push(w);
+        floor_cpu.extend(c);
+    }
+    let (min, median, max) = spread(wall);
+    let (floor_min, floor_median, _) = spread(floor_wall);
     println!(
-        "validate corpus: {} files, {:.1} MiB, {} findings; min {:.1} ms, median {:.1} ms, max {:.1} ms ({:.0} MiB/s)",
+        "validate corpus: {} files, {:.1} MiB, {} findings; wall min {:.1} ms, median {:.1} ms, max {:.1} ms ({:.0} MiB/s)",
         files.len(),
         bytes as f64 / 1048576.0,
         findings,
-        times[0].as_secs_f64() * 1e3,
-        median.as_secs_f64() * 1e3,
-        times[runs - 1].as_secs_f64() * 1e3,
+        ms(min),
+        ms(median),
+        ms(max),
         bytes as f64 / 1048576.0 / median.as_secs_f64()
     );
     println!(
-        "bare serde_json parse of the same files: median {:.1} ms; validate / parse = {:.2}x",
-        floor_median.as_secs_f64() * 1e3,
-        median.as_secs_f64() / floor_median.as_secs_f64()
+        "bare serde_json parse of the same files: wall min {:.1} ms, median {:.1} ms; validate / parse = {:.2}x (medians), {:.2}x (minima)",
+        ms(floor_min),
+        ms(floor_median),
+        median.as_secs_f64() / floor_median.as_secs_f64(),
+        min.as_secs_f64() / floor_min.as_secs_f64()
     );
+    if cpu.len() == runs && floor_cpu.len() == runs {
+        let (min, median, _) = spread(cpu);
+        let (floor_min, floor_median, _) = spread(floor_cpu);
+        println!(
+            "CPU time: validate median {:.1} ms (min {:.1}), bare parse median {:.1} ms (min {:.1}); validate / parse = {:.2}x (medians), {:.2}x (minima)",
+            ms(median),
+            ms(min),
+            ms(floor_median),
+            ms(floor_min),
+            median.as_secs_f64() / floor_median.as_secs_f64(),
+            min.as_secs_f64() / floor_min.as_secs_f64()
+        );
+    }
     scaling();
 }
 
+/// The floor: reading the files and parsing each with a bare `serde_json::from_str::<Value>`.
+#[inline(never)]
+fn bare_parse(files: &[std::path::PathBuf]) {
+    for f in files {
+        let text = std::fs::read_to_string(f).unwrap_or_default();
+        let v: Result<serde_json::Value, _> =
+            serde_json::from_str(text.trim_start_matches('\u{feff}'));
+        std::hint::black_box(v.ok());
+    }
+}
+
 fn scaling() {
-    let mut previous = None;
+    let mut previous: Option<(Duration, Option<Duration>)> = None;
     for n in [10_000usize, 100_000] {
         let text = chained(n);
-        let start = Instant::now();
-        let (_, findings) = soarc_validate::validate_text(&text);
-        let took = start.elapsed();
-        let ratio = previous.map_or(String::new(), |p: Duration| {
-            format!(
-                ", {:.1}x the previous size's time",
-                took.as_secs_f64() / p.as_secs_f64()
-            )
+        // Median of 5 runs (the machine may be shared).
+        let runs = 5;
+        let (mut wall, mut cpu) = (Vec::new(), Vec::new());
+        let mut found = 0;
+        for _ in 0..runs {
+            let ((_, findings), w, c) = timed(|| soarc_validate::validate_text(&text));
+            wall.push(w);
+            cpu.extend(c);
+            found = findings.len();
+        }
+        let (min, median, max) = spread(wall);
+        let cpu_median = (cpu.len() == runs).then(|| spread(cpu).1);
+        let ratio = previous.map_or(String::new(), |(p, p_cpu)| {
+            let mut s = format!(
+                ", {:.1}x the previous size's wall time",
+                median.as_secs_f64() / p.as_secs_f64()
+            );
+            if let (Some(c), Some(p)) = (cpu_median, p_cpu) {
+                s += &format!(
+                    " and {:.1}x its CPU time",
+                    c.as_secs_f64() / p.as_secs_f64()
+                );
+            }
+            s
         });
         println!(
-            "{n} chained actions ({:.1} MiB): {:.0} ms, {} findings{ratio}",
+            "{n} chained actions ({:.1} MiB): wall median {:.0} ms (min {:.0}, max {:.0}){}, {found} findings{ratio}",
             text.len() as f64 / 1048576.0,
-            took.as_secs_f64() * 1e3,
-            findings.len()
+            ms(median),
+            ms(min),
+            ms(max),
+            cpu_median.map_or(String::new(), |c| format!(", CPU median {:.0} ms", ms(c))),
         );
-        previous = Some(took);
+        previous = Some((median, cpu_median));
     }
 }
 

@@ -8,7 +8,7 @@ use std::hash::{Hash, Hasher};
 use soarc_lang::arm::expr::{self as arm_expr, StringKind};
 use soarc_lang::wdl::expr::{self as wdl_expr, Template};
 
-use super::json::{Document, Node, Value, child, escape_token};
+use super::json::{Document, Node, Value, child};
 
 /// What a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,10 +75,10 @@ impl Kind {
     }
 }
 
-/// A string value in the document.
+/// A string value in the document. Its JSON pointer is not stored: a finding about it is
+/// reported with [`crate::Sink::report_value`] and the pointer rendered then.
 #[derive(Debug, Clone)]
 pub struct StrAt<'a> {
-    pub pointer: String,
     pub offset: usize,
     pub text: &'a str,
 }
@@ -87,6 +87,8 @@ pub struct StrAt<'a> {
 #[derive(Debug)]
 pub struct ArmExpr<'a> {
     pub at: StrAt<'a>,
+    /// JSON pointer of the string (ARM expressions are few; rules compare these pointers).
+    pub pointer: String,
     pub parsed: Result<arm_expr::Expr, arm_expr::ParseError>,
 }
 
@@ -114,7 +116,16 @@ pub struct ArmScope<'a> {
     pub resources: Vec<Resource<'a>>,
 }
 
-impl ArmScope<'_> {
+impl<'a> ArmScope<'a> {
+    /// The expression string that starts at `offset`, if it is one of this scope's (they are
+    /// kept in document order: a binary search).
+    pub fn expr_at(&self, offset: usize) -> Option<&ArmExpr<'a>> {
+        self.exprs
+            .binary_search_by_key(&offset, |e| e.at.offset)
+            .ok()
+            .map(|i| &self.exprs[i])
+    }
+
     /// Declared parameter names.
     pub fn parameter_names(&self) -> Vec<&str> {
         keys(self.root.get_ci("parameters"))
@@ -144,13 +155,15 @@ fn keys<'a>(node: Option<&'a Node<'a>>) -> Vec<&'a str> {
         .unwrap_or_default()
 }
 
-/// An action (or trigger) of a workflow.
+/// An action (or trigger) of a workflow. Its JSON pointer is [`Context::pointer`] of `node`,
+/// rendered only for a finding.
 #[derive(Debug)]
 pub struct Action<'a> {
     pub name: &'a str,
-    pub pointer: String,
     pub key_offset: usize,
     pub node: &'a Node<'a>,
+    /// `type` when it is a string ("" otherwise), read once for every rule.
+    kind: &'a str,
     /// Index of the enclosing action (Foreach, If, Switch, Scope, Until).
     pub parent: Option<usize>,
     /// Actions with the same group are siblings (one `actions` map).
@@ -159,10 +172,40 @@ pub struct Action<'a> {
     pub depth: usize,
 }
 
-impl Action<'_> {
-    pub fn kind(&self) -> &str {
-        self.node.str_ci("type").unwrap_or("")
+impl<'a> Action<'a> {
+    fn new(
+        name: &'a str,
+        key_offset: usize,
+        node: &'a Node<'a>,
+        parent: Option<usize>,
+        group: usize,
+        depth: usize,
+    ) -> Action<'a> {
+        Action {
+            name,
+            key_offset,
+            node,
+            kind: node.str_ci("type").unwrap_or(""),
+            parent,
+            group,
+            depth,
+        }
     }
+
+    pub fn kind(&self) -> &'a str {
+        self.kind
+    }
+}
+
+/// One `runAfter` entry of an action, resolved once for every rule.
+#[derive(Debug)]
+pub struct RunAfter<'a> {
+    /// Index of the action whose `runAfter` it is.
+    pub action: usize,
+    /// The entry: its key names the predecessor, its value lists statuses.
+    pub member: &'a crate::json::Member<'a>,
+    /// The predecessor when it is an action of the same scope (a sibling).
+    pub sibling: Option<usize>,
 }
 
 /// One WDL string value that contains an expression (or failed to parse as one).
@@ -198,6 +241,9 @@ pub struct Workflow<'a> {
     pub action_index: HashMap<CiName<'a>, usize>,
     /// (scope group, name) → action: `runAfter` names siblings only.
     pub sibling_index: HashMap<(usize, CiName<'a>), usize>,
+    /// Every `runAfter` entry of every action (object-valued `runAfter` only), in action
+    /// order.
+    pub run_after: Vec<RunAfter<'a>>,
 }
 
 impl<'a> Workflow<'a> {
@@ -275,6 +321,11 @@ pub struct SiblingTemplate {
 }
 
 impl<'a> Context<'a> {
+    /// The JSON pointer of a value of the document (rendered on demand: O(depth × log width)).
+    pub fn pointer(&self, node: &Node) -> String {
+        crate::json::pointer_to(&self.doc.root, node.start).unwrap_or_default()
+    }
+
     pub fn new(doc: &'a Document<'a>, kind: Kind) -> Context<'a> {
         let mut ctx = Context {
             doc,
@@ -310,12 +361,16 @@ impl<'a> Context<'a> {
             );
         }
         let mut strings = Vec::new();
-        let mut p = pointer.clone();
-        collect_strings(root, &mut p, &inner, is_arm_expression, &mut strings);
+        // Inner-scope templates are scopes of their own: their strings are not this scope's.
+        let mut skip: Vec<usize> = inner.iter().map(|(n, _)| n.start).collect();
+        skip.sort_unstable();
+        collect_strings(root, &skip, is_arm_expression, &mut strings);
+        let doc_root = &self.doc.root;
         let exprs = strings
             .into_iter()
             .map(|s| ArmExpr {
                 parsed: arm_expr::parse_expr(&s.text[1..s.text.len() - 1]),
+                pointer: crate::json::pointer_to(doc_root, s.offset).unwrap_or_default(),
                 at: s,
             })
             .collect();
@@ -363,30 +418,23 @@ impl<'a> Context<'a> {
             exprs: Vec::new(),
             action_index: HashMap::new(),
             sibling_index: HashMap::new(),
+            run_after: Vec::new(),
         };
         let mut groups = 0;
         if let Some(triggers) = def.get_ci("triggers").and_then(Node::as_object) {
             for m in triggers {
-                wf.triggers.push(Action {
-                    name: &m.key,
-                    pointer: child(&child(&pointer, "triggers"), &m.key),
-                    key_offset: m.key_start,
-                    node: &m.value,
-                    parent: None,
-                    group: usize::MAX,
-                    depth: 1,
-                });
+                wf.triggers.push(Action::new(
+                    &m.key,
+                    m.key_start,
+                    &m.value,
+                    None,
+                    usize::MAX,
+                    1,
+                ));
             }
         }
         if let Some(actions) = def.get_ci("actions") {
-            collect_actions(
-                &mut wf.actions,
-                actions,
-                &child(&pointer, "actions"),
-                None,
-                1,
-                &mut groups,
-            );
+            collect_actions(&mut wf.actions, actions, None, 1, &mut groups);
         }
         wf.sibling_index.reserve(wf.actions.len());
         wf.action_index.reserve(wf.actions.len());
@@ -395,10 +443,20 @@ impl<'a> Context<'a> {
             wf.sibling_index.entry((action.group, name)).or_insert(i);
             wf.action_index.entry(name).or_insert(i);
         }
+        for (i, action) in wf.actions.iter().enumerate() {
+            if let Some(members) = action.node.get_ci("runAfter").and_then(Node::as_object) {
+                for member in members {
+                    let sibling = wf.find_sibling(action.group, &member.key);
+                    wf.run_after.push(RunAfter {
+                        action: i,
+                        member,
+                        sibling,
+                    });
+                }
+            }
+        }
         // Strings: each action's own values (nested actions excluded), triggers, outputs.
         let mut found: Vec<(Option<usize>, StrAt<'a>)> = Vec::new();
-        // One pointer buffer for the whole walk: pointers are copied only for the strings kept.
-        let mut p = String::new();
         let mut out = Vec::new();
         for (i, action) in wf.actions.iter().enumerate() {
             if let Some(members) = action.node.as_object() {
@@ -411,33 +469,24 @@ impl<'a> Context<'a> {
                         if let (true, Some(obj)) = (keeps, m.value.as_object()) {
                             for inner in obj {
                                 if !inner.key.eq_ignore_ascii_case("actions") {
-                                    let mut p = child(&child(&action.pointer, &m.key), &inner.key);
-                                    collect_strings(&inner.value, &mut p, &[], has_at, &mut out);
+                                    collect_strings(&inner.value, &[], has_at, &mut out);
                                 }
                             }
                         }
                         continue;
                     }
-                    p.clear();
-                    p.push_str(&action.pointer);
-                    p.push('/');
-                    crate::json::push_token(&mut p, &m.key);
-                    collect_strings(&m.value, &mut p, &[], has_at, &mut out);
+                    collect_strings(&m.value, &[], has_at, &mut out);
                 }
             }
             found.extend(out.drain(..).map(|s| (Some(i), s)));
         }
         for trigger in &wf.triggers {
-            let mut out = Vec::new();
-            let mut p = trigger.pointer.clone();
-            collect_strings(trigger.node, &mut p, &[], has_at, &mut out);
-            found.extend(out.into_iter().map(|s| (None, s)));
+            collect_strings(trigger.node, &[], has_at, &mut out);
+            found.extend(out.drain(..).map(|s| (None, s)));
         }
         if let Some(outputs) = def.get_ci("outputs") {
-            let mut out = Vec::new();
-            let mut p = child(&pointer, "outputs");
-            collect_strings(outputs, &mut p, &[], has_at, &mut out);
-            found.extend(out.into_iter().map(|s| (None, s)));
+            collect_strings(outputs, &[], has_at, &mut out);
+            found.extend(out.drain(..).map(|s| (None, s)));
         }
         for (action, mut at) in found {
             if in_arm {
@@ -471,7 +520,6 @@ fn is_container_key(key: &str) -> bool {
 fn collect_actions<'a>(
     out: &mut Vec<Action<'a>>,
     map: &'a Node<'a>,
-    pointer: &str,
     parent: Option<usize>,
     depth: usize,
     groups: &mut usize,
@@ -483,35 +531,29 @@ fn collect_actions<'a>(
     *groups += 1;
     for m in members {
         let index = out.len();
-        let action_pointer = child(pointer, &m.key);
-        out.push(Action {
-            name: &m.key,
-            pointer: action_pointer.clone(),
-            key_offset: m.key_start,
-            node: &m.value,
+        out.push(Action::new(
+            &m.key,
+            m.key_start,
+            &m.value,
             parent,
             group,
             depth,
-        });
+        ));
         let node = &m.value;
         let nested = |key: &str| node.get_ci(key);
         if let Some(actions) = nested("actions") {
-            let p = child(&action_pointer, "actions");
-            collect_actions(out, actions, &p, Some(index), depth + 1, groups);
+            collect_actions(out, actions, Some(index), depth + 1, groups);
         }
         if let Some(actions) = nested("else").and_then(|e| e.get_ci("actions")) {
-            let p = format!("{action_pointer}/else/actions");
-            collect_actions(out, actions, &p, Some(index), depth + 1, groups);
+            collect_actions(out, actions, Some(index), depth + 1, groups);
         }
         if let Some(actions) = nested("default").and_then(|e| e.get_ci("actions")) {
-            let p = format!("{action_pointer}/default/actions");
-            collect_actions(out, actions, &p, Some(index), depth + 1, groups);
+            collect_actions(out, actions, Some(index), depth + 1, groups);
         }
         if let Some(cases) = nested("cases").and_then(Node::as_object) {
             for case in cases {
                 if let Some(actions) = case.value.get_ci("actions") {
-                    let p = format!("{action_pointer}/cases/{}/actions", escape_token(&case.key));
-                    collect_actions(out, actions, &p, Some(index), depth + 1, groups);
+                    collect_actions(out, actions, Some(index), depth + 1, groups);
                 }
             }
         }
@@ -617,41 +659,40 @@ fn has_at(s: &str) -> bool {
     s.contains('@')
 }
 
-/// Every string value under `node` that `keep` accepts, except under the pointers in `skip`.
+/// Every string value under `node` that `keep` accepts, except under the values in `skip`
+/// (sorted by offset: each container is looked up in O(log skip)).
 fn collect_strings<'a>(
     node: &'a Node<'a>,
-    pointer: &mut String,
-    skip: &[(&'a Node<'a>, String)],
+    skip: &[usize],
     keep: fn(&str) -> bool,
     out: &mut Vec<StrAt<'a>>,
 ) {
-    if !skip.is_empty() && skip.iter().any(|(_, p)| p == pointer) {
-        return;
-    }
     match &node.value {
         Value::String(s) if keep(s) => out.push(StrAt {
-            pointer: pointer.clone(),
             offset: node.start,
             text: s,
         }),
         Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                let len = pointer.len();
-                pointer.push('/');
-                pointer.push_str(&i.to_string());
-                collect_strings(item, pointer, skip, keep, out);
-                pointer.truncate(len);
+            if skipped(node, skip) {
+                return;
+            }
+            for item in items {
+                collect_strings(item, skip, keep, out);
             }
         }
         Value::Object(members) => {
+            if skipped(node, skip) {
+                return;
+            }
             for m in members {
-                let len = pointer.len();
-                pointer.push('/');
-                crate::json::push_token(pointer, &m.key);
-                collect_strings(&m.value, pointer, skip, keep, out);
-                pointer.truncate(len);
+                collect_strings(&m.value, skip, keep, out);
             }
         }
         _ => {}
     }
+}
+
+/// `node` is one of `skip` (their sorted offsets; values start at distinct offsets).
+fn skipped(node: &Node, skip: &[usize]) -> bool {
+    !skip.is_empty() && skip.binary_search(&node.start).is_ok()
 }

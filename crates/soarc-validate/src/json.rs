@@ -100,14 +100,21 @@ impl<'t> Node<'t> {
     }
 
     /// Member by key ignoring ASCII case (ARM and Logic Apps read property names that way).
+    /// The exact key wins over one that differs in case; one pass over the members.
     pub fn get_ci(&self, key: &str) -> Option<&Node<'t>> {
-        self.get(key).or_else(|| {
-            self.as_object()?
-                .iter()
-                .rev()
-                .find(|m| m.key.eq_ignore_ascii_case(key))
-                .map(|m| &m.value)
-        })
+        let mut other_case = None;
+        for m in self.as_object()?.iter().rev() {
+            if m.key.len() != key.len() {
+                continue;
+            }
+            if m.key == key {
+                return Some(&m.value);
+            }
+            if other_case.is_none() && m.key.eq_ignore_ascii_case(key) {
+                other_case = Some(&m.value);
+            }
+        }
+        other_case
     }
 
     /// String member by key ignoring case.
@@ -122,11 +129,9 @@ pub struct Document<'t> {
     pub root: Node<'t>,
     /// The file starts with a UTF-8 byte order mark.
     pub bom: bool,
-    /// Duplicate keys: (pointer of the object, key, offset of the repeated key).
-    pub duplicates: Vec<(String, String, usize)>,
-    /// Byte offsets where lines start, recorded while parsing (JSON has line breaks only
-    /// in whitespace and comments), so positions need no second scan of the text.
-    pub line_starts: Vec<usize>,
+    /// Duplicate keys: (offset of the object holding them, key, offset of the repeated key).
+    /// The object's JSON pointer is rendered by [`pointer_to`] only for what is reported.
+    pub duplicates: Vec<(usize, String, usize)>,
 }
 
 impl Document<'_> {
@@ -136,16 +141,37 @@ impl Document<'_> {
             root: self.root.into_owned(),
             bom: self.bom,
             duplicates: self.duplicates,
-            line_starts: self.line_starts,
         }
     }
+}
 
-    /// The line index of the parsed text.
-    pub fn line_index(&self) -> LineIndex {
-        LineIndex {
-            starts: self.line_starts.clone(),
+/// The JSON pointer (RFC 6901) of the value that starts at byte `offset` under `root`, or
+/// `None` when no value starts there. Values are kept in text order, so each level is a
+/// binary search: O(depth × log width). Pointers are rendered this way only for what is
+/// reported, never stored per value.
+pub fn pointer_to(root: &Node, offset: usize) -> Option<String> {
+    let mut out = String::new();
+    let mut node = root;
+    while node.start != offset {
+        match &node.value {
+            Value::Object(members) => {
+                let i = members.partition_point(|m| m.key_start <= offset);
+                let m = members.get(i.checked_sub(1)?)?;
+                out.push('/');
+                push_token(&mut out, &m.key);
+                node = &m.value;
+            }
+            Value::Array(items) => {
+                let i = items.partition_point(|n| n.start <= offset);
+                let item = items.get(i.checked_sub(1)?)?;
+                use std::fmt::Write as _;
+                let _ = write!(out, "/{}", i - 1);
+                node = item;
+            }
+            _ => return None,
         }
     }
+    Some(out)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -160,79 +186,65 @@ impl fmt::Display for SyntaxError {
     }
 }
 
-/// Maps byte offsets to 1-based line and column (columns count characters).
-#[derive(Debug, Clone)]
-pub struct LineIndex {
-    starts: Vec<usize>,
-}
-
-impl LineIndex {
-    pub fn new(text: &str) -> LineIndex {
-        let mut starts = vec![0];
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        LineIndex { starts }
-    }
-
-    pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
-        let offset = offset.min(text.len());
-        let line = self.starts.partition_point(|&s| s <= offset) - 1;
-        let mut start = self.starts[line];
-        // The byte order mark is invisible in editors: columns start after it.
-        if line == 0 && text.starts_with('\u{feff}') {
-            start = 3.min(offset);
-        }
-        let column = text
-            .get(start..offset)
-            .map(|s| s.chars().count())
-            .unwrap_or(offset - start);
-        (line + 1, column + 1)
-    }
-}
-
-/// Resolves offsets asked in ascending order, each in amortised O(log lines) plus the
-/// characters since the previous offset on the same line, so resolving every finding of a
-/// file costs O(findings log lines + file) even when the file is one long line.
-pub struct Positions<'i, 't> {
-    index: &'i LineIndex,
+/// Resolves offsets to 1-based line and column, counting line breaks from the previous
+/// offset asked: offsets asked in ascending order (as findings are resolved) cost
+/// O(file) in all, and a file without findings is never scanned for lines.
+pub struct Positions<'t> {
     text: &'t str,
-    /// The last offset resolved, with its 0-based line and 1-based column.
-    last: Option<(usize, usize, usize)>,
+    /// The last offset resolved, its 0-based line, the start of that line, and its 1-based
+    /// column.
+    last: (usize, usize, usize, usize),
 }
 
-impl<'i, 't> Positions<'i, 't> {
-    pub fn new(index: &'i LineIndex, text: &'t str) -> Self {
+impl<'t> Positions<'t> {
+    pub fn new(text: &'t str) -> Self {
+        let first = if text.starts_with('\u{feff}') { 3 } else { 0 };
         Positions {
-            index,
             text,
-            last: None,
+            last: (first, 0, first, 1),
         }
     }
 
     /// 1-based line and column of `offset` (any order works; ascending order is fast).
     pub fn at(&mut self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let line = self.index.starts.partition_point(|&s| s <= offset) - 1;
-        let (line_1, column) = match self.last {
-            Some((at, last_line, column))
-                if last_line == line && at <= offset && self.text.is_char_boundary(at) =>
-            {
-                let more = self
-                    .text
-                    .get(at..offset)
-                    .map(|s| s.chars().count())
-                    .unwrap_or(offset - at);
-                (line + 1, column + more)
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        if offset < self.last.0 {
+            *self = Positions::new(self.text);
+            if offset < self.last.0 {
+                // Inside the byte order mark: the first column.
+                return (1, 1);
             }
-            _ => self.index.line_col(self.text, offset),
-        };
-        self.last = Some((offset, line, column));
-        (line_1, column)
+        }
+        let (at, mut line, mut line_start, mut column) = self.last;
+        let between = &self.text.as_bytes()[at..offset];
+        let breaks = between.iter().filter(|&&b| b == b'\n').count();
+        if breaks > 0 {
+            line += breaks;
+            line_start = at + between.iter().rposition(|&b| b == b'\n').expect("a break") + 1;
+            column = 1 + self.text[line_start..offset].chars().count();
+        } else {
+            column += self.text[at..offset].chars().count();
+        }
+        self.last = (offset, line, line_start, column);
+        (line + 1, column)
     }
+}
+
+/// The bytes of `word` (little-endian: the first byte is the lowest) that end a plain run of a
+/// JSON string: `"`, `\\` or a control character (below 0x20), as their high bits. The
+/// classic "has a zero byte" / "has a byte below n" bit tricks: the lowest bit set is always
+/// exact (a borrow can only mark bytes above a true match), which is all the reader uses.
+fn special_bytes(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let quote = zero(word ^ (ONES * u64::from(b'"')));
+    let backslash = zero(word ^ (ONES * u64::from(b'\\')));
+    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+    quote | backslash | control
 }
 
 /// Escape one JSON pointer token (RFC 6901).
@@ -276,10 +288,11 @@ pub fn parse(text: &str) -> Result<Document<'_>, SyntaxError> {
         pos: if bom { 3 } else { 0 },
         depth: 0,
         duplicates: Vec::new(),
-        line_starts: vec![0],
+        members: Vec::new(),
+        items: Vec::new(),
     };
     p.skip_ws()?;
-    let root = p.value(&mut String::new())?;
+    let root = p.value()?;
     p.skip_ws()?;
     if p.pos < p.src.len() {
         return Err(p.error("unexpected content after the JSON value"));
@@ -288,7 +301,6 @@ pub fn parse(text: &str) -> Result<Document<'_>, SyntaxError> {
         root,
         bom,
         duplicates: p.duplicates,
-        line_starts: p.line_starts,
     })
 }
 
@@ -297,8 +309,12 @@ struct Parser<'a> {
     text: &'a str,
     pos: usize,
     depth: usize,
-    duplicates: Vec<(String, String, usize)>,
-    line_starts: Vec<usize>,
+    duplicates: Vec<(usize, String, usize)>,
+    /// Members of the objects being read, innermost last: each object is moved out into a
+    /// vector of its exact size when it closes (one allocation per object, no regrowth).
+    members: Vec<Member<'a>>,
+    /// Items of the arrays being read, the same way.
+    items: Vec<Node<'a>>,
 }
 
 impl<'a> Parser<'a> {
@@ -322,7 +338,14 @@ impl<'a> Parser<'a> {
                 Some(b' ' | b'\t' | b'\r') => self.pos += 1,
                 Some(b'\n') => {
                     self.pos += 1;
-                    self.line_starts.push(self.pos);
+                    // The indentation after a line break, eight spaces at a time (templates
+                    // are mostly pretty-printed).
+                    while let Some(word) = self.src.get(self.pos..self.pos + 8) {
+                        if word != b"        " {
+                            break;
+                        }
+                        self.pos += 8;
+                    }
                 }
                 Some(b'/') => match self.src.get(self.pos + 1) {
                     Some(b'/') => {
@@ -336,17 +359,7 @@ impl<'a> Parser<'a> {
                     Some(b'*') => {
                         let start = self.pos;
                         match self.text[self.pos + 2..].find("*/") {
-                            Some(end) => {
-                                let body = self.pos + 2..self.pos + 2 + end;
-                                self.line_starts.extend(
-                                    self.src[body.clone()]
-                                        .iter()
-                                        .enumerate()
-                                        .filter(|(_, b)| **b == b'\n')
-                                        .map(|(i, _)| body.start + i + 1),
-                                );
-                                self.pos += 2 + end + 2;
-                            }
+                            Some(end) => self.pos += 2 + end + 2,
                             None => {
                                 self.pos = start;
                                 return Err(self.error("unterminated /* comment"));
@@ -360,11 +373,11 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn value(&mut self, pointer: &mut String) -> Result<Node<'a>, SyntaxError> {
+    fn value(&mut self) -> Result<Node<'a>, SyntaxError> {
         let start = self.pos;
         let value = match self.src.get(self.pos) {
-            Some(b'{') => self.object(pointer)?,
-            Some(b'[') => self.array(pointer)?,
+            Some(b'{') => self.object()?,
+            Some(b'[') => self.array()?,
             Some(b'"') => Value::String(self.string()?),
             Some(b't') => self.keyword("true", Value::Bool(true))?,
             Some(b'f') => self.keyword("false", Value::Bool(false))?,
@@ -388,10 +401,11 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn object(&mut self, pointer: &mut String) -> Result<Value<'a>, SyntaxError> {
+    fn object(&mut self) -> Result<Value<'a>, SyntaxError> {
+        let object_start = self.pos;
         self.enter()?;
         self.pos += 1;
-        let mut members: Vec<Member<'a>> = Vec::new();
+        let mark = self.members.len();
         // Keys seen, for duplicate detection in O(1) once an object is large (borrowed keys
         // are copied without allocating).
         let mut seen: Option<std::collections::HashSet<Cow<'a, str>>> = None;
@@ -399,7 +413,7 @@ impl<'a> Parser<'a> {
         if self.src.get(self.pos) == Some(&b'}') {
             self.pos += 1;
             self.depth -= 1;
-            return Ok(Value::Object(members));
+            return Ok(Value::Object(Vec::new()));
         }
         loop {
             self.skip_ws()?;
@@ -420,12 +434,9 @@ impl<'a> Parser<'a> {
             }
             self.pos += 1;
             self.skip_ws()?;
-            let len = pointer.len();
-            pointer.push('/');
-            push_token(pointer, &key);
-            let value = self.value(pointer)?;
-            pointer.truncate(len);
+            let value = self.value()?;
             const SMALL: usize = 16;
+            let members = &self.members[mark..];
             let duplicate = if members.len() < SMALL {
                 members.iter().any(|m| m.key == key)
             } else {
@@ -435,9 +446,9 @@ impl<'a> Parser<'a> {
             };
             if duplicate {
                 self.duplicates
-                    .push((pointer.clone(), key.to_string(), key_start));
+                    .push((object_start, key.to_string(), key_start));
             }
-            members.push(Member {
+            self.members.push(Member {
                 key,
                 key_start,
                 value,
@@ -448,7 +459,7 @@ impl<'a> Parser<'a> {
                 Some(b'}') => {
                     self.pos += 1;
                     self.depth -= 1;
-                    return Ok(Value::Object(members));
+                    return Ok(Value::Object(self.members.drain(mark..).collect()));
                 }
                 _ => {
                     return Err(self.error(format!(
@@ -460,32 +471,27 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn array(&mut self, pointer: &mut String) -> Result<Value<'a>, SyntaxError> {
+    fn array(&mut self) -> Result<Value<'a>, SyntaxError> {
         self.enter()?;
         self.pos += 1;
-        let mut items = Vec::new();
+        let mark = self.items.len();
         self.skip_ws()?;
         if self.src.get(self.pos) == Some(&b']') {
             self.pos += 1;
             self.depth -= 1;
-            return Ok(Value::Array(items));
+            return Ok(Value::Array(Vec::new()));
         }
         loop {
             self.skip_ws()?;
-            let len = pointer.len();
-            {
-                use std::fmt::Write as _;
-                let _ = write!(pointer, "/{}", items.len());
-            }
-            items.push(self.value(pointer)?);
-            pointer.truncate(len);
+            let item = self.value()?;
+            self.items.push(item);
             self.skip_ws()?;
             match self.src.get(self.pos) {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {
                     self.pos += 1;
                     self.depth -= 1;
-                    return Ok(Value::Array(items));
+                    return Ok(Value::Array(self.items.drain(mark..).collect()));
                 }
                 _ => {
                     return Err(self.error(format!(
@@ -547,6 +553,15 @@ impl<'a> Parser<'a> {
         self.pos += 1;
         // Fast path: no escape before the closing quote, borrow the text as written.
         let run_start = self.pos;
+        // Eight bytes at a time up to the first quote, backslash or control character.
+        while let Some(word) = self.src.get(self.pos..self.pos + 8) {
+            let special = special_bytes(u64::from_le_bytes(word.try_into().expect("8 bytes")));
+            if special != 0 {
+                self.pos += special.trailing_zeros() as usize / 8;
+                break;
+            }
+            self.pos += 8;
+        }
         while let Some(&b) = self.src.get(self.pos) {
             if b == b'"' || b == b'\\' || b < 0x20 {
                 break;
@@ -644,8 +659,10 @@ mod tests {
             .get("b")
             .unwrap();
         assert_eq!(b.as_str(), Some("x"));
-        let index = LineIndex::new(text);
-        assert_eq!(index.line_col(text, b.start), (2, 18));
+        assert_eq!(Positions::new(text).at(b.start), (2, 18));
+        assert_eq!(pointer_to(&doc.root, b.start).as_deref(), Some("/a/1/b"));
+        assert_eq!(pointer_to(&doc.root, doc.root.start).as_deref(), Some(""));
+        assert_eq!(pointer_to(&doc.root, b.start + 1), None);
         assert!(doc.root.get_ci("c").is_some());
     }
 
@@ -667,6 +684,39 @@ mod tests {
             let wrapped = format!("{{\"resources\": [{{\"type\": \"Microsoft.Logic/workflows\", \"properties\": {{\"definition\": {{\"actions\": {{\"a\": {{\"type\": \"Compose\", \"inputs\": \"{}\"}}}}}}}}}}]}}", text.replace(['"', '\\', '\n'], ""));
             let _ = crate::validate_text(&wrapped);
         }
+    }
+
+    /// The eight-byte test agrees with the byte-by-byte one on every byte in every position,
+    /// and finds the first special byte exactly.
+    #[test]
+    fn special_bytes_found_in_any_position() {
+        for b in 0..=255u8 {
+            let special = b == b'"' || b == b'\\' || b < 0x20;
+            for at in 0..8 {
+                let mut word = [b'a'; 8];
+                word[at] = b;
+                let mask = special_bytes(u64::from_le_bytes(word));
+                assert_eq!(mask != 0, special, "{b} at {at}");
+                if special {
+                    assert_eq!(mask.trailing_zeros() as usize / 8, at, "{b} at {at}");
+                    // Whatever follows, the first special byte is found exactly.
+                    for after in at + 1..8 {
+                        for c in [0u8, b'"', b'\\', 0x1f, 0xff] {
+                            let mut word = word;
+                            word[after] = c;
+                            let mask = special_bytes(u64::from_le_bytes(word));
+                            assert_eq!(mask.trailing_zeros() as usize / 8, at, "{b} at {at}");
+                        }
+                    }
+                }
+            }
+        }
+        let text = r#"["abcdefghijklmnopq", "abcdefgh\"ijkl", "0123456789abcdef\u00e9"]"#;
+        let doc = parse(text).unwrap();
+        let items = doc.root.as_array().unwrap();
+        assert_eq!(items[0].as_str(), Some("abcdefghijklmnopq"));
+        assert_eq!(items[1].as_str(), Some("abcdefgh\"ijkl"));
+        assert_eq!(items[2].as_str(), Some("0123456789abcdef\u{e9}"));
     }
 
     #[test]

@@ -69,10 +69,20 @@ impl FileReport {
     }
 }
 
+/// Where a finding is, as a JSON pointer.
+#[derive(Debug, Clone)]
+pub enum Pointer {
+    /// Given by the rule.
+    Text(String),
+    /// The pointer of the value that starts at the finding's offset, rendered only once the
+    /// finding is kept ([`json::pointer_to`]): the analysis stores no pointer per value.
+    Value,
+}
+
 /// A finding before positions are resolved: what a rule reports.
 #[derive(Debug, Clone)]
 pub struct Raw {
-    pub pointer: String,
+    pub pointer: Pointer,
     /// Byte offset into the file.
     pub offset: usize,
     pub message: String,
@@ -87,7 +97,17 @@ pub struct Sink {
 impl Sink {
     pub fn report(&mut self, pointer: &str, offset: usize, message: impl Into<String>) {
         self.raw.push(Raw {
-            pointer: pointer.to_string(),
+            pointer: Pointer::Text(pointer.to_string()),
+            offset,
+            message: message.into(),
+        });
+    }
+
+    /// Reports the value that starts at `offset` (a string, an object...): its pointer is
+    /// rendered from the document when the report is resolved.
+    pub fn report_value(&mut self, offset: usize, message: impl Into<String>) {
+        self.raw.push(Raw {
+            pointer: Pointer::Value,
             offset,
             message: message.into(),
         });
@@ -106,7 +126,7 @@ pub fn validate_text_at(text: &str, path: Option<&Path>) -> (Option<Kind>, Vec<F
     let doc = match json::parse(text) {
         Ok(doc) => doc,
         Err(e) => {
-            let (line, column) = json::LineIndex::new(text).line_col(text, e.offset);
+            let (line, column) = json::Positions::new(text).at(e.offset);
             return (
                 Some(Kind::Unknown),
                 vec![Finding {
@@ -138,17 +158,20 @@ pub fn validate_text_at(text: &str, path: Option<&Path>) -> (Option<Kind>, Vec<F
     }
     // Positions resolved in file order: linear in the file even for one-line files.
     reported.sort_by_key(|(_, raw)| raw.offset);
-    let index = doc.line_index();
-    let mut positions = json::Positions::new(&index, text);
+    let mut positions = json::Positions::new(text);
     let mut findings: Vec<Finding> = reported
         .into_iter()
         .map(|(rule, raw)| {
             let (line, column) = positions.at(raw.offset);
+            let pointer = match raw.pointer {
+                Pointer::Text(pointer) => pointer,
+                Pointer::Value => json::pointer_to(&doc.root, raw.offset).unwrap_or_default(),
+            };
             Finding {
                 code: rule.code,
                 severity: rule.severity,
                 message: raw.message,
-                pointer: raw.pointer,
+                pointer,
                 line,
                 column,
             }
@@ -337,18 +360,35 @@ fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<FileReport>) {
     }
 }
 
-/// As [`validate_paths`], calling `progress(done, total)` after each file (the CLI draws a
-/// progress line from it on a terminal).
+/// Where a run of [`validate_paths_with`] is.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'p> {
+    /// About to check file number `index` (0-based) of `total`.
+    Starting {
+        index: usize,
+        total: usize,
+        path: &'p Path,
+    },
+    /// `done` of `total` files checked.
+    Done { done: usize, total: usize },
+}
+
+/// As [`validate_paths`], telling `progress` when each file starts and ends (the CLI draws a
+/// progress line from it on a terminal: for many files, and for a big file while it is read).
 pub fn validate_paths_with(
     paths: &[PathBuf],
-    mut progress: impl FnMut(usize, usize),
+    mut progress: impl FnMut(Progress),
 ) -> Vec<FileReport> {
     let (files, mut reports) = collect(paths);
     let total = files.len();
     reports.reserve(total);
-    for (i, p) in files.iter().enumerate() {
-        reports.push(validate_file(p));
-        progress(i + 1, total);
+    for (index, path) in files.iter().enumerate() {
+        progress(Progress::Starting { index, total, path });
+        reports.push(validate_file(path));
+        progress(Progress::Done {
+            done: index + 1,
+            total,
+        });
     }
     reports
 }
@@ -358,4 +398,55 @@ pub fn validate_paths(paths: &[PathBuf]) -> Vec<FileReport> {
     let (files, mut reports) = collect(paths);
     reports.extend(files.iter().map(|p| validate_file(p)));
     reports
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each file is announced before it is checked (so a big file can be shown while it is
+    /// read) and counted after.
+    #[test]
+    fn progress_announces_and_counts_each_file() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["a.json", "b.json"] {
+            std::fs::write(dir.path().join(name), r#"{"resources": []}"#).unwrap();
+        }
+        let mut events = Vec::new();
+        let reports = validate_paths_with(&[dir.path().to_path_buf()], |p| {
+            events.push(match p {
+                Progress::Starting { index, total, path } => format!(
+                    "start {index}/{total} {}",
+                    path.file_name().unwrap().to_string_lossy()
+                ),
+                Progress::Done { done, total } => format!("done {done}/{total}"),
+            })
+        });
+        assert_eq!(reports.len(), 2);
+        assert_eq!(
+            events,
+            [
+                "start 0/2 a.json",
+                "done 1/2",
+                "start 1/2 b.json",
+                "done 2/2"
+            ]
+        );
+    }
+
+    /// A file that starts with a byte order mark: columns count from after it, whichever
+    /// finding is resolved first.
+    #[test]
+    fn columns_after_a_byte_order_mark_do_not_depend_on_other_findings() {
+        let (_, findings) = validate_text("\u{feff}{\"resources\": []}");
+        let at: Vec<(&str, usize, usize)> = findings
+            .iter()
+            .map(|f| (f.code, f.line, f.column))
+            .collect();
+        assert!(at.contains(&("JSON003", 1, 1)), "{at:?}");
+        assert!(
+            at.iter().all(|&(_, line, column)| (line, column) == (1, 1)),
+            "{at:?}"
+        );
+    }
 }

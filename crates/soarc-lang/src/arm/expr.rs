@@ -153,7 +153,7 @@ impl Expr {
     }
 
     /// Visit `self` and every sub-expression, parents before children, arguments in order.
-    pub fn walk(&self, f: &mut dyn FnMut(&Expr)) {
+    pub fn walk<'e>(&'e self, f: &mut dyn FnMut(&'e Expr)) {
         f(self);
         match self {
             Expr::Str(_) | Expr::Int(_) => {}
@@ -406,21 +406,22 @@ impl Lexer<'_> {
             '[' => Tok::LBracket,
             ']' => Tok::RBracket,
             '\'' => {
+                // Runs between quotes are copied whole; `''` is one quote.
                 let mut s = String::new();
                 loop {
-                    match self.bump() {
-                        None => {
-                            return Err(err(
-                                start,
-                                "unterminated string literal: expected closing '",
-                            ));
-                        }
-                        Some('\'') if self.peek_char() == Some('\'') => {
-                            self.bump();
-                            s.push('\'');
-                        }
-                        Some('\'') => break,
-                        Some(ch) => s.push(ch),
+                    let Some(run) = self.src[self.pos..].find('\'') else {
+                        return Err(err(
+                            start,
+                            "unterminated string literal: expected closing '",
+                        ));
+                    };
+                    s.push_str(&self.src[self.pos..self.pos + run]);
+                    self.pos += run + 1;
+                    if self.src[self.pos..].starts_with('\'') {
+                        self.pos += 1;
+                        s.push('\'');
+                    } else {
+                        break;
                     }
                 }
                 Tok::Str(s)

@@ -202,12 +202,21 @@ pub static FUNCTIONS: &[FunctionSig] = &[
 /// provider action starting with `list` is callable, so the set cannot be enumerated.
 pub static LIST_FAMILY: FunctionSig = f("list*", 2, n(3), "resource");
 
+/// [`FUNCTIONS`] hashed by name ignoring case, built on first use.
+fn index() -> &'static crate::syntax::CiIndex {
+    static INDEX: std::sync::OnceLock<crate::syntax::CiIndex> = std::sync::OnceLock::new();
+    INDEX.get_or_init(|| {
+        let names: Vec<&str> = FUNCTIONS.iter().map(|f| f.name).collect();
+        crate::syntax::CiIndex::new(&names)
+    })
+}
+
 /// Find a built-in by name, ignoring ASCII case as ARM does. Any unknown name starting with
 /// `list` resolves to [`LIST_FAMILY`]. Names with a namespace (`ns.func`) are user-defined
 /// functions and return `None`.
 pub fn lookup(name: &str) -> Option<&'static FunctionSig> {
-    if let Some(sig) = FUNCTIONS.iter().find(|s| s.name.eq_ignore_ascii_case(name)) {
-        return Some(sig);
+    if let Some(i) = index().find(name, |i| FUNCTIONS[i].name) {
+        return Some(&FUNCTIONS[i]);
     }
     let is_list = name.len() > 4
         && name.is_char_boundary(4)
@@ -225,6 +234,24 @@ pub fn suggest(name: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The sorted index finds every catalogue name in any case, and nothing else.
+    #[test]
+    fn index_finds_every_name() {
+        for f in FUNCTIONS {
+            assert!(std::ptr::eq(lookup(f.name).unwrap(), f), "{}", f.name);
+            assert!(std::ptr::eq(
+                lookup(&f.name.to_ascii_uppercase()).unwrap(),
+                f
+            ));
+            assert!(std::ptr::eq(
+                lookup(&f.name.to_ascii_lowercase()).unwrap(),
+                f
+            ));
+        }
+        assert!(lookup("").is_none());
+        assert!(lookup("zzzz").is_none());
+    }
 
     #[test]
     fn names_are_unique_case_insensitively() {

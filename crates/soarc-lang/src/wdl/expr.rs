@@ -768,6 +768,22 @@ impl Template {
         Template::Interpolated(out)
     }
 
+    /// Every expression in this template, without collecting them (validators walk every
+    /// expression of a workflow once per rule).
+    pub fn each_expr(&self) -> impl Iterator<Item = &Expr> {
+        let (whole, parts): (Option<&Expr>, &[Part]) = match self {
+            Template::Literal(_) => (None, &[]),
+            Template::Expr(e) => (Some(e), &[]),
+            Template::Interpolated(parts) => (None, parts),
+        };
+        whole
+            .into_iter()
+            .chain(parts.iter().filter_map(|p| match p {
+                Part::Expr(e) => Some(e),
+                Part::Text(_) => None,
+            }))
+    }
+
     /// Every expression in this template (for validators).
     pub fn exprs(&self) -> Vec<&Expr> {
         match self {
@@ -957,6 +973,7 @@ mod tests {
         );
         let tpl = t("a @{x()} b @{y()}");
         assert_eq!(tpl.exprs().len(), 2);
+        assert_eq!(tpl.each_expr().collect::<Vec<_>>(), tpl.exprs());
     }
 
     #[test]

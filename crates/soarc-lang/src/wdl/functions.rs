@@ -215,10 +215,21 @@ pub static FUNCTIONS: &[FunctionSig] = &[
     f("xpath", 2, Some(2), J),
 ];
 
+/// [`FUNCTIONS`] hashed by name ignoring case, built on first use.
+fn index() -> &'static crate::syntax::CiIndex {
+    static INDEX: std::sync::OnceLock<crate::syntax::CiIndex> = std::sync::OnceLock::new();
+    INDEX.get_or_init(|| {
+        let names: Vec<&str> = FUNCTIONS.iter().map(|f| f.name).collect();
+        crate::syntax::CiIndex::new(&names)
+    })
+}
+
 /// Case-insensitive lookup (ASCII case folding; the runtime resolves function names
 /// case-insensitively, see the module docs).
 pub fn lookup(name: &str) -> Option<&'static FunctionSig> {
-    FUNCTIONS.iter().find(|f| f.name.eq_ignore_ascii_case(name))
+    index()
+        .find(name, |i| FUNCTIONS[i].name)
+        .map(|i| &FUNCTIONS[i])
 }
 
 /// The closest known name for a "did you mean" hint: smallest case-insensitive edit distance,
@@ -231,6 +242,24 @@ pub fn suggest(name: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The sorted index finds every catalogue name in any case, and nothing else.
+    #[test]
+    fn index_finds_every_name() {
+        for f in FUNCTIONS {
+            assert!(std::ptr::eq(lookup(f.name).unwrap(), f), "{}", f.name);
+            assert!(std::ptr::eq(
+                lookup(&f.name.to_ascii_uppercase()).unwrap(),
+                f
+            ));
+            assert!(std::ptr::eq(
+                lookup(&f.name.to_ascii_lowercase()).unwrap(),
+                f
+            ));
+        }
+        assert!(lookup("").is_none());
+        assert!(lookup("zzzz").is_none());
+    }
 
     #[test]
     fn names_are_unique_case_insensitively() {

@@ -31,7 +31,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             let inner = &e.at.text[1..e.at.text.len() - 1];
             if looks_like_call(inner) {
                 sink.report(
-                    &e.at.pointer,
+                    &e.pointer,
                     e.at.offset,
                     format!(
                         "ARM expression does not parse: {} (at character {})",

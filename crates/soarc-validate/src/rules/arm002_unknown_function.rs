@@ -26,7 +26,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                     && functions::lookup(name).is_none()
                 {
                     sink.report(
-                        &e.at.pointer,
+                        &e.pointer,
                         e.at.offset,
                         format!(
                             "unknown ARM function '{name}'{}",

@@ -19,7 +19,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             let Ok(expr) = &e.parsed else { continue };
             for (name, given, expected) in expr.arity_errors() {
                 sink.report(
-                    &e.at.pointer,
+                    &e.pointer,
                     e.at.offset,
                     format!("ARM function '{name}' takes {expected} argument(s), found {given}"),
                 );

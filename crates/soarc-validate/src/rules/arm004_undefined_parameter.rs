@@ -21,7 +21,7 @@ pub static RULE: Rule = Rule {
 pub(crate) fn refs<'s, 'a>(
     scope: &'s ArmScope<'a>,
     function: &str,
-) -> Vec<(&'s ArmExpr<'a>, Option<String>)> {
+) -> Vec<(&'s ArmExpr<'a>, Option<&'s str>)> {
     let mut out = Vec::new();
     for e in &scope.exprs {
         let Ok(expr) = &e.parsed else { continue };
@@ -30,7 +30,7 @@ pub(crate) fn refs<'s, 'a>(
                 && name.eq_ignore_ascii_case(function)
             {
                 let arg = match args.first() {
-                    Some(Expr::Str(s)) => Some(s.clone()),
+                    Some(Expr::Str(s)) => Some(s.as_str()),
                     _ => None,
                 };
                 out.push((e, arg));
@@ -51,13 +51,13 @@ pub(crate) fn check_refs(
         let names = CiSet::new(declared(scope));
         for (e, arg) in refs(scope, function) {
             let Some(arg) = arg else { continue };
-            if !names.contains(&arg) {
+            if !names.contains(arg) {
                 sink.report(
-                    &e.at.pointer,
+                    &e.pointer,
                     e.at.offset,
                     format!(
                         "{function}('{arg}'): the template declares no {what} '{arg}'{}",
-                        hint(names.suggest(&arg))
+                        hint(names.suggest(arg))
                     ),
                 );
             }

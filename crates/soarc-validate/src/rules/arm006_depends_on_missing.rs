@@ -140,18 +140,25 @@ impl Pattern {
 /// `MAX_DEPTH` deep, so cycles end).
 struct Names<'s> {
     variables: Option<&'s crate::json::Node<'s>>,
+    /// Expressions are read as the context parsed them, not parsed again.
+    scope: &'s ArmScope<'s>,
 }
 
 const MAX_DEPTH: usize = 8;
 
 impl Names<'_> {
-    fn of_string(&self, s: &str, depth: usize) -> Pattern {
+    /// The string `s` that starts at `offset` in the document.
+    fn of_string(&self, s: &str, offset: usize, depth: usize) -> Pattern {
         match classify(s) {
             StringKind::Plain => Pattern::lit(s),
             StringKind::EscapedLiteral => Pattern::lit(&s[1..]),
-            StringKind::Expression => match parse_expr(&s[1..s.len() - 1]) {
-                Ok(e) => self.of_expr(&e, depth),
-                Err(_) => Pattern::hole(),
+            StringKind::Expression => match self.scope.expr_at(offset).map(|e| &e.parsed) {
+                Some(Ok(e)) => self.of_expr(e, depth),
+                Some(Err(_)) => Pattern::hole(),
+                None => match parse_expr(&s[1..s.len() - 1]) {
+                    Ok(e) => self.of_expr(&e, depth),
+                    Err(_) => Pattern::hole(),
+                },
             },
         }
     }
@@ -175,8 +182,8 @@ impl Names<'_> {
                     [Expr::Str(v)] => self.variables.and_then(|vars| vars.get_ci(v)),
                     _ => None,
                 };
-                match value.and_then(|v| v.as_str()) {
-                    Some(s) => self.of_string(s, depth + 1),
+                match value.and_then(|v| Some((v.as_str()?, v.start))) {
+                    Some((s, offset)) => self.of_string(s, offset, depth + 1),
                     None => Pattern::hole(),
                 }
             }
@@ -282,6 +289,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
     for scope in &ctx.scopes {
         let names = Names {
             variables: scope.root.get_ci("variables"),
+            scope,
         };
         // Lower-cased type → the names of the resources of that type.
         let mut by_type: HashMap<String, OfType> = HashMap::new();
@@ -292,8 +300,12 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 .map_or(r.pointer.as_str(), |(_, rest)| rest);
             let of = by_type.entry(r.full_type.to_ascii_lowercase()).or_default();
             of.any_nested |= own.matches("/resources/").count() > 1;
-            let pattern = match r.name {
-                Some(n) => names.of_string(n, 0),
+            let pattern = match r
+                .node
+                .get_ci("name")
+                .and_then(|n| Some((n.as_str()?, n.start)))
+            {
+                Some((n, offset)) => names.of_string(n, offset, 0),
                 None => Pattern::hole(),
             };
             match pattern.literal() {
@@ -311,14 +323,24 @@ fn check(ctx: &Context, sink: &mut Sink) {
             for (i, entry) in entries.iter().enumerate() {
                 let Some(text) = entry.as_str() else { continue };
                 let problem = match classify(text) {
-                    StringKind::Expression => match parse_expr(&text[1..text.len() - 1]) {
-                        Ok(Expr::Call { name, args })
-                            if name.eq_ignore_ascii_case("resourceId") =>
-                        {
-                            check_resource_id(&names, &by_type, &args)
+                    StringKind::Expression => {
+                        let parsed;
+                        let expr = match scope.expr_at(entry.start) {
+                            Some(e) => e.parsed.as_ref().ok(),
+                            None => {
+                                parsed = parse_expr(&text[1..text.len() - 1]).ok();
+                                parsed.as_ref()
+                            }
+                        };
+                        match expr {
+                            Some(Expr::Call { name, args })
+                                if name.eq_ignore_ascii_case("resourceId") =>
+                            {
+                                check_resource_id(&names, &by_type, args)
+                            }
+                            _ => None,
                         }
-                        _ => None,
-                    },
+                    }
                     StringKind::EscapedLiteral => check_plain(plain.as_ref(), &text[1..]),
                     StringKind::Plain => check_plain(plain.as_ref(), text),
                 };

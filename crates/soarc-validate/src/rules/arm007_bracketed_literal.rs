@@ -21,7 +21,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             let inner = &e.at.text[1..e.at.text.len() - 1];
             if !super::arm001_expression_syntax::looks_like_call(inner) {
                 sink.report(
-                    &e.at.pointer,
+                    &e.pointer,
                     e.at.offset,
                     format!(
                         "'{}' starts with '[' and ends with ']', so ARM evaluates it, but it is \

@@ -37,7 +37,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
         let secure = super::CiSet::new(secure);
         let outputs = format!("{}/outputs/", scope.pointer);
         for e in &scope.exprs {
-            if !e.at.pointer.starts_with(&outputs) {
+            if !e.pointer.starts_with(&outputs) {
                 continue;
             }
             let Ok(expr) = &e.parsed else { continue };
@@ -58,7 +58,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             });
             if let Some(problem) = problem {
                 sink.report(
-                    &e.at.pointer,
+                    &e.pointer,
                     e.at.offset,
                     format!("output {problem}; outputs are stored in plain text in the deployment history"),
                 );

@@ -70,7 +70,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
         );
         for e in &scope.exprs {
             // The nested template holding the string, if any: the greatest prefix not after it.
-            let p = &e.at.pointer;
+            let p = &e.pointer;
             let i = nested.partition_point(|n| n.as_str() <= p.as_str());
             let inside = i > 0 && {
                 let n = &nested[i - 1];
@@ -99,7 +99,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             });
             if let Some(problem) = problem {
                 sink.report(
-                    &e.at.pointer,
+                    &e.pointer,
                     e.at.offset,
                     format!(
                         "this nested template is evaluated in the outer scope and {problem}, so the value is written in clear text into the deployment history; set properties.expressionEvaluationOptions.scope to 'inner' and pass it as a secure parameter"

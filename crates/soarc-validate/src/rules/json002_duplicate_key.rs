@@ -15,9 +15,10 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &Context, sink: &mut Sink) {
-    for (pointer, key, offset) in &ctx.doc.duplicates {
+    for (object, key, offset) in &ctx.doc.duplicates {
+        let pointer = crate::json::pointer_to(&ctx.doc.root, *object).unwrap_or_default();
         sink.report(
-            pointer,
+            &pointer,
             *offset,
             format!("duplicate key '{key}' (the last one would silently win)"),
         );

@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use super::Sink;
-use super::context::{Context, WdlExpr, Workflow};
+use super::context::{CiName, Context, WdlExpr, Workflow};
 use soarc_lang::arm::expr::{StringKind, classify};
 use soarc_lang::wdl::expr::{Expr as WExpr, Template};
 
@@ -195,7 +195,7 @@ pub(crate) fn for_each_wdl_call<'a>(
     for wf in &ctx.workflows {
         for e in &wf.exprs {
             let Ok(template) = &e.parsed else { continue };
-            for expr in template.exprs() {
+            for expr in template.each_expr() {
                 walk_calls(expr, &mut |name, args| f(wf, e, name, args));
             }
         }
@@ -233,7 +233,7 @@ pub(crate) fn connection_refs<'a>(wf: &'a Workflow<'a>) -> Vec<(&'a WdlExpr<'a>,
     let mut out = Vec::new();
     for e in &wf.exprs {
         let Ok(template) = &e.parsed else { continue };
-        for expr in template.exprs() {
+        for expr in template.each_expr() {
             expr.walk(&mut |node| {
                 let (base, key) = match node {
                     WExpr::Index { base, index, .. } => match index.as_ref() {
@@ -274,7 +274,7 @@ pub(crate) fn workflow_string(wf: &Workflow, s: &str) -> Option<Template> {
 /// parameter, variable and action names. Lookups are O(1), so rules stay linear.
 pub(crate) struct CiSet<'a> {
     names: Vec<&'a str>,
-    lower: HashSet<String>,
+    set: HashSet<CiName<'a>>,
     /// Suggestions already computed, per lower-cased unknown name.
     suggestions: RefCell<HashMap<String, Option<&'a str>>>,
 }
@@ -283,33 +283,76 @@ pub(crate) struct CiSet<'a> {
 /// unknown name with every candidate; this bound keeps reporting linear in findings).
 pub(crate) const MAX_SUGGESTION_CANDIDATES: usize = 2000;
 
+/// At most this many distinct unknown names get a "did you mean" per rule and file: each
+/// suggestion compares the name with up to [`MAX_SUGGESTION_CANDIDATES`] others, so a file
+/// with very many unknown names (a generated one) is still reported in time linear in its
+/// findings; later findings just have no hint.
+pub(crate) const MAX_SUGGESTED: usize = 100;
+
+/// Suggestions of one rule in one file: computed once per distinct key, at most
+/// [`MAX_SUGGESTED`] of them.
+pub(crate) struct Suggestions<'a, K> {
+    memo: HashMap<K, Option<&'a str>>,
+}
+
+impl<'a, K: std::hash::Hash + Eq> Suggestions<'a, K> {
+    pub(crate) fn new() -> Self {
+        Suggestions {
+            memo: HashMap::new(),
+        }
+    }
+
+    pub(crate) fn get(
+        &mut self,
+        key: K,
+        compute: impl FnOnce() -> Option<&'a str>,
+    ) -> Option<&'a str> {
+        if let Some(known) = self.memo.get(&key) {
+            return *known;
+        }
+        if self.memo.len() >= MAX_SUGGESTED {
+            return None;
+        }
+        let suggestion = compute();
+        self.memo.insert(key, suggestion);
+        suggestion
+    }
+}
+
 impl<'a> CiSet<'a> {
     pub(crate) fn new(names: impl IntoIterator<Item = &'a str>) -> CiSet<'a> {
         let names: Vec<&'a str> = names.into_iter().collect();
-        let lower = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+        let set = names.iter().map(|n| CiName(n)).collect();
         CiSet {
             names,
-            lower,
+            set,
             suggestions: RefCell::default(),
         }
     }
 
     pub(crate) fn contains(&self, name: &str) -> bool {
-        self.lower.contains(&name.to_ascii_lowercase())
+        // No lower-cased copy per lookup: the set hashes and compares ignoring ASCII case.
+        let set: &HashSet<CiName<'_>> = &self.set;
+        set.contains(&CiName(name))
     }
 
-    /// The closest declared name, computed once per distinct unknown name.
+    /// The closest declared name, computed once per distinct unknown name (for at most
+    /// [`MAX_SUGGESTED`] names).
     pub(crate) fn suggest(&self, name: &str) -> Option<&'a str> {
         if self.names.len() > MAX_SUGGESTION_CANDIDATES {
             return None;
         }
-        *self
-            .suggestions
-            .borrow_mut()
-            .entry(name.to_ascii_lowercase())
-            .or_insert_with(|| {
-                soarc_lang::diagnostics::did_you_mean(name, self.names.iter().copied())
-            })
+        let mut suggestions = self.suggestions.borrow_mut();
+        let key = name.to_ascii_lowercase();
+        if let Some(known) = suggestions.get(&key) {
+            return *known;
+        }
+        if suggestions.len() >= MAX_SUGGESTED {
+            return None;
+        }
+        let suggestion = soarc_lang::diagnostics::did_you_mean(name, self.names.iter().copied());
+        suggestions.insert(key, suggestion);
+        suggestion
     }
 }
 

@@ -20,8 +20,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
     for wf in &ctx.workflows {
         for e in &wf.exprs {
             if let Err(err) = &e.parsed {
-                sink.report(
-                    &e.at.pointer,
+                sink.report_value(
                     e.at.offset,
                     format!(
                         "workflow expression does not parse: {} (at character {})",

@@ -19,8 +19,7 @@ pub static RULE: Rule = Rule {
 fn check(ctx: &Context, sink: &mut Sink) {
     for_each_wdl_call(ctx, |_, e, name, _| {
         if functions::lookup(name).is_none() {
-            sink.report(
-                &e.at.pointer,
+            sink.report_value(
                 e.at.offset,
                 format!(
                     "unknown workflow function '{name}'{}",

@@ -19,8 +19,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
         if let Some(sig) = functions::lookup(name)
             && !sig.accepts(args.len())
         {
-            sink.report(
-                &e.at.pointer,
+            sink.report_value(
                 e.at.offset,
                 format!(
                     "workflow function '{name}' takes {} argument(s), found {}",

@@ -26,6 +26,7 @@ const FUNCTIONS: &[&str] = &[
 ];
 
 fn check(ctx: &Context, sink: &mut Sink) {
+    let mut suggestions = super::Suggestions::new();
     for_each_wdl_call(ctx, |wf, e, name, args| {
         if !FUNCTIONS.iter().any(|f| f.eq_ignore_ascii_case(name)) {
             return;
@@ -40,17 +41,22 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 .any(|t| t.name.eq_ignore_ascii_case(target));
         if !exists {
             // Bounded so reporting stays linear in findings.
-            let names = wf
-                .actions
-                .iter()
-                .take(super::MAX_SUGGESTION_CANDIDATES)
-                .map(|a| a.name);
-            sink.report(
-                &e.at.pointer,
+            let suggestion = suggestions.get(
+                (wf as *const _ as usize, target.to_ascii_lowercase()),
+                || {
+                    let names = wf
+                        .actions
+                        .iter()
+                        .take(super::MAX_SUGGESTION_CANDIDATES)
+                        .map(|a| a.name);
+                    did_you_mean(target, names)
+                },
+            );
+            sink.report_value(
                 e.at.offset,
                 format!(
                     "{name}('{target}'): the workflow has no action named '{target}'{}",
-                    hint(did_you_mean(target, names))
+                    hint(suggestion)
                 ),
             );
         }
@@ -77,6 +83,31 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert!(
             f[0].message.contains("did you mean 'Get_x'"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    /// Many distinct unknown names (a generated file): each is reported, and only the first
+    /// `MAX_SUGGESTED` distinct names are compared with every action for a hint, so reporting
+    /// stays linear in the findings.
+    #[test]
+    fn suggestions_are_bounded_for_many_unknown_names() {
+        let n = 3 * super::super::MAX_SUGGESTED;
+        let actions: Vec<String> = (0..n)
+            .map(|i| {
+                format!(r#""step_{i}": {{"type": "Compose", "inputs": "@outputs('stop_{i}')"}}"#)
+            })
+            .collect();
+        let f = run("WDL004", &workflow(&format!("{{{}}}", actions.join(","))));
+        assert_eq!(f.len(), n);
+        let hinted = f
+            .iter()
+            .filter(|f| f.message.contains("did you mean"))
+            .count();
+        assert_eq!(hinted, super::super::MAX_SUGGESTED);
+        assert!(
+            f[0].message.ends_with("did you mean 'step_0'?"),
             "{}",
             f[0].message
         );

@@ -38,11 +38,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 Some(_) => "names an action that is not a Foreach",
                 None => "names no action of the workflow",
             };
-            sink.report(
-                &e.at.pointer,
-                e.at.offset,
-                format!("items('{target}') {why}"),
-            );
+            sink.report_value(e.at.offset, format!("items('{target}') {why}"));
         }
     });
 }

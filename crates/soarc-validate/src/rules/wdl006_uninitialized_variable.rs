@@ -76,8 +76,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             return;
         };
         if !names.contains(target) {
-            sink.report(
-                &e.at.pointer,
+            sink.report_value(
                 e.at.offset,
                 format!(
                     "variables('{target}'): no InitializeVariable action declares '{target}'{}",
@@ -116,7 +115,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             }
             if !names.contains(text) {
                 sink.report(
-                    &format!("{}/inputs/name", action.pointer),
+                    &format!("{}/inputs/name", ctx.pointer(action.node)),
                     target.start,
                     format!(
                         "{} action '{}' names variable '{text}', which no InitializeVariable declares",

@@ -38,9 +38,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
         };
         let names = &declared[index_of[&(wf as *const Workflow)]];
         if !names.contains(target) {
-            sink.report(
-                &e.at.pointer,
-                e.at.offset,
+            sink.report_value(e.at.offset,
                 format!(
                     "parameters('{target}'): the workflow definition declares no parameter '{target}'{}",
                     hint(names.suggest(target))

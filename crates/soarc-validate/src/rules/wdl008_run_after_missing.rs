@@ -18,42 +18,51 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &Context, sink: &mut Sink) {
+    let mut suggestions = super::Suggestions::new();
     for wf in &ctx.workflows {
-        for action in &wf.actions {
-            let Some(run_after) = action.node.get_ci("runAfter").and_then(|r| r.as_object()) else {
+        for entry in &wf.run_after {
+            if entry.sibling.is_some() {
                 continue;
-            };
-            for m in run_after {
-                if wf.find_sibling(action.group, &m.key).is_some() {
-                    continue;
-                }
-                let message = if wf.find_action(&m.key).is_some() {
-                    format!(
-                        "action '{}' runs after '{}', which is in a different scope (runAfter may only name actions of the same scope)",
-                        action.name, m.key
-                    )
-                } else {
-                    // Suggestions compare with every action: bounded so reporting stays
-                    // linear in findings.
+            }
+            let (action, m) = (&wf.actions[entry.action], entry.member);
+            let message = if wf.find_action(&m.key).is_some() {
+                format!(
+                    "action '{}' runs after '{}', which is in a different scope (runAfter may only name actions of the same scope)",
+                    action.name, m.key
+                )
+            } else {
+                // Suggestions compare with every action: bounded so reporting stays
+                // linear in findings.
+                let key = (
+                    wf as *const _ as usize,
+                    action.group,
+                    m.key.to_ascii_lowercase(),
+                );
+                let suggestion = suggestions.get(key, || {
                     let siblings = wf
                         .actions
                         .iter()
                         .take(super::MAX_SUGGESTION_CANDIDATES)
                         .filter(|a| a.group == action.group)
                         .map(|a| a.name);
-                    format!(
-                        "action '{}' runs after '{}', which does not exist{}",
-                        action.name,
-                        m.key,
-                        hint(did_you_mean(&m.key, siblings))
-                    )
-                };
-                sink.report(
-                    &format!("{}/runAfter/{}", action.pointer, escape_token(&m.key)),
-                    m.key_start,
-                    message,
-                );
-            }
+                    did_you_mean(&m.key, siblings)
+                });
+                format!(
+                    "action '{}' runs after '{}', which does not exist{}",
+                    action.name,
+                    m.key,
+                    hint(suggestion)
+                )
+            };
+            sink.report(
+                &format!(
+                    "{}/runAfter/{}",
+                    ctx.pointer(action.node),
+                    escape_token(&m.key)
+                ),
+                m.key_start,
+                message,
+            );
         }
     }
 }

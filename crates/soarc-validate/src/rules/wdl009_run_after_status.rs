@@ -19,39 +19,41 @@ const STATUSES: &[&str] = &["Succeeded", "Failed", "Skipped", "TimedOut"];
 
 fn check(ctx: &Context, sink: &mut Sink) {
     for wf in &ctx.workflows {
-        for action in &wf.actions {
-            let Some(run_after) = action.node.get_ci("runAfter").and_then(|r| r.as_object()) else {
+        for entry in &wf.run_after {
+            let (action, m) = (&wf.actions[entry.action], entry.member);
+            // Built only when there is something to report.
+            let pointer = || {
+                format!(
+                    "{}/runAfter/{}",
+                    ctx.pointer(action.node),
+                    escape_token(&m.key)
+                )
+            };
+            let Value::Array(items) = &m.value.value else {
+                sink.report(
+                    &pointer(),
+                    m.value.start,
+                    format!("runAfter '{}' must be an array of statuses", m.key),
+                );
                 continue;
             };
-            for m in run_after {
-                // Built only when there is something to report.
-                let pointer = || format!("{}/runAfter/{}", action.pointer, escape_token(&m.key));
-                let Value::Array(items) = &m.value.value else {
+            for (i, item) in items.iter().enumerate() {
+                let valid = item
+                    .as_str()
+                    .is_some_and(|s| STATUSES.iter().any(|v| v.eq_ignore_ascii_case(s)));
+                if !valid {
+                    let shown = match item.as_str() {
+                        Some(s) => format!("'{s}'"),
+                        None => "a non-string value".into(),
+                    };
                     sink.report(
-                        &pointer(),
-                        m.value.start,
-                        format!("runAfter '{}' must be an array of statuses", m.key),
+                        &format!("{}/{i}", pointer()),
+                        item.start,
+                        format!(
+                            "invalid runAfter status {shown} (expected one of {})",
+                            STATUSES.join(", ")
+                        ),
                     );
-                    continue;
-                };
-                for (i, item) in items.iter().enumerate() {
-                    let valid = item
-                        .as_str()
-                        .is_some_and(|s| STATUSES.iter().any(|v| v.eq_ignore_ascii_case(s)));
-                    if !valid {
-                        let shown = match item.as_str() {
-                            Some(s) => format!("'{s}'"),
-                            None => "a non-string value".into(),
-                        };
-                        sink.report(
-                            &format!("{}/{i}", pointer()),
-                            item.start,
-                            format!(
-                                "invalid runAfter status {shown} (expected one of {})",
-                                STATUSES.join(", ")
-                            ),
-                        );
-                    }
                 }
             }
         }

@@ -21,22 +21,21 @@ fn check(ctx: &Context, sink: &mut Sink) {
     for wf in &ctx.workflows {
         let n = wf.actions.len();
 
-        // Edges to sibling predecessors only (WDL008 reports the others).
-        let edges: Vec<Vec<usize>> = wf
-            .actions
-            .iter()
-            .map(|a| {
-                a.node
-                    .get_ci("runAfter")
-                    .and_then(|r| r.as_object())
-                    .map(|m| {
-                        m.iter()
-                            .filter_map(|m| wf.find_sibling(a.group, &m.key))
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            })
-            .collect();
+        // Edges to sibling predecessors only (WDL008 reports the others), as one flat list:
+        // the edges of action i are targets[first[i]..first[i + 1]] (entries come in action
+        // order).
+        let mut first = vec![0usize; n + 1];
+        let mut targets = Vec::with_capacity(wf.run_after.len());
+        for entry in &wf.run_after {
+            if let Some(to) = entry.sibling {
+                first[entry.action + 1] += 1;
+                targets.push(to);
+            }
+        }
+        for i in 0..n {
+            first[i + 1] += first[i];
+        }
+        let edges = |node: usize| &targets[first[node]..first[node + 1]];
         // Iterative DFS with colours: 0 new, 1 on stack, 2 done.
         let mut colour = vec![0u8; n];
         // Where each action on the DFS stack sits in it.
@@ -49,9 +48,9 @@ fn check(ctx: &Context, sink: &mut Sink) {
             colour[start] = 1;
             depth_of[start] = 0;
             while let Some((node, next)) = stack.pop() {
-                if next < edges[node].len() {
+                if next < edges(node).len() {
                     stack.push((node, next + 1));
-                    let to = edges[node][next];
+                    let to = edges(node)[next];
                     match colour[to] {
                         0 => {
                             colour[to] = 1;
@@ -71,7 +70,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                             }
                             let first = &wf.actions[to];
                             sink.report(
-                                &format!("{}/runAfter", first.pointer),
+                                &format!("{}/runAfter", ctx.pointer(first.node)),
                                 first.key_offset,
                                 format!("runAfter cycle: {} -> {}", cycle.join(" -> "), first.name),
                             );

@@ -1,6 +1,6 @@
 //! WDL011: an expression uses a connection the workflow resource does not provide.
 
-use super::{Rule, Severity, connection_refs};
+use super::{CiSet, Rule, Severity, connection_refs};
 use crate::{Context, Sink};
 
 pub static RULE: Rule = Rule {
@@ -21,19 +21,16 @@ fn check(ctx: &Context, sink: &mut Sink) {
         let Some(connections) = &wf.connections else {
             continue;
         };
+        // Looked up in O(1); the list of provided names is written once per workflow.
+        let names = CiSet::new(connections.names.iter().copied());
+        let provided = if connections.names.is_empty() {
+            "none".to_string()
+        } else {
+            connections.names.join(", ")
+        };
         for (e, name) in connection_refs(wf) {
-            if !connections
-                .names
-                .iter()
-                .any(|n| n.eq_ignore_ascii_case(&name))
-            {
-                let provided = if connections.names.is_empty() {
-                    "none".to_string()
-                } else {
-                    connections.names.join(", ")
-                };
-                sink.report(
-                    &e.at.pointer,
+            if !names.contains(&name) {
+                sink.report_value(
                     e.at.offset,
                     format!(
                         "connection '{name}' is used but not provided in {} (provided: {provided})",

@@ -1,6 +1,9 @@
 //! WDL012: a connection reference differs in case from the provided name.
 
+use std::collections::{HashMap, HashSet};
+
 use super::{Rule, Severity, connection_refs};
+use crate::context::CiName;
 use crate::{Context, Sink};
 
 pub static RULE: Rule = Rule {
@@ -20,18 +23,19 @@ fn check(ctx: &Context, sink: &mut Sink) {
         let Some(connections) = &wf.connections else {
             continue;
         };
+        // Exact names, and the first provided spelling of each name ignoring case: O(1)
+        // lookups per reference.
+        let exact: HashSet<&str> = connections.names.iter().copied().collect();
+        let mut spelled: HashMap<CiName, &str> = HashMap::new();
+        for n in &connections.names {
+            spelled.entry(CiName(n)).or_insert(n);
+        }
         for (e, name) in connection_refs(wf) {
-            if connections.names.iter().any(|n| *n == name) {
+            if exact.contains(name.as_str()) {
                 continue;
             }
-            if let Some(provided) = connections
-                .names
-                .iter()
-                .find(|n| n.eq_ignore_ascii_case(&name))
-            {
-                sink.report(
-                    &e.at.pointer,
-                    e.at.offset,
+            if let Some(provided) = spelled.get(&CiName(&name)) {
+                sink.report_value(e.at.offset,
                     format!(
                         "connection '{name}' is provided as '{provided}' (works, as Logic Apps matches names case-insensitively; use one spelling)"
                     ),

@@ -21,7 +21,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             let len = action.name.chars().count();
             if len > MAX {
                 sink.report(
-                    &action.pointer,
+                    &ctx.pointer(action.node),
                     action.key_offset,
                     format!("name '{}' has {len} characters (limit {MAX})", action.name),
                 );

@@ -22,7 +22,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             let parent_ok = action.parent.is_none_or(|p| wf.actions[p].depth - 1 <= MAX);
             if containers > MAX && parent_ok {
                 sink.report(
-                    &action.pointer,
+                    &ctx.pointer(action.node),
                     action.key_offset,
                     format!(
                         "action '{}' is nested in {containers} container actions (limit {MAX})",

@@ -37,7 +37,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             else {
                 continue;
             };
-            let base = format!("{}/inputs/retryPolicy", action.pointer);
+            let base = format!("{}/inputs/retryPolicy", ctx.pointer(action.node));
             if policy.as_object().is_none() {
                 continue;
             }

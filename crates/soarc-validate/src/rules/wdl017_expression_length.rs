@@ -21,11 +21,10 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 continue;
             }
             let Ok(template) = &e.parsed else { continue };
-            for expr in template.exprs() {
+            for expr in template.each_expr() {
                 let len = expr.to_string().chars().count();
                 if len > MAX_EXPRESSION_LENGTH {
-                    sink.report(
-                        &e.at.pointer,
+                    sink.report_value(
                         e.at.offset,
                         format!("expression has {len} characters (limit {MAX_EXPRESSION_LENGTH})"),
                     );

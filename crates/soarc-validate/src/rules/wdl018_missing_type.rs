@@ -25,7 +25,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             let typed = action.node.str_ci("type").is_some_and(|t| !t.is_empty());
             if !typed {
                 sink.report(
-                    &action.pointer,
+                    &ctx.pointer(action.node),
                     action.key_offset,
                     format!("{what} '{}' has no type", action.name),
                 );

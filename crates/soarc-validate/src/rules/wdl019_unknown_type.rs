@@ -91,7 +91,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             if !known.iter().any(|k| k.eq_ignore_ascii_case(kind)) {
                 let suggestion = soarc_lang::diagnostics::did_you_mean(kind, known.iter().copied());
                 sink.report(
-                    &format!("{}/type", action.pointer),
+                    &format!("{}/type", ctx.pointer(action.node)),
                     node.start,
                     format!(
                         "{what} '{}' has unknown type '{kind}'{}",

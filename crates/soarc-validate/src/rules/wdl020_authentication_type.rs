@@ -41,7 +41,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             }
             if !TYPES.iter().any(|t| t.eq_ignore_ascii_case(kind)) {
                 sink.report(
-                    &format!("{}/inputs/authentication/type", action.pointer),
+                    &format!("{}/inputs/authentication/type", ctx.pointer(action.node)),
                     node.start,
                     format!(
                         "authentication type '{kind}' of '{}' is not one of {}",

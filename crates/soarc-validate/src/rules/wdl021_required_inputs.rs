@@ -71,7 +71,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             for path in *paths {
                 if lookup(action.node, path).is_none() {
                     sink.report(
-                        &action.pointer,
+                        &ctx.pointer(action.node),
                         action.key_offset,
                         format!("{kind} '{}' has no '{path}'", action.name),
                     );

@@ -42,7 +42,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 });
             if !secured {
                 sink.report(
-                    &format!("{}/inputs/authentication", action.pointer),
+                    &format!("{}/inputs/authentication", ctx.pointer(action.node)),
                     auth.start,
                     format!(
                         "'{}' sends a {secret} but its inputs are not secured (runtimeConfiguration.secureData)",

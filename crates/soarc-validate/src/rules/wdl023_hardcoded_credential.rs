@@ -100,17 +100,21 @@ fn check(ctx: &Context, sink: &mut Sink) {
             let Some(inputs) = member(action.node, "inputs") else {
                 continue;
             };
-            let pointer = child(&action.pointer, &inputs.key);
+            // Pointers relative to `inputs`; the action's own is rendered only for a finding.
             let mut found = Vec::new();
-            scan(wf, &inputs.value, &pointer, &mut found);
+            scan(wf, &inputs.value, "", &mut found);
             for key in ["subscribe", "unsubscribe"] {
                 if let Some(m) = member(&inputs.value, key) {
-                    scan(wf, &m.value, &child(&pointer, &m.key), &mut found);
+                    scan(wf, &m.value, &child("", &m.key), &mut found);
                 }
             }
+            if found.is_empty() {
+                continue;
+            }
+            let base = child(&ctx.pointer(action.node), &inputs.key);
             for (pointer, offset, what) in found {
                 sink.report(
-                    &pointer,
+                    &format!("{base}{pointer}"),
                     offset,
                     format!(
                         "'{}' sends a hard-coded {what}; fetch it from Key Vault or pass it in a securestring parameter",

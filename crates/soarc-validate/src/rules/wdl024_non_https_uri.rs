@@ -65,11 +65,11 @@ fn check(ctx: &Context, sink: &mut Sink) {
             let Some(inputs) = member(action.node, "inputs") else {
                 continue;
             };
-            let pointer = child(&action.pointer, &inputs.key);
-            let mut places = vec![(pointer.clone(), &inputs.value)];
+            // Pointers relative to `inputs`; the action's own is rendered only for a finding.
+            let mut places = vec![(String::new(), &inputs.value)];
             for key in ["subscribe", "unsubscribe"] {
                 if let Some(m) = member(&inputs.value, key) {
-                    places.push((child(&pointer, &m.key), &m.value));
+                    places.push((child("", &m.key), &m.value));
                 }
             }
             for (pointer, node) in places {
@@ -80,8 +80,9 @@ fn check(ctx: &Context, sink: &mut Sink) {
                     continue;
                 };
                 if prefix(&template).is_some_and(is_plain_http) {
+                    let base = child(&ctx.pointer(action.node), &inputs.key);
                     sink.report(
-                        &child(&pointer, &uri.key),
+                        &child(&format!("{base}{pointer}"), &uri.key),
                         uri.value.start,
                         format!("'{}' calls a plain http:// URI; use https://", action.name),
                     );

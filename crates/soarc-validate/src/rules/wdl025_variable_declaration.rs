@@ -44,7 +44,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             else {
                 continue; // WDL021 reports a missing `inputs.variables`.
             };
-            let at = format!("{}/inputs/variables", action.pointer);
+            let at = format!("{}/inputs/variables", ctx.pointer(action.node));
             if computed(vars) {
                 continue;
             }

@@ -225,7 +225,7 @@ fn lookup<'a>(node: &'a Node<'a>, path: &str) -> Option<&'a Node<'a>> {
     path.split('.').try_fold(node, |n, key| n.get_ci(key))
 }
 
-fn check_one(action: &Action, trigger: bool, in_arm: bool, sink: &mut Sink) {
+fn check_one(ctx: &Context, action: &Action, trigger: bool, in_arm: bool, sink: &mut Sink) {
     let kind = action.kind();
     for (ty, for_trigger, path, expect) in TABLE {
         if *for_trigger != trigger || !ty.eq_ignore_ascii_case(kind) {
@@ -242,7 +242,7 @@ fn check_one(action: &Action, trigger: bool, in_arm: bool, sink: &mut Sink) {
         }
         let what = if trigger { "trigger" } else { "action" };
         sink.report(
-            &format!("{}/{}", action.pointer, path.replace('.', "/")),
+            &format!("{}/{}", ctx.pointer(action.node), path.replace('.', "/")),
             node.start,
             format!(
                 "{ty} {what} '{}': {path} must be {}, not {}",
@@ -257,10 +257,10 @@ fn check_one(action: &Action, trigger: bool, in_arm: bool, sink: &mut Sink) {
 fn check(ctx: &Context, sink: &mut Sink) {
     for wf in &ctx.workflows {
         for trigger in &wf.triggers {
-            check_one(trigger, true, wf.in_arm, sink);
+            check_one(ctx, trigger, true, wf.in_arm, sink);
         }
         for action in &wf.actions {
-            check_one(action, false, wf.in_arm, sink);
+            check_one(ctx, action, false, wf.in_arm, sink);
         }
     }
 }
