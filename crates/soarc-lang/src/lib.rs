@@ -3,7 +3,7 @@
 //! catalogue), the ARM template language ([`arm`]: typed templates and parameters files, the
 //! `[...]` expression language), the lexical helpers both share ([`syntax`]), source spans and
 //! diagnostics ([`diagnostics`]), and the documented Logic Apps and ARM limits and ISO-8601
-//! durations ([`limits`]).
+//! durations ([`limits`]), and a typed XML writer for JUnit reports ([`xml`]).
 //!
 //! The validator, the simulator, the importer and the compiler all work on these types, so a
 //! hand-written template and a generated one are read the same way.
@@ -15,3 +15,4 @@ pub mod limits;
 pub mod read;
 pub mod syntax;
 pub mod wdl;
+pub mod xml;

@@ -11,7 +11,6 @@ pub mod expect;
 mod input;
 pub mod report;
 mod state;
-mod xml;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;

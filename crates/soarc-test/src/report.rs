@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use crate::xml::Element;
 use crate::{Mismatch, Outcome, TestResult};
+use soarc_lang::xml::Element;
 
 /// Counts of a run of the suite.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
+use soarc_lang::xml::Element;
 
 use super::rules::{self, Severity};
 use super::{FileReport, Finding};
@@ -261,91 +262,58 @@ fn sarif_level(s: Severity) -> &'static str {
     }
 }
 
-fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // XML 1.0 forbids most control characters even when escaped.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// JUnit XML: one testsuite per file, one testcase per diagnostic (a `<failure>` for errors,
 /// a passing case with `<system-out>` for warnings and notes), or one passing case for a
 /// clean file; skipped files get a `<skipped>` case.
 fn junit(reports: &[FileReport]) -> String {
     let s = Summary::of(reports);
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        out,
-        "<testsuites name=\"soarc validate\" tests=\"{}\" failures=\"{}\">",
-        reports
-            .iter()
-            .map(|r| r.findings.len().max(1))
-            .sum::<usize>(),
-        s.errors
-    );
+    let mut suites = Element::new("testsuites")
+        .attr("name", "soarc validate")
+        .attr(
+            "tests",
+            reports
+                .iter()
+                .map(|r| r.findings.len().max(1))
+                .sum::<usize>(),
+        )
+        .attr("failures", s.errors);
     for r in reports {
-        let path = xml_escape(&path_of(r));
-        let tests = r.findings.len().max(1);
-        let _ = writeln!(
-            out,
-            "  <testsuite name=\"{path}\" tests=\"{tests}\" failures=\"{}\" skipped=\"{}\">",
-            r.errors(),
-            usize::from(r.skipped.is_some())
-        );
+        let path = path_of(r);
+        let mut suite = Element::new("testsuite")
+            .attr("name", &path)
+            .attr("tests", r.findings.len().max(1))
+            .attr("failures", r.errors())
+            .attr("skipped", usize::from(r.skipped.is_some()));
+        let case = |name: &str| {
+            Element::new("testcase")
+                .attr("classname", &path)
+                .attr("name", name)
+        };
         if let Some(why) = &r.skipped {
-            let _ = writeln!(
-                out,
-                "    <testcase classname=\"{path}\" name=\"validate\"><skipped message=\"{}\"/></testcase>",
-                xml_escape(why)
-            );
+            let mut skipped = case("validate");
+            skipped.push(Element::new("skipped").attr("message", why));
+            suite.push(skipped);
         } else if r.findings.is_empty() {
-            let _ = writeln!(
-                out,
-                "    <testcase classname=\"{path}\" name=\"validate\"/>"
-            );
+            suite.push(case("validate"));
         }
         for f in &r.findings {
-            let name = xml_escape(&format!("{} {}:{}", f.code, f.line, f.column));
-            let text = xml_escape(&format!(
-                "{}:{}:{}: {} {}",
-                path_of(r),
-                f.line,
-                f.column,
-                f.message,
-                f.pointer
-            ));
-            match f.severity {
-                Severity::Error => {
-                    let _ = writeln!(
-                        out,
-                        "    <testcase classname=\"{path}\" name=\"{name}\"><failure type=\"{}\" message=\"{}\">{text}</failure></testcase>",
-                        f.code,
-                        xml_escape(&f.message)
-                    );
-                }
-                _ => {
-                    let _ = writeln!(
-                        out,
-                        "    <testcase classname=\"{path}\" name=\"{name}\"><system-out>{}: {text}</system-out></testcase>",
-                        f.severity
-                    );
-                }
-            }
+            let mut finding = case(&format!("{} {}:{}", f.code, f.line, f.column));
+            let text = format!(
+                "{path}:{}:{}: {} {}",
+                f.line, f.column, f.message, f.pointer
+            );
+            finding.push(match f.severity {
+                Severity::Error => Element::new("failure")
+                    .attr("type", f.code)
+                    .attr("message", &f.message)
+                    .text(text),
+                _ => Element::new("system-out").text(format!("{}: {text}", f.severity)),
+            });
+            suite.push(finding);
         }
-        out.push_str("  </testsuite>\n");
+        suites.push(suite);
     }
-    out.push_str("</testsuites>\n");
-    out
+    suites.document()
 }
 
 /// `soarc rules`: every rule with code, severity, title and doc, as Markdown.

@@ -1,6 +1,7 @@
-//! A small typed XML writer for the JUnit report: element and attribute names are fixed by
-//! the code; every attribute value and text is escaped when written, so user text (test
-//! names, messages) can never form markup.
+//! A small typed XML writer for the JUnit reports of `soarc test` and `soarc validate`:
+//! element and attribute names are fixed by the code; every attribute value and text is
+//! escaped when written, so user text (test names, file paths, messages) can never form
+//! markup.
 
 /// An element with attributes and children.
 #[derive(Debug, Clone, PartialEq)]
