@@ -249,7 +249,7 @@ pub struct Written {
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Manifest {
     about: String,
-    files: BTreeMap<String, String>,
+    files: BTreeMap<String, ContentHash>,
 }
 
 const MANIFEST_ABOUT: &str = "Files soarc generated in this folder, with a 64-bit FNV-1a hash of the contents it wrote. \
@@ -265,8 +265,50 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
     hash
 }
 
-fn hash_text(bytes: &[u8]) -> String {
-    format!("fnv1a64:{:016x}", fnv1a64(bytes))
+fn hash_text(bytes: &[u8]) -> ContentHash {
+    ContentHash::Fnv1a64(fnv1a64(bytes))
+}
+
+/// A content hash as the manifest writes it, `fnv1a64:` and 16 lowercase hex digits, held
+/// as its number: a build of 10,000 playbooks lists 70,000 files, twice on a rebuild (the
+/// old manifest and the new), and the text cost 56 bytes more per entry (issue #12). Any
+/// other text (edited by hand, or written by another version) is kept as written, and no
+/// content hashes to it, exactly as when hashes were compared as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ContentHash {
+    Fnv1a64(u64),
+    Other(Box<str>),
+}
+
+const FNV_PREFIX: &str = "fnv1a64:";
+
+impl Serialize for ContentHash {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ContentHash::Fnv1a64(hash) => {
+                serializer.collect_str(&format_args!("{FNV_PREFIX}{hash:016x}"))
+            }
+            ContentHash::Other(text) => serializer.serialize_str(text),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ContentHash {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        // Only the exact form this version writes is read as a number, so that writing the
+        // manifest back gives the same text.
+        let number = text
+            .strip_prefix(FNV_PREFIX)
+            .filter(|hex| {
+                hex.len() == 16 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            })
+            .and_then(|hex| u64::from_str_radix(hex, 16).ok());
+        Ok(match number {
+            Some(hash) => ContentHash::Fnv1a64(hash),
+            None => ContentHash::Other(text.into_boxed_str()),
+        })
+    }
 }
 
 fn key(path: &Path) -> String {
@@ -1472,5 +1514,24 @@ mod tests {
             assert!(!exists(&dir.path().join(JOURNAL)).unwrap());
         }
         assert!(finished >= 3, "{finished}");
+    }
+
+    /// The manifest holds hashes as numbers but writes back exactly the text it read, and a
+    /// hash in any other form still matches no content (the file counts as edited).
+    #[test]
+    fn manifest_hashes_read_back_as_written() {
+        let text = r#"{"about":"x","files":{"a":"fnv1a64:00ff00ff00ff00ff","b":"fnv1a64:00FF00FF00FF00FF","c":"sha256:abc","d":"fnv1a64:123"}}"#;
+        let manifest: Manifest = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            manifest.files["a"],
+            ContentHash::Fnv1a64(0x00ff_00ff_00ff_00ff)
+        );
+        assert!(matches!(manifest.files["b"], ContentHash::Other(_)));
+        assert_eq!(serde_json::to_string(&manifest).unwrap(), text);
+        assert_eq!(
+            serde_json::to_string(&hash_text(b"")).unwrap(),
+            "\"fnv1a64:cbf29ce484222325\""
+        );
+        assert_ne!(manifest.files["b"], hash_text(b""));
     }
 }

@@ -300,7 +300,7 @@ fn correlate_steps(steps: &mut Vec<Located<Step>>, creates: Creates<'_>, counter
             steps.insert(
                 i + 1,
                 Located::new(
-                    Step::SentinelAddLabel(crate::spec::AddLabel::Label(label)),
+                    Step::SentinelAddLabel(Box::new(crate::spec::AddLabel::Label(label))),
                     span,
                 ),
             );
@@ -317,7 +317,7 @@ fn correlate_steps(steps: &mut Vec<Located<Step>>, creates: Creates<'_>, counter
             correlate_steps(&mut tail, creates, counter);
             rest.extend(tail);
             steps.push(Located::new(
-                Step::If(IfStep {
+                Step::If(Box::new(IfStep {
                     name: None,
                     condition: Located::new(
                         Predicate::Not(Box::new(Located::new(
@@ -329,7 +329,7 @@ fn correlate_steps(steps: &mut Vec<Located<Step>>, creates: Creates<'_>, counter
                     then: rest,
                     otherwise: None,
                     ticket_guard: true,
-                }),
+                })),
                 span,
             ));
             return;
@@ -390,7 +390,7 @@ impl At {
 
     /// `if: { name: Not_closed_by_sync, condition: { not: { has_label: <label> } } }`.
     fn unless_labelled(self, label: &str, then: Vec<Located<Step>>) -> Located<Step> {
-        self.step(Step::If(IfStep {
+        self.step(Step::If(Box::new(IfStep {
             name: Some(self.text("Not_closed_by_sync")),
             condition: self.at(Predicate::Not(Box::new(
                 self.at(Predicate::HasLabel(self.text(label))),
@@ -398,7 +398,7 @@ impl At {
             then,
             otherwise: None,
             ticket_guard: false,
-        }))
+        })))
     }
 
     /// The automation rule that runs `playbook` when an incident is closed, unless it
@@ -455,7 +455,7 @@ fn servicenow(
             "correlation_display=Microsoft Sentinel^correlation_idISNOTEMPTY^stateIN6,7^sys_updated_on>=javascript:gs.minutesAgoStart({})^ORDERBYsys_updated_on",
             catch_up_minutes(minutes)
         );
-        let close = at.step(Step::SentinelCloseIncident(CloseIncident {
+        let close = at.step(Step::SentinelCloseIncident(Box::new(CloseIncident {
             name: None,
             incident: Some(at.at(IncidentRef::Name {
                 name: at.text("{{ticket.correlation_id}}"),
@@ -469,12 +469,12 @@ fn servicenow(
                 "Resolved in ServiceNow {{ticket.number}} ({{ticket.close_code}}): {{ticket.close_notes}}",
             )),
             labels: vec![at.text(CLOSED_BY_SERVICENOW_SYNC)],
-        }));
+        })));
         generated.playbooks.push(at.playbook(
             SNOW_TO_SENTINEL,
             "soarc sync: closes Microsoft Sentinel incidents whose ServiceNow incident was resolved or closed.",
             at.poller(frequency, every),
-            vec![at.step(Step::ServiceNowQueryIncidents(ServiceNowQueryIncidents {
+            vec![at.step(Step::ServiceNowQueryIncidents(Box::new(ServiceNowQueryIncidents {
                 name: Some(at.text("Resolved_ServiceNow_incidents")),
                 connection: connection(),
                 query: at.text(&query),
@@ -482,7 +482,7 @@ fn servicenow(
                 requery: false,
                 item_name: at.text("ticket"),
                 steps: vec![close],
-            }))],
+            })))],
         ));
     }
     if direction.from_sentinel() {
@@ -549,24 +549,26 @@ fn servicenow(
                     .map(|d| at.at(Scalar::Text(d.value.clone()))),
             }),
         ));
-        let resolve = at.step(Step::ServiceNowResolveIncident(ServiceNowResolveIncident {
-            name: None,
-            connection: connection(),
-            sys_id: at.text("{{ticket.sys_id}}"),
-            state: None,
-            close_code: at.at(FieldValue::Map {
-                map: CLOSE_CODE_MAPPING.to_string(),
-            }),
-            close_notes: at.at(FieldValue::Text(CLOSED_IN_SENTINEL.to_string())),
-            work_notes: None,
-        }));
+        let resolve = at.step(Step::ServiceNowResolveIncident(Box::new(
+            ServiceNowResolveIncident {
+                name: None,
+                connection: connection(),
+                sys_id: at.text("{{ticket.sys_id}}"),
+                state: None,
+                close_code: at.at(FieldValue::Map {
+                    map: CLOSE_CODE_MAPPING.to_string(),
+                }),
+                close_notes: at.at(FieldValue::Text(CLOSED_IN_SENTINEL.to_string())),
+                work_notes: None,
+            },
+        )));
         generated.playbooks.push(at.playbook(
             SENTINEL_TO_SNOW,
             "soarc sync: resolves the ServiceNow incidents of a Microsoft Sentinel incident that was closed.",
             Trigger::Incident,
             vec![at.unless_labelled(
                 CLOSED_BY_SERVICENOW_SYNC,
-                vec![at.step(Step::ServiceNowQueryIncidents(ServiceNowQueryIncidents {
+                vec![at.step(Step::ServiceNowQueryIncidents(Box::new(ServiceNowQueryIncidents {
                     name: Some(at.text("Open_ServiceNow_incidents")),
                     connection: connection(),
                     query: at.text(
@@ -576,7 +578,7 @@ fn servicenow(
                     requery: true,
                     item_name: at.text("ticket"),
                     steps: vec![resolve],
-                }))],
+                })))],
             )],
         ));
         let order = snow.rule_order.as_ref().map(|o| o.value).unwrap_or(900);
@@ -650,7 +652,7 @@ fn jira(
             "{projects}labels = {JIRA_SYNC_LABEL} AND statusCategory = Done AND updated >= -{}m ORDER BY updated ASC",
             catch_up_minutes(minutes)
         );
-        let close = at.step(Step::SentinelCloseIncident(CloseIncident {
+        let close = at.step(Step::SentinelCloseIncident(Box::new(CloseIncident {
             name: None,
             incident: Some(at.at(IncidentRef::JiraLabels {
                 jira_labels: at.text("{{issue.fields.labels}}"),
@@ -658,12 +660,12 @@ fn jira(
             classification: at.at(ClassificationValue::Fixed(classification)),
             comment: Some(at.text("Done in Jira: {{issue.key}} ({{issue.fields.status.name}})")),
             labels: vec![at.text(CLOSED_BY_JIRA_SYNC)],
-        }));
+        })));
         generated.playbooks.push(at.playbook(
             JIRA_TO_SENTINEL,
             "soarc sync: closes Microsoft Sentinel incidents whose Jira issue is done.",
             at.poller(frequency, every),
-            vec![at.step(Step::JiraSearchIssues(JiraSearchIssues {
+            vec![at.step(Step::JiraSearchIssues(Box::new(JiraSearchIssues {
                 name: Some(at.text("Done_Jira_issues")),
                 connection: connection(),
                 jql: at.text(&jql),
@@ -671,27 +673,27 @@ fn jira(
                 page_size: None,
                 item_name: at.text("issue"),
                 steps: vec![close],
-            }))],
+            })))],
         ));
     }
     if direction.from_sentinel() {
         let jql = format!(
             "labels = \"{JIRA_LABEL_PREFIX}{{{{incident.name}}}}\" AND statusCategory != Done"
         );
-        let transition = at.step(Step::JiraTransitionIssue(JiraTransitionIssue {
+        let transition = at.step(Step::JiraTransitionIssue(Box::new(JiraTransitionIssue {
             name: None,
             connection: connection(),
             issue: at.text("{{issue.key}}"),
             transition: at.text(&transition),
             comment: Some(at.text(CLOSED_IN_SENTINEL)),
-        }));
+        })));
         generated.playbooks.push(at.playbook(
             SENTINEL_TO_JIRA,
             "soarc sync: moves the Jira issues of a closed Microsoft Sentinel incident to done.",
             Trigger::Incident,
             vec![at.unless_labelled(
                 CLOSED_BY_JIRA_SYNC,
-                vec![at.step(Step::JiraSearchIssues(JiraSearchIssues {
+                vec![at.step(Step::JiraSearchIssues(Box::new(JiraSearchIssues {
                     name: Some(at.text("Open_Jira_issues")),
                     connection: connection(),
                     jql: at.text(&jql),
@@ -699,7 +701,7 @@ fn jira(
                     page_size: None,
                     item_name: at.text("issue"),
                     steps: vec![transition],
-                }))],
+                })))],
             )],
         ));
         let order = jira.rule_order.as_ref().map(|o| o.value).unwrap_or(901);

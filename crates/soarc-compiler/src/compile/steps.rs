@@ -1101,7 +1101,7 @@ pub(super) fn markup_variables(playbook: &spec::Playbook) -> std::collections::H
         for step in steps {
             match &step.value {
                 Step::SentinelAddComment(c) => {
-                    let message = match c {
+                    let message = match &**c {
                         spec::AddComment::Message(m) => m.as_str(),
                         spec::AddComment::Full(full) => full.message.as_str(),
                     };

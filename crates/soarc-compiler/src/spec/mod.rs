@@ -381,7 +381,8 @@ pub struct Playbook {
     /// still do), action names kept as written, and the trigger name, definition parameters,
     /// outputs and `runAfter` given here.
     #[serde(default)]
-    pub as_imported: Option<Located<AsImported>>,
+    // Boxed: few playbooks have it, and every playbook would carry its size (issue #12).
+    pub as_imported: Option<Box<Located<AsImported>>>,
 }
 
 /// What a playbook imported by `soarc import` keeps from the original workflow.

@@ -23,46 +23,46 @@ pub enum Step {
     /// `/rest/api/2/issue` on `jira-data-center` (plain-text description). The credential is
     /// read from Key Vault just before the call. Outputs: `key`, `id`, `url`, `body`.
     #[serde(rename = "jira.create_issue")]
-    JiraCreateIssue(JiraCreateIssue),
+    JiraCreateIssue(Box<JiraCreateIssue>),
     /// Collect the incident's (or alert's) entities into readable text: one line per entity
     /// with its kind, friendly name and key properties (accounts, hosts, IPs, URLs, file
     /// hashes). Outputs: `text` (lines `- Kind: name (details)`, for any text field) and `list`
     /// (only as `bullets:` of a Jira description, rendered as a bullet list).
     #[serde(rename = "sentinel.get_entities")]
-    SentinelGetEntities(GetEntities),
+    SentinelGetEntities(Box<GetEntities>),
     /// Add a comment to the Sentinel incident that triggered the run. Short form: the message.
     #[serde(rename = "sentinel.add_comment")]
-    SentinelAddComment(AddComment),
+    SentinelAddComment(Box<AddComment>),
     /// Run steps for each ServiceNow incident matching an encoded query (`GET
     /// /api/now/v2/table/incident` with `sysparm_query`), page by page (`sysparm_limit`,
     /// `sysparm_offset`). Inside, `{{<as>.number}}`, `{{<as>.sys_id}}`, `{{<as>.close_code}}`...
     #[serde(rename = "servicenow.query_incidents")]
-    ServiceNowQueryIncidents(ServiceNowQueryIncidents),
+    ServiceNowQueryIncidents(Box<ServiceNowQueryIncidents>),
     /// Resolve (state 6) or close (state 7) a ServiceNow incident by `sys_id`, with
     /// `close_code` and `close_notes` (`PUT /api/now/v2/table/incident/{sys_id}`).
     #[serde(rename = "servicenow.resolve_incident")]
-    ServiceNowResolveIncident(ServiceNowResolveIncident),
+    ServiceNowResolveIncident(Box<ServiceNowResolveIncident>),
     /// Run steps for each Jira issue a JQL search finds (`POST /rest/api/3/search/jql`, page by
     /// page with `nextPageToken`). Inside, `{{<as>.key}}`, `{{<as>.fields.status.name}}`...
     #[serde(rename = "jira.search_issues")]
-    JiraSearchIssues(JiraSearchIssues),
+    JiraSearchIssues(Box<JiraSearchIssues>),
     /// Move a Jira issue through the transition with this name (looked up at run time with
     /// `GET /rest/api/3/issue/{key}/transitions`), optionally with a comment.
     #[serde(rename = "jira.transition_issue")]
-    JiraTransitionIssue(JiraTransitionIssue),
+    JiraTransitionIssue(Box<JiraTransitionIssue>),
     /// Add a comment to a Jira issue (`POST /rest/api/3/issue/{key}/comment`).
     #[serde(rename = "jira.add_comment")]
-    JiraAddComment(JiraAddComment),
+    JiraAddComment(Box<JiraAddComment>),
     /// Close a Sentinel incident with a classification, unless it is already closed (read
     /// first through the Azure Resource Manager API with the managed identity).
     #[serde(rename = "sentinel.close_incident")]
-    SentinelCloseIncident(CloseIncident),
+    SentinelCloseIncident(Box<CloseIncident>),
     /// Add a label (tag) to a Sentinel incident. Short form: the label text.
     #[serde(rename = "sentinel.add_label")]
-    SentinelAddLabel(AddLabel),
+    SentinelAddLabel(Box<AddLabel>),
     /// Call an HTTP endpoint. Outputs: `status`, `body`, `headers`.
     #[serde(rename = "http")]
-    Http(HttpStep),
+    Http(Box<HttpStep>),
     /// Call one operation of a managed connection (an `ApiConnection` action): method,
     /// path, queries, headers, body. Outputs: `status`, `body`, `headers`.
     #[serde(rename = "connector")]
@@ -100,28 +100,28 @@ pub enum Step {
     ParseJson(ParseJsonStep),
     /// Compute a value once and refer to it later as `{{id.value}}`.
     #[serde(rename = "compose")]
-    Compose(ComposeStep),
+    Compose(Box<ComposeStep>),
     /// Set a variable declared under `variables`.
     #[serde(rename = "set_variable")]
-    SetVariable(VariableValue),
+    SetVariable(Box<VariableValue>),
     /// Append to a string or array variable declared under `variables`.
     #[serde(rename = "append_variable")]
-    AppendVariable(VariableValue),
+    AppendVariable(Box<VariableValue>),
     /// Run steps when a condition holds, others when it does not.
     #[serde(rename = "if")]
-    If(IfStep),
+    If(Box<IfStep>),
     /// Run the steps of the case that matches a value.
     #[serde(rename = "switch")]
-    Switch(SwitchStep),
+    Switch(Box<SwitchStep>),
     /// Run steps for each element of an array.
     #[serde(rename = "foreach")]
-    Foreach(ForeachStep),
+    Foreach(Box<ForeachStep>),
     /// Group steps.
     #[serde(rename = "scope")]
-    Scope(ScopeStep),
+    Scope(Box<ScopeStep>),
     /// End the run with a status.
     #[serde(rename = "terminate")]
-    Terminate(TerminateStep),
+    Terminate(Box<TerminateStep>),
 }
 
 impl Step {
@@ -130,13 +130,14 @@ impl Step {
         match self {
             Step::ServiceNowCreateIncident(s) => (s.retry.as_ref(), Some(&s.connection)),
             Step::JiraCreateIssue(s) => (s.retry.as_ref(), Some(&s.connection)),
-            Step::SentinelAddComment(AddComment::Full(s)) => (
-                s.retry.as_ref(),
-                Some(s.connection.as_deref().unwrap_or(crate::names::SENTINEL)),
-            ),
-            Step::SentinelAddComment(AddComment::Message(_)) | Step::SentinelGetEntities(_) => {
-                (None, Some(crate::names::SENTINEL))
-            }
+            Step::SentinelAddComment(comment) => match &**comment {
+                AddComment::Full(s) => (
+                    s.retry.as_ref(),
+                    Some(s.connection.as_deref().unwrap_or(crate::names::SENTINEL)),
+                ),
+                AddComment::Message(_) => (None, Some(crate::names::SENTINEL)),
+            },
+            Step::SentinelGetEntities(_) => (None, Some(crate::names::SENTINEL)),
             Step::Http(s) => (s.retry.as_ref(), None),
             Step::Connector(s) => (s.retry.as_ref(), Some(&s.connection)),
             Step::SendEmail(s) => (s.retry.as_ref(), Some(&s.connection)),
