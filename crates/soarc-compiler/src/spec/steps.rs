@@ -93,11 +93,11 @@ pub enum Step {
     /// `{{variables.NAME}}` in the steps after it. What `soarc import` writes for the
     /// designer's "Initialize variable"; the playbook's `variables:` declares them first.
     #[serde(rename = "initialize_variable")]
-    InitializeVariable(InitializeVariableStep),
+    InitializeVariable(Box<InitializeVariableStep>),
     /// Parse JSON content against a schema (the designer's "Parse JSON"), so later steps
     /// read its fields: `{{id.body.FIELD}}`. Outputs: `body`, `outputs`.
     #[serde(rename = "parse_json")]
-    ParseJson(ParseJsonStep),
+    ParseJson(Box<ParseJsonStep>),
     /// Compute a value once and refer to it later as `{{id.value}}`.
     #[serde(rename = "compose")]
     Compose(Box<ComposeStep>),
