@@ -82,6 +82,7 @@ impl<'a> Context<'a> {
         definition: &Value,
         workflow: &arm::FoundWorkflow,
         scope: &arm::Scope,
+        mut kept: IndexMap<String, Value>,
         locate: &dyn Fn(&str) -> Span,
     ) -> Result<Value, Vec<Diagnostic>> {
         let mut errors = Vec::new();
@@ -276,6 +277,16 @@ impl<'a> Context<'a> {
         if !errors.is_empty() {
             return Err(errors);
         }
+        // The template parameters the deployment values use (of the definition and of the
+        // workflow parameters' values), declared before verification compiles the playbook:
+        // its `{ $arm: "parameters('...')" }` values must name declared parameters.
+        kept.extend(scope.take_kept());
+        if !kept.is_empty() {
+            as_imported.insert(
+                "template_parameters".into(),
+                super::template_parameters(kept),
+            );
+        }
         let mut playbook = Map::new();
         playbook.insert("name".into(), json!(name));
         playbook.insert("trigger".into(), trigger);
@@ -363,6 +374,19 @@ impl<'a> Context<'a> {
             nested,
             run_after: None,
             fallback: None,
+            description: None,
+        };
+        // A description has no place in a typed step: it is proposed without it and kept
+        // under `as_imported.descriptions` while the step stays typed.
+        let mut undescribed;
+        let object = match object.get("description") {
+            Some(Value::String(description)) => {
+                proposed.description = Some(description.clone());
+                undescribed = object.clone();
+                undescribed.shift_remove("description");
+                &undescribed
+            }
+            _ => object,
         };
         let wiring = self.wiring;
         // The spec connection a `$connections` key names: the implicit `sentinel` for

@@ -52,6 +52,8 @@ pub(super) struct Proposed {
     /// The `connector` step to fall back to when a typed connector step (`typed`) does not
     /// compile to the action.
     pub fallback: Option<Value>,
+    /// The action's `description` (kept under `as_imported.descriptions` while typed).
+    pub description: Option<String>,
 }
 
 impl Proposed {
@@ -714,9 +716,32 @@ pub(super) fn nested_run_after(steps: &[Proposed], out: &mut Map<String, Value>)
     }
 }
 
-/// `playbook` with the steps rendered from `steps` and their nested `run_after` entries
-/// added to its `as_imported`.
+/// The `as_imported.descriptions` entries of the typed steps of `steps`, nested ones included
+/// (an escaped action keeps its description in its definition).
+pub(super) fn descriptions(steps: &[Proposed], out: &mut Map<String, Value>) {
+    for p in steps {
+        if p.typed.is_none() {
+            continue;
+        }
+        if let Some(description) = &p.description {
+            out.insert(p.name.clone(), Value::String(description.clone()));
+        }
+        for block in &p.blocks {
+            descriptions(&block.steps, out);
+        }
+    }
+}
+
+/// `playbook` with the steps rendered from `steps` and their nested `run_after` and
+/// `descriptions` entries added to its `as_imported`.
 pub(super) fn with_steps(playbook: &mut Value, steps: &[Proposed]) {
+    let mut described = Map::new();
+    descriptions(steps, &mut described);
+    if !described.is_empty() {
+        playbook["as_imported"]["descriptions"] = Value::Object(described);
+    } else if let Some(as_imported) = playbook["as_imported"].as_object_mut() {
+        as_imported.shift_remove("descriptions");
+    }
     let mut nested = Map::new();
     nested_run_after(steps, &mut nested);
     if !nested.is_empty() {
