@@ -848,7 +848,7 @@ pub static SPEC115: Code = Code {
     code: "SPEC115",
     title: "`as_imported` value not valid",
     severity: Severity::Error,
-    explanation: "A value under a playbook's `as_imported:` (written by `soarc import`) is not valid: a parameter declaration without a known `type`, or a `run_after` entry naming no action of the playbook.",
+    explanation: "A value under a playbook's `as_imported:` (written by `soarc import`) is not valid: a parameter declaration without a known `type`, or a `run_after` or `descriptions` entry naming no action of the playbook.",
     fix: "Import the playbook again, or correct the entry (the message names it).",
 };
 
