@@ -493,7 +493,12 @@ impl<'a> PlaybookCompiler<'a> {
                 previous = Some(action_name);
             }
         }
-        if self.playbook.steps.is_empty() {
+        // A workflow definition's `actions` is optional (Learn, "Schema reference guide for
+        // the Workflow Definition Language", Workflow definition structure:
+        // https://learn.microsoft.com/azure/logic-apps/logic-apps-workflow-definition-language),
+        // so an imported skeleton (`as_imported:`) may have no steps and builds back to its
+        // `actions: {}`; a playbook written as a spec needs at least one.
+        if self.playbook.steps.is_empty() && self.playbook.as_imported.is_none() {
             self.error(
                 Diagnostic::error(
                     codes::SPEC031.code,

@@ -265,15 +265,9 @@ impl<'a> Context<'a> {
                 ));
             }
         }
-        if steps.is_empty() {
-            errors.push(cannot_import(
-                &codes::IMP008,
-                &format!("{}/actions", self.pointer),
-                "the workflow has no actions; a soarc playbook has at least one step".into(),
-                "add an action to the workflow, then import again",
-                locate(&format!("{}/actions", self.pointer)),
-            ));
-        }
+        // A workflow without actions (a template skeleton: Logic Apps saves and deploys it,
+        // `actions` is optional) becomes an `as_imported` playbook with `steps: []`, which
+        // the compiler accepts only under `as_imported:` (SPEC031).
         if !errors.is_empty() {
             return Err(errors);
         }
