@@ -1290,12 +1290,16 @@ impl<'a> PlaybookCompiler<'a> {
         self.json_in(value, span, encode::Lang::Plain)
     }
 
-    /// Like [`Self::json`], every reference encoded for `lang`.
+    /// Like [`Self::json`], every reference encoded for `lang`. A deployment value
+    /// (`{ $arm: ... }`, only under `as_imported:`) is checked and kept as one.
     fn json_in(&mut self, value: &Value, span: Span, lang: encode::Lang) -> Value {
         match value {
             Value::String(s) => Value::String(self.text_in(s, span, lang).to_wdl_string()),
             Value::Array(items) => {
                 Value::Array(items.iter().map(|v| self.json_in(v, span, lang)).collect())
+            }
+            Value::Object(map) if map.contains_key(crate::deployment_values::KEY) => {
+                self.deployment_value(map, span)
             }
             Value::Object(map) => Value::Object(
                 map.iter()
@@ -1322,6 +1326,9 @@ impl<'a> PlaybookCompiler<'a> {
             Value::String(s) => Value::String(self.string_text(s, span).to_wdl_string()),
             Value::Array(items) => {
                 Value::Array(items.iter().map(|v| self.json_strings(v, span)).collect())
+            }
+            Value::Object(map) if map.contains_key(crate::deployment_values::KEY) => {
+                self.deployment_value(map, span)
             }
             Value::Object(map) => Value::Object(
                 map.iter()

@@ -461,9 +461,10 @@ impl<'a> Context<'a> {
         let mut steps = Vec::with_capacity(entries.len());
         for index in order {
             let (name, action) = entries[index];
-            // Every action of a step list is written with `runAfter` (`{}` for the first),
-            // so one written without cannot come back from a step list.
-            let written = action.get("runAfter")?;
+            // Every action of a step list is written with `runAfter` (`{}` for the first); one
+            // written without starts with its block, as one with `{}` does, and is read so
+            // (the round trip compares them equal).
+            let written = action.get("runAfter").cloned().unwrap_or_else(|| json!({}));
             let chained = match previous {
                 Some(previous) => json!({ previous: ["Succeeded"] }),
                 None => json!({}),
@@ -471,8 +472,8 @@ impl<'a> Context<'a> {
             previous = Some(name);
             let nested = count_actions(action);
             let mut step = self.proposed(name, action.as_object()?, nested, place);
-            if *written != chained {
-                step.run_after = Some(written.clone());
+            if written != chained {
+                step.run_after = Some(written);
             }
             steps.push(step);
         }
