@@ -235,17 +235,22 @@ fn import_keeps_a_typed_step_only_where_it_compiles_back_to_the_action() {
         yaml.contains("value: \"{{wdl: add(variables('total'), 1)}}\""),
         "{yaml}"
     );
-    // `@add(1,2)` prints back as `@add(1, 2)`: not the original, so it stays an action, as
-    // does an action with a description (no typed step has one).
+    // `@add(1,2)` prints back as `@add(1, 2)`: not the original, so it stays an action. An
+    // action with a description is typed, the description kept under
+    // `as_imported.descriptions` (no typed step has one of its own).
     assert!(yaml.contains("name: Spaced\n      definition:"), "{yaml}");
     assert!(
-        yaml.contains("name: Described\n      definition:"),
+        yaml.contains("- compose:\n      name: Described\n      value: x"),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("  descriptions:\n      Described: a note\n"),
         "{yaml}"
     );
     let stats = &imported.playbooks[0];
     assert_eq!(
         (stats.actions, stats.typed, stats.connector, stats.verbatim),
-        (6, 4, 0, 2)
+        (6, 5, 0, 1)
     );
     // Building the spec as written gives back the definition.
     let compiled = rebuilt(yaml, &stats.name);

@@ -119,7 +119,7 @@ pub static SPEC031: Code = Code {
     code: "SPEC031",
     title: "playbook without steps",
     severity: Severity::Error,
-    explanation: "A playbook has no steps.",
+    explanation: "A playbook has no steps. Only a playbook imported with `as_imported:` may have none (a workflow without actions, as Logic Apps saves one).",
     fix: "Add steps.",
 };
 
@@ -828,14 +828,6 @@ pub static IMP007: Code = Code {
     fix: "The message names the action and its JSON pointer; change it as the help says, then import again.",
 };
 
-pub static IMP008: Code = Code {
-    code: "IMP008",
-    title: "import: workflow without actions",
-    severity: Severity::Error,
-    explanation: "The workflow has no actions; a soarc playbook has at least one step.",
-    fix: "Add an action to the workflow, then import again.",
-};
-
 pub static IMP009: Code = Code {
     code: "IMP009",
     title: "import: custom connector without a name",
@@ -848,7 +840,7 @@ pub static SPEC115: Code = Code {
     code: "SPEC115",
     title: "`as_imported` value not valid",
     severity: Severity::Error,
-    explanation: "A value under a playbook's `as_imported:` (written by `soarc import`) is not valid: a parameter declaration without a known `type`, or a `run_after` entry naming no action of the playbook.",
+    explanation: "A value under a playbook's `as_imported:` (written by `soarc import`) is not valid: a parameter declaration without a known `type`, or a `run_after` or `descriptions` entry naming no action of the playbook.",
     fix: "Import the playbook again, or correct the entry (the message names it).",
 };
 
@@ -888,5 +880,5 @@ pub static ALL: &[&Code] = &[
     &SPEC137, &SPEC138, &SPEC139, &RULE001, &RULE002, &RULE003, &RULE004, &RULE005, &RULE006,
     &RULE007, &RULE008, &RULE009, &RULE010, &RULE011, &OUT001, &OUT002, &OUT003, &OUT004, &TEST001,
     &TEST002, &TEST003, &TEST004, &TEST005, &TEST006, &TEST007, &IMP001, &IMP002, &IMP003, &IMP004,
-    &IMP005, &IMP006, &IMP007, &IMP008, &IMP009, &IMP041,
+    &IMP005, &IMP006, &IMP007, &IMP009, &IMP041,
 ];

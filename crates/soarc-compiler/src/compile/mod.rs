@@ -493,7 +493,12 @@ impl<'a> PlaybookCompiler<'a> {
                 previous = Some(action_name);
             }
         }
-        if self.playbook.steps.is_empty() {
+        // A workflow definition's `actions` is optional (Learn, "Schema reference guide for
+        // the Workflow Definition Language", Workflow definition structure:
+        // https://learn.microsoft.com/azure/logic-apps/logic-apps-workflow-definition-language),
+        // so an imported skeleton (`as_imported:`) may have no steps and builds back to its
+        // `actions: {}`; a playbook written as a spec needs at least one.
+        if self.playbook.steps.is_empty() && self.playbook.as_imported.is_none() {
             self.error(
                 Diagnostic::error(
                     codes::SPEC031.code,
@@ -625,6 +630,7 @@ impl<'a> PlaybookCompiler<'a> {
                 })
                 .collect();
             self.imported_run_after(&imported.value, &mut actions);
+            self.imported_descriptions(&imported.value, &mut actions);
         }
         let depth = container_depth(&actions);
         if depth > soarc_lang::limits::MAX_NESTING_DEPTH {
@@ -809,6 +815,66 @@ impl<'a> PlaybookCompiler<'a> {
                         "`as_imported.run_after` names `{missing}`, which is not {} of playbook `{}`",
                         if *missing == name.value { "an action" } else { "an action of the same block" },
                         self.playbook.name.value
+                    ),
+                )
+                .at(name.span)
+                .help(help),
+            );
+        }
+    }
+
+    /// `as_imported.descriptions`: the `description` of actions written as typed steps
+    /// (Logic Apps keeps an action's `description` as written: Learn, "Schema reference
+    /// guide for trigger and action types",
+    /// https://learn.microsoft.com/azure/logic-apps/logic-apps-workflow-actions-triggers).
+    /// One walk over the actions: linear.
+    fn imported_descriptions(
+        &mut self,
+        imported: &spec::AsImported,
+        actions: &mut IndexMap<String, wdl::Action>,
+    ) {
+        if imported.descriptions.is_empty() {
+            return;
+        }
+        fn walk<'r>(
+            block: &mut IndexMap<String, wdl::Action>,
+            wanted: &HashMap<&'r str, &'r String>,
+            found: &mut std::collections::HashSet<&'r str>,
+        ) {
+            for (name, action) in block.iter_mut() {
+                if let Some((&key, description)) = wanted.get_key_value(name.as_str()) {
+                    action.description = Some((*description).clone());
+                    found.insert(key);
+                }
+                for children in action.kind.children_mut() {
+                    walk(children, wanted, found);
+                }
+            }
+        }
+        let wanted: HashMap<&str, &String> = imported
+            .descriptions
+            .iter()
+            .map(|(name, description)| (name.value.as_str(), description))
+            .collect();
+        let mut found = std::collections::HashSet::new();
+        walk(actions, &wanted, &mut found);
+        for name in imported.descriptions.keys() {
+            if found.contains(name.value.as_str()) {
+                continue;
+            }
+            let help = match soarc_lang::diagnostics::did_you_mean(
+                &name.value,
+                actions.keys().map(String::as_str),
+            ) {
+                Some(near) => format!("did you mean `{near}`?"),
+                None => "name an action of the playbook, or remove the entry".to_string(),
+            };
+            self.error(
+                Diagnostic::error(
+                    codes::SPEC115.code,
+                    format!(
+                        "`as_imported.descriptions` names `{}`, which is not an action of playbook `{}`",
+                        name.value, self.playbook.name.value
                     ),
                 )
                 .at(name.span)
@@ -1224,12 +1290,16 @@ impl<'a> PlaybookCompiler<'a> {
         self.json_in(value, span, encode::Lang::Plain)
     }
 
-    /// Like [`Self::json`], every reference encoded for `lang`.
+    /// Like [`Self::json`], every reference encoded for `lang`. A deployment value
+    /// (`{ $arm: ... }`, only under `as_imported:`) is checked and kept as one.
     fn json_in(&mut self, value: &Value, span: Span, lang: encode::Lang) -> Value {
         match value {
             Value::String(s) => Value::String(self.text_in(s, span, lang).to_wdl_string()),
             Value::Array(items) => {
                 Value::Array(items.iter().map(|v| self.json_in(v, span, lang)).collect())
+            }
+            Value::Object(map) if map.contains_key(crate::deployment_values::KEY) => {
+                self.deployment_value(map, span)
             }
             Value::Object(map) => Value::Object(
                 map.iter()
@@ -1256,6 +1326,9 @@ impl<'a> PlaybookCompiler<'a> {
             Value::String(s) => Value::String(self.string_text(s, span).to_wdl_string()),
             Value::Array(items) => {
                 Value::Array(items.iter().map(|v| self.json_strings(v, span)).collect())
+            }
+            Value::Object(map) if map.contains_key(crate::deployment_values::KEY) => {
+                self.deployment_value(map, span)
             }
             Value::Object(map) => Value::Object(
                 map.iter()

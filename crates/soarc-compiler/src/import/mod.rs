@@ -165,17 +165,13 @@ pub fn import_with_values(
             }
         };
         names.push(name.clone());
-        let mut kept = scope.take_kept();
+        let kept = scope.take_kept();
         let wiring = connection_wiring(&root, workflow, &scope);
         scope.take_kept();
         let mut context = steps::Context::new(&definition_pointer, &wiring);
-        let playbook = context.playbook(&name, &definition, workflow, &scope, &locate);
-        kept.extend(scope.take_kept());
+        let playbook = context.playbook(&name, &definition, workflow, &scope, kept, &locate);
         match playbook {
             Ok(mut playbook) => {
-                if !kept.is_empty() {
-                    keep_template_parameters(&mut playbook, kept);
-                }
                 for (key, declaration) in context.connections() {
                     connections.entry(key).or_insert(declaration);
                 }
@@ -500,7 +496,7 @@ fn connection_declaration(key: &str, wiring: &Wiring) -> Value {
 /// `as_imported.template_parameters`: the template parameters the definition's deployment
 /// values use, with the type and description the template declares (no value: the deployment
 /// gives it, as it did for the original).
-fn keep_template_parameters(playbook: &mut Value, kept: IndexMap<String, Value>) {
+fn template_parameters(kept: IndexMap<String, Value>) -> Value {
     let mut parameters = Map::new();
     for (name, declared) in kept {
         let mut parameter = Map::new();
@@ -518,14 +514,7 @@ fn keep_template_parameters(playbook: &mut Value, kept: IndexMap<String, Value>)
         }
         parameters.insert(name, Value::Object(parameter));
     }
-    if let Some(object) = playbook.as_object_mut() {
-        let as_imported = object
-            .entry("as_imported")
-            .or_insert_with(|| Value::Object(Map::new()));
-        if let Some(as_imported) = as_imported.as_object_mut() {
-            as_imported.insert("template_parameters".into(), Value::Object(parameters));
-        }
-    }
+    Value::Object(parameters)
 }
 
 /// The `value`s of an ARM parameters file (`{ "parameters": { "name": { "value": ... } } }`);

@@ -82,6 +82,7 @@ impl<'a> Context<'a> {
         definition: &Value,
         workflow: &arm::FoundWorkflow,
         scope: &arm::Scope,
+        mut kept: IndexMap<String, Value>,
         locate: &dyn Fn(&str) -> Span,
     ) -> Result<Value, Vec<Diagnostic>> {
         let mut errors = Vec::new();
@@ -264,17 +265,21 @@ impl<'a> Context<'a> {
                 ));
             }
         }
-        if steps.is_empty() {
-            errors.push(cannot_import(
-                &codes::IMP008,
-                &format!("{}/actions", self.pointer),
-                "the workflow has no actions; a soarc playbook has at least one step".into(),
-                "add an action to the workflow, then import again",
-                locate(&format!("{}/actions", self.pointer)),
-            ));
-        }
+        // A workflow without actions (a template skeleton: Logic Apps saves and deploys it,
+        // `actions` is optional) becomes an `as_imported` playbook with `steps: []`, which
+        // the compiler accepts only under `as_imported:` (SPEC031).
         if !errors.is_empty() {
             return Err(errors);
+        }
+        // The template parameters the deployment values use (of the definition and of the
+        // workflow parameters' values), declared before verification compiles the playbook:
+        // its `{ $arm: "parameters('...')" }` values must name declared parameters.
+        kept.extend(scope.take_kept());
+        if !kept.is_empty() {
+            as_imported.insert(
+                "template_parameters".into(),
+                super::template_parameters(kept),
+            );
         }
         let mut playbook = Map::new();
         playbook.insert("name".into(), json!(name));
@@ -363,6 +368,19 @@ impl<'a> Context<'a> {
             nested,
             run_after: None,
             fallback: None,
+            description: None,
+        };
+        // A description has no place in a typed step: it is proposed without it and kept
+        // under `as_imported.descriptions` while the step stays typed.
+        let mut undescribed;
+        let object = match object.get("description") {
+            Some(Value::String(description)) => {
+                proposed.description = Some(description.clone());
+                undescribed = object.clone();
+                undescribed.shift_remove("description");
+                &undescribed
+            }
+            _ => object,
         };
         let wiring = self.wiring;
         // The spec connection a `$connections` key names: the implicit `sentinel` for
@@ -443,9 +461,10 @@ impl<'a> Context<'a> {
         let mut steps = Vec::with_capacity(entries.len());
         for index in order {
             let (name, action) = entries[index];
-            // Every action of a step list is written with `runAfter` (`{}` for the first),
-            // so one written without cannot come back from a step list.
-            let written = action.get("runAfter")?;
+            // Every action of a step list is written with `runAfter` (`{}` for the first); one
+            // written without starts with its block, as one with `{}` does, and is read so
+            // (the round trip compares them equal).
+            let written = action.get("runAfter").cloned().unwrap_or_else(|| json!({}));
             let chained = match previous {
                 Some(previous) => json!({ previous: ["Succeeded"] }),
                 None => json!({}),
@@ -453,8 +472,8 @@ impl<'a> Context<'a> {
             previous = Some(name);
             let nested = count_actions(action);
             let mut step = self.proposed(name, action.as_object()?, nested, place);
-            if *written != chained {
-                step.run_after = Some(written.clone());
+            if written != chained {
+                step.run_after = Some(written);
             }
             steps.push(step);
         }

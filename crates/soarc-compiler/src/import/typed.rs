@@ -52,6 +52,8 @@ pub(super) struct Proposed {
     /// The `connector` step to fall back to when a typed connector step (`typed`) does not
     /// compile to the action.
     pub fallback: Option<Value>,
+    /// The action's `description` (kept under `as_imported.descriptions` while typed).
+    pub description: Option<String>,
 }
 
 impl Proposed {
@@ -266,9 +268,11 @@ pub(super) fn spec_text_with(s: &str, refs: Option<&Refs>) -> Option<String> {
 }
 
 /// [`spec_text_with`] for every string of a JSON value (keys stay as written, as the
-/// compiler keeps them).
+/// compiler keeps them); a deployment value (`{ $arm: ... }`) stays one, its ARM
+/// expression as written (the compiler checks it and writes it back as `[expression]`).
 pub(super) fn spec_json(value: &Value, refs: Option<&Refs>) -> Option<Value> {
     Some(match value {
+        Value::Object(_) if crate::deployment_values::is_marker(value) => value.clone(),
         Value::String(s) => Value::String(spec_text_with(s, refs)?),
         Value::Array(items) => Value::Array(
             items
@@ -644,10 +648,10 @@ pub(super) fn render(p: &Proposed) -> Value {
     }
 }
 
-/// The action without its nested action maps, for comparing a container's own parts; at
-/// the top level `runAfter` as `{}` when missing (the escape hatch is given one there too;
-/// nested in an escaped container an action keeps none).
-fn own_parts(action: &Value, blocks: &[Block], top: bool) -> Value {
+/// The action without its nested action maps, for comparing a container's own parts;
+/// `runAfter` as `{}` when missing (the compiler writes one for every step, and an action
+/// without one starts with its block as one with `{}` does).
+fn own_parts(action: &Value, blocks: &[Block]) -> Value {
     let mut own = action.clone();
     for block in blocks {
         let (last, parents) = block.in_action.split_last().expect("a path");
@@ -659,7 +663,7 @@ fn own_parts(action: &Value, blocks: &[Block], top: bool) -> Value {
             holder.insert(last.clone(), json!({}));
         }
     }
-    if let Some(object) = own.as_object_mut().filter(|_| top) {
+    if let Some(object) = own.as_object_mut() {
         object.entry("runAfter").or_insert_with(|| json!({}));
     }
     own
@@ -667,7 +671,7 @@ fn own_parts(action: &Value, blocks: &[Block], top: bool) -> Value {
 
 /// Compare each kept proposal of `steps` with the compiled actions of its block; reject
 /// those that differ. Whether any was rejected.
-fn check_block(steps: &mut [Proposed], compiled: Option<&Value>, top: bool) -> bool {
+fn check_block(steps: &mut [Proposed], compiled: Option<&Value>) -> bool {
     let compiled = compiled.and_then(Value::as_object);
     let mut rejected = false;
     // An action the build added that no step names: reject every typed step of the block.
@@ -681,7 +685,7 @@ fn check_block(steps: &mut [Proposed], compiled: Option<&Value>, top: bool) -> b
             rejected = true;
             continue;
         };
-        if own_parts(built, &p.blocks, top) != own_parts(&p.original, &p.blocks, top) {
+        if own_parts(built, &p.blocks) != own_parts(&p.original, &p.blocks) {
             p.reject();
             rejected = true;
             continue;
@@ -691,7 +695,7 @@ fn check_block(steps: &mut [Proposed], compiled: Option<&Value>, top: bool) -> b
                 .in_action
                 .iter()
                 .try_fold(built, |v, k| v.get(k.as_str()));
-            rejected |= check_block(&mut block.steps, inner, false);
+            rejected |= check_block(&mut block.steps, inner);
         }
     }
     rejected
@@ -714,9 +718,32 @@ pub(super) fn nested_run_after(steps: &[Proposed], out: &mut Map<String, Value>)
     }
 }
 
-/// `playbook` with the steps rendered from `steps` and their nested `run_after` entries
-/// added to its `as_imported`.
+/// The `as_imported.descriptions` entries of the typed steps of `steps`, nested ones included
+/// (an escaped action keeps its description in its definition).
+pub(super) fn descriptions(steps: &[Proposed], out: &mut Map<String, Value>) {
+    for p in steps {
+        if p.typed.is_none() {
+            continue;
+        }
+        if let Some(description) = &p.description {
+            out.insert(p.name.clone(), Value::String(description.clone()));
+        }
+        for block in &p.blocks {
+            descriptions(&block.steps, out);
+        }
+    }
+}
+
+/// `playbook` with the steps rendered from `steps` and their nested `run_after` and
+/// `descriptions` entries added to its `as_imported`.
 pub(super) fn with_steps(playbook: &mut Value, steps: &[Proposed]) {
+    let mut described = Map::new();
+    descriptions(steps, &mut described);
+    if !described.is_empty() {
+        playbook["as_imported"]["descriptions"] = Value::Object(described);
+    } else if let Some(as_imported) = playbook["as_imported"].as_object_mut() {
+        as_imported.shift_remove("descriptions");
+    }
     let mut nested = Map::new();
     nested_run_after(steps, &mut nested);
     if !nested.is_empty() {
@@ -763,7 +790,7 @@ pub(super) fn verify(spec: &Value, steps: &mut [Proposed]) {
             Ok(compiled) => {
                 let definition =
                     serde_json::to_value(&compiled.definition).expect("a definition serializes");
-                if !check_block(steps, definition.get("actions"), true) {
+                if !check_block(steps, definition.get("actions")) {
                     return;
                 }
             }

@@ -411,6 +411,10 @@ pub struct AsImported {
     /// for the deployment values (`{ $arm: "parameters('<name>')" }`) of the playbook to use.
     #[serde(default)]
     pub template_parameters: IndexMap<String, Located<TemplateParameter>>,
+    /// The `description` of actions written as typed steps, by action name (top-level or
+    /// nested), as written in the original (a step has no description of its own).
+    #[serde(default)]
+    pub descriptions: IndexMap<Located<String>, String>,
 }
 
 /// A parameter of the playbook's ARM template, declared by `soarc import` for a value of the
