@@ -409,15 +409,7 @@ impl Outputs {
         document: &serde_json::Value,
         own: bool,
     ) {
-        for violation in schema::check(kind, document) {
-            self.diagnostics.push(soarc_bug(
-                codes::OUT001.code,
-                format!(
-                    "generated {} violates its schema: {violation}",
-                    path.display()
-                ),
-            ));
-        }
+        self.schema_check(&path, kind, document);
         let text = schema::pretty(document);
         // The same checker users run on hand-written templates (`soarc validate`).
         self.diagnostics.extend(self_check(&path, &text));
@@ -436,6 +428,12 @@ impl Outputs {
         kind: OutputKind,
         document: &serde_json::Value,
     ) {
+        self.schema_check(&path, kind, document);
+        self.files.push((path, schema::pretty(document)));
+    }
+
+    /// A generated document that breaks its own schema is a soarc bug (OUT001).
+    fn schema_check(&mut self, path: &Path, kind: OutputKind, document: &serde_json::Value) {
         for violation in schema::check(kind, document) {
             self.diagnostics.push(soarc_bug(
                 codes::OUT001.code,
@@ -445,7 +443,6 @@ impl Outputs {
                 ),
             ));
         }
-        self.files.push((path, schema::pretty(document)));
     }
 
     /// `azuredeploy.json` and the target's parameters file in `dir`.
