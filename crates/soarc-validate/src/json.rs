@@ -408,7 +408,7 @@ impl<'a> Parser<'a> {
         let mark = self.members.len();
         // Keys seen, for duplicate detection in O(1) once an object is large (borrowed keys
         // are copied without allocating).
-        let mut seen: Option<std::collections::HashSet<Cow<'a, str>>> = None;
+        let mut seen: Option<crate::context::FastSet<Cow<'a, str>>> = None;
         self.skip_ws()?;
         if self.src.get(self.pos) == Some(&b'}') {
             self.pos += 1;
