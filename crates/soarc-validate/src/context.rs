@@ -93,9 +93,9 @@ pub struct StrAt<'a> {
 /// One ARM expression string (`[...]`).
 #[derive(Debug)]
 pub struct ArmExpr<'a> {
+    /// The string; its JSON pointer is [`Context::pointer_at`] of `at.offset`, rendered only
+    /// for a finding (or a rule that needs the path), never stored.
     pub at: StrAt<'a>,
-    /// JSON pointer of the string (ARM expressions are few; rules compare these pointers).
-    pub pointer: String,
     pub parsed: Result<arm_expr::Expr, arm_expr::ParseError>,
 }
 
@@ -340,6 +340,11 @@ impl<'a> Context<'a> {
         crate::json::pointer_to(&self.doc.root, node.start).unwrap_or_default()
     }
 
+    /// The JSON pointer of the value that starts at `offset` (rendered on demand).
+    pub fn pointer_at(&self, offset: usize) -> String {
+        crate::json::pointer_to(&self.doc.root, offset).unwrap_or_default()
+    }
+
     pub fn new(doc: &'a Document<'a>, kind: Kind) -> Context<'a> {
         let mut ctx = Context {
             doc,
@@ -379,12 +384,10 @@ impl<'a> Context<'a> {
         let mut skip: Vec<usize> = inner.iter().map(|(n, _)| n.start).collect();
         skip.sort_unstable();
         collect_strings(root, &skip, is_arm_expression, &mut strings);
-        let doc_root = &self.doc.root;
         let exprs = strings
             .into_iter()
             .map(|s| ArmExpr {
                 parsed: arm_expr::parse_expr(&s.text[1..s.text.len() - 1]),
-                pointer: crate::json::pointer_to(doc_root, s.offset).unwrap_or_default(),
                 at: s,
             })
             .collect();

@@ -730,7 +730,8 @@ mod tests {
         for width in 0..40 {
             for tail in ["", "\t", "  \t "] {
                 let indent = format!("{}{tail}", " ".repeat(width));
-                let text = format!("{{\n{indent}\"a\": [\n{indent}1,\n{indent}\"x\"\n{indent}]\n}}");
+                let text =
+                    format!("{{\n{indent}\"a\": [\n{indent}1,\n{indent}\"x\"\n{indent}]\n}}");
                 let doc = parse(&text).unwrap();
                 let a = doc.root.get("a").unwrap();
                 let items = a.as_array().unwrap();
