@@ -450,8 +450,17 @@ impl<'a> Context<'a> {
                 ));
             }
         }
+        // Strings: each action's own values (nested actions excluded), collected in the same
+        // walk as the actions (one pass over each action's members), then triggers, outputs.
+        let mut found: Vec<(Option<usize>, StrAt<'a>)> = Vec::new();
         if let Some(actions) = def.get_ci("actions") {
-            collect_actions(&mut wf.actions, actions, None, 1, &mut groups);
+            let mut walk = ActionWalk {
+                actions: &mut wf.actions,
+                strings: &mut found,
+                groups: &mut groups,
+                scratch: Vec::new(),
+            };
+            walk.collect(actions, None, 1);
         }
         wf.sibling_index.reserve(wf.actions.len());
         wf.action_index.reserve(wf.actions.len());
@@ -472,31 +481,7 @@ impl<'a> Context<'a> {
                 }
             }
         }
-        // Strings: each action's own values (nested actions excluded), triggers, outputs.
-        let mut found: Vec<(Option<usize>, StrAt<'a>)> = Vec::new();
         let mut out = Vec::new();
-        for (i, action) in wf.actions.iter().enumerate() {
-            if let Some(members) = action.node.as_object() {
-                for m in members {
-                    if is_container_key(&m.key) {
-                        // Nested actions index their own strings; keep only the other
-                        // members of `else` / `default` (there are none in practice).
-                        let keeps = m.key.eq_ignore_ascii_case("else")
-                            || m.key.eq_ignore_ascii_case("default");
-                        if let (true, Some(obj)) = (keeps, m.value.as_object()) {
-                            for inner in obj {
-                                if !inner.key.eq_ignore_ascii_case("actions") {
-                                    collect_strings(&inner.value, &[], has_at, &mut out);
-                                }
-                            }
-                        }
-                        continue;
-                    }
-                    collect_strings(&m.value, &[], has_at, &mut out);
-                }
-            }
-            found.extend(out.drain(..).map(|s| (Some(i), s)));
-        }
         for trigger in &wf.triggers {
             collect_strings(trigger.node, &[], has_at, &mut out);
             found.extend(out.drain(..).map(|s| (None, s)));
@@ -534,46 +519,79 @@ fn is_container_key(key: &str) -> bool {
         .any(|k| key.eq_ignore_ascii_case(k))
 }
 
-fn collect_actions<'a>(
-    out: &mut Vec<Action<'a>>,
-    map: &'a Node<'a>,
-    parent: Option<usize>,
-    depth: usize,
-    groups: &mut usize,
-) {
-    let Some(members) = map.as_object() else {
-        return;
-    };
-    let group = *groups;
-    *groups += 1;
-    for m in members {
-        let index = out.len();
-        out.push(Action::new(
-            &m.key,
-            m.key_start,
-            &m.value,
-            parent,
-            group,
-            depth,
-        ));
-        let node = &m.value;
-        let nested = |key: &str| node.get_ci(key);
-        if let Some(actions) = nested("actions") {
-            collect_actions(out, actions, Some(index), depth + 1, groups);
-        }
-        if let Some(actions) = nested("else").and_then(|e| e.get_ci("actions")) {
-            collect_actions(out, actions, Some(index), depth + 1, groups);
-        }
-        if let Some(actions) = nested("default").and_then(|e| e.get_ci("actions")) {
-            collect_actions(out, actions, Some(index), depth + 1, groups);
-        }
-        if let Some(cases) = nested("cases").and_then(Node::as_object) {
-            for case in cases {
-                if let Some(actions) = case.value.get_ci("actions") {
-                    collect_actions(out, actions, Some(index), depth + 1, groups);
+/// The actions of a workflow, in preorder (an action before the actions it holds), and the
+/// expression strings of each, tagged with its index: both in one walk.
+struct ActionWalk<'w, 'a> {
+    actions: &'w mut Vec<Action<'a>>,
+    strings: &'w mut Vec<(Option<usize>, StrAt<'a>)>,
+    groups: &'w mut usize,
+    /// The strings of the action being read (reused from action to action).
+    scratch: Vec<StrAt<'a>>,
+}
+
+impl<'a> ActionWalk<'_, 'a> {
+    fn collect(&mut self, map: &'a Node<'a>, parent: Option<usize>, depth: usize) {
+        let Some(members) = map.as_object() else {
+            return;
+        };
+        let group = *self.groups;
+        *self.groups += 1;
+        for m in members {
+            let index = self.actions.len();
+            self.actions.push(Action::new(
+                &m.key,
+                m.key_start,
+                &m.value,
+                parent,
+                group,
+                depth,
+            ));
+            let node = &m.value;
+            self.own_strings(node, index);
+            let nested = |key: &str| node.get_ci(key);
+            if let Some(actions) = nested("actions") {
+                self.collect(actions, Some(index), depth + 1);
+            }
+            if let Some(actions) = nested("else").and_then(|e| e.get_ci("actions")) {
+                self.collect(actions, Some(index), depth + 1);
+            }
+            if let Some(actions) = nested("default").and_then(|e| e.get_ci("actions")) {
+                self.collect(actions, Some(index), depth + 1);
+            }
+            if let Some(cases) = nested("cases").and_then(Node::as_object) {
+                for case in cases {
+                    if let Some(actions) = case.value.get_ci("actions") {
+                        self.collect(actions, Some(index), depth + 1);
+                    }
                 }
             }
         }
+    }
+
+    /// The strings of action `index`'s own values (nested actions index their own).
+    fn own_strings(&mut self, node: &'a Node<'a>, index: usize) {
+        let Some(members) = node.as_object() else {
+            return;
+        };
+        let out = &mut self.scratch;
+        for m in members {
+            if is_container_key(&m.key) {
+                // Nested actions index their own strings; keep only the other members of
+                // `else` / `default` (there are none in practice).
+                let keeps =
+                    m.key.eq_ignore_ascii_case("else") || m.key.eq_ignore_ascii_case("default");
+                if let (true, Some(obj)) = (keeps, m.value.as_object()) {
+                    for inner in obj {
+                        if !inner.key.eq_ignore_ascii_case("actions") {
+                            collect_strings(&inner.value, &[], has_at, out);
+                        }
+                    }
+                }
+                continue;
+            }
+            collect_strings(&m.value, &[], has_at, out);
+        }
+        self.strings.extend(out.drain(..).map(|s| (Some(index), s)));
     }
 }
 
