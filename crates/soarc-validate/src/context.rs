@@ -453,10 +453,12 @@ impl<'a> Context<'a> {
         // Strings: each action's own values (nested actions excluded), collected in the same
         // walk as the actions (one pass over each action's members), then triggers, outputs.
         let mut found: Vec<(Option<usize>, StrAt<'a>)> = Vec::new();
+        let mut run_after = Vec::new();
         if let Some(actions) = def.get_ci("actions") {
             let mut walk = ActionWalk {
                 actions: &mut wf.actions,
                 strings: &mut found,
+                run_after: &mut run_after,
                 groups: &mut groups,
                 scratch: Vec::new(),
             };
@@ -469,16 +471,15 @@ impl<'a> Context<'a> {
             wf.sibling_index.entry((action.group, name)).or_insert(i);
             wf.action_index.entry(name).or_insert(i);
         }
-        for (i, action) in wf.actions.iter().enumerate() {
-            if let Some(members) = action.node.get_ci("runAfter").and_then(Node::as_object) {
-                for member in members {
-                    let sibling = wf.find_sibling(action.group, &member.key);
-                    wf.run_after.push(RunAfter {
-                        action: i,
-                        member,
-                        sibling,
-                    });
-                }
+        for (i, members) in run_after {
+            let group = wf.actions[i].group;
+            for member in members {
+                let sibling = wf.find_sibling(group, &member.key);
+                wf.run_after.push(RunAfter {
+                    action: i,
+                    member,
+                    sibling,
+                });
             }
         }
         let mut out = Vec::new();
@@ -519,11 +520,15 @@ fn is_container_key(key: &str) -> bool {
         .any(|k| key.eq_ignore_ascii_case(k))
 }
 
-/// The actions of a workflow, in preorder (an action before the actions it holds), and the
-/// expression strings of each, tagged with its index: both in one walk.
+/// The actions of a workflow, in preorder (an action before the actions it holds), the
+/// expression strings and the `runAfter` entries of each, tagged with its index: all in one
+/// walk.
 struct ActionWalk<'w, 'a> {
     actions: &'w mut Vec<Action<'a>>,
     strings: &'w mut Vec<(Option<usize>, StrAt<'a>)>,
+    /// Each action's `runAfter` entries (object-valued only), resolved once the names of
+    /// every action are known.
+    run_after: &'w mut Vec<(usize, &'a [crate::json::Member<'a>])>,
     groups: &'w mut usize,
     /// The strings of the action being read (reused from action to action).
     scratch: Vec<StrAt<'a>>,
@@ -548,6 +553,9 @@ impl<'a> ActionWalk<'_, 'a> {
             ));
             let node = &m.value;
             self.own_strings(node, index);
+            if let Some(entries) = node.get_ci("runAfter").and_then(Node::as_object) {
+                self.run_after.push((index, entries));
+            }
             let nested = |key: &str| node.get_ci(key);
             if let Some(actions) = nested("actions") {
                 self.collect(actions, Some(index), depth + 1);
