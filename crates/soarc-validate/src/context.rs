@@ -5,6 +5,15 @@
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
+/// Hash map of the per-action indexes and name sets: foldhash, several times faster than the
+/// standard SipHash on the short keys hashed once per action and per reference, and seeded
+/// at random per map, which its README ("HashDoS resistance") calls minimally DoS-resistant:
+/// enough here, where a file's names are fixed before the seed is drawn and no hash or
+/// timing is ever shown to whoever wrote them.
+pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+/// Hash set, the same way as [`FastMap`].
+pub type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
+
 use soarc_lang::arm::expr::{self as arm_expr, StringKind};
 use soarc_lang::wdl::expr::{self as wdl_expr, Template};
 
@@ -86,9 +95,9 @@ pub struct StrAt<'a> {
 /// One ARM expression string (`[...]`).
 #[derive(Debug)]
 pub struct ArmExpr<'a> {
+    /// The string; its JSON pointer is [`Context::pointer_at`] of `at.offset`, rendered only
+    /// for a finding (or a rule that needs the path), never stored.
     pub at: StrAt<'a>,
-    /// JSON pointer of the string (ARM expressions are few; rules compare these pointers).
-    pub pointer: String,
     pub parsed: Result<arm_expr::Expr, arm_expr::ParseError>,
 }
 
@@ -238,9 +247,9 @@ pub struct Workflow<'a> {
     pub exprs: Vec<WdlExpr<'a>>,
     /// Action name → index of its first action (names are unique per workflow in valid
     /// definitions; lookups are case-insensitive, as Logic Apps matches them).
-    pub action_index: HashMap<CiName<'a>, usize>,
+    pub action_index: FastMap<CiName<'a>, usize>,
     /// (scope group, name) → action: `runAfter` names siblings only.
-    pub sibling_index: HashMap<(usize, CiName<'a>), usize>,
+    pub sibling_index: FastMap<(usize, CiName<'a>), usize>,
     /// Every `runAfter` entry of every action (object-valued `runAfter` only), in action
     /// order.
     pub run_after: Vec<RunAfter<'a>>,
@@ -288,15 +297,22 @@ impl PartialEq for CiName<'_> {
 impl Eq for CiName<'_> {}
 
 impl Hash for CiName<'_> {
+    /// Eight bytes at a time with bit 5 (0x20) set in each: that maps every ASCII upper-case
+    /// letter to its lower case, so names equal ignoring ASCII case hash alike. It also maps
+    /// a few other bytes together (`@` and `` ` ``, `[` and `{`); those only share a hash,
+    /// equality still tells them apart.
     fn hash<H: Hasher>(&self, state: &mut H) {
-        let mut buf = [0u8; 64];
-        for chunk in self.0.as_bytes().chunks(buf.len()) {
-            for (b, c) in buf.iter_mut().zip(chunk) {
-                *b = c.to_ascii_lowercase();
-            }
-            state.write(&buf[..chunk.len()]);
+        const CASE: u64 = 0x2020_2020_2020_2020;
+        let bytes = self.0.as_bytes();
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            state.write_u64(u64::from_le_bytes(word.try_into().expect("8 bytes")) | CASE);
         }
-        state.write_u8(0xff);
+        let rest = words.remainder();
+        let mut last = [0u8; 8];
+        last[..rest.len()].copy_from_slice(rest);
+        state.write_u64(u64::from_le_bytes(last) | CASE);
+        state.write_usize(bytes.len());
     }
 }
 
@@ -324,6 +340,11 @@ impl<'a> Context<'a> {
     /// The JSON pointer of a value of the document (rendered on demand: O(depth × log width)).
     pub fn pointer(&self, node: &Node) -> String {
         crate::json::pointer_to(&self.doc.root, node.start).unwrap_or_default()
+    }
+
+    /// The JSON pointer of the value that starts at `offset` (rendered on demand).
+    pub fn pointer_at(&self, offset: usize) -> String {
+        crate::json::pointer_to(&self.doc.root, offset).unwrap_or_default()
     }
 
     pub fn new(doc: &'a Document<'a>, kind: Kind) -> Context<'a> {
@@ -365,12 +386,10 @@ impl<'a> Context<'a> {
         let mut skip: Vec<usize> = inner.iter().map(|(n, _)| n.start).collect();
         skip.sort_unstable();
         collect_strings(root, &skip, is_arm_expression, &mut strings);
-        let doc_root = &self.doc.root;
         let exprs = strings
             .into_iter()
             .map(|s| ArmExpr {
                 parsed: arm_expr::parse_expr(&s.text[1..s.text.len() - 1]),
-                pointer: crate::json::pointer_to(doc_root, s.offset).unwrap_or_default(),
                 at: s,
             })
             .collect();
@@ -416,8 +435,8 @@ impl<'a> Context<'a> {
             triggers: Vec::new(),
             actions: Vec::new(),
             exprs: Vec::new(),
-            action_index: HashMap::new(),
-            sibling_index: HashMap::new(),
+            action_index: FastMap::default(),
+            sibling_index: FastMap::default(),
             run_after: Vec::new(),
         };
         let mut groups = 0;
@@ -433,8 +452,19 @@ impl<'a> Context<'a> {
                 ));
             }
         }
+        // Strings: each action's own values (nested actions excluded), collected in the same
+        // walk as the actions (one pass over each action's members), then triggers, outputs.
+        let mut found: Vec<(Option<usize>, StrAt<'a>)> = Vec::new();
+        let mut run_after = Vec::new();
         if let Some(actions) = def.get_ci("actions") {
-            collect_actions(&mut wf.actions, actions, None, 1, &mut groups);
+            let mut walk = ActionWalk {
+                actions: &mut wf.actions,
+                strings: &mut found,
+                run_after: &mut run_after,
+                groups: &mut groups,
+                scratch: Vec::new(),
+            };
+            walk.collect(actions, None, 1);
         }
         wf.sibling_index.reserve(wf.actions.len());
         wf.action_index.reserve(wf.actions.len());
@@ -443,43 +473,18 @@ impl<'a> Context<'a> {
             wf.sibling_index.entry((action.group, name)).or_insert(i);
             wf.action_index.entry(name).or_insert(i);
         }
-        for (i, action) in wf.actions.iter().enumerate() {
-            if let Some(members) = action.node.get_ci("runAfter").and_then(Node::as_object) {
-                for member in members {
-                    let sibling = wf.find_sibling(action.group, &member.key);
-                    wf.run_after.push(RunAfter {
-                        action: i,
-                        member,
-                        sibling,
-                    });
-                }
+        for (i, members) in run_after {
+            let group = wf.actions[i].group;
+            for member in members {
+                let sibling = wf.find_sibling(group, &member.key);
+                wf.run_after.push(RunAfter {
+                    action: i,
+                    member,
+                    sibling,
+                });
             }
         }
-        // Strings: each action's own values (nested actions excluded), triggers, outputs.
-        let mut found: Vec<(Option<usize>, StrAt<'a>)> = Vec::new();
         let mut out = Vec::new();
-        for (i, action) in wf.actions.iter().enumerate() {
-            if let Some(members) = action.node.as_object() {
-                for m in members {
-                    if is_container_key(&m.key) {
-                        // Nested actions index their own strings; keep only the other
-                        // members of `else` / `default` (there are none in practice).
-                        let keeps = m.key.eq_ignore_ascii_case("else")
-                            || m.key.eq_ignore_ascii_case("default");
-                        if let (true, Some(obj)) = (keeps, m.value.as_object()) {
-                            for inner in obj {
-                                if !inner.key.eq_ignore_ascii_case("actions") {
-                                    collect_strings(&inner.value, &[], has_at, &mut out);
-                                }
-                            }
-                        }
-                        continue;
-                    }
-                    collect_strings(&m.value, &[], has_at, &mut out);
-                }
-            }
-            found.extend(out.drain(..).map(|s| (Some(i), s)));
-        }
         for trigger in &wf.triggers {
             collect_strings(trigger.node, &[], has_at, &mut out);
             found.extend(out.drain(..).map(|s| (None, s)));
@@ -517,46 +522,86 @@ fn is_container_key(key: &str) -> bool {
         .any(|k| key.eq_ignore_ascii_case(k))
 }
 
-fn collect_actions<'a>(
-    out: &mut Vec<Action<'a>>,
-    map: &'a Node<'a>,
-    parent: Option<usize>,
-    depth: usize,
-    groups: &mut usize,
-) {
-    let Some(members) = map.as_object() else {
-        return;
-    };
-    let group = *groups;
-    *groups += 1;
-    for m in members {
-        let index = out.len();
-        out.push(Action::new(
-            &m.key,
-            m.key_start,
-            &m.value,
-            parent,
-            group,
-            depth,
-        ));
-        let node = &m.value;
-        let nested = |key: &str| node.get_ci(key);
-        if let Some(actions) = nested("actions") {
-            collect_actions(out, actions, Some(index), depth + 1, groups);
-        }
-        if let Some(actions) = nested("else").and_then(|e| e.get_ci("actions")) {
-            collect_actions(out, actions, Some(index), depth + 1, groups);
-        }
-        if let Some(actions) = nested("default").and_then(|e| e.get_ci("actions")) {
-            collect_actions(out, actions, Some(index), depth + 1, groups);
-        }
-        if let Some(cases) = nested("cases").and_then(Node::as_object) {
-            for case in cases {
-                if let Some(actions) = case.value.get_ci("actions") {
-                    collect_actions(out, actions, Some(index), depth + 1, groups);
+/// The actions of a workflow, in preorder (an action before the actions it holds), the
+/// expression strings and the `runAfter` entries of each, tagged with its index: all in one
+/// walk.
+struct ActionWalk<'w, 'a> {
+    actions: &'w mut Vec<Action<'a>>,
+    strings: &'w mut Vec<(Option<usize>, StrAt<'a>)>,
+    /// Each action's `runAfter` entries (object-valued only), resolved once the names of
+    /// every action are known.
+    run_after: &'w mut Vec<(usize, &'a [crate::json::Member<'a>])>,
+    groups: &'w mut usize,
+    /// The strings of the action being read (reused from action to action).
+    scratch: Vec<StrAt<'a>>,
+}
+
+impl<'a> ActionWalk<'_, 'a> {
+    fn collect(&mut self, map: &'a Node<'a>, parent: Option<usize>, depth: usize) {
+        let Some(members) = map.as_object() else {
+            return;
+        };
+        let group = *self.groups;
+        *self.groups += 1;
+        for m in members {
+            let index = self.actions.len();
+            self.actions.push(Action::new(
+                &m.key,
+                m.key_start,
+                &m.value,
+                parent,
+                group,
+                depth,
+            ));
+            let node = &m.value;
+            self.own_strings(node, index);
+            if let Some(entries) = node.get_ci("runAfter").and_then(Node::as_object) {
+                self.run_after.push((index, entries));
+            }
+            let nested = |key: &str| node.get_ci(key);
+            if let Some(actions) = nested("actions") {
+                self.collect(actions, Some(index), depth + 1);
+            }
+            if let Some(actions) = nested("else").and_then(|e| e.get_ci("actions")) {
+                self.collect(actions, Some(index), depth + 1);
+            }
+            if let Some(actions) = nested("default").and_then(|e| e.get_ci("actions")) {
+                self.collect(actions, Some(index), depth + 1);
+            }
+            if let Some(cases) = nested("cases").and_then(Node::as_object) {
+                for case in cases {
+                    if let Some(actions) = case.value.get_ci("actions") {
+                        self.collect(actions, Some(index), depth + 1);
+                    }
                 }
             }
         }
+    }
+
+    /// The strings of action `index`'s own values (nested actions index their own).
+    fn own_strings(&mut self, node: &'a Node<'a>, index: usize) {
+        let Some(members) = node.as_object() else {
+            return;
+        };
+        let out = &mut self.scratch;
+        for m in members {
+            if is_container_key(&m.key) {
+                // Nested actions index their own strings; keep only the other members of
+                // `else` / `default` (there are none in practice).
+                let keeps =
+                    m.key.eq_ignore_ascii_case("else") || m.key.eq_ignore_ascii_case("default");
+                if let (true, Some(obj)) = (keeps, m.value.as_object()) {
+                    for inner in obj {
+                        if !inner.key.eq_ignore_ascii_case("actions") {
+                            collect_strings(&inner.value, &[], has_at, out);
+                        }
+                    }
+                }
+                continue;
+            }
+            collect_strings(&m.value, &[], has_at, out);
+        }
+        self.strings.extend(out.drain(..).map(|s| (Some(index), s)));
     }
 }
 
@@ -695,4 +740,32 @@ fn collect_strings<'a>(
 /// `node` is one of `skip` (their sorted offsets; values start at distinct offsets).
 fn skipped(node: &Node, skip: &[usize]) -> bool {
     !skip.is_empty() && skip.binary_search(&node.start).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::hash::BuildHasher;
+
+    /// Names equal ignoring ASCII case hash alike at every length (whole words and the
+    /// remainder), and are found in an index whatever their case.
+    #[test]
+    fn ci_name_hashes_ignoring_ascii_case() {
+        let state = foldhash::fast::RandomState::default();
+        let upper = "SEND_EMAIL-TO_OWNER.V2@[X]";
+        let lower = upper.to_ascii_lowercase();
+        for len in 0..=upper.len() {
+            let (a, b) = (CiName(&upper[..len]), CiName(&lower[..len]));
+            assert_eq!(a, b);
+            assert_eq!(state.hash_one(a), state.hash_one(b), "length {len}");
+        }
+        let mut index: FastMap<CiName, usize> = FastMap::default();
+        index.insert(CiName("Compose_Owner"), 1);
+        assert_eq!(index.get(&CiName("compose_OWNER")), Some(&1));
+        // Bytes that share a hash (bit 5) are still different names.
+        index.insert(CiName("a@b"), 2);
+        assert_eq!(state.hash_one(CiName("a@b")), state.hash_one(CiName("a`b")));
+        assert_eq!(index.get(&CiName("A@B")), Some(&2));
+        assert_eq!(index.get(&CiName("a`b")), None);
+    }
 }

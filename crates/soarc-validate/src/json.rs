@@ -338,10 +338,14 @@ impl<'a> Parser<'a> {
                 Some(b' ' | b'\t' | b'\r') => self.pos += 1,
                 Some(b'\n') => {
                     self.pos += 1;
-                    // The indentation after a line break, eight spaces at a time (templates
-                    // are mostly pretty-printed).
+                    // The indentation after a line break, eight bytes at a time (templates
+                    // are mostly pretty-printed): the first byte that is not a space is the
+                    // lowest non-zero byte of the word XOR eight spaces.
                     while let Some(word) = self.src.get(self.pos..self.pos + 8) {
-                        if word != b"        " {
+                        let other = u64::from_le_bytes(word.try_into().expect("8 bytes"))
+                            ^ u64::from_le_bytes(*b"        ");
+                        if other != 0 {
+                            self.pos += other.trailing_zeros() as usize / 8;
                             break;
                         }
                         self.pos += 8;
@@ -408,7 +412,7 @@ impl<'a> Parser<'a> {
         let mark = self.members.len();
         // Keys seen, for duplicate detection in O(1) once an object is large (borrowed keys
         // are copied without allocating).
-        let mut seen: Option<std::collections::HashSet<Cow<'a, str>>> = None;
+        let mut seen: Option<crate::context::FastSet<Cow<'a, str>>> = None;
         self.skip_ws()?;
         if self.src.get(self.pos) == Some(&b'}') {
             self.pos += 1;
@@ -717,6 +721,26 @@ mod tests {
         assert_eq!(items[0].as_str(), Some("abcdefghijklmnopq"));
         assert_eq!(items[1].as_str(), Some("abcdefgh\"ijkl"));
         assert_eq!(items[2].as_str(), Some("0123456789abcdef\u{e9}"));
+    }
+
+    /// Indentation of every width (whole words of spaces and a remainder, tabs after spaces)
+    /// is skipped to the exact first byte of the next token.
+    #[test]
+    fn indentation_of_any_width() {
+        for width in 0..40 {
+            for tail in ["", "\t", "  \t "] {
+                let indent = format!("{}{tail}", " ".repeat(width));
+                let text =
+                    format!("{{\n{indent}\"a\": [\n{indent}1,\n{indent}\"x\"\n{indent}]\n}}");
+                let doc = parse(&text).unwrap();
+                let a = doc.root.get("a").unwrap();
+                let items = a.as_array().unwrap();
+                let key_at = 2 + indent.len();
+                assert_eq!(doc.root.as_object().unwrap()[0].key_start, key_at);
+                assert_eq!(items[0].start, key_at + "\"a\": [\n".len() + indent.len());
+                assert_eq!(items[1].as_str(), Some("x"));
+            }
+        }
     }
 
     #[test]

@@ -30,8 +30,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             let Err(err) = &e.parsed else { continue };
             let inner = &e.at.text[1..e.at.text.len() - 1];
             if looks_like_call(inner) {
-                sink.report(
-                    &e.pointer,
+                sink.report_value(
                     e.at.offset,
                     format!(
                         "ARM expression does not parse: {} (at character {})",

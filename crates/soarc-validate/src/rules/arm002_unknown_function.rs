@@ -25,8 +25,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                     && !name.contains('.')
                     && functions::lookup(name).is_none()
                 {
-                    sink.report(
-                        &e.pointer,
+                    sink.report_value(
                         e.at.offset,
                         format!(
                             "unknown ARM function '{name}'{}",

@@ -18,8 +18,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
         for e in &scope.exprs {
             let Ok(expr) = &e.parsed else { continue };
             for (name, given, expected) in expr.arity_errors() {
-                sink.report(
-                    &e.pointer,
+                sink.report_value(
                     e.at.offset,
                     format!("ARM function '{name}' takes {expected} argument(s), found {given}"),
                 );

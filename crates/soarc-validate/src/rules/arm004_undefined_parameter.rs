@@ -52,8 +52,7 @@ pub(crate) fn check_refs(
         for (e, arg) in refs(scope, function) {
             let Some(arg) = arg else { continue };
             if !names.contains(arg) {
-                sink.report(
-                    &e.pointer,
+                sink.report_value(
                     e.at.offset,
                     format!(
                         "{function}('{arg}'): the template declares no {what} '{arg}'{}",

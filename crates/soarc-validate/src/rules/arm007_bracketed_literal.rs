@@ -20,8 +20,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             let Err(err) = &e.parsed else { continue };
             let inner = &e.at.text[1..e.at.text.len() - 1];
             if !super::arm001_expression_syntax::looks_like_call(inner) {
-                sink.report(
-                    &e.pointer,
+                sink.report_value(
                     e.at.offset,
                     format!(
                         "'{}' starts with '[' and ends with ']', so ARM evaluates it, but it is \

@@ -36,8 +36,22 @@ fn check(ctx: &Context, sink: &mut Sink) {
             .unwrap_or_default();
         let secure = super::CiSet::new(secure);
         let outputs = format!("{}/outputs/", scope.pointer);
-        for e in &scope.exprs {
-            if !e.pointer.starts_with(&outputs) {
+        // A string under `outputs` starts after the value of a member named so: only those
+        // strings have their pointer rendered (expressions are kept in text order).
+        let Some(first) = scope
+            .root
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|m| m.key == "outputs")
+            .map(|m| m.value.start)
+            .min()
+        else {
+            continue;
+        };
+        let after = scope.exprs.partition_point(|e| e.at.offset < first);
+        for e in &scope.exprs[after..] {
+            if !ctx.pointer_at(e.at.offset).starts_with(&outputs) {
                 continue;
             }
             let Ok(expr) = &e.parsed else { continue };
@@ -57,8 +71,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 }
             });
             if let Some(problem) = problem {
-                sink.report(
-                    &e.pointer,
+                sink.report_value(
                     e.at.offset,
                     format!("output {problem}; outputs are stored in plain text in the deployment history"),
                 );

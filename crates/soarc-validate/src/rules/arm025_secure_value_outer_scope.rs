@@ -53,6 +53,19 @@ fn check(ctx: &Context, sink: &mut Sink) {
             continue;
         }
         nested.sort();
+        // A string inside one of them starts after its deployment resource does: only those
+        // strings have their pointer rendered (expressions are kept in text order).
+        let first = scope
+            .resources
+            .iter()
+            .filter(|r| {
+                r.full_type
+                    .eq_ignore_ascii_case("Microsoft.Resources/deployments")
+            })
+            .map(|r| r.node.start)
+            .min()
+            .unwrap_or(0);
+        let after = scope.exprs.partition_point(|e| e.at.offset < first);
         let secure = super::CiSet::new(
             scope
                 .root
@@ -68,9 +81,9 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 })
                 .map(|m| m.key.as_ref()),
         );
-        for e in &scope.exprs {
+        for e in &scope.exprs[after..] {
             // The nested template holding the string, if any: the greatest prefix not after it.
-            let p = &e.pointer;
+            let p = &ctx.pointer_at(e.at.offset);
             let i = nested.partition_point(|n| n.as_str() <= p.as_str());
             let inside = i > 0 && {
                 let n = &nested[i - 1];
@@ -98,8 +111,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 }
             });
             if let Some(problem) = problem {
-                sink.report(
-                    &e.pointer,
+                sink.report_value(
                     e.at.offset,
                     format!(
                         "this nested template is evaluated in the outer scope and {problem}, so the value is written in clear text into the deployment history; set properties.expressionEvaluationOptions.scope to 'inner' and pass it as a secure parameter"

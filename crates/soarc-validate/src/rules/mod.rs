@@ -6,11 +6,11 @@
 //! workflow definitions (Logic Apps). Codes are never reused.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 
 use super::Sink;
-use super::context::{CiName, Context, WdlExpr, Workflow};
+use super::context::{CiName, Context, FastSet, WdlExpr, Workflow};
 use soarc_lang::arm::expr::{StringKind, classify};
 use soarc_lang::wdl::expr::{Expr as WExpr, Template};
 
@@ -274,7 +274,7 @@ pub(crate) fn workflow_string(wf: &Workflow, s: &str) -> Option<Template> {
 /// parameter, variable and action names. Lookups are O(1), so rules stay linear.
 pub(crate) struct CiSet<'a> {
     names: Vec<&'a str>,
-    set: HashSet<CiName<'a>>,
+    set: FastSet<CiName<'a>>,
     /// Suggestions already computed, per lower-cased unknown name.
     suggestions: RefCell<HashMap<String, Option<&'a str>>>,
 }
@@ -332,7 +332,7 @@ impl<'a> CiSet<'a> {
 
     pub(crate) fn contains(&self, name: &str) -> bool {
         // No lower-cased copy per lookup: the set hashes and compares ignoring ASCII case.
-        let set: &HashSet<CiName<'_>> = &self.set;
+        let set: &FastSet<CiName<'_>> = &self.set;
         set.contains(&CiName(name))
     }
 
