@@ -45,7 +45,11 @@ pub fn errors() -> String {
 /// Renders the layout `template`, registered as `name` the first time it is used. Layouts
 /// are compiled once per process, not per page: parsing the playbook README layout for each
 /// of 1,000 playbooks was 15% of a whole build (perf).
-pub(crate) fn render(name: &'static str, template: &'static str, data: &serde_json::Value) -> String {
+pub(crate) fn render(
+    name: &'static str,
+    template: &'static str,
+    data: &serde_json::Value,
+) -> String {
     static REGISTRY: OnceLock<RwLock<Handlebars<'static>>> = OnceLock::new();
     let registry = REGISTRY.get_or_init(|| {
         let mut handlebars = Handlebars::new();
@@ -53,7 +57,11 @@ pub(crate) fn render(name: &'static str, template: &'static str, data: &serde_js
         handlebars.register_escape_fn(handlebars::no_escape);
         RwLock::new(handlebars)
     });
-    let read = || registry.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let read = || {
+        registry
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    };
     if !read().has_template(name) {
         let mut write = registry
             .write()
