@@ -363,13 +363,34 @@ fn corpus_round_trip() {
     let mut seen_explained = Vec::new();
     let (mut sentinel_actions, mut sentinel_typed) = (0, 0);
     let (mut all_actions, mut all_typed, mut all_connector) = (0, 0, 0);
-    for path in &files {
+    // Templates are independent: round-trip them on every core, then tally in corpus order.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut results: Vec<Option<_>> = (0..files.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let files = &files;
+                scope.spawn(move || {
+                    (t..files.len())
+                        .step_by(threads)
+                        .map(|i| (i, round_trip(&files[i])))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for worker in workers {
+            for (i, result) in worker.join().expect("a round-trip thread panicked") {
+                results[i] = Some(result);
+            }
+        }
+    });
+    for (path, result) in files.iter().zip(results) {
         let relative = path
             .strip_prefix(&corpus)
             .unwrap()
             .to_string_lossy()
             .replace('\\', "/");
-        let (outcome, stats) = round_trip(path);
+        let (outcome, stats) = result.expect("every template was round-tripped");
         for s in &stats {
             all_actions += s.actions;
             all_typed += s.typed;
