@@ -190,6 +190,20 @@ playbooks:
         "SPEC043",
         ["type `number`"].as_slice(),
     );
+    // An action a raw expression reads must exist: said at the expression, not by the
+    // output self-check as a soarc bug; names compare ignoring case, as Logic Apps does.
+    fails_on(
+        r#"
+playbooks:
+  - name: missing
+    trigger: incident
+    steps:
+      - compose: { name: Known, value: "x" }
+      - compose: { value: "{{wdl: body('known')}} and {{wdl: outputs('Missing')?['id']}}" }
+"#,
+        "SPEC140",
+        ["spec.yaml:7:", "reads action `Missing`", "does not have"].as_slice(),
+    );
 }
 
 fn import_text(text: &str) -> import::Imported {

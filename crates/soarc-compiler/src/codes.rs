@@ -595,6 +595,14 @@ pub static SPEC139: Code = Code {
     fix: "Give the value on the step itself (e.g. `subscription_id` and `resource_group` of `monitor_logs.run_query`), or make the environments agree.",
 };
 
+pub static SPEC140: Code = Code {
+    code: "SPEC140",
+    title: "a raw expression names an action the playbook does not have",
+    severity: Severity::Error,
+    explanation: "A `{{wdl: ...}}` expression reads an action's results with `body('X')`, `outputs('X')`, `actions('X')`, `result('X')`, `actionBody('X')` or `actionOutputs('X')`, but no action of the playbook is named `X`. Logic Apps refuses to save such a workflow (the same check as `soarc validate`'s WDL004).",
+    fix: "Use the name of an action of this playbook (a step's `name:`, or the action name soarc gives it: `soarc build` writes them to workflow.json), or a `{{id.field}}` reference.",
+};
+
 pub static RULE001: Code = Code {
     code: "RULE001",
     title: "rule runs an unknown playbook",
@@ -877,8 +885,8 @@ pub static ALL: &[&Code] = &[
     &SPEC085, &SPEC086, &SPEC090, &SPEC091, &SPEC092, &SPEC094, &SPEC095, &SPEC096, &SPEC100,
     &SPEC101, &SPEC102, &SPEC103, &SPEC104, &SPEC105, &SPEC106, &SPEC107, &SPEC108, &SPEC109,
     &SPEC115, &SPEC120, &SPEC121, &SPEC122, &SPEC123, &SPEC130, &SPEC131, &SPEC135, &SPEC136,
-    &SPEC137, &SPEC138, &SPEC139, &RULE001, &RULE002, &RULE003, &RULE004, &RULE005, &RULE006,
-    &RULE007, &RULE008, &RULE009, &RULE010, &RULE011, &OUT001, &OUT002, &OUT003, &OUT004, &TEST001,
-    &TEST002, &TEST003, &TEST004, &TEST005, &TEST006, &TEST007, &IMP001, &IMP002, &IMP003, &IMP004,
-    &IMP005, &IMP006, &IMP007, &IMP009, &IMP041,
+    &SPEC137, &SPEC138, &SPEC139, &SPEC140, &RULE001, &RULE002, &RULE003, &RULE004, &RULE005,
+    &RULE006, &RULE007, &RULE008, &RULE009, &RULE010, &RULE011, &OUT001, &OUT002, &OUT003, &OUT004,
+    &TEST001, &TEST002, &TEST003, &TEST004, &TEST005, &TEST006, &TEST007, &IMP001, &IMP002,
+    &IMP003, &IMP004, &IMP005, &IMP006, &IMP007, &IMP009, &IMP041,
 ];

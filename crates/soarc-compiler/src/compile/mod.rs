@@ -30,6 +30,15 @@ use crate::spec::{self, Connection, Frequency, Located, Playbook, Trigger};
 use soarc_lang::diagnostics::{Diagnostic, Sources, Span};
 use soarc_lang::wdl::{self, Expr, ParameterDecl, ParameterType, Part, Template};
 
+/// Functions that read an action's results by name (as WDL004 of `soarc validate` lists them).
+const ACTION_READERS: &[&str] = &[
+    "body",
+    "outputs",
+    "actions",
+    "result",
+    "actionBody",
+    "actionOutputs",
+];
 /// A managed API connection a playbook uses.
 #[derive(Debug, Clone)]
 pub struct ConnectionUse {
@@ -353,6 +362,9 @@ pub(crate) struct PlaybookCompiler<'a> {
     /// The last text resolved was one `{{wdl: ...}}` expression alone: it keeps its
     /// type even where text is expected (the author wrote the workflow's `@...` form).
     lone_wdl: bool,
+    /// Actions that `{{wdl: ...}}` expressions read (`body('X')`, ...), with where: checked
+    /// against the playbook's actions once they are all named (SPEC140).
+    raw_action_refs: Vec<(String, Span)>,
     /// ADF list items of entity steps: (variable, actions that only build it). Dropped
     /// when no Jira description uses `{{id.list}}`.
     entity_lists: Vec<(String, Vec<String>)>,
@@ -406,6 +418,7 @@ impl<'a> PlaybookCompiler<'a> {
             after: Vec::new(),
             step_variables: Vec::new(),
             lone_wdl: false,
+            raw_action_refs: Vec::new(),
             entity_lists: Vec::new(),
             lists_used: IndexSet::new(),
             playbook_retry: retry::default_policy(),
@@ -647,13 +660,44 @@ impl<'a> PlaybookCompiler<'a> {
                 .help("`if`, `switch`, `foreach` and `scope` each add a level, and so does the failure-handling scope `Main`; move inner steps into another playbook, or set `on_failure: none`"),
             );
         }
-        wdl::Definition {
+        let definition = wdl::Definition {
             schema: wdl::SCHEMA_URL.to_string(),
             content_version: "1.0.0.0".to_string(),
             parameters,
             triggers: IndexMap::from([(trigger_name, trigger)]),
             actions,
             outputs,
+        };
+        self.check_raw_action_refs(&definition);
+        definition
+    }
+
+    /// SPEC140: every action a `{{wdl: ...}}` expression reads exists, said at the
+    /// expression rather than by the output self-check (WDL004) as if soarc had erred.
+    /// Action names compare ignoring case, as Logic Apps resolves them.
+    fn check_raw_action_refs(&mut self, definition: &wdl::Definition) {
+        if self.raw_action_refs.is_empty() {
+            return;
+        }
+        let names: HashSet<String> = definition
+            .all_actions()
+            .into_iter()
+            .map(|(name, _)| name.to_ascii_lowercase())
+            .collect();
+        for (target, at) in std::mem::take(&mut self.raw_action_refs) {
+            if !names.contains(&target.to_ascii_lowercase()) {
+                self.error(
+                    Diagnostic::error(
+                        codes::SPEC140.code,
+                        format!(
+                            "playbook `{}`: the expression reads action `{target}`, which the playbook does not have",
+                            self.playbook.name.value
+                        ),
+                    )
+                    .at(at)
+                    .help("name an action of this playbook (soarc build writes them to workflow.json), or use a `{{id.field}}` reference"),
+                );
+            }
         }
     }
 
@@ -1216,6 +1260,15 @@ impl<'a> PlaybookCompiler<'a> {
                     let _ = scanner.reference();
                     match wdl::expr::parse_expr(&expr) {
                         Ok(parsed) => {
+                            let at = self.locate(text, start, end - start, span);
+                            parsed.walk(&mut |e| {
+                                if let Expr::Call { name, args } = e
+                                    && ACTION_READERS.iter().any(|f| f.eq_ignore_ascii_case(name))
+                                    && let Some(Expr::Str(target)) = args.first()
+                                {
+                                    self.raw_action_refs.push((target.clone(), at));
+                                }
+                            });
                             as_text |= interpolated;
                             wdl_pieces += 1;
                             parts.push(wdl::Part::Expr(parsed));
