@@ -204,6 +204,26 @@ playbooks:
         "SPEC140",
         ["spec.yaml:7:", "reads action `Missing`", "does not have"].as_slice(),
     );
+    // Actions nested in a verbatim container and the trigger are actions it may read.
+    builds(
+        r#"
+deployment:
+  subscription_id: 00000000-0000-0000-0000-000000000000
+  resource_group: rg-soc
+  workspace: { name: law-sentinel }
+playbooks:
+  - name: nested
+    trigger: incident
+    steps:
+      - action:
+          name: Loop
+          definition:
+            type: Scope
+            actions:
+              Inner: { type: Compose, inputs: x, runAfter: {} }
+      - compose: { value: "{{wdl: outputs('Inner')}} {{wdl: body('Microsoft_Sentinel_incident')}}" }
+"#,
+    );
 }
 
 fn import_text(text: &str) -> import::Imported {

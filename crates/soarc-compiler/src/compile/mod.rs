@@ -39,6 +39,33 @@ const ACTION_READERS: &[&str] = &[
     "actionBody",
     "actionOutputs",
 ];
+
+/// The names (lowercase) of the actions nested in a verbatim action's JSON: `actions`, the
+/// `else` branch, switch `cases` and `default`, at any depth.
+fn verbatim_action_names(action: &serde_json::Map<String, Value>, names: &mut HashSet<String>) {
+    let blocks = [
+        action.get("actions"),
+        action.get("else").and_then(|e| e.get("actions")),
+        action.get("default").and_then(|d| d.get("actions")),
+    ]
+    .into_iter()
+    .flatten()
+    .chain(
+        action
+            .get("cases")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|cases| cases.values().filter_map(|c| c.get("actions"))),
+    );
+    for block in blocks {
+        for (name, nested) in block.as_object().into_iter().flatten() {
+            names.insert(name.to_ascii_lowercase());
+            if let Some(nested) = nested.as_object() {
+                verbatim_action_names(nested, names);
+            }
+        }
+    }
+}
 /// A managed API connection a playbook uses.
 #[derive(Debug, Clone)]
 pub struct ConnectionUse {
@@ -672,18 +699,24 @@ impl<'a> PlaybookCompiler<'a> {
         definition
     }
 
-    /// SPEC140: every action a `{{wdl: ...}}` expression reads exists, said at the
-    /// expression rather than by the output self-check (WDL004) as if soarc had erred.
-    /// Action names compare ignoring case, as Logic Apps resolves them.
+    /// SPEC140: every action a `{{wdl: ...}}` expression reads exists (an action or the
+    /// trigger, as WDL004 accepts), said at the expression rather than by the output
+    /// self-check as if soarc had erred. Names compare ignoring case, as Logic Apps resolves
+    /// them.
     fn check_raw_action_refs(&mut self, definition: &wdl::Definition) {
         if self.raw_action_refs.is_empty() {
             return;
         }
-        let names: HashSet<String> = definition
-            .all_actions()
-            .into_iter()
-            .map(|(name, _)| name.to_ascii_lowercase())
-            .collect();
+        // Actions and the trigger, as WDL004 accepts them; the actions nested in a verbatim
+        // (`action:`) container are JSON, read by [`verbatim_action_names`].
+        let mut names: HashSet<String> = HashSet::new();
+        for (name, action) in definition.all_actions() {
+            names.insert(name.to_ascii_lowercase());
+            if let wdl::ActionKind::Verbatim(written) = &action.kind {
+                verbatim_action_names(written, &mut names);
+            }
+        }
+        names.extend(definition.triggers.keys().map(|t| t.to_ascii_lowercase()));
         for (target, at) in std::mem::take(&mut self.raw_action_refs) {
             if !names.contains(&target.to_ascii_lowercase()) {
                 self.error(
