@@ -194,6 +194,27 @@ pub struct Resource {
     pub properties: Value,
 }
 
+impl Resource {
+    /// A resource with only its type, API version, name and properties; the optional parts
+    /// are set with struct update syntax (`Resource { location, ..Resource::new(...) }`).
+    pub fn new(kind: &str, api_version: &str, name: ArmString, properties: Value) -> Resource {
+        Resource {
+            kind: kind.into(),
+            api_version: api_version.into(),
+            name,
+            condition: None,
+            sub_kind: None,
+            scope: None,
+            resource_group: None,
+            location: None,
+            tags: IndexMap::new(),
+            identity: None,
+            depends_on: Vec::new(),
+            properties,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Identity {
     #[serde(rename = "type")]

@@ -329,23 +329,6 @@ fn empty_template(parameters: IndexMap<String, Parameter>, resources: Vec<Resour
     }
 }
 
-fn resource(kind: &str, api: &str, name: ArmString, properties: serde_json::Value) -> Resource {
-    Resource {
-        kind: kind.into(),
-        api_version: api.into(),
-        name,
-        condition: None,
-        sub_kind: None,
-        scope: None,
-        resource_group: None,
-        location: None,
-        tags: IndexMap::new(),
-        identity: None,
-        depends_on: Vec::new(),
-        properties,
-    }
-}
-
 /// The deployment of all rules. `runs_spec_playbooks`: some rule runs a playbook of the spec,
 /// so Sentinel needs its role on the playbooks' resource group.
 pub fn build(
@@ -457,7 +440,7 @@ pub fn build(
         .iter()
         .map(|rule| Resource {
             scope: Some(workspace_scope.clone()),
-            ..resource(
+            ..Resource::new(
                 "Microsoft.SecurityInsights/automationRules",
                 AUTOMATION_RULES_API_VERSION,
                 soarc_lang::arm::lit(&rule.id),
@@ -497,7 +480,7 @@ pub fn build(
         } else {
             Vec::new()
         },
-        ..resource(
+        ..Resource::new(
             "Microsoft.Resources/deployments",
             DEPLOYMENTS_API_VERSION,
             soarc_lang::arm::lit(RULES_DEPLOYMENT),
@@ -528,7 +511,7 @@ pub fn build(
 /// resource group; the assignment name is a `guid()` of group, principal and role, so a
 /// redeployment finds the same assignment.
 fn role_deployment() -> Resource {
-    let assignment = resource(
+    let assignment = Resource::new(
         "Microsoft.Authorization/roleAssignments",
         ROLE_ASSIGNMENTS_API_VERSION,
         ex(Expr::call(
@@ -563,7 +546,7 @@ fn role_deployment() -> Resource {
     Resource {
         condition: Some(ex(Expr::parameters("GrantPlaybookRunnerRole"))),
         resource_group: Some(ex(Expr::parameters("PlaybooksResourceGroup"))),
-        ..resource(
+        ..Resource::new(
             "Microsoft.Resources/deployments",
             DEPLOYMENTS_API_VERSION,
             soarc_lang::arm::lit(ROLE_DEPLOYMENT),

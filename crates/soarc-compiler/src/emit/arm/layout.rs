@@ -199,22 +199,16 @@ pub fn repositories_rules(rules: &[CompiledRule], runs_spec_playbooks: bool) -> 
     }
     let resources = rules
         .iter()
-        .map(|rule| Resource {
-            kind: "Microsoft.OperationalInsights/workspaces/providers/automationRules".into(),
-            api_version: AUTOMATION_RULES_API_VERSION.into(),
-            name: ex(Expr::concat(vec![
-                Expr::parameters(REPOSITORIES_WORKSPACE_PARAMETER),
-                Expr::str(format!("/Microsoft.SecurityInsights/{}", rule.id)),
-            ])),
-            condition: None,
-            sub_kind: None,
-            scope: None,
-            resource_group: None,
-            location: None,
-            tags: IndexMap::new(),
-            identity: None,
-            depends_on: Vec::new(),
-            properties: serde_json::to_value(&rule.properties).expect("rules serialize"),
+        .map(|rule| {
+            Resource::new(
+                "Microsoft.OperationalInsights/workspaces/providers/automationRules",
+                AUTOMATION_RULES_API_VERSION,
+                ex(Expr::concat(vec![
+                    Expr::parameters(REPOSITORIES_WORKSPACE_PARAMETER),
+                    Expr::str(format!("/Microsoft.SecurityInsights/{}", rule.id)),
+                ])),
+                serde_json::to_value(&rule.properties).expect("rules serialize"),
+            )
         })
         .collect();
     Template {
@@ -287,24 +281,19 @@ pub fn composite(parts: &[Part]) -> Template {
             })
             .collect();
         resources.push(Resource {
-            kind: "Microsoft.Resources/deployments".into(),
-            api_version: DEPLOYMENTS_API_VERSION.into(),
-            name: lit(&name),
-            condition: None,
-            sub_kind: None,
-            scope: None,
-            resource_group: None,
-            location: None,
-            tags: IndexMap::new(),
-            identity: None,
             depends_on: previous.iter().map(lit).collect(),
-            properties: json!({
-                "mode": "Incremental",
-                "expressionEvaluationOptions": { "scope": "inner" },
-                "parameters": values,
-                // Inner scope: the nested template's expressions are its own, written as is.
-                "template": serde_json::to_value(&part.template).expect("templates serialize"),
-            }),
+            ..Resource::new(
+                "Microsoft.Resources/deployments",
+                DEPLOYMENTS_API_VERSION,
+                lit(&name),
+                json!({
+                    "mode": "Incremental",
+                    "expressionEvaluationOptions": { "scope": "inner" },
+                    "parameters": values,
+                    // Inner scope: the nested template's expressions are its own, written as is.
+                    "template": serde_json::to_value(&part.template).expect("templates serialize"),
+                }),
+            )
         });
         current.push(name);
     }

@@ -217,30 +217,26 @@ pub fn build(monitoring: &CheckedMonitoring) -> MonitoringDeployment {
     if monitoring.workbook {
         let data = serde_json::to_string(&workbook()).expect("workbooks serialize");
         resources.push(Resource {
-            kind: "Microsoft.Insights/workbooks".into(),
-            api_version: WORKBOOKS_API_VERSION.into(),
-            condition: None,
-            name: ex(Expr::call(
-                "guid",
-                vec![
-                    Expr::call("resourceGroup", vec![]).member("id"),
-                    Expr::str(WORKBOOK_SEED),
-                ],
-            )),
             sub_kind: Some("shared".into()),
-            scope: None,
-            resource_group: None,
             location: Some(location()),
-            tags: IndexMap::new(),
-            identity: None,
-            depends_on: Vec::new(),
-            properties: json!({
-                "displayName": "Playbook health (soarc)",
-                "category": "sentinel",
-                "version": "Notebook/1.0",
-                "sourceId": ex(workspace_id()),
-                "serializedData": lit(data),
-            }),
+            ..Resource::new(
+                "Microsoft.Insights/workbooks",
+                WORKBOOKS_API_VERSION,
+                ex(Expr::call(
+                    "guid",
+                    vec![
+                        Expr::call("resourceGroup", vec![]).member("id"),
+                        Expr::str(WORKBOOK_SEED),
+                    ],
+                )),
+                json!({
+                    "displayName": "Playbook health (soarc)",
+                    "category": "sentinel",
+                    "version": "Notebook/1.0",
+                    "sourceId": ex(workspace_id()),
+                    "serializedData": lit(data),
+                }),
+            )
         });
     }
 
@@ -289,68 +285,60 @@ pub fn build(monitoring: &CheckedMonitoring) -> MonitoringDeployment {
             vec![Expr::str(ACTION_GROUP_NAME)],
         );
         resources.push(Resource {
-            kind: "Microsoft.Insights/actionGroups".into(),
-            api_version: ACTION_GROUPS_API_VERSION.into(),
-            condition: None,
-            name: lit(ACTION_GROUP_NAME),
-            sub_kind: None,
-            scope: None,
-            resource_group: None,
             location: Some(lit("Global")),
-            tags: IndexMap::new(),
-            identity: None,
-            depends_on: Vec::new(),
-            properties: json!({
-                // At most 12 characters (the SMS/e-mail sender name).
-                "groupShortName": "soarc-fail",
-                "enabled": true,
-                "emailReceivers": receivers,
-            }),
+            ..Resource::new(
+                "Microsoft.Insights/actionGroups",
+                ACTION_GROUPS_API_VERSION,
+                lit(ACTION_GROUP_NAME),
+                json!({
+                    // At most 12 characters (the SMS/e-mail sender name).
+                    "groupShortName": "soarc-fail",
+                    "enabled": true,
+                    "emailReceivers": receivers,
+                }),
+            )
         });
         resources.push(Resource {
-            kind: "Microsoft.Insights/scheduledQueryRules".into(),
-            api_version: SCHEDULED_QUERY_RULES_API_VERSION.into(),
-            condition: None,
-            name: lit(ALERT_NAME),
             sub_kind: Some("LogAlert".into()),
-            scope: None,
-            resource_group: None,
             location: Some(location()),
-            tags: IndexMap::new(),
-            identity: None,
             depends_on: vec![ex(group_id.clone())],
-            properties: json!({
-                "displayName": "Playbook failures (soarc)",
-                "description": format!(
-                    "A playbook had {} or more failed runs in {}",
-                    alert.failures,
-                    iso_duration(alert.window)
-                ),
-                "severity": alert.severity,
-                "enabled": true,
-                "evaluationFrequency": iso_duration(EVALUATION_FREQUENCY),
-                "windowSize": iso_duration(alert.window),
-                "scopes": [ex(workspace_id())],
-                "criteria": {
-                    "allOf": [{
-                        "query": alert_query(),
-                        "timeAggregation": "Count",
-                        "dimensions": [{
-                            "name": "resource_workflowName_s",
-                            "operator": "Include",
-                            "values": ["*"],
+            ..Resource::new(
+                "Microsoft.Insights/scheduledQueryRules",
+                SCHEDULED_QUERY_RULES_API_VERSION,
+                lit(ALERT_NAME),
+                json!({
+                    "displayName": "Playbook failures (soarc)",
+                    "description": format!(
+                        "A playbook had {} or more failed runs in {}",
+                        alert.failures,
+                        iso_duration(alert.window)
+                    ),
+                    "severity": alert.severity,
+                    "enabled": true,
+                    "evaluationFrequency": iso_duration(EVALUATION_FREQUENCY),
+                    "windowSize": iso_duration(alert.window),
+                    "scopes": [ex(workspace_id())],
+                    "criteria": {
+                        "allOf": [{
+                            "query": alert_query(),
+                            "timeAggregation": "Count",
+                            "dimensions": [{
+                                "name": "resource_workflowName_s",
+                                "operator": "Include",
+                                "values": ["*"],
+                            }],
+                            "operator": "GreaterThanOrEqual",
+                            "threshold": alert.failures,
+                            "failingPeriods": {
+                                "numberOfEvaluationPeriods": 1,
+                                "minFailingPeriodsToAlert": 1,
+                            },
                         }],
-                        "operator": "GreaterThanOrEqual",
-                        "threshold": alert.failures,
-                        "failingPeriods": {
-                            "numberOfEvaluationPeriods": 1,
-                            "minFailingPeriodsToAlert": 1,
-                        },
-                    }],
-                },
-                "autoMitigate": true,
-                "actions": { "actionGroups": [ex(group_id)] },
-            }),
+                    },
+                    "autoMitigate": true,
+                    "actions": { "actionGroups": [ex(group_id)] },
+                }),
+            )
         });
     }
     MonitoringDeployment {

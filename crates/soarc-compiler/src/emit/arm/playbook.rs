@@ -285,18 +285,13 @@ pub fn build(playbook: &CompiledPlaybook, target: &PlaybookTarget) -> PlaybookDe
             }
         }
         resources.push(Resource {
-            kind: "Microsoft.Web/connections".into(),
-            api_version: CONNECTIONS_API_VERSION.into(),
-            condition: None,
-            name: ex(Expr::variables(&variable)),
-            sub_kind: None,
-            scope: None,
-            resource_group: None,
             location: Some(location()),
-            tags: IndexMap::new(),
-            identity: None,
-            depends_on: Vec::new(),
-            properties,
+            ..Resource::new(
+                "Microsoft.Web/connections",
+                CONNECTIONS_API_VERSION,
+                ex(Expr::variables(&variable)),
+                properties,
+            )
         });
         connection_ids.push(ex(connection_id));
         connections_value.insert(connection.key.clone(), entry);
@@ -346,20 +341,18 @@ pub fn build(playbook: &CompiledPlaybook, target: &PlaybookTarget) -> PlaybookDe
         vec![Expr::parameters("PlaybookName")],
     );
     resources.push(Resource {
-        kind: "Microsoft.Logic/workflows".into(),
-        api_version: LOGIC_API_VERSION.into(),
-        condition: None,
-        name: ex(Expr::parameters("PlaybookName")),
-        sub_kind: None,
-        scope: None,
-        resource_group: None,
         location: Some(location()),
         tags,
         identity: Some(Identity {
             kind: "SystemAssigned".into(),
         }),
         depends_on: connection_ids,
-        properties: workflow_properties,
+        ..Resource::new(
+            "Microsoft.Logic/workflows",
+            LOGIC_API_VERSION,
+            ex(Expr::parameters("PlaybookName")),
+            workflow_properties,
+        )
     });
 
     let workspace = target.workspace.as_ref();
@@ -467,11 +460,6 @@ pub fn build(playbook: &CompiledPlaybook, target: &PlaybookTarget) -> PlaybookDe
 /// them. An extension resource scoped to the workflow.
 fn diagnostic_settings(workflow_id: &Expr) -> Resource {
     Resource {
-        kind: "Microsoft.Insights/diagnosticSettings".into(),
-        api_version: DIAGNOSTIC_SETTINGS_API_VERSION.into(),
-        condition: None,
-        name: lit(DIAGNOSTIC_SETTING_NAME),
-        sub_kind: None,
         scope: Some(ex(Expr::call(
             "format",
             vec![
@@ -479,16 +467,17 @@ fn diagnostic_settings(workflow_id: &Expr) -> Resource {
                 Expr::parameters("PlaybookName"),
             ],
         ))),
-        resource_group: None,
-        location: None,
-        tags: IndexMap::new(),
-        identity: None,
         depends_on: vec![ex(workflow_id.clone())],
-        properties: json!({
-            "workspaceId": ex(workspace_id()),
-            "logs": [{ "category": "WorkflowRuntime", "enabled": true }],
-            "metrics": [{ "category": "AllMetrics", "enabled": true }],
-        }),
+        ..Resource::new(
+            "Microsoft.Insights/diagnosticSettings",
+            DIAGNOSTIC_SETTINGS_API_VERSION,
+            lit(DIAGNOSTIC_SETTING_NAME),
+            json!({
+                "workspaceId": ex(workspace_id()),
+                "logs": [{ "category": "WorkflowRuntime", "enabled": true }],
+                "metrics": [{ "category": "AllMetrics", "enabled": true }],
+            }),
+        )
     }
 }
 
@@ -612,23 +601,6 @@ fn role_deployment(workflow_id: &Expr, grant: RoleGrant) -> Resource {
         ]),
         variables: IndexMap::new(),
         resources: vec![Resource {
-            kind: "Microsoft.Authorization/roleAssignments".into(),
-            api_version: ROLE_ASSIGNMENTS_API_VERSION.into(),
-            sub_kind: None,
-            condition: None,
-            name: ex(Expr::call(
-                "guid",
-                vec![
-                    Expr::resource_id(
-                        grant.target_type,
-                        vec![Expr::parameters(grant.target_parameter)],
-                    ),
-                    // The identity, not the playbook: a playbook deleted and deployed again
-                    // gets a new identity, and an assignment's principal cannot change.
-                    Expr::parameters("principalId"),
-                    Expr::str(grant.role),
-                ],
-            )),
             scope: Some(ex(Expr::call(
                 "format",
                 vec![
@@ -636,20 +608,32 @@ fn role_deployment(workflow_id: &Expr, grant: RoleGrant) -> Resource {
                     Expr::parameters(grant.target_parameter),
                 ],
             ))),
-            resource_group: None,
-            location: None,
-            tags: IndexMap::new(),
-            identity: None,
-            depends_on: Vec::new(),
-            properties: json!({
-                "roleDefinitionId": ex(Expr::call("subscriptionResourceId", vec![
-                    Expr::str("Microsoft.Authorization/roleDefinitions"),
-                    Expr::str(grant.role),
-                ])),
-                "principalId": ex(Expr::parameters("principalId")),
-                "principalType": "ServicePrincipal",
-                "description": grant.description,
-            }),
+            ..Resource::new(
+                "Microsoft.Authorization/roleAssignments",
+                ROLE_ASSIGNMENTS_API_VERSION,
+                ex(Expr::call(
+                    "guid",
+                    vec![
+                        Expr::resource_id(
+                            grant.target_type,
+                            vec![Expr::parameters(grant.target_parameter)],
+                        ),
+                        // The identity, not the playbook: a playbook deleted and deployed again
+                        // gets a new identity, and an assignment's principal cannot change.
+                        Expr::parameters("principalId"),
+                        Expr::str(grant.role),
+                    ],
+                )),
+                json!({
+                    "roleDefinitionId": ex(Expr::call("subscriptionResourceId", vec![
+                        Expr::str("Microsoft.Authorization/roleDefinitions"),
+                        Expr::str(grant.role),
+                    ])),
+                    "principalId": ex(Expr::parameters("principalId")),
+                    "principalType": "ServicePrincipal",
+                    "description": grant.description,
+                }),
+            )
         }],
         outputs: IndexMap::new(),
     };
@@ -658,32 +642,28 @@ fn role_deployment(workflow_id: &Expr, grant: RoleGrant) -> Resource {
     parameters.insert(grant.target_parameter.into(), value(grant.target_value));
     parameters.insert("principalId".into(), value(principal_id(workflow_id)));
     Resource {
-        kind: "Microsoft.Resources/deployments".into(),
-        api_version: DEPLOYMENTS_API_VERSION.into(),
-        sub_kind: None,
-        condition: None,
-        name: ex(Expr::call(
-            "take",
-            vec![
-                Expr::concat(vec![
-                    Expr::str(grant.deployment_prefix),
-                    Expr::parameters("PlaybookName"),
-                ]),
-                Expr::int(64),
-            ],
-        )),
-        scope: None,
         resource_group: Some(ex(Expr::parameters(&grant.resource_group))),
-        location: None,
-        tags: IndexMap::new(),
-        identity: None,
         depends_on: vec![ex(workflow_id.clone())],
-        properties: json!({
-            "mode": "Incremental",
-            "expressionEvaluationOptions": { "scope": "inner" },
-            "parameters": parameters,
-            "template": serde_json::to_value(inner).expect("templates serialize"),
-        }),
+        ..Resource::new(
+            "Microsoft.Resources/deployments",
+            DEPLOYMENTS_API_VERSION,
+            ex(Expr::call(
+                "take",
+                vec![
+                    Expr::concat(vec![
+                        Expr::str(grant.deployment_prefix),
+                        Expr::parameters("PlaybookName"),
+                    ]),
+                    Expr::int(64),
+                ],
+            )),
+            json!({
+                "mode": "Incremental",
+                "expressionEvaluationOptions": { "scope": "inner" },
+                "parameters": parameters,
+                "template": serde_json::to_value(inner).expect("templates serialize"),
+            }),
+        )
     }
 }
 
