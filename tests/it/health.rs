@@ -472,6 +472,13 @@ fn on_failure_errors() {
             "office365",
         ],
     );
+    // One item is one recipient: a `;` would add a second one to the failure e-mail.
+    fails_with(
+        &format!(
+            "{HEADER}playbooks:\n  - name: p1\n    trigger: incident\n    on_failure: {{ email: {{ to: [\"soc@contoso.com;x\"], connection: snow }} }}\n    steps:\n      - sentinel.add_comment: x\n"
+        ),
+        &["SPEC091", "`soc@contoso.com;x` is not an e-mail address"],
+    );
     fails_with(
         &format!(
             "{HEADER}playbooks:\n  - name: p1\n    trigger: incident\n    on_failure: always\n    steps:\n      - sentinel.add_comment: x\n"

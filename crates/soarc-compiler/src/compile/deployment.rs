@@ -287,11 +287,7 @@ pub fn monitoring(
             .iter()
             .filter(|e| crate::env_values::reference(e).is_none())
         {
-            let ok = email
-                .value
-                .split_once('@')
-                .is_some_and(|(u, d)| !u.is_empty() && d.contains('.') && !d.contains('@'));
-            if !ok {
+            if !crate::env_values::email(&email.value) {
                 errors.push(
                     Diagnostic::error(
                         codes::SPEC092.code,

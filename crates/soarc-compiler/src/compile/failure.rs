@@ -473,13 +473,10 @@ impl PlaybookCompiler<'_> {
     }
 }
 
+/// One recipient: the same check as every other address of the spec
+/// ([`crate::env_values::email`]), so `a@contoso.com;b` cannot add a recipient.
 pub(super) fn valid_email(address: &str) -> bool {
-    let mut parts = address.split('@');
-    matches!(
-        (parts.next(), parts.next(), parts.next()),
-        (Some(user), Some(domain), None)
-            if !user.is_empty() && domain.contains('.') && !domain.contains(char::is_whitespace)
-    )
+    crate::env_values::email(address)
 }
 
 fn secure(properties: &[&str]) -> wdl::RuntimeConfiguration {
