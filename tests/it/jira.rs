@@ -410,6 +410,12 @@ fn labels_and_connections_are_checked() {
         "http://contoso.atlassian.net",
     );
     fails_with(&text, &["SPEC020", "Jira Cloud site", "not an https URL"]);
+    // A URL that would need encoding where it is written (a quote, a query) is refused too.
+    let text = spec(CLOUD_STEPS).replace(
+        "https://contoso.atlassian.net/",
+        "https://contoso.atlassian.net/?x='y",
+    );
+    fails_with(&text, &["SPEC020", "Jira Cloud site", "not an https URL"]);
 }
 
 #[test]

@@ -156,10 +156,12 @@ fn check_azure_names(
     }
 }
 
-/// Service URLs carry credentials: https only.
+/// Service URLs carry credentials: https only, and (as a per-environment value must be,
+/// [`crate::env_values::https_url`]) a plain host and path that need no encoding where the
+/// URL is written: a link, a connection parameter, a JSON string.
 fn check_https(url: &Located<String>, what: &str, example: &str, errors: &mut Vec<Diagnostic>) {
     let value = url.value.trim_end_matches('/');
-    if !value.starts_with("https://") || value.len() <= "https://".len() {
+    if !crate::env_values::https_url(value) {
         errors.push(
             Diagnostic::error(
                 codes::SPEC020.code,
