@@ -63,8 +63,8 @@ pub static SPEC020: Code = Code {
     code: "SPEC020",
     title: "service URL or account is not valid",
     severity: Severity::Error,
-    explanation: "A ServiceNow instance is not an `https://` URL.",
-    fix: "Write the instance URL, e.g. `https://contoso.service-now.com`.",
+    explanation: "A service URL (ServiceNow instance, Jira site or base URL) is not a plain `https://` URL: soarc accepts a host of letters, digits, `.` and `-`, an optional port, and a path of letters, digits, `-._~/`, so that the URL needs no encoding in links, connection parameters and JSON. Queries, user names and other characters are refused.",
+    fix: "Write the instance URL alone, e.g. `https://contoso.service-now.com` or `https://jira.contoso.com/jira`.",
 };
 
 pub static SPEC021: Code = Code {
