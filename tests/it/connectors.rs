@@ -481,3 +481,46 @@ fn the_legacy_office365_kind_works_with_the_typed_email_step() {
         "/v2/Mail"
     );
 }
+
+/// Case names are keys of their switch's `cases`, not actions: two switches may both have a
+/// case `Case` (Microsoft's Defender for Cloud workflows do), but one switch may not have two.
+#[test]
+fn switch_case_names_are_unique_per_switch_only() {
+    let switch = |name: &str| {
+        format!(
+            r#"      - switch:
+          name: {name}
+          "on": "{{{{incident.severity}}}}"
+          cases:
+            High:
+              name: Case
+              steps:
+                - compose: {{ name: Compose_{name}, value: 1 }}
+"#
+        )
+    };
+    let workflow = workflow(&format!("{}{}", switch("First"), switch("Second")));
+    for name in ["First", "Second"] {
+        let cases = &workflow["actions"][name]["cases"];
+        assert_eq!(
+            cases.as_object().map(|c| c.len()),
+            Some(1),
+            "{name}: {cases}"
+        );
+        assert_eq!(cases["Case"]["case"], "High", "{name}: {cases}");
+    }
+
+    fails_on(
+        &spec(
+            r#"      - switch:
+          name: Only
+          "on": "{{incident.severity}}"
+          cases:
+            High: { name: Case, steps: [] }
+            Low: { name: Case, steps: [] }
+"#,
+        ),
+        "SPEC033",
+        &["case name `Case` is used twice in switch `Only`"],
+    );
+}

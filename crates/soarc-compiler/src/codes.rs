@@ -135,8 +135,8 @@ pub static SPEC033: Code = Code {
     code: "SPEC033",
     title: "invalid or duplicate action name",
     severity: Severity::Error,
-    explanation: "An action name (`name:`) is invalid or used twice in a playbook.",
-    fix: "Action names are unique in a workflow, nested steps included; 1 to 80 characters.",
+    explanation: "An action name (`name:`) is invalid or used twice in a playbook, or a switch case name is used twice in its switch.",
+    fix: "Action names are unique in a workflow, nested steps included; case names are unique within their switch; 1 to 80 characters.",
 };
 
 pub static SPEC034: Code = Code {

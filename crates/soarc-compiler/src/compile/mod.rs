@@ -1212,6 +1212,49 @@ impl<'a> PlaybookCompiler<'a> {
     /// A unique action name: the user's `name`, else `default`; `_2`, `_3` appended on
     /// collisions with generated names. A user name that collides is an error.
     fn action_name(&mut self, user: Option<&Located<String>>, default: &str, span: Span) -> String {
+        let mut names = std::mem::take(&mut self.action_names);
+        let taken_in = NameScope {
+            what: "action",
+            scope: format!("playbook `{}`", self.playbook.name.value),
+            rule: "action names must be unique in a playbook, nested steps included",
+        };
+        let name = self.unique_name(&mut names, &taken_in, user, default, span);
+        self.action_names = names;
+        name
+    }
+
+    /// The name of a switch case: unique among the cases of its switch only. Case names are
+    /// the keys of the switch's `cases` object, not actions ("Switch action", Learn: Schema
+    /// reference guide for trigger and action types, "Switch action"); workflows Microsoft
+    /// ships repeat them across switches (`Case`, `Case_2` in two switches of the
+    /// Defender for Cloud workflow "Create-MDEDeviceTagAzure"), so they do not join the
+    /// playbook's action names.
+    pub(super) fn case_name(
+        &mut self,
+        cases: &mut HashSet<String>,
+        switch: &str,
+        user: Option<&Located<String>>,
+        default: &str,
+        span: Span,
+    ) -> String {
+        let taken_in = NameScope {
+            what: "case",
+            scope: format!("switch `{switch}`"),
+            rule: "case names must be unique among the cases of their switch",
+        };
+        self.unique_name(cases, &taken_in, user, default, span)
+    }
+
+    /// A name unique in `taken`: the user's `name` (an error if invalid or taken), else
+    /// `default` with `_2`, `_3` appended on collisions.
+    fn unique_name(
+        &mut self,
+        taken: &mut HashSet<String>,
+        taken_in: &NameScope,
+        user: Option<&Located<String>>,
+        default: &str,
+        span: Span,
+    ) -> String {
         if let Some(user) = user {
             // Imported playbooks keep names as written (the original's expressions use them).
             let name = if self.playbook.as_imported.is_some() {
@@ -1223,22 +1266,22 @@ impl<'a> PlaybookCompiler<'a> {
                 self.error(
                     Diagnostic::error(
                         codes::SPEC033.code,
-                        format!("action name `{}` is not valid", user.value),
+                        format!("{} name `{}` is not valid", taken_in.what, user.value),
                     )
                     .at(user.span.or(span))
                     .help("use 1 to 80 letters, digits, spaces, `_` or `-`"),
                 );
-            } else if !self.action_names.insert(name.clone()) {
+            } else if !taken.insert(name.clone()) {
                 self.error(
                     Diagnostic::error(
                         codes::SPEC033.code,
                         format!(
-                            "action name `{name}` is used twice in playbook `{}`",
-                            self.playbook.name.value
+                            "{} name `{name}` is used twice in {}",
+                            taken_in.what, taken_in.scope
                         ),
                     )
                     .at(user.span.or(span))
-                    .help("action names must be unique in a playbook, nested steps included"),
+                    .help(taken_in.rule),
                 );
             }
             return name;
@@ -1246,7 +1289,7 @@ impl<'a> PlaybookCompiler<'a> {
         let base = sanitize_action_name(default);
         let mut name = base.clone();
         let mut n = 2;
-        while !self.action_names.insert(name.clone()) {
+        while !taken.insert(name.clone()) {
             name = format!("{base}_{n}");
             n += 1;
         }
@@ -1599,6 +1642,16 @@ fn chain(
             .insert(previous.to_string(), vec![wdl::RunAfterStatus::Succeeded]);
     }
     actions.insert(name, action);
+}
+
+/// Where a name must be unique, for [`PlaybookCompiler::unique_name`]'s messages.
+struct NameScope {
+    /// "action" or "case".
+    what: &'static str,
+    /// "playbook `x`" or "switch `y`".
+    scope: String,
+    /// The rule, said as the help.
+    rule: &'static str,
 }
 
 /// Logic Apps action names: letters, digits, `_`, `-`; spaces become `_` as the designer does.

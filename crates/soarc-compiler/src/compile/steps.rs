@@ -3,6 +3,7 @@
 use indexmap::IndexMap;
 use serde_json::{Value, json};
 use soarc_lang::wdl::HttpMethod;
+use std::collections::HashSet;
 
 use crate::codes;
 use crate::model::SENTINEL;
@@ -257,12 +258,15 @@ impl PlaybookCompiler<'_> {
                 }
                 let enumerated = self.enum_values(&s.on);
                 let mut cases = IndexMap::new();
+                let mut case_names = HashSet::new();
                 for (value, steps) in &s.cases {
                     if let Some((values, field)) = &enumerated {
                         let at = value.span.or(span);
                         self.check_enum_literal(values, field, &value.value, at);
                     }
-                    let case_name = self.action_name(
+                    let case_name = self.case_name(
+                        &mut case_names,
+                        &name,
                         steps.name(),
                         &format!("Case_{}", value.value),
                         value.span.or(span),
