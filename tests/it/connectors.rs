@@ -499,9 +499,9 @@ fn switch_case_names_are_unique_per_switch_only() {
 "#
         )
     };
-    let workflow = workflow(&format!("{}{}", switch("First"), switch("Second")));
+    let two = workflow(&format!("{}{}", switch("First"), switch("Second")));
     for name in ["First", "Second"] {
-        let cases = &workflow["actions"][name]["cases"];
+        let cases = &two["actions"][name]["cases"];
         assert_eq!(
             cases.as_object().map(|c| c.len()),
             Some(1),
@@ -509,6 +509,20 @@ fn switch_case_names_are_unique_per_switch_only() {
         );
         assert_eq!(cases["Case"]["case"], "High", "{name}: {cases}");
     }
+
+    // A generated case name avoids the playbook's action names (the designer refuses a case
+    // named as an action).
+    let avoided = workflow(
+        r#"      - compose: { name: Case_High, value: 1 }
+      - switch:
+          name: Routed
+          "on": "{{incident.severity}}"
+          cases:
+            High: []
+"#,
+    );
+    let cases = &avoided["actions"]["Routed"]["cases"];
+    assert_eq!(cases["Case_High_2"]["case"], "High", "{cases}");
 
     fails_on(
         &spec(

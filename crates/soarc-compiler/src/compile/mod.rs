@@ -1223,12 +1223,13 @@ impl<'a> PlaybookCompiler<'a> {
         name
     }
 
-    /// The name of a switch case: unique among the cases of its switch only. Case names are
-    /// the keys of the switch's `cases` object, not actions ("Switch action", Learn: Schema
-    /// reference guide for trigger and action types, "Switch action"); workflows Microsoft
-    /// ships repeat them across switches (`Case`, `Case_2` in two switches of the
-    /// Defender for Cloud workflow "Create-MDEDeviceTagAzure"), so they do not join the
-    /// playbook's action names.
+    /// The name of a switch case: unique among the cases of its switch. Case names are the
+    /// keys of the switch's `cases` object, not actions (Learn: "Schema reference guide for
+    /// trigger and action types", Switch action); workflows Microsoft ships repeat them across
+    /// switches (`Case`, `Case_2` in two switches of the Defender for Cloud workflow
+    /// "Create-MDEDeviceTagAzure"), so a user's case name may repeat another switch's. A
+    /// generated name also avoids the playbook's action names: the designer refuses a case
+    /// named as an action (Azure/LogicAppsUX pull request 2552).
     pub(super) fn case_name(
         &mut self,
         cases: &mut HashSet<String>,
@@ -1237,6 +1238,16 @@ impl<'a> PlaybookCompiler<'a> {
         default: &str,
         span: Span,
     ) -> String {
+        if user.is_none() {
+            let base = sanitize_action_name(default);
+            let mut name = base.clone();
+            let mut n = 2;
+            while self.action_names.contains(&name) || !cases.insert(name.clone()) {
+                name = format!("{base}_{n}");
+                n += 1;
+            }
+            return name;
+        }
         let taken_in = NameScope {
             what: "case",
             scope: format!("switch `{switch}`"),
