@@ -11,8 +11,10 @@ const EXPLANATION: &[&str] = &[
     "`as_imported:` builds each playbook exactly as the original workflow was written: soarc",
     "adds no retry policy and no failure-handling scope (the spec's `defaults:` do not apply;",
     "`retry:` or `on_failure:` written on the playbook or a step still do), keeps action names",
-    "as written, and keeps the trigger's name, the definition's parameters and outputs, and",
-    "every `runAfter` listed under `run_after`. Remove `as_imported:` to get soarc's additions.",
+    "as written, and keeps the trigger's name, the definition's parameters and outputs, every",
+    "`runAfter` listed under `run_after`, the `description` of actions written as typed steps",
+    "(`descriptions`), and the original template's parameters that only the deployment sets",
+    "(`template_parameters`). Remove `as_imported:` to get soarc's additions.",
     "Connections and the deployment are rebuilt by soarc: replace each FILL-IN and the",
     "zero subscription id, and authorise OAuth connections in the portal after deployment.",
 ];
