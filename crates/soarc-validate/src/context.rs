@@ -17,7 +17,7 @@ pub type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 use soarc_lang::arm::expr::{self as arm_expr, StringKind};
 use soarc_lang::wdl::expr::{self as wdl_expr, Template};
 
-use super::json::{Document, Node, Value, child};
+use super::json::{Document, Member, Members, Node, Value, child};
 
 /// What a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +45,7 @@ impl Kind {
     }
 
     /// By `$schema` first (case-insensitive), then by shape.
-    pub fn detect(root: &Node) -> Kind {
+    pub fn detect(root: Node) -> Kind {
         if root.as_object().is_none() {
             return Kind::Unknown;
         }
@@ -105,7 +105,7 @@ pub struct ArmExpr<'a> {
 #[derive(Debug)]
 pub struct Resource<'a> {
     pub pointer: String,
-    pub node: &'a Node<'a>,
+    pub node: Node<'a>,
     /// Full type (`Microsoft.Network/virtualNetworks/subnets` for a nested child).
     pub full_type: String,
     /// Name as written (may be an expression).
@@ -120,7 +120,7 @@ pub struct Resource<'a> {
 #[derive(Debug)]
 pub struct ArmScope<'a> {
     pub pointer: String,
-    pub root: &'a Node<'a>,
+    pub root: Node<'a>,
     pub exprs: Vec<ArmExpr<'a>>,
     pub resources: Vec<Resource<'a>>,
 }
@@ -158,9 +158,9 @@ impl<'a> ArmScope<'a> {
     }
 }
 
-fn keys<'a>(node: Option<&'a Node<'a>>) -> Vec<&'a str> {
+fn keys(node: Option<Node<'_>>) -> Vec<&str> {
     node.and_then(Node::as_object)
-        .map(|m| m.iter().map(|m| m.key.as_ref()).collect())
+        .map(|m| m.iter().map(|m| m.key).collect())
         .unwrap_or_default()
 }
 
@@ -170,7 +170,7 @@ fn keys<'a>(node: Option<&'a Node<'a>>) -> Vec<&'a str> {
 pub struct Action<'a> {
     pub name: &'a str,
     pub key_offset: usize,
-    pub node: &'a Node<'a>,
+    pub node: Node<'a>,
     /// `type` when it is a string ("" otherwise), read once for every rule.
     kind: &'a str,
     /// Index of the enclosing action (Foreach, If, Switch, Scope, Until).
@@ -185,7 +185,7 @@ impl<'a> Action<'a> {
     fn new(
         name: &'a str,
         key_offset: usize,
-        node: &'a Node<'a>,
+        node: Node<'a>,
         parent: Option<usize>,
         group: usize,
         depth: usize,
@@ -212,7 +212,7 @@ pub struct RunAfter<'a> {
     /// Index of the action whose `runAfter` it is.
     pub action: usize,
     /// The entry: its key names the predecessor, its value lists statuses.
-    pub member: &'a crate::json::Member<'a>,
+    pub member: Member<'a>,
     /// The predecessor when it is an action of the same scope (a sibling).
     pub sibling: Option<usize>,
 }
@@ -237,7 +237,7 @@ pub struct Connections<'a> {
 #[derive(Debug)]
 pub struct Workflow<'a> {
     pub pointer: String,
-    pub node: &'a Node<'a>,
+    pub node: Node<'a>,
     /// Inside an ARM template: strings pass through ARM first.
     pub in_arm: bool,
     /// `None` when unknown (bare definition, or computed by an expression).
@@ -338,13 +338,13 @@ pub struct SiblingTemplate {
 
 impl<'a> Context<'a> {
     /// The JSON pointer of a value of the document (rendered on demand: O(depth × log width)).
-    pub fn pointer(&self, node: &Node) -> String {
-        crate::json::pointer_to(&self.doc.root, node.start).unwrap_or_default()
+    pub fn pointer(&self, node: Node) -> String {
+        crate::json::pointer_to(self.doc.root(), node.start()).unwrap_or_default()
     }
 
     /// The JSON pointer of the value that starts at `offset` (rendered on demand).
     pub fn pointer_at(&self, offset: usize) -> String {
-        crate::json::pointer_to(&self.doc.root, offset).unwrap_or_default()
+        crate::json::pointer_to(self.doc.root(), offset).unwrap_or_default()
     }
 
     pub fn new(doc: &'a Document<'a>, kind: Kind) -> Context<'a> {
@@ -356,11 +356,11 @@ impl<'a> Context<'a> {
             sibling_template: None,
         };
         match kind {
-            Kind::ArmTemplate => ctx.add_scope(&doc.root, String::new()),
-            Kind::Workflow => ctx.add_workflow(&doc.root, String::new(), false, None),
+            Kind::ArmTemplate => ctx.add_scope(doc.root(), String::new()),
+            Kind::Workflow => ctx.add_workflow(doc.root(), String::new(), false, None),
             Kind::WorkflowResource => {
-                if let Some(def) = doc.root.get_ci("definition") {
-                    let connections = connections_of(&doc.root, "", false);
+                if let Some(def) = doc.root().get_ci("definition") {
+                    let connections = connections_of(doc.root(), "", false);
                     ctx.add_workflow(def, "/definition".into(), false, connections);
                 }
             }
@@ -369,7 +369,7 @@ impl<'a> Context<'a> {
         ctx
     }
 
-    fn add_scope(&mut self, root: &'a Node<'a>, pointer: String) {
+    fn add_scope(&mut self, root: Node<'a>, pointer: String) {
         let mut resources = Vec::new();
         let mut inner = Vec::new();
         if let Some(list) = root.get_ci("resources") {
@@ -383,7 +383,7 @@ impl<'a> Context<'a> {
         }
         let mut strings = Vec::new();
         // Inner-scope templates are scopes of their own: their strings are not this scope's.
-        let mut skip: Vec<usize> = inner.iter().map(|(n, _)| n.start).collect();
+        let mut skip: Vec<usize> = inner.iter().map(|(n, _)| n.start()).collect();
         skip.sort_unstable();
         collect_strings(root, &skip, is_arm_expression, &mut strings);
         let exprs = strings
@@ -422,7 +422,7 @@ impl<'a> Context<'a> {
 
     fn add_workflow(
         &mut self,
-        def: &'a Node<'a>,
+        def: Node<'a>,
         pointer: String,
         in_arm: bool,
         connections: Option<Connections<'a>>,
@@ -443,9 +443,9 @@ impl<'a> Context<'a> {
         if let Some(triggers) = def.get_ci("triggers").and_then(Node::as_object) {
             for m in triggers {
                 wf.triggers.push(Action::new(
-                    &m.key,
+                    m.key,
                     m.key_start,
-                    &m.value,
+                    m.value,
                     None,
                     usize::MAX,
                     1,
@@ -476,7 +476,7 @@ impl<'a> Context<'a> {
         for (i, members) in run_after {
             let group = wf.actions[i].group;
             for member in members {
-                let sibling = wf.find_sibling(group, &member.key);
+                let sibling = wf.find_sibling(group, member.key);
                 wf.run_after.push(RunAfter {
                     action: i,
                     member,
@@ -530,14 +530,14 @@ struct ActionWalk<'w, 'a> {
     strings: &'w mut Vec<(Option<usize>, StrAt<'a>)>,
     /// Each action's `runAfter` entries (object-valued only), resolved once the names of
     /// every action are known.
-    run_after: &'w mut Vec<(usize, &'a [crate::json::Member<'a>])>,
+    run_after: &'w mut Vec<(usize, Members<'a>)>,
     groups: &'w mut usize,
     /// The strings of the action being read (reused from action to action).
     scratch: Vec<StrAt<'a>>,
 }
 
 impl<'a> ActionWalk<'_, 'a> {
-    fn collect(&mut self, map: &'a Node<'a>, parent: Option<usize>, depth: usize) {
+    fn collect(&mut self, map: Node<'a>, parent: Option<usize>, depth: usize) {
         let Some(members) = map.as_object() else {
             return;
         };
@@ -546,14 +546,14 @@ impl<'a> ActionWalk<'_, 'a> {
         for m in members {
             let index = self.actions.len();
             self.actions.push(Action::new(
-                &m.key,
+                m.key,
                 m.key_start,
-                &m.value,
+                m.value,
                 parent,
                 group,
                 depth,
             ));
-            let node = &m.value;
+            let node = m.value;
             self.own_strings(node, index);
             if let Some(entries) = node.get_ci("runAfter").and_then(Node::as_object) {
                 self.run_after.push((index, entries));
@@ -579,13 +579,13 @@ impl<'a> ActionWalk<'_, 'a> {
     }
 
     /// The strings of action `index`'s own values (nested actions index their own).
-    fn own_strings(&mut self, node: &'a Node<'a>, index: usize) {
+    fn own_strings(&mut self, node: Node<'a>, index: usize) {
         let Some(members) = node.as_object() else {
             return;
         };
         let out = &mut self.scratch;
         for m in members {
-            if is_container_key(&m.key) {
+            if is_container_key(m.key) {
                 // Nested actions index their own strings; keep only the other members of
                 // `else` / `default` (there are none in practice).
                 let keeps =
@@ -593,20 +593,20 @@ impl<'a> ActionWalk<'_, 'a> {
                 if let (true, Some(obj)) = (keeps, m.value.as_object()) {
                     for inner in obj {
                         if !inner.key.eq_ignore_ascii_case("actions") {
-                            collect_strings(&inner.value, &[], has_at, out);
+                            collect_strings(inner.value, &[], has_at, out);
                         }
                     }
                 }
                 continue;
             }
-            collect_strings(&m.value, &[], has_at, out);
+            collect_strings(m.value, &[], has_at, out);
         }
         self.strings.extend(out.drain(..).map(|s| (Some(index), s)));
     }
 }
 
 /// `parameters.$connections.value` of a workflow resource's properties (or resource body).
-fn connections_of<'a>(props: &'a Node<'a>, pointer: &str, in_arm: bool) -> Option<Connections<'a>> {
+fn connections_of<'a>(props: Node<'a>, pointer: &str, in_arm: bool) -> Option<Connections<'a>> {
     let value = props
         .get_ci("parameters")?
         .get_ci("$connections")?
@@ -616,15 +616,15 @@ fn connections_of<'a>(props: &'a Node<'a>, pointer: &str, in_arm: bool) -> Optio
     if in_arm
         && members
             .iter()
-            .any(|m| arm_expr::classify(&m.key) == StringKind::Expression)
+            .any(|m| arm_expr::classify(m.key) == StringKind::Expression)
     {
         return None;
     }
     let names = members.iter().map(|m| {
-        if in_arm && arm_expr::classify(&m.key) == StringKind::EscapedLiteral {
+        if in_arm && arm_expr::classify(m.key) == StringKind::EscapedLiteral {
             &m.key[1..]
         } else {
-            m.key.as_ref()
+            m.key
         }
     });
     Some(Connections {
@@ -634,13 +634,13 @@ fn connections_of<'a>(props: &'a Node<'a>, pointer: &str, in_arm: bool) -> Optio
 }
 
 fn collect_resources<'a>(
-    list: &'a Node<'a>,
+    list: Node<'a>,
     pointer: &str,
     parent_type: &str,
     out: &mut Vec<Resource<'a>>,
-    inner: &mut Vec<(&'a Node<'a>, String)>,
+    inner: &mut Vec<(Node<'a>, String)>,
 ) {
-    let items: Vec<(String, Option<&'a str>, &'a Node<'a>)> = match &list.value {
+    let items: Vec<(String, Option<&'a str>, Node<'a>)> = match list.value() {
         Value::Array(items) => items
             .iter()
             .enumerate()
@@ -649,7 +649,7 @@ fn collect_resources<'a>(
         // languageVersion 2.0: resources keyed by symbolic name.
         Value::Object(members) => members
             .iter()
-            .map(|m| (child(pointer, &m.key), Some(m.key.as_ref()), &m.value))
+            .map(|m| (child(pointer, m.key), Some(m.key), m.value))
             .collect(),
         _ => return,
     };
@@ -707,14 +707,14 @@ fn has_at(s: &str) -> bool {
 /// Every string value under `node` that `keep` accepts, except under the values in `skip`
 /// (sorted by offset: each container is looked up in O(log skip)).
 fn collect_strings<'a>(
-    node: &'a Node<'a>,
+    node: Node<'a>,
     skip: &[usize],
     keep: fn(&str) -> bool,
     out: &mut Vec<StrAt<'a>>,
 ) {
-    match &node.value {
+    match node.value() {
         Value::String(s) if keep(s) => out.push(StrAt {
-            offset: node.start,
+            offset: node.start(),
             text: s,
         }),
         Value::Array(items) => {
@@ -730,7 +730,7 @@ fn collect_strings<'a>(
                 return;
             }
             for m in members {
-                collect_strings(&m.value, skip, keep, out);
+                collect_strings(m.value, skip, keep, out);
             }
         }
         _ => {}
@@ -738,8 +738,8 @@ fn collect_strings<'a>(
 }
 
 /// `node` is one of `skip` (their sorted offsets; values start at distinct offsets).
-fn skipped(node: &Node, skip: &[usize]) -> bool {
-    !skip.is_empty() && skip.binary_search(&node.start).is_ok()
+fn skipped(node: Node, skip: &[usize]) -> bool {
+    !skip.is_empty() && skip.binary_search(&node.start()).is_ok()
 }
 
 #[cfg(test)]

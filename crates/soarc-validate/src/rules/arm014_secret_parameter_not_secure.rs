@@ -71,7 +71,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             if !(kind.eq_ignore_ascii_case("string") || kind.eq_ignore_ascii_case("object")) {
                 continue;
             }
-            if secret_word(&m.key).is_none() {
+            if secret_word(m.key).is_none() {
                 continue;
             }
             let node = m.value.get_ci("type").expect("has a type");
@@ -79,9 +79,9 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 &format!(
                     "{}/parameters/{}/type",
                     scope.pointer,
-                    escape_token(&m.key)
+                    escape_token(m.key)
                 ),
-                node.start,
+                node.start(),
                 format!(
                     "parameter '{}' is named like a secret but is of type '{kind}'; declare it secure{kind}",
                     m.key,

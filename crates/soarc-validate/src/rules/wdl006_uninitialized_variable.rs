@@ -116,7 +116,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             if !names.contains(text) {
                 sink.report(
                     &format!("{}/inputs/name", ctx.pointer(action.node)),
-                    target.start,
+                    target.start(),
                     format!(
                         "{} action '{}' names variable '{text}', which no InitializeVariable declares",
                         action.kind(),

@@ -79,7 +79,7 @@ pub fn is_credential_query(name: &str) -> bool {
 }
 
 /// The member with this key, ignoring case (the last one, as lookups do).
-fn member<'a>(node: &'a Node<'a>, key: &str) -> Option<&'a Member<'a>> {
+fn member<'a>(node: Node<'a>, key: &str) -> Option<Member<'a>> {
     node.as_object()?
         .iter()
         .rev()
@@ -87,7 +87,7 @@ fn member<'a>(node: &'a Node<'a>, key: &str) -> Option<&'a Member<'a>> {
 }
 
 /// The text of a string value that Logic Apps uses as is (no expression in it).
-fn literal(wf: &Workflow, node: &Node) -> Option<String> {
+fn literal(wf: &Workflow, node: Node) -> Option<String> {
     match workflow_string(wf, node.as_str()?)? {
         Template::Literal(s) if !s.trim().is_empty() => Some(s),
         _ => None,
@@ -102,16 +102,16 @@ fn check(ctx: &Context, sink: &mut Sink) {
             };
             // Pointers relative to `inputs`; the action's own is rendered only for a finding.
             let mut found = Vec::new();
-            scan(wf, &inputs.value, "", &mut found);
+            scan(wf, inputs.value, "", &mut found);
             for key in ["subscribe", "unsubscribe"] {
-                if let Some(m) = member(&inputs.value, key) {
-                    scan(wf, &m.value, &child("", &m.key), &mut found);
+                if let Some(m) = member(inputs.value, key) {
+                    scan(wf, m.value, &child("", m.key), &mut found);
                 }
             }
             if found.is_empty() {
                 continue;
             }
-            let base = child(&ctx.pointer(action.node), &inputs.key);
+            let base = child(&ctx.pointer(action.node), inputs.key);
             for (pointer, offset, what) in found {
                 sink.report(
                     &format!("{base}{pointer}"),
@@ -127,9 +127,9 @@ fn check(ctx: &Context, sink: &mut Sink) {
 }
 
 /// Credentials in one `inputs` (or `subscribe`/`unsubscribe`) object.
-fn scan(wf: &Workflow, inputs: &Node, pointer: &str, found: &mut Vec<(String, usize, String)>) {
+fn scan(wf: &Workflow, inputs: Node, pointer: &str, found: &mut Vec<(String, usize, String)>) {
     if let Some(auth) = member(inputs, "authentication") {
-        let auth_pointer = child(pointer, &auth.key);
+        let auth_pointer = child(pointer, auth.key);
         let raw = auth
             .value
             .str_ci("type")
@@ -138,12 +138,12 @@ fn scan(wf: &Workflow, inputs: &Node, pointer: &str, found: &mut Vec<(String, us
             if key == "value" && !raw {
                 continue;
             }
-            if let Some(m) = member(&auth.value, key)
-                && literal(wf, &m.value).is_some()
+            if let Some(m) = member(auth.value, key)
+                && literal(wf, m.value).is_some()
             {
                 found.push((
-                    child(&auth_pointer, &m.key),
-                    m.value.start,
+                    child(&auth_pointer, m.key),
+                    m.value.start(),
                     format!("{key} in inputs.authentication"),
                 ));
             }
@@ -153,10 +153,10 @@ fn scan(wf: &Workflow, inputs: &Node, pointer: &str, found: &mut Vec<(String, us
         && let Some(members) = headers.value.as_object()
     {
         for m in members {
-            if !is_credential_header(&m.key) {
+            if !is_credential_header(m.key) {
                 continue;
             }
-            let Some(text) = literal(wf, &m.value) else {
+            let Some(text) = literal(wf, m.value) else {
                 continue;
             };
             // `Basic xxx`, `Bearer xxx`, `SSWS xxx`: the credential is the last word.
@@ -165,10 +165,10 @@ fn scan(wf: &Workflow, inputs: &Node, pointer: &str, found: &mut Vec<(String, us
                 found.push((
                     format!(
                         "{pointer}/{}/{}",
-                        escape_token(&headers.key),
-                        escape_token(&m.key)
+                        escape_token(headers.key),
+                        escape_token(m.key)
                     ),
-                    m.value.start,
+                    m.value.start(),
                     format!("'{}' header", m.key),
                 ));
             }
@@ -178,16 +178,16 @@ fn scan(wf: &Workflow, inputs: &Node, pointer: &str, found: &mut Vec<(String, us
         && let Some(members) = queries.value.as_object()
     {
         for m in members {
-            if is_credential_query(&m.key)
-                && literal(wf, &m.value).is_some_and(|v| v.trim().len() >= MIN_LEN)
+            if is_credential_query(m.key)
+                && literal(wf, m.value).is_some_and(|v| v.trim().len() >= MIN_LEN)
             {
                 found.push((
                     format!(
                         "{pointer}/{}/{}",
-                        escape_token(&queries.key),
-                        escape_token(&m.key)
+                        escape_token(queries.key),
+                        escape_token(m.key)
                     ),
-                    m.value.start,
+                    m.value.start(),
                     format!("'{}' query parameter", m.key),
                 ));
             }
@@ -209,8 +209,8 @@ fn scan(wf: &Workflow, inputs: &Node, pointer: &str, found: &mut Vec<(String, us
         };
         if let Some(name) = texts.iter().find_map(|t| credential_in_query(t)) {
             found.push((
-                child(pointer, &uri.key),
-                uri.value.start,
+                child(pointer, uri.key),
+                uri.value.start(),
                 format!("'{name}=' in the URI query"),
             ));
         }
