@@ -12,13 +12,19 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// CPU time of this thread (Linux: `/proc/thread-self/schedstat`, nanoseconds on a CPU), so
-/// that figures taken on a shared, loaded machine are not the time spent waiting for a core.
-/// `None` elsewhere.
+/// CPU time of this thread (`clock_gettime(CLOCK_THREAD_CPUTIME_ID)`, nanoseconds on a CPU),
+/// so that figures taken on a shared, loaded machine are not the time spent waiting for a
+/// core. Unlike `/proc/thread-self/schedstat`, which is brought up to date only at scheduler
+/// ticks (4 ms here, a quarter of the 10,000-action run), the clock is exact at every read.
+/// `None` where the clock is missing.
 fn cpu_time() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns: u64 = stat.split_whitespace().next()?.parse().ok()?;
-    Some(Duration::from_nanos(ns))
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid, writable timespec for the duration of the call.
+    let ok = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) } == 0;
+    ok.then(|| Duration::new(t.tv_sec as u64, t.tv_nsec as u32))
 }
 
 /// Wall and CPU time of `f`.

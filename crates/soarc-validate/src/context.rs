@@ -3,7 +3,7 @@
 //! definition with its actions, their nesting, and every WDL expression (parsed once).
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 
 /// Hash map of the per-action indexes and name sets: foldhash, several times faster than the
 /// standard SipHash on the short keys hashed once per action and per reference, and seeded
@@ -245,11 +245,8 @@ pub struct Workflow<'a> {
     pub triggers: Vec<Action<'a>>,
     pub actions: Vec<Action<'a>>,
     pub exprs: Vec<WdlExpr<'a>>,
-    /// Action name → index of its first action (names are unique per workflow in valid
-    /// definitions; lookups are case-insensitive, as Logic Apps matches them).
-    pub action_index: FastMap<CiName<'a>, usize>,
-    /// (scope group, name) → action: `runAfter` names siblings only.
-    pub sibling_index: FastMap<(usize, CiName<'a>), usize>,
+    /// The action names (case-insensitive, as Logic Apps matches them).
+    names: NameIndex<'a>,
     /// Every `runAfter` entry of every action (object-valued `runAfter` only), in action
     /// order.
     pub run_after: Vec<RunAfter<'a>>,
@@ -261,14 +258,60 @@ impl<'a> Workflow<'a> {
         keys(self.node.get_ci("parameters"))
     }
 
-    /// The action with this name (case-insensitive), if any.
+    /// The action with this name (case-insensitive), if any: the first one in document order
+    /// when the name is repeated.
     pub fn find_action(&self, name: &str) -> Option<usize> {
-        self.action_index.get(&CiName(name)).copied()
+        let hash = self.names.state.hash_one(CiName(name));
+        self.names
+            .first
+            .find(hash, |&i| {
+                self.actions[i as usize].name.eq_ignore_ascii_case(name)
+            })
+            .map(|&i| i as usize)
     }
 
-    /// The action named `name` (case-insensitive) in scope `group`, if any.
+    /// The action named `name` (case-insensitive) in scope `group`, if any (`runAfter` names
+    /// siblings only).
     pub fn find_sibling(&self, group: usize, name: &str) -> Option<usize> {
-        self.sibling_index.get(&(group, CiName(name))).copied()
+        let first = self.find_action(name)?;
+        if self.actions[first].group == group {
+            return Some(first);
+        }
+        self.names
+            .other_scopes
+            .get(&(group as u32, CiName(name)))
+            .map(|&i| i as usize)
+    }
+
+    /// Indexes the names of `self.actions`, once they are all collected: O(actions).
+    fn index_names(&mut self) {
+        let actions = &self.actions;
+        let names = &mut self.names;
+        names
+            .first
+            .reserve(actions.len(), |_| unreachable!("reserved when empty"));
+        let state = &names.state;
+        for (i, action) in actions.iter().enumerate() {
+            let name = action.name;
+            let entry = names.first.entry(
+                state.hash_one(CiName(name)),
+                |&j| actions[j as usize].name.eq_ignore_ascii_case(name),
+                |&j| state.hash_one(CiName(actions[j as usize].name)),
+            );
+            match entry {
+                hashbrown::hash_table::Entry::Vacant(v) => {
+                    v.insert(i as u32);
+                }
+                hashbrown::hash_table::Entry::Occupied(o) => {
+                    if actions[*o.get() as usize].group != action.group {
+                        names
+                            .other_scopes
+                            .entry((action.group as u32, CiName(name)))
+                            .or_insert(i as u32);
+                    }
+                }
+            }
+        }
     }
 
     /// Indices of the action and its enclosing actions, innermost first.
@@ -281,6 +324,21 @@ impl<'a> Workflow<'a> {
         }
         chain
     }
+}
+
+/// The action names of one workflow. One table of 4-byte action indexes keyed by the name it
+/// points at (hashbrown's `HashTable`: the key is not stored again), so that the index of a
+/// 100,000-action workflow is about 640 KB and stays in cache, where a map from `&str` to
+/// index took 24 bytes a name, twice (all names and names per scope).
+#[derive(Debug, Default)]
+struct NameIndex<'a> {
+    state: foldhash::fast::RandomState,
+    /// Name → its first action in document order.
+    first: hashbrown::HashTable<u32>,
+    /// (scope group, name) → the first action of that name in that scope, for the scopes other
+    /// than the first one's. Expressions address an action by its name alone, workflow-wide
+    /// (`body('X')`, `actions('X')`), so real definitions repeat no name and this stays empty.
+    other_scopes: FastMap<(u32, CiName<'a>), u32>,
 }
 
 /// A name compared and hashed ignoring ASCII case, as Logic Apps matches action names,
@@ -435,8 +493,7 @@ impl<'a> Context<'a> {
             triggers: Vec::new(),
             actions: Vec::new(),
             exprs: Vec::new(),
-            action_index: FastMap::default(),
-            sibling_index: FastMap::default(),
+            names: NameIndex::default(),
             run_after: Vec::new(),
         };
         let mut groups = 0;
@@ -466,13 +523,7 @@ impl<'a> Context<'a> {
             };
             walk.collect(actions, None, 1);
         }
-        wf.sibling_index.reserve(wf.actions.len());
-        wf.action_index.reserve(wf.actions.len());
-        for (i, action) in wf.actions.iter().enumerate() {
-            let name = CiName(action.name);
-            wf.sibling_index.entry((action.group, name)).or_insert(i);
-            wf.action_index.entry(name).or_insert(i);
-        }
+        wf.index_names();
         for (i, members) in run_after {
             let group = wf.actions[i].group;
             for member in members {
@@ -745,7 +796,6 @@ fn skipped(node: Node, skip: &[usize]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::hash::BuildHasher;
 
     /// Names equal ignoring ASCII case hash alike at every length (whole words and the
     /// remainder), and are found in an index whatever their case.
