@@ -16,6 +16,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::hash::BuildHasher;
 use std::ops::Range;
 
 /// Nesting limit: hostile input must not overflow the stack.
@@ -580,10 +581,13 @@ pub fn parse(text: &str) -> Result<Document<'_>, SyntaxError> {
         pos: if bom { 3 } else { 0 },
         depth: 0,
         duplicates: Vec::new(),
-        // About one value per 24 bytes of a pretty-printed template.
-        nodes: Vec::with_capacity(text.len() / 24),
+        // Room for one value per 12 bytes, as in compact JSON (a pretty-printed template has
+        // fewer), so that the arena is seldom moved while it grows; pages never written are
+        // never touched.
+        nodes: Vec::with_capacity(text.len() / 12),
         pending: Vec::new(),
         decoded: Vec::new(),
+        key_hasher: foldhash::fast::RandomState::default(),
     };
     p.skip_ws()?;
     let root = p.value()?;
@@ -622,6 +626,8 @@ struct Parser<'a> {
     /// the end of `nodes` when it closes, so that they are contiguous there.
     pending: Vec<Slot>,
     decoded: Vec<String>,
+    /// Hashes the keys of large objects (duplicate detection).
+    key_hasher: foldhash::fast::RandomState,
 }
 
 /// The key of a member slot while reading (as [`Document::key`]).
@@ -764,9 +770,9 @@ impl<'a> Parser<'a> {
         self.enter()?;
         self.pos += 1;
         let mark = self.pending.len();
-        // Keys seen, for duplicate detection in O(1) once an object is large (keys without
-        // an escape are borrowed from the text).
-        let mut seen: Option<crate::context::FastSet<Cow<'a, str>>> = None;
+        // Keys seen, for duplicate detection in O(1) once an object is large: (member
+        // position, 32-bit hash of its key), 8 bytes a key, rehashed without reading keys.
+        let mut seen: Option<hashbrown::HashTable<(u32, u32)>> = None;
         self.skip_ws()?;
         if self.src.get(self.pos) == Some(&b'}') {
             self.pos += 1;
@@ -811,15 +817,28 @@ impl<'a> Parser<'a> {
                         && key_of(text, decoded, m) == key
                 })
             } else {
-                let cow = |m: &Slot| {
-                    if m.tag & KEY_DECODED != 0 {
-                        Cow::Owned(decoded[m.key_len as usize].clone())
-                    } else {
-                        Cow::Borrowed(key_of(text, &[], m))
+                let hash32 = |key: &str| self.key_hasher.hash_one(key) as u32;
+                // The table's hash from the stored 32 bits: low bits pick the bucket, the top
+                // seven are hashbrown's tag.
+                let spread = |&(_, h): &(u32, u32)| u64::from(h) | (u64::from(h) << 32);
+                let seen = seen.get_or_insert_with(|| {
+                    let mut table = hashbrown::HashTable::with_capacity(2 * SMALL);
+                    for (i, m) in members.iter().enumerate() {
+                        let entry = (i as u32, hash32(key_of(text, decoded, m)));
+                        table.insert_unique(spread(&entry), entry, spread);
                     }
-                };
-                let seen = seen.get_or_insert_with(|| members.iter().map(cow).collect());
-                !seen.insert(cow(&member))
+                    table
+                });
+                let entry = (members.len() as u32, hash32(key));
+                let found = seen
+                    .find(spread(&entry), |&(i, h)| {
+                        h == entry.1 && key_of(text, decoded, &members[i as usize]) == key
+                    })
+                    .is_some();
+                if !found {
+                    seen.insert_unique(spread(&entry), entry, spread);
+                }
+                found
             };
             if duplicate {
                 self.duplicates
@@ -1053,6 +1072,37 @@ mod tests {
         assert!(doc.bom);
         assert_eq!(doc.duplicates.len(), 1);
         assert_eq!(doc.root().get("a").unwrap().value(), Value::Number("2"));
+    }
+
+    /// Duplicate keys are found in small objects (compared one by one) and large ones
+    /// (hashed), escaped or not, and reported at the repeated key; lookups take the last.
+    #[test]
+    fn duplicates_in_small_and_large_objects() {
+        for size in [3, 15, 16, 17, 40, 1000] {
+            let mut text = String::from("{");
+            for i in 0..size {
+                text += &format!("\"k{i}\": {i}, ");
+            }
+            // "k1" repeated as written, "k2" with an escape, and a key that only looks alike.
+            let k1_again = text.len();
+            text += "\"k1\": \"one\", ";
+            let k2_again = text.len();
+            text += "\"\\u006b2\": \"two\", \"K1\": 0}";
+            let doc = parse(&text).unwrap();
+            let found: Vec<(&str, usize)> = doc
+                .duplicates
+                .iter()
+                .map(|(object, key, at)| {
+                    assert_eq!(*object, 0);
+                    (key.as_str(), *at)
+                })
+                .collect();
+            assert_eq!(found, [("k1", k1_again), ("k2", k2_again)], "size {size}");
+            let root = doc.root();
+            assert_eq!(root.get("k1").unwrap().as_str(), Some("one"));
+            assert_eq!(root.get("k2").unwrap().as_str(), Some("two"));
+            assert_eq!(root.as_object().unwrap().len(), size + 3);
+        }
     }
 
     proptest::proptest! {
