@@ -623,6 +623,21 @@ pub enum Part {
     Expr(Expr),
 }
 
+/// `s` contains `@{`: each `@` found with `str::find(char)` (a memchr), then the byte after
+/// it checked, without setting up a substring searcher for every string value.
+fn has_interpolation(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut from = 0;
+    while let Some(i) = s[from..].find('@') {
+        let at = from + i;
+        if b.get(at + 1) == Some(&b'{') {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
+}
+
 impl Template {
     /// The exact JSON string content (before JSON escaping) that Logic Apps reads back as the
     /// normalized `self` (see [`Template::normalize`]).
@@ -657,7 +672,7 @@ impl Template {
     pub fn parse(s: &str) -> Result<Template, ParseError> {
         let b = s.as_bytes();
         let starts_at = s.starts_with('@') && s.len() >= 2;
-        if !starts_at && !s.contains("@{") {
+        if !starts_at && !has_interpolation(s) {
             return Ok(Template::Literal(s.to_string()));
         }
         if starts_at && b[1] != b'{' {
@@ -802,6 +817,25 @@ impl Template {
 
 #[cfg(test)]
 mod tests {
+    /// `@{` is found after any number of other `@`, at the end, or not at all.
+    #[test]
+    fn interpolation_found_after_other_at_signs() {
+        for (s, expect) in [
+            ("", false),
+            ("@", false),
+            ("a@", false),
+            ("a@b@c", false),
+            ("{@", false),
+            ("@{", true),
+            ("a@b@{x}", true),
+            ("a@@{x}", true),
+            ("é@é@{x}", true),
+        ] {
+            assert_eq!(super::has_interpolation(s), expect, "{s}");
+            assert_eq!(super::has_interpolation(s), s.contains("@{"), "{s}");
+        }
+    }
+
     use super::*;
     use proptest::prelude::*;
 
