@@ -553,7 +553,7 @@ impl<'a> Context<'a> {
                     StringKind::Plain => {}
                 }
             }
-            if !at.text.contains('@') {
+            if Template::is_plain_text(at.text) {
                 continue;
             }
             let parsed = Template::parse(at.text);

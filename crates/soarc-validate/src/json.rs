@@ -120,22 +120,6 @@ impl<'t> Document<'t> {
             &self.text[start..start + slot.key_len as usize]
         }
     }
-
-    /// The key of member slot `index` equals `key` (the length is compared before the text).
-    fn key_is(&self, slot: &Slot, key: &str) -> bool {
-        if slot.tag & KEY_DECODED == 0 && slot.key_len as usize != key.len() {
-            return false;
-        }
-        self.key(slot) == key
-    }
-
-    /// The key of member slot `index` equals `key` ignoring ASCII case.
-    fn key_is_ci(&self, slot: &Slot, key: &str) -> bool {
-        if slot.tag & KEY_DECODED == 0 && slot.key_len as usize != key.len() {
-            return false;
-        }
-        self.key(slot).eq_ignore_ascii_case(key)
-    }
 }
 
 /// A value of a [`Document`]: a copyable handle (the document and an index into it).
@@ -271,29 +255,44 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// The key of each member of an object, as bytes, last member first, with its index
+    /// (none for any other value). Keys without an escape are compared in place in the text,
+    /// and only when their length is the one looked for.
+    fn keys_rev(self, len: usize) -> impl Iterator<Item = (usize, &'a [u8])> {
+        let doc = self.doc;
+        let text = doc.text.as_bytes();
+        let slots = self.member_slots();
+        (0..slots.len()).rev().filter_map(move |i| {
+            let s = &slots[i];
+            if s.tag & KEY_DECODED == 0 {
+                if s.key_len as usize != len {
+                    return None;
+                }
+                let start = s.key_start as usize + 1;
+                Some((i, &text[start..start + len]))
+            } else {
+                Some((i, doc.decoded[s.key_len as usize].as_bytes()))
+            }
+        })
+    }
+
     /// Member by exact key (the last one if the key is duplicated).
     pub fn get(self, key: &str) -> Option<Node<'a>> {
-        let doc = self.doc;
-        let i = self
-            .member_slots()
-            .iter()
-            .rposition(|s| doc.key_is(s, key))?;
+        let key = key.as_bytes();
+        let (i, _) = self.keys_rev(key.len()).find(|&(_, k)| k == key)?;
         Some(self.member_node(i))
     }
 
     /// Member by key ignoring ASCII case (ARM and Logic Apps read property names that way).
     /// The exact key wins over one that differs in case; one pass over the members.
     pub fn get_ci(self, key: &str) -> Option<Node<'a>> {
-        let doc = self.doc;
+        let key = key.as_bytes();
         let mut other_case = None;
-        for (i, s) in self.member_slots().iter().enumerate().rev() {
-            if !doc.key_is_ci(s, key) {
-                continue;
-            }
-            if doc.key(s) == key {
+        for (i, k) in self.keys_rev(key.len()) {
+            if k == key {
                 return Some(self.member_node(i));
             }
-            if other_case.is_none() {
+            if other_case.is_none() && k.eq_ignore_ascii_case(key) {
                 other_case = Some(i);
             }
         }

@@ -179,7 +179,7 @@ pub fn validate_text_at(text: &str, path: Option<&Path>) -> (Option<Kind>, Vec<F
         .collect();
     // Inline suppressions (`metadata.soarc-ignore`); the document is only walked for them
     // when the text mentions the key.
-    if text.contains(config::SUPPRESS_KEY) {
+    if memchr::memmem::find(text.as_bytes(), config::SUPPRESS_KEY.as_bytes()).is_some() {
         let suppressions = config::Suppressions::of(&doc);
         findings.retain(|f| !suppressions.suppresses(f));
     }

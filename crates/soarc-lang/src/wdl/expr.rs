@@ -667,6 +667,18 @@ impl Template {
         }
     }
 
+    /// `s` is plain text for [`Template::parse`] (a [`Template::Literal`]), as far as can be
+    /// told without parsing or allocating: no `@{` in it and no leading `@` other than `@@`.
+    /// `false` does not make it an expression: `a@@{x}` (only escaped `@`) is a literal too.
+    pub fn is_plain_text(s: &str) -> bool {
+        let b = s.as_bytes();
+        if s.starts_with('@') && s.len() >= 2 {
+            b[1] == b'@'
+        } else {
+            !has_interpolation(s)
+        }
+    }
+
     /// Parse a JSON string value as Logic Apps would. Never panics on any input.
     /// The result is normalized.
     pub fn parse(s: &str) -> Result<Template, ParseError> {
@@ -833,6 +845,33 @@ mod tests {
         ] {
             assert_eq!(super::has_interpolation(s), expect, "{s}");
             assert_eq!(super::has_interpolation(s), s.contains("@{"), "{s}");
+        }
+    }
+
+    /// What `is_plain_text` accepts, `parse` reads as a literal; expressions it never accepts.
+    #[test]
+    fn plain_text_is_what_parse_reads_as_a_literal() {
+        for (s, plain) in [
+            ("", true),
+            ("@", true),
+            ("@@", true),
+            ("@@{x}", true),
+            ("@@x", true),
+            ("a@b", true),
+            ("mail@x.com", true),
+            ("@x", false),
+            ("@{x}", false),
+            ("a@{x}", false),
+            ("@'a'", false),
+            ("x@{y", false),
+            // Only escaped: a literal, though not told without parsing.
+            ("a@@{x}", false),
+        ] {
+            assert_eq!(super::Template::is_plain_text(s), plain, "{s}");
+            if plain {
+                let parsed = super::Template::parse(s);
+                assert!(matches!(parsed, Ok(super::Template::Literal(_))), "{s}");
+            }
         }
     }
 

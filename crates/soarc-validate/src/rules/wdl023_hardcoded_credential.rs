@@ -53,9 +53,28 @@ fn normalize(name: &str) -> String {
         .collect()
 }
 
+/// `f` of [`normalize`]d `name`, on the stack for an ASCII name (almost all): every header
+/// and query parameter of every action is asked about.
+fn with_normalized<R>(name: &str, f: impl FnOnce(&str) -> R) -> R {
+    let mut stack = [0u8; 64];
+    if name.is_ascii() && name.len() <= stack.len() {
+        let mut n = 0;
+        for b in name.bytes().filter(|b| !matches!(b, b'-' | b'_')) {
+            stack[n] = b.to_ascii_lowercase();
+            n += 1;
+        }
+        f(std::str::from_utf8(&stack[..n]).expect("ASCII"))
+    } else {
+        f(&normalize(name))
+    }
+}
+
 /// Whether a header of this name carries a credential (also used by the compiler).
 pub fn is_credential_header(name: &str) -> bool {
-    let n = normalize(name);
+    with_normalized(name, credential_header)
+}
+
+fn credential_header(n: &str) -> bool {
     n == "authorization"
         || n == "proxyauthorization"
         || n == "ocpapimsubscriptionkey"
@@ -75,7 +94,7 @@ pub fn is_credential_header(name: &str) -> bool {
 
 /// Whether a query parameter of this name carries a credential (also used by the compiler).
 pub fn is_credential_query(name: &str) -> bool {
-    QUERY_NAMES.contains(&normalize(name).as_str())
+    with_normalized(name, |n| QUERY_NAMES.contains(&n))
 }
 
 /// The member with this key, ignoring case (the last one, as lookups do).
@@ -193,8 +212,14 @@ fn scan(wf: &Workflow, inputs: Node, pointer: &str, found: &mut Vec<(String, usi
             }
         }
     }
+    // A credential in the query needs a `?` or `&` in the text, which the template's literal
+    // parts are taken from: other URIs are not parsed.
     if let Some(uri) = member(inputs, "uri")
-        && let Some(template) = uri.value.as_str().and_then(|s| workflow_string(wf, s))
+        && let Some(template) = uri
+            .value
+            .as_str()
+            .filter(|s| s.contains(['?', '&']))
+            .and_then(|s| workflow_string(wf, s))
     {
         let texts: Vec<&str> = match &template {
             Template::Literal(s) => vec![s.as_str()],
@@ -238,7 +263,36 @@ fn credential_in_query(text: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::super::fixtures::{expect, logic_app, run, workflow};
-    use super::credential_in_query;
+    use super::{credential_in_query, is_credential_header, is_credential_query};
+
+    /// Names are compared without `-`, `_` and case, short ASCII names (on the stack) as
+    /// long or non-ASCII ones.
+    #[test]
+    fn credential_names_whatever_their_spelling() {
+        let long = format!("{}-Api-Key", "x".repeat(70));
+        for name in [
+            "Authorization",
+            "X-API-KEY",
+            "x_functions_key",
+            "Ocp-Apim-Subscription-Key",
+            &long,
+            "Ä-Api-Key",
+        ] {
+            assert!(is_credential_header(name), "{name}");
+        }
+        for name in [
+            "Content-Type",
+            "X-Api-Key-Id",
+            "Ä-Type",
+            &format!("{}-Type", "x".repeat(70)),
+        ] {
+            assert!(!is_credential_header(name), "{name}");
+        }
+        assert!(is_credential_query("Api_Key"));
+        assert!(is_credential_query("CLIENT-SECRET"));
+        assert!(!is_credential_query("api-version"));
+        assert!(!is_credential_query(&format!("{}apikey", "x".repeat(70))));
+    }
 
     fn http(inputs: &str) -> String {
         workflow(&format!(
