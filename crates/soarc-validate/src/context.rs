@@ -224,6 +224,72 @@ pub struct WdlExpr<'a> {
     /// The action whose definition holds the string (`None`: trigger or outputs).
     pub action: Option<usize>,
     pub parsed: Result<Template, wdl_expr::ParseError>,
+    /// The kinds of function calls in it, found in one walk when it was parsed.
+    pub calls: CallKinds,
+}
+
+/// Which kinds of function call an expression holds ([`CallKinds::of`]), so that a rule about
+/// one kind walks only the trees that hold one ([`crate::rules::for_each_wdl_call`]): with
+/// 100,000 expressions, each walk of every tree was a pass over memory far larger than the
+/// cache.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallKinds(u8);
+
+impl CallKinds {
+    /// A function the catalogue does not know (WDL002).
+    pub const UNKNOWN: CallKinds = CallKinds(1);
+    /// A known function with a number of arguments it does not take (WDL003).
+    pub const WRONG_ARITY: CallKinds = CallKinds(2);
+    /// A function naming an action: `body`, `outputs`, `actions`... (WDL004).
+    pub const ACTION: CallKinds = CallKinds(4);
+    /// `items` (WDL005).
+    pub const ITEMS: CallKinds = CallKinds(8);
+    /// `variables` (WDL006).
+    pub const VARIABLES: CallKinds = CallKinds(16);
+    /// `parameters` (WDL007).
+    pub const PARAMETERS: CallKinds = CallKinds(32);
+
+    /// The kinds of the calls in `template`.
+    pub fn of(template: &Template) -> CallKinds {
+        let mut kinds = 0;
+        for expr in template.each_expr() {
+            crate::rules::walk_calls(expr, &mut |name, args| {
+                kinds |= CallKinds::of_call(name, args.len()).0;
+            });
+        }
+        CallKinds(kinds)
+    }
+
+    /// The kind of one call.
+    fn of_call(name: &str, args: usize) -> CallKinds {
+        let mut kinds = match soarc_lang::wdl::functions::lookup(name) {
+            None => Self::UNKNOWN.0,
+            Some(sig) if !sig.accepts(args) => Self::WRONG_ARITY.0,
+            Some(_) => 0,
+        };
+        let is = |f: &str| name.eq_ignore_ascii_case(f);
+        if crate::rules::wdl004_missing_action_reference::FUNCTIONS
+            .iter()
+            .any(|f| is(f))
+        {
+            kinds |= Self::ACTION.0;
+        }
+        if is("items") {
+            kinds |= Self::ITEMS.0;
+        }
+        if is("variables") {
+            kinds |= Self::VARIABLES.0;
+        }
+        if is("parameters") {
+            kinds |= Self::PARAMETERS.0;
+        }
+        CallKinds(kinds)
+    }
+
+    /// Holds a call of one of `kinds`.
+    pub fn holds(self, kinds: CallKinds) -> bool {
+        self.0 & kinds.0 != 0
+    }
 }
 
 /// Connection names the workflow resource provides in `parameters.$connections.value`.
@@ -560,7 +626,13 @@ impl<'a> Context<'a> {
             if matches!(parsed, Ok(Template::Literal(_))) {
                 continue;
             }
-            wf.exprs.push(WdlExpr { at, action, parsed });
+            let calls = parsed.as_ref().map_or(CallKinds::default(), CallKinds::of);
+            wf.exprs.push(WdlExpr {
+                at,
+                action,
+                parsed,
+                calls,
+            });
         }
         self.workflows.push(wf);
     }
@@ -796,6 +868,33 @@ fn skipped(node: Node, skip: &[usize]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each kind of call is found at any depth, in any case, next to the others.
+    #[test]
+    fn call_kinds_of_templates() {
+        let kinds = |s: &str| CallKinds::of(&Template::parse(s).unwrap());
+        assert_eq!(kinds("@concat('a', 'b')"), CallKinds::default());
+        assert_eq!(kinds("@{BODY('x')}"), CallKinds::ACTION);
+        assert_eq!(kinds("@concat(items('l'), 'b')"), CallKinds::ITEMS);
+        assert_eq!(kinds("a @{variables('v')} b"), CallKinds::VARIABLES);
+        assert_eq!(
+            kinds("@parameters('$connections')['x']"),
+            CallKinds::PARAMETERS
+        );
+        assert_eq!(kinds("@nosuch(1)"), CallKinds::UNKNOWN);
+        assert_eq!(kinds("@concat()"), CallKinds::WRONG_ARITY);
+        let all = kinds("@{outputs('a')}@{json(toLower(Parameters('p'), 1))}@{x(y())}");
+        for kind in [
+            CallKinds::ACTION,
+            CallKinds::PARAMETERS,
+            CallKinds::WRONG_ARITY,
+            CallKinds::UNKNOWN,
+        ] {
+            assert!(all.holds(kind), "{kind:?}");
+        }
+        assert!(!all.holds(CallKinds::ITEMS));
+        assert!(!all.holds(CallKinds::VARIABLES));
+    }
 
     /// Names equal ignoring ASCII case hash alike at every length (whole words and the
     /// remainder), and are found in an index whatever their case.

@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-const FUNCTIONS: &[&str] = &[
+pub(crate) const FUNCTIONS: &[&str] = &[
     "body",
     "outputs",
     "actions",
@@ -27,40 +27,44 @@ const FUNCTIONS: &[&str] = &[
 
 fn check(ctx: &Context, sink: &mut Sink) {
     let mut suggestions = super::Suggestions::new();
-    for_each_wdl_call(ctx, |wf, e, name, args| {
-        if !FUNCTIONS.iter().any(|f| f.eq_ignore_ascii_case(name)) {
-            return;
-        }
-        let Some(target) = first_str(args) else {
-            return;
-        };
-        let exists = wf.find_action(target).is_some()
-            || wf
-                .triggers
-                .iter()
-                .any(|t| t.name.eq_ignore_ascii_case(target));
-        if !exists {
-            // Bounded so reporting stays linear in findings.
-            let suggestion = suggestions.get(
-                (wf as *const _ as usize, target.to_ascii_lowercase()),
-                || {
-                    let names = wf
-                        .actions
-                        .iter()
-                        .take(super::MAX_SUGGESTION_CANDIDATES)
-                        .map(|a| a.name);
-                    did_you_mean(target, names)
-                },
-            );
-            sink.report_value(
-                e.at.offset,
-                format!(
-                    "{name}('{target}'): the workflow has no action named '{target}'{}",
-                    hint(suggestion)
-                ),
-            );
-        }
-    });
+    for_each_wdl_call(
+        ctx,
+        crate::context::CallKinds::ACTION,
+        |wf, e, name, args| {
+            if !FUNCTIONS.iter().any(|f| f.eq_ignore_ascii_case(name)) {
+                return;
+            }
+            let Some(target) = first_str(args) else {
+                return;
+            };
+            let exists = wf.find_action(target).is_some()
+                || wf
+                    .triggers
+                    .iter()
+                    .any(|t| t.name.eq_ignore_ascii_case(target));
+            if !exists {
+                // Bounded so reporting stays linear in findings.
+                let suggestion = suggestions.get(
+                    (wf as *const _ as usize, target.to_ascii_lowercase()),
+                    || {
+                        let names = wf
+                            .actions
+                            .iter()
+                            .take(super::MAX_SUGGESTION_CANDIDATES)
+                            .map(|a| a.name);
+                        did_you_mean(target, names)
+                    },
+                );
+                sink.report_value(
+                    e.at.offset,
+                    format!(
+                        "{name}('{target}'): the workflow has no action named '{target}'{}",
+                        hint(suggestion)
+                    ),
+                );
+            }
+        },
+    );
 }
 
 #[cfg(test)]
