@@ -10,9 +10,11 @@
 //! an object or array side by side in it (a container holds the index range of its
 //! children), 32-bit byte offsets, keys and strings as offsets into the text (only those
 //! with an escape are decoded, once, into a side table) and numbers as the text written.
-//! Reading a file thus allocates a few vectors, not one per object, and a 100,000-action
-//! workflow stays compact enough to be walked from cache. [`Node`] is a copyable handle
-//! (document and index) with the read API the rules use.
+//! Reading a file thus allocates a few vectors, not one per object and array, and a value
+//! takes 24 bytes where it took 40 (72 as an object member), which matters most where the
+//! tree no longer fits in the caches (a 100,000-action workflow). [`Node`] is a copyable
+//! handle (document and index) with the read API the rules use; JSON pointers are computed
+//! from offsets only for what is reported ([`pointer_to`]).
 
 use std::borrow::Cow;
 use std::fmt;
