@@ -240,8 +240,9 @@ impl CallKinds {
     pub const UNKNOWN: CallKinds = CallKinds(1);
     /// A known function with a number of arguments it does not take (WDL003).
     pub const WRONG_ARITY: CallKinds = CallKinds(2);
-    /// A function naming an action: `body`, `outputs`, `actions`... (WDL004).
-    pub const ACTION: CallKinds = CallKinds(4);
+    /// A function naming, as a literal, an action the workflow does not have: `body('x')`,
+    /// `outputs('x')`... (WDL004).
+    pub const MISSING_ACTION: CallKinds = CallKinds(4);
     /// `items` (WDL005).
     pub const ITEMS: CallKinds = CallKinds(8);
     /// `variables` (WDL006).
@@ -249,30 +250,28 @@ impl CallKinds {
     /// `parameters` (WDL007).
     pub const PARAMETERS: CallKinds = CallKinds(32);
 
-    /// The kinds of the calls in `template`.
-    pub fn of(template: &Template) -> CallKinds {
+    /// The kinds of the calls in `template`, an expression of `wf` (whose actions and
+    /// triggers are known).
+    pub fn of(template: &Template, wf: &Workflow) -> CallKinds {
         let mut kinds = 0;
         for expr in template.each_expr() {
             crate::rules::walk_calls(expr, &mut |name, args| {
-                kinds |= CallKinds::of_call(name, args.len()).0;
+                kinds |= CallKinds::of_call(name, args, wf).0;
             });
         }
         CallKinds(kinds)
     }
 
     /// The kind of one call.
-    fn of_call(name: &str, args: usize) -> CallKinds {
+    fn of_call(name: &str, args: &[wdl_expr::Expr], wf: &Workflow) -> CallKinds {
         let mut kinds = match soarc_lang::wdl::functions::lookup(name) {
             None => Self::UNKNOWN.0,
-            Some(sig) if !sig.accepts(args) => Self::WRONG_ARITY.0,
+            Some(sig) if !sig.accepts(args.len()) => Self::WRONG_ARITY.0,
             Some(_) => 0,
         };
         let is = |f: &str| name.eq_ignore_ascii_case(f);
-        if crate::rules::wdl004_missing_action_reference::FUNCTIONS
-            .iter()
-            .any(|f| is(f))
-        {
-            kinds |= Self::ACTION.0;
+        if crate::rules::wdl004_missing_action_reference::missing_action(wf, name, args).is_some() {
+            kinds |= Self::MISSING_ACTION.0;
         }
         if is("items") {
             kinds |= Self::ITEMS.0;
@@ -626,7 +625,9 @@ impl<'a> Context<'a> {
             if matches!(parsed, Ok(Template::Literal(_))) {
                 continue;
             }
-            let calls = parsed.as_ref().map_or(CallKinds::default(), CallKinds::of);
+            let calls = parsed
+                .as_ref()
+                .map_or(CallKinds::default(), |t| CallKinds::of(t, &wf));
             wf.exprs.push(WdlExpr {
                 at,
                 action,
@@ -872,9 +873,17 @@ mod tests {
     /// Each kind of call is found at any depth, in any case, next to the others.
     #[test]
     fn call_kinds_of_templates() {
-        let kinds = |s: &str| CallKinds::of(&Template::parse(s).unwrap());
+        let text = r#"{"triggers": {"t": {"type": "Request", "kind": "Http"}},
+            "actions": {"a": {"type": "Compose", "inputs": 1}}}"#;
+        let doc = crate::json::parse(text).unwrap();
+        let ctx = Context::new(&doc, Kind::Workflow);
+        let kinds = |s: &str| CallKinds::of(&Template::parse(s).unwrap(), &ctx.workflows[0]);
         assert_eq!(kinds("@concat('a', 'b')"), CallKinds::default());
-        assert_eq!(kinds("@{BODY('x')}"), CallKinds::ACTION);
+        // An action or trigger that exists (names compared ignoring case), one that does not.
+        assert_eq!(kinds("@{BODY('A')}"), CallKinds::default());
+        assert_eq!(kinds("@{triggerBody()}@{body('T')}"), CallKinds::default());
+        assert_eq!(kinds("@{body(variables('v'))}"), CallKinds::VARIABLES);
+        assert_eq!(kinds("@{BODY('x')}"), CallKinds::MISSING_ACTION);
         assert_eq!(kinds("@concat(items('l'), 'b')"), CallKinds::ITEMS);
         assert_eq!(kinds("a @{variables('v')} b"), CallKinds::VARIABLES);
         assert_eq!(
@@ -883,9 +892,9 @@ mod tests {
         );
         assert_eq!(kinds("@nosuch(1)"), CallKinds::UNKNOWN);
         assert_eq!(kinds("@concat()"), CallKinds::WRONG_ARITY);
-        let all = kinds("@{outputs('a')}@{json(toLower(Parameters('p'), 1))}@{x(y())}");
+        let all = kinds("@{outputs('b')}@{json(toLower(Parameters('p'), 1))}@{x(y())}");
         for kind in [
-            CallKinds::ACTION,
+            CallKinds::MISSING_ACTION,
             CallKinds::PARAMETERS,
             CallKinds::WRONG_ARITY,
             CallKinds::UNKNOWN,
