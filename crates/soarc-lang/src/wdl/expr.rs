@@ -310,7 +310,11 @@ impl<'a> Parser<'a> {
     }
 
     fn peek_char(&self, at: usize) -> Option<char> {
-        self.src[at..].chars().next()
+        // ASCII (almost every byte of an expression) without decoding UTF-8.
+        match self.src.as_bytes().get(at) {
+            Some(&b) if b.is_ascii() => Some(char::from(b)),
+            _ => self.src[at..].chars().next(),
+        }
     }
 
     /// Read the next token into `self.tok`.
