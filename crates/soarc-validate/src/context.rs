@@ -609,6 +609,7 @@ impl<'a> Context<'a> {
             collect_strings(outputs, &[], has_at, &mut out);
             found.extend(out.drain(..).map(|s| (None, s)));
         }
+        wf.exprs.reserve(found.len());
         for (action, mut at) in found {
             if in_arm {
                 match arm_expr::classify(at.text) {
