@@ -4,9 +4,9 @@
 //! of 100,000 chained actions (each runs after the previous one), validated from text; the
 //! second should take about 10× the first (every rule linear or n log n).
 //!
-//! Last measured (docs/validate.md, "Speed"; CPU-time medians, load about 3): the corpus in
-//! 1.42-1.44× the CPU time of the bare parse (1.25× its instructions); 100,000 actions in
-//! 132-141 ms, 10.1-11.9× the CPU time of 10,000 (9.8× their instructions).
+//! Last measured (docs/validate.md, "Speed"; CPU-time medians, load 2.8-3.6): the corpus in
+//! 1.42-1.45× the CPU time of the bare parse (1.25× its instructions); 100,000 actions in
+//! 128-138 ms, 11.0-11.9× the CPU time of 10,000 (9.84× their instructions).
 //!
 //! `cargo bench -p soarc-validate --bench validate_corpus` (only this crate and soarc-lang
 //! are built in release). Needs `../shared/reference/corpus`; prints a notice
