@@ -240,11 +240,11 @@ impl Suppressions {
     pub fn of(doc: &Document) -> Suppressions {
         let mut s = Suppressions::default();
         let mut pointer = String::new();
-        s.visit(&doc.root, &mut pointer);
+        s.visit(doc.root(), &mut pointer);
         s
     }
 
-    fn visit(&mut self, node: &Node, pointer: &mut String) {
+    fn visit(&mut self, node: Node, pointer: &mut String) {
         let len = pointer.len();
         if let Some(members) = node.as_object() {
             if let Some(codes) = node
@@ -264,8 +264,8 @@ impl Suppressions {
                     continue;
                 }
                 pointer.push('/');
-                crate::json::push_token(pointer, &m.key);
-                self.visit(&m.value, pointer);
+                crate::json::push_token(pointer, m.key);
+                self.visit(m.value, pointer);
                 pointer.truncate(len);
             }
         } else if let Some(items) = node.as_array() {

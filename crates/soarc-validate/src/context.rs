@@ -3,7 +3,7 @@
 //! definition with its actions, their nesting, and every WDL expression (parsed once).
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 
 /// Hash map of the per-action indexes and name sets: foldhash, several times faster than the
 /// standard SipHash on the short keys hashed once per action and per reference, and seeded
@@ -17,7 +17,7 @@ pub type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 use soarc_lang::arm::expr::{self as arm_expr, StringKind};
 use soarc_lang::wdl::expr::{self as wdl_expr, Template};
 
-use super::json::{Document, Node, Value, child};
+use super::json::{Document, Member, Members, Node, Value, child};
 
 /// What a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +45,7 @@ impl Kind {
     }
 
     /// By `$schema` first (case-insensitive), then by shape.
-    pub fn detect(root: &Node) -> Kind {
+    pub fn detect(root: Node) -> Kind {
         if root.as_object().is_none() {
             return Kind::Unknown;
         }
@@ -105,7 +105,7 @@ pub struct ArmExpr<'a> {
 #[derive(Debug)]
 pub struct Resource<'a> {
     pub pointer: String,
-    pub node: &'a Node<'a>,
+    pub node: Node<'a>,
     /// Full type (`Microsoft.Network/virtualNetworks/subnets` for a nested child).
     pub full_type: String,
     /// Name as written (may be an expression).
@@ -120,7 +120,7 @@ pub struct Resource<'a> {
 #[derive(Debug)]
 pub struct ArmScope<'a> {
     pub pointer: String,
-    pub root: &'a Node<'a>,
+    pub root: Node<'a>,
     pub exprs: Vec<ArmExpr<'a>>,
     pub resources: Vec<Resource<'a>>,
 }
@@ -158,9 +158,9 @@ impl<'a> ArmScope<'a> {
     }
 }
 
-fn keys<'a>(node: Option<&'a Node<'a>>) -> Vec<&'a str> {
+fn keys(node: Option<Node<'_>>) -> Vec<&str> {
     node.and_then(Node::as_object)
-        .map(|m| m.iter().map(|m| m.key.as_ref()).collect())
+        .map(|m| m.iter().map(|m| m.key).collect())
         .unwrap_or_default()
 }
 
@@ -170,7 +170,7 @@ fn keys<'a>(node: Option<&'a Node<'a>>) -> Vec<&'a str> {
 pub struct Action<'a> {
     pub name: &'a str,
     pub key_offset: usize,
-    pub node: &'a Node<'a>,
+    pub node: Node<'a>,
     /// `type` when it is a string ("" otherwise), read once for every rule.
     kind: &'a str,
     /// Index of the enclosing action (Foreach, If, Switch, Scope, Until).
@@ -185,7 +185,7 @@ impl<'a> Action<'a> {
     fn new(
         name: &'a str,
         key_offset: usize,
-        node: &'a Node<'a>,
+        node: Node<'a>,
         parent: Option<usize>,
         group: usize,
         depth: usize,
@@ -212,7 +212,7 @@ pub struct RunAfter<'a> {
     /// Index of the action whose `runAfter` it is.
     pub action: usize,
     /// The entry: its key names the predecessor, its value lists statuses.
-    pub member: &'a crate::json::Member<'a>,
+    pub member: Member<'a>,
     /// The predecessor when it is an action of the same scope (a sibling).
     pub sibling: Option<usize>,
 }
@@ -224,6 +224,71 @@ pub struct WdlExpr<'a> {
     /// The action whose definition holds the string (`None`: trigger or outputs).
     pub action: Option<usize>,
     pub parsed: Result<Template, wdl_expr::ParseError>,
+    /// The kinds of function calls in it, found in one walk when it was parsed.
+    pub calls: CallKinds,
+}
+
+/// Which kinds of function call an expression holds ([`CallKinds::of`]), so that a rule about
+/// one kind walks only the trees that hold one ([`crate::rules::for_each_wdl_call`]): with
+/// 100,000 expressions, each walk of every tree was a pass over memory far larger than the
+/// cache.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallKinds(u8);
+
+impl CallKinds {
+    /// A function the catalogue does not know (WDL002).
+    pub const UNKNOWN: CallKinds = CallKinds(1);
+    /// A known function with a number of arguments it does not take (WDL003).
+    pub const WRONG_ARITY: CallKinds = CallKinds(2);
+    /// A function naming, as a literal, an action the workflow does not have: `body('x')`,
+    /// `outputs('x')`... (WDL004).
+    pub const MISSING_ACTION: CallKinds = CallKinds(4);
+    /// `items` (WDL005).
+    pub const ITEMS: CallKinds = CallKinds(8);
+    /// `variables` (WDL006).
+    pub const VARIABLES: CallKinds = CallKinds(16);
+    /// `parameters` (WDL007).
+    pub const PARAMETERS: CallKinds = CallKinds(32);
+
+    /// The kinds of the calls in `template`, an expression of `wf` (whose actions and
+    /// triggers are known).
+    pub fn of(template: &Template, wf: &Workflow) -> CallKinds {
+        let mut kinds = 0;
+        for expr in template.each_expr() {
+            crate::rules::walk_calls(expr, &mut |name, args| {
+                kinds |= CallKinds::of_call(name, args, wf).0;
+            });
+        }
+        CallKinds(kinds)
+    }
+
+    /// The kind of one call.
+    fn of_call(name: &str, args: &[wdl_expr::Expr], wf: &Workflow) -> CallKinds {
+        let mut kinds = match soarc_lang::wdl::functions::lookup(name) {
+            None => Self::UNKNOWN.0,
+            Some(sig) if !sig.accepts(args.len()) => Self::WRONG_ARITY.0,
+            Some(_) => 0,
+        };
+        let is = |f: &str| name.eq_ignore_ascii_case(f);
+        if crate::rules::wdl004_missing_action_reference::missing_action(wf, name, args).is_some() {
+            kinds |= Self::MISSING_ACTION.0;
+        }
+        if is("items") {
+            kinds |= Self::ITEMS.0;
+        }
+        if is("variables") {
+            kinds |= Self::VARIABLES.0;
+        }
+        if is("parameters") {
+            kinds |= Self::PARAMETERS.0;
+        }
+        CallKinds(kinds)
+    }
+
+    /// Holds a call of one of `kinds`.
+    pub fn holds(self, kinds: CallKinds) -> bool {
+        self.0 & kinds.0 != 0
+    }
 }
 
 /// Connection names the workflow resource provides in `parameters.$connections.value`.
@@ -237,7 +302,7 @@ pub struct Connections<'a> {
 #[derive(Debug)]
 pub struct Workflow<'a> {
     pub pointer: String,
-    pub node: &'a Node<'a>,
+    pub node: Node<'a>,
     /// Inside an ARM template: strings pass through ARM first.
     pub in_arm: bool,
     /// `None` when unknown (bare definition, or computed by an expression).
@@ -245,11 +310,8 @@ pub struct Workflow<'a> {
     pub triggers: Vec<Action<'a>>,
     pub actions: Vec<Action<'a>>,
     pub exprs: Vec<WdlExpr<'a>>,
-    /// Action name → index of its first action (names are unique per workflow in valid
-    /// definitions; lookups are case-insensitive, as Logic Apps matches them).
-    pub action_index: FastMap<CiName<'a>, usize>,
-    /// (scope group, name) → action: `runAfter` names siblings only.
-    pub sibling_index: FastMap<(usize, CiName<'a>), usize>,
+    /// The action names (case-insensitive, as Logic Apps matches them).
+    names: NameIndex<'a>,
     /// Every `runAfter` entry of every action (object-valued `runAfter` only), in action
     /// order.
     pub run_after: Vec<RunAfter<'a>>,
@@ -261,14 +323,60 @@ impl<'a> Workflow<'a> {
         keys(self.node.get_ci("parameters"))
     }
 
-    /// The action with this name (case-insensitive), if any.
+    /// The action with this name (case-insensitive), if any: the first one in document order
+    /// when the name is repeated.
     pub fn find_action(&self, name: &str) -> Option<usize> {
-        self.action_index.get(&CiName(name)).copied()
+        let hash = self.names.state.hash_one(CiName(name));
+        self.names
+            .first
+            .find(hash, |&i| {
+                self.actions[i as usize].name.eq_ignore_ascii_case(name)
+            })
+            .map(|&i| i as usize)
     }
 
-    /// The action named `name` (case-insensitive) in scope `group`, if any.
+    /// The action named `name` (case-insensitive) in scope `group`, if any (`runAfter` names
+    /// siblings only).
     pub fn find_sibling(&self, group: usize, name: &str) -> Option<usize> {
-        self.sibling_index.get(&(group, CiName(name))).copied()
+        let first = self.find_action(name)?;
+        if self.actions[first].group == group {
+            return Some(first);
+        }
+        self.names
+            .other_scopes
+            .get(&(group as u32, CiName(name)))
+            .map(|&i| i as usize)
+    }
+
+    /// Indexes the names of `self.actions`, once they are all collected: O(actions).
+    fn index_names(&mut self) {
+        let actions = &self.actions;
+        let names = &mut self.names;
+        names
+            .first
+            .reserve(actions.len(), |_| unreachable!("reserved when empty"));
+        let state = &names.state;
+        for (i, action) in actions.iter().enumerate() {
+            let name = action.name;
+            let entry = names.first.entry(
+                state.hash_one(CiName(name)),
+                |&j| actions[j as usize].name.eq_ignore_ascii_case(name),
+                |&j| state.hash_one(CiName(actions[j as usize].name)),
+            );
+            match entry {
+                hashbrown::hash_table::Entry::Vacant(v) => {
+                    v.insert(i as u32);
+                }
+                hashbrown::hash_table::Entry::Occupied(o) => {
+                    if actions[*o.get() as usize].group != action.group {
+                        names
+                            .other_scopes
+                            .entry((action.group as u32, CiName(name)))
+                            .or_insert(i as u32);
+                    }
+                }
+            }
+        }
     }
 
     /// Indices of the action and its enclosing actions, innermost first.
@@ -281,6 +389,21 @@ impl<'a> Workflow<'a> {
         }
         chain
     }
+}
+
+/// The action names of one workflow. One table of 4-byte action indexes keyed by the name it
+/// points at (hashbrown's `HashTable`: the key is not stored again), so that the index of a
+/// 100,000-action workflow is about 640 KB and stays in cache, where a map from `&str` to
+/// index took 24 bytes a name, twice (all names and names per scope).
+#[derive(Debug, Default)]
+struct NameIndex<'a> {
+    state: foldhash::fast::RandomState,
+    /// Name → its first action in document order.
+    first: hashbrown::HashTable<u32>,
+    /// (scope group, name) → the first action of that name in that scope, for the scopes other
+    /// than the first one's. Expressions address an action by its name alone, workflow-wide
+    /// (`body('X')`, `actions('X')`), so real definitions repeat no name and this stays empty.
+    other_scopes: FastMap<(u32, CiName<'a>), u32>,
 }
 
 /// A name compared and hashed ignoring ASCII case, as Logic Apps matches action names,
@@ -338,13 +461,13 @@ pub struct SiblingTemplate {
 
 impl<'a> Context<'a> {
     /// The JSON pointer of a value of the document (rendered on demand: O(depth × log width)).
-    pub fn pointer(&self, node: &Node) -> String {
-        crate::json::pointer_to(&self.doc.root, node.start).unwrap_or_default()
+    pub fn pointer(&self, node: Node) -> String {
+        crate::json::pointer_to(self.doc.root(), node.start()).unwrap_or_default()
     }
 
     /// The JSON pointer of the value that starts at `offset` (rendered on demand).
     pub fn pointer_at(&self, offset: usize) -> String {
-        crate::json::pointer_to(&self.doc.root, offset).unwrap_or_default()
+        crate::json::pointer_to(self.doc.root(), offset).unwrap_or_default()
     }
 
     pub fn new(doc: &'a Document<'a>, kind: Kind) -> Context<'a> {
@@ -356,11 +479,11 @@ impl<'a> Context<'a> {
             sibling_template: None,
         };
         match kind {
-            Kind::ArmTemplate => ctx.add_scope(&doc.root, String::new()),
-            Kind::Workflow => ctx.add_workflow(&doc.root, String::new(), false, None),
+            Kind::ArmTemplate => ctx.add_scope(doc.root(), String::new()),
+            Kind::Workflow => ctx.add_workflow(doc.root(), String::new(), false, None),
             Kind::WorkflowResource => {
-                if let Some(def) = doc.root.get_ci("definition") {
-                    let connections = connections_of(&doc.root, "", false);
+                if let Some(def) = doc.root().get_ci("definition") {
+                    let connections = connections_of(doc.root(), "", false);
                     ctx.add_workflow(def, "/definition".into(), false, connections);
                 }
             }
@@ -369,7 +492,7 @@ impl<'a> Context<'a> {
         ctx
     }
 
-    fn add_scope(&mut self, root: &'a Node<'a>, pointer: String) {
+    fn add_scope(&mut self, root: Node<'a>, pointer: String) {
         let mut resources = Vec::new();
         let mut inner = Vec::new();
         if let Some(list) = root.get_ci("resources") {
@@ -383,7 +506,7 @@ impl<'a> Context<'a> {
         }
         let mut strings = Vec::new();
         // Inner-scope templates are scopes of their own: their strings are not this scope's.
-        let mut skip: Vec<usize> = inner.iter().map(|(n, _)| n.start).collect();
+        let mut skip: Vec<usize> = inner.iter().map(|(n, _)| n.start()).collect();
         skip.sort_unstable();
         collect_strings(root, &skip, is_arm_expression, &mut strings);
         let exprs = strings
@@ -422,7 +545,7 @@ impl<'a> Context<'a> {
 
     fn add_workflow(
         &mut self,
-        def: &'a Node<'a>,
+        def: Node<'a>,
         pointer: String,
         in_arm: bool,
         connections: Option<Connections<'a>>,
@@ -435,17 +558,16 @@ impl<'a> Context<'a> {
             triggers: Vec::new(),
             actions: Vec::new(),
             exprs: Vec::new(),
-            action_index: FastMap::default(),
-            sibling_index: FastMap::default(),
+            names: NameIndex::default(),
             run_after: Vec::new(),
         };
         let mut groups = 0;
         if let Some(triggers) = def.get_ci("triggers").and_then(Node::as_object) {
             for m in triggers {
                 wf.triggers.push(Action::new(
-                    &m.key,
+                    m.key,
                     m.key_start,
-                    &m.value,
+                    m.value,
                     None,
                     usize::MAX,
                     1,
@@ -466,17 +588,11 @@ impl<'a> Context<'a> {
             };
             walk.collect(actions, None, 1);
         }
-        wf.sibling_index.reserve(wf.actions.len());
-        wf.action_index.reserve(wf.actions.len());
-        for (i, action) in wf.actions.iter().enumerate() {
-            let name = CiName(action.name);
-            wf.sibling_index.entry((action.group, name)).or_insert(i);
-            wf.action_index.entry(name).or_insert(i);
-        }
+        wf.index_names();
         for (i, members) in run_after {
             let group = wf.actions[i].group;
             for member in members {
-                let sibling = wf.find_sibling(group, &member.key);
+                let sibling = wf.find_sibling(group, member.key);
                 wf.run_after.push(RunAfter {
                     action: i,
                     member,
@@ -493,6 +609,7 @@ impl<'a> Context<'a> {
             collect_strings(outputs, &[], has_at, &mut out);
             found.extend(out.drain(..).map(|s| (None, s)));
         }
+        wf.exprs.reserve(found.len());
         for (action, mut at) in found {
             if in_arm {
                 match arm_expr::classify(at.text) {
@@ -502,14 +619,22 @@ impl<'a> Context<'a> {
                     StringKind::Plain => {}
                 }
             }
-            if !at.text.contains('@') {
+            if Template::is_plain_text(at.text) {
                 continue;
             }
             let parsed = Template::parse(at.text);
             if matches!(parsed, Ok(Template::Literal(_))) {
                 continue;
             }
-            wf.exprs.push(WdlExpr { at, action, parsed });
+            let calls = parsed
+                .as_ref()
+                .map_or(CallKinds::default(), |t| CallKinds::of(t, &wf));
+            wf.exprs.push(WdlExpr {
+                at,
+                action,
+                parsed,
+                calls,
+            });
         }
         self.workflows.push(wf);
     }
@@ -530,14 +655,14 @@ struct ActionWalk<'w, 'a> {
     strings: &'w mut Vec<(Option<usize>, StrAt<'a>)>,
     /// Each action's `runAfter` entries (object-valued only), resolved once the names of
     /// every action are known.
-    run_after: &'w mut Vec<(usize, &'a [crate::json::Member<'a>])>,
+    run_after: &'w mut Vec<(usize, Members<'a>)>,
     groups: &'w mut usize,
     /// The strings of the action being read (reused from action to action).
     scratch: Vec<StrAt<'a>>,
 }
 
 impl<'a> ActionWalk<'_, 'a> {
-    fn collect(&mut self, map: &'a Node<'a>, parent: Option<usize>, depth: usize) {
+    fn collect(&mut self, map: Node<'a>, parent: Option<usize>, depth: usize) {
         let Some(members) = map.as_object() else {
             return;
         };
@@ -546,14 +671,14 @@ impl<'a> ActionWalk<'_, 'a> {
         for m in members {
             let index = self.actions.len();
             self.actions.push(Action::new(
-                &m.key,
+                m.key,
                 m.key_start,
-                &m.value,
+                m.value,
                 parent,
                 group,
                 depth,
             ));
-            let node = &m.value;
+            let node = m.value;
             self.own_strings(node, index);
             if let Some(entries) = node.get_ci("runAfter").and_then(Node::as_object) {
                 self.run_after.push((index, entries));
@@ -579,13 +704,13 @@ impl<'a> ActionWalk<'_, 'a> {
     }
 
     /// The strings of action `index`'s own values (nested actions index their own).
-    fn own_strings(&mut self, node: &'a Node<'a>, index: usize) {
+    fn own_strings(&mut self, node: Node<'a>, index: usize) {
         let Some(members) = node.as_object() else {
             return;
         };
         let out = &mut self.scratch;
         for m in members {
-            if is_container_key(&m.key) {
+            if is_container_key(m.key) {
                 // Nested actions index their own strings; keep only the other members of
                 // `else` / `default` (there are none in practice).
                 let keeps =
@@ -593,20 +718,20 @@ impl<'a> ActionWalk<'_, 'a> {
                 if let (true, Some(obj)) = (keeps, m.value.as_object()) {
                     for inner in obj {
                         if !inner.key.eq_ignore_ascii_case("actions") {
-                            collect_strings(&inner.value, &[], has_at, out);
+                            collect_strings(inner.value, &[], has_at, out);
                         }
                     }
                 }
                 continue;
             }
-            collect_strings(&m.value, &[], has_at, out);
+            collect_strings(m.value, &[], has_at, out);
         }
         self.strings.extend(out.drain(..).map(|s| (Some(index), s)));
     }
 }
 
 /// `parameters.$connections.value` of a workflow resource's properties (or resource body).
-fn connections_of<'a>(props: &'a Node<'a>, pointer: &str, in_arm: bool) -> Option<Connections<'a>> {
+fn connections_of<'a>(props: Node<'a>, pointer: &str, in_arm: bool) -> Option<Connections<'a>> {
     let value = props
         .get_ci("parameters")?
         .get_ci("$connections")?
@@ -616,15 +741,15 @@ fn connections_of<'a>(props: &'a Node<'a>, pointer: &str, in_arm: bool) -> Optio
     if in_arm
         && members
             .iter()
-            .any(|m| arm_expr::classify(&m.key) == StringKind::Expression)
+            .any(|m| arm_expr::classify(m.key) == StringKind::Expression)
     {
         return None;
     }
     let names = members.iter().map(|m| {
-        if in_arm && arm_expr::classify(&m.key) == StringKind::EscapedLiteral {
+        if in_arm && arm_expr::classify(m.key) == StringKind::EscapedLiteral {
             &m.key[1..]
         } else {
-            m.key.as_ref()
+            m.key
         }
     });
     Some(Connections {
@@ -634,13 +759,13 @@ fn connections_of<'a>(props: &'a Node<'a>, pointer: &str, in_arm: bool) -> Optio
 }
 
 fn collect_resources<'a>(
-    list: &'a Node<'a>,
+    list: Node<'a>,
     pointer: &str,
     parent_type: &str,
     out: &mut Vec<Resource<'a>>,
-    inner: &mut Vec<(&'a Node<'a>, String)>,
+    inner: &mut Vec<(Node<'a>, String)>,
 ) {
-    let items: Vec<(String, Option<&'a str>, &'a Node<'a>)> = match &list.value {
+    let items: Vec<(String, Option<&'a str>, Node<'a>)> = match list.value() {
         Value::Array(items) => items
             .iter()
             .enumerate()
@@ -649,7 +774,7 @@ fn collect_resources<'a>(
         // languageVersion 2.0: resources keyed by symbolic name.
         Value::Object(members) => members
             .iter()
-            .map(|m| (child(pointer, &m.key), Some(m.key.as_ref()), &m.value))
+            .map(|m| (child(pointer, m.key), Some(m.key), m.value))
             .collect(),
         _ => return,
     };
@@ -707,14 +832,14 @@ fn has_at(s: &str) -> bool {
 /// Every string value under `node` that `keep` accepts, except under the values in `skip`
 /// (sorted by offset: each container is looked up in O(log skip)).
 fn collect_strings<'a>(
-    node: &'a Node<'a>,
+    node: Node<'a>,
     skip: &[usize],
     keep: fn(&str) -> bool,
     out: &mut Vec<StrAt<'a>>,
 ) {
-    match &node.value {
+    match node.value() {
         Value::String(s) if keep(s) => out.push(StrAt {
-            offset: node.start,
+            offset: node.start(),
             text: s,
         }),
         Value::Array(items) => {
@@ -730,7 +855,7 @@ fn collect_strings<'a>(
                 return;
             }
             for m in members {
-                collect_strings(&m.value, skip, keep, out);
+                collect_strings(m.value, skip, keep, out);
             }
         }
         _ => {}
@@ -738,14 +863,48 @@ fn collect_strings<'a>(
 }
 
 /// `node` is one of `skip` (their sorted offsets; values start at distinct offsets).
-fn skipped(node: &Node, skip: &[usize]) -> bool {
-    !skip.is_empty() && skip.binary_search(&node.start).is_ok()
+fn skipped(node: Node, skip: &[usize]) -> bool {
+    !skip.is_empty() && skip.binary_search(&node.start()).is_ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::hash::BuildHasher;
+
+    /// Each kind of call is found at any depth, in any case, next to the others.
+    #[test]
+    fn call_kinds_of_templates() {
+        let text = r#"{"triggers": {"t": {"type": "Request", "kind": "Http"}},
+            "actions": {"a": {"type": "Compose", "inputs": 1}}}"#;
+        let doc = crate::json::parse(text).unwrap();
+        let ctx = Context::new(&doc, Kind::Workflow);
+        let kinds = |s: &str| CallKinds::of(&Template::parse(s).unwrap(), &ctx.workflows[0]);
+        assert_eq!(kinds("@concat('a', 'b')"), CallKinds::default());
+        // An action or trigger that exists (names compared ignoring case), one that does not.
+        assert_eq!(kinds("@{BODY('A')}"), CallKinds::default());
+        assert_eq!(kinds("@{triggerBody()}@{body('T')}"), CallKinds::default());
+        assert_eq!(kinds("@{body(variables('v'))}"), CallKinds::VARIABLES);
+        assert_eq!(kinds("@{BODY('x')}"), CallKinds::MISSING_ACTION);
+        assert_eq!(kinds("@concat(items('l'), 'b')"), CallKinds::ITEMS);
+        assert_eq!(kinds("a @{variables('v')} b"), CallKinds::VARIABLES);
+        assert_eq!(
+            kinds("@parameters('$connections')['x']"),
+            CallKinds::PARAMETERS
+        );
+        assert_eq!(kinds("@nosuch(1)"), CallKinds::UNKNOWN);
+        assert_eq!(kinds("@concat()"), CallKinds::WRONG_ARITY);
+        let all = kinds("@{outputs('b')}@{json(toLower(Parameters('p'), 1))}@{x(y())}");
+        for kind in [
+            CallKinds::MISSING_ACTION,
+            CallKinds::PARAMETERS,
+            CallKinds::WRONG_ARITY,
+            CallKinds::UNKNOWN,
+        ] {
+            assert!(all.holds(kind), "{kind:?}");
+        }
+        assert!(!all.holds(CallKinds::ITEMS));
+        assert!(!all.holds(CallKinds::VARIABLES));
+    }
 
     /// Names equal ignoring ASCII case hash alike at every length (whole words and the
     /// remainder), and are found in an index whatever their case.

@@ -140,7 +140,7 @@ pub fn validate_text_at(text: &str, path: Option<&Path>) -> (Option<Kind>, Vec<F
             );
         }
     };
-    let kind = Kind::detect(&doc.root);
+    let kind = Kind::detect(doc.root());
     if kind == Kind::Unknown {
         return (None, Vec::new());
     }
@@ -165,7 +165,7 @@ pub fn validate_text_at(text: &str, path: Option<&Path>) -> (Option<Kind>, Vec<F
             let (line, column) = positions.at(raw.offset);
             let pointer = match raw.pointer {
                 Pointer::Text(pointer) => pointer,
-                Pointer::Value => json::pointer_to(&doc.root, raw.offset).unwrap_or_default(),
+                Pointer::Value => json::pointer_to(doc.root(), raw.offset).unwrap_or_default(),
             };
             Finding {
                 code: rule.code,
@@ -179,7 +179,7 @@ pub fn validate_text_at(text: &str, path: Option<&Path>) -> (Option<Kind>, Vec<F
         .collect();
     // Inline suppressions (`metadata.soarc-ignore`); the document is only walked for them
     // when the text mentions the key.
-    if text.contains(config::SUPPRESS_KEY) {
+    if memchr::memmem::find(text.as_bytes(), config::SUPPRESS_KEY.as_bytes()).is_some() {
         let suppressions = config::Suppressions::of(&doc);
         findings.retain(|f| !suppressions.suppresses(f));
     }
@@ -207,7 +207,7 @@ fn sibling_template(path: &Path) -> Option<context::SiblingTemplate> {
     let text =
         String::from_utf8(soarc_lang::read::read_regular(&sibling, MAX_FILE_SIZE).ok()?).ok()?;
     let doc = json::parse(&text).ok()?.into_owned();
-    (Kind::detect(&doc.root) == Kind::ArmTemplate).then_some(context::SiblingTemplate {
+    (Kind::detect(doc.root()) == Kind::ArmTemplate).then_some(context::SiblingTemplate {
         name: sibling_name,
         doc,
     })

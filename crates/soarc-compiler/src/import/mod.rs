@@ -411,12 +411,12 @@ fn locate(sources: &Sources, file: FileId, pointer: &str) -> Span {
     let Ok(document) = soarc_validate::json::parse(&source.text) else {
         return Span::default();
     };
-    let mut node = &document.root;
+    let mut node = document.root();
     for token in pointer.split('/').skip(1) {
         let token = token.replace("~1", "/").replace("~0", "~");
-        let next = match &node.value {
+        let next = match node.value() {
             soarc_validate::json::Value::Object(members) => {
-                members.iter().find(|m| m.key == token).map(|m| &m.value)
+                members.iter().find(|m| m.key == token).map(|m| m.value)
             }
             soarc_validate::json::Value::Array(items) => {
                 token.parse::<usize>().ok().and_then(|i| items.get(i))
@@ -428,7 +428,7 @@ fn locate(sources: &Sources, file: FileId, pointer: &str) -> Span {
             None => break,
         }
     }
-    let (line, column) = source.line_col(node.start);
+    let (line, column) = source.line_col(node.start());
     Span {
         file,
         line,

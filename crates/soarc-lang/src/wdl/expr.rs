@@ -310,7 +310,11 @@ impl<'a> Parser<'a> {
     }
 
     fn peek_char(&self, at: usize) -> Option<char> {
-        self.src[at..].chars().next()
+        // ASCII (almost every byte of an expression) without decoding UTF-8.
+        match self.src.as_bytes().get(at) {
+            Some(&b) if b.is_ascii() => Some(char::from(b)),
+            _ => self.src[at..].chars().next(),
+        }
     }
 
     /// Read the next token into `self.tok`.
@@ -623,6 +627,21 @@ pub enum Part {
     Expr(Expr),
 }
 
+/// `s` contains `@{`: each `@` found with `str::find(char)` (a memchr), then the byte after
+/// it checked, without setting up a substring searcher for every string value.
+fn has_interpolation(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut from = 0;
+    while let Some(i) = s[from..].find('@') {
+        let at = from + i;
+        if b.get(at + 1) == Some(&b'{') {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
+}
+
 impl Template {
     /// The exact JSON string content (before JSON escaping) that Logic Apps reads back as the
     /// normalized `self` (see [`Template::normalize`]).
@@ -652,12 +671,24 @@ impl Template {
         }
     }
 
+    /// `s` is plain text for [`Template::parse`] (a [`Template::Literal`]), as far as can be
+    /// told without parsing or allocating: no `@{` in it and no leading `@` other than `@@`.
+    /// `false` does not make it an expression: `a@@{x}` (only escaped `@`) is a literal too.
+    pub fn is_plain_text(s: &str) -> bool {
+        let b = s.as_bytes();
+        if s.starts_with('@') && s.len() >= 2 {
+            b[1] == b'@'
+        } else {
+            !has_interpolation(s)
+        }
+    }
+
     /// Parse a JSON string value as Logic Apps would. Never panics on any input.
     /// The result is normalized.
     pub fn parse(s: &str) -> Result<Template, ParseError> {
         let b = s.as_bytes();
         let starts_at = s.starts_with('@') && s.len() >= 2;
-        if !starts_at && !s.contains("@{") {
+        if !starts_at && !has_interpolation(s) {
             return Ok(Template::Literal(s.to_string()));
         }
         if starts_at && b[1] != b'{' {
@@ -802,6 +833,52 @@ impl Template {
 
 #[cfg(test)]
 mod tests {
+    /// `@{` is found after any number of other `@`, at the end, or not at all.
+    #[test]
+    fn interpolation_found_after_other_at_signs() {
+        for (s, expect) in [
+            ("", false),
+            ("@", false),
+            ("a@", false),
+            ("a@b@c", false),
+            ("{@", false),
+            ("@{", true),
+            ("a@b@{x}", true),
+            ("a@@{x}", true),
+            ("é@é@{x}", true),
+        ] {
+            assert_eq!(super::has_interpolation(s), expect, "{s}");
+            assert_eq!(super::has_interpolation(s), s.contains("@{"), "{s}");
+        }
+    }
+
+    /// What `is_plain_text` accepts, `parse` reads as a literal; expressions it never accepts.
+    #[test]
+    fn plain_text_is_what_parse_reads_as_a_literal() {
+        for (s, plain) in [
+            ("", true),
+            ("@", true),
+            ("@@", true),
+            ("@@{x}", true),
+            ("@@x", true),
+            ("a@b", true),
+            ("mail@x.com", true),
+            ("@x", false),
+            ("@{x}", false),
+            ("a@{x}", false),
+            ("@'a'", false),
+            ("x@{y", false),
+            // Only escaped: a literal, though not told without parsing.
+            ("a@@{x}", false),
+        ] {
+            assert_eq!(super::Template::is_plain_text(s), plain, "{s}");
+            if plain {
+                let parsed = super::Template::parse(s);
+                assert!(matches!(parsed, Ok(super::Template::Literal(_))), "{s}");
+            }
+        }
+    }
+
     use super::*;
     use proptest::prelude::*;
 

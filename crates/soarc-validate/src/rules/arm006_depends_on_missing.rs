@@ -139,7 +139,7 @@ impl Pattern {
 /// Resolution of names in one template scope: variables are followed (at most
 /// `MAX_DEPTH` deep, so cycles end).
 struct Names<'s> {
-    variables: Option<&'s crate::json::Node<'s>>,
+    variables: Option<crate::json::Node<'s>>,
     /// Expressions are read as the context parsed them, not parsed again.
     scope: &'s ArmScope<'s>,
 }
@@ -182,7 +182,7 @@ impl Names<'_> {
                     [Expr::Str(v)] => self.variables.and_then(|vars| vars.get_ci(v)),
                     _ => None,
                 };
-                match value.and_then(|v| Some((v.as_str()?, v.start))) {
+                match value.and_then(|v| Some((v.as_str()?, v.start()))) {
                     Some((s, offset)) => self.of_string(s, offset, depth + 1),
                     None => Pattern::hole(),
                 }
@@ -303,7 +303,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             let pattern = match r
                 .node
                 .get_ci("name")
-                .and_then(|n| Some((n.as_str()?, n.start)))
+                .and_then(|n| Some((n.as_str()?, n.start())))
             {
                 Some((n, offset)) => names.of_string(n, offset, 0),
                 None => Pattern::hole(),
@@ -325,7 +325,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 let problem = match classify(text) {
                     StringKind::Expression => {
                         let parsed;
-                        let expr = match scope.expr_at(entry.start) {
+                        let expr = match scope.expr_at(entry.start()) {
                             Some(e) => e.parsed.as_ref().ok(),
                             None => {
                                 parsed = parse_expr(&text[1..text.len() - 1]).ok();
@@ -347,7 +347,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 if let Some(problem) = problem {
                     sink.report(
                         &format!("{}/dependsOn/{i}", r.pointer),
-                        entry.start,
+                        entry.start(),
                         format!("dependsOn '{text}': {problem}"),
                     );
                 }

@@ -28,7 +28,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             let Some(default) = m.value.get_ci("defaultValue") else {
                 continue;
             };
-            let literal = match &default.value {
+            let literal = match default.value() {
                 Value::String(s) => !s.is_empty() && classify(s) != StringKind::Expression,
                 Value::Object(o) => !o.is_empty(),
                 Value::Null => false,
@@ -39,9 +39,9 @@ fn check(ctx: &Context, sink: &mut Sink) {
                     &format!(
                         "{}/parameters/{}/defaultValue",
                         scope.pointer,
-                        escape_token(&m.key)
+                        escape_token(m.key)
                     ),
-                    default.start,
+                    default.start(),
                     format!("secure parameter '{}' has a literal default value", m.key),
                 );
             }

@@ -37,7 +37,7 @@ pub(crate) fn unused(ctx: &Context, sink: &mut Sink, function: &str, what: &str)
             .enumerate()
             .filter_map(|(i, c)| {
                 let name = c.get_ci("name")?;
-                Some((name.as_str()?, name.start, i))
+                Some((name.as_str()?, name.start(), i))
             });
         for (name, start, i) in copies {
             if !used.contains(name) {
@@ -52,13 +52,13 @@ pub(crate) fn unused(ctx: &Context, sink: &mut Sink, function: &str, what: &str)
             if function == "variables" && m.key.eq_ignore_ascii_case("copy") {
                 continue;
             }
-            if !used.contains(&m.key) {
+            if !used.contains(m.key) {
                 sink.report(
                     &format!(
                         "{}/{}/{}",
                         scope.pointer,
                         function,
-                        crate::json::escape_token(&m.key)
+                        crate::json::escape_token(m.key)
                     ),
                     m.key_start,
                     format!("{what} '{}' is declared but never used", m.key),

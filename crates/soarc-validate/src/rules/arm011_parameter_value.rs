@@ -20,10 +20,10 @@ fn check(ctx: &Context, sink: &mut Sink) {
     if ctx.kind != Kind::Parameters {
         return;
     }
-    let Some(params) = ctx.doc.root.get_ci("parameters") else {
+    let Some(params) = ctx.doc.root().get_ci("parameters") else {
         sink.report(
             "",
-            ctx.doc.root.start,
+            ctx.doc.root().start(),
             "parameters file has no 'parameters' object",
         );
         return;
@@ -31,7 +31,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
     let Some(members) = params.as_object() else {
         sink.report(
             "/parameters",
-            params.start,
+            params.start(),
             "'parameters' must be an object",
         );
         return;
@@ -39,8 +39,8 @@ fn check(ctx: &Context, sink: &mut Sink) {
     for m in members {
         if m.value.get_ci("value").is_none() && m.value.get_ci("reference").is_none() {
             sink.report(
-                &format!("/parameters/{}", escape_token(&m.key)),
-                m.value.start,
+                &format!("/parameters/{}", escape_token(m.key)),
+                m.value.start(),
                 format!("parameter '{}' has neither 'value' nor 'reference'", m.key),
             );
         }

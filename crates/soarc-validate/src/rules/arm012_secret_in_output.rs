@@ -30,7 +30,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                                 || t.eq_ignore_ascii_case("secureobject")
                         })
                     })
-                    .map(|m| m.key.as_ref())
+                    .map(|m| m.key)
                     .collect()
             })
             .unwrap_or_default();
@@ -44,7 +44,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             .into_iter()
             .flatten()
             .filter(|m| m.key == "outputs")
-            .map(|m| m.value.start)
+            .map(|m| m.value.start())
             .min()
         else {
             continue;

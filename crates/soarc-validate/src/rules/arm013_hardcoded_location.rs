@@ -41,14 +41,14 @@ fn check(ctx: &Context, sink: &mut Sink) {
             if is_literal_region(location) {
                 sink.report(
                     &child(&resource.pointer, "location"),
-                    node.start,
+                    node.start(),
                     format!(
                         "resource '{}' is deployed to the hard-coded location '{location}'; use [resourceGroup().location] or a location parameter",
                         resource.name.unwrap_or(&resource.full_type)
                     ),
                 );
             } else if let Some(e) = by_offset
-                .get(&node.start)
+                .get(&node.start())
                 .and_then(|e| e.parsed.as_ref().ok())
             {
                 collect_parameters(e, &mut feeding);
@@ -60,22 +60,22 @@ fn check(ctx: &Context, sink: &mut Sink) {
         let feeding = super::CiSet::new(feeding.iter().map(String::as_str));
         for m in params {
             let named = m.key.eq_ignore_ascii_case("location");
-            if !named && !feeding.contains(&m.key) {
+            if !named && !feeding.contains(m.key) {
                 continue;
             }
             let Some(default) = m.value.get_ci("defaultValue") else {
                 continue;
             };
-            if let Value::String(s) = &default.value
+            if let Value::String(s) = default.value()
                 && is_literal_region(s)
             {
                 sink.report(
                     &format!(
                         "{}/parameters/{}/defaultValue",
                         scope.pointer,
-                        escape_token(&m.key)
+                        escape_token(m.key)
                     ),
-                    default.start,
+                    default.start(),
                     format!(
                         "location parameter '{}' defaults to the hard-coded location '{s}'; default to [resourceGroup().location]",
                         m.key

@@ -43,12 +43,37 @@ const ABOUT: &[&str] = &["name", "url", "uri", "version", "permission"];
 
 /// The secret word a parameter name contains, if it names a secret.
 pub(crate) fn secret_word(name: &str) -> Option<&'static str> {
-    let normalized: String = name
-        .chars()
-        .filter(|c| !matches!(c, '-' | '_' | '.'))
-        .flat_map(char::to_lowercase)
-        .collect();
+    // The name without separators, lower-cased: on the stack for an ASCII name (almost all),
+    // as the parameters of every template are read.
+    let mut stack = [0u8; 96];
+    let heap: String;
+    let normalized: &str = if name.is_ascii() && name.len() <= stack.len() {
+        let mut n = 0;
+        for b in name.bytes().filter(|b| !matches!(b, b'-' | b'_' | b'.')) {
+            stack[n] = b.to_ascii_lowercase();
+            n += 1;
+        }
+        std::str::from_utf8(&stack[..n]).expect("ASCII")
+    } else {
+        heap = name
+            .chars()
+            .filter(|c| !matches!(c, '-' | '_' | '.'))
+            .flat_map(char::to_lowercase)
+            .collect();
+        &heap
+    };
     if normalized.ends_with("id") {
+        return None;
+    }
+    // Every secret word contains one of these; most names contain none (one pass, no
+    // substring searcher set up per word).
+    let n = normalized.as_bytes();
+    if !(0..n.len()).any(|i| {
+        let r = &n[i..];
+        [&b"pass"[..], b"secret", b"key", b"token", b"string"]
+            .iter()
+            .any(|part| r.starts_with(part))
+    }) {
         return None;
     }
     SECRET_WORDS.iter().copied().find(|word| {
@@ -71,7 +96,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             if !(kind.eq_ignore_ascii_case("string") || kind.eq_ignore_ascii_case("object")) {
                 continue;
             }
-            if secret_word(&m.key).is_none() {
+            if secret_word(m.key).is_none() {
                 continue;
             }
             let node = m.value.get_ci("type").expect("has a type");
@@ -79,9 +104,9 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 &format!(
                     "{}/parameters/{}/type",
                     scope.pointer,
-                    escape_token(&m.key)
+                    escape_token(m.key)
                 ),
-                node.start,
+                node.start(),
                 format!(
                     "parameter '{}' is named like a secret but is of type '{kind}'; declare it secure{kind}",
                     m.key,
@@ -148,6 +173,17 @@ mod tests {
     #[test]
     fn names() {
         assert_eq!(secret_word("mcas-apiToken"), Some("apitoken"));
+        // Every word, whatever its case and separators, on the stack and the heap paths.
+        for word in super::SECRET_WORDS {
+            let upper = word.to_ascii_uppercase();
+            let spaced = format!("my-{}.{}", &upper[..2], &upper[2..]);
+            assert_eq!(secret_word(&spaced), Some(*word), "{spaced}");
+            let long = format!("{}_{spaced}", "x".repeat(100));
+            assert_eq!(secret_word(&long), Some(*word), "{long}");
+            assert_eq!(secret_word(&format!("Ä{spaced}")), Some(*word), "{spaced}");
+        }
+        assert_eq!(secret_word("ÄpiKey"), None);
+        assert_eq!(secret_word("AdminPassword"), Some("password"));
         assert_eq!(
             secret_word("ServiceBusConnConnectionString"),
             Some("connectionstring")

@@ -46,8 +46,8 @@ fn check(ctx: &Context, sink: &mut Sink) {
             if let Some(values) = props.get_ci("parameterValues").and_then(Node::as_object) {
                 for m in values {
                     let pointer =
-                        format!("{props_pointer}/parameterValues/{}", escape_token(&m.key));
-                    report(sink, name, &m.key, &m.value, &pointer);
+                        format!("{props_pointer}/parameterValues/{}", escape_token(m.key));
+                    report(sink, name, m.key, m.value, &pointer);
                 }
             }
             if let Some(values) = props
@@ -59,9 +59,9 @@ fn check(ctx: &Context, sink: &mut Sink) {
                     if let Some(value) = m.value.get_ci("value") {
                         let pointer = format!(
                             "{props_pointer}/parameterValueSet/values/{}/value",
-                            escape_token(&m.key)
+                            escape_token(m.key)
                         );
-                        report(sink, name, &m.key, value, &pointer);
+                        report(sink, name, m.key, value, &pointer);
                     }
                 }
             }
@@ -69,14 +69,14 @@ fn check(ctx: &Context, sink: &mut Sink) {
     }
 }
 
-fn report(sink: &mut Sink, connection: &str, key: &str, value: &Node, pointer: &str) {
+fn report(sink: &mut Sink, connection: &str, key: &str, value: Node, pointer: &str) {
     let Some(text) = value.as_str() else { return };
     if text.trim().is_empty() || classify(text) == StringKind::Expression || !is_credential(key) {
         return;
     }
     sink.report(
         pointer,
-        value.start,
+        value.start(),
         format!(
             "connection '{connection}' has a literal '{key}'; pass it in a securestring parameter"
         ),

@@ -26,7 +26,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             if !present && resource.node.as_object().is_some() {
                 sink.report(
                     &resource.pointer,
-                    resource.node.start,
+                    resource.node.start(),
                     format!(
                         "resource '{}' ({}) has no apiVersion",
                         resource.name.unwrap_or("?"),

@@ -19,7 +19,7 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-fn non_empty(node: &Node, key: &str) -> bool {
+fn non_empty(node: Node, key: &str) -> bool {
     node.str_ci(key).is_some_and(|s| !s.trim().is_empty())
 }
 
@@ -56,9 +56,9 @@ fn check(ctx: &Context, sink: &mut Sink) {
     // One finding per template, at what is missing when only one thing is.
     let (pointer, offset) = match (has_name, missing_metadata.is_empty(), params, metadata) {
         (true, true, _, _) => return,
-        (false, true, Some(p), _) => ("/parameters", p.start),
-        (true, false, _, Some(m)) => ("/metadata", m.start),
-        _ => ("", root.root.start),
+        (false, true, Some(p), _) => ("/parameters", p.start()),
+        (true, false, _, Some(m)) => ("/metadata", m.start()),
+        _ => ("", root.root.start()),
     };
     sink.report(
         pointer,

@@ -2,7 +2,7 @@
 
 use super::{Rule, Severity, hint};
 use crate::context::Kind;
-use crate::json::{Member, escape_token};
+use crate::json::{Member, Members, escape_token};
 use crate::{Context, Sink};
 
 pub static RULE: Rule = Rule {
@@ -21,15 +21,16 @@ pub static RULE: Rule = Rule {
 /// A parameters file and its sibling template: (the file's `parameters` members, the
 /// template's declared parameters, the template's file name). `None` when there is nothing to
 /// compare (not a parameters file, no sibling, or either `parameters` is not an object).
-pub(crate) fn pair<'a>(ctx: &Context<'a>) -> Option<(&'a [Member<'a>], &'a [Member<'a>], &'a str)> {
+#[allow(clippy::type_complexity)]
+pub(crate) fn pair<'a>(ctx: &Context<'a>) -> Option<(Members<'a>, Vec<Member<'a>>, &'a str)> {
     if ctx.kind != Kind::Parameters {
         return None;
     }
     let sibling = ctx.sibling_template?;
-    let set = ctx.doc.root.get_ci("parameters")?.as_object()?;
-    let declared = match sibling.doc.root.get_ci("parameters") {
-        None => &[][..],
-        Some(p) => p.as_object()?,
+    let set = ctx.doc.root().get_ci("parameters")?.as_object()?;
+    let declared = match sibling.doc.root().get_ci("parameters") {
+        None => Vec::new(),
+        Some(p) => p.as_object()?.iter().collect(),
     };
     Some((set, declared, &sibling.name))
 }
@@ -38,13 +39,13 @@ fn check(ctx: &Context, sink: &mut Sink) {
     let Some((set, declared, template)) = pair(ctx) else {
         return;
     };
-    let names = super::CiSet::new(declared.iter().map(|d| d.key.as_ref()));
+    let names = super::CiSet::new(declared.iter().map(|d| d.key));
     for m in set {
-        if names.contains(&m.key) {
+        if names.contains(m.key) {
             continue;
         }
         sink.report(
-            &format!("/parameters/{}", escape_token(&m.key)),
+            &format!("/parameters/{}", escape_token(m.key)),
             m.key_start,
             format!(
                 "parameter '{}' is not declared by the template '{template}'; ARM rejects the \
@@ -52,7 +53,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                  valid\"){}",
                 m.key,
                 m.key,
-                hint(names.suggest(&m.key))
+                hint(names.suggest(m.key))
             ),
         );
     }

@@ -23,12 +23,12 @@ fn check(ctx: &Context, sink: &mut Sink) {
     };
     let at = ctx
         .doc
-        .root
+        .root()
         .get_ci("parameters")
-        .map_or(ctx.doc.root.start, |p| p.start);
-    let set = super::CiSet::new(set.iter().map(|m| m.key.as_ref()));
+        .map_or(ctx.doc.root().start(), |p| p.start());
+    let set = super::CiSet::new(set.iter().map(|m| m.key));
     for d in declared {
-        if d.value.get_ci("defaultValue").is_some() || set.contains(&d.key) {
+        if d.value.get_ci("defaultValue").is_some() || set.contains(d.key) {
             continue;
         }
         sink.report(

@@ -64,8 +64,8 @@ fn parse_type(t: &str) -> Option<Type> {
 
 /// The JSON kind of a literal value as ARM reads it; `None` for an expression string or
 /// null (not checked).
-fn literal_type(v: &Node) -> Option<Type> {
-    Some(match &v.value {
+fn literal_type(v: Node) -> Option<Type> {
+    Some(match v.value() {
         Value::String(s) if classify(s) == StringKind::Expression => return None,
         Value::String(_) => Type::String,
         Value::Number(n) if n.parse::<i64>().is_ok() => Type::Int,
@@ -89,8 +89,8 @@ fn type_name(t: Type) -> &'static str {
 }
 
 /// Literal values compared as ARM compares allowed values: strings case-insensitively.
-fn same_value(a: &Node, b: &Node) -> bool {
-    match (&a.value, &b.value) {
+fn same_value(a: Node, b: Node) -> bool {
+    match (a.value(), b.value()) {
         (Value::String(x), Value::String(y)) => x.eq_ignore_ascii_case(y),
         (Value::Number(x), Value::Number(y)) => {
             x == y || x.parse::<f64>().ok() == y.parse::<f64>().ok()
@@ -102,8 +102,8 @@ fn same_value(a: &Node, b: &Node) -> bool {
     }
 }
 
-fn integer(node: &Node) -> Option<i64> {
-    match &node.value {
+fn integer(node: Node) -> Option<i64> {
+    match node.value() {
         Value::Number(n) => n.parse().ok(),
         _ => None,
     }
@@ -116,17 +116,17 @@ fn check(ctx: &Context, sink: &mut Sink) {
             || scope.root.get_ci("languageVersion").is_some();
         if let Some(params) = scope.root.get_ci("parameters").and_then(Node::as_object) {
             for m in params {
-                let at = child(&child(&scope.pointer, "parameters"), &m.key);
-                check_parameter(&m.key, &m.value, &at, m.key_start, custom_types, sink);
+                let at = child(&child(&scope.pointer, "parameters"), m.key);
+                check_parameter(m.key, m.value, &at, m.key_start, custom_types, sink);
             }
         }
         if let Some(outputs) = scope.root.get_ci("outputs").and_then(Node::as_object) {
             for m in outputs {
-                let at = child(&child(&scope.pointer, "outputs"), &m.key);
+                let at = child(&child(&scope.pointer, "outputs"), m.key);
                 check_type(
                     "output",
-                    &m.key,
-                    &m.value,
+                    m.key,
+                    m.value,
                     &at,
                     m.key_start,
                     custom_types,
@@ -141,7 +141,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
 fn check_type(
     what: &str,
     name: &str,
-    decl: &Node,
+    decl: Node,
     at: &str,
     key_start: usize,
     custom_types: bool,
@@ -165,7 +165,7 @@ fn check_type(
     let Some(text) = node.as_str() else {
         sink.report(
             &format!("{at}/type"),
-            node.start,
+            node.start(),
             format!(
                 "{what} '{name}' has a type that is not a string; use one of {}",
                 TYPES.join(", ")
@@ -180,7 +180,7 @@ fn check_type(
             let suggestion = soarc_lang::diagnostics::did_you_mean(text, TYPES.iter().copied());
             sink.report(
                 &format!("{at}/type"),
-                node.start,
+                node.start(),
                 format!(
                     "{what} '{name}' has unknown type '{text}' (ARM accepts {}){}",
                     TYPES.join(", "),
@@ -194,7 +194,7 @@ fn check_type(
 
 fn check_parameter(
     name: &str,
-    decl: &Node,
+    decl: Node,
     at: &str,
     key_start: usize,
     custom_types: bool,
@@ -214,7 +214,7 @@ fn check_parameter(
             Some(n) => bounds[i] = Some(n),
             None => sink.report(
                 &format!("{at}/{key}"),
-                node.start,
+                node.start(),
                 format!("parameter '{name}': {key} must be an integer"),
             ),
         }
@@ -230,7 +230,7 @@ fn check_parameter(
             let node = decl.get_ci(what).expect("bound present");
             sink.report(
                 &format!("{at}/{what}"),
-                node.start,
+                node.start(),
                 format!("parameter '{name}': {what} {lo} is greater than its maximum {hi}; no value is allowed"),
             );
         }
@@ -247,7 +247,7 @@ fn check_parameter(
             None => {
                 sink.report(
                     &format!("{at}/allowedValues"),
-                    node.start,
+                    node.start(),
                     format!("parameter '{name}': allowedValues must be an array of values"),
                 );
                 None
@@ -267,7 +267,7 @@ fn check_parameter(
     {
         sink.report(
             &dat,
-            default.start,
+            default.start(),
             format!(
                 "parameter '{name}' is of type {} but its defaultValue is {} {}; give a default of the declared type",
                 decl.str_ci("type").unwrap_or_default(),
@@ -279,7 +279,7 @@ fn check_parameter(
     }
     if let Some(allowed) = allowed {
         // An array parameter's allowed values constrain each element.
-        let values: Vec<&Node> = match (&default.value, declared) {
+        let values: Vec<Node> = match (default.value(), declared) {
             (Value::Array(items), Some(Type::Array)) => items.iter().collect(),
             _ => vec![default],
         };
@@ -287,7 +287,7 @@ fn check_parameter(
             if literal_type(v).is_some() && !allowed.iter().any(|a| same_value(a, v)) {
                 sink.report(
                     &dat,
-                    default.start,
+                    default.start(),
                     format!(
                         "parameter '{name}': defaultValue {} is not one of its allowedValues",
                         short(v)
@@ -297,20 +297,20 @@ fn check_parameter(
             }
         }
     }
-    match &default.value {
+    match default.value() {
         Value::Number(_) => {
             if let Some(n) = integer(default) {
                 if let Some(lo) = min_value.filter(|lo| n < *lo) {
                     sink.report(
                         &dat,
-                        default.start,
+                        default.start(),
                         format!("parameter '{name}': defaultValue {n} is below its minValue {lo}"),
                     );
                 }
                 if let Some(hi) = max_value.filter(|hi| n > *hi) {
                     sink.report(
                         &dat,
-                        default.start,
+                        default.start(),
                         format!("parameter '{name}': defaultValue {n} is above its maxValue {hi}"),
                     );
                 }
@@ -344,29 +344,29 @@ fn length_bounds(
     min: Option<i64>,
     max: Option<i64>,
     at: &str,
-    node: &Node,
+    node: Node,
     sink: &mut Sink,
 ) {
     let len = len as i64;
     if let Some(lo) = min.filter(|lo| len < *lo) {
         sink.report(
             at,
-            node.start,
+            node.start(),
             format!("parameter '{name}': defaultValue has length {len}, below its minLength {lo}"),
         );
     }
     if let Some(hi) = max.filter(|hi| len > *hi) {
         sink.report(
             at,
-            node.start,
+            node.start(),
             format!("parameter '{name}': defaultValue has length {len}, above its maxLength {hi}"),
         );
     }
 }
 
 /// A short rendering of a literal value for a message.
-fn short(v: &Node) -> String {
-    match &v.value {
+fn short(v: Node) -> String {
+    match v.value() {
         Value::String(s) if s.chars().count() <= 40 => format!("'{s}'"),
         Value::String(_) => "(a long string)".into(),
         Value::Number(n) => n.to_string(),

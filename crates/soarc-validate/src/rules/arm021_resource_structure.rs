@@ -41,8 +41,8 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-fn is_expression(node: &Node) -> bool {
-    matches!(&node.value, Value::String(s) if classify(s) == StringKind::Expression)
+fn is_expression(node: Node) -> bool {
+    matches!(node.value(), Value::String(s) if classify(s) == StringKind::Expression)
 }
 
 /// `yyyy-mm-dd` optionally followed by `-suffix` (letters, digits, dots, dashes).
@@ -90,14 +90,14 @@ fn check(ctx: &Context, sink: &mut Sink) {
             if ty.is_none() {
                 sink.report(
                     &r.pointer,
-                    r.node.start,
+                    r.node.start(),
                     format!("resource '{label}' has no type; ARM needs `type` on every resource"),
                 );
             }
             if name.is_none() {
                 sink.report(
                     &r.pointer,
-                    r.node.start,
+                    r.node.start(),
                     format!(
                         "resource of type '{}' has no name; ARM needs `name` on every resource",
                         r.full_type
@@ -111,7 +111,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             {
                 sink.report(
                     &format!("{}/apiVersion", r.pointer),
-                    v.start,
+                    v.start(),
                     format!(
                         "resource '{label}' has apiVersion '{text}', which is not of the form yyyy-mm-dd (optionally with a suffix such as -preview)"
                     ),
@@ -130,7 +130,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 if type_segments != name_segments {
                     sink.report(
                         &format!("{}/name", r.pointer),
-                        r.node.get_ci("name").map_or(r.node.start, |n| n.start),
+                        r.node.get_ci("name").map_or(r.node.start(), |n| n.start()),
                         format!(
                             "resource name '{name}' has {name_segments} segment(s) but type '{ty}' has {type_segments}; ARM rejects it (incorrect segment lengths): name a child resource 'parent/child'"
                         ),
@@ -142,7 +142,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 match copy.as_object() {
                     None if !is_expression(copy) => sink.report(
                         &at,
-                        copy.start,
+                        copy.start(),
                         format!("resource '{label}': copy must be an object with name and count"),
                     ),
                     None => {}
@@ -151,19 +151,19 @@ fn check(ctx: &Context, sink: &mut Sink) {
                             if copy.get_ci(key).is_none() {
                                 sink.report(
                                     &at,
-                                    copy.start,
+                                    copy.start(),
                                     format!("resource '{label}': copy has no '{key}'"),
                                 );
                             }
                         }
                         if let Some(count) = copy.get_ci("count")
-                            && let Value::Number(n) | Value::String(n) = &count.value
+                            && let Value::Number(n) | Value::String(n) = count.value()
                             && !is_expression(count)
                             && !n.parse::<i64>().is_ok_and(|n| n >= 0)
                         {
                             sink.report(
                                 &format!("{at}/count"),
-                                count.start,
+                                count.start(),
                                 format!(
                                     "resource '{label}': copy count {n} must be a whole number from 0 up (or an expression)"
                                 ),
@@ -173,12 +173,12 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 }
             }
             if let Some(condition) = r.node.get_ci("condition")
-                && !matches!(condition.value, Value::Bool(_))
+                && !matches!(condition.value(), Value::Bool(_))
                 && !is_expression(condition)
             {
                 sink.report(
                     &format!("{}/condition", r.pointer),
-                    condition.start,
+                    condition.start(),
                     format!(
                         "resource '{label}': condition must be true, false or an expression like \"[equals(parameters('x'), 'y')]\""
                     ),
@@ -193,14 +193,14 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 if props.get_ci("mode").is_none() {
                     sink.report(
                         &at,
-                        props.start,
+                        props.start(),
                         format!("deployment '{label}' has no properties.mode; set \"Incremental\""),
                     );
                 }
                 if props.get_ci("template").is_none() && props.get_ci("templateLink").is_none() {
                     sink.report(
                         &at,
-                        props.start,
+                        props.start(),
                         format!(
                             "deployment '{label}' has neither properties.template nor properties.templateLink"
                         ),

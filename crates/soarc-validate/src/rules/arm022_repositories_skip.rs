@@ -155,7 +155,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
         } else {
             types[i]
         };
-        let at = r.node.get_ci("type").map_or(r.node.start, |t| t.start);
+        let at = r.node.get_ci("type").map_or(r.node.start(), |t| t.start());
         sink.report(
             &child(&r.pointer, "type"),
             at,

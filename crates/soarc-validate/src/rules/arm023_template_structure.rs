@@ -25,13 +25,13 @@ pub static RULE: Rule = Rule {
 };
 
 /// (property, what it must hold, whether a value holds it).
-type Required = (&'static str, &'static str, fn(&Node) -> bool);
+type Required = (&'static str, &'static str, fn(Node) -> bool);
 
 fn check(ctx: &Context, sink: &mut Sink) {
     if ctx.kind != Kind::ArmTemplate {
         return;
     }
-    let root = &ctx.doc.root;
+    let root = ctx.doc.root();
     let symbolic = root.get_ci("languageVersion").is_some();
     let required: [Required; 3] = [
         (
@@ -45,21 +45,21 @@ fn check(ctx: &Context, sink: &mut Sink) {
         (
             "resources",
             "an array of resources (it may be empty: [])",
-            |n| matches!(n.value, Value::Array(_)),
+            |n| matches!(n.value(), Value::Array(_)),
         ),
     ];
     for (key, what, ok) in required {
         match root.get_ci(key) {
             None => sink.report(
                 "",
-                root.start,
+                root.start(),
                 format!("the template has no '{key}'; ARM requires it: add \"{key}\" with {what}"),
             ),
             Some(node)
                 if ok(node) || (key == "resources" && symbolic && node.as_object().is_some()) => {}
             Some(node) => sink.report(
                 &format!("/{}", crate::json::escape_token(key)),
-                node.start,
+                node.start(),
                 format!("the template's '{key}' must be {what}"),
             ),
         }

@@ -32,7 +32,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 continue;
             }
             sink.report(
-                &child(&child(&scope.pointer, "outputs"), &m.key),
+                &child(&child(&scope.pointer, "outputs"), m.key),
                 m.key_start,
                 format!(
                     "output '{}' has neither 'value' nor 'copy'; say what it returns, e.g. \"value\": \"[parameters('x')]\"",

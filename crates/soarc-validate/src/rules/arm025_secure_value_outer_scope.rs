@@ -62,7 +62,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 r.full_type
                     .eq_ignore_ascii_case("Microsoft.Resources/deployments")
             })
-            .map(|r| r.node.start)
+            .map(|r| r.node.start())
             .min()
             .unwrap_or(0);
         let after = scope.exprs.partition_point(|e| e.at.offset < first);
@@ -79,7 +79,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                             || t.eq_ignore_ascii_case("secureobject")
                     })
                 })
-                .map(|m| m.key.as_ref()),
+                .map(|m| m.key),
         );
         for e in &scope.exprs[after..] {
             // The nested template holding the string, if any: the greatest prefix not after it.

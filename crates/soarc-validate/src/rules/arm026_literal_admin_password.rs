@@ -32,7 +32,7 @@ fn is_password_name(key: &str) -> bool {
 }
 
 /// The literal text behind a value: the string itself, or a variable holding one.
-fn literal_behind<'n>(value: &'n Node, variables: Option<&'n Node>) -> Option<&'n str> {
+fn literal_behind<'n>(value: Node<'n>, variables: Option<Node<'n>>) -> Option<&'n str> {
     let s = value.as_str()?;
     match classify(s) {
         StringKind::Plain => Some(s),
@@ -55,15 +55,15 @@ fn literal_behind<'n>(value: &'n Node, variables: Option<&'n Node>) -> Option<&'
     }
 }
 
-fn walk(node: &Node, pointer: &mut String, variables: Option<&Node>, sink: &mut Sink) {
-    match &node.value {
+fn walk(node: Node, pointer: &mut String, variables: Option<Node>, sink: &mut Sink) {
+    match node.value() {
         Value::Object(members) => {
             for m in members {
                 let len = pointer.len();
                 pointer.push('/');
-                crate::json::push_token(pointer, &m.key);
-                if is_password_name(&m.key)
-                    && let Some(text) = literal_behind(&m.value, variables)
+                crate::json::push_token(pointer, m.key);
+                if is_password_name(m.key)
+                    && let Some(text) = literal_behind(m.value, variables)
                     && !text.is_empty()
                 {
                     let how = if m
@@ -77,14 +77,14 @@ fn walk(node: &Node, pointer: &mut String, variables: Option<&Node>, sink: &mut 
                     };
                     sink.report(
                         pointer,
-                        m.value.start,
+                        m.value.start(),
                         format!(
                             "'{}' is set to {how}: the password sits in the template and the deployment history; pass it in a securestring parameter",
                             m.key
                         ),
                     );
                 }
-                walk(&m.value, pointer, variables, sink);
+                walk(m.value, pointer, variables, sink);
                 pointer.truncate(len);
             }
         }

@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &Context, sink: &mut Sink) {
     for (object, key, offset) in &ctx.doc.duplicates {
-        let pointer = crate::json::pointer_to(&ctx.doc.root, *object).unwrap_or_default();
+        let pointer = crate::json::pointer_to(ctx.doc.root(), *object).unwrap_or_default();
         sink.report(
             &pointer,
             *offset,

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use super::Sink;
-use super::context::{CiName, Context, FastSet, WdlExpr, Workflow};
+use super::context::{CallKinds, CiName, Context, FastSet, WdlExpr, Workflow};
 use soarc_lang::arm::expr::{StringKind, classify};
 use soarc_lang::wdl::expr::{Expr as WExpr, Template};
 
@@ -186,14 +186,18 @@ pub fn find(code: &str) -> Option<&'static Rule> {
         .find(|r| r.code.eq_ignore_ascii_case(code))
 }
 
-/// Every WDL function call in every parsed expression of every workflow:
-/// `f(workflow, expression, name, args)`.
+/// Every WDL function call in every parsed expression of every workflow that holds a call of
+/// one of `kinds` (the others are not walked): `f(workflow, expression, name, args)`.
 pub(crate) fn for_each_wdl_call<'a>(
     ctx: &'a Context<'a>,
+    kinds: CallKinds,
     mut f: impl FnMut(&'a Workflow<'a>, &'a WdlExpr<'a>, &'a str, &'a [WExpr]),
 ) {
     for wf in &ctx.workflows {
         for e in &wf.exprs {
+            if !e.calls.holds(kinds) {
+                continue;
+            }
             let Ok(template) = &e.parsed else { continue };
             for expr in template.each_expr() {
                 walk_calls(expr, &mut |name, args| f(wf, e, name, args));
@@ -202,7 +206,7 @@ pub(crate) fn for_each_wdl_call<'a>(
     }
 }
 
-fn walk_calls<'a>(expr: &'a WExpr, f: &mut dyn FnMut(&'a str, &'a [WExpr])) {
+pub(crate) fn walk_calls<'a>(expr: &'a WExpr, f: &mut dyn FnMut(&'a str, &'a [WExpr])) {
     match expr {
         WExpr::Call { name, args } => {
             f(name, args);
@@ -232,6 +236,10 @@ pub(crate) fn first_str(args: &[WExpr]) -> Option<&str> {
 pub(crate) fn connection_refs<'a>(wf: &'a Workflow<'a>) -> Vec<(&'a WdlExpr<'a>, String)> {
     let mut out = Vec::new();
     for e in &wf.exprs {
+        // `parameters(...)` is a call of that kind.
+        if !e.calls.holds(CallKinds::PARAMETERS) {
+            continue;
+        }
         let Ok(template) = &e.parsed else { continue };
         for expr in template.each_expr() {
             expr.walk(&mut |node| {

@@ -17,7 +17,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &Context, sink: &mut Sink) {
-    for_each_wdl_call(ctx, |_, e, name, _| {
+    for_each_wdl_call(ctx, crate::context::CallKinds::UNKNOWN, |_, e, name, _| {
         if functions::lookup(name).is_none() {
             sink.report_value(
                 e.at.offset,

@@ -15,20 +15,24 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &Context, sink: &mut Sink) {
-    for_each_wdl_call(ctx, |_, e, name, args| {
-        if let Some(sig) = functions::lookup(name)
-            && !sig.accepts(args.len())
-        {
-            sink.report_value(
-                e.at.offset,
-                format!(
-                    "workflow function '{name}' takes {} argument(s), found {}",
-                    sig.arity(),
-                    args.len()
-                ),
-            );
-        }
-    });
+    for_each_wdl_call(
+        ctx,
+        crate::context::CallKinds::WRONG_ARITY,
+        |_, e, name, args| {
+            if let Some(sig) = functions::lookup(name)
+                && !sig.accepts(args.len())
+            {
+                sink.report_value(
+                    e.at.offset,
+                    format!(
+                        "workflow function '{name}' takes {} argument(s), found {}",
+                        sig.arity(),
+                        args.len()
+                    ),
+                );
+            }
+        },
+    );
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
 //! WDL004: `body()`, `outputs()`, `actions()`... name an action that does not exist.
 
 use super::{Rule, Severity, first_str, for_each_wdl_call, hint};
+use crate::context::Workflow;
 use crate::{Context, Sink};
 use soarc_lang::diagnostics::did_you_mean;
+use soarc_lang::wdl::expr::Expr as WExpr;
 
 pub static RULE: Rule = Rule {
     code: "WDL004",
@@ -25,42 +27,51 @@ const FUNCTIONS: &[&str] = &[
     "actionOutputs",
 ];
 
+/// The name a call gives when it is one of [`FUNCTIONS`] naming, as a literal, no action or
+/// trigger of the workflow (found when the expression is parsed, so that this rule walks only
+/// the expressions holding one: [`crate::context::CallKinds::MISSING_ACTION`]).
+pub(crate) fn missing_action<'e>(wf: &Workflow, name: &str, args: &'e [WExpr]) -> Option<&'e str> {
+    if !FUNCTIONS.iter().any(|f| f.eq_ignore_ascii_case(name)) {
+        return None;
+    }
+    let target = first_str(args)?;
+    let exists = wf.find_action(target).is_some()
+        || wf
+            .triggers
+            .iter()
+            .any(|t| t.name.eq_ignore_ascii_case(target));
+    (!exists).then_some(target)
+}
+
 fn check(ctx: &Context, sink: &mut Sink) {
     let mut suggestions = super::Suggestions::new();
-    for_each_wdl_call(ctx, |wf, e, name, args| {
-        if !FUNCTIONS.iter().any(|f| f.eq_ignore_ascii_case(name)) {
-            return;
-        }
-        let Some(target) = first_str(args) else {
-            return;
-        };
-        let exists = wf.find_action(target).is_some()
-            || wf
-                .triggers
-                .iter()
-                .any(|t| t.name.eq_ignore_ascii_case(target));
-        if !exists {
-            // Bounded so reporting stays linear in findings.
-            let suggestion = suggestions.get(
-                (wf as *const _ as usize, target.to_ascii_lowercase()),
-                || {
-                    let names = wf
-                        .actions
-                        .iter()
-                        .take(super::MAX_SUGGESTION_CANDIDATES)
-                        .map(|a| a.name);
-                    did_you_mean(target, names)
-                },
-            );
-            sink.report_value(
-                e.at.offset,
-                format!(
-                    "{name}('{target}'): the workflow has no action named '{target}'{}",
-                    hint(suggestion)
-                ),
-            );
-        }
-    });
+    for_each_wdl_call(
+        ctx,
+        crate::context::CallKinds::MISSING_ACTION,
+        |wf, e, name, args| {
+            if let Some(target) = missing_action(wf, name, args) {
+                // Bounded so reporting stays linear in findings.
+                let suggestion = suggestions.get(
+                    (wf as *const _ as usize, target.to_ascii_lowercase()),
+                    || {
+                        let names = wf
+                            .actions
+                            .iter()
+                            .take(super::MAX_SUGGESTION_CANDIDATES)
+                            .map(|a| a.name);
+                        did_you_mean(target, names)
+                    },
+                );
+                sink.report_value(
+                    e.at.offset,
+                    format!(
+                        "{name}('{target}'): the workflow has no action named '{target}'{}",
+                        hint(suggestion)
+                    ),
+                );
+            }
+        },
+    );
 }
 
 #[cfg(test)]

@@ -16,31 +16,35 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &Context, sink: &mut Sink) {
-    for_each_wdl_call(ctx, |wf, e, name, args| {
-        if !name.eq_ignore_ascii_case("items") {
-            return;
-        }
-        let Some(target) = first_str(args) else {
-            return;
-        };
-        let enclosing = e.action.is_some_and(|a| {
-            wf.ancestors(a).into_iter().any(|i| {
-                let action = &wf.actions[i];
-                action.name.eq_ignore_ascii_case(target)
-                    && action.kind().eq_ignore_ascii_case("foreach")
-            })
-        });
-        if !enclosing {
-            let why = match wf.find_action(target) {
-                Some(i) if wf.actions[i].kind().eq_ignore_ascii_case("foreach") => {
-                    "is used outside that loop"
-                }
-                Some(_) => "names an action that is not a Foreach",
-                None => "names no action of the workflow",
+    for_each_wdl_call(
+        ctx,
+        crate::context::CallKinds::ITEMS,
+        |wf, e, name, args| {
+            if !name.eq_ignore_ascii_case("items") {
+                return;
+            }
+            let Some(target) = first_str(args) else {
+                return;
             };
-            sink.report_value(e.at.offset, format!("items('{target}') {why}"));
-        }
-    });
+            let enclosing = e.action.is_some_and(|a| {
+                wf.ancestors(a).into_iter().any(|i| {
+                    let action = &wf.actions[i];
+                    action.name.eq_ignore_ascii_case(target)
+                        && action.kind().eq_ignore_ascii_case("foreach")
+                })
+            });
+            if !enclosing {
+                let why = match wf.find_action(target) {
+                    Some(i) if wf.actions[i].kind().eq_ignore_ascii_case("foreach") => {
+                        "is used outside that loop"
+                    }
+                    Some(_) => "names an action that is not a Foreach",
+                    None => "names no action of the workflow",
+                };
+                sink.report_value(e.at.offset, format!("items('{target}') {why}"));
+            }
+        },
+    );
 }
 
 #[cfg(test)]

@@ -64,27 +64,31 @@ fn check(ctx: &Context, sink: &mut Sink) {
         .enumerate()
         .map(|(i, w)| (w as *const Workflow, i))
         .collect();
-    for_each_wdl_call(ctx, |wf, e, name, args| {
-        if !name.eq_ignore_ascii_case("variables") {
-            return;
-        }
-        let Some(target) = first_str(args) else {
-            return;
-        };
-        let index = index_of[&(wf as *const Workflow)];
-        let Some(names) = &declared[index] else {
-            return;
-        };
-        if !names.contains(target) {
-            sink.report_value(
-                e.at.offset,
-                format!(
-                    "variables('{target}'): no InitializeVariable action declares '{target}'{}",
-                    hint(names.suggest(target))
-                ),
-            );
-        }
-    });
+    for_each_wdl_call(
+        ctx,
+        crate::context::CallKinds::VARIABLES,
+        |wf, e, name, args| {
+            if !name.eq_ignore_ascii_case("variables") {
+                return;
+            }
+            let Some(target) = first_str(args) else {
+                return;
+            };
+            let index = index_of[&(wf as *const Workflow)];
+            let Some(names) = &declared[index] else {
+                return;
+            };
+            if !names.contains(target) {
+                sink.report_value(
+                    e.at.offset,
+                    format!(
+                        "variables('{target}'): no InitializeVariable action declares '{target}'{}",
+                        hint(names.suggest(target))
+                    ),
+                );
+            }
+        },
+    );
     // Variable actions naming an undeclared variable.
     for (wf, names) in ctx.workflows.iter().zip(&declared) {
         let Some(names) = names else { continue };
@@ -99,12 +103,10 @@ fn check(ctx: &Context, sink: &mut Sink) {
             ]
             .iter()
             .any(|k| k.eq_ignore_ascii_case(kind));
-            let Some(target) = action
-                .node
-                .get_ci("inputs")
-                .and_then(|i| i.get_ci("name"))
-                .filter(|_| uses)
-            else {
+            if !uses {
+                continue;
+            }
+            let Some(target) = action.node.get_ci("inputs").and_then(|i| i.get_ci("name")) else {
                 continue;
             };
             let Some(text) = target.as_str() else {
@@ -116,7 +118,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             if !names.contains(text) {
                 sink.report(
                     &format!("{}/inputs/name", ctx.pointer(action.node)),
-                    target.start,
+                    target.start(),
                     format!(
                         "{} action '{}' names variable '{text}', which no InitializeVariable declares",
                         action.kind(),

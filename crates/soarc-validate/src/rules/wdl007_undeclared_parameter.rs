@@ -29,23 +29,27 @@ fn check(ctx: &Context, sink: &mut Sink) {
         .enumerate()
         .map(|(i, w)| (w as *const Workflow, i))
         .collect();
-    for_each_wdl_call(ctx, |wf, e, name, args| {
-        if !name.eq_ignore_ascii_case("parameters") {
-            return;
-        }
-        let Some(target) = first_str(args) else {
-            return;
-        };
-        let names = &declared[index_of[&(wf as *const Workflow)]];
-        if !names.contains(target) {
-            sink.report_value(e.at.offset,
+    for_each_wdl_call(
+        ctx,
+        crate::context::CallKinds::PARAMETERS,
+        |wf, e, name, args| {
+            if !name.eq_ignore_ascii_case("parameters") {
+                return;
+            }
+            let Some(target) = first_str(args) else {
+                return;
+            };
+            let names = &declared[index_of[&(wf as *const Workflow)]];
+            if !names.contains(target) {
+                sink.report_value(e.at.offset,
                 format!(
                     "parameters('{target}'): the workflow definition declares no parameter '{target}'{}",
                     hint(names.suggest(target))
                 ),
             );
-        }
-    });
+            }
+        },
+    );
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 continue;
             }
             let (action, m) = (&wf.actions[entry.action], entry.member);
-            let message = if wf.find_action(&m.key).is_some() {
+            let message = if wf.find_action(m.key).is_some() {
                 format!(
                     "action '{}' runs after '{}', which is in a different scope (runAfter may only name actions of the same scope)",
                     action.name, m.key
@@ -45,7 +45,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                         .take(super::MAX_SUGGESTION_CANDIDATES)
                         .filter(|a| a.group == action.group)
                         .map(|a| a.name);
-                    did_you_mean(&m.key, siblings)
+                    did_you_mean(m.key, siblings)
                 });
                 format!(
                     "action '{}' runs after '{}', which does not exist{}",
@@ -58,7 +58,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 &format!(
                     "{}/runAfter/{}",
                     ctx.pointer(action.node),
-                    escape_token(&m.key)
+                    escape_token(m.key)
                 ),
                 m.key_start,
                 message,

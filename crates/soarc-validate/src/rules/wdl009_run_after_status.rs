@@ -26,13 +26,13 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 format!(
                     "{}/runAfter/{}",
                     ctx.pointer(action.node),
-                    escape_token(&m.key)
+                    escape_token(m.key)
                 )
             };
-            let Value::Array(items) = &m.value.value else {
+            let Value::Array(items) = m.value.value() else {
                 sink.report(
                     &pointer(),
-                    m.value.start,
+                    m.value.start(),
                     format!("runAfter '{}' must be an array of statuses", m.key),
                 );
                 continue;
@@ -48,7 +48,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                     };
                     sink.report(
                         &format!("{}/{i}", pointer()),
-                        item.start,
+                        item.start(),
                         format!(
                             "invalid runAfter status {shown} (expected one of {})",
                             STATUSES.join(", ")

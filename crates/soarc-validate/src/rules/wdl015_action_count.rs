@@ -19,7 +19,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
         if wf.actions.len() > MAX {
             sink.report(
                 &wf.pointer,
-                wf.node.start,
+                wf.node.start(),
                 format!(
                     "the workflow has {} actions (limit {MAX})",
                     wf.actions.len()

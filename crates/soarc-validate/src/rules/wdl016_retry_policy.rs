@@ -22,7 +22,7 @@ const TYPES: &[&str] = &["none", "fixed", "exponential", "default"];
 const MIN_SECONDS: f64 = limits::MIN_RETRY_INTERVAL_SECONDS as f64;
 const MAX_SECONDS: f64 = limits::MAX_RETRY_INTERVAL_SECONDS as f64;
 
-fn is_expression(node: &Node) -> bool {
+fn is_expression(node: Node) -> bool {
     node.as_str()
         .is_some_and(|s| s.starts_with('@') || s.starts_with('['))
 }
@@ -49,14 +49,14 @@ fn check(ctx: &Context, sink: &mut Sink) {
             {
                 sink.report(
                     &format!("{base}/type"),
-                    kind.start,
+                    kind.start(),
                     "retry policy type must be none, fixed or exponential",
                 );
             }
             if let Some(count) = policy.get_ci("count")
                 && !is_expression(count)
             {
-                let value = match &count.value {
+                let value = match count.value() {
                     Value::Number(n) => n.parse::<f64>().ok(),
                     Value::String(s) => s.parse::<f64>().ok(),
                     _ => None,
@@ -64,7 +64,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 if !value.is_some_and(|v| (1.0..=90.0).contains(&v) && v.fract() == 0.0) {
                     sink.report(
                         &format!("{base}/count"),
-                        count.start,
+                        count.start(),
                         "retry policy count must be a whole number from 1 to 90",
                     );
                 }
@@ -82,7 +82,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                     let shown = node.as_str().unwrap_or("(not a string)");
                     sink.report(
                         &format!("{base}/{key}"),
-                        node.start,
+                        node.start(),
                         format!(
                             "retry policy {key} '{shown}' must be an ISO 8601 duration from PT5S to P1D"
                         ),

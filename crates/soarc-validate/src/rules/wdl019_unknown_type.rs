@@ -92,7 +92,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 let suggestion = soarc_lang::diagnostics::did_you_mean(kind, known.iter().copied());
                 sink.report(
                     &format!("{}/type", ctx.pointer(action.node)),
-                    node.start,
+                    node.start(),
                     format!(
                         "{what} '{}' has unknown type '{kind}'{}",
                         action.name,

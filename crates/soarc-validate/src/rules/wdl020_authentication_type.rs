@@ -42,7 +42,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             if !TYPES.iter().any(|t| t.eq_ignore_ascii_case(kind)) {
                 sink.report(
                     &format!("{}/inputs/authentication/type", ctx.pointer(action.node)),
-                    node.start,
+                    node.start(),
                     format!(
                         "authentication type '{kind}' of '{}' is not one of {}",
                         action.name,

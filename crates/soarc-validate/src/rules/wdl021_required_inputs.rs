@@ -47,7 +47,7 @@ const REQUIRED: &[(&str, &[&str])] = &[
     ),
 ];
 
-fn lookup<'a>(node: &'a Node<'a>, path: &str) -> Option<&'a Node<'a>> {
+fn lookup<'a>(node: Node<'a>, path: &str) -> Option<Node<'a>> {
     path.split('.').try_fold(node, |n, key| n.get_ci(key))
 }
 

@@ -43,7 +43,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             if !secured {
                 sink.report(
                     &format!("{}/inputs/authentication", ctx.pointer(action.node)),
-                    auth.start,
+                    auth.start(),
                     format!(
                         "'{}' sends a {secret} but its inputs are not secured (runtimeConfiguration.secureData)",
                         action.name

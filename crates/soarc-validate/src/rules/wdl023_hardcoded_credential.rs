@@ -53,9 +53,28 @@ fn normalize(name: &str) -> String {
         .collect()
 }
 
+/// `f` of [`normalize`]d `name`, on the stack for an ASCII name (almost all): every header
+/// and query parameter of every action is asked about.
+fn with_normalized<R>(name: &str, f: impl FnOnce(&str) -> R) -> R {
+    let mut stack = [0u8; 64];
+    if name.is_ascii() && name.len() <= stack.len() {
+        let mut n = 0;
+        for b in name.bytes().filter(|b| !matches!(b, b'-' | b'_')) {
+            stack[n] = b.to_ascii_lowercase();
+            n += 1;
+        }
+        f(std::str::from_utf8(&stack[..n]).expect("ASCII"))
+    } else {
+        f(&normalize(name))
+    }
+}
+
 /// Whether a header of this name carries a credential (also used by the compiler).
 pub fn is_credential_header(name: &str) -> bool {
-    let n = normalize(name);
+    with_normalized(name, credential_header)
+}
+
+fn credential_header(n: &str) -> bool {
     n == "authorization"
         || n == "proxyauthorization"
         || n == "ocpapimsubscriptionkey"
@@ -75,11 +94,11 @@ pub fn is_credential_header(name: &str) -> bool {
 
 /// Whether a query parameter of this name carries a credential (also used by the compiler).
 pub fn is_credential_query(name: &str) -> bool {
-    QUERY_NAMES.contains(&normalize(name).as_str())
+    with_normalized(name, |n| QUERY_NAMES.contains(&n))
 }
 
 /// The member with this key, ignoring case (the last one, as lookups do).
-fn member<'a>(node: &'a Node<'a>, key: &str) -> Option<&'a Member<'a>> {
+fn member<'a>(node: Node<'a>, key: &str) -> Option<Member<'a>> {
     node.as_object()?
         .iter()
         .rev()
@@ -87,7 +106,7 @@ fn member<'a>(node: &'a Node<'a>, key: &str) -> Option<&'a Member<'a>> {
 }
 
 /// The text of a string value that Logic Apps uses as is (no expression in it).
-fn literal(wf: &Workflow, node: &Node) -> Option<String> {
+fn literal(wf: &Workflow, node: Node) -> Option<String> {
     match workflow_string(wf, node.as_str()?)? {
         Template::Literal(s) if !s.trim().is_empty() => Some(s),
         _ => None,
@@ -102,16 +121,16 @@ fn check(ctx: &Context, sink: &mut Sink) {
             };
             // Pointers relative to `inputs`; the action's own is rendered only for a finding.
             let mut found = Vec::new();
-            scan(wf, &inputs.value, "", &mut found);
+            scan(wf, inputs.value, "", &mut found);
             for key in ["subscribe", "unsubscribe"] {
-                if let Some(m) = member(&inputs.value, key) {
-                    scan(wf, &m.value, &child("", &m.key), &mut found);
+                if let Some(m) = member(inputs.value, key) {
+                    scan(wf, m.value, &child("", m.key), &mut found);
                 }
             }
             if found.is_empty() {
                 continue;
             }
-            let base = child(&ctx.pointer(action.node), &inputs.key);
+            let base = child(&ctx.pointer(action.node), inputs.key);
             for (pointer, offset, what) in found {
                 sink.report(
                     &format!("{base}{pointer}"),
@@ -127,9 +146,9 @@ fn check(ctx: &Context, sink: &mut Sink) {
 }
 
 /// Credentials in one `inputs` (or `subscribe`/`unsubscribe`) object.
-fn scan(wf: &Workflow, inputs: &Node, pointer: &str, found: &mut Vec<(String, usize, String)>) {
+fn scan(wf: &Workflow, inputs: Node, pointer: &str, found: &mut Vec<(String, usize, String)>) {
     if let Some(auth) = member(inputs, "authentication") {
-        let auth_pointer = child(pointer, &auth.key);
+        let auth_pointer = child(pointer, auth.key);
         let raw = auth
             .value
             .str_ci("type")
@@ -138,12 +157,12 @@ fn scan(wf: &Workflow, inputs: &Node, pointer: &str, found: &mut Vec<(String, us
             if key == "value" && !raw {
                 continue;
             }
-            if let Some(m) = member(&auth.value, key)
-                && literal(wf, &m.value).is_some()
+            if let Some(m) = member(auth.value, key)
+                && literal(wf, m.value).is_some()
             {
                 found.push((
-                    child(&auth_pointer, &m.key),
-                    m.value.start,
+                    child(&auth_pointer, m.key),
+                    m.value.start(),
                     format!("{key} in inputs.authentication"),
                 ));
             }
@@ -153,10 +172,10 @@ fn scan(wf: &Workflow, inputs: &Node, pointer: &str, found: &mut Vec<(String, us
         && let Some(members) = headers.value.as_object()
     {
         for m in members {
-            if !is_credential_header(&m.key) {
+            if !is_credential_header(m.key) {
                 continue;
             }
-            let Some(text) = literal(wf, &m.value) else {
+            let Some(text) = literal(wf, m.value) else {
                 continue;
             };
             // `Basic xxx`, `Bearer xxx`, `SSWS xxx`: the credential is the last word.
@@ -165,10 +184,10 @@ fn scan(wf: &Workflow, inputs: &Node, pointer: &str, found: &mut Vec<(String, us
                 found.push((
                     format!(
                         "{pointer}/{}/{}",
-                        escape_token(&headers.key),
-                        escape_token(&m.key)
+                        escape_token(headers.key),
+                        escape_token(m.key)
                     ),
-                    m.value.start,
+                    m.value.start(),
                     format!("'{}' header", m.key),
                 ));
             }
@@ -178,23 +197,29 @@ fn scan(wf: &Workflow, inputs: &Node, pointer: &str, found: &mut Vec<(String, us
         && let Some(members) = queries.value.as_object()
     {
         for m in members {
-            if is_credential_query(&m.key)
-                && literal(wf, &m.value).is_some_and(|v| v.trim().len() >= MIN_LEN)
+            if is_credential_query(m.key)
+                && literal(wf, m.value).is_some_and(|v| v.trim().len() >= MIN_LEN)
             {
                 found.push((
                     format!(
                         "{pointer}/{}/{}",
-                        escape_token(&queries.key),
-                        escape_token(&m.key)
+                        escape_token(queries.key),
+                        escape_token(m.key)
                     ),
-                    m.value.start,
+                    m.value.start(),
                     format!("'{}' query parameter", m.key),
                 ));
             }
         }
     }
+    // A credential in the query needs a `?` or `&` in the text, which the template's literal
+    // parts are taken from: other URIs are not parsed.
     if let Some(uri) = member(inputs, "uri")
-        && let Some(template) = uri.value.as_str().and_then(|s| workflow_string(wf, s))
+        && let Some(template) = uri
+            .value
+            .as_str()
+            .filter(|s| s.contains(['?', '&']))
+            .and_then(|s| workflow_string(wf, s))
     {
         let texts: Vec<&str> = match &template {
             Template::Literal(s) => vec![s.as_str()],
@@ -209,8 +234,8 @@ fn scan(wf: &Workflow, inputs: &Node, pointer: &str, found: &mut Vec<(String, us
         };
         if let Some(name) = texts.iter().find_map(|t| credential_in_query(t)) {
             found.push((
-                child(pointer, &uri.key),
-                uri.value.start,
+                child(pointer, uri.key),
+                uri.value.start(),
                 format!("'{name}=' in the URI query"),
             ));
         }
@@ -238,7 +263,36 @@ fn credential_in_query(text: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::super::fixtures::{expect, logic_app, run, workflow};
-    use super::credential_in_query;
+    use super::{credential_in_query, is_credential_header, is_credential_query};
+
+    /// Names are compared without `-`, `_` and case, short ASCII names (on the stack) as
+    /// long or non-ASCII ones.
+    #[test]
+    fn credential_names_whatever_their_spelling() {
+        let long = format!("{}-Api-Key", "x".repeat(70));
+        for name in [
+            "Authorization",
+            "X-API-KEY",
+            "x_functions_key",
+            "Ocp-Apim-Subscription-Key",
+            &long,
+            "Ä-Api-Key",
+        ] {
+            assert!(is_credential_header(name), "{name}");
+        }
+        for name in [
+            "Content-Type",
+            "X-Api-Key-Id",
+            "Ä-Type",
+            &format!("{}-Type", "x".repeat(70)),
+        ] {
+            assert!(!is_credential_header(name), "{name}");
+        }
+        assert!(is_credential_query("Api_Key"));
+        assert!(is_credential_query("CLIENT-SECRET"));
+        assert!(!is_credential_query("api-version"));
+        assert!(!is_credential_query(&format!("{}apikey", "x".repeat(70))));
+    }
 
     fn http(inputs: &str) -> String {
         workflow(&format!(

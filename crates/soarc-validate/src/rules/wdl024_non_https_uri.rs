@@ -19,7 +19,7 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-fn member<'a>(node: &'a Node<'a>, key: &str) -> Option<&'a Member<'a>> {
+fn member<'a>(node: Node<'a>, key: &str) -> Option<Member<'a>> {
     node.as_object()?
         .iter()
         .rev()
@@ -66,10 +66,10 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 continue;
             };
             // Pointers relative to `inputs`; the action's own is rendered only for a finding.
-            let mut places = vec![(String::new(), &inputs.value)];
+            let mut places = vec![(String::new(), inputs.value)];
             for key in ["subscribe", "unsubscribe"] {
-                if let Some(m) = member(&inputs.value, key) {
-                    places.push((child("", &m.key), &m.value));
+                if let Some(m) = member(inputs.value, key) {
+                    places.push((child("", m.key), m.value));
                 }
             }
             for (pointer, node) in places {
@@ -80,10 +80,10 @@ fn check(ctx: &Context, sink: &mut Sink) {
                     continue;
                 };
                 if prefix(&template).is_some_and(is_plain_http) {
-                    let base = child(&ctx.pointer(action.node), &inputs.key);
+                    let base = child(&ctx.pointer(action.node), inputs.key);
                     sink.report(
-                        &child(&format!("{base}{pointer}"), &uri.key),
-                        uri.value.start,
+                        &child(&format!("{base}{pointer}"), uri.key),
+                        uri.value.start(),
                         format!("'{}' calls a plain http:// URI; use https://", action.name),
                     );
                 }

@@ -27,8 +27,8 @@ pub static RULE: Rule = Rule {
 // The workflow model's closed set (soarc_lang::wdl::names), shared with the compiler.
 const TYPES: &[&str] = VariableType::NAMES;
 
-fn computed(node: &Node) -> bool {
-    matches!(&node.value, Value::String(s) if s.starts_with('@') || s.starts_with('['))
+fn computed(node: Node) -> bool {
+    matches!(node.value(), Value::String(s) if s.starts_with('@') || s.starts_with('['))
 }
 
 fn check(ctx: &Context, sink: &mut Sink) {
@@ -51,7 +51,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             let Some(items) = vars.as_array() else {
                 sink.report(
                     &at,
-                    vars.start,
+                    vars.start(),
                     format!(
                         "InitializeVariable '{}': inputs.variables must be an array like [{{\"name\": \"x\", \"type\": \"String\"}}]",
                         action.name
@@ -65,7 +65,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                     if !computed(var) {
                         sink.report(
                             &vat,
-                            var.start,
+                            var.start(),
                             format!(
                                 "InitializeVariable '{}': each variable must be an object with name and type",
                                 action.name
@@ -78,7 +78,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                     Some(n) if n.as_str().is_some_and(|s| !s.is_empty()) => {}
                     Some(n) => sink.report(
                         &format!("{vat}/name"),
-                        n.start,
+                        n.start(),
                         format!(
                             "InitializeVariable '{}': the variable name must be a non-empty string",
                             action.name
@@ -86,7 +86,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                     ),
                     None => sink.report(
                         &vat,
-                        var.start,
+                        var.start(),
                         format!(
                             "InitializeVariable '{}' declares a variable without a name",
                             action.name
@@ -96,7 +96,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 match var.get_ci("type") {
                     None => sink.report(
                         &vat,
-                        var.start,
+                        var.start(),
                         format!(
                             "InitializeVariable '{}' declares a variable without a type; use one of {}",
                             action.name,
@@ -111,7 +111,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                                 soarc_lang::diagnostics::did_you_mean(text, TYPES.iter().copied());
                             sink.report(
                                 &format!("{vat}/type"),
-                                t.start,
+                                t.start(),
                                 format!(
                                     "InitializeVariable '{}' declares type '{text}', not one of {}{}",
                                     action.name,

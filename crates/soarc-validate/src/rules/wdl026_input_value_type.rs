@@ -160,8 +160,8 @@ fn describe(expect: Expect) -> String {
     }
 }
 
-fn shown(node: &Node) -> String {
-    match &node.value {
+fn shown(node: Node) -> String {
+    match node.value() {
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => n.to_string(),
@@ -173,8 +173,8 @@ fn shown(node: &Node) -> String {
 }
 
 /// The value as Logic Apps reads it: `None` when an expression computes it.
-fn literal<'n>(node: &'n Node, in_arm: bool) -> Option<&'n Node<'n>> {
-    if let Value::String(s) = &node.value {
+fn literal<'n>(node: Node<'n>, in_arm: bool) -> Option<Node<'n>> {
+    if let Value::String(s) = node.value() {
         if in_arm && classify(s) == StringKind::Expression {
             return None;
         }
@@ -196,8 +196,8 @@ fn integer_text(s: &str) -> Option<i64> {
 }
 
 /// Whether `node` holds what `expect` asks for.
-fn fits(node: &Node, expect: Expect) -> bool {
-    match (&node.value, expect) {
+fn fits(node: Node, expect: Expect) -> bool {
+    match (node.value(), expect) {
         (
             Value::String(_),
             Expect::Str | Expect::StrOrObj | Expect::ArrOrStr | Expect::NumOrStr,
@@ -221,7 +221,7 @@ fn valid_status(code: i64) -> bool {
     (200..300).contains(&code) || (400..600).contains(&code)
 }
 
-fn lookup<'a>(node: &'a Node<'a>, path: &str) -> Option<&'a Node<'a>> {
+fn lookup<'a>(node: Node<'a>, path: &str) -> Option<Node<'a>> {
     path.split('.').try_fold(node, |n, key| n.get_ci(key))
 }
 
@@ -243,7 +243,7 @@ fn check_one(ctx: &Context, action: &Action, trigger: bool, in_arm: bool, sink: 
         let what = if trigger { "trigger" } else { "action" };
         sink.report(
             &format!("{}/{}", ctx.pointer(action.node), path.replace('.', "/")),
-            node.start,
+            node.start(),
             format!(
                 "{ty} {what} '{}': {path} must be {}, not {}",
                 action.name,
