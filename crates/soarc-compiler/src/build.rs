@@ -9,13 +9,14 @@ use crate::output::{FileSet, OutputError, Sink};
 use crate::schema::{self, OutputKind};
 use crate::spec::load;
 use soarc_lang::arm;
-use soarc_lang::diagnostics::{Diagnostic, Sources};
+use soarc_lang::diagnostics::{Diagnostic, Sources, Span};
 use soarc_validate as validate;
 
 use crate::automation;
 use crate::emit::arm::layout::Part;
 use crate::emit::{self, az, bicep};
 use crate::environments::Target;
+use crate::spec::{Located, Playbook};
 use crate::{compile, model};
 
 /// A failed build: every problem found, and the sources to render them against.
@@ -66,6 +67,9 @@ pub struct Streamed {
     pub automation_rules: usize,
     /// How many files went to the sink.
     pub files: usize,
+    /// How many playbooks were not built again: their files in OUT were reused, unchanged
+    /// since an earlier build from the same inputs ([`crate::incremental`]).
+    pub reused: usize,
     pub spec: crate::spec::Spec,
 }
 
@@ -182,10 +186,52 @@ pub fn build_into(
     let mut all_compiled = true;
     let facts = emit::readme::facts(&spec);
     let keep_parts = playbooks.len() <= MAX_PARTS;
-    for batch in playbooks.chunks(BATCH) {
+    // The incremental build (issue #12): a playbook whose key matches an earlier build's
+    // and whose files in OUT are unchanged is not built again. Only for a sink that writes
+    // OUT, a spec without errors so far, and the `az` layout (the Repositories layout's
+    // configuration file is made from every playbook's files and is always built in full).
+    let keys = (sink.incremental()
+        && options.layout == Layout::Az
+        && !diagnostics.iter().any(Diagnostic::is_error))
+    .then(|| crate::incremental::keys(&spec, &targets, options, &sources, &playbooks, keep_parts));
+    // Everything that depends on many playbooks (automation rules, monitoring, `deploy/`):
+    // reused, the playbooks' deployments are not needed for the ordered deployment.
+    let rest_reused = match &keys {
+        Some(keys) => sink.reuse(&keys.rest).map_err(StreamError::Output)?,
+        None => None,
+    };
+    let need_parts = keep_parts && rest_reused.is_none();
+    let mut reused_playbooks = 0;
+    for (batch_number, batch) in playbooks.chunks(BATCH).enumerate() {
         let generate = !diagnostics.iter().any(Diagnostic::is_error);
-        let results = in_parallel(batch, |playbook| {
+        let batch_keys = keys
+            .as_ref()
+            .map(|k| &k.playbooks[batch_number * BATCH..][..batch.len()]);
+        let mut reused = Vec::with_capacity(batch.len());
+        for i in 0..batch.len() {
+            reused.push(match batch_keys {
+                Some(keys) if generate => sink.reuse(&keys[i]).map_err(StreamError::Output)?,
+                _ => None,
+            });
+        }
+        let work: Vec<(&&Located<Playbook>, bool)> = batch
+            .iter()
+            .zip(reused.iter().map(Option::is_some))
+            .collect();
+        let results = in_parallel(&work, |&(playbook, reused)| {
+            if reused && !need_parts {
+                return Ok(None);
+            }
             compile::compile_playbook(&model, &sources, playbook).map(|compiled| {
+                if reused {
+                    // Its files are reused; the ordered deployment needs its deployments.
+                    return Some(Item::Parts(
+                        targets
+                            .iter()
+                            .map(|target| playbook_part(&compiled, target))
+                            .collect(),
+                    ));
+                }
                 let outputs: Vec<Outputs> = if generate {
                     targets
                         .iter()
@@ -201,16 +247,56 @@ pub fn build_into(
                 } else {
                     Vec::new()
                 };
-                (compiled.name, compiled.span, compiled.env_values, outputs)
+                Some(Item::Built(
+                    compiled.name,
+                    compiled.span,
+                    compiled.env_values,
+                    outputs,
+                ))
             })
         });
-        for result in results {
+        for (i, result) in results.into_iter().enumerate() {
+            let result = match (result, reused[i].take()) {
+                (Err(errors), _) => Err(errors),
+                (Ok(item), Some(recorded)) => {
+                    reused_playbooks += 1;
+                    let playbook = batch[i];
+                    let parts = match item {
+                        Some(Item::Parts(parts)) => parts,
+                        _ => targets.iter().map(|_| Ok(Vec::new())).collect(),
+                    };
+                    let mut errors = Vec::new();
+                    for (i, part) in parts.into_iter().enumerate() {
+                        match part {
+                            Ok(part) if keep_parts => emitted.parts[i].extend(part),
+                            Ok(_) => {}
+                            Err(found) => errors.extend(found),
+                        }
+                    }
+                    if errors.is_empty() {
+                        emitted.replay(&recorded);
+                        Ok((
+                            playbook.name.value.clone(),
+                            compile::name_span(playbook),
+                            recorded.env_values,
+                            None,
+                        ))
+                    } else {
+                        Err(errors)
+                    }
+                }
+                (Ok(Some(Item::Built(name, span, env_values, outputs))), None) => {
+                    Ok((name, span, env_values, Some(outputs)))
+                }
+                (Ok(_), None) => unreachable!("a playbook not reused is built"),
+            };
             match result {
                 Err(errors) => {
                     all_compiled = false;
                     diagnostics.extend(errors);
                 }
                 Ok((name, span, env_values, outputs)) => {
+                    let record_values = env_values.clone();
                     env_values_used.extend(env_values);
                     if spec.deployment.is_none() {
                         unplaced.push(
@@ -224,11 +310,14 @@ pub fn build_into(
                             .help("add `deployment: { workspace: { name: <Sentinel workspace> } }` so failed runs show in Log Analytics and the health workbook"),
                         );
                     }
-                    let mut outputs = outputs;
+                    let Some(mut outputs) = outputs else {
+                        continue;
+                    };
                     if !keep_parts {
                         outputs.iter_mut().for_each(|o| o.parts.clear());
                     }
-                    emitted.add(&targets, outputs, sink)?;
+                    let record = batch_keys.map(|keys| (&keys[i], record_values.as_slice()));
+                    emitted.add(&targets, outputs, sink, record)?;
                 }
             }
         }
@@ -261,15 +350,23 @@ pub fn build_into(
             .help("deploy each playbook folder with its own `az deployment group create`, then the automation rules and the monitoring"),
         );
     }
-    let rest: Vec<Outputs> = targets
-        .iter()
-        .zip(std::mem::replace(
-            &mut emitted.parts,
-            targets.iter().map(|_| Vec::new()).collect(),
-        ))
-        .map(|(target, parts)| target_rest(&spec, &compiled_rules, target, options.layout, parts))
-        .collect();
-    emitted.add(&targets, rest, sink)?;
+    match &rest_reused {
+        Some(recorded) => emitted.replay(recorded),
+        None => {
+            let rest: Vec<Outputs> = targets
+                .iter()
+                .zip(std::mem::replace(
+                    &mut emitted.parts,
+                    targets.iter().map(|_| Vec::new()).collect(),
+                ))
+                .map(|(target, parts)| {
+                    target_rest(&spec, &compiled_rules, target, options.layout, parts)
+                })
+                .collect();
+            let record = keys.as_ref().map(|keys| (&keys.rest, &[][..]));
+            emitted.add(&targets, rest, sink, record)?;
+        }
+    }
     diagnostics.extend(std::mem::take(&mut emitted.diagnostics));
     if options.layout == Layout::Repositories {
         emitted.files += 1;
@@ -295,8 +392,17 @@ pub fn build_into(
         playbooks,
         automation_rules,
         files: emitted.files,
+        reused: reused_playbooks,
         spec,
     })
+}
+
+/// A playbook compiled in a worker: built (name, where its name is, the per-environment
+/// values it reads, its outputs per environment), or reused with only its deployments for
+/// the ordered deployment (per environment).
+enum Item {
+    Built(String, Span, Vec<String>, Vec<Outputs>),
+    Parts(Vec<Result<Vec<Part>, Vec<Diagnostic>>>),
 }
 
 /// What the environments' outputs came to so far: every environment deploys the same
@@ -330,14 +436,19 @@ impl Emitted {
     /// One item's outputs, one per environment (in `targets` order): the shared files once,
     /// each environment's own files, its parts and its Repositories entries. Files go to
     /// the sink while no error is known.
+    ///
+    /// `record`: the item's key and the per-environment values it reads, for the sink to
+    /// keep with its files and findings for the next build (the incremental build).
     fn add(
         &mut self,
         targets: &[Target],
         outputs: Vec<Outputs>,
         sink: &mut dyn Sink,
+        record: Option<(&crate::incremental::Key, &[String])>,
     ) -> Result<(), StreamError> {
         let mut shared: Vec<(PathBuf, String)> = Vec::new();
         let mut own: Vec<(PathBuf, String)> = Vec::new();
+        let mut found = Vec::new();
         for (i, (target, outputs)) in targets.iter().zip(outputs).enumerate() {
             for (path, text) in outputs.files {
                 if i == 0 {
@@ -360,11 +471,10 @@ impl Emitted {
             own.extend(outputs.own);
             self.parts[i].extend(outputs.parts);
             self.repositories.extend(target, outputs.repositories);
-            for d in outputs.diagnostics {
-                if self.seen.insert(format!("{d:?}")) {
-                    self.diagnostics.push(d);
-                }
+            if record.is_some() {
+                found.extend(outputs.diagnostics.iter().cloned());
             }
+            self.report(outputs.diagnostics);
         }
         self.files += shared.len() + own.len();
         if self.diagnostics.iter().any(Diagnostic::is_error) {
@@ -373,7 +483,31 @@ impl Emitted {
         for (path, text) in shared.iter().chain(&own) {
             sink.file(path, text).map_err(StreamError::Output)?;
         }
+        if let Some((key, env_values)) = record {
+            let paths: Vec<&Path> = shared
+                .iter()
+                .chain(&own)
+                .map(|(p, _)| p.as_path())
+                .collect();
+            sink.record(key, &paths, &found, env_values);
+        }
         Ok(())
+    }
+
+    /// Findings, each reported once even when every environment finds it.
+    fn report(&mut self, found: Vec<Diagnostic>) {
+        for d in found {
+            if self.seen.insert(format!("{d:?}")) {
+                self.diagnostics.push(d);
+            }
+        }
+    }
+
+    /// A reused item: its files are in OUT already; what it found is reported as when it
+    /// was built.
+    fn replay(&mut self, recorded: &crate::incremental::Recorded) {
+        self.files += recorded.files;
+        self.report(recorded.diagnostics.clone());
     }
 }
 
@@ -660,13 +794,7 @@ fn playbook_outputs(
                     ),
                 ));
             }
-            outputs.parts.push(Part {
-                name: playbook.name.clone(),
-                dir: format!("playbooks/{}", playbook.name),
-                template: deployment.template,
-                parameters: deployment.parameters,
-                stage: 0,
-            });
+            outputs.parts.push(az_part(playbook, deployment));
         }
         Layout::Repositories => {
             let (mut template, prerequisites) =
@@ -691,6 +819,33 @@ fn playbook_outputs(
         }
     }
     outputs
+}
+
+/// A playbook's deployment as a part of the ordered deployment (`deploy/`).
+fn az_part(
+    playbook: &compile::CompiledPlaybook,
+    deployment: emit::arm::playbook::PlaybookDeployment,
+) -> Part {
+    Part {
+        name: playbook.name.clone(),
+        dir: format!("playbooks/{}", playbook.name),
+        template: deployment.template,
+        parameters: deployment.parameters,
+        stage: 0,
+    }
+}
+
+/// The ordered deployment's part of a playbook whose files are reused (`az` layout): what
+/// [`playbook_outputs`] gives it, without generating or checking any file.
+fn playbook_part(
+    playbook: &compile::CompiledPlaybook,
+    target: &Target,
+) -> Result<Vec<Part>, Vec<Diagnostic>> {
+    let facts = compile::deployment::playbook(playbook, target.deployment.as_ref())?;
+    Ok(vec![az_part(
+        playbook,
+        emit::arm::playbook::build(playbook, &facts),
+    )])
 }
 
 /// `monitoring/`: the health workbook, failure alert and action group (ARM and Bicep).
@@ -735,7 +890,7 @@ fn monitoring_outputs(
 /// `f` over `items` on all cores, results in input order (so output stays deterministic).
 /// Playbooks are independent once compiled; generating and checking their files is most of
 /// a large build.
-fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub(crate) fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if threads < 2 || items.len() < 8 {
         return items.iter().map(&f).collect();
