@@ -16,6 +16,7 @@ use crate::automation;
 use crate::emit::arm::layout::Part;
 use crate::emit::{self, az, bicep};
 use crate::environments::Target;
+use crate::incremental::Recorded;
 use crate::spec::{Located, Playbook};
 use crate::{compile, model};
 
@@ -178,7 +179,7 @@ pub fn build_into(
         );
     }
     // Playbooks compile and generate a batch at a time, each batch on all cores; a batch's
-    // files go to the sink before the next batch starts. Once an error is known, playbooks
+    // files go to the sink while the next batch compiles. Once an error is known, playbooks
     // are still compiled (to report every error at once) but generate nothing.
     let mut emitted = Emitted::new(&targets);
     let mut unplaced = Vec::new();
@@ -202,125 +203,147 @@ pub fn build_into(
     };
     let need_parts = keep_parts && rest_reused.is_none();
     let mut reused_playbooks = 0;
-    for (batch_number, batch) in playbooks.chunks(BATCH).enumerate() {
-        let generate = !diagnostics.iter().any(Diagnostic::is_error);
-        let batch_keys = keys
-            .as_ref()
-            .map(|k| &k.playbooks[batch_number * BATCH..][..batch.len()]);
-        let mut reused = Vec::with_capacity(batch.len());
-        for i in 0..batch.len() {
-            reused.push(match batch_keys {
-                Some(keys) if generate => sink.reuse(&keys[i]).map_err(StreamError::Output)?,
-                _ => None,
-            });
-        }
-        let work: Vec<(&&Located<Playbook>, bool)> = batch
-            .iter()
-            .zip(reused.iter().map(Option::is_some))
-            .collect();
-        let results = in_parallel(&work, |&(playbook, reused)| {
-            if reused && !need_parts {
-                return Ok(None);
-            }
-            compile::compile_playbook(&model, &sources, playbook).map(|compiled| {
-                if reused {
-                    // Its files are reused; the ordered deployment needs its deployments.
-                    return Some(Item::Parts(
-                        targets
-                            .iter()
-                            .map(|target| playbook_part(&compiled, target))
-                            .collect(),
-                    ));
+    let batches: Vec<&[&Located<Playbook>]> = playbooks.chunks(BATCH).collect();
+    let mut failed = diagnostics.iter().any(Diagnostic::is_error);
+    // The batch compiled last, whose files go to the sink while the next batch compiles: the
+    // workers generate and check files while this thread writes (issue #12).
+    let mut previous: Option<(usize, Vec<Compiled>, Vec<Option<Recorded>>)> = None;
+    for number in 0..=batches.len() {
+        let next = match batches.get(number) {
+            Some(batch) => {
+                let generate = !failed;
+                let batch_keys = keys
+                    .as_ref()
+                    .map(|k| &k.playbooks[number * BATCH..][..batch.len()]);
+                let mut reused = Vec::with_capacity(batch.len());
+                for i in 0..batch.len() {
+                    reused.push(match batch_keys {
+                        Some(keys) if generate => {
+                            sink.reuse(&keys[i]).map_err(StreamError::Output)?
+                        }
+                        _ => None,
+                    });
                 }
-                let outputs: Vec<Outputs> = if generate {
-                    targets
-                        .iter()
-                        .enumerate()
-                        .map(|(i, target)| {
-                            // The page is written once, from the first environment.
-                            let facts = (i == 0)
-                                .then(|| facts.get(compiled.name.as_str()))
-                                .flatten();
-                            playbook_outputs(&compiled, target, options.layout, facts)
-                        })
-                        .collect()
-                } else {
-                    Vec::new()
-                };
-                Some(Item::Built(
-                    compiled.name,
-                    compiled.span,
-                    compiled.env_values,
-                    outputs,
-                ))
-            })
-        });
-        for (i, result) in results.into_iter().enumerate() {
-            let result = match (result, reused[i].take()) {
-                (Err(errors), _) => Err(errors),
-                (Ok(item), Some(recorded)) => {
-                    reused_playbooks += 1;
-                    let playbook = batch[i];
-                    let parts = match item {
-                        Some(Item::Parts(parts)) => parts,
-                        _ => targets.iter().map(|_| Ok(Vec::new())).collect(),
-                    };
-                    let mut errors = Vec::new();
-                    for (i, part) in parts.into_iter().enumerate() {
-                        match part {
-                            Ok(part) if keep_parts => emitted.parts[i].extend(part),
-                            Ok(_) => {}
-                            Err(found) => errors.extend(found),
+                Some((batch, generate, reused))
+            }
+            None => None,
+        };
+        let (model, sources, targets, facts) = (&model, &sources, &targets, &facts);
+        let computed = std::thread::scope(|scope| -> Result<_, StreamError> {
+            let worker = next.map(|(batch, generate, reused)| {
+                let work: Vec<(&&Located<Playbook>, bool)> = batch
+                    .iter()
+                    .zip(reused.iter().map(Option::is_some))
+                    .collect();
+                let handle = scope.spawn(move || {
+                    in_parallel(&work, |&(playbook, reused)| {
+                        compile_one(
+                            model,
+                            sources,
+                            targets,
+                            facts,
+                            options.layout,
+                            playbook,
+                            reused,
+                            need_parts,
+                            generate,
+                        )
+                    })
+                });
+                (handle, reused)
+            });
+            let join = |worker: Option<(std::thread::ScopedJoinHandle<'_, Vec<Compiled>>, _)>| {
+                worker.map(|(handle, reused)| {
+                    (
+                        number,
+                        handle.join().expect("playbook workers do not panic"),
+                        reused,
+                    )
+                })
+            };
+            let Some((done, results, mut reused)) = previous.take() else {
+                return Ok(join(worker));
+            };
+            // The state before this batch, as when batches ran one after the other: once an
+            // error is known, nothing more goes to the sink.
+            let generate = !failed;
+            let batch = batches[done];
+            let batch_keys = keys
+                .as_ref()
+                .map(|k| &k.playbooks[done * BATCH..][..batch.len()]);
+            for (i, result) in results.into_iter().enumerate() {
+                let result = match (result, reused[i].take()) {
+                    (Err(errors), _) => Err(errors),
+                    (Ok(item), Some(recorded)) => {
+                        reused_playbooks += 1;
+                        let playbook = batch[i];
+                        let parts = match item {
+                            Some(Item::Parts(parts)) => parts,
+                            _ => targets.iter().map(|_| Ok(Vec::new())).collect(),
+                        };
+                        let mut errors = Vec::new();
+                        for (i, part) in parts.into_iter().enumerate() {
+                            match part {
+                                Ok(part) if keep_parts => emitted.parts[i].extend(part),
+                                Ok(_) => {}
+                                Err(found) => errors.extend(found),
+                            }
+                        }
+                        if errors.is_empty() {
+                            emitted.replay(&recorded);
+                            Ok((
+                                playbook.name.value.clone(),
+                                compile::name_span(playbook),
+                                recorded.env_values,
+                                None,
+                            ))
+                        } else {
+                            Err(errors)
                         }
                     }
-                    if errors.is_empty() {
-                        emitted.replay(&recorded);
-                        Ok((
-                            playbook.name.value.clone(),
-                            compile::name_span(playbook),
-                            recorded.env_values,
-                            None,
-                        ))
-                    } else {
-                        Err(errors)
+                    (Ok(Some(Item::Built(name, span, env_values, outputs))), None) => Ok((
+                        name,
+                        span,
+                        env_values,
+                        Some(if generate { outputs } else { Vec::new() }),
+                    )),
+                    (Ok(_), None) => unreachable!("a playbook not reused is built"),
+                };
+                match result {
+                    Err(errors) => {
+                        all_compiled = false;
+                        failed |= errors.iter().any(Diagnostic::is_error);
+                        diagnostics.extend(errors);
                     }
-                }
-                (Ok(Some(Item::Built(name, span, env_values, outputs))), None) => {
-                    Ok((name, span, env_values, Some(outputs)))
-                }
-                (Ok(_), None) => unreachable!("a playbook not reused is built"),
-            };
-            match result {
-                Err(errors) => {
-                    all_compiled = false;
-                    diagnostics.extend(errors);
-                }
-                Ok((name, span, env_values, outputs)) => {
-                    let record_values = env_values.clone();
-                    env_values_used.extend(env_values);
-                    if spec.deployment.is_none() {
-                        unplaced.push(
-                            Diagnostic::warning(
-                                codes::SPEC072.code,
-                                format!(
-                                    "playbook `{name}` gets no diagnostic settings: the spec has no `deployment.workspace` to send its run logs to"
-                                ),
-                            )
-                            .at(span)
-                            .help("add `deployment: { workspace: { name: <Sentinel workspace> } }` so failed runs show in Log Analytics and the health workbook"),
-                        );
+                    Ok((name, span, env_values, outputs)) => {
+                        let record_values = env_values.clone();
+                        env_values_used.extend(env_values);
+                        if spec.deployment.is_none() {
+                            unplaced.push(
+                                Diagnostic::warning(
+                                    codes::SPEC072.code,
+                                    format!(
+                                        "playbook `{name}` gets no diagnostic settings: the spec has no `deployment.workspace` to send its run logs to"
+                                    ),
+                                )
+                                .at(span)
+                                .help("add `deployment: { workspace: { name: <Sentinel workspace> } }` so failed runs show in Log Analytics and the health workbook"),
+                            );
+                        }
+                        let Some(mut outputs) = outputs else {
+                            continue;
+                        };
+                        if !keep_parts {
+                            outputs.iter_mut().for_each(|o| o.parts.clear());
+                        }
+                        let record = batch_keys.map(|keys| (&keys[i], record_values.as_slice()));
+                        emitted.add(targets, outputs, sink, record)?;
                     }
-                    let Some(mut outputs) = outputs else {
-                        continue;
-                    };
-                    if !keep_parts {
-                        outputs.iter_mut().for_each(|o| o.parts.clear());
-                    }
-                    let record = batch_keys.map(|keys| (&keys[i], record_values.as_slice()));
-                    emitted.add(&targets, outputs, sink, record)?;
                 }
             }
-        }
+            Ok(join(worker))
+        })?;
+        previous = computed;
     }
     // A value used only by a playbook that failed to compile is not known to be used.
     if all_compiled {
@@ -394,6 +417,61 @@ pub fn build_into(
         files: emitted.files,
         reused: reused_playbooks,
         spec,
+    })
+}
+
+/// What a worker gives for one playbook.
+type Compiled = Result<Option<Item>, Vec<Diagnostic>>;
+
+/// Compile one playbook and, unless it is reused (`reused`: its files are in OUT already),
+/// generate and check its files (`generate`: no error is known). A reused playbook is
+/// compiled only when the ordered deployment needs its deployments (`need_parts`).
+#[allow(clippy::too_many_arguments)]
+fn compile_one(
+    model: &model::Model<'_>,
+    sources: &Sources,
+    targets: &[Target],
+    facts: &std::collections::HashMap<&str, emit::readme::Facts<'_>>,
+    layout: Layout,
+    playbook: &Located<Playbook>,
+    reused: bool,
+    need_parts: bool,
+    generate: bool,
+) -> Compiled {
+    if reused && !need_parts {
+        return Ok(None);
+    }
+    compile::compile_playbook(model, sources, playbook).map(|compiled| {
+        if reused {
+            // Its files are reused; the ordered deployment needs its deployments.
+            return Some(Item::Parts(
+                targets
+                    .iter()
+                    .map(|target| playbook_part(&compiled, target))
+                    .collect(),
+            ));
+        }
+        let outputs: Vec<Outputs> = if generate {
+            targets
+                .iter()
+                .enumerate()
+                .map(|(i, target)| {
+                    // The page is written once, from the first environment.
+                    let facts = (i == 0)
+                        .then(|| facts.get(compiled.name.as_str()))
+                        .flatten();
+                    playbook_outputs(&compiled, target, layout, facts)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Some(Item::Built(
+            compiled.name,
+            compiled.span,
+            compiled.env_values,
+            outputs,
+        ))
     })
 }
 
