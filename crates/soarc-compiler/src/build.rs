@@ -824,8 +824,18 @@ fn playbook_outputs(
     facts: Option<&emit::readme::Facts<'_>>,
 ) -> Outputs {
     let mut outputs = Outputs::default();
+    // `workflow.json` and the template hold the same definition: serialized once.
+    let mut definition = Some(to_json(&playbook.definition));
     let deployment = match compile::deployment::playbook(playbook, target.deployment.as_ref()) {
-        Ok(facts) => emit::arm::playbook::build(playbook, &facts),
+        Ok(facts) => emit::arm::playbook::build_with_definition(
+            playbook,
+            &facts,
+            match layout {
+                Layout::Az => definition.clone(),
+                Layout::Repositories => definition.take(),
+            }
+            .expect("serialized above"),
+        ),
         Err(errors) => {
             outputs.diagnostics = errors;
             return outputs;
@@ -834,7 +844,7 @@ fn playbook_outputs(
     let dir = Path::new("playbooks").join(&playbook.name);
     match layout {
         Layout::Az => {
-            let definition = to_json(&playbook.definition);
+            let definition = definition.expect("kept for the az layout");
             if crate::deployment_values::contains_marker(&definition) {
                 // Deployment values are ARM expressions that only the template gives a value,
                 // so this file is the definition as the template holds it (literal text
