@@ -500,9 +500,15 @@ impl Cache {
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut bytes = serde_json::to_vec(self).expect("the cache serializes");
-        bytes.push(b'\n');
+        let mut bytes = Vec::new();
+        self.write_to(&mut bytes).expect("writing to memory does not fail");
         bytes
+    }
+
+    /// The cache file's text, streamed (it lists every generated file).
+    pub fn write_to(&self, to: &mut impl std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer(&mut *to, self)?;
+        to.write_all(b"\n")
     }
 }
 

@@ -1032,12 +1032,14 @@ impl Writer {
             }
         }
         if open.ops.is_empty() {
+            drop(manifest_text);
             save_cache(&out, open, take_over);
             let mut written = std::mem::take(&mut open.written);
             written.notes = std::mem::take(&mut open.notes);
             return Ok(written);
         }
         self.stage(Path::new(MANIFEST), manifest_text.as_bytes())?;
+        drop(manifest_text);
         let Writer { faults, open, .. } = &mut self;
         let open = open.as_mut().expect("opened above");
         // The commit point: once the journal is in place, the update is finished even if
@@ -1329,6 +1331,14 @@ fn read_cache(out: &Path, take_over: bool) -> Option<(Cache, HashMap<Key, usize>
 /// (into the staging folder, moved into OUT by one rename) if it changed. A cache that
 /// cannot be written is not an error: the next build is a full one, which `notes` says.
 fn save_cache(out: &Path, open: &mut Open, take_over: bool) {
+    // The update is done: what only it needed is freed first (a build of 10,000 playbooks
+    // lists 70,000 files; issue #12's memory goal).
+    open.old = None;
+    open.manifest.files = BTreeMap::new();
+    open.proofs = HashMap::new();
+    open.dirs.known = HashMap::new();
+    open.ops = Vec::new();
+    let old_entries = open.old_cache.take().map(|(c, _)| c.entries.len());
     for (entry, file, staged) in std::mem::take(&mut open.to_confirm) {
         let file = &mut open.entries[entry].files[file];
         let now = fs::symlink_metadata(out.join(&file.path))
@@ -1341,7 +1351,6 @@ fn save_cache(out: &Path, open: &mut Open, take_over: bool) {
             now.same_contents_as(&staged) && open.journal_at.is_some_and(|at| staged.mtime() < at)
         });
     }
-    let old_entries = open.old_cache.as_ref().map(|(c, _)| c.entries.len());
     if !open.cache_dirty && old_entries == Some(open.entries.len()) {
         return;
     }
@@ -1360,7 +1369,11 @@ fn save_cache(out: &Path, open: &mut Open, take_over: bool) {
             io::ErrorKind::AlreadyExists if !is_symlink(&staging) => Ok(()),
             _ => Err(e),
         })
-        .and_then(|()| fs::write(&temporary, cache.to_bytes()))
+        .and_then(|()| {
+            let mut file = io::BufWriter::new(File::create(&temporary)?);
+            cache.write_to(&mut file)?;
+            file.into_inner().map_err(|e| e.into_error()).map(drop)
+        })
         .and_then(|()| fs::rename(&temporary, &path));
     let _ = remove_staging(out);
     if let Err(e) = result {
