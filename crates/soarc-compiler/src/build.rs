@@ -135,8 +135,9 @@ pub fn build_files_into(
 }
 
 /// How many playbooks are compiled and generated at a time: enough to keep every core busy,
-/// few enough that a batch's workflows and files stay small in memory (issue #12).
-const BATCH: usize = 64;
+/// few enough that a batch's workflows and files stay small in memory (issue #12). Two
+/// batches are in memory at once: one being written while the next compiles.
+const BATCH: usize = 32;
 
 /// At most this many deployments go into the one ordered deployment (`deploy/`,
 /// `prerequisites/`): each is a resource of that template, and ARM allows 800 resources in

@@ -501,7 +501,8 @@ impl Cache {
 
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut bytes = Vec::new();
-        self.write_to(&mut bytes).expect("writing to memory does not fail");
+        self.write_to(&mut bytes)
+            .expect("writing to memory does not fail");
         bytes
     }
 
