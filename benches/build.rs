@@ -1,6 +1,7 @@
 //! Build benchmark. First on disk, as `soarc build` runs (compile, check, stream the files
 //! into OUT), next to `cp -r` of the same output tree in the same run: a fresh build into an
-//! empty folder and a rebuild with nothing changed (it writes nothing), each as a ratio to
+//! empty folder and a rebuild with nothing changed (incremental: it reuses every playbook's
+//! files from OUT and writes nothing; `soarc_compiler::incremental`), each as a ratio to
 //! the copy, and the peak resident memory of one fresh build (issue #12's goals: fresh
 //! within 1.5x the copy, rebuild within 0.5x, under 150 MB at 10,000 playbooks). Up to 2,000
 //! playbooks also the writer alone, from an output built in memory.
@@ -164,6 +165,12 @@ fn on_disk(dir: &std::path::Path, n: usize) {
         .expect("bench spec builds");
         let written = writer.commit().expect("streamed write");
         assert_eq!(written.written > 0, expect_written);
+        if !expect_written {
+            assert_eq!(
+                built.reused, n,
+                "a rebuild with nothing changed reuses every playbook"
+            );
+        }
         built.files
     };
     // Peak memory of one fresh streamed build (the first, so nothing of a later run counts).

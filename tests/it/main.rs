@@ -16,6 +16,7 @@ mod escaping;
 mod health;
 mod import;
 mod import_typed;
+mod incremental;
 mod jira;
 mod official_schemas;
 mod output_safety;

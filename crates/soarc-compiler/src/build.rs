@@ -9,13 +9,15 @@ use crate::output::{FileSet, OutputError, Sink};
 use crate::schema::{self, OutputKind};
 use crate::spec::load;
 use soarc_lang::arm;
-use soarc_lang::diagnostics::{Diagnostic, Sources};
+use soarc_lang::diagnostics::{Diagnostic, Sources, Span};
 use soarc_validate as validate;
 
 use crate::automation;
 use crate::emit::arm::layout::Part;
 use crate::emit::{self, az, bicep};
 use crate::environments::Target;
+use crate::incremental::Recorded;
+use crate::spec::{Located, Playbook};
 use crate::{compile, model};
 
 /// A failed build: every problem found, and the sources to render them against.
@@ -66,6 +68,9 @@ pub struct Streamed {
     pub automation_rules: usize,
     /// How many files went to the sink.
     pub files: usize,
+    /// How many playbooks were not built again: their files in OUT were reused, unchanged
+    /// since an earlier build from the same inputs ([`crate::incremental`]).
+    pub reused: usize,
     pub spec: crate::spec::Spec,
 }
 
@@ -130,8 +135,9 @@ pub fn build_files_into(
 }
 
 /// How many playbooks are compiled and generated at a time: enough to keep every core busy,
-/// few enough that a batch's workflows and files stay small in memory (issue #12).
-const BATCH: usize = 64;
+/// few enough that a batch's workflows and files stay small in memory (issue #12). Two
+/// batches are in memory at once: one being written while the next compiles.
+const BATCH: usize = 32;
 
 /// At most this many deployments go into the one ordered deployment (`deploy/`,
 /// `prerequisites/`): each is a resource of that template, and ARM allows 800 resources in
@@ -174,7 +180,7 @@ pub fn build_into(
         );
     }
     // Playbooks compile and generate a batch at a time, each batch on all cores; a batch's
-    // files go to the sink before the next batch starts. Once an error is known, playbooks
+    // files go to the sink while the next batch compiles. Once an error is known, playbooks
     // are still compiled (to report every error at once) but generate nothing.
     let mut emitted = Emitted::new(&targets);
     let mut unplaced = Vec::new();
@@ -182,56 +188,163 @@ pub fn build_into(
     let mut all_compiled = true;
     let facts = emit::readme::facts(&spec);
     let keep_parts = playbooks.len() <= MAX_PARTS;
-    for batch in playbooks.chunks(BATCH) {
-        let generate = !diagnostics.iter().any(Diagnostic::is_error);
-        let results = in_parallel(batch, |playbook| {
-            compile::compile_playbook(&model, &sources, playbook).map(|compiled| {
-                let outputs: Vec<Outputs> = if generate {
-                    targets
-                        .iter()
-                        .enumerate()
-                        .map(|(i, target)| {
-                            // The page is written once, from the first environment.
-                            let facts = (i == 0)
-                                .then(|| facts.get(compiled.name.as_str()))
-                                .flatten();
-                            playbook_outputs(&compiled, target, options.layout, facts)
-                        })
-                        .collect()
-                } else {
-                    Vec::new()
-                };
-                (compiled.name, compiled.span, compiled.env_values, outputs)
-            })
-        });
-        for result in results {
-            match result {
-                Err(errors) => {
-                    all_compiled = false;
-                    diagnostics.extend(errors);
+    // The incremental build (issue #12): a playbook whose key matches an earlier build's
+    // and whose files in OUT are unchanged is not built again. Only for a sink that writes
+    // OUT, a spec without errors so far, and the `az` layout (the Repositories layout's
+    // configuration file is made from every playbook's files and is always built in full).
+    let keys = (sink.incremental()
+        && options.layout == Layout::Az
+        && !diagnostics.iter().any(Diagnostic::is_error))
+    .then(|| crate::incremental::keys(&spec, &targets, options, &sources, &playbooks, keep_parts));
+    // Everything that depends on many playbooks (automation rules, monitoring, `deploy/`):
+    // reused, the playbooks' deployments are not needed for the ordered deployment.
+    let rest_reused = match &keys {
+        Some(keys) => sink.reuse(&keys.rest).map_err(StreamError::Output)?,
+        None => None,
+    };
+    let need_parts = keep_parts && rest_reused.is_none();
+    let mut reused_playbooks = 0;
+    let batches: Vec<&[&Located<Playbook>]> = playbooks.chunks(BATCH).collect();
+    let mut failed = diagnostics.iter().any(Diagnostic::is_error);
+    // The batch compiled last, whose files go to the sink while the next batch compiles: the
+    // workers generate and check files while this thread writes (issue #12).
+    let mut previous: Option<(usize, Vec<Compiled>, Vec<Option<Recorded>>)> = None;
+    for number in 0..=batches.len() {
+        let next = match batches.get(number) {
+            Some(batch) => {
+                let generate = !failed;
+                let batch_keys = keys
+                    .as_ref()
+                    .map(|k| &k.playbooks[number * BATCH..][..batch.len()]);
+                let mut reused = Vec::with_capacity(batch.len());
+                for i in 0..batch.len() {
+                    reused.push(match batch_keys {
+                        Some(keys) if generate => {
+                            sink.reuse(&keys[i]).map_err(StreamError::Output)?
+                        }
+                        _ => None,
+                    });
                 }
-                Ok((name, span, env_values, outputs)) => {
-                    env_values_used.extend(env_values);
-                    if spec.deployment.is_none() {
-                        unplaced.push(
-                            Diagnostic::warning(
-                                codes::SPEC072.code,
-                                format!(
-                                    "playbook `{name}` gets no diagnostic settings: the spec has no `deployment.workspace` to send its run logs to"
-                                ),
-                            )
-                            .at(span)
-                            .help("add `deployment: { workspace: { name: <Sentinel workspace> } }` so failed runs show in Log Analytics and the health workbook"),
-                        );
+                Some((batch, generate, reused))
+            }
+            None => None,
+        };
+        let (model, sources, targets, facts) = (&model, &sources, &targets, &facts);
+        let computed = std::thread::scope(|scope| -> Result<_, StreamError> {
+            let worker = next.map(|(batch, generate, reused)| {
+                let work: Vec<(&&Located<Playbook>, bool)> = batch
+                    .iter()
+                    .zip(reused.iter().map(Option::is_some))
+                    .collect();
+                let handle = scope.spawn(move || {
+                    in_parallel(&work, |&(playbook, reused)| {
+                        compile_one(
+                            model,
+                            sources,
+                            targets,
+                            facts,
+                            options.layout,
+                            playbook,
+                            reused,
+                            need_parts,
+                            generate,
+                        )
+                    })
+                });
+                (handle, reused)
+            });
+            let join = |worker: Option<(std::thread::ScopedJoinHandle<'_, Vec<Compiled>>, _)>| {
+                worker.map(|(handle, reused)| {
+                    (
+                        number,
+                        handle.join().expect("playbook workers do not panic"),
+                        reused,
+                    )
+                })
+            };
+            let Some((done, results, mut reused)) = previous.take() else {
+                return Ok(join(worker));
+            };
+            // The state before this batch, as when batches ran one after the other: once an
+            // error is known, nothing more goes to the sink.
+            let generate = !failed;
+            let batch = batches[done];
+            let batch_keys = keys
+                .as_ref()
+                .map(|k| &k.playbooks[done * BATCH..][..batch.len()]);
+            for (i, result) in results.into_iter().enumerate() {
+                let result = match (result, reused[i].take()) {
+                    (Err(errors), _) => Err(errors),
+                    (Ok(item), Some(recorded)) => {
+                        reused_playbooks += 1;
+                        let playbook = batch[i];
+                        let parts = match item {
+                            Some(Item::Parts(parts)) => parts,
+                            _ => targets.iter().map(|_| Ok(Vec::new())).collect(),
+                        };
+                        let mut errors = Vec::new();
+                        for (i, part) in parts.into_iter().enumerate() {
+                            match part {
+                                Ok(part) if keep_parts => emitted.parts[i].extend(part),
+                                Ok(_) => {}
+                                Err(found) => errors.extend(found),
+                            }
+                        }
+                        if errors.is_empty() {
+                            emitted.replay(&recorded);
+                            Ok((
+                                playbook.name.value.clone(),
+                                compile::name_span(playbook),
+                                recorded.env_values,
+                                None,
+                            ))
+                        } else {
+                            Err(errors)
+                        }
                     }
-                    let mut outputs = outputs;
-                    if !keep_parts {
-                        outputs.iter_mut().for_each(|o| o.parts.clear());
+                    (Ok(Some(Item::Built(name, span, env_values, outputs))), None) => Ok((
+                        name,
+                        span,
+                        env_values,
+                        Some(if generate { outputs } else { Vec::new() }),
+                    )),
+                    (Ok(_), None) => unreachable!("a playbook not reused is built"),
+                };
+                match result {
+                    Err(errors) => {
+                        all_compiled = false;
+                        failed |= errors.iter().any(Diagnostic::is_error);
+                        diagnostics.extend(errors);
                     }
-                    emitted.add(&targets, outputs, sink)?;
+                    Ok((name, span, env_values, outputs)) => {
+                        let record_values = env_values.clone();
+                        env_values_used.extend(env_values);
+                        if spec.deployment.is_none() {
+                            unplaced.push(
+                                Diagnostic::warning(
+                                    codes::SPEC072.code,
+                                    format!(
+                                        "playbook `{name}` gets no diagnostic settings: the spec has no `deployment.workspace` to send its run logs to"
+                                    ),
+                                )
+                                .at(span)
+                                .help("add `deployment: { workspace: { name: <Sentinel workspace> } }` so failed runs show in Log Analytics and the health workbook"),
+                            );
+                        }
+                        let Some(mut outputs) = outputs else {
+                            continue;
+                        };
+                        if !keep_parts {
+                            outputs.iter_mut().for_each(|o| o.parts.clear());
+                        }
+                        let record = batch_keys.map(|keys| (&keys[i], record_values.as_slice()));
+                        emitted.add(targets, outputs, sink, record)?;
+                    }
                 }
             }
-        }
+            Ok(join(worker))
+        })?;
+        previous = computed;
     }
     // A value used only by a playbook that failed to compile is not known to be used.
     if all_compiled {
@@ -261,15 +374,23 @@ pub fn build_into(
             .help("deploy each playbook folder with its own `az deployment group create`, then the automation rules and the monitoring"),
         );
     }
-    let rest: Vec<Outputs> = targets
-        .iter()
-        .zip(std::mem::replace(
-            &mut emitted.parts,
-            targets.iter().map(|_| Vec::new()).collect(),
-        ))
-        .map(|(target, parts)| target_rest(&spec, &compiled_rules, target, options.layout, parts))
-        .collect();
-    emitted.add(&targets, rest, sink)?;
+    match &rest_reused {
+        Some(recorded) => emitted.replay(recorded),
+        None => {
+            let rest: Vec<Outputs> = targets
+                .iter()
+                .zip(std::mem::replace(
+                    &mut emitted.parts,
+                    targets.iter().map(|_| Vec::new()).collect(),
+                ))
+                .map(|(target, parts)| {
+                    target_rest(&spec, &compiled_rules, target, options.layout, parts)
+                })
+                .collect();
+            let record = keys.as_ref().map(|keys| (&keys.rest, &[][..]));
+            emitted.add(&targets, rest, sink, record)?;
+        }
+    }
     diagnostics.extend(std::mem::take(&mut emitted.diagnostics));
     if options.layout == Layout::Repositories {
         emitted.files += 1;
@@ -295,8 +416,72 @@ pub fn build_into(
         playbooks,
         automation_rules,
         files: emitted.files,
+        reused: reused_playbooks,
         spec,
     })
+}
+
+/// What a worker gives for one playbook.
+type Compiled = Result<Option<Item>, Vec<Diagnostic>>;
+
+/// Compile one playbook and, unless it is reused (`reused`: its files are in OUT already),
+/// generate and check its files (`generate`: no error is known). A reused playbook is
+/// compiled only when the ordered deployment needs its deployments (`need_parts`).
+#[allow(clippy::too_many_arguments)]
+fn compile_one(
+    model: &model::Model<'_>,
+    sources: &Sources,
+    targets: &[Target],
+    facts: &std::collections::HashMap<&str, emit::readme::Facts<'_>>,
+    layout: Layout,
+    playbook: &Located<Playbook>,
+    reused: bool,
+    need_parts: bool,
+    generate: bool,
+) -> Compiled {
+    if reused && !need_parts {
+        return Ok(None);
+    }
+    compile::compile_playbook(model, sources, playbook).map(|compiled| {
+        if reused {
+            // Its files are reused; the ordered deployment needs its deployments.
+            return Some(Item::Parts(
+                targets
+                    .iter()
+                    .map(|target| playbook_part(&compiled, target))
+                    .collect(),
+            ));
+        }
+        let outputs: Vec<Outputs> = if generate {
+            targets
+                .iter()
+                .enumerate()
+                .map(|(i, target)| {
+                    // The page is written once, from the first environment.
+                    let facts = (i == 0)
+                        .then(|| facts.get(compiled.name.as_str()))
+                        .flatten();
+                    playbook_outputs(&compiled, target, layout, facts)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Some(Item::Built(
+            compiled.name,
+            compiled.span,
+            compiled.env_values,
+            outputs,
+        ))
+    })
+}
+
+/// A playbook compiled in a worker: built (name, where its name is, the per-environment
+/// values it reads, its outputs per environment), or reused with only its deployments for
+/// the ordered deployment (per environment).
+enum Item {
+    Built(String, Span, Vec<String>, Vec<Outputs>),
+    Parts(Vec<Result<Vec<Part>, Vec<Diagnostic>>>),
 }
 
 /// What the environments' outputs came to so far: every environment deploys the same
@@ -330,14 +515,19 @@ impl Emitted {
     /// One item's outputs, one per environment (in `targets` order): the shared files once,
     /// each environment's own files, its parts and its Repositories entries. Files go to
     /// the sink while no error is known.
+    ///
+    /// `record`: the item's key and the per-environment values it reads, for the sink to
+    /// keep with its files and findings for the next build (the incremental build).
     fn add(
         &mut self,
         targets: &[Target],
         outputs: Vec<Outputs>,
         sink: &mut dyn Sink,
+        record: Option<(&crate::incremental::Key, &[String])>,
     ) -> Result<(), StreamError> {
         let mut shared: Vec<(PathBuf, String)> = Vec::new();
         let mut own: Vec<(PathBuf, String)> = Vec::new();
+        let mut found = Vec::new();
         for (i, (target, outputs)) in targets.iter().zip(outputs).enumerate() {
             for (path, text) in outputs.files {
                 if i == 0 {
@@ -360,11 +550,10 @@ impl Emitted {
             own.extend(outputs.own);
             self.parts[i].extend(outputs.parts);
             self.repositories.extend(target, outputs.repositories);
-            for d in outputs.diagnostics {
-                if self.seen.insert(format!("{d:?}")) {
-                    self.diagnostics.push(d);
-                }
+            if record.is_some() {
+                found.extend(outputs.diagnostics.iter().cloned());
             }
+            self.report(outputs.diagnostics);
         }
         self.files += shared.len() + own.len();
         if self.diagnostics.iter().any(Diagnostic::is_error) {
@@ -373,7 +562,31 @@ impl Emitted {
         for (path, text) in shared.iter().chain(&own) {
             sink.file(path, text).map_err(StreamError::Output)?;
         }
+        if let Some((key, env_values)) = record {
+            let paths: Vec<&Path> = shared
+                .iter()
+                .chain(&own)
+                .map(|(p, _)| p.as_path())
+                .collect();
+            sink.record(key, &paths, &found, env_values);
+        }
         Ok(())
+    }
+
+    /// Findings, each reported once even when every environment finds it.
+    fn report(&mut self, found: Vec<Diagnostic>) {
+        for d in found {
+            if self.seen.insert(format!("{d:?}")) {
+                self.diagnostics.push(d);
+            }
+        }
+    }
+
+    /// A reused item: its files are in OUT already; what it found is reported as when it
+    /// was built.
+    fn replay(&mut self, recorded: &crate::incremental::Recorded) {
+        self.files += recorded.files;
+        self.report(recorded.diagnostics.clone());
     }
 }
 
@@ -612,8 +825,18 @@ fn playbook_outputs(
     facts: Option<&emit::readme::Facts<'_>>,
 ) -> Outputs {
     let mut outputs = Outputs::default();
+    // `workflow.json` and the template hold the same definition: serialized once.
+    let mut definition = Some(to_json(&playbook.definition));
     let deployment = match compile::deployment::playbook(playbook, target.deployment.as_ref()) {
-        Ok(facts) => emit::arm::playbook::build(playbook, &facts),
+        Ok(facts) => emit::arm::playbook::build_with_definition(
+            playbook,
+            &facts,
+            match layout {
+                Layout::Az => definition.clone(),
+                Layout::Repositories => definition.take(),
+            }
+            .expect("serialized above"),
+        ),
         Err(errors) => {
             outputs.diagnostics = errors;
             return outputs;
@@ -622,7 +845,7 @@ fn playbook_outputs(
     let dir = Path::new("playbooks").join(&playbook.name);
     match layout {
         Layout::Az => {
-            let definition = to_json(&playbook.definition);
+            let definition = definition.expect("kept for the az layout");
             if crate::deployment_values::contains_marker(&definition) {
                 // Deployment values are ARM expressions that only the template gives a value,
                 // so this file is the definition as the template holds it (literal text
@@ -660,13 +883,7 @@ fn playbook_outputs(
                     ),
                 ));
             }
-            outputs.parts.push(Part {
-                name: playbook.name.clone(),
-                dir: format!("playbooks/{}", playbook.name),
-                template: deployment.template,
-                parameters: deployment.parameters,
-                stage: 0,
-            });
+            outputs.parts.push(az_part(playbook, deployment));
         }
         Layout::Repositories => {
             let (mut template, prerequisites) =
@@ -691,6 +908,33 @@ fn playbook_outputs(
         }
     }
     outputs
+}
+
+/// A playbook's deployment as a part of the ordered deployment (`deploy/`).
+fn az_part(
+    playbook: &compile::CompiledPlaybook,
+    deployment: emit::arm::playbook::PlaybookDeployment,
+) -> Part {
+    Part {
+        name: playbook.name.clone(),
+        dir: format!("playbooks/{}", playbook.name),
+        template: deployment.template,
+        parameters: deployment.parameters,
+        stage: 0,
+    }
+}
+
+/// The ordered deployment's part of a playbook whose files are reused (`az` layout): what
+/// [`playbook_outputs`] gives it, without generating or checking any file.
+fn playbook_part(
+    playbook: &compile::CompiledPlaybook,
+    target: &Target,
+) -> Result<Vec<Part>, Vec<Diagnostic>> {
+    let facts = compile::deployment::playbook(playbook, target.deployment.as_ref())?;
+    Ok(vec![az_part(
+        playbook,
+        emit::arm::playbook::build(playbook, &facts),
+    )])
 }
 
 /// `monitoring/`: the health workbook, failure alert and action group (ARM and Bicep).
@@ -735,7 +979,7 @@ fn monitoring_outputs(
 /// `f` over `items` on all cores, results in input order (so output stays deterministic).
 /// Playbooks are independent once compiled; generating and checking their files is most of
 /// a large build.
-fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub(crate) fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if threads < 2 || items.len() < 8 {
         return items.iter().map(&f).collect();

@@ -22,6 +22,7 @@ pub mod emit;
 pub mod env_values;
 pub mod environments;
 pub mod import;
+pub mod incremental;
 pub mod init;
 pub mod model;
 pub mod names;

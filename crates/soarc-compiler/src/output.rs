@@ -42,7 +42,10 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use soarc_lang::diagnostics::Diagnostic;
 use soarc_lang::read::{STAGING_DIR, STATE_FILES};
+
+use crate::incremental::{self, Cache, CachedFile, Entry, Key, Recorded, Stamp};
 
 /// The manifest of generated files, in OUT.
 pub const MANIFEST: &str = STATE_FILES[0];
@@ -312,6 +315,11 @@ impl<'de> Deserialize<'de> for ContentHash {
 }
 
 fn key(path: &Path) -> String {
+    key_of(path)
+}
+
+/// A path as the manifest writes it.
+fn key_of(path: &Path) -> String {
     path.components()
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
@@ -606,6 +614,14 @@ enum OnDisk {
 /// Read the file at `path` without following a link; anything not a regular file is a
 /// conflict (`None`).
 fn on_disk(path: &Path, conflicts: &mut Vec<Conflict>) -> Result<Option<OnDisk>, OutputError> {
+    on_disk_stamped(path, conflicts).map(|(found, _)| found)
+}
+
+/// [`on_disk`], with the file's status taken before it was read.
+fn on_disk_stamped(
+    path: &Path,
+    conflicts: &mut Vec<Conflict>,
+) -> Result<(Option<OnDisk>, Option<Stamp>), OutputError> {
     match fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => Err(OutputError::Symlink(path.to_path_buf())),
         Ok(m) if m.is_file() => {
@@ -621,7 +637,7 @@ fn on_disk(path: &Path, conflicts: &mut Vec<Conflict>) -> Result<Option<OnDisk>,
                 .open(path)
                 .and_then(|mut f| f.read_to_end(&mut bytes))
                 .map_err(|e| OutputError::io(path, e))?;
-            Ok(Some(OnDisk::File(bytes)))
+            Ok((Some(OnDisk::File(bytes)), Stamp::of(&m)))
         }
         Ok(m) => {
             let what = if m.is_dir() {
@@ -630,9 +646,9 @@ fn on_disk(path: &Path, conflicts: &mut Vec<Conflict>) -> Result<Option<OnDisk>,
                 "a special file (FIFO, device or socket)"
             };
             conflicts.push(Conflict::Blocking(path.to_path_buf(), what));
-            Ok(None)
+            Ok((None, None))
         }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Some(OnDisk::Missing)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok((Some(OnDisk::Missing), None)),
         Err(e) => Err(OutputError::io(path, e)),
     }
 }
@@ -644,6 +660,30 @@ fn on_disk(path: &Path, conflicts: &mut Vec<Conflict>) -> Result<Option<OnDisk>,
 pub trait Sink {
     /// One generated file; each path is given once.
     fn file(&mut self, path: &Path, contents: &str) -> Result<(), OutputError>;
+
+    /// Whether this sink reuses an earlier build's items (the incremental build,
+    /// [`crate::incremental`]); the build computes keys only then.
+    fn incremental(&self) -> bool {
+        false
+    }
+
+    /// The files of an earlier build's item with this key, if every one is still in OUT as
+    /// that build left it: they are taken as generated (unchanged), and what the item found
+    /// is returned. `None`: build the item.
+    fn reuse(&mut self, _key: &Key) -> Result<Option<Recorded>, OutputError> {
+        Ok(None)
+    }
+
+    /// The item with this key was built: its files (already given to [`Sink::file`]), its
+    /// findings and the per-environment values it reads, for the next build to reuse.
+    fn record(
+        &mut self,
+        _key: &Key,
+        _paths: &[&Path],
+        _diagnostics: &[Diagnostic],
+        _env_values: &[String],
+    ) {
+    }
 }
 
 impl Sink for FileSet {
@@ -778,8 +818,21 @@ impl Sink for Checker {
 pub struct Writer {
     out: PathBuf,
     take_over: bool,
+    /// Reuses an earlier build's items and keeps the cache ([`crate::incremental`]).
+    incremental: bool,
     faults: Faults,
     open: Option<Open>,
+}
+
+/// How a generated file's status is known to be the status of the contents soarc generated
+/// (see [`Stamp`] for why a status proves anything).
+#[derive(Debug, Clone, Copy)]
+enum Proof {
+    /// Found unchanged (or verified by hash) with this status, older than the build's start.
+    Trusted(Stamp),
+    /// Written by this build into the staging folder with this status: confirmed after the
+    /// commit if the file in OUT still has its inode, size and modification time.
+    Staged(Stamp),
 }
 
 /// The state of an update once OUT is locked.
@@ -800,17 +853,37 @@ struct Open {
     created_out: bool,
     /// Past the commit point: the journal owns the staging folder.
     committed: bool,
+    /// A time the file system gave before any file was looked at (the lock file's
+    /// modification time once written): a status not strictly older proves nothing.
+    opened_at: Option<(i64, i64)>,
+    /// When the journal was written (the file system's clock), after every staged file.
+    journal_at: Option<(i64, i64)>,
+    /// The previous build's cache and its index by key (`None`: nothing to reuse).
+    old_cache: Option<(Cache, HashMap<Key, usize>)>,
+    /// This build's cache entries, in build order.
+    entries: Vec<Entry>,
+    /// Files given to `file` and not yet recorded with their item: how their status is known.
+    proofs: HashMap<String, Proof>,
+    /// (entry, file, staged status) of files written by this build, confirmed after the commit.
+    to_confirm: Vec<(usize, usize, Stamp)>,
+    /// The cache differs from the previous build's.
+    cache_dirty: bool,
 }
 
 impl Writer {
+    /// A writer that reuses the items of the build that wrote OUT where they are unchanged
+    /// (an incremental build, [`crate::incremental`]).
     pub fn new(out: &Path, take_over: bool) -> Writer {
-        Writer::with_faults(out, take_over, Faults::from_env())
+        let mut writer = Writer::with_faults(out, take_over, Faults::from_env());
+        writer.incremental = true;
+        writer
     }
 
     fn with_faults(out: &Path, take_over: bool, faults: Faults) -> Writer {
         Writer {
             out: out.to_path_buf(),
             take_over,
+            incremental: false,
             faults,
             open: None,
         }
@@ -827,6 +900,17 @@ impl Writer {
             let lock = Lock::acquire(out, &mut notes)?;
             notes.extend(recover(out)?);
             let old = read_manifest(out)?;
+            let opened_at = lock
+                .file
+                .metadata()
+                .ok()
+                .and_then(|m| Stamp::of(&m))
+                .map(|s| s.mtime());
+            let old_cache = if self.incremental {
+                read_cache(out, self.take_over)
+            } else {
+                None
+            };
             self.open = Some(Open {
                 _lock: lock,
                 notes,
@@ -843,20 +927,27 @@ impl Writer {
                 staged: None,
                 created_out,
                 committed: false,
+                opened_at,
+                journal_at: None,
+                old_cache,
+                entries: Vec::new(),
+                proofs: HashMap::new(),
+                to_confirm: Vec::new(),
+                cache_dirty: false,
             });
         }
         Ok(self.open.as_mut().expect("opened above"))
     }
 
     /// Write `bytes` to the staging folder as `rel` (unless a conflict already dooms the
-    /// update: then nothing more is written).
-    fn stage(&mut self, rel: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    /// update: then nothing more is written). Returns the written file's status.
+    fn stage(&mut self, rel: &Path, bytes: &[u8]) -> Result<Option<Stamp>, OutputError> {
         let Writer {
             out, faults, open, ..
         } = self;
         let open = open.as_mut().expect("staging happens in an open update");
         if !open.conflicts.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         let staging = out.join(STAGING_DIR);
         let new = staging.join("new");
@@ -872,13 +963,17 @@ impl Writer {
         let staged = new.join(rel);
         made.create_parents(&new, rel)?;
         faults.step(&staged)?;
-        fs::write(&staged, bytes).map_err(|e| OutputError::io(&staged, e))
+        let mut file = File::create(&staged).map_err(|e| OutputError::io(&staged, e))?;
+        file.write_all(bytes)
+            .map_err(|e| OutputError::io(&staged, e))?;
+        Ok(file.metadata().ok().and_then(|m| Stamp::of(&m)))
     }
 
     /// Finish the update: decide what is no longer generated, then (if nothing conflicts)
     /// put the journal in place and apply it.
     pub fn commit(mut self) -> Result<Written, OutputError> {
         self.open()?;
+        let take_over = self.take_over;
         let out = self.out.clone();
         let open = self.open.as_mut().expect("opened above");
         let mut removed_parents = BTreeSet::new();
@@ -937,11 +1032,14 @@ impl Writer {
             }
         }
         if open.ops.is_empty() {
+            drop(manifest_text);
+            save_cache(&out, open, take_over);
             let mut written = std::mem::take(&mut open.written);
             written.notes = std::mem::take(&mut open.notes);
             return Ok(written);
         }
         self.stage(Path::new(MANIFEST), manifest_text.as_bytes())?;
+        drop(manifest_text);
         let Writer { faults, open, .. } = &mut self;
         let open = open.as_mut().expect("opened above");
         // The commit point: once the journal is in place, the update is finished even if
@@ -952,11 +1050,17 @@ impl Writer {
             ops: open.ops.clone(),
         };
         let staged_journal = staging.join("journal");
-        fs::write(
-            &staged_journal,
-            serde_json::to_string_pretty(&journal).expect("the journal serializes"),
-        )
-        .map_err(|e| OutputError::io(&staged_journal, e))?;
+        let journal_at = File::create(&staged_journal)
+            .and_then(|mut file| {
+                file.write_all(
+                    serde_json::to_string_pretty(&journal)
+                        .expect("the journal serializes")
+                        .as_bytes(),
+                )?;
+                file.metadata()
+            })
+            .map_err(|e| OutputError::io(&staged_journal, e))?;
+        open.journal_at = Stamp::of(&journal_at).map(|s| s.mtime());
         faults.step(&out.join(JOURNAL))?;
         fs::rename(&staged_journal, out.join(JOURNAL))
             .map_err(|e| OutputError::io(&out.join(JOURNAL), e))?;
@@ -990,6 +1094,7 @@ impl Writer {
             remove_empty_dirs(&out, parent);
         }
         finish(&out)?;
+        save_cache(&out, open, take_over);
         let mut written = std::mem::take(&mut open.written);
         written.notes = std::mem::take(&mut open.notes);
         Ok(written)
@@ -1025,11 +1130,15 @@ impl Sink for Writer {
                 });
             }
             open.written.written += 1;
-            open.manifest.files.insert(name, hash);
-            return self.stage(path, bytes);
+            open.manifest.files.insert(name.clone(), hash);
+            let staged = self.stage(path, bytes)?;
+            self.prove(name, staged.map(Proof::Staged));
+            return Ok(());
         }
         let target = out.join(path);
-        let stage = match on_disk(&target, &mut open.conflicts)? {
+        let (found, stamp) = on_disk_stamped(&target, &mut open.conflicts)?;
+        let mut proof = None;
+        let stage = match found {
             None => return Ok(()),
             Some(OnDisk::Missing) => {
                 open.ops.push(Op {
@@ -1048,6 +1157,9 @@ impl Sink for Writer {
                     open.written.adopted += 1;
                 }
                 open.written.unchanged += 1;
+                proof = stamp
+                    .filter(|s| open.opened_at.is_some_and(|at| !s.is_racy(at)))
+                    .map(Proof::Trusted);
                 false
             }
             Some(OnDisk::File(existing)) => {
@@ -1072,11 +1184,204 @@ impl Sink for Writer {
                 true
             }
         };
-        open.manifest.files.insert(name, hash);
+        open.manifest.files.insert(name.clone(), hash);
         if stage {
-            self.stage(path, bytes)?;
+            proof = self.stage(path, bytes)?.map(Proof::Staged);
         }
+        self.prove(name, proof);
         Ok(())
+    }
+
+    fn incremental(&self) -> bool {
+        self.incremental
+    }
+
+    fn reuse(&mut self, key: &Key) -> Result<Option<Recorded>, OutputError> {
+        if !self.incremental {
+            return Ok(None);
+        }
+        let out = self.out.clone();
+        let open = self.open()?;
+        let (Some((cache, index)), Some(old)) = (&open.old_cache, &open.old) else {
+            return Ok(None);
+        };
+        let Some(entry) = index.get(key).map(|&i| &cache.entries[i]) else {
+            return Ok(None);
+        };
+        let Some(recorded) = entry.recorded() else {
+            return Ok(None);
+        };
+        let mut files = Vec::with_capacity(entry.files.len());
+        for file in &entry.files {
+            let rel = Path::new(&file.path);
+            if rel.is_absolute()
+                || rel.components().any(|c| c.as_os_str() == "..")
+                || old.files.get(&file.path) != Some(&ContentHash::Fnv1a64(file.hash))
+                || open.manifest.files.contains_key(&file.path)
+            {
+                return Ok(None);
+            }
+            // As a full build does: a link or a file on the way stops it.
+            let parent = rel.parent().unwrap_or(Path::new(""));
+            if !open.dirs.exists(parent, &mut open.conflicts)? {
+                return Ok(None);
+            }
+            let target = out.join(rel);
+            let now = match fs::symlink_metadata(&target) {
+                Ok(meta) if meta.is_file() => Stamp::of(&meta),
+                _ => return Ok(None),
+            };
+            let stamp = match (file.stamp, now) {
+                (Some(recorded), Some(now)) if recorded == now => Some(now),
+                // Changed status, racy or unknown: the contents decide.
+                _ => match on_disk_stamped(&target, &mut Vec::new())? {
+                    (Some(OnDisk::File(bytes)), stamp) if fnv1a64(&bytes) == file.hash => {
+                        open.cache_dirty = true;
+                        stamp.filter(|s| open.opened_at.is_some_and(|at| !s.is_racy(at)))
+                    }
+                    _ => return Ok(None),
+                },
+            };
+            files.push(CachedFile {
+                path: file.path.clone(),
+                hash: file.hash,
+                stamp,
+            });
+        }
+        for file in &files {
+            open.manifest
+                .files
+                .insert(file.path.clone(), ContentHash::Fnv1a64(file.hash));
+        }
+        open.written.unchanged += files.len();
+        let entry = entry.with_files(files);
+        open.entries.push(entry);
+        Ok(Some(recorded))
+    }
+
+    fn record(
+        &mut self,
+        key: &Key,
+        paths: &[&Path],
+        diagnostics: &[Diagnostic],
+        env_values: &[String],
+    ) {
+        if !self.incremental {
+            return;
+        }
+        let Some(open) = self.open.as_mut() else {
+            return;
+        };
+        let mut files = Vec::with_capacity(paths.len());
+        let mut to_confirm = Vec::new();
+        for path in paths {
+            let name = key_of(path);
+            let proof = open.proofs.remove(&name);
+            // Not in the manifest: a conflict stops this build anyway.
+            let Some(ContentHash::Fnv1a64(hash)) = open.manifest.files.get(&name) else {
+                return;
+            };
+            let stamp = match proof {
+                Some(Proof::Trusted(stamp)) => Some(stamp),
+                Some(Proof::Staged(stamp)) => {
+                    to_confirm.push((open.entries.len(), files.len(), stamp));
+                    None
+                }
+                None => None,
+            };
+            files.push(CachedFile {
+                path: name,
+                hash: *hash,
+                stamp,
+            });
+        }
+        open.cache_dirty = true;
+        if let Some(entry) = Entry::new(key, files, diagnostics, env_values.to_vec()) {
+            open.to_confirm.extend(to_confirm);
+            open.entries.push(entry);
+        }
+    }
+}
+
+impl Writer {
+    /// Keep how the status of generated file `name` is known, until its item is recorded.
+    fn prove(&mut self, name: String, proof: Option<Proof>) {
+        if !self.incremental {
+            return;
+        }
+        if let (Some(open), Some(proof)) = (self.open.as_mut(), proof) {
+            open.proofs.insert(name, proof);
+        }
+    }
+}
+
+/// The previous build's cache, if it can be used (see [`Cache::read`]).
+fn read_cache(out: &Path, take_over: bool) -> Option<(Cache, HashMap<Key, usize>)> {
+    let path = out.join(incremental::CACHE);
+    if fs::symlink_metadata(&path).ok()?.file_type().is_symlink() {
+        return None;
+    }
+    let bytes = soarc_lang::read::read_regular(&path, 1024 * 1024 * 1024).ok()?;
+    let cache = Cache::read(&bytes, take_over)?;
+    let index = cache.index();
+    Some((cache, index))
+}
+
+/// After a committed build: confirm the status of the files it wrote, then write the cache
+/// (into the staging folder, moved into OUT by one rename) if it changed. A cache that
+/// cannot be written is not an error: the next build is a full one, which `notes` says.
+fn save_cache(out: &Path, open: &mut Open, take_over: bool) {
+    // The update is done: what only it needed is freed first (a build of 10,000 playbooks
+    // lists 70,000 files; issue #12's memory goal).
+    open.old = None;
+    open.manifest.files = BTreeMap::new();
+    open.proofs = HashMap::new();
+    open.dirs.known = HashMap::new();
+    open.ops = Vec::new();
+    let old_entries = open.old_cache.take().map(|(c, _)| c.entries.len());
+    for (entry, file, staged) in std::mem::take(&mut open.to_confirm) {
+        let file = &mut open.entries[entry].files[file];
+        let now = fs::symlink_metadata(out.join(&file.path))
+            .ok()
+            .and_then(|m| Stamp::of(&m));
+        // Unchanged since written to the staging folder (where nothing else writes), and
+        // written strictly before the journal: any change once the file was in OUT would
+        // have given it a later modification time (or another inode).
+        file.stamp = now.filter(|now| {
+            now.same_contents_as(&staged) && open.journal_at.is_some_and(|at| staged.mtime() < at)
+        });
+    }
+    if !open.cache_dirty && old_entries == Some(open.entries.len()) {
+        return;
+    }
+    let path = out.join(incremental::CACHE);
+    if open.entries.is_empty() {
+        if old_entries.is_some() || exists(&path).unwrap_or(false) {
+            let _ = fs::remove_file(&path);
+        }
+        return;
+    }
+    let cache = Cache::new(take_over, std::mem::take(&mut open.entries));
+    let staging = out.join(STAGING_DIR);
+    let temporary = staging.join("cache");
+    let result = fs::create_dir(&staging)
+        .or_else(|e| match e.kind() {
+            io::ErrorKind::AlreadyExists if !is_symlink(&staging) => Ok(()),
+            _ => Err(e),
+        })
+        .and_then(|()| {
+            let mut file = io::BufWriter::new(File::create(&temporary)?);
+            cache.write_to(&mut file)?;
+            file.into_inner().map_err(|e| e.into_error()).map(drop)
+        })
+        .and_then(|()| fs::rename(&temporary, &path));
+    let _ = remove_staging(out);
+    if let Err(e) = result {
+        open.notes.push(format!(
+            "the incremental build cache {} could not be written ({e}); the next build rebuilds everything",
+            path.display()
+        ));
+        let _ = fs::remove_file(&path);
     }
 }
 

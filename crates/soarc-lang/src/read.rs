@@ -12,16 +12,22 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
-/// Names of the state files soarc keeps in an output folder. `soarc validate` skips exactly
-/// these when it walks a directory; `soarc build` never treats them as outputs.
-pub const STATE_FILES: &[&str] = &[".soarc-manifest.json", ".soarc-journal.json", ".soarc-lock"];
+/// Names of the state files soarc keeps in an output folder (manifest, journal, lock, the
+/// incremental build's cache). `soarc validate` skips exactly these when it walks a
+/// directory; `soarc build` never treats them as outputs.
+pub const STATE_FILES: &[&str] = &[
+    ".soarc-manifest.json",
+    ".soarc-journal.json",
+    ".soarc-lock",
+    ".soarc-cache.json",
+];
 
 /// The staging folder of a build in progress (older versions added a random suffix:
 /// `.soarc-staging-XXXXXX`). `soarc validate` does not descend into it.
 pub const STAGING_DIR: &str = ".soarc-staging";
 
 /// Whether a directory entry named `name` is soarc's own state (manifest, journal, lock,
-/// staging folder), never a user's input.
+/// cache, staging folder), never a user's input.
 pub fn is_state_entry(name: &std::ffi::OsStr, is_dir: bool) -> bool {
     let Some(name) = name.to_str() else {
         return false;
@@ -149,6 +155,7 @@ mod tests {
         use std::ffi::OsStr;
         assert!(is_state_entry(OsStr::new(".soarc-manifest.json"), false));
         assert!(is_state_entry(OsStr::new(".soarc-lock"), false));
+        assert!(is_state_entry(OsStr::new(".soarc-cache.json"), false));
         assert!(is_state_entry(OsStr::new(".soarc-staging"), true));
         assert!(is_state_entry(OsStr::new(".soarc-staging-x1y2"), true));
         assert!(!is_state_entry(OsStr::new(".soarc-other.json"), false));

@@ -241,7 +241,7 @@ pub fn compile_playbook(
     }
     Ok(CompiledPlaybook {
         name: name.value.clone(),
-        span: name.span.with_len(name.value.chars().count()),
+        span: name_span(playbook),
         description: playbook.description.clone(),
         tags: playbook.tags.clone(),
         trigger: compiler.trigger_kind,
@@ -250,6 +250,12 @@ pub fn compile_playbook(
         template_parameters: template_parameters(playbook),
         env_values: compiler.env_values.into_iter().collect(),
     })
+}
+
+/// Where a playbook's name is written: [`CompiledPlaybook::span`].
+pub fn name_span(playbook: &Located<Playbook>) -> Span {
+    let name = &playbook.name;
+    name.span.with_len(name.value.chars().count())
 }
 
 /// The Windows device name `name` is, if it is one (case-insensitive, also followed by an

@@ -37,6 +37,18 @@ pub struct PlaybookDeployment {
 /// Build the deployment of a compiled playbook, with the deployment facts checked for it
 /// ([`crate::compile::deployment::playbook`]).
 pub fn build(playbook: &CompiledPlaybook, target: &PlaybookTarget) -> PlaybookDeployment {
+    let definition = serde_json::to_value(&playbook.definition).expect("definitions serialize");
+    build_with_definition(playbook, target, definition)
+}
+
+/// [`build`], given the playbook's definition as JSON (`serde_json::to_value` of
+/// `playbook.definition`), when the caller has it already: serializing a definition is a
+/// large part of a build's time (issue #12).
+pub fn build_with_definition(
+    playbook: &CompiledPlaybook,
+    target: &PlaybookTarget,
+    definition: serde_json::Value,
+) -> PlaybookDeployment {
     let mut parameters = IndexMap::new();
     let mut values = IndexMap::new();
     let mut variables = IndexMap::new();
@@ -297,7 +309,6 @@ pub fn build(playbook: &CompiledPlaybook, target: &PlaybookTarget) -> PlaybookDe
         connections_value.insert(connection.key.clone(), entry);
     }
 
-    let definition = serde_json::to_value(&playbook.definition).expect("definitions serialize");
     let deployment_values = crate::deployment_values::contains_marker(&definition);
     // Literal text escaped (`[[`), deployment values as the ARM expressions they are.
     let mut workflow_properties = json!({

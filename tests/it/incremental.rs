@@ -1,0 +1,399 @@
+//! The incremental build (issue #12): after every kind of change, a rebuild that reuses
+//! what it can gives exactly what a full build into an empty folder gives (the same bytes in
+//! every file, the same warnings), and reuses only what is unchanged.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use soarc_compiler::build::{self, Layout, Options, StreamError};
+use soarc_compiler::incremental::CACHE;
+use soarc_compiler::output::Writer;
+
+/// Three playbooks, an automation rule and the monitoring: the ordered deployment `deploy/`
+/// holds them all.
+fn spec(marker: &str, urgency_high: &str, instance: &str, extra: bool) -> String {
+    let mut text = format!(
+        r#"deployment:
+  subscription_id: 00000000-0000-0000-0000-000000000000
+  resource_group: rg-soc
+  workspace: {{ name: law-sentinel }}
+  security_insights_object_id: 00000000-0000-0000-0000-000000000000
+monitoring:
+  workbook: true
+  alert: {{ failures: 5, window: 1h, emails: [soc@contoso.com] }}
+mappings:
+  snow_urgency:
+    from: incident.severity
+    values: {{ High: "{urgency_high}", Medium: "2", Low: "3", Informational: "3" }}
+connections:
+  snow:
+    kind: servicenow
+    instance: {instance}
+    username: sentinel.integration
+    password: {{ key_vault: {{ vault: kv-soc, secret: snow-password }} }}
+playbooks:
+  - name: snow-one
+    trigger: incident
+    steps:
+      - servicenow.create_incident:
+          id: ticket
+          connection: snow
+          fields:
+            short_description: "Sentinel {marker}: {{{{incident.title}}}}"
+            urgency: {{ map: snow_urgency }}
+      - sentinel.add_comment: "created {{{{ticket.number}}}}"
+  - name: snow-two
+    trigger: incident
+    steps:
+      - servicenow.create_incident:
+          id: ticket
+          connection: snow
+          fields:
+            short_description: "Second: {{{{incident.title}}}}"
+            impact: {{ map: snow_urgency }}
+  - name: lookup
+    trigger: incident
+    steps:
+      - http:
+          method: GET
+          uri: https://api.example.com/lookup
+"#
+    );
+    if extra {
+        text.push_str(
+            r#"  - name: extra
+    trigger: incident
+    steps:
+      - sentinel.add_comment: "an extra playbook"
+"#,
+        );
+    }
+    text.push_str(
+        r#"automation_rules:
+  - name: snow-for-high
+    order: 1
+    when: created
+    conditions: { severity: [High] }
+    actions: [ { run_playbook: snow-one } ]
+"#,
+    );
+    text
+}
+
+/// What a build reported: its warnings (or errors) one per line, and how many playbooks it
+/// reused; an I/O or conflict error as its message.
+#[derive(Debug, PartialEq)]
+struct Report {
+    diagnostics: Vec<String>,
+    reused: usize,
+}
+
+fn build_into(spec: &Path, out: &Path, layout: Layout, take_over: bool) -> Result<Report, String> {
+    let mut writer = Writer::new(out, take_over);
+    match build::build_files_into(&[spec], Options { layout }, &mut writer) {
+        Ok(built) => {
+            writer.commit().map_err(|e| e.to_string())?;
+            Ok(Report {
+                diagnostics: built
+                    .warnings
+                    .iter()
+                    .map(|d| d.one_line(&built.sources))
+                    .collect(),
+                reused: built.reused,
+            })
+        }
+        Err(StreamError::Spec(failure)) => Err(failure
+            .diagnostics
+            .iter()
+            .map(|d| d.one_line(&failure.sources))
+            .collect::<Vec<_>>()
+            .join("\n")),
+        Err(StreamError::Output(e)) => Err(e.to_string()),
+    }
+}
+
+/// Every file under `dir` but the cache (which records this machine's file status), by
+/// path.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, found: &mut BTreeMap<String, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let entry = entry.unwrap();
+            let path = entry.path();
+            if entry.file_type().unwrap().is_dir() {
+                walk(root, &path, found);
+            } else {
+                let name = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                if name != CACHE {
+                    found.insert(name, std::fs::read(&path).unwrap());
+                }
+            }
+        }
+    }
+    let mut found = BTreeMap::new();
+    walk(dir, dir, &mut found);
+    found
+}
+
+struct Bench {
+    dir: tempfile::TempDir,
+    spec: PathBuf,
+    out: PathBuf,
+}
+
+impl Bench {
+    fn new(text: &str) -> Bench {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = dir.path().join("spec.yaml");
+        std::fs::write(&spec, text).unwrap();
+        let out = dir.path().join("out");
+        Bench { dir, spec, out }
+    }
+
+    fn set_spec(&self, text: &str) {
+        std::fs::write(&self.spec, text).unwrap();
+    }
+
+    /// Rebuild OUT incrementally, build the same spec into an empty folder, and require the
+    /// same files, byte for byte, and the same report. Returns how many playbooks the
+    /// incremental build reused.
+    fn rebuild_matches_full(&self, layout: Layout, take_over: bool) -> usize {
+        let incremental = build_into(&self.spec, &self.out, layout, take_over).unwrap();
+        let fresh = tempfile::tempdir_in(self.dir.path()).unwrap();
+        let full = build_into(&self.spec, fresh.path(), layout, take_over).unwrap();
+        assert_eq!(
+            full.reused, 0,
+            "a build into an empty folder reuses nothing"
+        );
+        assert_eq!(incremental.diagnostics, full.diagnostics);
+        let (got, want) = (tree(&self.out), tree(fresh.path()));
+        assert_eq!(
+            got.keys().collect::<Vec<_>>(),
+            want.keys().collect::<Vec<_>>()
+        );
+        for (path, bytes) in &want {
+            assert!(got[path] == *bytes, "{path} differs from a full build");
+        }
+        incremental.reused
+    }
+}
+
+fn base() -> String {
+    spec("one", "1", "https://contoso.service-now.com", false)
+}
+
+#[test]
+fn every_change_rebuilds_what_it_must_and_reuses_the_rest() {
+    let bench = Bench::new(&base());
+    assert_eq!(bench.rebuild_matches_full(Layout::Az, false), 0);
+    assert!(bench.out.join(CACHE).is_file());
+    // Nothing changed: everything reused.
+    assert_eq!(bench.rebuild_matches_full(Layout::Az, false), 3);
+
+    // One playbook changed (same lines): only it is built again.
+    bench.set_spec(&spec(
+        "changed",
+        "1",
+        "https://contoso.service-now.com",
+        false,
+    ));
+    assert_eq!(bench.rebuild_matches_full(Layout::Az, false), 2);
+
+    // A mapping, then a connection: every playbook may read them.
+    bench.set_spec(&spec(
+        "changed",
+        "2",
+        "https://contoso.service-now.com",
+        false,
+    ));
+    assert_eq!(bench.rebuild_matches_full(Layout::Az, false), 0);
+    bench.set_spec(&spec(
+        "changed",
+        "2",
+        "https://fabrikam.service-now.com",
+        false,
+    ));
+    assert_eq!(bench.rebuild_matches_full(Layout::Az, false), 0);
+    assert_eq!(bench.rebuild_matches_full(Layout::Az, false), 3);
+
+    // An option: the other layout, then back.
+    assert_eq!(bench.rebuild_matches_full(Layout::Repositories, false), 0);
+    assert_eq!(bench.rebuild_matches_full(Layout::Az, false), 0);
+    assert_eq!(bench.rebuild_matches_full(Layout::Az, false), 3);
+
+    // A playbook added at the end, then removed again (its folder goes).
+    bench.set_spec(&spec(
+        "changed",
+        "2",
+        "https://fabrikam.service-now.com",
+        true,
+    ));
+    assert_eq!(bench.rebuild_matches_full(Layout::Az, false), 3);
+    bench.set_spec(&spec(
+        "changed",
+        "2",
+        "https://fabrikam.service-now.com",
+        false,
+    ));
+    assert_eq!(bench.rebuild_matches_full(Layout::Az, false), 3);
+    assert!(!bench.out.join("playbooks/extra").exists());
+
+    // Lines added above every playbook: positions change, generated files do not.
+    bench.set_spec(&format!(
+        "# a comment\n\n{}",
+        spec("changed", "2", "https://fabrikam.service-now.com", false)
+    ));
+    assert_eq!(bench.rebuild_matches_full(Layout::Az, false), 3);
+
+    // An output file deleted: its playbook is built again.
+    std::fs::remove_file(bench.out.join("playbooks/snow-two/azuredeploy.json")).unwrap();
+    assert_eq!(bench.rebuild_matches_full(Layout::Az, false), 2);
+    // A file of the ordered deployment deleted: the playbooks are reused, `deploy/` is
+    // built again from their deployments.
+    std::fs::remove_file(bench.out.join("deploy/azuredeploy.json")).unwrap();
+    assert_eq!(bench.rebuild_matches_full(Layout::Az, false), 3);
+}
+
+/// Warnings about a playbook are reported by a build that reuses its files too, at the same
+/// place.
+#[test]
+fn a_reused_playbook_reports_its_warnings() {
+    let bench = Bench::new(
+        "playbooks:\n  - name: poll\n    trigger: { recurrence: { frequency: Hour, interval: 1 } }\n    steps:\n      - http: { method: GET, uri: https://api.example.com/poll }\n",
+    );
+    assert_eq!(bench.rebuild_matches_full(Layout::Az, false), 0);
+    let again = build_into(&bench.spec, &bench.out, Layout::Az, false).unwrap();
+    assert_eq!(again.reused, 1);
+    assert!(
+        again
+            .diagnostics
+            .iter()
+            .any(|d| d.contains("SPEC072") && d.contains(":2:11:")),
+        "{:?}",
+        again.diagnostics
+    );
+    assert_eq!(bench.rebuild_matches_full(Layout::Az, false), 1);
+}
+
+#[test]
+fn a_file_edited_by_hand_is_never_taken_for_the_generated_one() {
+    let bench = Bench::new(&base());
+    bench.rebuild_matches_full(Layout::Az, false);
+    let file = bench.out.join("playbooks/snow-one/workflow.json");
+    let original = std::fs::read(&file).unwrap();
+    let modified = std::fs::metadata(&file).unwrap().modified().unwrap();
+
+    // Edited with the same size, and its modification time set back: the status-change
+    // time still tells, and the build stops at the conflict as a full build does.
+    let mut edited = original.clone();
+    let at = edited.iter().position(|&b| b == b'{').unwrap();
+    edited[at] = b'[';
+    std::fs::write(&file, &edited).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    let error = build_into(&bench.spec, &bench.out, Layout::Az, false).unwrap_err();
+    assert!(error.contains("was edited since soarc wrote it"), "{error}");
+    assert_eq!(std::fs::read(&file).unwrap(), edited, "nothing was written");
+
+    // Put back byte for byte (a new status): the contents decide, and it is reused.
+    std::fs::write(&file, &original).unwrap();
+    assert_eq!(bench.rebuild_matches_full(Layout::Az, false), 3);
+
+    // Edited and taken over: the generated file is written again.
+    std::fs::write(&file, b"{}\n").unwrap();
+    bench.rebuild_matches_full(Layout::Az, true);
+    assert_eq!(std::fs::read(&file).unwrap(), original);
+}
+
+#[test]
+fn a_damaged_or_foreign_cache_means_a_full_build() {
+    let bench = Bench::new(&base());
+    bench.rebuild_matches_full(Layout::Az, false);
+    let cache = bench.out.join(CACHE);
+    let text = std::fs::read_to_string(&cache).unwrap();
+    std::fs::write(&cache, &text[..text.len() / 2]).unwrap();
+    assert_eq!(bench.rebuild_matches_full(Layout::Az, false), 0);
+    // Written by another soarc build: its `soarc` identity differs.
+    let text = std::fs::read_to_string(&cache).unwrap();
+    let identity = soarc_compiler::incremental::identity();
+    std::fs::write(&cache, text.replace(&identity, "soarc 0.1.0 another-build")).unwrap();
+    assert_eq!(bench.rebuild_matches_full(Layout::Az, false), 0);
+    assert_eq!(bench.rebuild_matches_full(Layout::Az, false), 3);
+    // The cache is soarc's state, not an output: `--check` and `validate` ignore it.
+    let (stale, _) = soarc_compiler::output::Checker::open(&bench.out)
+        .and_then(|mut checker| {
+            build::build_files_into(&[&bench.spec], Options::default(), &mut checker)
+                .map_err(|_| unreachable!("the spec builds"))
+                .unwrap();
+            checker.finish()
+        })
+        .unwrap();
+    assert!(stale.is_empty(), "{stale:?}");
+    assert!(soarc_lang::read::is_state_entry(
+        std::ffi::OsStr::new(CACHE),
+        false
+    ));
+}
+
+/// Random edits, each followed by the comparison with a full build: a playbook's text, a
+/// mapping, a connection, a playbook added or removed, an output file deleted, rewritten
+/// with its own bytes, or touched.
+#[test]
+fn random_edits_never_leave_a_stale_file() {
+    let bench = Bench::new(&base());
+    bench.rebuild_matches_full(Layout::Az, false);
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |n: u64| {
+        // xorshift64: deterministic, so a failure reproduces.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    let (mut marker, mut urgency, mut instance, mut extra) = (0, 1, 0, false);
+    let instances = [
+        "https://contoso.service-now.com",
+        "https://fabrikam.service-now.com",
+    ];
+    for _ in 0..14 {
+        match next(6) {
+            0 => marker += 1,
+            1 => urgency = 1 + (urgency % 3),
+            2 => instance = 1 - instance,
+            3 => extra = !extra,
+            4 | 5 => {
+                let manifest: serde_json::Value = serde_json::from_slice(
+                    &std::fs::read(bench.out.join(".soarc-manifest.json")).unwrap(),
+                )
+                .unwrap();
+                let files: Vec<&String> = manifest["files"].as_object().unwrap().keys().collect();
+                let file = bench.out.join(files[next(files.len() as u64) as usize]);
+                match next(3) {
+                    0 => std::fs::remove_file(&file).unwrap(),
+                    1 => std::fs::write(&file, std::fs::read(&file).unwrap()).unwrap(),
+                    _ => std::fs::File::options()
+                        .write(true)
+                        .open(&file)
+                        .unwrap()
+                        .set_modified(std::time::SystemTime::now())
+                        .unwrap(),
+                }
+            }
+            _ => unreachable!(),
+        }
+        bench.set_spec(&spec(
+            &marker.to_string(),
+            &urgency.to_string(),
+            instances[instance],
+            extra,
+        ));
+        bench.rebuild_matches_full(Layout::Az, false);
+    }
+}
