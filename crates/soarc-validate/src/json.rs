@@ -70,6 +70,8 @@ pub struct Document<'t> {
     /// Duplicate keys: (offset of the object holding them, key, offset of the repeated key).
     /// The object's JSON pointer is rendered by [`pointer_to`] only for what is reported.
     pub duplicates: Vec<(usize, String, usize)>,
+    /// Some member key has an escape.
+    escaped_keys: bool,
 }
 
 impl fmt::Debug for Document<'_> {
@@ -91,6 +93,11 @@ impl<'t> Document<'t> {
         }
     }
 
+    /// Some member key has an escape (so the text does not show it as it is read).
+    pub fn has_escaped_key(&self) -> bool {
+        self.escaped_keys
+    }
+
     /// The text the document was read from.
     pub fn text(&self) -> &str {
         &self.text
@@ -106,6 +113,7 @@ impl<'t> Document<'t> {
             root: self.root,
             bom: self.bom,
             duplicates: self.duplicates,
+            escaped_keys: self.escaped_keys,
         }
     }
 
@@ -589,6 +597,7 @@ pub fn parse(text: &str) -> Result<Document<'_>, SyntaxError> {
         pending: Vec::new(),
         decoded: Vec::new(),
         key_hasher: foldhash::fast::RandomState::default(),
+        escaped_keys: false,
     };
     p.skip_ws()?;
     let root = p.value()?;
@@ -605,6 +614,7 @@ pub fn parse(text: &str) -> Result<Document<'_>, SyntaxError> {
         root: index,
         bom,
         duplicates: p.duplicates,
+        escaped_keys: p.escaped_keys,
     })
 }
 
@@ -629,6 +639,8 @@ struct Parser<'a> {
     decoded: Vec<String>,
     /// Hashes the keys of large objects (duplicate detection).
     key_hasher: foldhash::fast::RandomState,
+    /// Some key had an escape.
+    escaped_keys: bool,
 }
 
 /// The key of a member slot while reading (as [`Document::key`]).
@@ -824,6 +836,7 @@ impl<'a> Parser<'a> {
                     member.key_len = self.decoded.len() as u32;
                     self.decoded.push(s);
                     member.tag |= KEY_DECODED;
+                    self.escaped_keys = true;
                 }
             }
             const SMALL: usize = 16;
