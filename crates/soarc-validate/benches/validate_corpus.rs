@@ -64,6 +64,12 @@ fn main() {
         scaling();
         return;
     }
+    if let Some(rest) = only.strip_prefix("phases") {
+        // `phases:N:R`: only N actions, R runs (to profile one size).
+        let mut it = rest.split(':').skip(1).map(|n| n.parse().ok());
+        phases(it.next().flatten(), it.next().flatten().unwrap_or(11));
+        return;
+    }
     // `VALIDATE_BENCH=once:N`: one workflow of N chained actions validated once (to count
     // instructions with `perf stat` at two sizes: the work itself, apart from cache effects).
     if let Some(n) = only.strip_prefix("once:").and_then(|n| n.parse().ok()) {
@@ -239,4 +245,56 @@ fn chained(n: usize) -> String {
         "actions": actions,
     }))
     .expect("json")
+}
+
+/// `VALIDATE_BENCH=phases`: the CPU time of each phase of validating the chained workflows
+/// (median of 11 runs each): the JSON reader, the shared analysis (`Context::new`), the
+/// rules, and freeing both; for 10,000 and 100,000 actions and their ratio, to show which
+/// phase grows faster than the input. `size`: that size alone, `runs` times (to profile it).
+fn phases(size: Option<usize>, runs: usize) {
+    let sizes = size.map_or(vec![10_000usize, 100_000], |n| vec![n]);
+    let mut all: Vec<Vec<Duration>> = Vec::new();
+    for n in sizes {
+        let text = chained(n);
+        let mut samples = vec![Vec::new(); 4];
+        for _ in 0..runs {
+            let (doc, _, read) = timed(|| soarc_validate::json::parse(&text).expect("json"));
+            let (ctx, _, analysis) =
+                timed(|| soarc_validate::Context::new(&doc, soarc_validate::Kind::Workflow));
+            let ((), _, rules) = timed(|| {
+                for rule in soarc_validate::rules::ALL {
+                    let mut sink = soarc_validate::Sink::default();
+                    (rule.check)(&ctx, &mut sink);
+                    std::hint::black_box(sink);
+                }
+            });
+            let before = cpu_time();
+            drop(ctx);
+            drop(doc);
+            let free = before.zip(cpu_time()).map(|(a, b)| b.saturating_sub(a));
+            for (s, d) in samples.iter_mut().zip([read, analysis, rules, free]) {
+                s.push(d.unwrap_or_default());
+            }
+        }
+        let medians: Vec<Duration> = samples.into_iter().map(|s| spread(s).1).collect();
+        println!(
+            "{n} actions: read {:.1} ms, analysis {:.1} ms, rules {:.1} ms, free {:.1} ms",
+            ms(medians[0]),
+            ms(medians[1]),
+            ms(medians[2]),
+            ms(medians[3])
+        );
+        all.push(medians);
+    }
+    if all.len() < 2 {
+        return;
+    }
+    let ratio = |i: usize| all[1][i].as_secs_f64() / all[0][i].as_secs_f64();
+    println!(
+        "ratios: read {:.1}x, analysis {:.1}x, rules {:.1}x, free {:.1}x",
+        ratio(0),
+        ratio(1),
+        ratio(2),
+        ratio(3)
+    );
 }

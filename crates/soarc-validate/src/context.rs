@@ -223,9 +223,29 @@ pub struct WdlExpr<'a> {
     pub at: StrAt<'a>,
     /// The action whose definition holds the string (`None`: trigger or outputs).
     pub action: Option<usize>,
-    pub parsed: Result<Template, wdl_expr::ParseError>,
+    /// The parse error (WDL001), or the tree when a rule reads it ([`WdlExpr::keeps_tree`]):
+    /// `Ok(None)` for a tree already walked for its [`CallKinds`] and dropped then, while it
+    /// was still in cache. Both are boxed (16 bytes here, where the unboxed result took 64).
+    pub parsed: Result<Option<Box<Template>>, Box<wdl_expr::ParseError>>,
     /// The kinds of function calls in it, found in one walk when it was parsed.
     pub calls: CallKinds,
+}
+
+impl WdlExpr<'_> {
+    /// Whether a rule reads the tree of an expression that parsed: those holding a call of
+    /// some kind ([`crate::rules::for_each_wdl_call`] and the `$connections` references walk
+    /// only those) and those longer than WDL017's limit (it prints each expression to
+    /// measure it). Every other tree is dropped as soon as its calls are known, so that
+    /// 100,000 expressions do not keep 100,000 trees alive (several allocations each) in
+    /// memory far larger than the caches, only to free them all at the end.
+    pub fn keeps_tree(text: &str, calls: CallKinds) -> bool {
+        calls != CallKinds::default() || text.len() > soarc_lang::limits::MAX_EXPRESSION_LENGTH
+    }
+
+    /// The tree, when it parsed and is kept ([`WdlExpr::keeps_tree`]).
+    pub fn tree(&self) -> Option<&Template> {
+        self.parsed.as_ref().ok()?.as_deref()
+    }
 }
 
 /// Which kinds of function call an expression holds ([`CallKinds::of`]), so that a rule about
@@ -626,9 +646,14 @@ impl<'a> Context<'a> {
             if matches!(parsed, Ok(Template::Literal(_))) {
                 continue;
             }
-            let calls = parsed
-                .as_ref()
-                .map_or(CallKinds::default(), |t| CallKinds::of(t, &wf));
+            let (parsed, calls) = match parsed {
+                Ok(tree) => {
+                    let calls = CallKinds::of(&tree, &wf);
+                    let kept = WdlExpr::keeps_tree(at.text, calls).then(|| Box::new(tree));
+                    (Ok(kept), calls)
+                }
+                Err(e) => (Err(Box::new(e)), CallKinds::default()),
+            };
             wf.exprs.push(WdlExpr {
                 at,
                 action,
@@ -904,6 +929,50 @@ mod tests {
         }
         assert!(!all.holds(CallKinds::ITEMS));
         assert!(!all.holds(CallKinds::VARIABLES));
+    }
+
+    /// A tree is kept only where a rule reads it: an expression holding a call of some kind
+    /// or longer than WDL017's limit; parse errors are always kept.
+    #[test]
+    fn trees_kept_only_where_read() {
+        let long = format!("@concat('{}')", "x".repeat(9000));
+        let text = format!(
+            r#"{{"actions": {{
+            "a": {{"type": "Compose", "inputs": "@outputs('a')"}},
+            "b": {{"type": "Compose", "inputs": "@{{variables('v')}} @{{body('nosuch')}}"}},
+            "c": {{"type": "Compose", "inputs": "@concat('a'"}},
+            "d": {{"type": "Compose", "inputs": "{long}"}}}}}}"#
+        );
+        let doc = crate::json::parse(&text).unwrap();
+        let ctx = Context::new(&doc, Kind::Workflow);
+        let exprs = &ctx.workflows[0].exprs;
+        let kept: Vec<_> = exprs
+            .iter()
+            .map(|e| {
+                (
+                    e.at.text.len().min(20),
+                    e.tree().is_some(),
+                    e.parsed.is_err(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                (13, false, false),
+                (20, true, false),
+                (11, false, true),
+                (20, true, false)
+            ]
+        );
+        assert_eq!(
+            exprs[1].calls,
+            CallKinds(CallKinds::VARIABLES.0 | CallKinds::MISSING_ACTION.0)
+        );
+        assert!(
+            matches!(&exprs[1].parsed, Ok(Some(t)) if matches!(**t, Template::Interpolated(_)))
+        );
+        assert!(std::mem::size_of::<WdlExpr>() <= 64);
     }
 
     /// Names equal ignoring ASCII case hash alike at every length (whole words and the

@@ -198,7 +198,7 @@ pub(crate) fn for_each_wdl_call<'a>(
             if !e.calls.holds(kinds) {
                 continue;
             }
-            let Ok(template) = &e.parsed else { continue };
+            let Some(template) = e.tree() else { continue };
             for expr in template.each_expr() {
                 walk_calls(expr, &mut |name, args| f(wf, e, name, args));
             }
@@ -240,7 +240,7 @@ pub(crate) fn connection_refs<'a>(wf: &'a Workflow<'a>) -> Vec<(&'a WdlExpr<'a>,
         if !e.calls.holds(CallKinds::PARAMETERS) {
             continue;
         }
-        let Ok(template) = &e.parsed else { continue };
+        let Some(template) = e.tree() else { continue };
         for expr in template.each_expr() {
             expr.walk(&mut |node| {
                 let (base, key) = match node {

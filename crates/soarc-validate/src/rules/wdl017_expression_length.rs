@@ -20,7 +20,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             if e.at.text.len() <= MAX_EXPRESSION_LENGTH {
                 continue;
             }
-            let Ok(template) = &e.parsed else { continue };
+            let Some(template) = e.tree() else { continue };
             for expr in template.each_expr() {
                 let len = expr.to_string().chars().count();
                 if len > MAX_EXPRESSION_LENGTH {
