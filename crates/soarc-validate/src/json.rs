@@ -309,6 +309,46 @@ impl<'a> Node<'a> {
         other_case.map(|i| self.member_node(i))
     }
 
+    /// Members by several keys ignoring ASCII case, each the one [`Node::get_ci`] finds (the
+    /// last with the key exactly, else the last in another case), in one pass over the
+    /// members instead of one per key.
+    pub fn get_many_ci<const N: usize>(self, keys: [&str; N]) -> [Option<Node<'a>>; N] {
+        let (mut exact, mut other) = ([None; N], [None; N]);
+        let doc = self.doc;
+        let text = doc.text.as_bytes();
+        for (i, s) in self.member_slots().iter().enumerate() {
+            let k = if s.tag & KEY_DECODED == 0 {
+                let len = s.key_len as usize;
+                if keys.iter().all(|key| key.len() != len) {
+                    continue;
+                }
+                let start = s.key_start as usize + 1;
+                &text[start..start + len]
+            } else {
+                doc.decoded[s.key_len as usize].as_bytes()
+            };
+            for (j, key) in keys.iter().enumerate() {
+                if k == key.as_bytes() {
+                    exact[j] = Some(i);
+                } else if k.eq_ignore_ascii_case(key.as_bytes()) {
+                    other[j] = Some(i);
+                }
+            }
+        }
+        std::array::from_fn(|j| exact[j].or(other[j]).map(|i| self.member_node(i)))
+    }
+
+    /// The value of this object's member that [`Node::get_many_ci`] found, from its place
+    /// among the members ([`Node::member_place`]).
+    pub fn member_at(self, place: u32) -> Node<'a> {
+        self.member_node(place as usize)
+    }
+
+    /// Where `member`, a member value of this object, is among its members.
+    pub fn member_place(self, member: Node<'a>) -> u32 {
+        member.index - self.slot().a
+    }
+
     /// String member by key ignoring case.
     pub fn str_ci(self, key: &str) -> Option<&'a str> {
         self.get_ci(key).and_then(Node::as_str)
@@ -1074,6 +1114,31 @@ impl<'a> Parser<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `get_many_ci` finds what `get_ci` finds for each key: exact case first, the last
+    /// of duplicates, escaped keys, absent keys, non-objects.
+    #[test]
+    fn get_many_ci_is_get_ci_per_key() {
+        let text = r#"{"Type": 1, "type": 2, "INPUTS": 3, "inputs": 4, "Inputs": 5,
+            "run\u0041fter": 6, "cases": 7, "CASES": 8, "x": 9}"#;
+        let doc = parse(text).unwrap();
+        let root = doc.root();
+        let keys = ["type", "inputs", "runAfter", "cases", "actions", "Inputs"];
+        let found = root.get_many_ci(keys);
+        for (key, node) in keys.iter().zip(found) {
+            assert_eq!(node, root.get_ci(key), "{key}");
+            if let Some(node) = node {
+                assert_eq!(root.member_at(root.member_place(node)), node);
+            }
+        }
+        assert_eq!(
+            found[1].map(|n| n.start()),
+            root.get_ci("inputs").map(|n| n.start())
+        );
+        assert!(found[4].is_none());
+        let doc = parse("[1, 2]").unwrap();
+        assert_eq!(doc.root().get_many_ci(["a", "b"]), [None, None]);
+    }
 
     #[test]
     fn positions_and_lookup() {

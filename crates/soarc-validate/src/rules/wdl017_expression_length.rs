@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &Context, sink: &mut Sink) {
     for wf in &ctx.workflows {
-        for e in &wf.exprs {
+        for e in wf.notable() {
             if e.at.text.len() <= MAX_EXPRESSION_LENGTH {
                 continue;
             }

@@ -26,7 +26,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             if !typed {
                 sink.report(
                     &ctx.pointer(action.node),
-                    action.key_offset,
+                    action.key_offset as usize,
                     format!("{what} '{}' has no type", action.name),
                 );
             }
