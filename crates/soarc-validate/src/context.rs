@@ -229,6 +229,11 @@ impl<'a> Action<'a> {
         (self.inputs != NONE).then(|| self.node.member_at(self.inputs))
     }
 
+    /// [`Action::inputs`] with its key as written (for a pointer into it).
+    pub fn inputs_member(&self) -> Option<Member<'a>> {
+        (self.inputs != NONE).then(|| self.node.member_entry(self.inputs))
+    }
+
     /// Index of the enclosing action (Foreach, If, Switch, Scope, Until).
     pub fn parent(&self) -> Option<usize> {
         (self.parent != NO_PARENT).then_some(self.parent as usize)
@@ -682,6 +687,12 @@ impl<'a> Context<'a> {
         let mut found: Vec<(Option<usize>, StrAt<'a>)> = Vec::new();
         let mut run_after = Vec::new();
         if let Some(actions) = def.get_ci("actions") {
+            // Room for the top-level actions at least (all of them in a flat workflow), so
+            // that the vectors are seldom moved while they grow.
+            let top = actions.as_object().map_or(0, |m| m.len());
+            wf.actions.reserve(top);
+            found.reserve(top);
+            run_after.reserve(top);
             let mut walk = ActionWalk {
                 actions: &mut wf.actions,
                 strings: &mut found,

@@ -344,6 +344,11 @@ impl<'a> Node<'a> {
         self.member_node(place as usize)
     }
 
+    /// The member of this object at `place` ([`Node::member_place`]), with its key.
+    pub fn member_entry(self, place: u32) -> Member<'a> {
+        make_member(self.doc, self.slot().a + place)
+    }
+
     /// Where `member`, a member value of this object, is among its members.
     pub fn member_place(self, member: Node<'a>) -> u32 {
         member.index - self.slot().a
@@ -1128,7 +1133,10 @@ mod tests {
         for (key, node) in keys.iter().zip(found) {
             assert_eq!(node, root.get_ci(key), "{key}");
             if let Some(node) = node {
-                assert_eq!(root.member_at(root.member_place(node)), node);
+                let place = root.member_place(node);
+                assert_eq!(root.member_at(place), node);
+                assert_eq!(root.member_entry(place).value, node);
+                assert!(root.member_entry(place).key.eq_ignore_ascii_case(key));
             }
         }
         assert_eq!(
