@@ -4,9 +4,11 @@
 //! of 100,000 chained actions (each runs after the previous one), validated from text; the
 //! second should take about 10× the first (every rule linear or n log n).
 //!
-//! Last measured (docs/validate.md, "Speed"; CPU-time medians, load 2.8-3.6): the corpus in
-//! 1.42-1.45× the CPU time of the bare parse (1.25× its instructions); 100,000 actions in
-//! 128-138 ms, 11.0-11.9× the CPU time of 10,000 (9.84× their instructions).
+//! Last measured (docs/validate.md, "Speed"; CPU-time medians, load 2.4-3.6): the corpus in
+//! 1.44-1.46× the CPU time of the bare parse (1.20× its instructions); 100,000 actions in
+//! 105-112 ms, 10.7-11.1× the CPU time of 10,000 (10 ms; 10.0× their instructions), where
+//! the code before issue #15's last round gave 11.0-11.6× in the same minutes.
+//! `VALIDATE_BENCH=phases` shows which phase grows faster than the input.
 //!
 //! `cargo bench -p soarc-validate --bench validate_corpus` (only this crate and soarc-lang
 //! are built in release). Needs `../shared/reference/corpus`; prints a notice
@@ -54,6 +56,7 @@ fn ms(d: Duration) -> f64 {
 
 fn main() {
     // For profiling: `VALIDATE_BENCH=scaling` runs only the chained-action scaling,
+    // `VALIDATE_BENCH=phases[:N[:R]]` the CPU time of each phase (see `phases`),
     // `VALIDATE_BENCH=corpus` (or `corpus:N`) only the validation of the corpus 50 (N) times,
     // `VALIDATE_BENCH=floor` (`floor:N`) only the bare parse. With
     // `valgrind --tool=callgrind --toggle-collect='soarc_validate::validate_paths*'` (or
