@@ -147,6 +147,29 @@ mod tests {
         );
     }
 
+    /// With `inputs` written twice in different cases, the one read is the one every rule
+    /// reads (`get_ci`: the exact spelling first), and the pointer uses its key as written.
+    #[test]
+    fn reads_the_inputs_every_rule_reads() {
+        let t = workflow(
+            r#"{"h": {"type": "Http", "Inputs": {"method": "GET", "uri": "http://a.example/"},
+                "inputs": {"method": "GET", "uri": "https://a.example/"}},
+                "g": {"type": "Http", "INPUTS": {"method": "GET", "uri": "http://b.example/"}}}"#,
+        );
+        assert_eq!(
+            expect(
+                "WDL024",
+                &t,
+                &[(
+                    "/actions/g/INPUTS/uri",
+                    "'g' calls a plain http:// URI; use https://"
+                )]
+            )
+            .len(),
+            1
+        );
+    }
+
     #[test]
     fn passes_on_https_loopback_and_expressions() {
         for uri in [
