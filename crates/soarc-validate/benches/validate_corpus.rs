@@ -4,9 +4,11 @@
 //! of 100,000 chained actions (each runs after the previous one), validated from text; the
 //! second should take about 10× the first (every rule linear or n log n).
 //!
-//! Last measured (docs/validate.md, "Speed"; CPU-time medians, load 2.8-3.6): the corpus in
-//! 1.42-1.45× the CPU time of the bare parse (1.25× its instructions); 100,000 actions in
-//! 128-138 ms, 11.0-11.9× the CPU time of 10,000 (9.84× their instructions).
+//! Last measured (docs/validate.md, "Speed"; CPU-time medians, load 2.4-3.6): the corpus in
+//! 1.44-1.46× the CPU time of the bare parse (1.20× its instructions); 100,000 actions in
+//! 105-112 ms, 10.7-11.1× the CPU time of 10,000 (10 ms; 10.0× their instructions), where
+//! the code before issue #15's last round gave 11.0-11.6× in the same minutes.
+//! `VALIDATE_BENCH=phases` shows which phase grows faster than the input.
 //!
 //! `cargo bench -p soarc-validate --bench validate_corpus` (only this crate and soarc-lang
 //! are built in release). Needs `../shared/reference/corpus`; prints a notice
@@ -54,6 +56,7 @@ fn ms(d: Duration) -> f64 {
 
 fn main() {
     // For profiling: `VALIDATE_BENCH=scaling` runs only the chained-action scaling,
+    // `VALIDATE_BENCH=phases[:N[:R]]` the CPU time of each phase (see `phases`),
     // `VALIDATE_BENCH=corpus` (or `corpus:N`) only the validation of the corpus 50 (N) times,
     // `VALIDATE_BENCH=floor` (`floor:N`) only the bare parse. With
     // `valgrind --tool=callgrind --toggle-collect='soarc_validate::validate_paths*'` (or
@@ -62,6 +65,12 @@ fn main() {
     let only = std::env::var("VALIDATE_BENCH").unwrap_or_default();
     if only == "scaling" {
         scaling();
+        return;
+    }
+    if let Some(rest) = only.strip_prefix("phases") {
+        // `phases:N:R`: only N actions, R runs (to profile one size).
+        let mut it = rest.split(':').skip(1).map(|n| n.parse().ok());
+        phases(it.next().flatten(), it.next().flatten().unwrap_or(11));
         return;
     }
     // `VALIDATE_BENCH=once:N`: one workflow of N chained actions validated once (to count
@@ -239,4 +248,56 @@ fn chained(n: usize) -> String {
         "actions": actions,
     }))
     .expect("json")
+}
+
+/// `VALIDATE_BENCH=phases`: the CPU time of each phase of validating the chained workflows
+/// (median of 11 runs each): the JSON reader, the shared analysis (`Context::new`), the
+/// rules, and freeing both; for 10,000 and 100,000 actions and their ratio, to show which
+/// phase grows faster than the input. `size`: that size alone, `runs` times (to profile it).
+fn phases(size: Option<usize>, runs: usize) {
+    let sizes = size.map_or(vec![10_000usize, 100_000], |n| vec![n]);
+    let mut all: Vec<Vec<Duration>> = Vec::new();
+    for n in sizes {
+        let text = chained(n);
+        let mut samples = vec![Vec::new(); 4];
+        for _ in 0..runs {
+            let (doc, _, read) = timed(|| soarc_validate::json::parse(&text).expect("json"));
+            let (ctx, _, analysis) =
+                timed(|| soarc_validate::Context::new(&doc, soarc_validate::Kind::Workflow));
+            let ((), _, rules) = timed(|| {
+                for rule in soarc_validate::rules::ALL {
+                    let mut sink = soarc_validate::Sink::default();
+                    (rule.check)(&ctx, &mut sink);
+                    std::hint::black_box(sink);
+                }
+            });
+            let before = cpu_time();
+            drop(ctx);
+            drop(doc);
+            let free = before.zip(cpu_time()).map(|(a, b)| b.saturating_sub(a));
+            for (s, d) in samples.iter_mut().zip([read, analysis, rules, free]) {
+                s.push(d.unwrap_or_default());
+            }
+        }
+        let medians: Vec<Duration> = samples.into_iter().map(|s| spread(s).1).collect();
+        println!(
+            "{n} actions: read {:.1} ms, analysis {:.1} ms, rules {:.1} ms, free {:.1} ms",
+            ms(medians[0]),
+            ms(medians[1]),
+            ms(medians[2]),
+            ms(medians[3])
+        );
+        all.push(medians);
+    }
+    if all.len() < 2 {
+        return;
+    }
+    let ratio = |i: usize| all[1][i].as_secs_f64() / all[0][i].as_secs_f64();
+    println!(
+        "ratios: read {:.1}x, analysis {:.1}x, rules {:.1}x, free {:.1}x",
+        ratio(0),
+        ratio(1),
+        ratio(2),
+        ratio(3)
+    );
 }

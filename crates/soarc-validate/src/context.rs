@@ -165,44 +165,78 @@ fn keys(node: Option<Node<'_>>) -> Vec<&str> {
 }
 
 /// An action (or trigger) of a workflow. Its JSON pointer is [`Context::pointer`] of `node`,
-/// rendered only for a finding.
+/// rendered only for a finding. 72 bytes (32-bit offsets and indexes, as in the reader's
+/// arena; 88 with `usize` ones and no `inputs`): every rule walks the actions, and with
+/// 100,000 of them each walk reads this vector from memory.
 #[derive(Debug)]
 pub struct Action<'a> {
     pub name: &'a str,
-    pub key_offset: usize,
     pub node: Node<'a>,
     /// `type` when it is a string ("" otherwise), read once for every rule.
     kind: &'a str,
-    /// Index of the enclosing action (Foreach, If, Switch, Scope, Until).
-    pub parent: Option<usize>,
+    /// Byte offset of the action's key (its opening quote).
+    pub key_offset: u32,
+    /// Index of the enclosing action (Foreach, If, Switch, Scope, Until), or [`NO_PARENT`].
+    parent: u32,
     /// Actions with the same group are siblings (one `actions` map).
-    pub group: usize,
+    pub group: u32,
     /// 1 for top-level actions.
-    pub depth: usize,
+    pub depth: u32,
+    /// Where `inputs` is among the action's members ([`Action::inputs`]), or [`NONE`].
+    inputs: u32,
 }
 
+/// [`Action::parent`] of a top-level action.
+const NO_PARENT: u32 = u32::MAX;
+/// [`Action::inputs`] of an action without inputs.
+const NONE: u32 = u32::MAX;
+
 impl<'a> Action<'a> {
+    /// `kind` and `inputs`: the action's `type` and `inputs` members (as `node.get_ci` finds
+    /// them), read with its other members in one pass.
+    #[allow(clippy::too_many_arguments)]
     fn new(
         name: &'a str,
         key_offset: usize,
         node: Node<'a>,
+        kind: Option<Node<'a>>,
+        inputs: Option<Node<'a>>,
         parent: Option<usize>,
-        group: usize,
+        group: u32,
         depth: usize,
     ) -> Action<'a> {
         Action {
             name,
-            key_offset,
             node,
-            kind: node.str_ci("type").unwrap_or(""),
-            parent,
+            kind: kind.and_then(Node::as_str).unwrap_or(""),
+            key_offset: key_offset as u32,
+            parent: parent.map_or(NO_PARENT, |p| p as u32),
             group,
-            depth,
+            depth: depth as u32,
+            inputs: inputs.map_or(NONE, |i| node.member_place(i)),
         }
     }
 
     pub fn kind(&self) -> &'a str {
         self.kind
+    }
+
+    /// `inputs` (as `node.get_ci("inputs")` finds it), found once for every rule: most rules
+    /// read it from every action, and with 100,000 actions a lookup among each action's
+    /// members (and their keys in the text) was a pass over memory far larger than the
+    /// cache.
+    pub fn inputs(&self) -> Option<Node<'a>> {
+        (self.inputs != NONE).then(|| self.node.member_at(self.inputs))
+    }
+
+    /// [`Action::inputs`] with its key as written (for a pointer into it).
+    pub fn inputs_member(&self) -> Option<Member<'a>> {
+        (self.inputs != NONE).then(|| self.node.member_entry(self.inputs))
+    }
+
+    /// Index of the enclosing action (Foreach, If, Switch, Scope, Until).
+    pub fn parent(&self) -> Option<usize> {
+        (self.parent != NO_PARENT).then_some(self.parent as usize)
     }
 }
 
@@ -223,9 +257,29 @@ pub struct WdlExpr<'a> {
     pub at: StrAt<'a>,
     /// The action whose definition holds the string (`None`: trigger or outputs).
     pub action: Option<usize>,
-    pub parsed: Result<Template, wdl_expr::ParseError>,
+    /// The parse error (WDL001), or the tree when a rule reads it ([`WdlExpr::keeps_tree`]):
+    /// `Ok(None)` for a tree already walked for its [`CallKinds`] and dropped then, while it
+    /// was still in cache. Both are boxed (16 bytes here, where the unboxed result took 64).
+    pub parsed: Result<Option<Box<Template>>, Box<wdl_expr::ParseError>>,
     /// The kinds of function calls in it, found in one walk when it was parsed.
     pub calls: CallKinds,
+}
+
+impl WdlExpr<'_> {
+    /// Whether a rule reads the tree of an expression that parsed: those holding a call of
+    /// some kind ([`crate::rules::for_each_wdl_call`] and the `$connections` references walk
+    /// only those) and those longer than WDL017's limit (it prints each expression to
+    /// measure it). Every other tree is dropped as soon as its calls are known, so that
+    /// 100,000 expressions do not keep 100,000 trees alive (several allocations each) in
+    /// memory far larger than the caches, only to free them all at the end.
+    pub fn keeps_tree(text: &str, calls: CallKinds) -> bool {
+        calls != CallKinds::default() || text.len() > soarc_lang::limits::MAX_EXPRESSION_LENGTH
+    }
+
+    /// The tree, when it parsed and is kept ([`WdlExpr::keeps_tree`]).
+    pub fn tree(&self) -> Option<&Template> {
+        self.parsed.as_ref().ok()?.as_deref()
+    }
 }
 
 /// Which kinds of function call an expression holds ([`CallKinds::of`]), so that a rule about
@@ -310,6 +364,9 @@ pub struct Workflow<'a> {
     pub triggers: Vec<Action<'a>>,
     pub actions: Vec<Action<'a>>,
     pub exprs: Vec<WdlExpr<'a>>,
+    /// The expressions a rule reads beyond their text and action ([`Workflow::notable`]):
+    /// indexes into `exprs`, in order.
+    notable: Vec<u32>,
     /// The action names (case-insensitive, as Logic Apps matches them).
     names: NameIndex<'a>,
     /// Every `runAfter` entry of every action (object-valued `runAfter` only), in action
@@ -318,6 +375,14 @@ pub struct Workflow<'a> {
 }
 
 impl<'a> Workflow<'a> {
+    /// The expressions that failed to parse or whose tree is kept ([`WdlExpr::keeps_tree`]),
+    /// in document order: the only ones WDL001-WDL007, WDL017 and the `$connections`
+    /// references read. With 100,000 expressions, each pass over all of them (64 bytes each)
+    /// to find the few was a pass over memory larger than the cache.
+    pub fn notable(&self) -> impl Iterator<Item = &WdlExpr<'a>> {
+        self.notable.iter().map(|&i| &self.exprs[i as usize])
+    }
+
     /// Declared workflow parameter names.
     pub fn parameter_names(&self) -> Vec<&'a str> {
         keys(self.node.get_ci("parameters"))
@@ -326,25 +391,24 @@ impl<'a> Workflow<'a> {
     /// The action with this name (case-insensitive), if any: the first one in document order
     /// when the name is repeated.
     pub fn find_action(&self, name: &str) -> Option<usize> {
-        let hash = self.names.state.hash_one(CiName(name));
-        self.names
-            .first
-            .find(hash, |&i| {
-                self.actions[i as usize].name.eq_ignore_ascii_case(name)
-            })
-            .map(|&i| i as usize)
+        self.names.find(&self.actions, name)
     }
 
     /// The action named `name` (case-insensitive) in scope `group`, if any (`runAfter` names
     /// siblings only).
-    pub fn find_sibling(&self, group: usize, name: &str) -> Option<usize> {
-        let first = self.find_action(name)?;
+    pub fn find_sibling(&self, group: u32, name: &str) -> Option<usize> {
+        self.find_sibling_hashed(group, name, self.names.hash(name))
+    }
+
+    /// [`Workflow::find_sibling`] with the name's hash in the index.
+    fn find_sibling_hashed(&self, group: u32, name: &str, hash: u64) -> Option<usize> {
+        let first = self.names.find_hashed(&self.actions, name, hash)?;
         if self.actions[first].group == group {
             return Some(first);
         }
         self.names
             .other_scopes
-            .get(&(group as u32, CiName(name)))
+            .get(&(group, CiName(name)))
             .map(|&i| i as usize)
     }
 
@@ -352,29 +416,46 @@ impl<'a> Workflow<'a> {
     fn index_names(&mut self) {
         let actions = &self.actions;
         let names = &mut self.names;
-        names
-            .first
-            .reserve(actions.len(), |_| unreachable!("reserved when empty"));
-        let state = &names.state;
+        // A quarter more slots than names at least (at most four fifths full), a power of
+        // two: a probe reads a few neighbouring slots, mostly of one cache line.
+        let size = (actions.len() + actions.len() / 4 + 1).next_power_of_two();
+        names.slots = vec![NameSlot::default(); size];
+        let mask = size - 1;
+        // Hashed first, in one pass over the names, so that the slot of each name a few
+        // places ahead is fetched while the current one is inserted: the slots are read in
+        // no order, and in a workflow of 100,000 actions, from memory.
+        let hashes: Vec<u64> = actions
+            .iter()
+            .map(|a| names.state.hash_one(CiName(a.name)))
+            .collect();
         for (i, action) in actions.iter().enumerate() {
+            if let Some(&ahead) = hashes.get(i + PREFETCH_DISTANCE) {
+                names.prefetch(ahead);
+            }
             let name = action.name;
-            let entry = names.first.entry(
-                state.hash_one(CiName(name)),
-                |&j| actions[j as usize].name.eq_ignore_ascii_case(name),
-                |&j| state.hash_one(CiName(actions[j as usize].name)),
-            );
-            match entry {
-                hashbrown::hash_table::Entry::Vacant(v) => {
-                    v.insert(i as u32);
+            let hash = hashes[i];
+            let tag = (hash >> 32) as u32;
+            let mut at = hash as usize & mask;
+            loop {
+                let slot = names.slots[at];
+                if slot.action == 0 {
+                    names.slots[at] = NameSlot {
+                        tag,
+                        action: i as u32 + 1,
+                    };
+                    break;
                 }
-                hashbrown::hash_table::Entry::Occupied(o) => {
-                    if actions[*o.get() as usize].group != action.group {
+                let other = slot.action as usize - 1;
+                if slot.tag == tag && actions[other].name.eq_ignore_ascii_case(name) {
+                    if actions[other].group != action.group {
                         names
                             .other_scopes
-                            .entry((action.group as u32, CiName(name)))
+                            .entry((action.group, CiName(name)))
                             .or_insert(i as u32);
                     }
+                    break;
                 }
+                at = (at + 1) & mask;
             }
         }
     }
@@ -382,28 +463,97 @@ impl<'a> Workflow<'a> {
     /// Indices of the action and its enclosing actions, innermost first.
     pub fn ancestors(&self, action: usize) -> Vec<usize> {
         let mut chain = vec![action];
-        let mut current = self.actions[action].parent;
+        let mut current = self.actions[action].parent();
         while let Some(p) = current {
             chain.push(p);
-            current = self.actions[p].parent;
+            current = self.actions[p].parent();
         }
         chain
     }
 }
 
-/// The action names of one workflow. One table of 4-byte action indexes keyed by the name it
-/// points at (hashbrown's `HashTable`: the key is not stored again), so that the index of a
-/// 100,000-action workflow is about 640 KB and stays in cache, where a map from `&str` to
-/// index took 24 bytes a name, twice (all names and names per scope).
+/// The action names of one workflow: an open-addressing table (linear probing) of 8-byte
+/// slots, each the upper half of a name's hash and the index of the action holding it, so
+/// that a lookup reads one slot (one cache line, seldom two) before comparing the name. The
+/// table of a 100,000-action workflow is 2 MiB. hashbrown's `HashTable` of 4-byte indexes
+/// took 640 KB but read its control bytes and then the index in another array: two
+/// dependent reads from memory per lookup once the workflow no longer fits in the caches,
+/// where a map from `&str` to index took 24 bytes a name, twice (all names and names per
+/// scope).
 #[derive(Debug, Default)]
 struct NameIndex<'a> {
     state: foldhash::fast::RandomState,
-    /// Name → its first action in document order.
-    first: hashbrown::HashTable<u32>,
+    /// Name → its first action in document order; a power of two long, never full.
+    slots: Vec<NameSlot>,
     /// (scope group, name) → the first action of that name in that scope, for the scopes other
     /// than the first one's. Expressions address an action by its name alone, workflow-wide
     /// (`body('X')`, `actions('X')`), so real definitions repeat no name and this stays empty.
     other_scopes: FastMap<(u32, CiName<'a>), u32>,
+}
+
+/// One slot of [`NameIndex`].
+#[derive(Debug, Clone, Copy, Default)]
+struct NameSlot {
+    /// The upper 32 bits of the name's hash (the lower ones chose the slot).
+    tag: u32,
+    /// The action's index + 1; 0: empty.
+    action: u32,
+}
+
+/// How many lookups ahead [`NameIndex::prefetch`] is asked for the slot of a name: enough
+/// for a read from memory to arrive while the lookups before it run.
+const PREFETCH_DISTANCE: usize = 8;
+
+impl NameIndex<'_> {
+    /// The hash of `name` in this index.
+    fn hash(&self, name: &str) -> u64 {
+        self.state.hash_one(CiName(name))
+    }
+
+    /// Asks the processor to bring the slot a name of this hash starts from into the cache
+    /// (a hint: nothing else changes).
+    fn prefetch(&self, hash: u64) {
+        if self.slots.is_empty() {
+            return;
+        }
+        let slot = &self.slots[hash as usize & (self.slots.len() - 1)];
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            // SAFETY: SSE is part of every x86_64 target; a prefetch reads nothing the
+            // program sees and cannot fault, and `slot` is a valid reference anyway.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>((slot as *const NameSlot).cast()) };
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = slot;
+    }
+
+    /// The first action named `name` (ignoring ASCII case) among `actions`, the actions the
+    /// index was built from.
+    fn find(&self, actions: &[Action], name: &str) -> Option<usize> {
+        self.find_hashed(actions, name, self.hash(name))
+    }
+
+    /// [`NameIndex::find`] with the name's hash ([`NameIndex::hash`]).
+    fn find_hashed(&self, actions: &[Action], name: &str, hash: u64) -> Option<usize> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let tag = (hash >> 32) as u32;
+        let mut at = hash as usize & mask;
+        loop {
+            let slot = self.slots[at];
+            if slot.action == 0 {
+                return None;
+            }
+            let i = slot.action as usize - 1;
+            if slot.tag == tag && actions[i].name.eq_ignore_ascii_case(name) {
+                return Some(i);
+            }
+            at = (at + 1) & mask;
+        }
+    }
 }
 
 /// A name compared and hashed ignoring ASCII case, as Logic Apps matches action names,
@@ -558,18 +708,22 @@ impl<'a> Context<'a> {
             triggers: Vec::new(),
             actions: Vec::new(),
             exprs: Vec::new(),
+            notable: Vec::new(),
             names: NameIndex::default(),
             run_after: Vec::new(),
         };
         let mut groups = 0;
         if let Some(triggers) = def.get_ci("triggers").and_then(Node::as_object) {
             for m in triggers {
+                let [kind, inputs] = m.value.get_many_ci(["type", "inputs"]);
                 wf.triggers.push(Action::new(
                     m.key,
                     m.key_start,
                     m.value,
+                    kind,
+                    inputs,
                     None,
-                    usize::MAX,
+                    u32::MAX,
                     1,
                 ));
             }
@@ -579,6 +733,12 @@ impl<'a> Context<'a> {
         let mut found: Vec<(Option<usize>, StrAt<'a>)> = Vec::new();
         let mut run_after = Vec::new();
         if let Some(actions) = def.get_ci("actions") {
+            // Room for the top-level actions at least (all of them in a flat workflow), so
+            // that the vectors are seldom moved while they grow.
+            let top = actions.as_object().map_or(0, |m| m.len());
+            wf.actions.reserve(top);
+            found.reserve(top);
+            run_after.reserve(top);
             let mut walk = ActionWalk {
                 actions: &mut wf.actions,
                 strings: &mut found,
@@ -589,16 +749,25 @@ impl<'a> Context<'a> {
             walk.collect(actions, None, 1);
         }
         wf.index_names();
-        for (i, members) in run_after {
-            let group = wf.actions[i].group;
-            for member in members {
-                let sibling = wf.find_sibling(group, member.key);
-                wf.run_after.push(RunAfter {
-                    action: i,
-                    member,
-                    sibling,
-                });
+        // Each predecessor resolved while the slot of the one a few entries ahead is fetched
+        // (as the index is built).
+        let entries: Vec<(usize, Member<'a>)> = run_after
+            .into_iter()
+            .flat_map(|(i, members)| members.iter().map(move |m| (i, m)))
+            .collect();
+        let hashes: Vec<u64> = entries.iter().map(|(_, m)| wf.names.hash(m.key)).collect();
+        wf.run_after.reserve(entries.len());
+        for (k, (i, member)) in entries.into_iter().enumerate() {
+            if let Some(&ahead) = hashes.get(k + PREFETCH_DISTANCE) {
+                wf.names.prefetch(ahead);
             }
+            let group = wf.actions[i].group;
+            let sibling = wf.find_sibling_hashed(group, member.key, hashes[k]);
+            wf.run_after.push(RunAfter {
+                action: i,
+                member,
+                sibling,
+            });
         }
         let mut out = Vec::new();
         for trigger in &wf.triggers {
@@ -626,9 +795,17 @@ impl<'a> Context<'a> {
             if matches!(parsed, Ok(Template::Literal(_))) {
                 continue;
             }
-            let calls = parsed
-                .as_ref()
-                .map_or(CallKinds::default(), |t| CallKinds::of(t, &wf));
+            let (parsed, calls) = match parsed {
+                Ok(tree) => {
+                    let calls = CallKinds::of(&tree, &wf);
+                    let kept = WdlExpr::keeps_tree(at.text, calls).then(|| Box::new(tree));
+                    (Ok(kept), calls)
+                }
+                Err(e) => (Err(Box::new(e)), CallKinds::default()),
+            };
+            if !matches!(parsed, Ok(None)) {
+                wf.notable.push(wf.exprs.len() as u32);
+            }
             wf.exprs.push(WdlExpr {
                 at,
                 action,
@@ -666,34 +843,39 @@ impl<'a> ActionWalk<'_, 'a> {
         let Some(members) = map.as_object() else {
             return;
         };
-        let group = *self.groups;
+        let group = *self.groups as u32;
         *self.groups += 1;
         for m in members {
             let index = self.actions.len();
+            let node = m.value;
+            // Every member an action is read for, in one pass over its members.
+            let [kind, inputs, run_after, actions, else_, default, cases] = node.get_many_ci([
+                "type", "inputs", "runAfter", "actions", "else", "default", "cases",
+            ]);
             self.actions.push(Action::new(
                 m.key,
                 m.key_start,
-                m.value,
+                node,
+                kind,
+                inputs,
                 parent,
                 group,
                 depth,
             ));
-            let node = m.value;
             self.own_strings(node, index);
-            if let Some(entries) = node.get_ci("runAfter").and_then(Node::as_object) {
+            if let Some(entries) = run_after.and_then(Node::as_object) {
                 self.run_after.push((index, entries));
             }
-            let nested = |key: &str| node.get_ci(key);
-            if let Some(actions) = nested("actions") {
+            if let Some(actions) = actions {
                 self.collect(actions, Some(index), depth + 1);
             }
-            if let Some(actions) = nested("else").and_then(|e| e.get_ci("actions")) {
+            if let Some(actions) = else_.and_then(|e| e.get_ci("actions")) {
                 self.collect(actions, Some(index), depth + 1);
             }
-            if let Some(actions) = nested("default").and_then(|e| e.get_ci("actions")) {
+            if let Some(actions) = default.and_then(|e| e.get_ci("actions")) {
                 self.collect(actions, Some(index), depth + 1);
             }
-            if let Some(cases) = nested("cases").and_then(Node::as_object) {
+            if let Some(cases) = cases.and_then(Node::as_object) {
                 for case in cases {
                     if let Some(actions) = case.value.get_ci("actions") {
                         self.collect(actions, Some(index), depth + 1);
@@ -904,6 +1086,110 @@ mod tests {
         }
         assert!(!all.holds(CallKinds::ITEMS));
         assert!(!all.holds(CallKinds::VARIABLES));
+    }
+
+    /// A tree is kept only where a rule reads it: an expression holding a call of some kind
+    /// or longer than WDL017's limit; parse errors are always kept.
+    #[test]
+    fn trees_kept_only_where_read() {
+        let long = format!("@concat('{}')", "x".repeat(9000));
+        let text = format!(
+            r#"{{"actions": {{
+            "a": {{"type": "Compose", "inputs": "@outputs('a')"}},
+            "b": {{"type": "Compose", "inputs": "@{{variables('v')}} @{{body('nosuch')}}"}},
+            "c": {{"type": "Compose", "inputs": "@concat('a'"}},
+            "d": {{"type": "Compose", "inputs": "{long}"}}}}}}"#
+        );
+        let doc = crate::json::parse(&text).unwrap();
+        let ctx = Context::new(&doc, Kind::Workflow);
+        let exprs = &ctx.workflows[0].exprs;
+        let kept: Vec<_> = exprs
+            .iter()
+            .map(|e| {
+                (
+                    e.at.text.len().min(20),
+                    e.tree().is_some(),
+                    e.parsed.is_err(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                (13, false, false),
+                (20, true, false),
+                (11, false, true),
+                (20, true, false)
+            ]
+        );
+        assert_eq!(
+            exprs[1].calls,
+            CallKinds(CallKinds::VARIABLES.0 | CallKinds::MISSING_ACTION.0)
+        );
+        assert!(
+            matches!(&exprs[1].parsed, Ok(Some(t)) if matches!(**t, Template::Interpolated(_)))
+        );
+        assert!(std::mem::size_of::<WdlExpr>() <= 64);
+        assert!(std::mem::size_of::<Action>() <= 72);
+        let notable: Vec<usize> = ctx.workflows[0]
+            .notable()
+            .map(|e| e.at.offset - exprs[0].at.offset)
+            .collect();
+        assert_eq!(notable.len(), 3);
+        assert!(notable.iter().all(|&o| o > 0), "the first is not notable");
+    }
+
+    /// Every `runAfter` entry of a long chain, and of a nested scope, resolves to its
+    /// sibling (lookups run with the slots of later ones fetched ahead), one naming an action
+    /// of another scope or none to no sibling; names are found in any case.
+    #[test]
+    fn run_after_resolved_in_long_chains() {
+        let mut actions: Vec<String> = (0..40)
+            .map(|i| {
+                let after = if i == 0 {
+                    String::new()
+                } else {
+                    format!(r#", "runAfter": {{"A{}": ["Succeeded"]}}"#, i - 1)
+                };
+                format!(r#""a{i}": {{"type": "Compose", "inputs": 1{after}}}"#)
+            })
+            .collect();
+        actions.push(
+            r#""loop": {"type": "Foreach", "foreach": "@range(0, 2)", "actions": {
+                "x": {"type": "Compose", "inputs": 1},
+                "y": {"type": "Compose", "inputs": 1, "runAfter": {"x": [], "a3": []}}},
+                "runAfter": {"a39": [], "nosuch": []}}"#
+                .to_string(),
+        );
+        let text = format!(r#"{{"actions": {{{}}}}}"#, actions.join(","));
+        let doc = crate::json::parse(&text).unwrap();
+        let ctx = Context::new(&doc, Kind::Workflow);
+        let wf = &ctx.workflows[0];
+        let resolved: Vec<(&str, &str, Option<&str>)> = wf
+            .run_after
+            .iter()
+            .map(|r| {
+                let sibling = r.sibling.map(|s| wf.actions[s].name);
+                (wf.actions[r.action].name, r.member.key, sibling)
+            })
+            .collect();
+        assert_eq!(resolved.len(), 39 + 2 + 2);
+        for (i, entry) in resolved.iter().take(39).enumerate() {
+            let (name, before) = (format!("a{}", i + 1), format!("a{i}"));
+            assert_eq!((entry.0, entry.2), (name.as_str(), Some(before.as_str())));
+        }
+        assert_eq!(
+            resolved[39..],
+            [
+                ("loop", "a39", Some("a39")),
+                ("loop", "nosuch", None),
+                ("y", "x", Some("x")),
+                ("y", "a3", None)
+            ]
+        );
+        assert_eq!(wf.find_action("A17"), Some(17));
+        assert_eq!(wf.find_action("Y"), Some(42));
+        assert_eq!(wf.find_action("z"), None);
     }
 
     /// Names equal ignoring ASCII case hash alike at every length (whole words and the

@@ -70,6 +70,8 @@ pub struct Document<'t> {
     /// Duplicate keys: (offset of the object holding them, key, offset of the repeated key).
     /// The object's JSON pointer is rendered by [`pointer_to`] only for what is reported.
     pub duplicates: Vec<(usize, String, usize)>,
+    /// Some member key has an escape.
+    escaped_keys: bool,
 }
 
 impl fmt::Debug for Document<'_> {
@@ -91,6 +93,11 @@ impl<'t> Document<'t> {
         }
     }
 
+    /// Some member key has an escape (so the text does not show it as it is read).
+    pub fn has_escaped_key(&self) -> bool {
+        self.escaped_keys
+    }
+
     /// The text the document was read from.
     pub fn text(&self) -> &str {
         &self.text
@@ -106,6 +113,7 @@ impl<'t> Document<'t> {
             root: self.root,
             bom: self.bom,
             duplicates: self.duplicates,
+            escaped_keys: self.escaped_keys,
         }
     }
 
@@ -299,6 +307,51 @@ impl<'a> Node<'a> {
             }
         }
         other_case.map(|i| self.member_node(i))
+    }
+
+    /// Members by several keys ignoring ASCII case, each the one [`Node::get_ci`] finds (the
+    /// last with the key exactly, else the last in another case), in one pass over the
+    /// members instead of one per key.
+    pub fn get_many_ci<const N: usize>(self, keys: [&str; N]) -> [Option<Node<'a>>; N] {
+        let (mut exact, mut other) = ([None; N], [None; N]);
+        let doc = self.doc;
+        let text = doc.text.as_bytes();
+        for (i, s) in self.member_slots().iter().enumerate() {
+            let k = if s.tag & KEY_DECODED == 0 {
+                let len = s.key_len as usize;
+                if keys.iter().all(|key| key.len() != len) {
+                    continue;
+                }
+                let start = s.key_start as usize + 1;
+                &text[start..start + len]
+            } else {
+                doc.decoded[s.key_len as usize].as_bytes()
+            };
+            for (j, key) in keys.iter().enumerate() {
+                if k == key.as_bytes() {
+                    exact[j] = Some(i);
+                } else if k.eq_ignore_ascii_case(key.as_bytes()) {
+                    other[j] = Some(i);
+                }
+            }
+        }
+        std::array::from_fn(|j| exact[j].or(other[j]).map(|i| self.member_node(i)))
+    }
+
+    /// The value of this object's member that [`Node::get_many_ci`] found, from its place
+    /// among the members ([`Node::member_place`]).
+    pub fn member_at(self, place: u32) -> Node<'a> {
+        self.member_node(place as usize)
+    }
+
+    /// The member of this object at `place` ([`Node::member_place`]), with its key.
+    pub fn member_entry(self, place: u32) -> Member<'a> {
+        make_member(self.doc, self.slot().a + place)
+    }
+
+    /// Where `member`, a member value of this object, is among its members.
+    pub fn member_place(self, member: Node<'a>) -> u32 {
+        member.index - self.slot().a
     }
 
     /// String member by key ignoring case.
@@ -589,6 +642,7 @@ pub fn parse(text: &str) -> Result<Document<'_>, SyntaxError> {
         pending: Vec::new(),
         decoded: Vec::new(),
         key_hasher: foldhash::fast::RandomState::default(),
+        escaped_keys: false,
     };
     p.skip_ws()?;
     let root = p.value()?;
@@ -605,6 +659,7 @@ pub fn parse(text: &str) -> Result<Document<'_>, SyntaxError> {
         root: index,
         bom,
         duplicates: p.duplicates,
+        escaped_keys: p.escaped_keys,
     })
 }
 
@@ -629,6 +684,8 @@ struct Parser<'a> {
     decoded: Vec<String>,
     /// Hashes the keys of large objects (duplicate detection).
     key_hasher: foldhash::fast::RandomState,
+    /// Some key had an escape.
+    escaped_keys: bool,
 }
 
 /// The key of a member slot while reading (as [`Document::key`]).
@@ -824,6 +881,7 @@ impl<'a> Parser<'a> {
                     member.key_len = self.decoded.len() as u32;
                     self.decoded.push(s);
                     member.tag |= KEY_DECODED;
+                    self.escaped_keys = true;
                 }
             }
             const SMALL: usize = 16;
@@ -1061,6 +1119,34 @@ impl<'a> Parser<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `get_many_ci` finds what `get_ci` finds for each key: exact case first, the last
+    /// of duplicates, escaped keys, absent keys, non-objects.
+    #[test]
+    fn get_many_ci_is_get_ci_per_key() {
+        let text = r#"{"Type": 1, "type": 2, "INPUTS": 3, "inputs": 4, "Inputs": 5,
+            "run\u0041fter": 6, "cases": 7, "CASES": 8, "x": 9}"#;
+        let doc = parse(text).unwrap();
+        let root = doc.root();
+        let keys = ["type", "inputs", "runAfter", "cases", "actions", "Inputs"];
+        let found = root.get_many_ci(keys);
+        for (key, node) in keys.iter().zip(found) {
+            assert_eq!(node, root.get_ci(key), "{key}");
+            if let Some(node) = node {
+                let place = root.member_place(node);
+                assert_eq!(root.member_at(place), node);
+                assert_eq!(root.member_entry(place).value, node);
+                assert!(root.member_entry(place).key.eq_ignore_ascii_case(key));
+            }
+        }
+        assert_eq!(
+            found[1].map(|n| n.start()),
+            root.get_ci("inputs").map(|n| n.start())
+        );
+        assert!(found[4].is_none());
+        let doc = parse("[1, 2]").unwrap();
+        assert_eq!(doc.root().get_many_ci(["a", "b"]), [None, None]);
+    }
 
     #[test]
     fn positions_and_lookup() {

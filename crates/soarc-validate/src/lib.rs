@@ -178,8 +178,8 @@ pub fn validate_text_at(text: &str, path: Option<&Path>) -> (Option<Kind>, Vec<F
         })
         .collect();
     // Inline suppressions (`metadata.soarc-ignore`); the document is only walked for them
-    // when the text mentions the key.
-    if memchr::memmem::find(text.as_bytes(), config::SUPPRESS_KEY.as_bytes()).is_some() {
+    // when it may hold the key.
+    if may_hold_suppressions(text, &doc) {
         let suppressions = config::Suppressions::of(&doc);
         findings.retain(|f| !suppressions.suppresses(f));
     }
@@ -188,6 +188,34 @@ pub fn validate_text_at(text: &str, path: Option<&Path>) -> (Option<Kind>, Vec<F
     });
     findings.dedup();
     (Some(kind), findings)
+}
+
+/// Whether `doc` (read from `text`) may hold the inline-suppression key as
+/// [`config::Suppressions::of`] finds it: ignoring ASCII case, and decoded. So the text holds
+/// it in some case, or some key has an escape (`soarc\u002dignore` does not show it).
+fn may_hold_suppressions(text: &str, doc: &json::Document) -> bool {
+    doc.has_escaped_key() || contains_ignore_ascii_case(text.as_bytes(), config::SUPPRESS_KEY)
+}
+
+/// `needle` (which holds a byte other than an ASCII letter) occurs in `hay` ignoring ASCII
+/// case. The key as usually written is one memmem search; otherwise each occurrence of the
+/// needle's first byte that is not a letter (the same in every case) is found with memchr
+/// and the bytes around it compared: linear in `hay`.
+fn contains_ignore_ascii_case(hay: &[u8], needle: &str) -> bool {
+    let needle = needle.as_bytes();
+    if memchr::memmem::find(hay, needle).is_some() {
+        return true;
+    }
+    let anchor = needle
+        .iter()
+        .position(|b| !b.is_ascii_alphabetic())
+        .expect("the needle holds a byte that has no case");
+    memchr::memchr_iter(needle[anchor], hay).any(|at| {
+        at >= anchor
+            && hay
+                .get(at - anchor..at - anchor + needle.len())
+                .is_some_and(|window| window.eq_ignore_ascii_case(needle))
+    })
 }
 
 /// The template a parameters file belongs to: `x.parameters.json` → `x.json` in the same
@@ -432,6 +460,58 @@ mod tests {
                 "done 2/2"
             ]
         );
+    }
+
+    /// The inline-suppression key is honoured in any ASCII case and written with escapes,
+    /// as `Suppressions::of` reads it, whether or not the lowercase key is also in the file.
+    #[test]
+    fn suppression_key_in_any_case_or_escaped() {
+        let workflow = |key: &str| {
+            format!(
+                r#"{{"triggers": {{}}, "actions": {{
+                  "a": {{"type": "Compse", "inputs": 1, "metadata": {{"{key}": ["WDL019"]}}}},
+                  "b": {{"type": "Compse", "inputs": 1}}}}}}"#
+            )
+        };
+        for key in [
+            "soarc-ignore",
+            "SOARC-IGNORE",
+            "Soarc-Ignore",
+            "soarc\\u002dignore",
+            "\\u0053OARC-IGNORE",
+        ] {
+            let (_, findings) = validate_text(&workflow(key));
+            let pointers: Vec<&str> = findings
+                .iter()
+                .filter(|f| f.code == "WDL019")
+                .map(|f| f.pointer.as_str())
+                .collect();
+            assert_eq!(pointers, ["/actions/b/type"], "{key}");
+        }
+        // Another key is not the suppression key.
+        let (_, findings) = validate_text(&workflow("soarc-ignored"));
+        assert_eq!(findings.iter().filter(|f| f.code == "WDL019").count(), 2);
+    }
+
+    #[test]
+    fn contains_ignoring_ascii_case() {
+        let key = config::SUPPRESS_KEY;
+        for (hay, found) in [
+            ("soarc-ignore", true),
+            ("xx SOARC-IGNORE", true),
+            ("-soArc-igNore-", true),
+            ("soarc-ignor", false),
+            ("oarc-ignore", false),
+            ("-", false),
+            ("", false),
+            ("soarc_ignore soarc ignore", false),
+        ] {
+            assert_eq!(
+                contains_ignore_ascii_case(hay.as_bytes(), key),
+                found,
+                "{hay}"
+            );
+        }
     }
 
     /// A file that starts with a byte order mark: columns count from after it, whichever

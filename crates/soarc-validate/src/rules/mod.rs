@@ -194,11 +194,11 @@ pub(crate) fn for_each_wdl_call<'a>(
     mut f: impl FnMut(&'a Workflow<'a>, &'a WdlExpr<'a>, &'a str, &'a [WExpr]),
 ) {
     for wf in &ctx.workflows {
-        for e in &wf.exprs {
+        for e in wf.notable() {
             if !e.calls.holds(kinds) {
                 continue;
             }
-            let Ok(template) = &e.parsed else { continue };
+            let Some(template) = e.tree() else { continue };
             for expr in template.each_expr() {
                 walk_calls(expr, &mut |name, args| f(wf, e, name, args));
             }
@@ -235,12 +235,12 @@ pub(crate) fn first_str(args: &[WExpr]) -> Option<&str> {
 /// (expression, connection name).
 pub(crate) fn connection_refs<'a>(wf: &'a Workflow<'a>) -> Vec<(&'a WdlExpr<'a>, String)> {
     let mut out = Vec::new();
-    for e in &wf.exprs {
+    for e in wf.notable() {
         // `parameters(...)` is a call of that kind.
         if !e.calls.holds(CallKinds::PARAMETERS) {
             continue;
         }
-        let Ok(template) = &e.parsed else { continue };
+        let Some(template) = e.tree() else { continue };
         for expr in template.each_expr() {
             expr.walk(&mut |node| {
                 let (base, key) = match node {

@@ -18,7 +18,7 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &Context, sink: &mut Sink) {
     for wf in &ctx.workflows {
-        for e in &wf.exprs {
+        for e in wf.notable() {
             if let Err(err) = &e.parsed {
                 sink.report_value(
                     e.at.offset,

@@ -27,8 +27,7 @@ fn declared<'a>(wf: &'a Workflow<'a>) -> Option<Vec<&'a str>> {
             continue;
         }
         let vars = action
-            .node
-            .get_ci("inputs")
+            .inputs()
             .and_then(|i| i.get_ci("variables"))
             .and_then(|v| v.as_array())?;
         for v in vars {
@@ -106,7 +105,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             if !uses {
                 continue;
             }
-            let Some(target) = action.node.get_ci("inputs").and_then(|i| i.get_ci("name")) else {
+            let Some(target) = action.inputs().and_then(|i| i.get_ci("name")) else {
                 continue;
             };
             let Some(text) = target.as_str() else {

@@ -40,11 +40,14 @@ fn check(ctx: &Context, sink: &mut Sink) {
         let mut colour = vec![0u8; n];
         // Where each action on the DFS stack sits in it.
         let mut depth_of = vec![0usize; n];
+        // One stack for every start (a vector per action would be one allocation each).
+        let mut stack: Vec<(usize, usize)> = Vec::new();
         for start in 0..n {
             if colour[start] != 0 {
                 continue;
             }
-            let mut stack = vec![(start, 0usize)];
+            stack.clear();
+            stack.push((start, 0));
             colour[start] = 1;
             depth_of[start] = 0;
             while let Some((node, next)) = stack.pop() {
@@ -71,7 +74,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
                             let first = &wf.actions[to];
                             sink.report(
                                 &format!("{}/runAfter", ctx.pointer(first.node)),
-                                first.key_offset,
+                                first.key_offset as usize,
                                 format!("runAfter cycle: {} -> {}", cycle.join(" -> "), first.name),
                             );
                         }

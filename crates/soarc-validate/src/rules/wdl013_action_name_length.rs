@@ -22,7 +22,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             if len > MAX {
                 sink.report(
                     &ctx.pointer(action.node),
-                    action.key_offset,
+                    action.key_offset as usize,
                     format!("name '{}' has {len} characters (limit {MAX})", action.name),
                 );
             }

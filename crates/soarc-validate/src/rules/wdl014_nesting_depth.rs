@@ -18,12 +18,14 @@ use soarc_lang::limits::MAX_NESTING_DEPTH as MAX;
 fn check(ctx: &Context, sink: &mut Sink) {
     for wf in &ctx.workflows {
         for action in &wf.actions {
-            let containers = action.depth - 1;
-            let parent_ok = action.parent.is_none_or(|p| wf.actions[p].depth - 1 <= MAX);
+            let containers = action.depth as usize - 1;
+            let parent_ok = action
+                .parent()
+                .is_none_or(|p| wf.actions[p].depth as usize - 1 <= MAX);
             if containers > MAX && parent_ok {
                 sink.report(
                     &ctx.pointer(action.node),
-                    action.key_offset,
+                    action.key_offset as usize,
                     format!(
                         "action '{}' is nested in {containers} container actions (limit {MAX})",
                         action.name

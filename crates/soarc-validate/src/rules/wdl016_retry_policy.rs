@@ -30,11 +30,7 @@ fn is_expression(node: Node) -> bool {
 fn check(ctx: &Context, sink: &mut Sink) {
     for wf in &ctx.workflows {
         for action in wf.triggers.iter().chain(&wf.actions) {
-            let Some(policy) = action
-                .node
-                .get_ci("inputs")
-                .and_then(|i| i.get_ci("retryPolicy"))
-            else {
+            let Some(policy) = action.inputs().and_then(|i| i.get_ci("retryPolicy")) else {
                 continue;
             };
             let base = format!("{}/inputs/retryPolicy", ctx.pointer(action.node));

@@ -16,11 +16,11 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &Context, sink: &mut Sink) {
     for wf in &ctx.workflows {
-        for e in &wf.exprs {
+        for e in wf.notable() {
             if e.at.text.len() <= MAX_EXPRESSION_LENGTH {
                 continue;
             }
-            let Ok(template) = &e.parsed else { continue };
+            let Some(template) = e.tree() else { continue };
             for expr in template.each_expr() {
                 let len = expr.to_string().chars().count();
                 if len > MAX_EXPRESSION_LENGTH {

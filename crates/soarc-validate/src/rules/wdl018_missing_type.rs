@@ -22,11 +22,10 @@ fn check(ctx: &Context, sink: &mut Sink) {
             .map(|t| ("trigger", t))
             .chain(wf.actions.iter().map(|a| ("action", a)))
         {
-            let typed = action.node.str_ci("type").is_some_and(|t| !t.is_empty());
-            if !typed {
+            if action.kind().is_empty() {
                 sink.report(
                     &ctx.pointer(action.node),
-                    action.key_offset,
+                    action.key_offset as usize,
                     format!("{what} '{}' has no type", action.name),
                 );
             }

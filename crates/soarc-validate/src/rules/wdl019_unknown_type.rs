@@ -81,14 +81,14 @@ fn check(ctx: &Context, sink: &mut Sink) {
             .map(|t| ("trigger", t, TRIGGER_TYPES))
             .chain(wf.actions.iter().map(|a| ("action", a, ACTION_TYPES)));
         for (what, action, known) in all {
-            let Some(node) = action.node.get_ci("type") else {
-                continue;
-            };
-            let Some(kind) = node.as_str() else { continue };
+            // `type` as a string, read once for every rule ("" when absent or not a string).
+            let kind = action.kind();
             if kind.is_empty() || kind.starts_with('[') || kind.starts_with('@') {
                 continue;
             }
-            if !known.iter().any(|k| k.eq_ignore_ascii_case(kind)) {
+            if !known.iter().any(|k| k.eq_ignore_ascii_case(kind))
+                && let Some(node) = action.node.get_ci("type")
+            {
                 let suggestion = soarc_lang::diagnostics::did_you_mean(kind, known.iter().copied());
                 sink.report(
                     &format!("{}/type", ctx.pointer(action.node)),

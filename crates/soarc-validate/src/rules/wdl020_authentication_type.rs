@@ -28,8 +28,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
     for wf in &ctx.workflows {
         for action in wf.triggers.iter().chain(&wf.actions) {
             let Some(node) = action
-                .node
-                .get_ci("inputs")
+                .inputs()
                 .and_then(|i| i.get_ci("authentication"))
                 .and_then(|a| a.get_ci("type"))
             else {

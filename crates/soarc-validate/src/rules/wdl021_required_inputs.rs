@@ -60,19 +60,14 @@ fn check(ctx: &Context, sink: &mut Sink) {
                 continue;
             };
             // A whole `inputs` written as one expression cannot be checked.
-            if action
-                .node
-                .get_ci("inputs")
-                .and_then(Node::as_str)
-                .is_some()
-            {
+            if action.inputs().and_then(Node::as_str).is_some() {
                 continue;
             }
             for path in *paths {
                 if lookup(action.node, path).is_none() {
                     sink.report(
                         &ctx.pointer(action.node),
-                        action.key_offset,
+                        action.key_offset as usize,
                         format!("{kind} '{}' has no '{path}'", action.name),
                     );
                 }

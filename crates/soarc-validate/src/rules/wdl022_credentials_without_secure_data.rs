@@ -20,11 +20,7 @@ const SECRETS: &[&str] = &["password", "secret", "pfx"];
 fn check(ctx: &Context, sink: &mut Sink) {
     for wf in &ctx.workflows {
         for action in wf.triggers.iter().chain(&wf.actions) {
-            let Some(auth) = action
-                .node
-                .get_ci("inputs")
-                .and_then(|i| i.get_ci("authentication"))
-            else {
+            let Some(auth) = action.inputs().and_then(|i| i.get_ci("authentication")) else {
                 continue;
             };
             let Some(secret) = SECRETS.iter().find(|k| auth.get_ci(k).is_some()) else {

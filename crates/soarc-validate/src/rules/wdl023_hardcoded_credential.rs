@@ -116,7 +116,7 @@ fn literal(wf: &Workflow, node: Node) -> Option<String> {
 fn check(ctx: &Context, sink: &mut Sink) {
     for wf in &ctx.workflows {
         for action in wf.triggers.iter().chain(&wf.actions) {
-            let Some(inputs) = member(action.node, "inputs") else {
+            let Some(inputs) = action.inputs_member() else {
                 continue;
             };
             // Pointers relative to `inputs`; the action's own is rendered only for a finding.

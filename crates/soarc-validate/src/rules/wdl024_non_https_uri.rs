@@ -62,7 +62,7 @@ fn is_plain_http(uri: &str) -> bool {
 fn check(ctx: &Context, sink: &mut Sink) {
     for wf in &ctx.workflows {
         for action in wf.triggers.iter().chain(&wf.actions) {
-            let Some(inputs) = member(action.node, "inputs") else {
+            let Some(inputs) = action.inputs_member() else {
                 continue;
             };
             // Pointers relative to `inputs`; the action's own is rendered only for a finding.
@@ -140,6 +140,29 @@ mod tests {
                 &[(
                     "/actions/w/inputs/subscribe/uri",
                     "'w' calls a plain http:// URI; use https://"
+                )]
+            )
+            .len(),
+            1
+        );
+    }
+
+    /// With `inputs` written twice in different cases, the one read is the one every rule
+    /// reads (`get_ci`: the exact spelling first), and the pointer uses its key as written.
+    #[test]
+    fn reads_the_inputs_every_rule_reads() {
+        let t = workflow(
+            r#"{"h": {"type": "Http", "Inputs": {"method": "GET", "uri": "http://a.example/"},
+                "inputs": {"method": "GET", "uri": "https://a.example/"}},
+                "g": {"type": "Http", "INPUTS": {"method": "GET", "uri": "http://b.example/"}}}"#,
+        );
+        assert_eq!(
+            expect(
+                "WDL024",
+                &t,
+                &[(
+                    "/actions/g/INPUTS/uri",
+                    "'g' calls a plain http:// URI; use https://"
                 )]
             )
             .len(),

@@ -37,11 +37,7 @@ fn check(ctx: &Context, sink: &mut Sink) {
             if !action.kind().eq_ignore_ascii_case("InitializeVariable") {
                 continue;
             }
-            let Some(vars) = action
-                .node
-                .get_ci("inputs")
-                .and_then(|i| i.get_ci("variables"))
-            else {
+            let Some(vars) = action.inputs().and_then(|i| i.get_ci("variables")) else {
                 continue; // WDL021 reports a missing `inputs.variables`.
             };
             let at = format!("{}/inputs/variables", ctx.pointer(action.node));
