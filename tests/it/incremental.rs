@@ -397,3 +397,38 @@ fn random_edits_never_leave_a_stale_file() {
         bench.rebuild_matches_full(Layout::Az, false);
     }
 }
+
+/// FNV-1a 64, the hash the manifest and the cache keep of each file.
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
+        (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// A generated file replaced (a new status) by other contents with the same 64-bit FNV-1a
+/// hash: what a crafted file gives, as FNV-1a is not collision resistant (a generated file
+/// committed to git can be changed by a pull request). Written here by setting the recorded
+/// hashes to the new contents' hash. A full build rewrites such a file (the manifest says it
+/// is soarc's); an incremental build must not take it for the generated one on the strength
+/// of that hash.
+#[test]
+fn a_file_only_a_64_bit_hash_vouches_for_is_not_reused() {
+    let bench = Bench::new(&base());
+    bench.rebuild_matches_full(Layout::Az, false);
+    let rel = "playbooks/snow-one/workflow.json";
+    let file = bench.out.join(rel);
+    let original = std::fs::read(&file).unwrap();
+    let planted = b"{\"definition\": \"not what soarc generates\"}\n".to_vec();
+    std::fs::write(&file, &planted).unwrap();
+    let (old, new) = (fnv1a64(&original), fnv1a64(&planted));
+    for state in [".soarc-manifest.json", CACHE] {
+        let path = bench.out.join(state);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let text = text
+            .replace(&format!("{old:016x}"), &format!("{new:016x}"))
+            .replace(&format!("\"hash\":{old},"), &format!("\"hash\":{new},"));
+        std::fs::write(&path, text).unwrap();
+    }
+    assert_eq!(bench.rebuild_matches_full(Layout::Az, false), 2);
+    assert_eq!(std::fs::read(&file).unwrap(), original);
+}
