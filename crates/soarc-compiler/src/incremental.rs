@@ -265,9 +265,11 @@ pub struct Recorded {
 /// status was taken: times are equal although the contents changed. That is git's "racy
 /// clean" case, and soarc closes it as git does (git's Documentation/technical/racy-git.txt):
 /// a status whose times are not strictly older than a time stamp the file system gave just
-/// before the status was taken is marked racy, and a racy file is verified by hashing its
-/// contents (then stamped again). Where no status is available (not Unix) every file is
-/// verified by its hash.
+/// before the status was taken is marked racy, and a racy file is verified by the SHA-1 of
+/// its contents (then stamped again); so is every file where no status is available (not
+/// Unix). A file whose status changed makes its item build again (its files then compared
+/// with OUT byte for byte): never taken for the generated one on the manifest's FNV-1a 64,
+/// which is not collision resistant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamp {
     dev: u64,
@@ -321,8 +323,18 @@ pub struct CachedFile {
     pub path: String,
     /// FNV-1a 64 of the contents (as in the manifest).
     pub hash: u64,
-    /// `None`: verify by hashing.
+    /// `None`: unknown or racy; verified by `sha1` if given, else the item is built again.
     pub stamp: Option<Stamp>,
+    /// Without a `stamp`: the SHA-1 of the contents soarc generated (hex). A file is never
+    /// taken for the generated one on the manifest's FNV-1a 64, which is not collision
+    /// resistant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha1: Option<String>,
+}
+
+/// The SHA-1 of `bytes`, hex.
+pub fn sha1_hex(bytes: &[u8]) -> String {
+    sha1_smol::Sha1::from(bytes).digest().to_string()
 }
 
 /// A finding stored with its item. Codes are kept as text and looked up in soarc's
@@ -444,7 +456,7 @@ impl Entry {
 }
 
 /// The version of the cache file's format.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 const ABOUT: &str = "soarc's incremental build cache: what each playbook's inputs were and the files they gave, \
 with the status of each file right after soarc wrote it. Deleting it only makes the next build a full one. \

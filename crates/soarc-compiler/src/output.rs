@@ -826,13 +826,16 @@ pub struct Writer {
 
 /// How a generated file's status is known to be the status of the contents soarc generated
 /// (see [`Stamp`] for why a status proves anything).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 enum Proof {
-    /// Found unchanged (or verified by hash) with this status, older than the build's start.
+    /// Found unchanged (compared byte for byte) with this status, older than the build's start.
     Trusted(Stamp),
     /// Written by this build into the staging folder with this status: confirmed after the
     /// commit if the file in OUT still has its inode, size and modification time.
     Staged(Stamp),
+    /// Found unchanged (compared byte for byte) with a racy or unknown status: the SHA-1 of
+    /// its contents, which the next build verifies ([`incremental::CachedFile::sha1`]).
+    Digest(String),
 }
 
 /// The state of an update once OUT is locked.
@@ -1104,6 +1107,7 @@ impl Writer {
 impl Sink for Writer {
     fn file(&mut self, path: &Path, contents: &str) -> Result<(), OutputError> {
         let take_over = self.take_over;
+        let incremental = self.incremental;
         let out = self.out.clone();
         let open = self.open()?;
         let bytes = contents.as_bytes();
@@ -1157,9 +1161,13 @@ impl Sink for Writer {
                     open.written.adopted += 1;
                 }
                 open.written.unchanged += 1;
-                proof = stamp
-                    .filter(|s| open.opened_at.is_some_and(|at| !s.is_racy(at)))
-                    .map(Proof::Trusted);
+                proof = match stamp.filter(|s| open.opened_at.is_some_and(|at| !s.is_racy(at))) {
+                    Some(stamp) => Some(Proof::Trusted(stamp)),
+                    // Racy (rare: changed within the file system clock's tick before the
+                    // build started) or no status: its contents' SHA-1 proves it next time.
+                    None if incremental => Some(Proof::Digest(incremental::sha1_hex(bytes))),
+                    None => None,
+                };
                 false
             }
             Some(OnDisk::File(existing)) => {
@@ -1231,22 +1239,32 @@ impl Sink for Writer {
                 Ok(meta) if meta.is_file() => Stamp::of(&meta),
                 _ => return Ok(None),
             };
-            let stamp = match (file.stamp, now) {
-                (Some(recorded), Some(now)) if recorded == now => Some(now),
-                // Changed status, racy or unknown: the contents decide.
-                _ => match on_disk_stamped(&target, &mut Vec::new())? {
-                    (Some(OnDisk::File(bytes)), stamp) if fnv1a64(&bytes) == file.hash => {
+            // A changed status: the item is built again, and its files are compared with OUT
+            // byte for byte as on a full build. Never on the manifest's hash: FNV-1a 64 is not
+            // collision resistant, and a generated file committed to git can be replaced by
+            // contents crafted to have the recorded hash (a full build rewrites such a file;
+            // reusing it would ship it). A file recorded with a racy or unknown status is
+            // verified by the SHA-1 of its contents.
+            match (file.stamp, now, &file.sha1) {
+                (Some(recorded), Some(now), _) if recorded == now => files.push(file.clone()),
+                (None, _, Some(digest)) => match on_disk_stamped(&target, &mut Vec::new())? {
+                    (Some(OnDisk::File(bytes)), stamp)
+                        if incremental::sha1_hex(&bytes) == *digest =>
+                    {
                         open.cache_dirty = true;
-                        stamp.filter(|s| open.opened_at.is_some_and(|at| !s.is_racy(at)))
+                        let stamp =
+                            stamp.filter(|s| open.opened_at.is_some_and(|at| !s.is_racy(at)));
+                        files.push(CachedFile {
+                            path: file.path.clone(),
+                            hash: file.hash,
+                            stamp,
+                            sha1: stamp.is_none().then(|| digest.clone()),
+                        });
                     }
                     _ => return Ok(None),
                 },
-            };
-            files.push(CachedFile {
-                path: file.path.clone(),
-                hash: file.hash,
-                stamp,
-            });
+                _ => return Ok(None),
+            }
         }
         for file in &files {
             open.manifest
@@ -1281,18 +1299,20 @@ impl Sink for Writer {
             let Some(ContentHash::Fnv1a64(hash)) = open.manifest.files.get(&name) else {
                 return;
             };
-            let stamp = match proof {
-                Some(Proof::Trusted(stamp)) => Some(stamp),
+            let (stamp, sha1) = match proof {
+                Some(Proof::Trusted(stamp)) => (Some(stamp), None),
                 Some(Proof::Staged(stamp)) => {
                     to_confirm.push((open.entries.len(), files.len(), stamp));
-                    None
+                    (None, None)
                 }
-                None => None,
+                Some(Proof::Digest(digest)) => (None, Some(digest)),
+                None => (None, None),
             };
             files.push(CachedFile {
                 path: name,
                 hash: *hash,
                 stamp,
+                sha1,
             });
         }
         open.cache_dirty = true;
@@ -1350,6 +1370,16 @@ fn save_cache(out: &Path, open: &mut Open, take_over: bool) {
         file.stamp = now.filter(|now| {
             now.same_contents_as(&staged) && open.journal_at.is_some_and(|at| staged.mtime() < at)
         });
+        if file.stamp.is_none() {
+            // Racy (written within the clock tick of the commit: every file of a small
+            // build): read back, and kept with the SHA-1 of what soarc wrote.
+            if let Ok((Some(OnDisk::File(bytes)), _)) =
+                on_disk_stamped(&out.join(&file.path), &mut Vec::new())
+                && fnv1a64(&bytes) == file.hash
+            {
+                file.sha1 = Some(incremental::sha1_hex(&bytes));
+            }
+        }
     }
     if !open.cache_dirty && old_entries == Some(open.entries.len()) {
         return;
