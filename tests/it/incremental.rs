@@ -436,3 +436,42 @@ fn a_file_only_a_64_bit_hash_vouches_for_is_not_reused() {
     assert_eq!(bench.rebuild_matches_full(Layout::Az, false), 2);
     assert_eq!(std::fs::read(&file).unwrap(), original);
 }
+
+/// A cache written elsewhere (committed to git by mistake, so a pull request can change it)
+/// vouching for a generated file by the SHA-1 of other contents: a racy entry (no status)
+/// must not make this machine reuse a file it never wrote or compared. A build without the
+/// cache stops at the edited file; so must the incremental build.
+#[test]
+fn a_cache_from_elsewhere_cannot_vouch_for_a_planted_file() {
+    let bench = Bench::new(&base());
+    bench.rebuild_matches_full(Layout::Az, false);
+    // A checkout elsewhere: the same files (new inodes), the cache with them.
+    let copy = bench.dir.path().join("checkout");
+    std::fs::create_dir(&copy).unwrap();
+    for (rel, bytes) in tree(&bench.out) {
+        let path = copy.join(&rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    let rel = "playbooks/snow-one/workflow.json";
+    let planted = b"{\"definition\": \"not what soarc generates\"}\n".to_vec();
+    std::fs::write(copy.join(rel), &planted).unwrap();
+    let mut cache: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(bench.out.join(CACHE)).unwrap()).unwrap();
+    // Every file of the planted file's entry vouched for by its contents' SHA-1.
+    for entry in cache["entries"].as_array_mut().unwrap() {
+        let files = entry["files"].as_array_mut().unwrap();
+        if !files.iter().any(|f| f["path"] == rel) {
+            continue;
+        }
+        for file in files {
+            let bytes = std::fs::read(copy.join(file["path"].as_str().unwrap())).unwrap();
+            file["stamp"] = serde_json::Value::Null;
+            file["sha1"] = soarc_compiler::incremental::sha1_hex(&bytes).into();
+        }
+    }
+    std::fs::write(copy.join(CACHE), serde_json::to_vec(&cache).unwrap()).unwrap();
+    let error = build_into(&bench.spec, &copy, Layout::Az, false).unwrap_err();
+    assert!(error.contains("was edited since soarc wrote it"), "{error}");
+    assert_eq!(std::fs::read(copy.join(rel)).unwrap(), planted);
+}
