@@ -308,6 +308,12 @@ impl Stamp {
         self.mtime >= before || self.ctime >= before
     }
 
+    /// Same file (device and inode) and size as `earlier`: the instance a racy status was
+    /// taken of, whose contents its SHA-1 then decides.
+    pub fn same_file_as(&self, earlier: &Stamp) -> bool {
+        (self.dev, self.ino, self.len) == (earlier.dev, earlier.ino, earlier.len)
+    }
+
     /// Same file, size and modification time as `earlier` (the status-change time moves
     /// when a file is renamed, so it is not compared).
     pub fn same_contents_as(&self, earlier: &Stamp) -> bool {
@@ -323,9 +329,10 @@ pub struct CachedFile {
     pub path: String,
     /// FNV-1a 64 of the contents (as in the manifest).
     pub hash: u64,
-    /// `None`: unknown or racy; verified by `sha1` if given, else the item is built again.
+    /// `None`: unknown (not Unix: `sha1` decides) or lost (the item is built again).
     pub stamp: Option<Stamp>,
-    /// Without a `stamp`: the SHA-1 of the contents soarc generated (hex). A file is never
+    /// With a racy `stamp` (or none, not Unix): the SHA-1 of the contents soarc generated
+    /// (hex), verified while the file is the same (device, inode, size). A file is never
     /// taken for the generated one on the manifest's FNV-1a 64, which is not collision
     /// resistant.
     #[serde(default, skip_serializing_if = "Option::is_none")]

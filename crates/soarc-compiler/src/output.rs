@@ -833,9 +833,10 @@ enum Proof {
     /// Written by this build into the staging folder with this status: confirmed after the
     /// commit if the file in OUT still has its inode, size and modification time.
     Staged(Stamp),
-    /// Found unchanged (compared byte for byte) with a racy or unknown status: the SHA-1 of
-    /// its contents, which the next build verifies ([`incremental::CachedFile::sha1`]).
-    Digest(String),
+    /// Found unchanged (compared byte for byte) with a racy or unknown status: that status
+    /// and the SHA-1 of its contents, which the next build verifies
+    /// ([`incremental::CachedFile::sha1`]).
+    Digest(Option<Stamp>, String),
 }
 
 /// The state of an update once OUT is locked.
@@ -1161,12 +1162,14 @@ impl Sink for Writer {
                     open.written.adopted += 1;
                 }
                 open.written.unchanged += 1;
-                proof = match stamp.filter(|s| open.opened_at.is_some_and(|at| !s.is_racy(at))) {
-                    Some(stamp) => Some(Proof::Trusted(stamp)),
+                proof = match stamp {
+                    Some(s) if open.opened_at.is_some_and(|at| !s.is_racy(at)) => {
+                        Some(Proof::Trusted(s))
+                    }
                     // Racy (rare: changed within the file system clock's tick before the
                     // build started) or no status: its contents' SHA-1 proves it next time.
-                    None if incremental => Some(Proof::Digest(incremental::sha1_hex(bytes))),
-                    None => None,
+                    _ if incremental => Some(Proof::Digest(stamp, incremental::sha1_hex(bytes))),
+                    _ => None,
                 };
                 false
             }
@@ -1243,27 +1246,40 @@ impl Sink for Writer {
             // byte for byte as on a full build. Never on the manifest's hash: FNV-1a 64 is not
             // collision resistant, and a generated file committed to git can be replaced by
             // contents crafted to have the recorded hash (a full build rewrites such a file;
-            // reusing it would ship it). A file recorded with a racy or unknown status is
-            // verified by the SHA-1 of its contents.
-            match (file.stamp, now, &file.sha1) {
-                (Some(recorded), Some(now), _) if recorded == now => files.push(file.clone()),
-                (None, _, Some(digest)) => match on_disk_stamped(&target, &mut Vec::new())? {
+            // reusing it would ship it). A file recorded with a racy status is verified by
+            // the SHA-1 of its contents, and only while it is the same file (device, inode,
+            // size): a cache cannot vouch for a file this machine never wrote or compared
+            // (one committed to git, changed by a pull request). Without any status (not
+            // Unix) the SHA-1 alone decides.
+            let verify = match (file.stamp, now, &file.sha1) {
+                (Some(recorded), Some(now), None) if recorded == now => None,
+                (Some(recorded), Some(now), Some(digest)) if now.same_file_as(&recorded) => {
+                    Some(digest)
+                }
+                (None, None, Some(digest)) if cfg!(not(unix)) => Some(digest),
+                _ => return Ok(None),
+            };
+            let Some(digest) = verify else {
+                files.push(file.clone());
+                continue;
+            };
+            {
+                match on_disk_stamped(&target, &mut Vec::new())? {
                     (Some(OnDisk::File(bytes)), stamp)
                         if incremental::sha1_hex(&bytes) == *digest =>
                     {
                         open.cache_dirty = true;
-                        let stamp =
+                        let trusted =
                             stamp.filter(|s| open.opened_at.is_some_and(|at| !s.is_racy(at)));
                         files.push(CachedFile {
                             path: file.path.clone(),
                             hash: file.hash,
-                            stamp,
-                            sha1: stamp.is_none().then(|| digest.clone()),
+                            stamp: trusted.or(stamp),
+                            sha1: trusted.is_none().then(|| digest.clone()),
                         });
                     }
                     _ => return Ok(None),
-                },
-                _ => return Ok(None),
+                }
             }
         }
         for file in &files {
@@ -1305,7 +1321,7 @@ impl Sink for Writer {
                     to_confirm.push((open.entries.len(), files.len(), stamp));
                     (None, None)
                 }
-                Some(Proof::Digest(digest)) => (None, Some(digest)),
+                Some(Proof::Digest(stamp, digest)) => (stamp, Some(digest)),
                 None => (None, None),
             };
             files.push(CachedFile {
@@ -1367,18 +1383,19 @@ fn save_cache(out: &Path, open: &mut Open, take_over: bool) {
         // Unchanged since written to the staging folder (where nothing else writes), and
         // written strictly before the journal: any change once the file was in OUT would
         // have given it a later modification time (or another inode).
-        file.stamp = now.filter(|now| {
-            now.same_contents_as(&staged) && open.journal_at.is_some_and(|at| staged.mtime() < at)
-        });
-        if file.stamp.is_none() {
+        let Some(now) = now.filter(|now| now.same_contents_as(&staged)) else {
+            continue;
+        };
+        if open.journal_at.is_some_and(|at| staged.mtime() < at) {
+            file.stamp = Some(now);
+        } else if let Ok((Some(OnDisk::File(bytes)), _)) =
+            on_disk_stamped(&out.join(&file.path), &mut Vec::new())
+            && fnv1a64(&bytes) == file.hash
+        {
             // Racy (written within the clock tick of the commit: every file of a small
-            // build): read back, and kept with the SHA-1 of what soarc wrote.
-            if let Ok((Some(OnDisk::File(bytes)), _)) =
-                on_disk_stamped(&out.join(&file.path), &mut Vec::new())
-                && fnv1a64(&bytes) == file.hash
-            {
-                file.sha1 = Some(incremental::sha1_hex(&bytes));
-            }
+            // build): read back, and kept with its status and the SHA-1 of what soarc wrote.
+            file.stamp = Some(now);
+            file.sha1 = Some(incremental::sha1_hex(&bytes));
         }
     }
     if !open.cache_dirty && old_entries == Some(open.entries.len()) {
