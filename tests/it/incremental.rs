@@ -475,3 +475,38 @@ fn a_cache_from_elsewhere_cannot_vouch_for_a_planted_file() {
     assert!(error.contains("was edited since soarc wrote it"), "{error}");
     assert_eq!(std::fs::read(copy.join(rel)).unwrap(), planted);
 }
+
+/// A build killed at any write (before its commit point, or after it and before the cache
+/// is saved), then a rebuild of the spec it was building, then of the spec before: each
+/// rebuild gives what a full build gives. The cache the killed build left describes the
+/// files before the update; the manifest, finished by the rebuild, says which are there.
+#[test]
+fn a_killed_build_then_rebuilds_match_full_builds() {
+    let changed = spec("changed", "1", "https://contoso.service-now.com", false);
+    let mut outcomes = [0, 0];
+    for n in (0..60).step_by(3) {
+        let bench = Bench::new(&base());
+        bench.rebuild_matches_full(Layout::Az, false);
+        let before = std::fs::read(bench.out.join(CACHE)).unwrap();
+        bench.set_spec(&changed);
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_soarc"))
+            .args(["build", "spec.yaml", "--out", "out"])
+            .env("SOARC_FAIL_AFTER_WRITES", n.to_string())
+            .env("SOARC_FAIL_MODE", "abort")
+            .current_dir(bench.dir.path())
+            .output()
+            .unwrap();
+        if output.status.success() {
+            break;
+        }
+        assert_eq!(output.status.code(), None, "killed by a signal");
+        assert_eq!(std::fs::read(bench.out.join(CACHE)).unwrap(), before);
+        // Killed after the commit point: the rebuild finishes the update first.
+        let committed = bench.out.join(".soarc-journal.json").exists();
+        outcomes[usize::from(committed)] += 1;
+        bench.rebuild_matches_full(Layout::Az, false);
+        bench.set_spec(&base());
+        assert!(bench.rebuild_matches_full(Layout::Az, false) >= 2);
+    }
+    assert!(outcomes[0] > 1 && outcomes[1] > 1, "{outcomes:?}");
+}
