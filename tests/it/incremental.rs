@@ -510,3 +510,28 @@ fn a_killed_build_then_rebuilds_match_full_builds() {
     }
     assert!(outcomes[0] > 1 && outcomes[1] > 1, "{outcomes:?}");
 }
+
+/// What stands in the way of generated files (here links) is reported as a build without
+/// the cache reports it: the first in the order files are written (playbooks before
+/// `deploy/`), although the incremental build looks at `deploy/`'s cached files first.
+#[cfg(unix)]
+#[test]
+fn links_in_the_way_are_reported_as_a_full_build_reports_them() {
+    let bench = Bench::new(&base());
+    bench.rebuild_matches_full(Layout::Az, false);
+    let elsewhere = bench.dir.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    for rel in ["deploy", "playbooks/snow-two"] {
+        let moved = elsewhere.join(rel.replace('/', "-"));
+        std::fs::rename(bench.out.join(rel), &moved).unwrap();
+        std::os::unix::fs::symlink(&moved, bench.out.join(rel)).unwrap();
+    }
+    let error = build_into(&bench.spec, &bench.out, Layout::Az, false).unwrap_err();
+    std::fs::remove_file(bench.out.join(CACHE)).unwrap();
+    let without_cache = build_into(&bench.spec, &bench.out, Layout::Az, false).unwrap_err();
+    assert!(
+        without_cache.contains("playbooks/snow-two is a symbolic link"),
+        "{without_cache}"
+    );
+    assert_eq!(error, without_cache);
+}
