@@ -605,6 +605,30 @@ impl Dirs {
     }
 }
 
+impl Dirs {
+    /// Whether the folder `rel` exists as a real folder (no link or file on the way),
+    /// reporting nothing: whatever is in the way is reported by [`Dirs::exists`] when a file
+    /// goes there, in the order files are written (the incremental build probes cached
+    /// files before, and in another order than, a build writes them).
+    fn is_dir(&mut self, rel: &Path) -> bool {
+        if rel.as_os_str().is_empty() {
+            return true;
+        }
+        if let Some(&known) = self.known.get(rel) {
+            return known;
+        }
+        if !self.is_dir(rel.parent().unwrap_or(Path::new(""))) {
+            return false;
+        }
+        // Only a real folder is remembered: what is not one is left to `exists` to report.
+        let dir = fs::symlink_metadata(self.out.join(rel)).is_ok_and(|m| m.is_dir());
+        if dir {
+            self.known.insert(rel.to_path_buf(), true);
+        }
+        dir
+    }
+}
+
 /// What is on disk at a generated path.
 enum OnDisk {
     Missing,
@@ -1232,9 +1256,10 @@ impl Sink for Writer {
             {
                 return Ok(None);
             }
-            // As a full build does: a link or a file on the way stops it.
+            // A link or a file on the way: built, so that it is reported where a full build
+            // reports it.
             let parent = rel.parent().unwrap_or(Path::new(""));
-            if !open.dirs.exists(parent, &mut open.conflicts)? {
+            if !open.dirs.is_dir(parent) {
                 return Ok(None);
             }
             let target = out.join(rel);
@@ -1264,8 +1289,10 @@ impl Sink for Writer {
                 continue;
             };
             {
-                match on_disk_stamped(&target, &mut Vec::new())? {
-                    (Some(OnDisk::File(bytes)), stamp)
+                // Anything but the same contents (a link, an error): built, and reported by
+                // the build where a full build reports it.
+                match on_disk_stamped(&target, &mut Vec::new()).ok() {
+                    Some((Some(OnDisk::File(bytes)), stamp))
                         if incremental::sha1_hex(&bytes) == *digest =>
                     {
                         open.cache_dirty = true;
