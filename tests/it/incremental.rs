@@ -535,3 +535,27 @@ fn links_in_the_way_are_reported_as_a_full_build_reports_them() {
     );
     assert_eq!(error, without_cache);
 }
+
+/// The cache is written through no link: one placed where its temporary file goes (in the
+/// staging folder, while a build runs) is not followed, and what it points to is untouched.
+#[cfg(unix)]
+#[test]
+fn the_cache_is_never_written_through_a_link() {
+    let bench = Bench::new(&base());
+    bench.rebuild_matches_full(Layout::Az, false);
+    let victim = bench.dir.path().join("precious.txt");
+    std::fs::write(&victim, "precious").unwrap();
+    // A change of the key that changes no generated file: every item is built again and
+    // found unchanged, so the update writes nothing and the cache is written again.
+    bench.set_spec(&format!("$schema: other.json\n{}", base()));
+    let mut writer = Writer::new(&bench.out, false);
+    build::build_files_into(&[&bench.spec], Options::default(), &mut writer)
+        .map_err(|_| "the spec builds")
+        .unwrap();
+    let staging = bench.out.join(".soarc-staging");
+    std::fs::create_dir(&staging).unwrap();
+    std::os::unix::fs::symlink(&victim, staging.join("cache")).unwrap();
+    writer.commit().unwrap();
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    assert_eq!(bench.rebuild_matches_full(Layout::Az, false), 0);
+}
