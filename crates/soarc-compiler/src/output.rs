@@ -1444,7 +1444,16 @@ fn save_cache(out: &Path, open: &mut Open, take_over: bool) {
             _ => Err(e),
         })
         .and_then(|()| {
-            let mut file = io::BufWriter::new(File::create(&temporary)?);
+            // A new file only: never through a link, nor over a file soarc did not create
+            // (the staging folder is OUT's, but another process may write into it).
+            let mut options = fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.custom_flags(libc::O_NOFOLLOW);
+            }
+            let mut file = io::BufWriter::new(options.open(&temporary)?);
             cache.write_to(&mut file)?;
             file.into_inner().map_err(|e| e.into_error()).map(drop)
         })
