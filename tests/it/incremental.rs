@@ -570,3 +570,21 @@ fn the_cache_is_never_written_through_a_link() {
     );
     assert_eq!(bench.rebuild_matches_full(Layout::Az, false), 0);
 }
+
+/// A cache soarc never writes: one entry claims the files of another (a hand edit, a bad
+/// merge of a committed cache). It is not used at all: the rebuild is a full one, gives
+/// what a full build gives, and no playbook's files are lost.
+#[test]
+fn a_cache_listing_a_file_twice_means_a_full_build() {
+    let bench = Bench::new(&base());
+    bench.rebuild_matches_full(Layout::Az, false);
+    let path = bench.out.join(CACHE);
+    let mut cache: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let entries = cache["entries"].as_array_mut().unwrap();
+    assert!(entries.len() >= 2, "two playbooks, two entries at least");
+    entries[1]["files"] = entries[0]["files"].clone();
+    std::fs::write(&path, serde_json::to_vec(&cache).unwrap()).unwrap();
+    assert_eq!(bench.rebuild_matches_full(Layout::Az, false), 0);
+    assert!(bench.out.join("playbooks/snow-two/workflow.json").is_file());
+}

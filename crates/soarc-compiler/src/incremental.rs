@@ -494,9 +494,21 @@ impl Cache {
 
     /// Read a cache file's bytes; `None` (a full build) unless it is this format, written by
     /// this soarc with the same `take_over`.
+    /// A cache that lists one file twice (in two entries, or twice in one) was not written
+    /// by soarc, which generates each file for one item only: it is not used at all, since
+    /// reusing one of those entries would make the other item's files look generated twice.
     pub fn read(bytes: &[u8], take_over: bool) -> Option<Cache> {
         let cache: Cache = serde_json::from_slice(bytes).ok()?;
-        (cache.format == FORMAT && cache.soarc == identity() && cache.take_over == take_over)
+        let mut paths = std::collections::HashSet::new();
+        let each_file_once = cache
+            .entries
+            .iter()
+            .flat_map(|e| &e.files)
+            .all(|f| paths.insert(f.path.as_str()));
+        (each_file_once
+            && cache.format == FORMAT
+            && cache.soarc == identity()
+            && cache.take_over == take_over)
             .then_some(cache)
     }
 
