@@ -857,6 +857,14 @@ fn run_build(
                 written.written,
                 written.unchanged
             );
+            if built.reused > 0 {
+                println!(
+                    "reused {} of {} playbook(s) unchanged since the last build from the same inputs (not compiled or checked again; see {})",
+                    built.reused,
+                    built.playbooks,
+                    out.join(soarc_compiler::incremental::CACHE).display()
+                );
+            }
             if written.adopted > 0 {
                 println!(
                     "adopted {} identical file(s) written by an earlier soarc (listed in {})",

@@ -1,6 +1,6 @@
 //! Gives the compiler its build identity: `SOARC_SOURCE_HASH`, a SHA-1 of the sources that
-//! decide what a build generates (this crate and the crates it uses, the handlebars
-//! templates, the committed schemas, the lock file of every dependency's version). The
+//! decide what a build generates (this crate and the crates it uses, the command line, the
+//! handlebars templates, the committed schemas, the lock file of every dependency's version). The
 //! incremental build keys every reused playbook with it, so output cached by any other
 //! soarc build (another commit, an edited working tree, other dependency versions) is never
 //! reused (issue #12; see `src/incremental.rs`).
@@ -23,6 +23,8 @@ fn main() {
         root.join("crates/soarc-review/Cargo.toml"),
         root.join("templates"),
         root.join("schemas"),
+        // The command line: it turns flags into the build's options.
+        root.join("src"),
         root.join("Cargo.lock"),
         root.join("Cargo.toml"),
     ];

@@ -31,6 +31,17 @@ fn good_spec_builds_and_check_passes() {
     write(dir.path(), "spec.yaml", GOOD);
     let output = soarc(&["build", "spec.yaml", "--out", "out"], dir.path());
     assert!(output.status.success(), "{}", stderr(&output));
+    let said = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(!said.contains("reused"), "{said}");
+    // A second build reuses the playbook and says so.
+    let again = soarc(&["build", "spec.yaml", "--out", "out"], dir.path());
+    assert!(again.status.success(), "{}", stderr(&again));
+    let said = String::from_utf8_lossy(&again.stdout).into_owned();
+    assert!(said.contains("0 written"), "{said}");
+    assert!(
+        said.contains("reused 1 of 1 playbook(s) unchanged since the last build"),
+        "{said}"
+    );
     for file in [
         "workflow.json",
         "azuredeploy.json",
