@@ -29,9 +29,14 @@ fn main() {
         root.join("Cargo.toml"),
     ];
     let mut files = Vec::new();
+    let mut missing = Vec::new();
     for input in &inputs {
         println!("cargo:rerun-if-changed={}", input.display());
-        collect(input, &mut files);
+        if input.exists() {
+            collect(input, &mut files);
+        } else {
+            missing.push(input);
+        }
     }
     // Sorted by path relative to the root, so the hash does not depend on where the
     // checkout is or in which order the file system lists a folder.
@@ -48,6 +53,23 @@ fn main() {
         .collect();
     named.sort();
     let mut hash = sha1_smol::Sha1::new();
+    // Built outside the workspace (a packaged crate), the sources of the crates it uses are
+    // not here to hash: this build then gets an identity of its own (the time it was
+    // built), so its cache is never taken for another build's, nor another's for its own.
+    if !missing.is_empty() {
+        println!(
+            "cargo:warning=soarc's sources not found ({}): incremental builds reuse only this build's own output",
+            missing
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        hash.update(&now.to_le_bytes());
+    }
     // The Rust compiler's version too: the standard library formats numbers and orders
     // what it sorts, and it may change between releases.
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
