@@ -1742,7 +1742,7 @@ fn recover(out: &Path) -> Result<Vec<String>, OutputError> {
     } else if exists(&out.join(STAGING_DIR))? {
         remove_staging(out)?;
         notes.push(format!(
-            "removed the staging folder of a build of {} that was interrupted before changing anything",
+            "removed the staging folder an interrupted build of {} left; no update of the output was under way (the build stopped before its commit, or after it while saving its cache)",
             out.display()
         ));
     }
