@@ -30,16 +30,6 @@ use crate::spec::{self, Connection, Frequency, Located, Playbook, Trigger};
 use soarc_lang::diagnostics::{Diagnostic, Sources, Span};
 use soarc_lang::wdl::{self, Expr, ParameterDecl, ParameterType, Part, Template};
 
-/// Functions that read an action's results by name (as WDL004 of `soarc validate` lists them).
-const ACTION_READERS: &[&str] = &[
-    "body",
-    "outputs",
-    "actions",
-    "result",
-    "actionBody",
-    "actionOutputs",
-];
-
 /// The names (lowercase) of the actions nested in a verbatim action's JSON: `actions`, the
 /// `else` branch, switch `cases` and `default`, at any depth.
 fn verbatim_action_names(action: &serde_json::Map<String, Value>, names: &mut HashSet<String>) {
@@ -1356,7 +1346,7 @@ impl<'a> PlaybookCompiler<'a> {
                             let at = self.locate(text, start, end - start, span);
                             parsed.walk(&mut |e| {
                                 if let Expr::Call { name, args } = e
-                                    && ACTION_READERS.iter().any(|f| f.eq_ignore_ascii_case(name))
+                                    && soarc_lang::wdl::functions::reads_action(name)
                                     && let Some(Expr::Str(target)) = args.first()
                                 {
                                     self.raw_action_refs.push((target.clone(), at));

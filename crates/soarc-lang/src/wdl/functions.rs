@@ -215,6 +215,23 @@ pub static FUNCTIONS: &[FunctionSig] = &[
     f("xpath", 2, Some(2), J),
 ];
 
+/// The functions that read an action's results by the action's name, their first argument
+/// (`body('X')`, `outputs('X')`, ...): a name no action of the workflow has makes Logic Apps
+/// refuse the workflow (`soarc validate`'s WDL004, the compiler's SPEC140).
+pub const ACTION_READERS: &[&str] = &[
+    "body",
+    "outputs",
+    "actions",
+    "result",
+    "actionBody",
+    "actionOutputs",
+];
+
+/// Whether `name` is one of [`ACTION_READERS`] (ignoring ASCII case, as the runtime does).
+pub fn reads_action(name: &str) -> bool {
+    ACTION_READERS.iter().any(|f| f.eq_ignore_ascii_case(name))
+}
+
 /// [`FUNCTIONS`] hashed by name ignoring case, built on first use.
 fn index() -> &'static crate::syntax::CiIndex {
     static INDEX: std::sync::OnceLock<crate::syntax::CiIndex> = std::sync::OnceLock::new();

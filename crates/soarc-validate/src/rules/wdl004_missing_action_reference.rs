@@ -18,20 +18,12 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-const FUNCTIONS: &[&str] = &[
-    "body",
-    "outputs",
-    "actions",
-    "result",
-    "actionBody",
-    "actionOutputs",
-];
-
-/// The name a call gives when it is one of [`FUNCTIONS`] naming, as a literal, no action or
+/// The name a call gives when it is one of the action readers
+/// ([`soarc_lang::wdl::functions::ACTION_READERS`]) naming, as a literal, no action or
 /// trigger of the workflow (found when the expression is parsed, so that this rule walks only
 /// the expressions holding one: [`crate::context::CallKinds::MISSING_ACTION`]).
 pub(crate) fn missing_action<'e>(wf: &Workflow, name: &str, args: &'e [WExpr]) -> Option<&'e str> {
-    if !FUNCTIONS.iter().any(|f| f.eq_ignore_ascii_case(name)) {
+    if !soarc_lang::wdl::functions::reads_action(name) {
         return None;
     }
     let target = first_str(args)?;
