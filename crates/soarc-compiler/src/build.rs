@@ -619,11 +619,10 @@ impl Outputs {
         &mut self,
         path: PathBuf,
         kind: OutputKind,
-        document: &serde_json::Value,
+        document: &impl serde::Serialize,
         own: bool,
     ) {
-        self.schema_check(&path, kind, document);
-        let text = schema::pretty(document);
+        let text = self.serialized(&path, kind, document);
         // The same checker users run on hand-written templates (`soarc validate`).
         self.diagnostics.extend(self_check(&path, &text));
         if own {
@@ -633,16 +632,38 @@ impl Outputs {
         }
     }
 
-    /// A document checked against its schema but not by `soarc validate` (a workflow
-    /// definition holding deployment values; see [`crate::deployment_values`]).
+    /// A document not given to `soarc validate` on its own: a playbook's `workflow.json`,
+    /// whose definition `azuredeploy.json` holds and is checked in (see [`playbook_outputs`]).
     fn unchecked_document(
         &mut self,
         path: PathBuf,
         kind: OutputKind,
-        document: &serde_json::Value,
+        document: &impl serde::Serialize,
     ) {
-        self.schema_check(&path, kind, document);
-        self.files.push((path, schema::pretty(document)));
+        let text = self.serialized(&path, kind, document);
+        self.files.push((path, text));
+    }
+
+    /// A document's text, written straight from its type.
+    ///
+    /// Its schema check runs in debug builds (every build of the test suite) but not in
+    /// release builds: the workflow, template and parameters schemas are generated from the
+    /// very types these documents serialize, and every constraint in them is one of a Rust
+    /// type (an unsigned integer, a required field), so a violation can only come from serde
+    /// and schemars attributes that disagree: a property of soarc's code, which the test
+    /// suite catches, not of a spec. Checking it meant building each document a second time
+    /// as a `serde_json::Value` (issue #12). The automation rules' schema has constraints a
+    /// spec can reach (lengths, ranges) and is checked in every build ([`automation_rules`]).
+    fn serialized(
+        &mut self,
+        path: &Path,
+        kind: OutputKind,
+        document: &impl serde::Serialize,
+    ) -> String {
+        if cfg!(debug_assertions) {
+            self.schema_check(path, kind, &to_json(document));
+        }
+        schema::pretty(document)
     }
 
     /// A generated document that breaks its own schema is a soarc bug (OUT001).
@@ -669,13 +690,13 @@ impl Outputs {
         self.document(
             dir.join("azuredeploy.json"),
             OutputKind::Template,
-            &to_json(template),
+            template,
             false,
         );
         self.document(
             dir.join(target.file("azuredeploy.parameters", "json")),
             OutputKind::Parameters,
-            &to_json(parameters),
+            parameters,
             true,
         );
     }
@@ -695,16 +716,11 @@ impl Outputs {
         let parameters = emit::arm::layout::parameters_for(template, &values);
         let content = dir.join("azuredeploy.json");
         let parameters_file = dir.join(target.repositories_parameters_file());
-        self.document(
-            content.clone(),
-            OutputKind::Template,
-            &to_json(template),
-            false,
-        );
+        self.document(content.clone(), OutputKind::Template, template, false);
         self.document(
             parameters_file.clone(),
             OutputKind::Parameters,
-            &to_json(&parameters),
+            &parameters,
             true,
         );
         (content, parameters_file)
@@ -769,7 +785,7 @@ fn target_rest(
         Layout::Az => crate::environments::DEPLOY_DIR,
         Layout::Repositories => crate::environments::PREREQUISITES_DIR,
     });
-    let template = to_json(&emit::arm::layout::composite(&parts));
+    let template = emit::arm::layout::composite(&parts);
     let size = serde_json::to_string(&template)
         .expect("generated documents serialize")
         .len();
@@ -825,18 +841,14 @@ fn playbook_outputs(
     facts: Option<&emit::readme::Facts<'_>>,
 ) -> Outputs {
     let mut outputs = Outputs::default();
-    // `workflow.json` and the template hold the same definition: serialized once.
-    let mut definition = Some(to_json(&playbook.definition));
+    // The template's copy of the definition; `workflow.json` is written from the typed
+    // definition, unless it holds deployment values (then it is the template's text).
+    let definition = to_json(&playbook.definition);
+    let with_deployment_values = (layout == Layout::Az
+        && crate::deployment_values::contains_marker(&definition))
+    .then(|| crate::deployment_values::to_template_json(definition.clone()));
     let deployment = match compile::deployment::playbook(playbook, target.deployment.as_ref()) {
-        Ok(facts) => emit::arm::playbook::build_with_definition(
-            playbook,
-            &facts,
-            match layout {
-                Layout::Az => definition.clone(),
-                Layout::Repositories => definition.take(),
-            }
-            .expect("serialized above"),
-        ),
+        Ok(facts) => emit::arm::playbook::build_with_definition(playbook, &facts, definition),
         Err(errors) => {
             outputs.diagnostics = errors;
             return outputs;
@@ -845,25 +857,22 @@ fn playbook_outputs(
     let dir = Path::new("playbooks").join(&playbook.name);
     match layout {
         Layout::Az => {
-            let definition = definition.expect("kept for the az layout");
-            if crate::deployment_values::contains_marker(&definition) {
+            // `soarc validate` checks the definition once, inside `azuredeploy.json`, where
+            // it reads it as ARM does (escaped `[[` literal text unescaped, deployment values
+            // as the expressions they are); checking `workflow.json` too found the same
+            // things a second time, at a fifth of a build's cost (issue #12).
+            let workflow = dir.join("workflow.json");
+            match &with_deployment_values {
                 // Deployment values are ARM expressions that only the template gives a value,
                 // so this file is the definition as the template holds it (literal text
                 // escaped `[[`, deployment values `[expression]`), not a workflow Logic Apps
-                // could run as it is: it is not checked as one. The same definition is
-                // checked inside `azuredeploy.json`, where the validator reads it as ARM does.
-                outputs.unchecked_document(
-                    dir.join("workflow.json"),
-                    OutputKind::Workflow,
-                    &crate::deployment_values::to_template_json(definition),
-                );
-            } else {
-                outputs.document(
-                    dir.join("workflow.json"),
-                    OutputKind::Workflow,
-                    &definition,
-                    false,
-                );
+                // could run as it is.
+                Some(definition) => {
+                    outputs.unchecked_document(workflow, OutputKind::Workflow, definition)
+                }
+                None => {
+                    outputs.unchecked_document(workflow, OutputKind::Workflow, &playbook.definition)
+                }
             }
             outputs.deployment(&dir, &deployment.template, &deployment.parameters, target);
             outputs.bicep(

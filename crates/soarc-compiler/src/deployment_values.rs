@@ -16,6 +16,8 @@
 //! the playbook's `as_imported.template_parameters` and functions whose value the deployment
 //! alone decides ([`check`]).
 
+use std::borrow::Cow;
+
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 use soarc_lang::arm::expr::{self, Expr, escape_literal};
@@ -146,24 +148,41 @@ fn respell<T>(e: &Expr, declared: &IndexMap<String, T>, problem: &mut Option<Str
 /// A definition (as compiled, deployment values as `{ $arm }` objects) as an ARM template
 /// holds it: literal strings and keys escaped (`[[`), deployment values as `[expression]`.
 /// The compiler has checked every deployment value ([`check`]), so their text parses.
-pub fn to_template_json(value: Value) -> Value {
+pub fn to_template_json(mut value: Value) -> Value {
+    escape_in_place(&mut value);
+    value
+}
+
+/// [`to_template_json`] in place: only what changes is rebuilt (most strings of a
+/// definition need no `[[`), so a large definition is not copied string by string.
+fn escape_in_place(value: &mut Value) {
     match value {
-        Value::String(s) => Value::String(escape_literal(&s).into_owned()),
-        Value::Array(items) => Value::Array(items.into_iter().map(to_template_json).collect()),
+        Value::String(s) => {
+            if let Cow::Owned(escaped) = escape_literal(s) {
+                *s = escaped;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(escape_in_place),
         Value::Object(map) => {
             if map.len() == 1
                 && let Some(Value::String(text)) = map.get(KEY)
                 && let Ok(parsed) = expr::parse_expr(text)
             {
-                return Value::String(format!("[{parsed}]"));
+                *value = Value::String(format!("[{parsed}]"));
+                return;
             }
-            Value::Object(
-                map.into_iter()
-                    .map(|(k, v)| (escape_literal(&k).into_owned(), to_template_json(v)))
-                    .collect(),
-            )
+            if map
+                .keys()
+                .any(|k| matches!(escape_literal(k), Cow::Owned(_)))
+            {
+                *map = std::mem::take(map)
+                    .into_iter()
+                    .map(|(k, v)| (escape_literal(&k).into_owned(), v))
+                    .collect();
+            }
+            map.values_mut().for_each(escape_in_place);
         }
-        other => other,
+        _ => {}
     }
 }
 
