@@ -832,8 +832,8 @@ fn target_rest(
     outputs
 }
 
-/// The files of one playbook (workflow, ARM, parameters, Bicep), each checked against its
-/// schema and by `soarc validate`; problems found are soarc bugs or missing deployment facts.
+/// The files of one playbook (workflow, ARM, parameters, Bicep), the template checked by
+/// `soarc validate` (see [`Outputs::serialized`] for the schema check); problems found are soarc bugs or missing deployment facts.
 fn playbook_outputs(
     playbook: &compile::CompiledPlaybook,
     target: &Target,

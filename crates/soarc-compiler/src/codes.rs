@@ -695,7 +695,7 @@ pub static OUT001: Code = Code {
     code: "OUT001",
     title: "generated file violates its schema",
     severity: Severity::Error,
-    explanation: "A generated file violates its own schema.",
+    explanation: "A generated file violates its own schema. Automation rules are checked in every build (their schema limits lengths and counts a spec can exceed); workflow definitions, templates and parameters files in debug builds and soarc's test suite, since their schemas are generated from the types that write them.",
     fix: "A bug in soarc: please report it with the spec.",
 };
 
