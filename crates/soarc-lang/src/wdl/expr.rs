@@ -650,25 +650,93 @@ impl Template {
     /// interpreted); otherwise every `@{` in literal text is written `@@{`. Interpolated text
     /// needs no other escapes once normalized.
     pub fn to_wdl_string(&self) -> String {
-        match self.clone().normalize() {
-            Template::Literal(s) if s.starts_with('@') => format!("@{s}"),
-            Template::Literal(s) => s.replace("@{", "@@{"),
-            Template::Expr(e) => format!("@{e}"),
-            Template::Interpolated(parts) => {
-                let mut out = String::new();
-                for p in parts {
-                    match p {
-                        Part::Text(t) => out.push_str(&t.replace("@{", "@@{")),
-                        Part::Expr(e) => {
-                            out.push_str("@{");
-                            out.push_str(&e.to_string());
-                            out.push('}');
-                        }
-                    }
-                }
-                out
+        let mut out = String::new();
+        self.write_wdl(&mut out)
+            .expect("writing to a String does not fail");
+        out
+    }
+
+    /// [`Template::to_wdl_string`], written to `out` (a JSON serializer writes it straight
+    /// into the document: see [`Template::wdl`]). A template that is normalized already (as
+    /// parsed ones are, and most built ones) is printed as it is, without the copy
+    /// [`Template::normalize`] takes.
+    pub fn write_wdl(&self, out: &mut impl fmt::Write) -> fmt::Result {
+        if !self.is_normalized() {
+            return self.clone().normalize().write_normalized(out);
+        }
+        self.write_normalized(out)
+    }
+
+    /// [`Template::write_wdl`] as a `Display` value.
+    pub fn wdl(&self) -> impl fmt::Display + '_ {
+        struct Wdl<'a>(&'a Template);
+        impl fmt::Display for Wdl<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.write_wdl(f)
             }
         }
+        Wdl(self)
+    }
+
+    fn write_normalized(&self, out: &mut impl fmt::Write) -> fmt::Result {
+        /// Literal text with every `@{` written `@@{`.
+        fn text(out: &mut impl fmt::Write, t: &str) -> fmt::Result {
+            let mut rest = t;
+            while let Some(i) = rest.find("@{") {
+                out.write_str(&rest[..i])?;
+                out.write_str("@@{")?;
+                rest = &rest[i + 2..];
+            }
+            out.write_str(rest)
+        }
+        match self {
+            Template::Literal(s) if s.starts_with('@') => {
+                out.write_char('@')?;
+                out.write_str(s)
+            }
+            Template::Literal(s) => text(out, s),
+            Template::Expr(e) => write!(out, "@{e}"),
+            Template::Interpolated(parts) => {
+                for p in parts {
+                    match p {
+                        Part::Text(t) => text(out, t)?,
+                        Part::Expr(e) => write!(out, "@{{{e}}}")?,
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Whether [`Template::normalize`] would give `self` back unchanged: no empty or
+    /// adjacent text parts, an expression part, no `@` opening the value, and no `@` right
+    /// before an expression.
+    fn is_normalized(&self) -> bool {
+        let Template::Interpolated(parts) = self else {
+            return true;
+        };
+        if !parts.iter().any(|p| matches!(p, Part::Expr(_))) {
+            return false;
+        }
+        if let Some(Part::Text(first)) = parts.first()
+            && first.starts_with('@')
+        {
+            return false;
+        }
+        parts
+            .iter()
+            .zip(parts.iter().skip(1).map(Some).chain([None]))
+            .all(|(p, next)| {
+                let Part::Text(t) = p else {
+                    return true;
+                };
+                !t.is_empty()
+                    && match next {
+                        Some(Part::Text(_)) => false,
+                        Some(Part::Expr(_)) => !t.ends_with('@'),
+                        None => true,
+                    }
+            })
     }
 
     /// `s` is plain text for [`Template::parse`] (a [`Template::Literal`]), as far as can be
@@ -1208,6 +1276,16 @@ mod tests {
             let n = t.clone().normalize();
             prop_assert_eq!(Template::parse(&s).map_err(|e| e.to_string()), Ok(n.clone()), "{}", s);
             prop_assert_eq!(n.clone().normalize(), n);
+        }
+
+        /// Printing skips the normalizing copy exactly when normalizing changes nothing.
+        #[test]
+        fn is_normalized_agrees_with_normalize(t in template()) {
+            let n = t.clone().normalize();
+            prop_assert_eq!(t.is_normalized(), n == t, "{:?}", t);
+            let mut printed = String::new();
+            n.write_normalized(&mut printed).unwrap();
+            prop_assert_eq!(t.to_wdl_string(), printed);
         }
 
         #[test]

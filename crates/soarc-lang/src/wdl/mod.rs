@@ -528,7 +528,8 @@ impl Definition {
 /// ([`Template::to_wdl_string`]) and read back with [`Template::parse`].
 impl Serialize for Template {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.to_wdl_string())
+        // Straight into the serializer's output: `serde_json` escapes it as it is written.
+        serializer.collect_str(&self.wdl())
     }
 }
 
