@@ -841,12 +841,29 @@ fn playbook_outputs(
     facts: Option<&emit::readme::Facts<'_>>,
 ) -> Outputs {
     let mut outputs = Outputs::default();
-    // The template's copy of the definition; `workflow.json` is written from the typed
-    // definition, unless it holds deployment values (then it is the template's text).
+    let dir = Path::new("playbooks").join(&playbook.name);
+    // The definition is serialized once: `workflow.json` is written from it, then it is
+    // escaped in place for the template (issue #12).
     let definition = to_json(&playbook.definition);
-    let with_deployment_values = (layout == Layout::Az
-        && crate::deployment_values::contains_marker(&definition))
-    .then(|| crate::deployment_values::to_template_json(definition.clone()));
+    // `soarc validate` checks the definition once, inside `azuredeploy.json`, where it reads
+    // it as ARM does (escaped `[[` literal text unescaped, deployment values as the
+    // expressions they are); checking `workflow.json` as well found the same things twice,
+    // at a third of the check's cost.
+    let workflow = (layout == Layout::Az).then(|| {
+        let mut file = Outputs::default();
+        let path = dir.join("workflow.json");
+        if crate::deployment_values::contains_marker(&definition) {
+            // Deployment values are ARM expressions that only the template gives a value,
+            // so this file is the definition as the template holds it (literal text escaped
+            // `[[`, deployment values `[expression]`), not a workflow Logic Apps could run
+            // as it is.
+            let escaped = crate::deployment_values::to_template_json(definition.clone());
+            file.unchecked_document(path, OutputKind::Workflow, &escaped);
+        } else {
+            file.unchecked_document(path, OutputKind::Workflow, &definition);
+        }
+        file
+    });
     let deployment = match compile::deployment::playbook(playbook, target.deployment.as_ref()) {
         Ok(facts) => emit::arm::playbook::build_with_definition(playbook, &facts, definition),
         Err(errors) => {
@@ -854,26 +871,9 @@ fn playbook_outputs(
             return outputs;
         }
     };
-    let dir = Path::new("playbooks").join(&playbook.name);
     match layout {
         Layout::Az => {
-            // `soarc validate` checks the definition once, inside `azuredeploy.json`, where
-            // it reads it as ARM does (escaped `[[` literal text unescaped, deployment values
-            // as the expressions they are); checking `workflow.json` too found the same
-            // things a second time, at a fifth of a build's cost (issue #12).
-            let workflow = dir.join("workflow.json");
-            match &with_deployment_values {
-                // Deployment values are ARM expressions that only the template gives a value,
-                // so this file is the definition as the template holds it (literal text
-                // escaped `[[`, deployment values `[expression]`), not a workflow Logic Apps
-                // could run as it is.
-                Some(definition) => {
-                    outputs.unchecked_document(workflow, OutputKind::Workflow, definition)
-                }
-                None => {
-                    outputs.unchecked_document(workflow, OutputKind::Workflow, &playbook.definition)
-                }
-            }
+            outputs.extend(workflow.expect("made for the az layout"));
             outputs.deployment(&dir, &deployment.template, &deployment.parameters, target);
             outputs.bicep(
                 &dir,
