@@ -286,13 +286,7 @@ pub fn composite(parts: &[Part]) -> Template {
                 "Microsoft.Resources/deployments",
                 DEPLOYMENTS_API_VERSION,
                 lit(&name),
-                json!({
-                    "mode": "Incremental",
-                    "expressionEvaluationOptions": { "scope": "inner" },
-                    "parameters": values,
-                    // Inner scope: the nested template's expressions are its own, written as is.
-                    "template": serde_json::to_value(&part.template).expect("templates serialize"),
-                }),
+                nested_deployment(values, &part.template),
             )
         });
         current.push(name);
@@ -306,6 +300,34 @@ pub fn composite(parts: &[Part]) -> Template {
         resources,
         outputs: IndexMap::new(),
     }
+}
+
+/// The `properties` of a `Microsoft.Resources/deployments` resource that deploys `template`
+/// inline with `parameters`, in inner scope: the nested template's expressions are its own,
+/// written as they are (Learn, DeploymentProperties.ExpressionEvaluationOptions: "the scope to
+/// be used for evaluation of parameters, variables and functions in a nested template";
+/// https://learn.microsoft.com/javascript/api/@azure/arm-resources/expressionevaluationoptions).
+///
+/// Built by moving the values in: `json!` would copy each `Value` it is given once more.
+pub(crate) fn nested_deployment(
+    parameters: serde_json::Map<String, serde_json::Value>,
+    template: &Template,
+) -> serde_json::Value {
+    serde_json::Value::Object(serde_json::Map::from_iter([
+        ("mode".to_string(), json!("Incremental")),
+        (
+            "expressionEvaluationOptions".to_string(),
+            json!({ "scope": "inner" }),
+        ),
+        (
+            "parameters".to_string(),
+            serde_json::Value::Object(parameters),
+        ),
+        (
+            "template".to_string(),
+            serde_json::to_value(template).expect("templates serialize"),
+        ),
+    ]))
 }
 
 /// Deployment names are at most 64 characters (Learn, "Resource name rules",

@@ -311,10 +311,15 @@ pub fn build_with_definition(
 
     let deployment_values = crate::deployment_values::contains_marker(&definition);
     // Literal text escaped (`[[`), deployment values as the ARM expressions they are.
-    let mut workflow_properties = json!({
-        "state": "Enabled",
-        "definition": crate::deployment_values::to_template_json(definition),
-    });
+    // Moved in, not through `json!`, which copies a `Value` it is given (it serializes every
+    // interpolated expression): a definition is the largest part of a template.
+    let mut workflow_properties = serde_json::Value::Object(serde_json::Map::from_iter([
+        ("state".to_string(), json!("Enabled")),
+        (
+            "definition".to_string(),
+            crate::deployment_values::to_template_json(definition),
+        ),
+    ]));
     if !connections_value.is_empty() {
         workflow_properties["parameters"] =
             json!({ "$connections": { "value": connections_value } });
@@ -668,12 +673,7 @@ fn role_deployment(workflow_id: &Expr, grant: RoleGrant) -> Resource {
                     Expr::int(64),
                 ],
             )),
-            json!({
-                "mode": "Incremental",
-                "expressionEvaluationOptions": { "scope": "inner" },
-                "parameters": parameters,
-                "template": serde_json::to_value(inner).expect("templates serialize"),
-            }),
+            super::layout::nested_deployment(parameters, &inner),
         )
     }
 }
