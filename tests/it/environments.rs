@@ -399,6 +399,12 @@ fn an_ordered_deployment_over_the_template_limit_is_not_written() {
         "{}",
         warning.message
     );
+    // Known from the playbooks' own templates, before the composite would be built.
+    assert!(
+        warning.message.contains("would be at least"),
+        "{}",
+        warning.message
+    );
     let paths: Vec<String> = built
         .files
         .files

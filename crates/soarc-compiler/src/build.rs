@@ -377,14 +377,23 @@ pub fn build_into(
     match &rest_reused {
         Some(recorded) => emitted.replay(recorded),
         None => {
+            let parts = std::mem::replace(
+                &mut emitted.parts,
+                targets.iter().map(|_| Vec::new()).collect(),
+            );
             let rest: Vec<Outputs> = targets
                 .iter()
-                .zip(std::mem::replace(
-                    &mut emitted.parts,
-                    targets.iter().map(|_| Vec::new()).collect(),
-                ))
-                .map(|(target, parts)| {
-                    target_rest(&spec, &compiled_rules, target, options.layout, parts)
+                .zip(parts)
+                .zip(&emitted.part_bytes)
+                .map(|((target, parts), &known_bytes)| {
+                    target_rest(
+                        &spec,
+                        &compiled_rules,
+                        target,
+                        options.layout,
+                        parts,
+                        known_bytes,
+                    )
                 })
                 .collect();
             let record = keys.as_ref().map(|keys| (&keys.rest, &[][..]));
@@ -493,6 +502,9 @@ struct Emitted {
     seen: HashSet<String>,
     /// Per environment, the deployments its ordered deployment will hold.
     parts: Vec<Vec<Part>>,
+    /// Per environment, the compact size of the templates of `parts` where known (those
+    /// generated in this build): what the ordered deployment's template holds at least.
+    part_bytes: Vec<usize>,
     repositories: crate::environments::RepositoriesConfig,
     /// Files held back to the end (the automation rules', the monitoring's and the
     /// ordered deployment's are written after every check passed).
@@ -506,6 +518,7 @@ impl Emitted {
             diagnostics: Vec::new(),
             seen: HashSet::new(),
             parts: targets.iter().map(|_| Vec::new()).collect(),
+            part_bytes: vec![0; targets.len()],
             repositories: crate::environments::RepositoriesConfig::default(),
             pending: Vec::new(),
             files: 0,
@@ -548,6 +561,9 @@ impl Emitted {
                 }
             }
             own.extend(outputs.own);
+            if !outputs.parts.is_empty() {
+                self.part_bytes[i] += outputs.part_bytes;
+            }
             self.parts[i].extend(outputs.parts);
             self.repositories.extend(target, outputs.repositories);
             if record.is_some() {
@@ -602,6 +618,9 @@ struct Outputs {
     parts: Vec<Part>,
     /// What `sentinel-deployment.config` says about these files.
     repositories: crate::environments::RepositoriesFiles,
+    /// The compact size of the `azuredeploy.json` templates written here: the least their
+    /// deployments in `parts` add to the ordered deployment's template.
+    part_bytes: usize,
 }
 
 impl Outputs {
@@ -611,6 +630,7 @@ impl Outputs {
         self.diagnostics.extend(other.diagnostics);
         self.parts.extend(other.parts);
         self.repositories.extend(other.repositories);
+        self.part_bytes += other.part_bytes;
     }
 
     /// A JSON document, checked against its schema and by `soarc validate`: into `files`, or
@@ -693,6 +713,9 @@ impl Outputs {
             template,
             false,
         );
+        if let Some((_, text)) = self.files.last() {
+            self.part_bytes += compact_json_len(text);
+        }
         self.document(
             dir.join(target.file("azuredeploy.parameters", "json")),
             OutputKind::Parameters,
@@ -767,6 +790,7 @@ fn target_rest(
     target: &Target,
     layout: Layout,
     mut parts: Vec<Part>,
+    known_bytes: usize,
 ) -> Outputs {
     let mut outputs = Outputs::default();
     if !compiled_rules.rules.is_empty() {
@@ -785,27 +809,37 @@ fn target_rest(
         Layout::Az => crate::environments::DEPLOY_DIR,
         Layout::Repositories => crate::environments::PREREQUISITES_DIR,
     });
+    let too_large = |size: usize, at_least: bool| {
+        Diagnostic::warning(
+            codes::OUT004.code,
+            format!(
+                "no ordered deployment (`{}/`) is written{}: its template would be {}{:.1} MB, and ARM accepts at most 4 MB",
+                dir.display(),
+                target
+                    .name
+                    .as_deref()
+                    .map(|n| format!(" for environment `{n}`"))
+                    .unwrap_or_default(),
+                if at_least { "at least " } else { "" },
+                size as f64 / (1024.0 * 1024.0)
+            ),
+        )
+        .help("deploy each playbook folder with its own `az deployment group create` (they are independent), then the automation rules and the monitoring; or split the spec")
+    };
+    // The playbooks' templates alone may be too large already: then the composite is not
+    // built (it copies every template, a large part of a build of hundreds of playbooks).
+    if known_bytes + outputs.part_bytes > MAX_TEMPLATE_BYTES {
+        outputs
+            .diagnostics
+            .push(too_large(known_bytes + outputs.part_bytes, true));
+        return outputs;
+    }
     let template = emit::arm::layout::composite(&parts);
     let size = serde_json::to_string(&template)
         .expect("generated documents serialize")
         .len();
     if size > MAX_TEMPLATE_BYTES {
-        outputs.diagnostics.push(
-            Diagnostic::warning(
-                codes::OUT004.code,
-                format!(
-                    "no ordered deployment (`{}/`) is written{}: its template would be {:.1} MB, and ARM accepts at most 4 MB",
-                    dir.display(),
-                    target
-                        .name
-                        .as_deref()
-                        .map(|n| format!(" for environment `{n}`"))
-                        .unwrap_or_default(),
-                    size as f64 / (1024.0 * 1024.0)
-                ),
-            )
-            .help("deploy each playbook folder with its own `az deployment group create` (they are independent), then the automation rules and the monitoring; or split the spec"),
-        );
+        outputs.diagnostics.push(too_large(size, false));
         return outputs;
     }
     let file = dir.join(target.file("azuredeploy", "json"));
@@ -1169,6 +1203,29 @@ fn automation_rules(compiled: &automation::Compiled, facts: &Target, layout: Lay
     outputs
 }
 
+/// The length of `pretty` (JSON as [`schema::pretty`] writes it) written compactly, as ARM
+/// measures a template: every space, tab and line break outside strings dropped (inside
+/// strings they are escaped or part of the text, so they stay).
+fn compact_json_len(pretty: &str) -> usize {
+    let (mut length, mut in_string, mut escaped) = (0, false, false);
+    for &b in pretty.as_bytes() {
+        if in_string {
+            length += 1;
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if !matches!(b, b' ' | b'\n' | b'\t' | b'\r') {
+            length += 1;
+            in_string = b == b'"';
+        }
+    }
+    length
+}
+
 fn to_json(value: &impl serde::Serialize) -> serde_json::Value {
     serde_json::to_value(value).expect("generated documents serialize")
 }
@@ -1176,6 +1233,20 @@ fn to_json(value: &impl serde::Serialize) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compact_length_is_the_compact_serialization_length() {
+        let value = serde_json::json!({
+            "a b": [1, 2.5, {"c": "x \" y\\", "d": []}],
+            "e": {},
+            "f": "tab\tnew\nline [[ ] : ,",
+            "g": null
+        });
+        assert_eq!(
+            compact_json_len(&schema::pretty(&value)),
+            serde_json::to_string(&value).unwrap().len()
+        );
+    }
 
     #[test]
     fn self_check_turns_findings_into_diagnostics() {
