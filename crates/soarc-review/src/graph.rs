@@ -11,7 +11,10 @@
 use std::collections::HashMap;
 
 use serde_json::{Map, Value};
-use soarc_lang::wdl::expr::{Expr, Template};
+use soarc_lang::wdl::{
+    self,
+    expr::{Expr, Template},
+};
 
 use crate::load::{Inventory, branches};
 
@@ -132,6 +135,137 @@ pub fn workflow_graph(title: &str, definition: &Value) -> Graph {
         items,
         edges: b.edges,
     }
+}
+
+/// The parts of a typed workflow definition that [`workflow_graph`] reads, as the JSON it
+/// reads them from in `workflow.json`: triggers and actions with their `type`, `runAfter`,
+/// branches and loop bodies, and the inputs [`describe`] shows (an ApiConnection's host,
+/// method and path, an HTTP action's method and URI). `workflow_graph` of the outline draws
+/// what `workflow_graph` of the whole serialized definition draws (tested), without
+/// serializing every body and expression of the workflow just to read its shape.
+pub fn outline(definition: &wdl::Definition) -> Value {
+    let mut triggers = Map::with_capacity(definition.triggers.len());
+    for (name, trigger) in &definition.triggers {
+        let value = match &trigger.kind {
+            wdl::TriggerKind::ApiConnectionWebhook { inputs } => {
+                typed("ApiConnectionWebhook", Some(api_connection_inputs(inputs))).into()
+            }
+            wdl::TriggerKind::Recurrence { .. } => typed("Recurrence", None).into(),
+            wdl::TriggerKind::Request { .. } => typed("Request", None).into(),
+            wdl::TriggerKind::Verbatim(_) => to_value(trigger),
+        };
+        triggers.insert(name.clone(), value);
+    }
+    let mut out = Map::with_capacity(2);
+    out.insert("triggers".into(), Value::Object(triggers));
+    out.insert("actions".into(), outline_actions(&definition.actions));
+    Value::Object(out)
+}
+
+fn outline_actions(actions: &indexmap::IndexMap<String, wdl::Action>) -> Value {
+    let mut out = Map::with_capacity(actions.len());
+    for (name, action) in actions {
+        out.insert(name.clone(), outline_action(action));
+    }
+    Value::Object(out)
+}
+
+fn outline_action(action: &wdl::Action) -> Value {
+    use wdl::ActionKind as K;
+    let branch = |actions| {
+        let mut b = Map::with_capacity(1);
+        b.insert("actions".into(), outline_actions(actions));
+        Value::Object(b)
+    };
+    let mut value = match &action.kind {
+        K::Verbatim(_) => return to_value(action),
+        K::ApiConnection { inputs } => typed("ApiConnection", Some(api_connection_inputs(inputs))),
+        K::Http { inputs } => {
+            let mut i = Map::with_capacity(2);
+            i.insert("method".into(), to_value(&inputs.method));
+            i.insert("uri".into(), to_value(&inputs.uri));
+            typed("Http", Some(Value::Object(i)))
+        }
+        K::Compose { .. } => typed("Compose", None),
+        K::InitializeVariable { .. } => typed("InitializeVariable", None),
+        K::SetVariable { .. } => typed("SetVariable", None),
+        K::AppendToStringVariable { .. } => typed("AppendToStringVariable", None),
+        K::AppendToArrayVariable { .. } => typed("AppendToArrayVariable", None),
+        K::Query { .. } => typed("Query", None),
+        K::Terminate { .. } => typed("Terminate", None),
+        K::Foreach { actions, .. } => {
+            typed("Foreach", None).with("actions", outline_actions(actions))
+        }
+        K::Scope { actions } => typed("Scope", None).with("actions", outline_actions(actions)),
+        K::Until { actions, .. } => typed("Until", None).with("actions", outline_actions(actions)),
+        K::If {
+            actions, otherwise, ..
+        } => {
+            let mut v = typed("If", None).with("actions", outline_actions(actions));
+            if let Some(otherwise) = otherwise {
+                v = v.with("else", branch(&otherwise.actions));
+            }
+            v
+        }
+        K::Switch { cases, default, .. } => {
+            let mut c = Map::with_capacity(cases.len());
+            for (key, case) in cases {
+                let mut v = Map::with_capacity(2);
+                v.insert("case".into(), Value::String(case.case.clone()));
+                v.insert("actions".into(), outline_actions(&case.actions));
+                c.insert(key.clone(), Value::Object(v));
+            }
+            let mut v = typed("Switch", None).with("cases", Value::Object(c));
+            if let Some(default) = default {
+                v = v.with("default", branch(&default.actions));
+            }
+            v
+        }
+    };
+    if !action.run_after.is_empty() {
+        value = value.with("runAfter", to_value(&action.run_after));
+    }
+    value.into()
+}
+
+fn api_connection_inputs(inputs: &wdl::ApiConnectionInputs) -> Value {
+    let mut i = Map::with_capacity(3);
+    i.insert("host".into(), to_value(&inputs.host));
+    if let Some(method) = &inputs.method {
+        i.insert("method".into(), to_value(method));
+    }
+    i.insert("path".into(), to_value(&inputs.path));
+    Value::Object(i)
+}
+
+/// `{"type": kind, "inputs": inputs}`.
+fn typed(kind: &str, inputs: Option<Value>) -> Outline {
+    let mut map = Map::with_capacity(3);
+    map.insert("type".into(), Value::String(kind.into()));
+    if let Some(inputs) = inputs {
+        map.insert("inputs".into(), inputs);
+    }
+    Outline(map)
+}
+
+/// An outline object under construction.
+struct Outline(Map<String, Value>);
+
+impl Outline {
+    fn with(mut self, key: &str, value: Value) -> Outline {
+        self.0.insert(key.into(), value);
+        self
+    }
+}
+
+impl From<Outline> for Value {
+    fn from(o: Outline) -> Value {
+        Value::Object(o.0)
+    }
+}
+
+fn to_value(value: &impl serde::Serialize) -> Value {
+    serde_json::to_value(value).expect("workflow definitions serialize")
 }
 
 #[derive(Default)]
@@ -635,6 +769,83 @@ mod tests {
         assert_eq!(branch_labels, ["true", "else"]);
         let edge_labels: Vec<_> = g.edges.iter().filter_map(|e| e.label.as_deref()).collect();
         assert_eq!(edge_labels, ["true", "else", "for each"]);
+    }
+
+    /// Every generated workflow of the examples' snapshots, and a verbatim action and
+    /// trigger: the outline draws the same graph as the whole definition.
+    #[test]
+    fn the_outline_draws_what_the_definition_draws() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../snapshots");
+        let mut definitions = Vec::new();
+        for entry in std::fs::read_dir(&dir).expect("the snapshots folder") {
+            let path = entry.expect("a snapshot").path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if !name.ends_with("__workflow.json.snap") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("a readable snapshot");
+            // insta's header: `---`, metadata, `---`, then the file.
+            let body = text.splitn(3, "---\n").nth(2).expect("an insta header");
+            let definition: wdl::Definition = serde_json::from_str(body)
+                .unwrap_or_else(|e| panic!("{name} is not a workflow definition: {e}"));
+            definitions.push((name.to_string(), definition));
+        }
+        let verbatim: wdl::Definition = serde_json::from_value(json!({
+            "$schema": wdl::SCHEMA_URL,
+            "contentVersion": "1.0.0.0",
+            "triggers": {"poll": {"type": "ApiConnection", "inputs": {
+                "host": {"connection": {"name": "@parameters('$connections')['jira']['connectionId']"}},
+                "method": "get", "path": "/issues"}}},
+            "actions": {
+                "Loop": {"type": "Foreach", "foreach": "@body('x')", "actions": {
+                    "Call": {"type": "Http", "inputs": {"method": "POST", "uri": "https://example.com/a"}},
+                    "Odd": {"type": "Workflow", "inputs": {"host": {}}, "runAfter": {"Call": ["Failed"]}},
+                    "Pick": {"type": "Switch", "expression": "@item()", "cases": {
+                        "One": {"case": "1", "actions": {"Stop": {"type": "Terminate", "inputs": {"runStatus": "Cancelled"}}}}},
+                        "default": {"actions": {}}, "runAfter": {"Odd": ["Succeeded", "Skipped"]}}
+                }}
+            }
+        }))
+        .expect("a definition with verbatim parts");
+        assert!(matches!(
+            verbatim.triggers["poll"].kind,
+            wdl::TriggerKind::Verbatim(_)
+        ));
+        definitions.push(("verbatim".into(), verbatim));
+        let mut kinds = std::collections::BTreeSet::new();
+        for (name, definition) in &definitions {
+            let whole = serde_json::to_value(definition).expect("serializes");
+            collect_kinds(&whole["actions"], &mut kinds);
+            assert_eq!(
+                workflow_graph(name, &outline(definition)),
+                workflow_graph(name, &whole),
+                "{name}"
+            );
+        }
+        // The snapshots reach every kind with inputs, branches or a body the graph reads.
+        for kind in [
+            "ApiConnection",
+            "Http",
+            "If",
+            "Switch",
+            "Foreach",
+            "Until",
+            "Scope",
+            "Workflow",
+        ] {
+            assert!(kinds.contains(kind), "no {kind} action in {kinds:?}");
+        }
+    }
+
+    fn collect_kinds(actions: &Value, kinds: &mut std::collections::BTreeSet<String>) {
+        for action in actions.as_object().into_iter().flat_map(|m| m.values()) {
+            if let Some(kind) = action.get("type").and_then(Value::as_str) {
+                kinds.insert(kind.to_string());
+            }
+            for (_, children) in branches(action.as_object().expect("an action")) {
+                collect_kinds(&Value::Object(children.clone()), kinds);
+            }
+        }
     }
 
     #[test]

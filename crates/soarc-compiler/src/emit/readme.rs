@@ -197,7 +197,7 @@ pub fn page(
         .collect();
     let graph = soarc_review::render::mermaid(&soarc_review::graph::workflow_graph(
         &playbook.name,
-        &serde_json::to_value(&playbook.definition).expect("workflow definitions serialize"),
+        &soarc_review::graph::outline(&playbook.definition),
     ));
     let page = Page {
         title: playbook.name.clone(),
