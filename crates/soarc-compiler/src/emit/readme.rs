@@ -60,10 +60,12 @@ pub fn facts(spec: &spec::Spec) -> std::collections::HashMap<&str, Facts<'_>> {
     facts
 }
 
+/// What the layout fills in, borrowed where the playbook has it already: handlebars turns
+/// it into its JSON context once.
 #[derive(Serialize)]
-struct Page {
-    title: String,
-    description: String,
+struct Page<'a> {
+    title: &'a str,
+    description: &'a str,
     trigger: String,
     trigger_note: Option<String>,
     rules: Vec<RuleRow>,
@@ -74,11 +76,11 @@ struct Page {
     parameters: Vec<ParameterRow>,
     /// The parameters file the values come from (the first environment's, with
     /// `environments:`).
-    parameters_file: String,
+    parameters_file: &'a str,
     prerequisites: Vec<String>,
     post_deployment: Vec<String>,
     graph: String,
-    name: String,
+    name: &'a str,
 }
 
 #[derive(Serialize)]
@@ -200,11 +202,10 @@ pub fn page(
         &soarc_review::graph::outline(&playbook.definition),
     ));
     let page = Page {
-        title: playbook.name.clone(),
-        description: playbook.description.clone().unwrap_or_else(|| {
-            "The spec gives this playbook no `description:`; add one to say here what it does."
-                .into()
-        }),
+        title: &playbook.name,
+        description: playbook.description.as_deref().unwrap_or(
+            "The spec gives this playbook no `description:`; add one to say here what it does.",
+        ),
         trigger,
         trigger_note,
         rules,
@@ -213,7 +214,7 @@ pub fn page(
         authorise,
         roles,
         parameters,
-        parameters_file: parameters_file.to_string(),
+        parameters_file,
         prerequisites: metadata
             .map(|m| m.prerequisites.iter().map(|p| literal(p)).collect())
             .unwrap_or_default(),
@@ -221,12 +222,12 @@ pub fn page(
             .map(|m| m.post_deployment.iter().map(|p| literal(p)).collect())
             .unwrap_or_default(),
         graph,
-        name: playbook.name.clone(),
+        name: &playbook.name,
     };
     super::docs::render(
         "playbook-readme",
         include_str!("../../../../templates/playbook.README.md.hbs"),
-        &serde_json::to_value(&page).expect("the page serializes"),
+        &page,
     )
 }
 

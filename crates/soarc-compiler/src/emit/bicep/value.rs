@@ -101,7 +101,8 @@ impl Expr {
         out
     }
 
-    fn write(&self, out: &mut String, indent: usize) {
+    /// [`Expr::print`] at the end of `out`.
+    pub fn write(&self, out: &mut String, indent: usize) {
         match self {
             Expr::Null => out.push_str("null"),
             Expr::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -141,7 +142,7 @@ impl Expr {
                     out.push_str(name);
                 } else {
                     out.push('[');
-                    out.push_str(&string_literal(name));
+                    write_string_literal(out, name);
                     out.push(']');
                 }
             }
@@ -167,7 +168,7 @@ impl Expr {
                 out.push_str("{\n");
                 for (key, value) in props {
                     pad(out, indent + 1);
-                    out.push_str(&property_key(key));
+                    write_property_key(out, key);
                     out.push_str(": ");
                     value.write(out, indent + 1);
                     out.push('\n');
@@ -234,20 +235,32 @@ pub fn symbol_name(name: &str) -> String {
 
 /// An object key: bare when it is an identifier, quoted otherwise.
 pub fn property_key(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 2);
+    write_property_key(&mut out, key);
+    out
+}
+
+/// [`property_key`] at the end of `out`.
+pub fn write_property_key(out: &mut String, key: &str) {
     if is_identifier(key) && !RESERVED.contains(&key) {
-        key.to_string()
+        out.push_str(key);
     } else {
-        string_literal(key)
+        write_string_literal(out, key);
     }
 }
 
 /// `s` as a single-quoted Bicep string literal that evaluates to exactly `s`.
 pub fn string_literal(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    out.push('\'');
-    escape_into(&mut out, s);
-    out.push('\'');
+    write_string_literal(&mut out, s);
     out
+}
+
+/// [`string_literal`] at the end of `out`.
+pub fn write_string_literal(out: &mut String, s: &str) {
+    out.push('\'');
+    escape_into(out, s);
+    out.push('\'');
 }
 
 fn escape_into(out: &mut String, s: &str) {
