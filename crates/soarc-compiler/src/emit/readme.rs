@@ -6,7 +6,7 @@
 //! Everything on the page is read from the typed values the other emitters produce (the
 //! compiled playbook, its ARM template and parameters file), so the page cannot say something
 //! the deployment does not do. The flowchart is the one `soarc graph` draws for the generated
-//! `workflow.json` ([`soarc_review::graph::workflow_graph`], printed by
+//! `workflow.json` ([`soarc_review::graph::definition_graph`], printed by
 //! [`soarc_review::render::mermaid`], which escapes every label for Mermaid).
 //!
 //! Spec text lands in Markdown: names and values go through [`code`] (a code span whose fence
@@ -197,9 +197,9 @@ pub fn page(
             }
         })
         .collect();
-    let graph = soarc_review::render::mermaid(&soarc_review::graph::workflow_graph(
+    let graph = soarc_review::render::mermaid(&soarc_review::graph::definition_graph(
         &playbook.name,
-        &soarc_review::graph::outline(&playbook.definition),
+        &playbook.definition,
     ));
     let page = Page {
         title: &playbook.name,
