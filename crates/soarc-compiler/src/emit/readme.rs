@@ -61,56 +61,65 @@ pub fn facts(spec: &spec::Spec) -> std::collections::HashMap<&str, Facts<'_>> {
 }
 
 /// What the layout fills in, borrowed where the playbook has it already: handlebars turns
-/// it into its JSON context once.
+/// it into its JSON context once. Table rows and list items are printed here ([`Lines`]),
+/// the headings, prose and table heads are the layout's.
 #[derive(Serialize)]
 struct Page<'a> {
     title: &'a str,
     description: &'a str,
     trigger: String,
     trigger_note: Option<String>,
-    rules: Vec<RuleRow>,
+    rules: Lines,
     no_rules: Option<String>,
-    connections: Vec<ConnectionRow>,
-    authorise: Vec<String>,
-    roles: Vec<RoleRow>,
-    parameters: Vec<ParameterRow>,
+    connections: Lines,
+    authorise: Lines,
+    roles: Lines,
+    parameters: Lines,
     /// The parameters file the values come from (the first environment's, with
     /// `environments:`).
     parameters_file: &'a str,
-    prerequisites: Vec<String>,
-    post_deployment: Vec<String>,
+    prerequisites: Lines,
+    post_deployment: Lines,
     graph: String,
-    name: &'a str,
 }
 
-#[derive(Serialize)]
-struct RuleRow {
-    name: String,
-    order: i64,
-    fires: String,
-    enabled: &'static str,
-}
+/// Markdown lines: table rows or list items, one a line, without a line break after the
+/// last (the layout writes it). Empty when there are none, which the layout's `{{#if}}`
+/// reads as false. Every text placed in a line is already encoded for where it lands
+/// ([`cell`], [`code`]).
+#[derive(Default, Serialize)]
+#[serde(transparent)]
+struct Lines(String);
 
-#[derive(Serialize)]
-struct ConnectionRow {
-    name: String,
-    api: String,
-    authentication: String,
-}
+impl Lines {
+    fn line(&mut self) -> &mut String {
+        if !self.0.is_empty() {
+            self.0.push('\n');
+        }
+        &mut self.0
+    }
 
-#[derive(Serialize)]
-struct RoleRow {
-    role: &'static str,
-    scope: String,
-    why: &'static str,
-}
+    /// `| a | b |`
+    fn row(&mut self, cells: &[&str]) {
+        let out = self.line();
+        out.push('|');
+        for cell in cells {
+            out.push(' ');
+            out.push_str(cell);
+            out.push_str(" |");
+        }
+    }
 
-#[derive(Serialize)]
-struct ParameterRow {
-    name: String,
-    kind: &'static str,
-    value: String,
-    description: String,
+    /// `- text`
+    fn item(&mut self, text: &str) {
+        let out = self.line();
+        out.push_str("- ");
+        out.push_str(text);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// The page of one playbook.
@@ -122,9 +131,10 @@ pub fn page(
 ) -> String {
     let metadata = deployment.template.metadata.as_ref();
     let (trigger, trigger_note) = trigger(playbook.trigger, facts.map(|f| f.trigger));
-    let rules: Vec<RuleRow> = facts
-        .map(|f| f.rules.iter().map(|r| rule_row(r)).collect())
-        .unwrap_or_default();
+    let mut rules = Lines::default();
+    for rule in facts.into_iter().flat_map(|f| &f.rules) {
+        rule_row(&mut rules, rule);
+    }
     let no_rules = match (playbook.trigger, rules.is_empty()) {
         (TriggerKind::Incident | TriggerKind::Alert, true) => Some(
             "No automation rule of the spec runs this playbook. Run it by hand from an incident or alert, \
@@ -133,70 +143,67 @@ pub fn page(
         ),
         _ => None,
     };
-    let mut connections = Vec::new();
-    let mut authorise = Vec::new();
-    let mut roles = Vec::new();
-    for connection in &playbook.connections {
-        let (authentication, after) = authentication(&connection.kind);
-        connections.push(ConnectionRow {
-            name: code(&connection.spec_name),
-            api: code(connection.kind.api()),
-            authentication: cell(&authentication),
-        });
-        if let Some(after) = after {
-            authorise.push(format!(
-                "{} ({}): {after}",
-                code(&connection.spec_name),
-                code(connection.kind.api())
-            ));
-        }
-        if let ConnectionKind::KeyVault(kv) = &connection.kind {
-            // Learn, "Provide access to Key Vault keys, certificates, and secrets with Azure
-            // role-based access control": Key Vault Secrets User reads secret contents.
-            roles.push(RoleRow {
-                role: "Key Vault Secrets User",
-                scope: format!("Key Vault {}", code(&kv.vault.value)),
-                why: "reads the connection secrets at run time",
-            });
-        }
-    }
+    let mut connections = Lines::default();
+    let mut authorise = Lines::default();
+    let mut roles = Lines::default();
     if playbook.uses_sentinel() {
         // Learn, "Supported triggers and actions in Microsoft Sentinel playbooks",
         // Prerequisites: updating incidents and adding comments needs Microsoft Sentinel
         // Responder (https://learn.microsoft.com/azure/sentinel/automation/playbook-triggers-actions).
-        roles.insert(
-            0,
-            RoleRow {
-                role: "Microsoft Sentinel Responder",
-                scope: "the Sentinel workspace (parameter `WorkspaceName`)".into(),
-                why: "reads and updates incidents, adds comments",
-            },
-        );
+        roles.row(&[
+            "Microsoft Sentinel Responder",
+            "the Sentinel workspace (parameter `WorkspaceName`)",
+            "reads and updates incidents, adds comments",
+        ]);
     }
-    let parameters = deployment
-        .template
-        .parameters
-        .iter()
-        .map(|(name, parameter)| {
-            let value = match deployment.parameters.parameters.get(name) {
-                Some(ParameterValue::KeyVault { reference }) => format!(
-                    "Key Vault secret {} (read at deployment)",
-                    code(&reference.secret_name)
-                ),
-                Some(ParameterValue::Value { value }) => code(&json_text(value)),
-                None => match &parameter.default_value {
-                    Some(default) => format!("default {}", code(&arm_text(default))),
-                    None => "**required**: pass it at deployment".to_string(),
-                },
-            };
-            ParameterRow {
-                name: code(name),
-                kind: parameter_type(parameter.kind),
-                value: cell(&value),
-                description: cell(&literal(&parameter.metadata.description)),
-            }
-        })
-        .collect();
+    for connection in &playbook.connections {
+        let (authentication, after) = authentication(&connection.kind);
+        let name = code(&connection.spec_name);
+        let api = code(connection.kind.api());
+        connections.row(&[&name, &api, &cell(&authentication)]);
+        if let Some(after) = after {
+            authorise.item(&format!("{name} ({api}): {after}"));
+        }
+        if let ConnectionKind::KeyVault(kv) = &connection.kind {
+            // Learn, "Provide access to Key Vault keys, certificates, and secrets with Azure
+            // role-based access control": Key Vault Secrets User reads secret contents.
+            roles.row(&[
+                "Key Vault Secrets User",
+                &format!("Key Vault {}", code(&kv.vault.value)),
+                "reads the connection secrets at run time",
+            ]);
+        }
+    }
+    let mut parameters = Lines::default();
+    for (name, parameter) in &deployment.template.parameters {
+        let value = match deployment.parameters.parameters.get(name) {
+            Some(ParameterValue::KeyVault { reference }) => format!(
+                "Key Vault secret {} (read at deployment)",
+                code(&reference.secret_name)
+            ),
+            Some(ParameterValue::Value { value }) => code(&json_text(value)),
+            None => match &parameter.default_value {
+                Some(default) => format!("default {}", code(&arm_text(default))),
+                None => "**required**: pass it at deployment".to_string(),
+            },
+        };
+        parameters.row(&[
+            &code(name),
+            parameter_type(parameter.kind),
+            &cell(&value),
+            &cell(&literal(&parameter.metadata.description)),
+        ]);
+    }
+    let mut prerequisites = Lines::default();
+    let mut post_deployment = Lines::default();
+    if let Some(metadata) = metadata {
+        for p in &metadata.prerequisites {
+            prerequisites.item(&literal(p));
+        }
+        for p in &metadata.post_deployment {
+            post_deployment.item(&literal(p));
+        }
+    }
     let graph = soarc_review::render::mermaid(&soarc_review::graph::definition_graph(
         &playbook.name,
         &playbook.definition,
@@ -215,14 +222,9 @@ pub fn page(
         roles,
         parameters,
         parameters_file,
-        prerequisites: metadata
-            .map(|m| m.prerequisites.iter().map(|p| literal(p)).collect())
-            .unwrap_or_default(),
-        post_deployment: metadata
-            .map(|m| m.post_deployment.iter().map(|p| literal(p)).collect())
-            .unwrap_or_default(),
+        prerequisites,
+        post_deployment,
         graph,
-        name: &playbook.name,
     };
     super::docs::render(
         "playbook-readme",
@@ -287,7 +289,8 @@ fn trigger(kind: TriggerKind, written: Option<&Trigger>) -> (String, Option<Stri
     }
 }
 
-fn rule_row(rule: &AutomationRule) -> RuleRow {
+/// The rule's row: name, order, what it fires on, whether it is enabled.
+fn rule_row(rows: &mut Lines, rule: &AutomationRule) {
     let on = match rule.on.as_ref().map(|o| o.value) {
         Some(RuleTarget::Alerts) => "alerts",
         Some(RuleTarget::Incidents) | None => "incidents",
@@ -301,16 +304,16 @@ fn rule_row(rule: &AutomationRule) -> RuleRow {
     } else {
         ""
     };
-    RuleRow {
-        name: code(&rule.name.value),
-        order: rule.order.value,
-        fires: format!("{on} {when}{conditions}"),
-        enabled: if rule.enabled == Some(false) {
+    rows.row(&[
+        &code(&rule.name.value),
+        &rule.order.value.to_string(),
+        &format!("{on} {when}{conditions}"),
+        if rule.enabled == Some(false) {
             "no"
         } else {
             "yes"
         },
-    }
+    ]);
 }
 
 /// A spec text as code, or for `{{env.NAME}}` the words for each environment's value.
