@@ -507,13 +507,17 @@ impl Builder {
         containers.push((entry, Vec::new()));
         let mut members = Vec::with_capacity(actions.len());
         for step in actions {
-            let lower = step.kind.to_ascii_lowercase();
-            let shape = match lower.as_str() {
-                "if" | "switch" => Shape::Condition,
-                "foreach" | "until" => Shape::Loop,
-                "scope" => Shape::Scope,
-                "terminate" => Shape::Terminate,
-                _ => Shape::Action,
+            let is = |kind: &str| step.kind.eq_ignore_ascii_case(kind);
+            let shape = if is("if") || is("switch") {
+                Shape::Condition
+            } else if is("foreach") || is("until") {
+                Shape::Loop
+            } else if is("scope") {
+                Shape::Scope
+            } else if is("terminate") {
+                Shape::Terminate
+            } else {
+                Shape::Action
             };
             let label = format!("{}\n{}", step.name, step.detail);
             let node = if step.branches.is_empty()
@@ -525,11 +529,14 @@ impl Builder {
                 let mut inner = Vec::new();
                 let head = self.node(label, shape, &mut inner);
                 for (branch, children) in &step.branches {
-                    let branch_label = match lower.as_str() {
-                        "foreach" => "for each",
-                        "until" => "repeat",
-                        "scope" => "",
-                        _ => branch.as_str(),
+                    let branch_label = if is("foreach") {
+                        "for each"
+                    } else if is("until") {
+                        "repeat"
+                    } else if is("scope") {
+                        ""
+                    } else {
+                        branch.as_str()
                     };
                     let entry = Entry {
                         from: vec![head.clone()],
@@ -538,7 +545,7 @@ impl Builder {
                     if children.is_empty() {
                         continue; // an empty branch (a Switch's empty default) draws nothing
                     }
-                    if matches!(lower.as_str(), "if" | "switch") {
+                    if shape == Shape::Condition {
                         let id = self.cluster_id();
                         let mut items = Vec::new();
                         self.container(children, entry, &mut items, names, containers);

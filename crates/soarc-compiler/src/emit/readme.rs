@@ -93,7 +93,9 @@ struct Lines(String);
 
 impl Lines {
     fn line(&mut self) -> &mut String {
-        if !self.0.is_empty() {
+        if self.0.is_empty() {
+            self.0.reserve(256);
+        } else {
             self.0.push('\n');
         }
         &mut self.0
@@ -419,6 +421,14 @@ fn json_text(value: &serde_json::Value) -> String {
 /// in `s`, and padded with spaces when `s` starts or ends with a backtick (CommonMark 0.31,
 /// "Code spans", https://spec.commonmark.org/0.31.2/#code-spans). Line breaks become spaces.
 pub fn code(s: &str) -> String {
+    // Most names have no backtick and no line break: one allocation.
+    if !s.contains(['`', '\r', '\n']) {
+        let mut out = String::with_capacity(s.len() + 2);
+        out.push('`');
+        out.push_str(s);
+        out.push('`');
+        return out;
+    }
     let s = s.replace(['\r', '\n'], " ");
     let mut longest = 0;
     let mut run = 0;

@@ -68,9 +68,10 @@ impl Symbols {
             Value::Object(map) => {
                 let mut props = Vec::with_capacity(map.len());
                 for (key, v) in map {
-                    let key = match ArmString::parse(key) {
-                        Ok(ArmString::Literal(k)) => k,
-                        _ => {
+                    let key = match classify(key) {
+                        StringKind::Plain => key.clone(),
+                        StringKind::EscapedLiteral => key[1..].to_string(),
+                        StringKind::Expression => {
                             return Err(Unsupported(format!("expression as property name: {key}")));
                         }
                     };
