@@ -15,6 +15,12 @@ const FAILURE_COLOUR: &str = "#c62828";
 /// pipes, `#`, `<`, `>`, `&`, backticks, `%`), and a line break as `<br>`.
 pub fn mermaid_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    write_mermaid_text(&mut out, s);
+    out
+}
+
+/// [`mermaid_text`] at the end of `out`.
+fn write_mermaid_text(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
             '\n' => out.push_str("<br>"),
@@ -48,7 +54,6 @@ pub fn mermaid_text(s: &str) -> String {
             }
         }
     }
-    out
 }
 
 /// DOT text for a double-quoted string: `"` and `\` escaped (so `\N`, `\G`, `\l` cannot be
@@ -69,52 +74,57 @@ pub fn dot_text(s: &str) -> String {
     out
 }
 
-/// The graph as a Mermaid flowchart.
+/// The graph as a Mermaid flowchart, written into one buffer.
 pub fn mermaid(graph: &Graph) -> String {
-    let mut out = String::from("flowchart TD\n");
+    let mut out = String::with_capacity(4096);
+    out.push_str("flowchart TD\n");
     for item in &graph.items {
         mermaid_item(item, 1, &mut out);
     }
-    let mut failure = Vec::new();
+    let mut failure = String::new();
     for (i, edge) in graph.edges.iter().enumerate() {
         let arrow = match edge.style {
             EdgeStyle::Failure => {
-                failure.push(i.to_string());
+                if !failure.is_empty() {
+                    failure.push(',');
+                }
+                let _ = write!(failure, "{i}");
                 "-.->"
             }
             EdgeStyle::Relation => "-->",
             EdgeStyle::Flow | EdgeStyle::Branch => "-->",
         };
-        match &edge.label {
-            Some(label) => {
-                let _ = writeln!(
-                    out,
-                    "    {} {arrow}|\"{}\"| {}",
-                    edge.from,
-                    mermaid_text(label),
-                    edge.to
-                );
-            }
-            None => {
-                let _ = writeln!(out, "    {} {arrow} {}", edge.from, edge.to);
-            }
+        out.push_str("    ");
+        out.push_str(&edge.from);
+        out.push(' ');
+        out.push_str(arrow);
+        if let Some(label) = &edge.label {
+            out.push_str("|\"");
+            write_mermaid_text(&mut out, label);
+            out.push_str("\"|");
         }
+        out.push(' ');
+        out.push_str(&edge.to);
+        out.push('\n');
     }
     if !failure.is_empty() {
         let _ = writeln!(
             out,
-            "    linkStyle {} stroke:{FAILURE_COLOUR},color:{FAILURE_COLOUR}",
-            failure.join(",")
+            "    linkStyle {failure} stroke:{FAILURE_COLOUR},color:{FAILURE_COLOUR}"
         );
     }
     out
 }
 
+fn indent(out: &mut String, depth: usize) {
+    for _ in 0..depth {
+        out.push_str("    ");
+    }
+}
+
 fn mermaid_item(item: &Item, depth: usize, out: &mut String) {
-    let indent = "    ".repeat(depth);
     match item {
         Item::Node(Node { id, label, shape }) => {
-            let text = mermaid_text(label);
             let (open, close) = match shape {
                 Shape::Trigger | Shape::Rule => ("([", "])"),
                 Shape::Condition => ("{", "}"),
@@ -124,15 +134,29 @@ fn mermaid_item(item: &Item, depth: usize, out: &mut String) {
                 Shape::Missing | Shape::Principal => (">", "]"),
                 Shape::Connection => ("[(", ")]"),
             };
-            let _ = writeln!(out, "{indent}{id}{open}\"{text}\"{close}");
+            indent(out, depth);
+            out.push_str(id);
+            out.push_str(open);
+            out.push('"');
+            write_mermaid_text(out, label);
+            out.push('"');
+            out.push_str(close);
+            out.push('\n');
         }
         Item::Cluster(Cluster { id, label, items }) => {
-            let _ = writeln!(out, "{indent}subgraph {id} [\"{}\"]", mermaid_text(label));
-            let _ = writeln!(out, "{indent}    direction TB");
+            indent(out, depth);
+            out.push_str("subgraph ");
+            out.push_str(id);
+            out.push_str(" [\"");
+            write_mermaid_text(out, label);
+            out.push_str("\"]\n");
+            indent(out, depth + 1);
+            out.push_str("direction TB\n");
             for item in items {
                 mermaid_item(item, depth + 1, out);
             }
-            let _ = writeln!(out, "{indent}end");
+            indent(out, depth);
+            out.push_str("end\n");
         }
     }
 }

@@ -45,11 +45,7 @@ pub fn errors() -> String {
 /// Renders the layout `template`, registered as `name` the first time it is used. Layouts
 /// are compiled once per process, not per page: parsing the playbook README layout for each
 /// of 1,000 playbooks was 15% of a whole build (perf).
-pub(crate) fn render(
-    name: &'static str,
-    template: &'static str,
-    data: &serde_json::Value,
-) -> String {
+pub(crate) fn render(name: &'static str, template: &'static str, data: &impl Serialize) -> String {
     static REGISTRY: OnceLock<RwLock<Handlebars<'static>>> = OnceLock::new();
     let registry = REGISTRY.get_or_init(|| {
         let mut handlebars = Handlebars::new();

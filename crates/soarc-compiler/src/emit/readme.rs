@@ -6,7 +6,7 @@
 //! Everything on the page is read from the typed values the other emitters produce (the
 //! compiled playbook, its ARM template and parameters file), so the page cannot say something
 //! the deployment does not do. The flowchart is the one `soarc graph` draws for the generated
-//! `workflow.json` ([`soarc_review::graph::workflow_graph`], printed by
+//! `workflow.json` ([`soarc_review::graph::definition_graph`], printed by
 //! [`soarc_review::render::mermaid`], which escapes every label for Mermaid).
 //!
 //! Spec text lands in Markdown: names and values go through [`code`] (a code span whose fence
@@ -60,55 +60,68 @@ pub fn facts(spec: &spec::Spec) -> std::collections::HashMap<&str, Facts<'_>> {
     facts
 }
 
+/// What the layout fills in, borrowed where the playbook has it already: handlebars turns
+/// it into its JSON context once. Table rows and list items are printed here ([`Lines`]),
+/// the headings, prose and table heads are the layout's.
 #[derive(Serialize)]
-struct Page {
-    title: String,
-    description: String,
+struct Page<'a> {
+    title: &'a str,
+    description: &'a str,
     trigger: String,
     trigger_note: Option<String>,
-    rules: Vec<RuleRow>,
+    rules: Lines,
     no_rules: Option<String>,
-    connections: Vec<ConnectionRow>,
-    authorise: Vec<String>,
-    roles: Vec<RoleRow>,
-    parameters: Vec<ParameterRow>,
+    connections: Lines,
+    authorise: Lines,
+    roles: Lines,
+    parameters: Lines,
     /// The parameters file the values come from (the first environment's, with
     /// `environments:`).
-    parameters_file: String,
-    prerequisites: Vec<String>,
-    post_deployment: Vec<String>,
+    parameters_file: &'a str,
+    prerequisites: Lines,
+    post_deployment: Lines,
     graph: String,
-    name: String,
 }
 
-#[derive(Serialize)]
-struct RuleRow {
-    name: String,
-    order: i64,
-    fires: String,
-    enabled: &'static str,
-}
+/// Markdown lines: table rows or list items, one a line, without a line break after the
+/// last (the layout writes it). Empty when there are none, which the layout's `{{#if}}`
+/// reads as false. Every text placed in a line is already encoded for where it lands
+/// ([`cell`], [`code`]).
+#[derive(Default, Serialize)]
+#[serde(transparent)]
+struct Lines(String);
 
-#[derive(Serialize)]
-struct ConnectionRow {
-    name: String,
-    api: String,
-    authentication: String,
-}
+impl Lines {
+    fn line(&mut self) -> &mut String {
+        if self.0.is_empty() {
+            self.0.reserve(256);
+        } else {
+            self.0.push('\n');
+        }
+        &mut self.0
+    }
 
-#[derive(Serialize)]
-struct RoleRow {
-    role: &'static str,
-    scope: String,
-    why: &'static str,
-}
+    /// `| a | b |`
+    fn row(&mut self, cells: &[&str]) {
+        let out = self.line();
+        out.push('|');
+        for cell in cells {
+            out.push(' ');
+            out.push_str(cell);
+            out.push_str(" |");
+        }
+    }
 
-#[derive(Serialize)]
-struct ParameterRow {
-    name: String,
-    kind: &'static str,
-    value: String,
-    description: String,
+    /// `- text`
+    fn item(&mut self, text: &str) {
+        let out = self.line();
+        out.push_str("- ");
+        out.push_str(text);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// The page of one playbook.
@@ -120,9 +133,10 @@ pub fn page(
 ) -> String {
     let metadata = deployment.template.metadata.as_ref();
     let (trigger, trigger_note) = trigger(playbook.trigger, facts.map(|f| f.trigger));
-    let rules: Vec<RuleRow> = facts
-        .map(|f| f.rules.iter().map(|r| rule_row(r)).collect())
-        .unwrap_or_default();
+    let mut rules = Lines::default();
+    for rule in facts.into_iter().flat_map(|f| &f.rules) {
+        rule_row(&mut rules, rule);
+    }
     let no_rules = match (playbook.trigger, rules.is_empty()) {
         (TriggerKind::Incident | TriggerKind::Alert, true) => Some(
             "No automation rule of the spec runs this playbook. Run it by hand from an incident or alert, \
@@ -131,80 +145,76 @@ pub fn page(
         ),
         _ => None,
     };
-    let mut connections = Vec::new();
-    let mut authorise = Vec::new();
-    let mut roles = Vec::new();
-    for connection in &playbook.connections {
-        let (authentication, after) = authentication(&connection.kind);
-        connections.push(ConnectionRow {
-            name: code(&connection.spec_name),
-            api: code(connection.kind.api()),
-            authentication: cell(&authentication),
-        });
-        if let Some(after) = after {
-            authorise.push(format!(
-                "{} ({}): {after}",
-                code(&connection.spec_name),
-                code(connection.kind.api())
-            ));
-        }
-        if let ConnectionKind::KeyVault(kv) = &connection.kind {
-            // Learn, "Provide access to Key Vault keys, certificates, and secrets with Azure
-            // role-based access control": Key Vault Secrets User reads secret contents.
-            roles.push(RoleRow {
-                role: "Key Vault Secrets User",
-                scope: format!("Key Vault {}", code(&kv.vault.value)),
-                why: "reads the connection secrets at run time",
-            });
-        }
-    }
+    let mut connections = Lines::default();
+    let mut authorise = Lines::default();
+    let mut roles = Lines::default();
     if playbook.uses_sentinel() {
         // Learn, "Supported triggers and actions in Microsoft Sentinel playbooks",
         // Prerequisites: updating incidents and adding comments needs Microsoft Sentinel
         // Responder (https://learn.microsoft.com/azure/sentinel/automation/playbook-triggers-actions).
-        roles.insert(
-            0,
-            RoleRow {
-                role: "Microsoft Sentinel Responder",
-                scope: "the Sentinel workspace (parameter `WorkspaceName`)".into(),
-                why: "reads and updates incidents, adds comments",
-            },
-        );
+        roles.row(&[
+            "Microsoft Sentinel Responder",
+            "the Sentinel workspace (parameter `WorkspaceName`)",
+            "reads and updates incidents, adds comments",
+        ]);
     }
-    let parameters = deployment
-        .template
-        .parameters
-        .iter()
-        .map(|(name, parameter)| {
-            let value = match deployment.parameters.parameters.get(name) {
-                Some(ParameterValue::KeyVault { reference }) => format!(
-                    "Key Vault secret {} (read at deployment)",
-                    code(&reference.secret_name)
-                ),
-                Some(ParameterValue::Value { value }) => code(&json_text(value)),
-                None => match &parameter.default_value {
-                    Some(default) => format!("default {}", code(&arm_text(default))),
-                    None => "**required**: pass it at deployment".to_string(),
-                },
-            };
-            ParameterRow {
-                name: code(name),
-                kind: parameter_type(parameter.kind),
-                value: cell(&value),
-                description: cell(&literal(&parameter.metadata.description)),
-            }
-        })
-        .collect();
-    let graph = soarc_review::render::mermaid(&soarc_review::graph::workflow_graph(
+    for connection in &playbook.connections {
+        let (authentication, after) = authentication(&connection.kind);
+        let name = code(&connection.spec_name);
+        let api = code(connection.kind.api());
+        connections.row(&[&name, &api, &cell(&authentication)]);
+        if let Some(after) = after {
+            authorise.item(&format!("{name} ({api}): {after}"));
+        }
+        if let ConnectionKind::KeyVault(kv) = &connection.kind {
+            // Learn, "Provide access to Key Vault keys, certificates, and secrets with Azure
+            // role-based access control": Key Vault Secrets User reads secret contents.
+            roles.row(&[
+                "Key Vault Secrets User",
+                &format!("Key Vault {}", code(&kv.vault.value)),
+                "reads the connection secrets at run time",
+            ]);
+        }
+    }
+    let mut parameters = Lines::default();
+    for (name, parameter) in &deployment.template.parameters {
+        let value = match deployment.parameters.parameters.get(name) {
+            Some(ParameterValue::KeyVault { reference }) => format!(
+                "Key Vault secret {} (read at deployment)",
+                code(&reference.secret_name)
+            ),
+            Some(ParameterValue::Value { value }) => code(&json_text(value)),
+            None => match &parameter.default_value {
+                Some(default) => format!("default {}", code(&arm_text(default))),
+                None => "**required**: pass it at deployment".to_string(),
+            },
+        };
+        parameters.row(&[
+            &code(name),
+            parameter_type(parameter.kind),
+            &cell(&value),
+            &cell(&literal(&parameter.metadata.description)),
+        ]);
+    }
+    let mut prerequisites = Lines::default();
+    let mut post_deployment = Lines::default();
+    if let Some(metadata) = metadata {
+        for p in &metadata.prerequisites {
+            prerequisites.item(&literal(p));
+        }
+        for p in &metadata.post_deployment {
+            post_deployment.item(&literal(p));
+        }
+    }
+    let graph = soarc_review::render::mermaid(&soarc_review::graph::definition_graph(
         &playbook.name,
-        &serde_json::to_value(&playbook.definition).expect("workflow definitions serialize"),
+        &playbook.definition,
     ));
     let page = Page {
-        title: playbook.name.clone(),
-        description: playbook.description.clone().unwrap_or_else(|| {
-            "The spec gives this playbook no `description:`; add one to say here what it does."
-                .into()
-        }),
+        title: &playbook.name,
+        description: playbook.description.as_deref().unwrap_or(
+            "The spec gives this playbook no `description:`; add one to say here what it does.",
+        ),
         trigger,
         trigger_note,
         rules,
@@ -213,20 +223,15 @@ pub fn page(
         authorise,
         roles,
         parameters,
-        parameters_file: parameters_file.to_string(),
-        prerequisites: metadata
-            .map(|m| m.prerequisites.iter().map(|p| literal(p)).collect())
-            .unwrap_or_default(),
-        post_deployment: metadata
-            .map(|m| m.post_deployment.iter().map(|p| literal(p)).collect())
-            .unwrap_or_default(),
+        parameters_file,
+        prerequisites,
+        post_deployment,
         graph,
-        name: playbook.name.clone(),
     };
     super::docs::render(
         "playbook-readme",
         include_str!("../../../../templates/playbook.README.md.hbs"),
-        &serde_json::to_value(&page).expect("the page serializes"),
+        &page,
     )
 }
 
@@ -286,7 +291,8 @@ fn trigger(kind: TriggerKind, written: Option<&Trigger>) -> (String, Option<Stri
     }
 }
 
-fn rule_row(rule: &AutomationRule) -> RuleRow {
+/// The rule's row: name, order, what it fires on, whether it is enabled.
+fn rule_row(rows: &mut Lines, rule: &AutomationRule) {
     let on = match rule.on.as_ref().map(|o| o.value) {
         Some(RuleTarget::Alerts) => "alerts",
         Some(RuleTarget::Incidents) | None => "incidents",
@@ -300,16 +306,16 @@ fn rule_row(rule: &AutomationRule) -> RuleRow {
     } else {
         ""
     };
-    RuleRow {
-        name: code(&rule.name.value),
-        order: rule.order.value,
-        fires: format!("{on} {when}{conditions}"),
-        enabled: if rule.enabled == Some(false) {
+    rows.row(&[
+        &code(&rule.name.value),
+        &rule.order.value.to_string(),
+        &format!("{on} {when}{conditions}"),
+        if rule.enabled == Some(false) {
             "no"
         } else {
             "yes"
         },
-    }
+    ]);
 }
 
 /// A spec text as code, or for `{{env.NAME}}` the words for each environment's value.
@@ -415,6 +421,14 @@ fn json_text(value: &serde_json::Value) -> String {
 /// in `s`, and padded with spaces when `s` starts or ends with a backtick (CommonMark 0.31,
 /// "Code spans", https://spec.commonmark.org/0.31.2/#code-spans). Line breaks become spaces.
 pub fn code(s: &str) -> String {
+    // Most names have no backtick and no line break: one allocation.
+    if !s.contains(['`', '\r', '\n']) {
+        let mut out = String::with_capacity(s.len() + 2);
+        out.push('`');
+        out.push_str(s);
+        out.push('`');
+        return out;
+    }
     let s = s.replace(['\r', '\n'], " ");
     let mut longest = 0;
     let mut run = 0;

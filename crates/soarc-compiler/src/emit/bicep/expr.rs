@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::value::{Expr, StrPart, from_json};
+use soarc_lang::arm::expr::{StringKind, classify};
 use soarc_lang::arm::{self, ArmString};
 
 /// What the translator knows about the file being written.
@@ -47,11 +48,17 @@ impl Symbols {
     /// evaluated).
     pub fn json(&self, value: &Value) -> Result<Expr, Unsupported> {
         match value {
-            Value::String(s) => {
-                let parsed = ArmString::parse(s)
-                    .map_err(|e| Unsupported(format!("ARM expression {s:?}: {e}")))?;
-                self.string(&parsed)
-            }
+            // Literals (most strings) go straight to a Bicep string, without the copy
+            // `ArmString::parse` makes of them.
+            Value::String(s) => match classify(s) {
+                StringKind::Plain => Ok(Expr::str(s.as_str())),
+                StringKind::EscapedLiteral => Ok(Expr::str(&s[1..])),
+                StringKind::Expression => {
+                    let parsed = ArmString::parse(s)
+                        .map_err(|e| Unsupported(format!("ARM expression {s:?}: {e}")))?;
+                    self.string(&parsed)
+                }
+            },
             Value::Array(items) => Ok(Expr::Array(
                 items
                     .iter()
@@ -61,9 +68,10 @@ impl Symbols {
             Value::Object(map) => {
                 let mut props = Vec::with_capacity(map.len());
                 for (key, v) in map {
-                    let key = match ArmString::parse(key) {
-                        Ok(ArmString::Literal(k)) => k,
-                        _ => {
+                    let key = match classify(key) {
+                        StringKind::Plain => key.clone(),
+                        StringKind::EscapedLiteral => key[1..].to_string(),
+                        StringKind::Expression => {
                             return Err(Unsupported(format!("expression as property name: {key}")));
                         }
                     };

@@ -8,8 +8,10 @@
 //! - [`template`]: a typed ARM template to a Bicep file (params, vars, resources, modules).
 //! - [`playbook`]: a playbook's `main.bicep`, `main.bicepparam` and module files.
 //!
-//! The file layout is in handlebars templates (`templates/*.hbs`); every fragment placed in
-//! them comes from the printer. HTML escaping is off: the output is Bicep, not HTML.
+//! The file layout (the header, the purpose, then the declarations) is in handlebars
+//! templates (`templates/*.hbs`); the declarations are printed by [`template::File`] into one
+//! buffer, every expression written in place by the [`value`] printer (no string per node).
+//! HTML escaping is off: the output is Bicep, not HTML.
 
 pub mod automation;
 pub mod expr;

@@ -8,7 +8,7 @@
 use super::expr::Unsupported;
 use super::playbook::render_file;
 use super::template::{Declaration, File};
-use super::value::{Expr, from_json, string_literal};
+use super::value::{Expr, from_json};
 use crate::emit::arm::layout::Part;
 use soarc_lang::arm::ParameterValue;
 
@@ -81,9 +81,9 @@ pub fn file(parts: &[Part], module_path: impl Fn(&Part) -> String) -> Result<Str
                             let vault = symbol(&format!("kv-{vault_name}"), &mut taken);
                             file.resources.push(Declaration {
                                 symbol: vault.clone(),
-                                target: string_literal(&format!(
+                                target: format!(
                                     "Microsoft.KeyVault/vaults@{KEY_VAULT_API_VERSION}"
-                                )),
+                                ),
                                 existing: true,
                                 condition: None,
                                 body: Expr::Object(vec![
@@ -95,8 +95,7 @@ pub fn file(parts: &[Part], module_path: impl Fn(&Part) -> String) -> Result<Str
                                             vec![Expr::str(*subscription), Expr::str(*group)],
                                         ),
                                     ),
-                                ])
-                                .print(0),
+                                ]),
                             });
                             vaults.insert(id.clone(), vault.clone());
                             vault
@@ -126,10 +125,10 @@ pub fn file(parts: &[Part], module_path: impl Fn(&Part) -> String) -> Result<Str
         }
         file.modules.push(Declaration {
             symbol: module.clone(),
-            target: string_literal(&module_path(part)),
+            target: module_path(part),
             existing: false,
             condition: None,
-            body: Expr::Object(body).print(0),
+            body: Expr::Object(body),
         });
         current.push(module);
     }

@@ -66,27 +66,32 @@ pub fn plain_files(
     ])
 }
 
+/// What the layout `bicep` fills in: the file's purpose (a comment line) and its
+/// declarations, printed into one buffer.
 #[derive(Serialize)]
 struct Layout<'a> {
     purpose: &'a str,
-    #[serde(flatten)]
-    file: &'a File,
+    declarations: &'a str,
 }
 
 pub(crate) fn render_file(file: &File, purpose: &str) -> Result<String, Unsupported> {
-    super::render("bicep", &Layout { purpose, file })
+    let mut declarations = String::with_capacity(4096);
+    file.write_declarations(&mut declarations);
+    super::render(
+        "bicep",
+        &Layout {
+            purpose,
+            declarations: &declarations,
+        },
+    )
 }
 
+/// What the layout `bicepparam` fills in: the template the file is for, and its `param`
+/// lines, printed into one buffer.
 #[derive(Serialize)]
-struct ParamFile {
-    using: String,
-    params: Vec<ParamValue>,
-}
-
-#[derive(Serialize)]
-struct ParamValue {
-    name: String,
-    value: String,
+struct ParamFile<'a> {
+    using: &'a str,
+    params: &'a str,
 }
 
 pub(crate) fn bicepparam(parameters: &ParametersFile) -> Result<String, Unsupported> {
@@ -99,37 +104,37 @@ pub(crate) fn bicepparam_with_environment(
     parameters: &ParametersFile,
     from_environment: &[(String, String)],
 ) -> Result<String, Unsupported> {
-    let mut params: Vec<ParamValue> = parameters
-        .parameters
-        .iter()
-        .map(|(name, value)| {
-            let value = match value {
-                ParameterValue::Value { value } => from_json(value),
-                ParameterValue::KeyVault { reference } => get_secret(reference)?,
-            };
-            Ok(ParamValue {
-                name: super::value::symbol_name(name),
-                value: value.print(0),
-            })
-        })
-        .collect::<Result<_, Unsupported>>()?;
+    let mut params = String::with_capacity(512);
+    for (name, value) in &parameters.parameters {
+        let value = match value {
+            ParameterValue::Value { value } => from_json(value),
+            ParameterValue::KeyVault { reference } => get_secret(reference)?,
+        };
+        param_line(&mut params, &super::value::symbol_name(name), &value);
+    }
     for (name, variable) in from_environment {
-        params.push(ParamValue {
-            name: name.clone(),
-            value: Expr::call(
-                "readEnvironmentVariable",
-                vec![Expr::str(variable.as_str())],
-            )
-            .print(0),
-        });
+        let value = Expr::call(
+            "readEnvironmentVariable",
+            vec![Expr::str(variable.as_str())],
+        );
+        param_line(&mut params, name, &value);
     }
     super::render(
         "bicepparam",
         &ParamFile {
-            using: string_literal("main.bicep"),
-            params,
+            using: &string_literal("main.bicep"),
+            params: &params,
         },
     )
+}
+
+/// `param <name> = <value>` and a line break.
+fn param_line(out: &mut String, name: &str, value: &Expr) {
+    out.push_str("param ");
+    out.push_str(name);
+    out.push_str(" = ");
+    value.write(out, 0);
+    out.push('\n');
 }
 
 /// `getSecret('<subscription>', '<group>', '<vault>', '<secret>')` from the vault's id.

@@ -2,13 +2,16 @@
 //! `existing` resources, resources with symbolic names (their `dependsOn` becomes implicit),
 //! nested deployments as modules in their own files, outputs.
 //!
-//! The result is a [`File`] of printed fragments that the handlebars layout puts together.
+//! The result is a [`File`] of typed declarations; [`File::write_declarations`] prints them
+//! into one buffer, which the handlebars layout puts under the file's header.
 
-use serde::Serialize;
+use std::fmt::Write as _;
+
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::expr::{Symbols, Unsupported};
-use super::value::{Expr, from_json, string_literal};
+use super::value::{Expr, from_json, write_string_literal};
 use soarc_lang::arm::{self, ArmString, ParameterType, Resource, Template};
 
 /// API versions of resources only referenced with `existing` (read, never deployed).
@@ -17,8 +20,8 @@ const EXISTING_API_VERSIONS: &[(&str, &str)] = &[
     ("Microsoft.KeyVault/vaults", "2023-07-01"),
 ];
 
-/// One Bicep file, as printed fragments in declaration order.
-#[derive(Debug, Clone, Default, Serialize)]
+/// One Bicep file, as typed declarations in declaration order.
+#[derive(Debug, Clone, Default)]
 pub struct File {
     pub metadata: Vec<Statement>,
     pub params: Vec<Param>,
@@ -27,42 +30,116 @@ pub struct File {
     pub modules: Vec<Declaration>,
     pub outputs: Vec<Output>,
     /// Module files this file refers to: path relative to this file, and their contents.
-    #[serde(skip)]
     pub module_files: Vec<(String, File)>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// `metadata <name> = <value>` or `var <name> = <value>`.
+#[derive(Debug, Clone)]
 pub struct Statement {
     pub name: String,
-    pub value: String,
+    pub value: Expr,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Param {
-    /// Decorators without the `@`, e.g. `description('...')`.
-    pub decorators: Vec<String>,
+    /// Decorators, each printed after an `@`, e.g. `description('...')`.
+    pub decorators: Vec<Expr>,
     pub name: String,
     pub kind: &'static str,
-    pub default: Option<String>,
+    pub default: Option<Expr>,
 }
 
 /// `resource <symbol> <target> [existing] = <body>` or `module <symbol> <target> = <body>`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Declaration {
     pub symbol: String,
-    /// The quoted `'Type@version'` or module path.
+    /// `Type@version` or the module's path, printed as a string literal.
     pub target: String,
     pub existing: bool,
     /// `if (<condition>)` before the body: ARM's `condition`.
-    pub condition: Option<String>,
-    pub body: String,
+    pub condition: Option<Expr>,
+    pub body: Expr,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Output {
     pub name: String,
     pub kind: &'static str,
-    pub value: String,
+    pub value: Expr,
+}
+
+impl File {
+    /// Every declaration, at the end of `out`: metadata, parameters, variables, resources,
+    /// modules and outputs, each group (and each parameter, resource and module) after a
+    /// blank line, every line ending in a line break.
+    pub fn write_declarations(&self, out: &mut String) {
+        if !self.metadata.is_empty() {
+            out.push('\n');
+            for Statement { name, value } in &self.metadata {
+                statement(out, "metadata", name, value);
+            }
+        }
+        for param in &self.params {
+            out.push('\n');
+            for decorator in &param.decorators {
+                out.push('@');
+                decorator.write(out, 0);
+                out.push('\n');
+            }
+            let _ = write!(out, "param {} {}", param.name, param.kind);
+            if let Some(default) = &param.default {
+                out.push_str(" = ");
+                default.write(out, 0);
+            }
+            out.push('\n');
+        }
+        if !self.vars.is_empty() {
+            out.push('\n');
+            for Statement { name, value } in &self.vars {
+                statement(out, "var", name, value);
+            }
+        }
+        for resource in &self.resources {
+            resource.write(out, "resource");
+        }
+        for module in &self.modules {
+            module.write(out, "module");
+        }
+        if !self.outputs.is_empty() {
+            out.push('\n');
+            for output in &self.outputs {
+                let _ = write!(out, "output {} {} = ", output.name, output.kind);
+                output.value.write(out, 0);
+                out.push('\n');
+            }
+        }
+    }
+}
+
+/// `<keyword> <name> = <value>` and a line break.
+fn statement(out: &mut String, keyword: &str, name: &str, value: &Expr) {
+    let _ = write!(out, "{keyword} {name} = ");
+    value.write(out, 0);
+    out.push('\n');
+}
+
+impl Declaration {
+    /// A blank line, then `<keyword> <symbol> '<target>'[ existing] = [if (<condition>) ]<body>`.
+    fn write(&self, out: &mut String, keyword: &str) {
+        let _ = write!(out, "\n{keyword} {} ", self.symbol);
+        write_string_literal(out, &self.target);
+        if self.existing {
+            out.push_str(" existing");
+        }
+        out.push_str(" = ");
+        if let Some(condition) = &self.condition {
+            out.push_str("if (");
+            condition.write(out, 0);
+            out.push_str(") ");
+        }
+        self.body.write(out, 0);
+        out.push('\n');
+    }
 }
 
 /// Translate a template. `overrides` replaces properties of resources by JSON path before
@@ -85,7 +162,7 @@ pub fn translate(
         for (name, value) in value.as_object().into_iter().flatten() {
             file.metadata.push(Statement {
                 name: name.clone(),
-                value: from_json(value).print(0),
+                value: from_json(value),
             });
         }
     }
@@ -96,20 +173,17 @@ pub fn translate(
             parameter.kind,
             ParameterType::SecureString | ParameterType::SecureObject
         ) {
-            decorators.push("secure()".to_string());
+            decorators.push(Expr::call("secure", Vec::new()));
         }
-        decorators.push(
-            Expr::call(
-                "description",
-                vec![Expr::str(parameter.metadata.description.as_str())],
-            )
-            .print(0),
-        );
+        decorators.push(Expr::call(
+            "description",
+            vec![Expr::str(parameter.metadata.description.as_str())],
+        ));
         if let Some(min) = parameter.min_length {
-            decorators.push(format!("minLength({min})"));
+            decorators.push(Expr::call("minLength", vec![Expr::Int(min.into())]));
         }
         if let Some(max) = parameter.max_length {
-            decorators.push(format!("maxLength({max})"));
+            decorators.push(Expr::call("maxLength", vec![Expr::Int(max.into())]));
         }
         let symbol = super::value::symbol_name(name);
         if symbol != *name && template.parameters.contains_key(&symbol) {
@@ -124,14 +198,14 @@ pub fn translate(
             default: parameter
                 .default_value
                 .as_ref()
-                .map(|d| symbols.string(d).map(|e| e.print(0)))
+                .map(|d| symbols.string(d))
                 .transpose()?,
         });
     }
     for (name, value) in &template.variables {
         file.vars.push(Statement {
             name: name.clone(),
-            value: symbols.string(value)?.print(0),
+            value: symbols.string(value)?,
         });
     }
 
@@ -170,10 +244,10 @@ pub fn translate(
             );
             file.resources.push(Declaration {
                 symbol: symbol.clone(),
-                target: string_literal(&format!("{kind}@{api}")),
+                target: format!("{kind}@{api}"),
                 existing: true,
                 condition: None,
-                body: Expr::Object(vec![("name".into(), symbols.expr(&name)?)]).print(0),
+                body: Expr::Object(vec![("name".into(), symbols.expr(&name)?)]),
             });
             symbols.resources.push((id, symbol));
         }
@@ -184,10 +258,10 @@ pub fn translate(
             let (path, module, body) = module(resource, &symbol, &symbols)?;
             file.modules.push(Declaration {
                 symbol,
-                target: string_literal(&path),
+                target: path.clone(),
                 existing: false,
                 condition: condition(resource, &symbols)?,
-                body: body.print(0),
+                body,
             });
             file.module_files.push((path, module));
             continue;
@@ -242,10 +316,10 @@ pub fn translate(
         add_explicit_dependencies(&mut props, &resource.depends_on, &symbols)?;
         file.resources.push(Declaration {
             symbol,
-            target: string_literal(&format!("{}@{}", resource.kind, resource.api_version)),
+            target: format!("{}@{}", resource.kind, resource.api_version),
             existing: false,
             condition: condition(resource, &symbols)?,
-            body: Expr::Object(props).print(0),
+            body: Expr::Object(props),
         });
     }
 
@@ -253,18 +327,18 @@ pub fn translate(
         file.outputs.push(Output {
             name: name.clone(),
             kind: type_name(output.kind),
-            value: symbols.string(&output.value)?.print(0),
+            value: symbols.string(&output.value)?,
         });
     }
     Ok(file)
 }
 
 /// ARM's `condition` as the Bicep expression inside `if (...)`.
-fn condition(resource: &Resource, symbols: &Symbols) -> Result<Option<String>, Unsupported> {
+fn condition(resource: &Resource, symbols: &Symbols) -> Result<Option<Expr>, Unsupported> {
     resource
         .condition
         .as_ref()
-        .map(|c| symbols.string(c).map(|e| e.print(0)))
+        .map(|c| symbols.string(c))
         .transpose()
 }
 
@@ -348,10 +422,10 @@ fn module(
             "nested deployment other than incremental with inner scope".into(),
         ));
     }
+    // Read in place (`&Value` is a deserializer): no copy of the nested template.
     let inner: Template = props
         .get("template")
-        .cloned()
-        .map(serde_json::from_value)
+        .map(Template::deserialize)
         .transpose()
         .map_err(|e| Unsupported(format!("nested template: {e}")))?
         .ok_or_else(|| Unsupported("nested deployment without template".into()))?;

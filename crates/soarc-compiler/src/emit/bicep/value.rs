@@ -101,7 +101,8 @@ impl Expr {
         out
     }
 
-    fn write(&self, out: &mut String, indent: usize) {
+    /// [`Expr::print`] at the end of `out`.
+    pub fn write(&self, out: &mut String, indent: usize) {
         match self {
             Expr::Null => out.push_str("null"),
             Expr::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -141,7 +142,7 @@ impl Expr {
                     out.push_str(name);
                 } else {
                     out.push('[');
-                    out.push_str(&string_literal(name));
+                    write_string_literal(out, name);
                     out.push(']');
                 }
             }
@@ -167,7 +168,7 @@ impl Expr {
                 out.push_str("{\n");
                 for (key, value) in props {
                     pad(out, indent + 1);
-                    out.push_str(&property_key(key));
+                    write_property_key(out, key);
                     out.push_str(": ");
                     value.write(out, indent + 1);
                     out.push('\n');
@@ -234,38 +235,70 @@ pub fn symbol_name(name: &str) -> String {
 
 /// An object key: bare when it is an identifier, quoted otherwise.
 pub fn property_key(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 2);
+    write_property_key(&mut out, key);
+    out
+}
+
+/// [`property_key`] at the end of `out`.
+pub fn write_property_key(out: &mut String, key: &str) {
     if is_identifier(key) && !RESERVED.contains(&key) {
-        key.to_string()
+        out.push_str(key);
     } else {
-        string_literal(key)
+        write_string_literal(out, key);
     }
 }
 
 /// `s` as a single-quoted Bicep string literal that evaluates to exactly `s`.
 pub fn string_literal(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    out.push('\'');
-    escape_into(&mut out, s);
-    out.push('\'');
+    write_string_literal(&mut out, s);
     out
 }
 
+/// [`string_literal`] at the end of `out`.
+pub fn write_string_literal(out: &mut String, s: &str) {
+    out.push('\'');
+    escape_into(out, s);
+    out.push('\'');
+}
+
+/// Escapes `s` into `out`: runs of characters that need no escape are copied at once.
+/// Control characters (Unicode `Cc`: U+0000–U+001F, U+007F–U+009F, the last range being
+/// `0xC2 0x80..=0x9F` in UTF-8) are the only ones besides ASCII that are escaped, so the scan
+/// is over bytes.
 fn escape_into(out: &mut String, s: &str) {
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\'' => out.push_str("\\'"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
-            c if c.is_control() => {
+    let bytes = s.as_bytes();
+    let mut run = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (escape, width): (Option<&str>, usize) = match b {
+            b'\\' => (Some("\\\\"), 1),
+            b'\'' => (Some("\\'"), 1),
+            b'\n' => (Some("\\n"), 1),
+            b'\r' => (Some("\\r"), 1),
+            b'\t' => (Some("\\t"), 1),
+            b'$' if bytes.get(i + 1) == Some(&b'{') => (Some("\\$"), 1),
+            0x00..=0x1F | 0x7F => (None, 1),
+            0xC2 if matches!(bytes.get(i + 1), Some(0x80..=0x9F)) => (None, 2),
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.push_str(&s[run..i]);
+        match escape {
+            Some(text) => out.push_str(text),
+            None => {
+                let c = s[i..].chars().next().unwrap_or_default();
                 let _ = write!(out, "\\u{{{:X}}}", c as u32);
             }
-            c => out.push(c),
         }
+        i += width;
+        run = i;
     }
+    out.push_str(&s[run..]);
 }
 
 /// A JSON value as a Bicep literal, every string taken verbatim (no ARM evaluation).
@@ -348,6 +381,11 @@ mod tests {
         assert_eq!(string_literal(r"a\b"), r"'a\\b'");
         assert_eq!(string_literal("${x} $y"), r"'\${x} $y'");
         assert_eq!(string_literal("a\nb\tc\u{1}"), r"'a\nb\tc\u{1}'");
+        // C1 controls (two bytes in UTF-8) and DEL are escaped; other non-ASCII is kept.
+        assert_eq!(
+            string_literal("\u{7f}é\u{85}\u{9f}\u{a0}€"),
+            "'\\u{7F}é\\u{85}\\u{9F}\u{a0}€'"
+        );
         assert_eq!(
             string_literal("@{triggerBody()?['object']}"),
             r"'@{triggerBody()?[\'object\']}'"
