@@ -1022,22 +1022,39 @@ fn monitoring_outputs(
 /// `f` over `items` on all cores, results in input order (so output stays deterministic).
 /// Playbooks are independent once compiled; generating and checking their files is most of
 /// a large build.
+///
+/// Each worker takes the next item not yet taken, so a worker whose items were quick helps
+/// with the rest instead of waiting for the other at the end (fixed halves left a core
+/// idle for a fifth of a fresh build; issue #12).
 pub(crate) fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if threads < 2 || items.len() < 8 {
         return items.iter().map(&f).collect();
     }
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.min(items.len()))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else {
+                            return done;
+                        };
+                        done.push((i, f(item)));
+                    }
+                })
+            })
             .collect();
         workers
             .into_iter()
             .flat_map(|w| w.join().expect("playbook output workers do not panic"))
             .collect()
-    })
+    });
+    done.sort_unstable_by_key(|&(i, _)| i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Run `soarc validate` on a generated document; its findings are soarc bugs.
