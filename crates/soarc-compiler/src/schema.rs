@@ -52,6 +52,8 @@ fn to_value(schema: schemars::Schema) -> Value {
 /// Each thread serializes into one buffer it keeps, and the text is copied out at its size:
 /// one allocation per document instead of a dozen reallocations while it grows.
 pub fn pretty(value: &(impl serde::Serialize + ?Sized)) -> String {
+    /// A playbook's template is tens of kilobytes.
+    const KEPT_BUFFER: usize = 1 << 20;
     thread_local! {
         static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
@@ -59,7 +61,13 @@ pub fn pretty(value: &(impl serde::Serialize + ?Sized)) -> String {
         buffer.clear();
         serde_json::to_writer_pretty(&mut *buffer, value).expect("generated documents serialize");
         buffer.push(b'\n');
-        String::from_utf8(buffer.as_slice().to_vec()).expect("serde_json writes UTF-8")
+        let text = String::from_utf8(buffer.as_slice().to_vec()).expect("serde_json writes UTF-8");
+        // A thread keeps a playbook-sized buffer, not the largest document it ever wrote
+        // (an ordered deployment runs to megabytes).
+        if buffer.capacity() > KEPT_BUFFER {
+            *buffer = Vec::new();
+        }
+        text
     })
 }
 

@@ -193,14 +193,42 @@ pub(crate) fn for_each_wdl_call<'a>(
     kinds: CallKinds,
     mut f: impl FnMut(&'a Workflow<'a>, &'a WdlExpr<'a>, &'a str, &'a [WExpr]),
 ) {
-    for wf in &ctx.workflows {
+    for_each_call_at(ctx, kinds, |_, wf, e, name, args| f(wf, e, name, args));
+}
+
+/// Every call of `function` (`items`, `variables`, `parameters`: case-insensitive, as Logic
+/// Apps reads function names) whose first argument is a string literal, in the workflows
+/// that hold a call of `kind`: `f(index of the workflow in ctx.workflows, workflow,
+/// expression, the literal)`. A computed argument names nothing these rules can check.
+pub(crate) fn for_each_named_ref<'a>(
+    ctx: &'a Context<'a>,
+    kind: CallKinds,
+    function: &str,
+    mut f: impl FnMut(usize, &'a Workflow<'a>, &'a WdlExpr<'a>, &'a str),
+) {
+    for_each_call_at(ctx, kind, |index, wf, e, name, args| {
+        if name.eq_ignore_ascii_case(function)
+            && let Some(target) = first_str(args)
+        {
+            f(index, wf, e, target);
+        }
+    });
+}
+
+/// [`for_each_wdl_call`], with each workflow's index in `ctx.workflows`.
+fn for_each_call_at<'a>(
+    ctx: &'a Context<'a>,
+    kinds: CallKinds,
+    mut f: impl FnMut(usize, &'a Workflow<'a>, &'a WdlExpr<'a>, &'a str, &'a [WExpr]),
+) {
+    for (index, wf) in ctx.workflows.iter().enumerate() {
         for e in wf.notable() {
             if !e.calls.holds(kinds) {
                 continue;
             }
             let Some(template) = e.tree() else { continue };
             for expr in template.each_expr() {
-                walk_calls(expr, &mut |name, args| f(wf, e, name, args));
+                walk_calls(expr, &mut |name, args| f(index, wf, e, name, args));
             }
         }
     }

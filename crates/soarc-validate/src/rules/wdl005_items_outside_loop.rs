@@ -1,6 +1,6 @@
 //! WDL005: `items('X')` used outside the Foreach loop X.
 
-use super::{Rule, Severity, first_str, for_each_wdl_call};
+use super::{Rule, Severity, for_each_named_ref};
 use crate::{Context, Sink};
 
 pub static RULE: Rule = Rule {
@@ -16,16 +16,11 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &Context, sink: &mut Sink) {
-    for_each_wdl_call(
+    for_each_named_ref(
         ctx,
         crate::context::CallKinds::ITEMS,
-        |wf, e, name, args| {
-            if !name.eq_ignore_ascii_case("items") {
-                return;
-            }
-            let Some(target) = first_str(args) else {
-                return;
-            };
+        "items",
+        |_, wf, e, target| {
             let enclosing = e.action.is_some_and(|a| {
                 wf.ancestors(a).into_iter().any(|i| {
                     let action = &wf.actions[i];

@@ -1,8 +1,6 @@
 //! WDL006: `variables('x')` names a variable no InitializeVariable action declares.
 
-use std::collections::HashMap;
-
-use super::{CiSet, Rule, Severity, first_str, for_each_wdl_call, hint};
+use super::{CiSet, Rule, Severity, for_each_named_ref, hint};
 use crate::context::Workflow;
 use crate::{Context, Sink};
 use soarc_lang::arm::expr::{StringKind, classify};
@@ -56,24 +54,11 @@ fn check(ctx: &Context, sink: &mut Sink) {
         .iter()
         .map(|wf| declared(wf).map(CiSet::new))
         .collect();
-    // Workflow → its index, so each call finds its declarations in O(1).
-    let index_of: HashMap<*const Workflow, usize> = ctx
-        .workflows
-        .iter()
-        .enumerate()
-        .map(|(i, w)| (w as *const Workflow, i))
-        .collect();
-    for_each_wdl_call(
+    for_each_named_ref(
         ctx,
         crate::context::CallKinds::VARIABLES,
-        |wf, e, name, args| {
-            if !name.eq_ignore_ascii_case("variables") {
-                return;
-            }
-            let Some(target) = first_str(args) else {
-                return;
-            };
-            let index = index_of[&(wf as *const Workflow)];
+        "variables",
+        |index, _, e, target| {
             let Some(names) = &declared[index] else {
                 return;
             };

@@ -1,9 +1,6 @@
 //! WDL007: `parameters('x')` names a workflow parameter the definition does not declare.
 
-use std::collections::HashMap;
-
-use super::{CiSet, Rule, Severity, first_str, for_each_wdl_call, hint};
-use crate::context::Workflow;
+use super::{CiSet, Rule, Severity, for_each_named_ref, hint};
 use crate::{Context, Sink};
 
 pub static RULE: Rule = Rule {
@@ -23,23 +20,12 @@ fn check(ctx: &Context, sink: &mut Sink) {
         .iter()
         .map(|wf| CiSet::new(wf.parameter_names()))
         .collect();
-    let index_of: HashMap<*const Workflow, usize> = ctx
-        .workflows
-        .iter()
-        .enumerate()
-        .map(|(i, w)| (w as *const Workflow, i))
-        .collect();
-    for_each_wdl_call(
+    for_each_named_ref(
         ctx,
         crate::context::CallKinds::PARAMETERS,
-        |wf, e, name, args| {
-            if !name.eq_ignore_ascii_case("parameters") {
-                return;
-            }
-            let Some(target) = first_str(args) else {
-                return;
-            };
-            let names = &declared[index_of[&(wf as *const Workflow)]];
+        "parameters",
+        |index, _, e, target| {
+            let names = &declared[index];
             if !names.contains(target) {
                 sink.report_value(e.at.offset,
                 format!(
