@@ -334,15 +334,7 @@ fn typed_run_after(action: &wdl::Action) -> Vec<(&str, Vec<&str>)> {
         .run_after
         .iter()
         .map(|(pred, statuses)| {
-            let statuses = statuses
-                .iter()
-                .map(|s| match s {
-                    wdl::RunAfterStatus::Succeeded => "Succeeded",
-                    wdl::RunAfterStatus::Failed => "Failed",
-                    wdl::RunAfterStatus::Skipped => "Skipped",
-                    wdl::RunAfterStatus::TimedOut => "TimedOut",
-                })
-                .collect();
+            let statuses = statuses.iter().map(|s| s.as_str()).collect();
             (pred.as_str(), statuses)
         })
         .collect()

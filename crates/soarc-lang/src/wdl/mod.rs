@@ -251,6 +251,18 @@ pub enum RunAfterStatus {
     TimedOut,
 }
 
+impl RunAfterStatus {
+    /// The status as a definition spells it (its serialized form).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunAfterStatus::Succeeded => "Succeeded",
+            RunAfterStatus::Failed => "Failed",
+            RunAfterStatus::Skipped => "Skipped",
+            RunAfterStatus::TimedOut => "TimedOut",
+        }
+    }
+}
+
 /// An action with its position in the run graph.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Action {
@@ -537,5 +549,22 @@ impl<'de> Deserialize<'de> for Template {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
         Template::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RunAfterStatus;
+
+    #[test]
+    fn run_after_status_names_are_their_serialized_form() {
+        for status in [
+            RunAfterStatus::Succeeded,
+            RunAfterStatus::Failed,
+            RunAfterStatus::Skipped,
+            RunAfterStatus::TimedOut,
+        ] {
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        }
     }
 }
