@@ -303,10 +303,12 @@ pub fn composite(parts: &[Part]) -> Template {
 }
 
 /// The `properties` of a `Microsoft.Resources/deployments` resource that deploys `template`
-/// inline with `parameters`, in inner scope: the nested template's expressions are its own,
-/// written as they are (Learn, DeploymentProperties.ExpressionEvaluationOptions: "the scope to
-/// be used for evaluation of parameters, variables and functions in a nested template";
-/// https://learn.microsoft.com/javascript/api/@azure/arm-resources/expressionevaluationoptions).
+/// inline with `parameters`, in inner scope: the nested template's parameters, variables and
+/// functions are its own, so its expressions are written as they are (the default, `outer`,
+/// would resolve them in the parent template), and nested deployments only take
+/// `Incremental` mode (Learn, "Using linked and nested templates when deploying Azure
+/// resources", Nested template and Expression evaluation scope in nested templates:
+/// https://learn.microsoft.com/azure/azure-resource-manager/templates/linked-templates).
 ///
 /// Built by moving the values in: `json!` would copy each `Value` it is given once more.
 pub(crate) fn nested_deployment(
